@@ -1,0 +1,68 @@
+# ShopAgent: `make run` serves the site, `make test` proves it. Nothing else needs installing by hand.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# A production-like environment for `check --deploy`: DEBUG off, a strong throwaway key, real hosts.
+DEPLOY_ENV := DJANGO_SETTINGS_MODULE=shopagent.settings.base DEBUG=false ENV_FILE=/dev/null \
+	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+	ALLOWED_HOSTS=shopagent.example SITE_URL=https://shopagent.example
+TEST_ENV := DJANGO_SETTINGS_MODULE=shopagent.settings.test ENV_FILE=/dev/null
+
+.PHONY: help install run serve test lint format bench screenshots clean
+
+help:
+	@echo "make run    - install, migrate, load the catalog and listings, serve on http://$(HOST):$(PORT)"
+	@echo "make test   - lint, migration and deploy checks, the test suite on SQLite and PostgreSQL"
+	@echo "make serve  - production server (gunicorn + whitenoise), settings from the environment"
+	@echo "make lint   - ruff lint and format check;  make format - apply ruff's formatting"
+	@echo "make bench  - performance figures at scale"
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Seed data: the catalog always; demo listings only while no eBay credentials are configured.
+run: install
+	DEBUG=true $(PY) manage.py migrate --no-input
+	@if DEBUG=true $(PY) manage.py help load_catalog >/dev/null 2>&1; then \
+		DEBUG=true $(PY) manage.py load_catalog; fi
+	@if DEBUG=true $(PY) manage.py help seed_demo_listings >/dev/null 2>&1; then \
+		DEBUG=true $(PY) manage.py seed_demo_listings --skip-if-live; fi
+	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+
+serve: install
+	$(PY) manage.py collectstatic --no-input --verbosity 0
+	$(PY) manage.py migrate --no-input
+	$(VENV)/bin/gunicorn shopagent.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} \
+		--access-logfile - --max-requests 2000 --max-requests-jitter 200
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: install
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+test: lint
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
+	@echo "== pytest on SQLite"
+	$(TEST_ENV) $(PY) -m pytest
+	@if [ "$${SKIP_POSTGRES:-}" = "1" ]; then echo "== SKIP_POSTGRES=1: PostgreSQL pass skipped"; \
+	else echo "== pytest on PostgreSQL"; $(TEST_ENV) .ci/with-postgres $(PY) -m pytest; fi
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache *.egg-info

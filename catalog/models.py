@@ -1,0 +1,214 @@
+"""What a card is: specs on one comparable basis, ML models, use cases and MLPerf results."""
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+
+class Manufacturer(models.TextChoices):
+    NVIDIA = "NVIDIA", "NVIDIA"
+    AMD = "AMD", "AMD"
+    INTEL = "Intel", "Intel"
+    QUALCOMM = "Qualcomm", "Qualcomm"
+
+
+class Category(models.TextChoices):
+    DATACENTER = "datacenter", "Datacenter"
+    WORKSTATION = "workstation", "Workstation"
+    GAMING = "gaming", "Gaming"
+
+
+class FormFactor(models.TextChoices):
+    PCIE = "pcie", "PCIe card"
+    SXM = "sxm", "SXM module"
+    OAM = "oam", "OAM module"
+    SUPERCHIP = "superchip", "Superchip"
+    OTHER = "other", "Other"
+
+
+class GpuQuerySet(models.QuerySet):
+    def with_spec(self, field: str):
+        """Cards that have a known, positive value for a spec field."""
+        return self.filter(**{f"{field}__isnull": False, f"{field}__gt": 0})
+
+
+class Gpu(models.Model):
+    """One card or accelerator. Performance figures are dense (no sparsity); FP32 is shader FP32."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    label = models.CharField(max_length=120)
+    manufacturer = models.CharField(max_length=20, choices=Manufacturer.choices)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    form_factor = models.CharField(
+        max_length=20, choices=FormFactor.choices, default=FormFactor.PCIE
+    )
+    architecture = models.CharField(max_length=60, blank=True)
+    release_date = models.DateField(null=True, blank=True)
+    msrp_usd = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+
+    memory_gb = models.FloatField("memory (GB)", null=True, blank=True)
+    memory_bandwidth_gbs = models.FloatField("memory bandwidth (GB/s)", null=True, blank=True)
+    fp32_tflops = models.FloatField("FP32 TFLOPS (non-tensor)", null=True, blank=True)
+    fp16_tflops = models.FloatField("FP16 tensor TFLOPS (dense)", null=True, blank=True)
+    fp8_tflops = models.FloatField("FP8 TFLOPS (dense)", null=True, blank=True)
+    int8_tops = models.FloatField("INT8 TOPS (dense)", null=True, blank=True)
+    tensor_cores = models.PositiveIntegerField(null=True, blank=True)
+    l2_cache_mb = models.FloatField("L2 cache (MB)", null=True, blank=True)
+    shared_memory_per_sm_kb = models.FloatField("shared memory per SM (KB)", null=True, blank=True)
+    tdp_w = models.PositiveIntegerField("TDP (W)", null=True, blank=True)
+    cuda_compute_capability = models.CharField(max_length=10, blank=True)
+    supported_precisions = models.JSONField(default=list, blank=True)
+
+    summary = models.TextField(blank=True)
+    spec_notes = models.TextField(
+        blank=True, help_text="How each figure was put on the comparable basis, and corrections."
+    )
+    reference_urls = models.JSONField(default=list, blank=True)
+    source = models.CharField(max_length=300, blank=True, help_text="Where the specs come from.")
+    part_numbers = models.JSONField(default=list, blank=True)
+
+    search_query = models.CharField(
+        max_length=200, blank=True, help_text="eBay search words; the label when blank."
+    )
+    aliases = models.JSONField(
+        default=list, blank=True, help_text="Other names sellers use in titles."
+    )
+    ebay_category_ids = models.JSONField(
+        default=list, blank=True, help_text="eBay categories to search; 27386 when empty."
+    )
+
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = GpuQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["manufacturer", "label"]
+        indexes = [models.Index(fields=["category"]), models.Index(fields=["memory_gb"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(memory_gb__isnull=True) | Q(memory_gb__gt=0), name="gpu_memory_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(memory_bandwidth_gbs__isnull=True) | Q(memory_bandwidth_gbs__gt=0),
+                name="gpu_bandwidth_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(fp32_tflops__isnull=True) | Q(fp32_tflops__gt=0),
+                name="gpu_fp32_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(fp16_tflops__isnull=True) | Q(fp16_tflops__gt=0),
+                name="gpu_fp16_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(fp8_tflops__isnull=True) | Q(fp8_tflops__gt=0), name="gpu_fp8_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(int8_tops__isnull=True) | Q(int8_tops__gt=0), name="gpu_int8_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(msrp_usd__isnull=True) | Q(msrp_usd__gt=0), name="gpu_msrp_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    def get_absolute_url(self):
+        return reverse("catalog:learn-gpu", kwargs={"slug": self.slug})
+
+    @property
+    def ebay_query(self) -> str:
+        return self.search_query or self.label
+
+
+class MlModel(models.Model):
+    """A model MLPerf Inference benchmarks (ResNet50-v1.5, GPT-J 6B, ...)."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=120)
+    mlperf_id = models.CharField(
+        "MLPerf benchmark id", max_length=60, unique=True, help_text="e.g. resnet50, gptj-99"
+    )
+    use_case = models.ForeignKey(
+        "UseCase", on_delete=models.PROTECT, related_name="models", null=True, blank=True
+    )
+    parameters = models.CharField(max_length=40, blank=True, help_text="e.g. 25.6M, 70B")
+    url = models.URLField("paper or model card", max_length=500, blank=True)
+    summary = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("catalog:learn-model", kwargs={"slug": self.slug})
+
+
+class UseCase(models.Model):
+    """A task people buy a card for, measured by one or more MLPerf models."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    area = models.CharField(max_length=60, help_text="e.g. Vision, Language")
+    task = models.CharField(max_length=120, help_text="e.g. Image classification")
+    metric = models.CharField(max_length=40, default="samples/s")
+    summary = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    is_headline = models.BooleanField(default=False, help_text="Shown on the home page.")
+
+    class Meta:
+        ordering = ["position", "task"]
+
+    def __str__(self):
+        return self.task
+
+    def get_absolute_url(self):
+        return reverse("catalog:learn-use-case", kwargs={"slug": self.slug})
+
+
+class BenchmarkResultQuerySet(models.QuerySet):
+    def single_accelerator_offline(self):
+        return self.filter(accelerator_count=1, scenario="Offline", division="Closed")
+
+
+class BenchmarkResult(models.Model):
+    """One MLPerf Inference result: one system x one benchmark in one round."""
+
+    gpu = models.ForeignKey(Gpu, on_delete=models.CASCADE, related_name="benchmark_results")
+    model = models.ForeignKey(MlModel, on_delete=models.PROTECT, related_name="results")
+    round = models.CharField(max_length=40, help_text='e.g. "MLPerf Inference v4.1"')
+    division = models.CharField(max_length=20, default="Closed")
+    scenario = models.CharField(max_length=20, default="Offline")
+    accelerator_count = models.PositiveSmallIntegerField(default=1)
+    samples_per_s = models.FloatField()
+    tokens_per_s = models.FloatField(null=True, blank=True)
+    system_id = models.CharField(max_length=200, blank=True)
+    system_name = models.CharField(max_length=300, blank=True)
+    submitter = models.CharField(max_length=120, blank=True)
+    availability = models.CharField(max_length=20, blank=True)
+    framework = models.CharField(max_length=200, blank=True)
+    notes = models.TextField(blank=True)
+    source_url = models.URLField(max_length=500, blank=True)
+
+    objects = BenchmarkResultQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["gpu", "model", "-round"]
+        indexes = [models.Index(fields=["model", "gpu", "round"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gpu", "model", "round", "scenario", "system_id"],
+                name="benchmark_result_unique_run",
+            ),
+            models.CheckConstraint(
+                condition=Q(samples_per_s__gt=0), name="benchmark_samples_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(accelerator_count__gte=1), name="benchmark_accelerators_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.gpu} / {self.model} / {self.round}"

@@ -1,0 +1,185 @@
+"""What is for sale: screened eBay listings, their price history and refresh runs."""
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+
+
+class Verdict(models.TextChoices):
+    KEEP = "keep", "Keep"
+    DROP = "drop", "Drop"
+
+
+class ConditionKind(models.TextChoices):
+    NEW = "new", "New"
+    USED = "used", "Used"
+    REFURBISHED = "refurbished", "Refurbished"
+    PARTS = "parts", "For parts"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class ListingQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def kept(self):
+        return self.filter(verdict=Verdict.KEEP, excluded_by_admin=False)
+
+    def visible(self):
+        """What pages show: active, kept by the screen and not excluded by an admin."""
+        return self.active().kept().filter(unit_price__isnull=False)
+
+
+class Listing(models.Model):
+    marketplace = models.CharField(max_length=20, default="EBAY_US")
+    item_id = models.CharField(max_length=100)
+    gpu = models.ForeignKey("catalog.Gpu", on_delete=models.CASCADE, related_name="listings")
+    title = models.CharField(max_length=300)
+    price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    shipping_cost = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    condition = models.CharField(max_length=100, blank=True, help_text="eBay's condition text.")
+    condition_id = models.CharField(max_length=10, blank=True)
+    condition_kind = models.CharField(
+        max_length=20, choices=ConditionKind.choices, default=ConditionKind.UNKNOWN
+    )
+    is_buy_now = models.BooleanField(default=False)
+    is_auction = models.BooleanField(default=False)
+    accepts_best_offer = models.BooleanField(default=False)
+    bid_count = models.PositiveIntegerField(null=True, blank=True)
+    auction_ends_at = models.DateTimeField(null=True, blank=True)
+    quantity = models.PositiveIntegerField(default=1, help_text="Cards one purchase gives.")
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    seller_feedback_percent = models.FloatField(null=True, blank=True)
+    seller_feedback_score = models.IntegerField(null=True, blank=True)
+    item_location_country = models.CharField(max_length=2, blank=True)
+    image_url = models.URLField(max_length=1000, blank=True)
+    item_web_url = models.URLField(max_length=2000, blank=True)
+    affiliate_url = models.URLField(max_length=2000, blank=True)
+    item_created_at = models.DateTimeField(null=True, blank=True)
+    raw = models.JSONField(default=dict, blank=True, help_text="The item summary as eBay sent it.")
+
+    verdict = models.CharField(max_length=10, choices=Verdict.choices)
+    reason = models.CharField(max_length=30, blank=True)
+    screen_note = models.CharField(max_length=300, blank=True)
+    excluded_by_admin = models.BooleanField(default=False)
+    exclusion_reason = models.CharField(max_length=300, blank=True)
+
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    is_active = models.BooleanField(default=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    is_demo = models.BooleanField(default=False)
+
+    objects = ListingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["unit_price", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["marketplace", "item_id"], name="listing_unique_marketplace_item"
+            ),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="listing_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(unit_price__isnull=True) | Q(unit_price__gt=0),
+                name="listing_unit_price_positive",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["gpu", "unit_price"],
+                name="listing_visible_by_price",
+                condition=Q(is_active=True, verdict="keep", excluded_by_admin=False),
+            ),
+            models.Index(fields=["gpu", "is_active", "verdict"], name="listing_gpu_state"),
+            models.Index(fields=["last_seen_at"], name="listing_last_seen"),
+        ]
+
+    def __str__(self):
+        return f"{self.title[:60]} ({self.item_id})"
+
+    @property
+    def buy_url(self) -> str:
+        return self.affiliate_url or self.item_web_url
+
+    @property
+    def total_price(self) -> Decimal | None:
+        if self.price is None:
+            return None
+        return self.price + (self.shipping_cost or Decimal("0"))
+
+
+class PriceHistory(models.Model):
+    """Append-only: one row each time a listing's observed price changes."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="price_history")
+    observed_at = models.DateTimeField()
+    price = models.DecimalField(max_digits=12, decimal_places=2, null=True)
+    currency = models.CharField(max_length=3, blank=True)
+    shipping_cost = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    quantity = models.PositiveIntegerField(default=1)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2, null=True)
+    bid_count = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["listing", "observed_at"]
+        verbose_name_plural = "price history"
+        indexes = [models.Index(fields=["listing", "observed_at"], name="history_listing_time")]
+
+    def __str__(self):
+        return f"{self.listing_id} {self.price} {self.currency} @ {self.observed_at:%Y-%m-%d %H:%M}"
+
+
+class RefreshStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    OK = "ok", "OK"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"
+
+
+class RefreshSource(models.TextChoices):
+    LIVE = "live", "Live eBay search"
+    IMPORT = "import", "Imported file"
+    DEMO = "demo", "Demo data"
+
+
+class RefreshRunQuerySet(models.QuerySet):
+    def succeeded(self):
+        return self.filter(status=RefreshStatus.OK)
+
+
+class RefreshRun(models.Model):
+    """One card's refresh within one run of refresh_listings or import_listings."""
+
+    run_id = models.CharField(max_length=40, db_index=True)
+    gpu = models.ForeignKey(
+        "catalog.Gpu", on_delete=models.CASCADE, related_name="refresh_runs", null=True
+    )
+    source = models.CharField(
+        max_length=10, choices=RefreshSource.choices, default=RefreshSource.LIVE
+    )
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=RefreshStatus.choices, default=RefreshStatus.RUNNING
+    )
+    seen = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    archived = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    api_calls = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    objects = RefreshRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [
+            models.Index(fields=["gpu", "status", "-finished_at"], name="refresh_gpu_status"),
+            models.Index(fields=["status", "-finished_at"], name="refresh_status_finished"),
+        ]
+
+    def __str__(self):
+        return f"{self.gpu} {self.status} @ {self.started_at:%Y-%m-%d %H:%M}"

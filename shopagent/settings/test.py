@@ -1,0 +1,29 @@
+"""Test settings: only overrides of base."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
+
+from .base import *  # noqa: E402,F403
+from .base import DATABASES  # noqa: E402
+
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+POSTHOG_API_KEY = ""
+EBAY_CLIENT_ID = "test-client-id"
+EBAY_CLIENT_SECRET = "test-client-secret"
+EBAY_CAMPAIGN_ID = "5338000000"
+EBAY_API_BASE_URL = "https://api.ebay.test"
+EBAY_AUTH_URL = "https://auth.ebay.test"
+EBAY_BACKOFF_SECONDS = 0.0
+SITE_URL = "https://shopagent.test"
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -1,0 +1,3 @@
+"""The sitemap registry: every app's sitemaps under one /sitemap.xml."""
+
+SITEMAPS = {}

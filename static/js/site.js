@@ -1,0 +1,1 @@
+// ShopAgent: small progressive enhancements; every page works without this file.

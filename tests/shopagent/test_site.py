@@ -1,0 +1,61 @@
+import json
+
+import pytest
+from django.urls import reverse
+
+
+@pytest.mark.django_db
+def test_healthz_answers_ok_after_a_database_round_trip(client, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert json.loads(response.content) == {"status": "ok", "database": "ok"}
+
+
+def test_robots_txt_points_at_the_sitemap(client, settings):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Sitemap: https://shopagent.test/sitemap.xml" in body
+    assert "Disallow: /admin/" in body
+
+
+@pytest.mark.django_db
+def test_base_layout_has_nav_disclosure_and_attribution(client):
+    response = client.get(reverse("metrics:home"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    for name in [
+        "metrics:home",
+        "metrics:shop-index",
+        "metrics:rankings-index",
+        "metrics:use-case-index",
+        "catalog:learn-index",
+    ]:
+        assert f'href="{reverse(name)}"' in html
+    assert "may earn a commission" in html
+    assert "CC BY-SA 4.0" in html
+    assert '<link rel="canonical" href="https://shopagent.test/">' in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name",
+    [
+        "metrics:home",
+        "metrics:shop-index",
+        "metrics:rankings-index",
+        "metrics:use-case-index",
+        "catalog:learn-index",
+    ],
+)
+def test_every_nav_link_resolves_to_a_page(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+
+
+def test_no_third_party_scripts_or_styles_without_analytics(client, db):
+    html = client.get(reverse("metrics:home")).content.decode()
+    assert "posthog" not in html.lower()
+    assert "https://cdn" not in html
