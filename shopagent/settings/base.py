@@ -144,6 +144,8 @@ EBAY_BACKOFF_SECONDS = env.float("EBAY_BACKOFF_SECONDS", default=1.0)
 POSTHOG_API_KEY = env.str("POSTHOG_API_KEY", default="")
 POSTHOG_HOST = env.str("POSTHOG_HOST", default="https://us.i.posthog.com").rstrip("/")
 
+ADMIN_LOGIN_MAX_FAILURES = env.int("ADMIN_LOGIN_MAX_FAILURES", default=5)
+
 CONTACT_EMAIL = env.str("CONTACT_EMAIL", default="feedback@shopagent.example")
 
 LOGGING = {
