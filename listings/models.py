@@ -183,3 +183,32 @@ class RefreshRun(models.Model):
 
     def __str__(self):
         return f"{self.gpu} {self.status} @ {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class ApiUsage(models.Model):
+    """eBay Browse API calls made on one UTC day, shared by every process through the database."""
+
+    day = models.DateField(unique=True)
+    calls = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name_plural = "API usage"
+
+    def __str__(self):
+        return f"{self.day}: {self.calls} calls"
+
+
+class RefreshLock(models.Model):
+    """A named lock row: at most one holder at a time, taken over once it has expired."""
+
+    name = models.CharField(max_length=60, unique=True)
+    owner = models.CharField(max_length=40)
+    acquired_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} held by {self.owner} until {self.expires_at:%Y-%m-%d %H:%M}"

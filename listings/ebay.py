@@ -1,0 +1,316 @@
+"""eBay Browse API client: the only module in the project that does HTTP.
+
+Every failure (network, timeout, HTTP status, malformed body, spent budget) surfaces as
+`EbayError`, so callers handle exactly one exception type. A search either returns every page it
+asked for or raises: a failed page fails the whole search, never a silent partial result.
+
+The daily budget counts Browse API calls only (every attempt sent, retries included), because that
+is the quota eBay enforces at 5,000 a day; OAuth token calls have their own, separate limit and are
+rare (one per token lifetime), so they are not counted against it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from requests.exceptions import ChunkedEncodingError
+
+from listings.models import ApiUsage
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CATEGORY_IDS = ("27386",)  # Graphics/Video Cards
+OAUTH_SCOPE = "https://api.ebay.com/oauth/api_scope"
+PAGE_LIMIT = 200  # the most item summaries eBay returns per page
+MAX_OFFSET = 10_000  # eBay refuses offsets at or beyond this
+RETRY_AFTER_CAP_SECONDS = 60.0  # never sleep longer than this for one Retry-After
+TOKEN_EXPIRY_MARGIN_SECONDS = 60
+# Every condition except 7000 "For parts or not working": new, open box, refurbished grades, used.
+WORKING_CONDITION_IDS = (
+    "1000",
+    "1500",
+    "1750",
+    "2000",
+    "2010",
+    "2020",
+    "2030",
+    "2500",
+    "2750",
+    "3000",
+    "4000",
+    "5000",
+    "6000",
+)
+
+
+class EbayError(Exception):
+    """Any failure talking to eBay."""
+
+
+class BudgetExhausted(EbayError):
+    """Today's Browse API call budget is spent; refreshing must stop until the next UTC day."""
+
+
+@dataclass
+class SearchResult:
+    """Every item summary one search returned, eBay's total, and the Browse calls it took."""
+
+    items: list[dict] = field(default_factory=list)
+    total: int | None = None
+    api_calls: int = 0
+    truncated: bool = False
+
+
+def reserve_api_call(*, budget: int | None = None) -> None:
+    """Count one Browse API call against today's (UTC) budget, or raise BudgetExhausted."""
+    budget = settings.EBAY_DAILY_CALL_BUDGET if budget is None else budget
+    day = timezone.now().date()  # USE_TZ: now() is UTC
+    # A conditional UPDATE is atomic in both SQLite and PostgreSQL, so concurrent processes never
+    # both take the last call.
+    if ApiUsage.objects.filter(day=day, calls__lt=budget).update(calls=F("calls") + 1):
+        return
+    if budget > 0 and not ApiUsage.objects.filter(day=day).exists():
+        try:
+            with transaction.atomic():
+                ApiUsage.objects.create(day=day, calls=1)
+            return
+        except IntegrityError:
+            if ApiUsage.objects.filter(day=day, calls__lt=budget).update(calls=F("calls") + 1):
+                return
+    raise BudgetExhausted(f"eBay daily call budget of {budget} is spent for {day} (UTC)")
+
+
+def calls_today() -> int:
+    """Browse API calls counted so far today (UTC)."""
+    usage = ApiUsage.objects.filter(day=timezone.now().date()).first()
+    return usage.calls if usage else 0
+
+
+def has_credentials() -> bool:
+    """Whether an eBay application keyset is configured."""
+    return bool(settings.EBAY_CLIENT_ID and settings.EBAY_CLIENT_SECRET)
+
+
+def _retry_after_seconds(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After", "")
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def _json_body(response: requests.Response) -> dict:
+    try:
+        body = response.json()
+    except ValueError as exc:
+        snippet = response.text[:120].replace("\n", " ")
+        raise EbayError(f"eBay returned a body that is not JSON: {snippet!r}") from exc
+    if not isinstance(body, dict):
+        raise EbayError(f"eBay returned JSON that is not an object: {type(body).__name__}")
+    return body
+
+
+class EbayClient:
+    """A Browse API client with one HTTP session, token caching, retries and the daily budget."""
+
+    def __init__(
+        self,
+        *,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        campaign_id: str | None = None,
+        marketplace_id: str | None = None,
+        api_base_url: str | None = None,
+        auth_url: str | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        backoff_seconds: float | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        session: requests.Session | None = None,
+    ):
+        def pick(value, setting):
+            return getattr(settings, setting) if value is None else value
+
+        self.client_id = pick(client_id, "EBAY_CLIENT_ID")
+        self.client_secret = pick(client_secret, "EBAY_CLIENT_SECRET")
+        self.campaign_id = pick(campaign_id, "EBAY_CAMPAIGN_ID")
+        self.marketplace_id = pick(marketplace_id, "EBAY_MARKETPLACE_ID")
+        self.api_base_url = pick(api_base_url, "EBAY_API_BASE_URL").rstrip("/")
+        self.auth_url = pick(auth_url, "EBAY_AUTH_URL").rstrip("/")
+        self.timeout = pick(timeout, "EBAY_TIMEOUT_SECONDS")
+        self.max_retries = pick(max_retries, "EBAY_MAX_RETRIES")
+        self.backoff_seconds = pick(backoff_seconds, "EBAY_BACKOFF_SECONDS")
+        self.sleep = sleep
+        self.session = session or requests.Session()
+        self.api_calls = 0  # Browse calls sent by this client, retries included
+        if not (self.client_id and self.client_secret):
+            raise EbayError("EBAY_CLIENT_ID and EBAY_CLIENT_SECRET are not set")
+
+    # --- OAuth -------------------------------------------------------------------------------
+
+    @property
+    def _token_cache_key(self) -> str:
+        digest = hashlib.sha256(f"{self.auth_url}|{self.client_id}".encode()).hexdigest()[:16]
+        return f"listings:ebay-token:{digest}"
+
+    def _token(self, *, fresh: bool = False) -> str:
+        if not fresh:
+            token = cache.get(self._token_cache_key)
+            if token:
+                return token
+        token, expires_in = self._mint_token()
+        cache.set(self._token_cache_key, token, max(1, expires_in - TOKEN_EXPIRY_MARGIN_SECONDS))
+        return token
+
+    def _mint_token(self) -> tuple[str, int]:
+        # Reference: https://developer.ebay.com/api-docs/static/oauth-client-credentials-grant.html
+        basic = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+        response = self._send(
+            "POST",
+            f"{self.auth_url}/identity/v1/oauth2/token",
+            headers={
+                "Authorization": f"Basic {basic}",
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+            data={"grant_type": "client_credentials", "scope": OAUTH_SCOPE},
+            count=False,
+        )
+        if response.status_code >= 400:
+            raise EbayError(f"eBay refused the OAuth token request: HTTP {response.status_code}")
+        body = _json_body(response)
+        token, expires_in = body.get("access_token"), body.get("expires_in")
+        if not isinstance(token, str) or not token:
+            raise EbayError("eBay's OAuth answer has no access_token")
+        try:
+            return token, int(expires_in)
+        except (TypeError, ValueError) as exc:
+            raise EbayError("eBay's OAuth answer has no usable expires_in") from exc
+
+    # --- transport ---------------------------------------------------------------------------
+
+    def _send(self, method: str, url: str, *, count: bool = True, **kwargs) -> requests.Response:
+        """Send one request with bounded retries on 429, 5xx and network failures."""
+        attempt = 0
+        while True:
+            if count:
+                reserve_api_call()
+                self.api_calls += 1
+            try:
+                response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+            except (requests.ConnectionError, requests.Timeout, ChunkedEncodingError) as exc:
+                if attempt >= self.max_retries:
+                    raise EbayError(
+                        f"eBay unreachable after {attempt + 1} attempts: {exc}"
+                    ) from exc
+                delay = self.backoff_seconds * 2**attempt
+            except requests.RequestException as exc:
+                raise EbayError(f"eBay request failed: {exc}") from exc
+            else:
+                if response.status_code != 429 and response.status_code < 500:
+                    return response
+                if attempt >= self.max_retries:
+                    raise EbayError(
+                        f"eBay answered HTTP {response.status_code} after {attempt + 1} attempts"
+                    )
+                delay = self.backoff_seconds * 2**attempt
+                retry_after = _retry_after_seconds(response)
+                if response.status_code == 429 and retry_after is not None:
+                    delay = max(delay, retry_after)
+            attempt += 1
+            delay = min(delay, RETRY_AFTER_CAP_SECONDS)
+            logger.warning("eBay call to %s failed; retry %d in %.1f s", url, attempt, delay)
+            self.sleep(delay)
+
+    def _get_json(self, url: str, *, params: dict | None = None) -> dict:
+        """GET a Browse API resource as JSON, re-minting the token once on a 401."""
+        headers = {"X-EBAY-C-MARKETPLACE-ID": self.marketplace_id, "Accept": "application/json"}
+        if self.campaign_id:
+            # This header is what makes eBay return itemAffiliateWebUrl.
+            headers["X-EBAY-C-ENDUSERCTX"] = f"affiliateCampaignId={self.campaign_id}"
+        for fresh in (False, True):
+            headers["Authorization"] = f"Bearer {self._token(fresh=fresh)}"
+            response = self._send("GET", url, params=params, headers=headers)
+            if response.status_code != 401:
+                break
+        try:
+            response.raise_for_status()
+        except requests.HTTPError as exc:
+            raise EbayError(f"eBay answered HTTP {response.status_code} for {url}") from exc
+        return _json_body(response)
+
+    # --- search ------------------------------------------------------------------------------
+
+    def search(
+        self,
+        *,
+        query: str,
+        category_ids: Sequence[str] = (),
+        max_items: int | None = None,
+        buying_options: Sequence[str] = ("FIXED_PRICE", "AUCTION"),
+        currency: str | None = None,
+        item_location_country: str | None = None,
+    ) -> SearchResult:
+        """Every item summary for a query, following `next` up to max_items; raises EbayError."""
+        # Reference: https://developer.ebay.com/api-docs/buy/browse/resources/item_summary/methods/search
+        max_items = settings.EBAY_MAX_ITEMS_PER_CARD if max_items is None else max_items
+        currency = currency or settings.EBAY_CURRENCY
+        country = (
+            settings.EBAY_ITEM_LOCATION_COUNTRY
+            if item_location_country is None
+            else item_location_country
+        )
+        filters = [
+            f"buyingOptions:{{{'|'.join(buying_options)}}}",
+            f"conditionIds:{{{'|'.join(WORKING_CONDITION_IDS)}}}",
+            f"priceCurrency:{currency}",
+        ]
+        if country:
+            filters.append(f"itemLocationCountry:{country}")
+        params: dict | None = {
+            "q": query,
+            "category_ids": ",".join(category_ids or DEFAULT_CATEGORY_IDS),
+            "filter": ",".join(filters),
+            "limit": str(min(PAGE_LIMIT, max(1, max_items))),
+        }
+        url = f"{self.api_base_url}/buy/browse/v1/item_summary/search"
+        calls_before = self.api_calls
+        result = SearchResult()
+        while True:
+            page = self._get_json(url, params=params)
+            total = page.get("total")
+            result.total = total if isinstance(total, int) else result.total
+            summaries = page.get("itemSummaries")
+            if summaries is None and total == 0:
+                summaries = []  # eBay leaves the list out when nothing matches
+            if not isinstance(summaries, list) or not all(isinstance(i, dict) for i in summaries):
+                raise EbayError("eBay's search page has no itemSummaries list")
+            result.items.extend(summaries)
+            next_url = page.get("next")
+            if len(result.items) >= max_items:
+                result.truncated = bool(next_url) or len(result.items) > max_items
+                del result.items[max_items:]
+                break
+            if not next_url or not summaries:
+                break
+            if not isinstance(next_url, str) or not next_url.startswith(self.api_base_url + "/"):
+                # Never send the bearer token to a host other than the configured API.
+                raise EbayError(f"eBay's next link points outside the API: {next_url!r}")
+            offset = parse_qs(urlsplit(next_url).query).get("offset", ["0"])[0]
+            if not offset.isdigit() or int(offset) >= MAX_OFFSET:
+                result.truncated = True
+                break
+            url, params = next_url, None
+        result.api_calls = self.api_calls - calls_before
+        return result

@@ -1,0 +1,103 @@
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import responses
+
+from catalog.models import Gpu
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "ebay-samples"
+TOKEN_URL = "https://auth.ebay.test/identity/v1/oauth2/token"
+SEARCH_URL = "https://api.ebay.test/buy/browse/v1/item_summary/search"
+
+
+def load(name):
+    return json.loads((DATA / name).read_text())
+
+
+def make_item(n, title, price="1000.00", **extra):
+    """One item summary shaped like eBay's, with a seller username to be stripped."""
+    item_id = str(314159270000 + n)
+    item = {
+        "itemId": f"v1|{item_id}|0",
+        "title": title,
+        "price": {"value": price, "currency": "USD"},
+        "seller": {"username": f"someone{n}", "feedbackPercentage": "99.5", "feedbackScore": 500},
+        "condition": "Used",
+        "conditionId": "3000",
+        "buyingOptions": ["FIXED_PRICE"],
+        "itemWebUrl": f"https://www.ebay.com/itm/{item_id}",
+        "itemLocation": {"postalCode": "100**", "country": "US"},
+        "shippingOptions": [{"shippingCost": {"value": "0.00", "currency": "USD"}}],
+    }
+    item.update(extra)
+    return item
+
+
+@pytest.fixture
+def sleeps():
+    """Delays the client asked for, instead of sleeping."""
+    return []
+
+
+@pytest.fixture
+def client(sleeps):
+    from listings.ebay import EbayClient
+
+    return EbayClient(sleep=sleeps.append)
+
+
+@pytest.fixture
+def http():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+@pytest.fixture
+def token(http):
+    """eBay's OAuth endpoint, answering with a fresh token each time."""
+    return http.add(responses.POST, TOKEN_URL, json=load("ebay_token.json"))
+
+
+@pytest.fixture
+def catalog(db):
+    """A tiny catalog with sibling variants, as the screen needs."""
+    rows = [
+        dict(
+            slug="nvidia-geforce-rtx-4090",
+            label="NVIDIA GeForce RTX 4090",
+            memory_gb=24,
+            category="gaming",
+            msrp_usd=Decimal("1599"),
+        ),
+        dict(
+            slug="nvidia-geforce-rtx-4080",
+            label="NVIDIA GeForce RTX 4080",
+            memory_gb=16,
+            category="gaming",
+            msrp_usd=Decimal("1199"),
+        ),
+        dict(
+            slug="nvidia-geforce-rtx-4080-super",
+            label="NVIDIA GeForce RTX 4080 Super",
+            memory_gb=16,
+            category="gaming",
+            msrp_usd=Decimal("999"),
+        ),
+        dict(
+            slug="nvidia-t4",
+            label="NVIDIA T4",
+            memory_gb=16,
+            category="datacenter",
+            msrp_usd=Decimal("2000"),
+            aliases=["Tesla T4"],
+        ),
+    ]
+    return {r["slug"]: Gpu.objects.create(manufacturer="NVIDIA", **r) for r in rows}
+
+
+@pytest.fixture
+def rtx4090(catalog):
+    return catalog["nvidia-geforce-rtx-4090"]
