@@ -1,1 +1,111 @@
 // ShopAgent: small progressive enhancements; every page works without this file.
+(function () {
+  "use strict";
+
+  var BANNER_KEY = "shopagent:feedback-dismissed";
+  var root = document.documentElement;
+
+  function stored(key) {
+    try { return window.localStorage.getItem(key); } catch (e) { return null; }
+  }
+
+  // Runs in <head> before the body paints, so a dismissed banner never flashes.
+  if (stored(BANNER_KEY)) { root.classList.add("feedback-dismissed"); }
+
+  function track(event, properties) {
+    if (window.posthog && typeof window.posthog.capture === "function") {
+      window.posthog.capture(event, properties);
+    }
+  }
+
+  function setupBanner() {
+    var banner = document.getElementById("feedback-banner");
+    if (!banner) { return; }
+    var button = banner.querySelector("[data-dismiss-banner]");
+    if (!button) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      try { window.localStorage.setItem(BANNER_KEY, "1"); } catch (e) { /* private mode: hide for this page only */ }
+      root.classList.add("feedback-dismissed");
+      track("feedback_banner_dismissed", {});
+    });
+  }
+
+  // Spec pill tooltips: one open at a time; a click elsewhere or Escape closes it.
+  function tooltipFor(button) {
+    return document.getElementById(button.getAttribute("data-tooltip"));
+  }
+
+  function closeTooltips(except) {
+    var open = document.querySelectorAll('.pill-spec[aria-expanded="true"]');
+    Array.prototype.forEach.call(open, function (button) {
+      if (button === except) { return; }
+      button.setAttribute("aria-expanded", "false");
+      var tip = tooltipFor(button);
+      if (tip) { tip.hidden = true; }
+    });
+  }
+
+  function keepInViewport(tip) {
+    tip.style.left = "";
+    var rect = tip.getBoundingClientRect();
+    var overflow = rect.right - (document.documentElement.clientWidth - 8);
+    if (overflow > 0) { tip.style.left = -overflow + "px"; }
+  }
+
+  function setupTooltips() {
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest ? event.target.closest(".pill-spec[data-tooltip]") : null;
+      if (!button) {
+        if (!(event.target.closest && event.target.closest(".tooltip"))) { closeTooltips(null); }
+        return;
+      }
+      var tip = tooltipFor(button);
+      if (!tip) { return; }
+      var opening = button.getAttribute("aria-expanded") !== "true";
+      closeTooltips(button);
+      button.setAttribute("aria-expanded", opening ? "true" : "false");
+      tip.hidden = !opening;
+      if (opening) {
+        keepInViewport(tip);
+        track("spec_tooltip_opened", { spec: button.getAttribute("data-tooltip").split("-").pop() });
+      }
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape") { return; }
+      var open = document.querySelector('.pill-spec[aria-expanded="true"]');
+      closeTooltips(null);
+      if (open) { open.focus(); }
+    });
+  }
+
+  // Shop filters: the form works as a plain GET form; this only reports use and applies a new sort at once.
+  function setupFilters() {
+    var form = document.querySelector("form[data-shop-filters]");
+    if (!form) { return; }
+    var sort = form.querySelector("[data-track-sort]");
+    if (sort) {
+      sort.addEventListener("change", function () {
+        track("sort_changed", { sort: sort.value, path: window.location.pathname });
+        form.requestSubmit ? form.requestSubmit() : form.submit();
+      });
+    }
+    form.addEventListener("submit", function () {
+      var filters = {};
+      new FormData(form).forEach(function (value, name) {
+        if (name !== "sort" && value !== "") {
+          filters[name] = filters[name] ? filters[name] + "," + value : value;
+        }
+      });
+      if (Object.keys(filters).length) {
+        track("filter_applied", { filters: filters, path: window.location.pathname });
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setupBanner();
+    setupTooltips();
+    setupFilters();
+  });
+})();

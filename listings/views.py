@@ -1,0 +1,342 @@
+"""Shop pages: a card's listings priced per spec, and the /go/ hop that records affiliate clicks."""
+
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+from django import forms
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, Min
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from catalog.models import Gpu
+from listings.models import ConditionKind, Listing, RefreshRun
+from listings.templatetags.shop import money_per, number
+from shopagent.cache import cached_page
+
+PER_PAGE = 24
+
+
+@dataclass(frozen=True)
+class Spec:
+    key: str
+    field: str
+    unit: str
+    units: str
+    name: str
+    explanation: str
+
+
+SPECS = (
+    Spec("fp32", "fp32_tflops", "FP32 TFLOPS", "FP32 TFLOPS", "$/FP32", "shader FP32, non-tensor"),
+    Spec("fp16", "fp16_tflops", "FP16 TFLOPS", "FP16 TFLOPS", "$/FP16", "dense FP16 tensor"),
+    Spec("fp8", "fp8_tflops", "FP8 TFLOPS", "FP8 TFLOPS", "$/FP8", "dense FP8 tensor"),
+    Spec("int8", "int8_tops", "INT8 TOPS", "INT8 TOPS", "$/INT8", "dense INT8 tensor"),
+    Spec("tensor", "tensor_cores", "tensor core", "tensor cores", "$/tensor core", "matrix units"),
+    Spec("memory", "memory_gb", "GB", "GB", "$/GB", "memory: how large a model fits"),
+    Spec("bandwidth", "memory_bandwidth_gbs", "GB/s", "GB/s", "$/GB/s", "memory bandwidth"),
+)
+
+BUYING_OPTIONS = [
+    ("", "Any"),
+    ("buy_now", "Buy it now"),
+    ("auction", "Auction"),
+    ("best_offer", "Accepts offers"),
+]
+BUYING_FILTERS = {
+    "buy_now": "is_buy_now",
+    "auction": "is_auction",
+    "best_offer": "accepts_best_offer",
+}
+SHOWN_CONDITIONS = [c for c in ConditionKind.choices if c[0] != ConditionKind.PARTS]
+
+
+@dataclass(frozen=True)
+class SpecPill:
+    spec: Spec
+    value: float
+    dollars_per: Decimal
+
+
+@dataclass(frozen=True)
+class ListingCard:
+    listing: Listing
+    pills: list[SpecPill]
+
+
+class ShopFilterForm(forms.Form):
+    """The shop page's GET form: a field that fails validation is dropped, the rest still apply."""
+
+    sort = forms.ChoiceField(required=False)
+    condition = forms.MultipleChoiceField(
+        required=False, choices=SHOWN_CONDITIONS, widget=forms.CheckboxSelectMultiple
+    )
+    buying = forms.ChoiceField(required=False, choices=BUYING_OPTIONS, label="Buying option")
+    country = forms.ChoiceField(required=False, label="Ships from")
+    price_min = forms.DecimalField(required=False, min_value=0, max_digits=12, decimal_places=2)
+    price_max = forms.DecimalField(required=False, min_value=0, max_digits=12, decimal_places=2)
+    memory_min = forms.FloatField(required=False, min_value=0, max_value=10_000)
+    memory_max = forms.FloatField(required=False, min_value=0, max_value=10_000)
+    feedback_min = forms.FloatField(
+        required=False, min_value=0, max_value=100, label="Seller feedback at least (%)"
+    )
+
+    def __init__(self, *args, specs: list[Spec], countries: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sort"].choices = [
+            ("price", "Price per card: low to high"),
+            ("-price", "Price per card: high to low"),
+            ("newest", "Newest listings first"),
+        ] + [(s.key, f"$ per {s.unit}: lowest first") for s in specs]
+        self.fields["country"].choices = [("", "Anywhere")] + [(c, c) for c in countries]
+
+    def clean(self):
+        data = super().clean()
+        for low, high in (("price_min", "price_max"), ("memory_min", "memory_max")):
+            if data.get(low) is not None and data.get(high) is not None and data[low] > data[high]:
+                self.add_error(high, "is below the minimum")
+        return data
+
+    def applied(self) -> dict:
+        """The valid, non-empty values; invalid ones are reported by ignored_notes()."""
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name not in self.errors and value not in (None, "", [])
+        }
+
+    def ignored_notes(self) -> list[str]:
+        return [
+            f"Ignored {self.fields[name].label or name.replace('_', ' ')}: {' '.join(errors)}"
+            for name, errors in self.errors.items()
+            if name in self.fields
+        ]
+
+
+def filter_listings(queryset, *, gpu: Gpu, applied: dict):
+    """Apply the shop form's valid values and its sort to a card's visible listings."""
+    lookups = {}
+    if applied.get("condition"):
+        lookups["condition_kind__in"] = applied["condition"]
+    if applied.get("buying"):
+        lookups[BUYING_FILTERS[applied["buying"]]] = True
+    if applied.get("country"):
+        lookups["item_location_country"] = applied["country"]
+    if "price_min" in applied:
+        lookups["unit_price__gte"] = applied["price_min"]
+    if "price_max" in applied:
+        lookups["unit_price__lte"] = applied["price_max"]
+    if "feedback_min" in applied:
+        lookups["seller_feedback_percent__gte"] = applied["feedback_min"]
+    queryset = queryset.filter(**lookups)
+    # Memory is the card's, so a range that excludes it leaves nothing to show.
+    memory = gpu.memory_gb
+    if ("memory_min" in applied or "memory_max" in applied) and (
+        memory is None
+        or memory < applied.get("memory_min", 0)
+        or memory > applied.get("memory_max", float("inf"))
+    ):
+        queryset = queryset.none()
+    sort = applied.get("sort", "price")
+    if sort == "-price":
+        return queryset.order_by("-unit_price", "id")
+    if sort == "newest":
+        return queryset.order_by("-first_seen_at", "-id")
+    # Every listing here is the same card, so $/spec orders exactly as price per card does.
+    return queryset.order_by("unit_price", "id")
+
+
+def card_specs(gpu: Gpu) -> list[Spec]:
+    return [s for s in SPECS if (getattr(gpu, s.field) or 0) > 0]
+
+
+def spec_pills(listing: Listing, specs: list[Spec]) -> list[SpecPill]:
+    pills = []
+    for spec in specs:
+        value = float(getattr(listing.gpu, spec.field))
+        per = (listing.unit_price / Decimal(str(value))).quantize(Decimal("0.001"))
+        pills.append(SpecPill(spec=spec, value=value, dollars_per=per))
+    return pills
+
+
+def last_checked_at(*, gpu: Gpu):
+    """When prices were last checked: this card's latest successful refresh, else any card's."""
+    runs = RefreshRun.objects.succeeded().filter(finished_at__isnull=False).order_by("-finished_at")
+    latest = runs.filter(gpu=gpu).values_list("finished_at", flat=True).first()
+    return latest or runs.values_list("finished_at", flat=True).first()
+
+
+@require_GET
+@cached_page
+def shop_gpu(request, slug):
+    """One card's listings as cards, with filters, sorts, $/spec pills and a price summary."""
+    gpu = get_object_or_404(Gpu, slug=slug)
+    visible = Listing.objects.visible().filter(gpu=gpu)
+    countries = list(
+        visible.exclude(item_location_country="")
+        .order_by("item_location_country")
+        .values_list("item_location_country", flat=True)
+        .distinct()
+    )
+    specs = card_specs(gpu)
+    form = ShopFilterForm(request.GET, specs=specs, countries=countries)
+    form.is_valid()
+    applied = form.applied()
+    notes = form.ignored_notes()
+    page, page_note = paginate(filter_listings(visible, gpu=gpu, applied=applied), request)
+    notes += [page_note] if page_note else []
+    for listing in page.object_list:
+        listing.gpu = gpu
+    context = {
+        "gpu": gpu,
+        "form": form,
+        "applied": applied,
+        "notes": notes,
+        "page": page,
+        "cards": [ListingCard(listing=x, pills=spec_pills(x, specs)) for x in page.object_list],
+        "summary": visible.aggregate(
+            low=Min("unit_price"),
+            high=Max("unit_price"),
+            count=Count("id"),
+            currency=Max("currency"),
+        ),
+        "checked_at": last_checked_at(gpu=gpu),
+        "specs": specs,
+        "is_variant": bool(request.GET),
+    }
+    context.update(shop_seo(gpu=gpu, summary=context["summary"], page=page))
+    context["crumbs"] = [
+        ("Home", reverse("metrics:home")),
+        ("Shop", reverse("metrics:shop-index")),
+        (gpu.label, gpu_shop_path(gpu)),
+    ]
+    return render(request, "listings/gpu_shop.html", context)
+
+
+def gpu_shop_path(gpu: Gpu) -> str:
+    return reverse("listings:shop-gpu", kwargs={"slug": gpu.slug})
+
+
+def _first_fitting(candidates: list[str], limit: int) -> str:
+    return next((c for c in candidates if len(c) <= limit), candidates[-1][: limit - 1] + "…")
+
+
+def shop_seo(*, gpu: Gpu, summary: dict, page) -> dict:
+    """A title of at most 70 characters and a description of 50-160, unique per card and page."""
+    label, count = gpu.label, summary["count"]
+    low = money_per(summary["low"], summary["currency"]) if count else ""
+    suffix = f" (page {page.number})" if page.number > 1 else ""
+    titles = [
+        f"{label} price for machine learning: {count} eBay deals from {low}{suffix} | ShopAgent",
+        f"{label} prices: {count} eBay listings from {low}{suffix} | ShopAgent",
+        f"{label} prices from {low}{suffix} | ShopAgent",
+        f"{label} prices{suffix} | ShopAgent",
+        f"{label} prices{suffix}",
+    ]
+    if not count:
+        titles = [
+            f"{label} price for machine learning: eBay listings{suffix} | ShopAgent",
+            f"{label} prices on eBay{suffix} | ShopAgent",
+            f"{label} prices{suffix}",
+        ]
+    memory = f" {number(gpu.memory_gb)} GB" if gpu.memory_gb else ""
+    if count:
+        high = money_per(summary["high"], summary["currency"])
+        lead = f"{count} live eBay listings for the {label}{memory}, {low} to {high} per card"
+    else:
+        lead = f"Live eBay listings for the {label}{memory}, none right now"
+    descriptions = [
+        f"{lead}, with dollars per TFLOPS, per GB of memory and per GB/s of bandwidth.",
+        f"{lead}, with dollars per spec.",
+        lead[:159] + ".",
+    ]
+    return {
+        "seo_title": _first_fitting(titles, 70),
+        "seo_description": _first_fitting(descriptions, 160),
+    }
+
+
+def paginate(queryset, request):
+    """The requested page: past the end gives the last page, junk the first with a note."""
+    paginator = Paginator(queryset, PER_PAGE)
+    raw = request.GET.get("page", "1")
+    try:
+        number = int(raw)
+    except ValueError:
+        return paginator.page(1), "Ignored page: not a whole number."
+    if number < 1:
+        return paginator.page(1), "Ignored page: pages start at 1."
+    if number > paginator.num_pages:
+        return paginator.page(paginator.num_pages), None
+    return paginator.page(number), None
+
+
+# eBay's own domains only: ebay.com, www.ebay.co.uk, rover.ebay.de, ...
+EBAY_HOST = re.compile(r"^(?:[a-z0-9-]+\.)*ebay\.(?:[a-z]{2,3}|com?\.[a-z]{2})$")
+
+
+def is_ebay_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    host = (parts.hostname or "").lower()
+    return parts.scheme in ("https", "http") and not parts.username and bool(EBAY_HOST.match(host))
+
+
+def source_page(request) -> str:
+    """The same-site path the click came from: `from` if it is one, else the Referer's path."""
+    allowed = {request.get_host(), urlsplit(settings.SITE_URL).netloc}
+    candidate = request.GET.get("from", "")
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(candidate, allowed):
+        return candidate[:500]
+    referer = request.headers.get("Referer", "")
+    if referer and url_has_allowed_host_and_scheme(referer, allowed):
+        return urlsplit(referer).path[:500]
+    return ""
+
+
+def visitor_id(request) -> str:
+    """PostHog's browser id from its cookie, so the click joins the visit; else a fresh id."""
+    cookie = request.COOKIES.get(f"ph_{settings.POSTHOG_API_KEY}_posthog", "")
+    try:
+        distinct_id = json.loads(cookie).get("distinct_id") if cookie else None
+    except (ValueError, AttributeError):
+        distinct_id = None
+    return str(distinct_id)[:200] if distinct_id else f"anon-{uuid.uuid4()}"
+
+
+@never_cache
+@require_GET
+def go(request, pk):
+    """Record an affiliate click and send the buyer to the listing's stored eBay URL."""
+    from listings import analytics  # the listings engineer's module; imported late while it lands
+
+    listing = get_object_or_404(Listing.objects.active().select_related("gpu"), pk=pk)
+    target = listing.affiliate_url or listing.item_web_url
+    if not is_ebay_url(target):
+        raise Http404("This listing has no eBay link.")
+    analytics.capture_event(
+        event="affiliate_click",
+        distinct_id=visitor_id(request),
+        properties={
+            "listing_id": listing.pk,
+            "item_id": listing.item_id,
+            "gpu": listing.gpu.slug,
+            "price": str(listing.price) if listing.price is not None else None,
+            "unit_price": str(listing.unit_price) if listing.unit_price is not None else None,
+            "currency": listing.currency,
+            "source_page": source_page(request),
+            "affiliate": bool(listing.affiliate_url),
+        },
+    )
+    return HttpResponseRedirect(target)
