@@ -1,0 +1,120 @@
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from listings.models import Listing, RefreshRun
+from tests.listings.conftest import DATA, SAMPLES, make_item
+
+pytestmark = pytest.mark.django_db
+
+PAGE1 = str(DATA / "ebay_search_page1.json")
+PAGE2 = str(DATA / "ebay_search_page2.json")
+
+
+def run(*args):
+    out = StringIO()
+    call_command("import_listings", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_imports_page_envelopes_through_the_screen(rtx4090):
+    output = run(PAGE1, PAGE2, "--gpu", rtx4090.slug)
+
+    assert "5 seen, 5 new" in output
+    assert Listing.objects.count() == 5
+    fan = Listing.objects.get(title__icontains="cooling fan")
+    assert fan.verdict == "drop" and fan.reason == "accessory"
+    lot = Listing.objects.get(title__startswith="Lot of 2")
+    assert (lot.quantity, str(lot.unit_price)) == (2, "1900.00")
+    assert RefreshRun.objects.get().source == "import"
+
+
+def test_imports_a_plain_array_of_item_summaries(rtx4090, tmp_path):
+    path = tmp_path / "items.json"
+    path.write_text(json.dumps([make_item(1, "NVIDIA RTX 4090 24GB Founders Edition", "1650")]))
+
+    run(str(path), "--gpu", rtx4090.slug)
+
+    assert Listing.objects.visible().count() == 1
+
+
+def test_json_output_is_one_object_per_item_in_the_stable_format(rtx4090):
+    output = run(PAGE1, PAGE2, "--gpu", rtx4090.slug, "--json", "--dry-run")
+
+    lines = [json.loads(line) for line in output.splitlines()]
+    assert len(lines) == 5
+    assert all(
+        set(line) == {"itemId", "verdict", "reason", "quantity", "unit_price", "currency"}
+        for line in lines
+    )
+    by_id = {line["itemId"]: line for line in lines}
+    assert by_id["v1|314159260004|0"] == {
+        "itemId": "v1|314159260004|0",
+        "verdict": "keep",
+        "reason": "",
+        "quantity": 2,
+        "unit_price": "1900.00",
+        "currency": "USD",
+    }
+    assert by_id["v1|314159260005|0"]["verdict"] == "drop"
+    assert by_id["v1|314159260005|0"]["unit_price"] is None or isinstance(
+        by_id["v1|314159260005|0"]["unit_price"], str
+    )
+
+
+def test_dry_run_writes_nothing(rtx4090):
+    output = run(PAGE1, "--gpu", rtx4090.slug, "--dry-run")
+
+    assert "nothing written" in output
+    assert not Listing.objects.exists() and not RefreshRun.objects.exists()
+
+
+def test_an_unknown_slug_names_close_matches(rtx4090):
+    with pytest.raises(CommandError, match="nvidia-geforce-rtx-4090"):
+        run(PAGE1, "--gpu", "nvidia-geforce-rtx-409")
+
+
+@pytest.mark.parametrize(
+    "content", ['{"itemSummaries": [', '{"itemSummaries": "x"}', "[1, 2]", "<html></html>"]
+)
+def test_a_malformed_file_writes_nothing(rtx4090, tmp_path, content):
+    bad = tmp_path / "bad.json"
+    bad.write_text(content)
+
+    with pytest.raises(CommandError, match="bad.json"):
+        run(PAGE1, str(bad), "--gpu", rtx4090.slug)
+
+    assert not Listing.objects.exists()
+
+
+def test_reimport_is_idempotent(rtx4090):
+    run(PAGE1, PAGE2, "--gpu", rtx4090.slug)
+    before = list(Listing.objects.values("item_id", "price", "verdict", "is_active", "quantity"))
+
+    output = run(PAGE1, PAGE2, "--gpu", rtx4090.slug)
+
+    assert "0 new, 0 updated, 0 archived" in output
+    assert list(Listing.objects.values("item_id", "price", "verdict", "is_active", "quantity")) == (
+        before
+    )
+
+
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/ebay-samples is not present")
+def test_a_shared_real_search_imports_without_error(db):
+    from catalog.models import Gpu
+
+    gpu = Gpu.objects.create(
+        slug="nvidia-t4",
+        label="NVIDIA T4",
+        manufacturer="NVIDIA",
+        category="datacenter",
+        memory_gb=16,
+    )
+    output = run(str(SAMPLES / "search-nvidia-t4.json"), "--gpu", gpu.slug, "--json", "--dry-run")
+
+    lines = [json.loads(line) for line in output.splitlines()]
+    items = json.loads((SAMPLES / "search-nvidia-t4.json").read_text())
+    assert len(lines) == len({item["itemId"] for item in items})  # one line per distinct item
+    assert {line["verdict"] for line in lines} == {"keep", "drop"}
