@@ -1,0 +1,82 @@
+"""What a card is worth: stored results of metrics.ranking, rewritten on every recompute."""
+
+from django.db import models
+from django.db.models import Q
+
+
+class Scope(models.TextChoices):
+    ALL = "all", "Any condition"
+    NEW = "new", "New"
+    USED = "used", "Used or refurbished"
+
+
+class CardPrice(models.Model):
+    """A card's headline price in one condition scope; no row means no listing in that scope."""
+
+    gpu = models.ForeignKey("catalog.Gpu", on_delete=models.CASCADE, related_name="card_prices")
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    listing_count = models.PositiveIntegerField()
+    headline_price = models.DecimalField(max_digits=12, decimal_places=2)
+    lowest_price = models.DecimalField(max_digits=12, decimal_places=2)
+    dollars_per_fp32_tflops = models.FloatField(null=True, blank=True)
+    dollars_per_fp16_tflops = models.FloatField(null=True, blank=True)
+    dollars_per_fp8_tflops = models.FloatField(null=True, blank=True)
+    dollars_per_int8_tops = models.FloatField(null=True, blank=True)
+    dollars_per_tensor_cores = models.FloatField(null=True, blank=True)
+    dollars_per_memory_gb = models.FloatField(null=True, blank=True)
+    dollars_per_memory_bandwidth_gbs = models.FloatField(null=True, blank=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["gpu", "scope"]
+        constraints = [
+            models.UniqueConstraint(fields=["gpu", "scope"], name="card_price_unique_scope"),
+            models.CheckConstraint(
+                condition=Q(headline_price__gt=0) & Q(lowest_price__gt=0),
+                name="card_price_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(listing_count__gte=1), name="card_price_has_listings"
+            ),
+        ]
+        indexes = [models.Index(fields=["scope", "headline_price"], name="card_price_scope_price")]
+
+    def __str__(self):
+        return f"{self.gpu_id} {self.scope} ${self.headline_price} ({self.listing_count})"
+
+
+class UseCaseScore(models.Model):
+    """One card x one MLPerf model in one scope: the newest round's best result per dollar."""
+
+    gpu = models.ForeignKey("catalog.Gpu", on_delete=models.CASCADE, related_name="use_case_scores")
+    model = models.ForeignKey(
+        "catalog.MlModel", on_delete=models.CASCADE, related_name="use_case_scores"
+    )
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    samples_per_s = models.FloatField()
+    tokens_per_s = models.FloatField(null=True, blank=True)
+    round = models.CharField(max_length=40)
+    system_name = models.CharField(max_length=300, blank=True)
+    source_url = models.URLField(max_length=500, blank=True)
+    headline_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    samples_per_dollar = models.FloatField(null=True, blank=True)
+    dollars_per_sample = models.FloatField(null=True, blank=True)
+    tokens_per_dollar = models.FloatField(null=True, blank=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["model", "scope", "-samples_per_dollar"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gpu", "model", "scope"], name="use_case_score_unique_scope"
+            ),
+            models.CheckConstraint(
+                condition=Q(samples_per_s__gt=0), name="use_case_score_samples_positive"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["model", "scope", "samples_per_dollar"], name="score_model_scope")
+        ]
+
+    def __str__(self):
+        return f"{self.gpu_id} / {self.model_id} {self.scope}: {self.samples_per_dollar}"

@@ -7,6 +7,13 @@ app_name = "metrics"
 urlpatterns = [
     path("", views.home, name="home"),
     path("ml/shop/gpu/", views.shop_index, name="shop-index"),
+    path("ml/shop/gpu/compare/", views.compare, name="compare"),
     path("ml/shop/gpu/performance/", views.rankings_index, name="rankings-index"),
+    path(
+        "ml/shop/gpu/performance/cost-per-<slug:metric>/",
+        views.cost_per_spec,
+        name="cost-per-spec",
+    ),
     path("ml/shop/use-case/", views.use_case_index, name="use-case-index"),
+    path("ml/shop/use-case/<slug:slug>/", views.use_case, name="use-case"),
 ]

@@ -1,0 +1,88 @@
+"""Query-string filters shared by the ranking pages: parsed leniently, bad values ignored with a note."""
+
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.http import QueryDict
+
+from catalog.models import Category
+from metrics.models import Scope
+
+MAX_MEMORY_GB = 10_000
+MAX_BUDGET_USD = 10_000_000
+CONDITIONS = {"new": Scope.NEW, "used": Scope.USED}
+
+
+@dataclass(frozen=True)
+class RankingFilters:
+    min_memory: float | None = None
+    max_budget: Decimal | None = None
+    condition: str | None = None
+    category: str | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def scope(self) -> str:
+        """Which headline price ranks the cards: new, used or any condition."""
+        return CONDITIONS.get(self.condition, Scope.ALL)
+
+    @property
+    def is_active(self) -> bool:
+        return any(v is not None for v in self.as_query().values())
+
+    def as_query(self) -> dict:
+        return {
+            "min_memory": self.min_memory,
+            "max_budget": self.max_budget,
+            "condition": self.condition,
+            "category": self.category,
+        }
+
+
+def _number(name: str, raw: str, maximum: float) -> tuple[float | None, str | None]:
+    shown = raw if len(raw) <= 40 else raw[:40] + "…"
+    try:
+        value = float(raw)
+    except ValueError:
+        return None, f"Ignored {name}={shown}: not a number"
+    if not math.isfinite(value):
+        return None, f"Ignored {name}={shown}: not a number"
+    if value < 0:
+        return None, f"Ignored {name}={shown}: must not be negative"
+    if value > maximum:
+        return None, f"Ignored {name}={shown}: larger than {maximum:,.0f}"
+    return value, None
+
+
+def _choice(name: str, raw: str, choices) -> tuple[str | None, str | None]:
+    if raw in choices:
+        return raw, None
+    shown = raw if len(raw) <= 40 else raw[:40] + "…"
+    return None, f"Ignored {name}={shown}: choose one of {', '.join(choices)}"
+
+
+def parse_filters(query: QueryDict) -> RankingFilters:
+    """Read min_memory, max_budget, condition and category; each bad value becomes a visible note."""
+    parsers = {
+        "min_memory": lambda raw: _number("min_memory", raw, MAX_MEMORY_GB),
+        "max_budget": lambda raw: _number("max_budget", raw, MAX_BUDGET_USD),
+        "condition": lambda raw: _choice("condition", raw, list(CONDITIONS)),
+        "category": lambda raw: _choice("category", raw, Category.values),
+    }
+    values, notes = {}, []
+    for name, parse in parsers.items():
+        given = [v.strip() for v in query.getlist(name) if v.strip()]
+        if not given:
+            continue
+        if len(given) > 1:
+            notes.append(f"Ignored {name}: given more than once")
+            continue
+        value, note = parse(given[0])
+        if note:
+            notes.append(note)
+        else:
+            values[name] = value
+    if values.get("max_budget") is not None:
+        values["max_budget"] = Decimal(str(round(values["max_budget"], 2)))
+    return RankingFilters(**values, notes=tuple(notes))

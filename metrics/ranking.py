@@ -1,0 +1,252 @@
+"""Rankings: a vectorized numpy core on plain arrays, and one adapter from querysets and back.
+
+The core never sees the ORM and the adapter never loops over listings: listings become arrays with
+`values_list`, every per-listing and per-card figure is an array operation, and only per-card rows
+are written back. NaN means "no data" inside the core; the adapter stores it as NULL or no row.
+"""
+
+import logging
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.models import BenchmarkResult, Gpu
+from listings.models import Listing
+from metrics.models import CardPrice, Scope, UseCaseScore
+from metrics.specs import SPECS
+from shopagent.cache import bump_generation
+
+logger = logging.getLogger(__name__)
+
+# The headline price is the median of the HEADLINE_K cheapest unit prices: the cheapest listings are
+# what a buyer pays, and the median of several is not moved by one mispriced or scam listing.
+HEADLINE_K = 5
+
+USED_KINDS = ("used", "refurbished")
+
+
+@dataclass(frozen=True)
+class CardPriceArrays:
+    """Per card (aligned with the card index): listing count, headline and lowest unit price."""
+
+    count: np.ndarray
+    headline: np.ndarray
+    lowest: np.ndarray
+
+
+def card_prices(
+    *, card_index: np.ndarray, prices: np.ndarray, n_cards: int, k: int = HEADLINE_K
+) -> CardPriceArrays:
+    """Per card: listing count, lowest price and the median of its k cheapest prices (NaN if none)."""
+    card_index = np.asarray(card_index, dtype=np.int64)
+    prices = np.asarray(prices, dtype=np.float64)
+    count = np.bincount(card_index, minlength=n_cards)[:n_cards]
+    headline = np.full(n_cards, np.nan)
+    lowest = np.full(n_cards, np.nan)
+    if prices.size:
+        sorted_prices = prices[np.lexsort((prices, card_index))]
+        start = np.concatenate(([0], np.cumsum(count)[:-1]))
+        has = count > 0
+        kept = np.minimum(count, k)[has]
+        first = start[has]
+        headline[has] = (
+            sorted_prices[first + (kept - 1) // 2] + sorted_prices[first + kept // 2]
+        ) / 2
+        lowest[has] = sorted_prices[first]
+    return CardPriceArrays(count=count, headline=headline, lowest=lowest)
+
+
+def dollars_per_unit(*, prices: np.ndarray, specs: np.ndarray) -> np.ndarray:
+    """Price (n,) over each spec (n, s): dollars per unit, NaN where the spec or price is unknown."""
+    prices = np.asarray(prices, dtype=np.float64)
+    specs = np.asarray(specs, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = prices[:, None] / specs
+        out[~(specs > 0) | ~np.isfinite(out)] = np.nan
+    return out
+
+
+def listing_dollars_per_unit(
+    *, card_index: np.ndarray, prices: np.ndarray, spec_matrix: np.ndarray
+) -> np.ndarray:
+    """Per listing: its unit price over every spec of its card, (listings, specs), NaN if unknown."""
+    return dollars_per_unit(prices=prices, specs=np.asarray(spec_matrix)[card_index])
+
+
+def per_dollar(*, throughput: np.ndarray, prices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Throughput per dollar and dollars per unit of throughput, NaN where either is unknown."""
+    throughput = np.asarray(throughput, dtype=np.float64)
+    prices = np.asarray(prices, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        valid = (throughput > 0) & (prices > 0)
+        per = np.where(valid, throughput / prices, np.nan)
+        cost = np.where(valid, prices / throughput, np.nan)
+    return per, cost
+
+
+def newest_best(
+    *,
+    card_index: np.ndarray,
+    model_index: np.ndarray,
+    round_key: np.ndarray,
+    samples: np.ndarray,
+) -> np.ndarray:
+    """Indices of one result per (card, model): the newest round, and its best samples/s."""
+    card_index = np.asarray(card_index)
+    model_index = np.asarray(model_index)
+    if card_index.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort((-np.asarray(samples), -np.asarray(round_key), model_index, card_index))
+    cards, models = card_index[order], model_index[order]
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = (cards[1:] != cards[:-1]) | (models[1:] != models[:-1])
+    return order[first]
+
+
+_ROUND_VERSION = re.compile(r"v?(\d+)\.(\d+)", re.IGNORECASE)
+
+
+def round_key(label: str) -> float:
+    """Sortable number for an MLPerf round label ("MLPerf Inference v4.1" -> 4001); -1 if unknown."""
+    match = _ROUND_VERSION.search(label or "")
+    if not match:
+        return -1.0
+    return int(match.group(1)) * 1000.0 + int(match.group(2))
+
+
+# --- adapter: querysets in, stored rows out ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecomputeReport:
+    cards: int
+    listings: int
+    card_prices: int
+    use_case_scores: int
+
+
+def _money(value: float) -> Decimal:
+    return Decimal(f"{value:.2f}")
+
+
+def _or_none(value) -> float | None:
+    value = float(value)
+    return value if np.isfinite(value) else None
+
+
+def recompute_rankings(*, dry_run: bool = False) -> RecomputeReport:
+    """Recompute every stored card price and use-case score from visible listings and the catalog."""
+    now = timezone.now()
+    gpu_rows = list(Gpu.objects.order_by("id").values_list("id", *(s.field for s in SPECS)))
+    gpu_ids = np.array([row[0] for row in gpu_rows], dtype=np.int64)
+    spec_matrix = np.array([row[1:] for row in gpu_rows], dtype=np.float64).reshape(
+        len(gpu_rows), len(SPECS)
+    )
+    n_cards = gpu_ids.size
+
+    listing_rows = list(
+        Listing.objects.visible().values_list("gpu_id", "unit_price", "condition_kind")
+    )
+    if listing_rows:
+        listing_gpu, listing_price, listing_kind = zip(*listing_rows, strict=True)
+    else:
+        listing_gpu, listing_price, listing_kind = (), (), ()
+    card_index = np.searchsorted(gpu_ids, np.array(listing_gpu, dtype=np.int64))
+    prices = np.array(listing_price, dtype=np.float64)
+    kinds = np.array(listing_kind, dtype=str)
+    scope_masks = {
+        Scope.ALL: np.ones(prices.size, dtype=bool),
+        Scope.NEW: kinds == "new",
+        Scope.USED: np.isin(kinds, USED_KINDS),
+    }
+
+    headline_by_scope = {}
+    price_objects = []
+    for scope, mask in scope_masks.items():
+        result = card_prices(card_index=card_index[mask], prices=prices[mask], n_cards=n_cards)
+        headline_by_scope[scope] = result.headline
+        per_spec = dollars_per_unit(prices=result.headline, specs=spec_matrix)
+        for i in np.flatnonzero(result.count):
+            price_objects.append(
+                CardPrice(
+                    gpu_id=int(gpu_ids[i]),
+                    scope=scope,
+                    listing_count=int(result.count[i]),
+                    headline_price=_money(result.headline[i]),
+                    lowest_price=_money(result.lowest[i]),
+                    computed_at=now,
+                    **{s.column: _or_none(per_spec[i, j]) for j, s in enumerate(SPECS)},
+                )
+            )
+
+    bench_rows = list(
+        BenchmarkResult.objects.single_accelerator_offline()
+        .filter(gpu_id__in=gpu_ids.tolist())
+        .values_list(
+            "gpu_id",
+            "model_id",
+            "round",
+            "samples_per_s",
+            "tokens_per_s",
+            "system_name",
+            "source_url",
+        )
+    )
+    score_objects = []
+    if bench_rows:
+        b_gpu, b_model, b_round, b_samples, b_tokens, b_system, b_source = zip(
+            *bench_rows, strict=True
+        )
+        rounds, round_inverse = np.unique(np.array(b_round, dtype=str), return_inverse=True)
+        b_card = np.searchsorted(gpu_ids, np.array(b_gpu, dtype=np.int64))
+        samples = np.array(b_samples, dtype=np.float64)
+        tokens = np.array(b_tokens, dtype=np.float64)
+        chosen = newest_best(
+            card_index=b_card,
+            model_index=np.array(b_model, dtype=np.int64),
+            round_key=np.array([round_key(r) for r in rounds])[round_inverse],
+            samples=samples,
+        )
+        for scope, headline in headline_by_scope.items():
+            price = headline[b_card[chosen]]
+            spd, dps = per_dollar(throughput=samples[chosen], prices=price)
+            tpd, _ = per_dollar(throughput=tokens[chosen], prices=price)
+            for n, row in enumerate(chosen):
+                score_objects.append(
+                    UseCaseScore(
+                        gpu_id=b_gpu[row],
+                        model_id=b_model[row],
+                        scope=scope,
+                        samples_per_s=b_samples[row],
+                        tokens_per_s=b_tokens[row],
+                        round=b_round[row],
+                        system_name=b_system[row][:300],
+                        source_url=b_source[row],
+                        headline_price=_money(price[n]) if np.isfinite(price[n]) else None,
+                        samples_per_dollar=_or_none(spd[n]),
+                        dollars_per_sample=_or_none(dps[n]),
+                        tokens_per_dollar=_or_none(tpd[n]),
+                        computed_at=now,
+                    )
+                )
+
+    report = RecomputeReport(
+        cards=n_cards,
+        listings=prices.size,
+        card_prices=len(price_objects),
+        use_case_scores=len(score_objects),
+    )
+    if dry_run:
+        return report
+    with transaction.atomic():
+        CardPrice.objects.all().delete()
+        UseCaseScore.objects.all().delete()
+        CardPrice.objects.bulk_create(price_objects, batch_size=500)
+        UseCaseScore.objects.bulk_create(score_objects, batch_size=500)
+        transaction.on_commit(bump_generation)
+    logger.info("Rankings recomputed: %s", report)
+    return report

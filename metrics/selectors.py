@@ -1,0 +1,180 @@
+"""Read stored rankings for pages: a fixed number of queries whatever the number of cards."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import F, FilteredRelation, Q, QuerySet
+
+from catalog.models import Gpu, MlModel, UseCase
+from metrics.filters import RankingFilters
+from metrics.models import CardPrice, Scope, UseCaseScore
+from metrics.specs import SPECS, Spec
+
+TOP_N = 5
+MAX_COMPARE = 8
+
+
+@dataclass(frozen=True)
+class SpecRanking:
+    """Cards with a $/unit figure, cheapest per unit first, then the cards without data."""
+
+    spec: Spec
+    ranked: list[Gpu]
+    no_data: list[Gpu]
+
+
+@dataclass(frozen=True)
+class ModelTable:
+    model: MlModel
+    ranked: list[UseCaseScore]
+    no_data: list[UseCaseScore]
+
+    @property
+    def has_tokens(self) -> bool:
+        return any(score.tokens_per_s for score in self.ranked)
+
+
+@dataclass(frozen=True)
+class TopList:
+    title: str
+    spec: Spec | None = None
+    use_case: UseCase | None = None
+    model: MlModel | None = None
+    rows: list = field(default_factory=list)
+
+
+def _with_prices(queryset: QuerySet, scopes: dict[str, str]) -> QuerySet:
+    """Annotate each card with the stored price row of each scope under a prefix ("all_")."""
+    for prefix, scope in scopes.items():
+        relation = f"{prefix}price_row"
+        queryset = queryset.annotate(
+            **{relation: FilteredRelation("card_prices", condition=Q(card_prices__scope=scope))}
+        ).annotate(
+            **{
+                f"{prefix}headline_price": F(f"{relation}__headline_price"),
+                f"{prefix}listing_count": F(f"{relation}__listing_count"),
+            }
+        )
+    return queryset
+
+
+def _apply_filters(cards: QuerySet, filters: RankingFilters) -> QuerySet:
+    """Category, memory and budget (on the annotated headline_price) filters on annotated cards."""
+    if filters.category:
+        cards = cards.filter(category=filters.category)
+    if filters.min_memory is not None:
+        cards = cards.filter(memory_gb__gte=filters.min_memory)
+    if filters.max_budget is not None:
+        cards = cards.filter(headline_price__lte=filters.max_budget)
+    return cards
+
+
+def spec_ranking(*, spec: Spec, filters: RankingFilters) -> SpecRanking:
+    """Cards by dollars per unit of one spec in the filters' condition scope (one query)."""
+    cards = _apply_filters(_with_prices(Gpu.objects.all(), {"": filters.scope}), filters)
+    cards = list(
+        cards.annotate(per_unit=F(f"price_row__{spec.column}")).order_by(
+            F("per_unit").asc(nulls_last=True), "label"
+        )
+    )
+    return SpecRanking(
+        spec=spec,
+        ranked=[c for c in cards if c.per_unit is not None],
+        no_data=[c for c in cards if c.per_unit is None],
+    )
+
+
+def use_case_tables(*, use_case: UseCase, filters: RankingFilters) -> list[ModelTable]:
+    """One table per MLPerf model of the use case, cards by samples/s per dollar (two queries)."""
+    scores = UseCaseScore.objects.filter(model__use_case=use_case, scope=filters.scope)
+    if filters.category:
+        scores = scores.filter(gpu__category=filters.category)
+    if filters.min_memory is not None:
+        scores = scores.filter(gpu__memory_gb__gte=filters.min_memory)
+    if filters.max_budget is not None:
+        scores = scores.filter(headline_price__lte=filters.max_budget)
+    scores = scores.select_related("gpu").order_by(
+        F("samples_per_dollar").desc(nulls_last=True), "gpu__label"
+    )
+    by_model: dict[int, list[UseCaseScore]] = {}
+    for score in scores:
+        by_model.setdefault(score.model_id, []).append(score)
+    tables = []
+    for model in use_case.models.all():
+        rows = by_model.get(model.pk, [])
+        tables.append(
+            ModelTable(
+                model=model,
+                ranked=[s for s in rows if s.samples_per_dollar is not None],
+                no_data=[s for s in rows if s.samples_per_dollar is None],
+            )
+        )
+    return tables
+
+
+def home_top_lists(*, limit: int = TOP_N) -> tuple[list[TopList], list[TopList]]:
+    """Top cards per spec and per headline use case, in any condition (three queries)."""
+    prices = list(CardPrice.objects.filter(scope=Scope.ALL).select_related("gpu"))
+    spec_lists = []
+    for spec in SPECS:
+        priced = [p for p in prices if getattr(p, spec.column) is not None]
+        priced.sort(key=lambda p, column=spec.column: (getattr(p, column), p.gpu.label))
+        spec_lists.append(TopList(title=spec.unit, spec=spec, rows=priced[:limit]))
+
+    use_cases = list(UseCase.objects.filter(is_headline=True))
+    scores = UseCaseScore.objects.filter(
+        model__use_case__in=use_cases, scope=Scope.ALL, samples_per_dollar__isnull=False
+    ).select_related("gpu", "model")
+    by_use_case: dict[int, dict[MlModel, list[UseCaseScore]]] = {}
+    for score in scores.order_by("-samples_per_dollar", "gpu__label"):
+        models = by_use_case.setdefault(score.model.use_case_id, {})
+        models.setdefault(score.model, []).append(score)
+    use_case_lists = []
+    for use_case in use_cases:
+        models = by_use_case.get(use_case.pk, {})
+        # The model with the most priced cards gives the broadest comparison.
+        model = max(models, key=lambda m: (len(models[m]), m.name), default=None)
+        use_case_lists.append(
+            TopList(
+                title=use_case.task,
+                use_case=use_case,
+                model=model,
+                rows=models[model][:limit] if model else [],
+            )
+        )
+    return spec_lists, use_case_lists
+
+
+def card_index(*, filters: RankingFilters) -> list[Gpu]:
+    """Every card with its headline prices (any, new, used), cheapest first (one query)."""
+    scopes = {"": filters.scope, "all_": Scope.ALL, "new_": Scope.NEW, "used_": Scope.USED}
+    cards = _apply_filters(_with_prices(Gpu.objects.all(), scopes), filters)
+    return list(cards.order_by(F("headline_price").asc(nulls_last=True), "label"))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    cards: list[Gpu]
+    notes: list[str]
+
+
+def compare_cards(*, slugs: list[str]) -> Comparison:
+    """The chosen cards in the order given, with prices and $/spec in any condition (one query)."""
+    wanted, notes = [], []
+    for slug in slugs:
+        if slug and slug not in wanted:
+            wanted.append(slug)
+    if len(wanted) > MAX_COMPARE:
+        notes.append(
+            f"Compared the first {MAX_COMPARE} cards; ignored {len(wanted) - MAX_COMPARE}."
+        )
+        wanted = wanted[:MAX_COMPARE]
+    scopes = {"all_": Scope.ALL, "new_": Scope.NEW, "used_": Scope.USED}
+    cards = _with_prices(Gpu.objects.filter(slug__in=wanted), scopes).annotate(
+        **{f"per_{s.field}": F(f"all_price_row__{s.column}") for s in SPECS}
+    )
+    found = {card.slug: card for card in cards}
+    for slug in wanted:
+        if slug not in found:
+            shown = slug if len(slug) <= 40 else slug[:40] + "…"
+            notes.append(f"Ignored gpu={shown}: no such card")
+    return Comparison(cards=[found[s] for s in wanted if s in found], notes=notes)

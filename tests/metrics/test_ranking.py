@@ -1,0 +1,207 @@
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+
+from metrics.models import CardPrice, UseCaseScore
+from metrics.ranking import (
+    card_prices,
+    dollars_per_unit,
+    listing_dollars_per_unit,
+    newest_best,
+    per_dollar,
+    recompute_rankings,
+    round_key,
+)
+
+
+def test_headline_price_is_the_median_of_the_five_cheapest():
+    prices = np.array([900.0, 100.0, 300.0, 500.0, 700.0, 200.0, 50_000.0])
+    result = card_prices(card_index=np.zeros(7, dtype=int), prices=prices, n_cards=1)
+    # Five cheapest: 100, 200, 300, 500, 700 -> median 300.
+    assert result.headline[0] == 300.0
+    assert result.lowest[0] == 100.0
+    assert result.count[0] == 7
+
+
+def test_headline_price_with_fewer_than_five_listings_is_their_median():
+    result = card_prices(
+        card_index=np.array([0, 0, 1, 1, 1, 1]),
+        prices=np.array([400.0, 600.0, 10.0, 40.0, 20.0, 30.0]),
+        n_cards=3,
+    )
+    assert result.headline[0] == 500.0
+    assert result.headline[1] == 25.0
+    assert np.isnan(result.headline[2]) and result.count[2] == 0
+
+
+def test_one_scam_listing_and_one_absurd_listing_barely_move_the_headline_price():
+    honest = np.array([1000.0, 1010.0, 1020.0, 1030.0, 1040.0, 1050.0])
+    with_outliers = np.concatenate([honest, [1.0, 99_999.0]])
+    before = card_prices(card_index=np.zeros(6, dtype=int), prices=honest, n_cards=1)
+    after = card_prices(card_index=np.zeros(8, dtype=int), prices=with_outliers, n_cards=1)
+    assert before.headline[0] == 1020.0
+    assert after.headline[0] == 1010.0
+    assert abs(after.headline[0] - before.headline[0]) / before.headline[0] < 0.01
+    # A plain lowest price would have fallen to $1.
+    assert after.lowest[0] == 1.0
+
+
+def test_dollars_per_unit_is_nan_where_the_spec_is_unknown():
+    out = dollars_per_unit(
+        prices=np.array([1000.0, np.nan]),
+        specs=np.array([[20.0, np.nan, 0.0], [10.0, 10.0, 10.0]]),
+    )
+    assert out[0, 0] == 50.0
+    assert np.isnan(out[0, 1]) and np.isnan(out[0, 2])
+    assert np.isnan(out[1]).all()
+
+
+def test_seed_worked_example_samples_per_dollar():
+    per, cost = per_dollar(throughput=np.array([12881.7]), prices=np.array([5000.0]))
+    assert per[0] == pytest.approx(2.57634)
+    assert cost[0] == pytest.approx(5000 / 12881.7)
+
+
+def test_newest_round_wins_then_the_best_system_in_it():
+    chosen = newest_best(
+        card_index=np.array([0, 0, 0, 0, 1]),
+        model_index=np.array([0, 0, 0, 1, 0]),
+        round_key=np.array([3001.0, 4001.0, 4001.0, 3000.0, 5000.0]),
+        samples=np.array([9999.0, 100.0, 120.0, 7.0, 1.0]),
+    )
+    assert sorted(chosen.tolist()) == [2, 3, 4]
+
+
+def test_round_labels_sort_by_version_not_text():
+    assert round_key("MLPerf Inference v10.0") > round_key("MLPerf Inference v9.1")
+    assert round_key("v4.1") > round_key("MLPerf Inference v4.0")
+    assert round_key("preview") == -1
+
+
+def _slow_headline(prices, k=5):
+    cheapest = sorted(prices)[:k]
+    return float(np.median(cheapest)) if cheapest else float("nan")
+
+
+def test_twenty_thousand_listings_match_a_slow_reference():
+    rng = np.random.default_rng(7)
+    n_cards, n_listings = 120, 20_000
+    card_index = rng.integers(0, n_cards - 3, size=n_listings)  # the last cards have no listing
+    prices = np.round(rng.lognormal(7, 1, size=n_listings), 2)
+    specs = rng.uniform(1, 100, size=(n_cards, 7))
+    specs[::5, 2] = np.nan  # some cards lack FP8
+    result = card_prices(card_index=card_index, prices=prices, n_cards=n_cards)
+    per_listing = listing_dollars_per_unit(card_index=card_index, prices=prices, spec_matrix=specs)
+    assert per_listing.shape == (n_listings, 7)
+    for card in [0, 1, 5, 50, n_cards - 4, n_cards - 1]:
+        mine = prices[card_index == card]
+        assert result.count[card] == mine.size
+        if mine.size:
+            assert result.headline[card] == pytest.approx(_slow_headline(mine.tolist()))
+            assert result.lowest[card] == mine.min()
+        else:
+            assert np.isnan(result.headline[card])
+    for row in rng.integers(0, n_listings, size=50):
+        card = card_index[row]
+        for j in range(7):
+            expected = prices[row] / specs[card, j]
+            if np.isnan(expected):
+                assert np.isnan(per_listing[row, j])
+            else:
+                assert per_listing[row, j] == pytest.approx(expected)
+
+
+@pytest.mark.django_db
+def test_recompute_stores_prices_split_by_new_and_used(make_gpu, make_listing):
+    gpu = make_gpu("nvidia-l4", fp32_tflops=30.3, memory_gb=24)
+    for price in [5000, 5100, 5200]:
+        make_listing(gpu, price, condition_kind="new")
+    for price, kind in [(2000, "used"), (2100, "refurbished"), (50, "parts")]:
+        make_listing(gpu, price, condition_kind=kind)
+    make_listing(gpu, 10, condition_kind="used", verdict="drop")
+    make_listing(gpu, 20, condition_kind="used", excluded_by_admin=True)
+    make_listing(gpu, 30, condition_kind="used", is_active=False)
+
+    report = recompute_rankings()
+
+    prices = {p.scope: p for p in CardPrice.objects.filter(gpu=gpu)}
+    assert report.listings == 6
+    assert prices["new"].headline_price == Decimal("5100.00")
+    assert prices["new"].listing_count == 3
+    assert prices["used"].headline_price == Decimal("2050.00")
+    assert prices["used"].lowest_price == Decimal("2000.00")
+    # Any condition: 50, 2000, 2100, 5000, 5100 -> 2100.
+    assert prices["all"].headline_price == Decimal("2100.00")
+    assert prices["all"].listing_count == 6
+    assert prices["all"].dollars_per_memory_gb == pytest.approx(2100 / 24)
+    assert prices["all"].dollars_per_fp32_tflops == pytest.approx(2100 / 30.3)
+    assert prices["all"].dollars_per_fp8_tflops is None
+
+
+@pytest.mark.django_db
+def test_recompute_reproduces_the_seed_example(make_gpu, make_listing, resnet, make_result):
+    gpu = make_gpu("nvidia-l4")
+    for price in [4000, 4500, 5000, 5500, 6000, 9000]:
+        make_listing(gpu, price)
+    make_result(gpu, resnet, 12881.7)
+
+    recompute_rankings()
+
+    score = UseCaseScore.objects.get(gpu=gpu, model=resnet, scope="all")
+    assert score.headline_price == Decimal("5000.00")
+    assert score.samples_per_dollar == pytest.approx(2.57634)
+    assert score.dollars_per_sample == pytest.approx(5000 / 12881.7)
+    assert score.round == "MLPerf Inference v3.1"
+
+
+@pytest.mark.django_db
+def test_recompute_picks_the_newest_round_and_best_system(
+    make_gpu, make_listing, resnet, make_result
+):
+    gpu = make_gpu("nvidia-a100-pcie")
+    make_listing(gpu, 1000)
+    make_result(gpu, resnet, 40000, round="MLPerf Inference v3.1")
+    make_result(gpu, resnet, 30000, round="MLPerf Inference v4.1", system_id="slow")
+    make_result(gpu, resnet, 35000, round="MLPerf Inference v4.1", system_id="fast")
+    make_result(gpu, resnet, 99999, round="MLPerf Inference v5.0", accelerator_count=8)
+    make_result(gpu, resnet, 88888, round="MLPerf Inference v5.0", scenario="Server")
+
+    recompute_rankings()
+
+    score = UseCaseScore.objects.get(gpu=gpu, model=resnet, scope="all")
+    assert score.round == "MLPerf Inference v4.1"
+    assert score.samples_per_s == 35000
+    assert score.samples_per_dollar == pytest.approx(35.0)
+
+
+@pytest.mark.django_db
+def test_card_without_listings_or_spec_is_no_data_not_zero(
+    make_gpu, make_listing, resnet, make_result
+):
+    unpriced = make_gpu("nvidia-h100-pcie")
+    no_fp8 = make_gpu("nvidia-t4", fp8_tflops=None)
+    make_listing(no_fp8, 700)
+    make_result(unpriced, resnet, 50000)
+
+    recompute_rankings()
+
+    assert not CardPrice.objects.filter(gpu=unpriced).exists()
+    assert CardPrice.objects.get(gpu=no_fp8, scope="all").dollars_per_fp8_tflops is None
+    assert not CardPrice.objects.filter(gpu=no_fp8, scope="new").exists()
+    score = UseCaseScore.objects.get(gpu=unpriced, scope="all")
+    assert score.samples_per_dollar is None and score.headline_price is None
+
+
+@pytest.mark.django_db
+def test_recompute_command_reports_and_dry_run_stores_nothing(make_gpu, make_listing):
+    make_listing(make_gpu("nvidia-a10"), 1500)
+    from io import StringIO
+
+    out = StringIO()
+    call_command("recompute_rankings", "--dry-run", stdout=out)
+    assert "Would store 2 card prices" in out.getvalue()
+    assert not CardPrice.objects.exists()
+    call_command("recompute_rankings", stdout=out)
+    assert CardPrice.objects.count() == 2
