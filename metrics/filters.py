@@ -1,4 +1,4 @@
-"""Query-string filters shared by the ranking pages: parsed leniently, bad values ignored with a note."""
+"""Query-string filters for the ranking pages: parsed leniently, bad values ignored with a note."""
 
 import math
 from dataclasses import dataclass, field
@@ -63,7 +63,7 @@ def _choice(name: str, raw: str, choices) -> tuple[str | None, str | None]:
 
 
 def parse_filters(query: QueryDict) -> RankingFilters:
-    """Read min_memory, max_budget, condition and category; each bad value becomes a visible note."""
+    """Read min_memory, max_budget, condition and category; a bad value becomes a visible note."""
     parsers = {
         "min_memory": lambda raw: _number("min_memory", raw, MAX_MEMORY_GB),
         "max_budget": lambda raw: _number("max_budget", raw, MAX_BUDGET_USD),

@@ -41,7 +41,7 @@ class CardPriceArrays:
 def card_prices(
     *, card_index: np.ndarray, prices: np.ndarray, n_cards: int, k: int = HEADLINE_K
 ) -> CardPriceArrays:
-    """Per card: listing count, lowest price and the median of its k cheapest prices (NaN if none)."""
+    """Per card: listing count, lowest price and median of its k cheapest prices (NaN if none)."""
     card_index = np.asarray(card_index, dtype=np.int64)
     prices = np.asarray(prices, dtype=np.float64)
     count = np.bincount(card_index, minlength=n_cards)[:n_cards]
@@ -61,7 +61,7 @@ def card_prices(
 
 
 def dollars_per_unit(*, prices: np.ndarray, specs: np.ndarray) -> np.ndarray:
-    """Price (n,) over each spec (n, s): dollars per unit, NaN where the spec or price is unknown."""
+    """Price (n,) over each spec (n, s): dollars per unit, NaN where spec or price is unknown."""
     prices = np.asarray(prices, dtype=np.float64)
     specs = np.asarray(specs, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -73,7 +73,7 @@ def dollars_per_unit(*, prices: np.ndarray, specs: np.ndarray) -> np.ndarray:
 def listing_dollars_per_unit(
     *, card_index: np.ndarray, prices: np.ndarray, spec_matrix: np.ndarray
 ) -> np.ndarray:
-    """Per listing: its unit price over every spec of its card, (listings, specs), NaN if unknown."""
+    """Per listing: unit price over every spec of its card, (listings, specs), NaN if unknown."""
     return dollars_per_unit(prices=prices, specs=np.asarray(spec_matrix)[card_index])
 
 
@@ -111,7 +111,7 @@ _ROUND_VERSION = re.compile(r"v?(\d+)\.(\d+)", re.IGNORECASE)
 
 
 def round_key(label: str) -> float:
-    """Sortable number for an MLPerf round label ("MLPerf Inference v4.1" -> 4001); -1 if unknown."""
+    """Sortable number for a round label ("MLPerf Inference v4.1" -> 4001); -1 if unknown."""
     match = _ROUND_VERSION.search(label or "")
     if not match:
         return -1.0
@@ -139,7 +139,7 @@ def _or_none(value) -> float | None:
 
 
 def recompute_rankings(*, dry_run: bool = False) -> RecomputeReport:
-    """Recompute every stored card price and use-case score from visible listings and the catalog."""
+    """Recompute stored card prices and use-case scores from visible listings and the catalog."""
     now = timezone.now()
     gpu_rows = list(Gpu.objects.order_by("id").values_list("id", *(s.field for s in SPECS)))
     gpu_ids = np.array([row[0] for row in gpu_rows], dtype=np.int64)

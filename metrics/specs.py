@@ -52,7 +52,7 @@ SPECS: tuple[Spec, ...] = (
         unit="FP8 TFLOPS",
         noun="FP8 TFLOPS",
         explanation="8-bit floating-point tensor throughput (dense); only recent cards have it.",
-        when_to_choose="Serving large language models with FP8 quantization on Ada, Hopper or newer.",
+        when_to_choose="Serving LLMs with FP8 quantization on Ada, Hopper or newer cards.",
     ),
     Spec(
         slug="int8-tops",
@@ -70,7 +70,7 @@ SPECS: tuple[Spec, ...] = (
         unit="tensor core",
         noun="tensor core",
         explanation="Number of matrix-multiply units; a rough count that ignores generation.",
-        when_to_choose="Comparing cards of the same generation; prefer a TFLOPS metric across generations.",
+        when_to_choose="Cards of one generation; across generations prefer a TFLOPS metric.",
     ),
     Spec(
         slug="memory-gb",
