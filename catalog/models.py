@@ -1,8 +1,25 @@
 """What a card is: specs on one comparable basis, ML models, use cases and MLPerf results."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
+
+# Spec fields that must be positive when known; blank means unknown and is always allowed.
+POSITIVE_SPEC_FIELDS = [
+    "msrp_usd",
+    "memory_gb",
+    "memory_bandwidth_gbs",
+    "fp32_tflops",
+    "fp16_tflops",
+    "fp8_tflops",
+    "int8_tops",
+    "tensor_cores",
+    "l2_cache_mb",
+    "shared_memory_per_sm_kb",
+    "tdp_w",
+]
 
 
 class Manufacturer(models.TextChoices):
@@ -77,6 +94,12 @@ class Gpu(models.Model):
         default=list, blank=True, help_text="eBay categories to search; 27386 when empty."
     )
 
+    admin_edited_fields = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Fields an admin changed; load_catalog leaves them alone unless --overwrite.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = GpuQuerySet.as_manager()
@@ -117,6 +140,30 @@ class Gpu(models.Model):
     def get_absolute_url(self):
         return reverse("catalog:learn-gpu", kwargs={"slug": self.slug})
 
+    def clean(self):
+        errors = {}
+        for name in POSITIVE_SPEC_FIELDS:
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                label = self._meta.get_field(name).verbose_name
+                errors[name] = (
+                    f"{label.capitalize()} must be greater than zero; leave it blank if unknown."
+                )
+        if self.release_date and self.release_date > timezone.localdate():
+            errors["release_date"] = "The release date cannot be in the future."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def basis_notes(self) -> dict[str, str]:
+        """Each figure's derivation from `spec_notes`, keyed by its prefix ("FP32", "FP16", ...)."""
+        notes = {}
+        for line in self.spec_notes.splitlines():
+            key, sep, text = line.partition(":")
+            if sep and key.strip():
+                notes[key.strip()] = text.strip()
+        return notes
+
     @property
     def ebay_query(self) -> str:
         return self.search_query or self.label
@@ -136,6 +183,12 @@ class MlModel(models.Model):
     parameters = models.CharField(max_length=40, blank=True, help_text="e.g. 25.6M, 70B")
     url = models.URLField("paper or model card", max_length=500, blank=True)
     summary = models.TextField(blank=True)
+    admin_edited_fields = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Fields an admin changed; load_catalog leaves them alone unless --overwrite.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -157,6 +210,12 @@ class UseCase(models.Model):
     summary = models.TextField(blank=True)
     position = models.PositiveSmallIntegerField(default=0)
     is_headline = models.BooleanField(default=False, help_text="Shown on the home page.")
+    admin_edited_fields = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Fields an admin changed; load_catalog leaves them alone unless --overwrite.",
+    )
 
     class Meta:
         ordering = ["position", "task"]
@@ -191,6 +250,12 @@ class BenchmarkResult(models.Model):
     framework = models.CharField(max_length=200, blank=True)
     notes = models.TextField(blank=True)
     source_url = models.URLField(max_length=500, blank=True)
+    admin_edited_fields = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Fields an admin changed; load_catalog leaves them alone unless --overwrite.",
+    )
 
     objects = BenchmarkResultQuerySet.as_manager()
 
@@ -199,7 +264,8 @@ class BenchmarkResult(models.Model):
         indexes = [models.Index(fields=["model", "gpu", "round"])]
         constraints = [
             models.UniqueConstraint(
-                fields=["gpu", "model", "round", "scenario", "system_id"],
+                # Several submitters publish the same system id (NVIDIA's reference systems).
+                fields=["gpu", "model", "round", "scenario", "submitter", "system_id"],
                 name="benchmark_result_unique_run",
             ),
             models.CheckConstraint(

@@ -1,5 +1,7 @@
-"""Sent after the catalog changes (load_catalog, admin saves of catalog objects)."""
+"""Signals the catalog sends downstream; listings and metrics connect receivers to them."""
 
 from django.dispatch import Signal
 
+# Sent after load_catalog changed something and after an admin saves or deletes a catalog object.
+# Keyword arguments: `source` ("load_catalog" or "admin"). Receivers must accept **kwargs.
 catalog_changed = Signal()

@@ -9,3 +9,11 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def loaded_catalog(db):
+    """The real catalog (104 cards, ML models, use cases, MLPerf results) from fixtures/."""
+    from django.core.management import call_command
+
+    call_command("load_catalog", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115

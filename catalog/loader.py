@@ -1,0 +1,150 @@
+"""Load the catalog fixtures (fixtures/*.json) into the database without losing an admin's edits.
+
+Default: create missing rows and fill fields that are blank in the database; a field an admin has
+changed (recorded in `admin_edited_fields`) is never touched. `overwrite=True` makes every row match
+the fixtures again and forgets the admin edits. Rows that exist only in the database are left alone.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+
+from catalog.models import BenchmarkResult, Gpu, MlModel, UseCase
+from catalog.signals import catalog_changed
+
+FIXTURE_FILES = {
+    "use cases": "use_cases.json",
+    "models": "ml_models.json",
+    "cards": "gpus.json",
+    "results": "benchmark_results.json",
+}
+BLANK_VALUES = (None, "", [], {})
+
+
+@dataclass
+class LoadCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass
+class LoadReport:
+    counts: dict[str, LoadCounts] = field(default_factory=dict)
+    dry_run: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return any(c.created or c.updated for c in self.counts.values())
+
+
+def default_fixtures_dir() -> Path:
+    return Path(settings.BASE_DIR) / "fixtures"
+
+
+def read_fixtures(fixtures_dir: Path) -> dict[str, list[dict]]:
+    """The four fixture files as lists of records."""
+    data = {}
+    for name, filename in FIXTURE_FILES.items():
+        with open(fixtures_dir / filename, encoding="utf-8") as handle:
+            data[name] = json.load(handle)
+    return data
+
+
+def load_catalog(
+    *, fixtures_dir: Path | None = None, overwrite: bool = False, dry_run: bool = False
+) -> LoadReport:
+    """Create and update catalog rows from the fixtures; `catalog_changed` if anything changed."""
+    data = read_fixtures(fixtures_dir or default_fixtures_dir())
+    report = LoadReport(dry_run=dry_run)
+    with transaction.atomic():
+        report.counts["use cases"] = _sync(UseCase, data["use cases"], ("slug",), overwrite)
+        use_case_ids = dict(UseCase.objects.values_list("slug", "id"))
+        models_ = [_with_fk(r, "use_case", use_case_ids) for r in data["models"]]
+        report.counts["models"] = _sync(MlModel, models_, ("mlperf_id",), overwrite)
+        report.counts["cards"] = _sync(Gpu, data["cards"], ("slug",), overwrite)
+
+        gpu_ids = dict(Gpu.objects.values_list("slug", "id"))
+        model_ids = dict(MlModel.objects.values_list("mlperf_id", "id"))
+        results = [
+            _with_fk(_with_fk(r, "gpu", gpu_ids), "model", model_ids) for r in data["results"]
+        ]
+        key = ("gpu_id", "model_id", "round", "scenario", "submitter", "system_id")
+        report.counts["results"] = _sync(BenchmarkResult, results, key, overwrite)
+        if dry_run:
+            transaction.set_rollback(True)
+    if report.changed and not dry_run:
+        catalog_changed.send(sender=Gpu, source="load_catalog")
+    return report
+
+
+def _with_fk(record: dict, name: str, ids: dict) -> dict:
+    """The record with its natural-key reference (`"use_case": "speech-to-text"`) as an id."""
+    record = dict(record)
+    ref = record.pop(name)
+    record[f"{name}_id"] = ids[ref] if ref is not None else None
+    return record
+
+
+def _sync(
+    model: type[models.Model], records: list[dict], key: tuple[str, ...], overwrite: bool
+) -> LoadCounts:
+    """Bulk-create missing rows and bulk-update the fields the rules allow; one query per step."""
+    counts = LoadCounts()
+    existing = {tuple(getattr(obj, k) for k in key): obj for obj in model.objects.all()}
+    to_create, to_update, updated_fields = [], [], set()
+    for raw in records:
+        record = {name: _to_python(model, name, value) for name, value in raw.items()}
+        obj = existing.get(tuple(record[k] for k in key))
+        if obj is None:
+            to_create.append(model(**record))
+            continue
+        changed = _apply(obj, record, overwrite)
+        if changed:
+            to_update.append(obj)
+            updated_fields |= changed
+        else:
+            counts.unchanged += 1
+    if to_create:
+        model.objects.bulk_create(to_create)
+    if to_update:
+        if any(f.name == "updated_at" for f in model._meta.fields):
+            now = timezone.now()
+            for obj in to_update:
+                obj.updated_at = now
+            updated_fields.add("updated_at")
+        model.objects.bulk_update(to_update, sorted(updated_fields), batch_size=200)
+    counts.created, counts.updated = len(to_create), len(to_update)
+    return counts
+
+
+def _apply(obj: models.Model, record: dict, overwrite: bool) -> set[str]:
+    """Set the fields the rules allow on `obj`; return the names of those that changed."""
+    changed = set()
+    edited = set(obj.admin_edited_fields)
+    for name, value in record.items():
+        current = getattr(obj, name)
+        if current == value:
+            continue
+        fillable = current in BLANK_VALUES and value not in BLANK_VALUES and name not in edited
+        if overwrite or fillable:
+            setattr(obj, name, value)
+            changed.add(name)
+    if overwrite and obj.admin_edited_fields:
+        obj.admin_edited_fields = []
+        changed.add("admin_edited_fields")
+    return changed
+
+
+def _to_python(model: type[models.Model], name: str, value):
+    """A fixture value as the model field holds it (dates, decimals), so comparisons are exact."""
+    field_ = {f.attname: f for f in model._meta.concrete_fields}[name]
+    if field_.is_relation:
+        return value
+    return field_.to_python(value)
