@@ -30,8 +30,10 @@ class ShopGpuSitemap(SiteUrlSitemap):
         self._any_refresh = RefreshRun.objects.succeeded().aggregate(latest=Max("finished_at"))[
             "latest"
         ]
-        return Gpu.objects.annotate(last_refresh=Max("refresh_runs__finished_at", filter=ok)).only(
-            "slug", "updated_at"
+        return (
+            Gpu.objects.annotate(last_refresh=Max("refresh_runs__finished_at", filter=ok))
+            .only("slug", "updated_at")
+            .order_by("slug")
         )
 
     def location(self, gpu):

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from catalog.models import Gpu
+from listings import analytics
 from listings.models import ConditionKind, Listing, RefreshRun
 from listings.templatetags.shop import money_per, number
 from shopagent.cache import cached_page
@@ -319,8 +320,6 @@ def visitor_id(request) -> str:
 @require_GET
 def go(request, pk):
     """Record an affiliate click and send the buyer to the listing's stored eBay URL."""
-    from listings import analytics  # the listings engineer's module; imported late while it lands
-
     listing = get_object_or_404(Listing.objects.active().select_related("gpu"), pk=pk)
     target = listing.affiliate_url or listing.item_web_url
     if not is_ebay_url(target):

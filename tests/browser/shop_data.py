@@ -1,4 +1,4 @@
-"""A small catalog and listings built straight in the database, for shop page tests and screenshots."""
+"""A small catalog and listings made straight in the database, for shop tests and screenshots."""
 
 from datetime import timedelta
 from decimal import Decimal

@@ -1,0 +1,286 @@
+import re
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from listings.models import ConditionKind, Verdict
+from tests.browser.shop_data import make_gpu, make_listing, make_refresh, make_shop
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def client():
+    """Django's test client (the listings conftest's `client` is the eBay client)."""
+    return Client()
+
+
+def shop_url(gpu, **query):
+    path = reverse("listings:shop-gpu", kwargs={"slug": gpu.slug})
+    if query:
+        from urllib.parse import urlencode
+
+        path += "?" + urlencode(query, doseq=True)
+    return path
+
+
+def prices_on(response):
+    """Prices per card in the order the page shows them."""
+    return [c.listing.unit_price for c in response.context["cards"]]
+
+
+def test_shows_each_visible_listing_as_a_card_with_price_condition_and_seller(client):
+    gpu = make_gpu()
+    make_listing(gpu, price="4100.00", seller_feedback_percent=99.8, seller_feedback_score=5400)
+    html = client.get(shop_url(gpu)).content.decode()
+    assert "$4,100.00" in html
+    assert 'class="pill pill-attr pill-condition-used">Used<' in html
+    assert "Ships from US" in html
+    assert "48 GB" in html
+    assert "Seller 99.8% positive (5,400)" in html
+
+
+def test_hides_dropped_archived_excluded_and_other_cards_listings(client):
+    gpu = make_gpu()
+    other = make_gpu(slug="nvidia-a100-80gb", label="NVIDIA A100 80GB")
+    make_listing(gpu, price="4000", title="Kept card")
+    make_listing(gpu, price="10", title="Fan shroud", verdict=Verdict.DROP)
+    make_listing(gpu, price="3900", title="Sold one", is_active=False)
+    make_listing(gpu, price="3800", title="Excluded one", excluded_by_admin=True)
+    make_listing(other, price="9000", title="Another card")
+    html = client.get(shop_url(gpu)).content.decode()
+    assert "Kept card" in html
+    for hidden in ("Fan shroud", "Sold one", "Excluded one", "Another card"):
+        assert hidden not in html
+
+
+def test_a_lot_shows_price_per_card_and_the_lot_price(client):
+    gpu = make_gpu()
+    make_listing(gpu, price="12000.00", quantity=4)
+    html = client.get(shop_url(gpu)).content.decode()
+    assert "$3,000.00" in html
+    assert "each, lot of 4 for $12,000.00" in html
+
+
+def test_an_auction_shows_its_bids_and_time_left(client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    gpu = make_gpu()
+    make_listing(
+        gpu,
+        is_auction=True,
+        is_buy_now=False,
+        bid_count=7,
+        auction_ends_at=timezone.now() + timedelta(hours=3, minutes=30),
+    )
+    html = client.get(shop_url(gpu)).content.decode()
+    assert re.search(r"Auction · 7 bids · ends in 3\xa0hours", html)
+
+
+def test_spec_pills_show_dollars_per_spec_with_an_accessible_tooltip(client):
+    gpu = make_gpu(fp32_tflops=40, fp8_tflops=None)
+    listing = make_listing(gpu, price="4000.00")
+    html = client.get(shop_url(gpu)).content.decode()
+    tip = f"tip-{listing.pk}-fp32"
+    assert (
+        f'<button type="button" class="pill pill-spec" aria-expanded="false" '
+        f'aria-describedby="{tip}" data-tooltip="{tip}">$100/FP32 TFLOPS</button>'
+    ) in html
+    assert re.search(
+        rf'<span class="tooltip" role="tooltip" id="{tip}" hidden>[^<]*Lower is better', html
+    )
+    assert "/FP8 TFLOPS" not in html  # the card has no FP8 figure
+    for label in ("/FP16 TFLOPS", "/INT8 TOPS", "/tensor core", "/GB<", "/GB/s"):
+        assert label in html
+
+
+def test_sorts_by_price_either_way_and_by_newest(client):
+    gpu = make_gpu()
+    cheap = make_listing(gpu, price="3000")
+    dear = make_listing(gpu, price="5000")
+    middle = make_listing(gpu, price="4000")
+    cheap.first_seen_at = dear.first_seen_at - (dear.first_seen_at - middle.first_seen_at) * 5
+    cheap.save()
+    assert prices_on(client.get(shop_url(gpu))) == [3000, 4000, 5000]
+    assert prices_on(client.get(shop_url(gpu, sort="-price"))) == [5000, 4000, 3000]
+    newest = [c.listing.pk for c in client.get(shop_url(gpu, sort="newest")).context["cards"]]
+    assert newest[0] == dear.pk and newest[-1] == cheap.pk
+
+
+def test_sorting_by_dollars_per_spec_puts_the_lowest_first(client):
+    gpu = make_gpu()
+    make_listing(gpu, price="5000")
+    make_listing(gpu, price="12000", quantity=4)
+    make_listing(gpu, price="4000")
+    response = client.get(shop_url(gpu, sort="fp16"))
+    per_fp16 = [c.pills[1].dollars_per for c in response.context["cards"]]
+    assert per_fp16 == sorted(per_fp16)
+    assert prices_on(response)[0] == 3000
+
+
+def test_filters_by_condition_buying_option_country_price_and_feedback(client):
+    gpu = make_gpu()
+    make_listing(gpu, price="3000", title="Used US auction", is_auction=True, is_buy_now=False)
+    make_listing(
+        gpu,
+        price="3500",
+        title="New DE",
+        condition_kind=ConditionKind.NEW,
+        item_location_country="DE",
+    )
+    make_listing(
+        gpu,
+        price="4500",
+        title="Refurb US",
+        condition_kind=ConditionKind.REFURBISHED,
+        seller_feedback_percent=92.0,
+    )
+
+    def titles(**query):
+        return [c.listing.title for c in client.get(shop_url(gpu, **query)).context["cards"]]
+
+    assert titles(condition=["new", "refurbished"]) == ["New DE", "Refurb US"]
+    assert titles(buying="auction") == ["Used US auction"]
+    assert titles(buying="buy_now") == ["New DE", "Refurb US"]
+    assert titles(country="DE") == ["New DE"]
+    assert titles(price_min="3200", price_max="4000") == ["New DE"]
+    assert titles(feedback_min="98") == ["Used US auction", "New DE"]
+
+
+def test_memory_range_filter_applies_to_the_cards_memory(client):
+    gpu = make_gpu(memory_gb=48)
+    make_listing(gpu)
+    assert len(client.get(shop_url(gpu, memory_min="40")).context["cards"]) == 1
+    response = client.get(shop_url(gpu, memory_max="24"))
+    assert response.context["cards"] == []
+    assert "No listings match" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "note"),
+    [
+        ({"price_min": "cheap"}, "Ignored price min: Enter a number."),
+        ({"price_max": "-5"}, "Ignored price max"),
+        ({"feedback_min": "NaN"}, "Ignored Seller feedback at least (%)"),
+        ({"memory_min": "inf"}, "Ignored memory min"),
+        ({"sort": "fp8"}, "Ignored sort"),
+        ({"sort": "'; DROP TABLE listings_listing; --"}, "Ignored sort"),
+        ({"condition": "mint"}, "Ignored condition"),
+        ({"country": "ZZ"}, "Ignored Ships from"),
+        ({"price_min": "3500", "price_max": "100"}, "Ignored price max: is below the minimum"),
+        ({"page": "two"}, "Ignored page: not a whole number."),
+        ({"page": "0"}, "Ignored page: pages start at 1."),
+        ({"price_min": "1" * 400}, "Ignored price min"),
+    ],
+)
+def test_invalid_query_values_are_ignored_with_a_visible_note(client, query, note):
+    gpu = make_gpu(fp8_tflops=None)
+    make_listing(gpu, price="3000")
+    make_listing(gpu, price="4000")
+    response = client.get(shop_url(gpu, **query))
+    assert response.status_code == 200
+    assert note in response.content.decode()
+    assert len(response.context["cards"]) >= 1
+
+
+def test_the_other_filters_still_apply_when_one_is_invalid(client):
+    gpu = make_gpu()
+    make_listing(gpu, price="3000")
+    make_listing(gpu, price="4000")
+    response = client.get(shop_url(gpu, price_min="oops", price_max="3500"))
+    assert prices_on(response) == [3000]
+
+
+def test_paginates_24_per_page_and_a_page_past_the_end_shows_the_last(client):
+    gpu = make_shop(listings=30)  # 31 listings with the lot
+    first = client.get(shop_url(gpu))
+    assert len(first.context["cards"]) == 24
+    assert 'rel="next" href="?page=2"' in first.content.decode()
+    beyond = client.get(shop_url(gpu, page="99", sort="-price"))
+    assert beyond.status_code == 200
+    assert len(beyond.context["cards"]) == 7
+    assert "Page 2 of 2" in beyond.content.decode()
+    assert 'href="?page=1&amp;sort=-price"' in beyond.content.decode() or (
+        'href="?sort=-price&amp;page=1"' in beyond.content.decode()
+    )
+
+
+def test_query_count_does_not_grow_with_listings(client, django_assert_max_num_queries):
+    small = make_shop(listings=3)
+    big = make_gpu(slug="nvidia-l40s", label="NVIDIA L40S")
+    for i in range(60):
+        make_listing(big, price=6000 + i, item_location_country=["US", "DE", "GB", "CN"][i % 4])
+    make_refresh(big)
+    for gpu in (small, big):
+        with django_assert_max_num_queries(7):
+            response = client.get(shop_url(gpu, sort="fp32", condition="used"))
+        assert response.status_code == 200
+
+
+def test_prices_checked_comes_from_the_cards_last_successful_refresh(client):
+    gpu = make_gpu()
+    make_listing(gpu)
+    make_refresh(gpu, minutes_ago=3, status="failed")
+    make_refresh(gpu, minutes_ago=42)
+    make_refresh(None, minutes_ago=1)
+    html = client.get(shop_url(gpu)).content.decode()
+    assert "Prices checked" in html
+    assert "42\xa0minutes ago" in html
+
+
+def test_without_any_refresh_there_is_no_prices_checked_line(client):
+    gpu = make_gpu()
+    assert "Prices checked" not in client.get(shop_url(gpu)).content.decode()
+
+
+def test_links_to_learn_and_rankings_pages_only_when_they_exist(client):
+    gpu = make_gpu()
+    html = client.get(shop_url(gpu)).content.decode()
+    assert f'href="{reverse("metrics:rankings-index")}"' in html
+    try:
+        learn = reverse("catalog:learn-gpu", kwargs={"slug": gpu.slug})
+    except Exception:  # noqa: BLE001 - the learn page may not be built yet
+        assert "specs and benchmarks" not in html
+    else:
+        assert f'href="{learn}"' in html
+
+
+def test_every_buy_link_goes_through_go_and_is_marked_sponsored(client):
+    gpu = make_shop(listings=5)
+    html = client.get(shop_url(gpu)).content.decode()
+    tags = re.findall(r"<a [^>]*>", html)
+    links = [(re.search(r'href="([^"]*)"', t)[1], re.search(r'rel="([^"]*)"', t)) for t in tags]
+    buy = [(href, rel[1]) for href, rel in links if rel and "sponsored" in rel[1]]
+    assert len(buy) == 2 * 6
+    assert all(re.fullmatch(r"/go/\d+/", href) for href, _ in buy)
+    assert all({"sponsored", "nofollow"} <= set(rel.split()) for _, rel in buy)
+    assert "ebay.com" not in html
+
+
+def test_unknown_card_is_a_404(client):
+    assert client.get("/ml/shop/gpu/no-such-card/").status_code == 404
+
+
+def test_a_card_with_no_listings_says_so(client):
+    gpu = make_gpu()
+    html = client.get(shop_url(gpu)).content.decode()
+    assert "No NVIDIA RTX A6000 is listed on eBay right now" in html
+
+
+def test_second_view_is_served_from_the_page_cache(client, django_assert_num_queries):
+    gpu = make_shop(listings=3)
+    client.get(shop_url(gpu))
+    with django_assert_num_queries(0):
+        assert client.get(shop_url(gpu)).status_code == 200
+
+
+def test_price_summary_covers_all_visible_listings_not_just_the_page(client):
+    gpu = make_shop(listings=30)
+    summary = client.get(shop_url(gpu, price_max="3100")).context["summary"]
+    assert summary["count"] == 31
+    assert summary["low"] == Decimal("3000.00")
+    assert summary["high"] == Decimal("5813.00")
