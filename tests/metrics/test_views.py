@@ -1,0 +1,281 @@
+import json
+import re
+
+import pytest
+from django.urls import reverse
+
+from catalog.signals import catalog_changed
+from listings.models import Listing
+from listings.signals import listings_changed
+from metrics.ranking import recompute_rankings
+from metrics.specs import SPECS
+
+pytestmark = pytest.mark.django_db
+
+
+def _html(response) -> str:
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _rank_order(html: str, labels: list[str]) -> list[str]:
+    return sorted(labels, key=lambda label: html.index(label))
+
+
+@pytest.fixture
+def priced(make_gpu, make_listing):
+    """Three priced cards and one without listings, recomputed."""
+    cheap = make_gpu(
+        "alpha-card", label="Alpha Card", fp32_tflops=10, memory_gb=8, category="gaming"
+    )
+    mid = make_gpu("bravo-card", label="Bravo Card", fp32_tflops=40, memory_gb=48)
+    dear = make_gpu("charlie-card", label="Charlie Card", fp32_tflops=20, memory_gb=80)
+    make_gpu("delta-card", label="Delta Card", fp32_tflops=100)
+    make_listing(cheap, 500, condition_kind="new")  # $50 per TFLOPS
+    make_listing(mid, 1200, condition_kind="used")  # used only: $30 per TFLOPS
+    make_listing(mid, 4000, condition_kind="new")  # new only: $100; any: median $2,600 -> $65
+    make_listing(dear, 3000, condition_kind="used")  # $150 per TFLOPS
+    recompute_rankings()
+    return cheap, mid, dear
+
+
+def test_cost_per_spec_ranks_cards_by_dollars_per_unit_with_no_data_last(client, priced):
+    html = _html(client.get(reverse("metrics:cost-per-spec", args=["fp32-flops"])))
+    labels = ["Alpha Card", "Bravo Card", "Charlie Card", "Delta Card"]
+    assert _rank_order(html, labels) == labels
+    assert "$50.00" in html and "$65.00" in html and "$150.0" in html
+    assert "no data: no listings" in html
+    assert '<div class="table-wrap">' in html
+
+
+def test_fp8_ranking_says_no_data_for_cards_without_fp8(client, priced):
+    html = _html(client.get(reverse("metrics:cost-per-spec", args=["fp8-flops"])))
+    assert "No data: no card has both a known FP8 figure" in html
+    assert "no data: FP8 unknown" in html
+
+
+@pytest.mark.parametrize(
+    "url", ["/ml/shop/gpu/performance/cost-per-speed/", "/ml/shop/use-case/nope/"]
+)
+def test_unknown_metric_or_use_case_is_404(client, url, use_case):
+    assert client.get(url).status_code == 404
+
+
+def test_every_metric_page_answers(client, priced):
+    for spec in SPECS:
+        assert client.get(reverse("metrics:cost-per-spec", args=[spec.slug])).status_code == 200
+
+
+def test_condition_filter_ranks_with_that_scope_price(client, priced):
+    html = _html(
+        client.get(reverse("metrics:cost-per-spec", args=["fp32-flops"]), {"condition": "new"})
+    )
+    # New only: Alpha $50/TFLOPS, Bravo $100/TFLOPS; Charlie has no new listing.
+    assert _rank_order(html, ["Alpha Card", "Bravo Card"]) == ["Alpha Card", "Bravo Card"]
+    assert "$100.0" in html
+    assert "$65.00" not in html
+
+
+def test_budget_memory_and_category_filters_narrow_the_ranking(client, priced):
+    url = reverse("metrics:cost-per-spec", args=["fp32-flops"])
+    html = _html(client.get(url, {"max_budget": "2700"}))
+    assert "Bravo Card" in html and "Alpha Card" in html and "Charlie Card" not in html
+    html = _html(client.get(url, {"min_memory": "40"}))
+    assert "Alpha Card" not in html and "Charlie Card" in html
+    html = _html(client.get(url, {"category": "gaming"}))
+    assert "Alpha Card" in html and "Bravo Card" not in html
+
+
+@pytest.mark.parametrize(
+    ("query", "note"),
+    [
+        ("max_budget=abc", "Ignored max_budget=abc: not a number"),
+        ("max_budget=nan", "Ignored max_budget=nan: not a number"),
+        ("min_memory=inf", "Ignored min_memory=inf: not a number"),
+        ("max_budget=-5", "Ignored max_budget=-5: must not be negative"),
+        ("max_budget=1e99", "Ignored max_budget=1e99: larger than"),
+        ("condition=mint", "Ignored condition=mint: choose one of new, used"),
+        ("category=toaster", "Ignored category=toaster: choose one of"),
+        ("min_memory=8&min_memory=16", "Ignored min_memory: given more than once"),
+    ],
+)
+def test_invalid_filter_is_ignored_with_a_visible_note(client, priced, use_case, query, note):
+    for name, kwargs in [
+        ("metrics:cost-per-spec", {"metric": "memory-gb"}),
+        ("metrics:use-case", {"slug": use_case.slug}),
+        ("metrics:shop-index", {}),
+    ]:
+        html = _html(client.get(f"{reverse(name, kwargs=kwargs)}?{query}"))
+        assert note in html
+        assert "Charlie Card" in html or name == "metrics:use-case"
+
+
+def test_filter_notes_are_escaped(client, priced):
+    html = _html(client.get(reverse("metrics:shop-index"), {"category": "<script>x"}))
+    assert "<script>x" not in html
+    assert "&lt;script&gt;x" in html
+
+
+def test_use_case_page_shows_samples_per_dollar_with_round_and_citation(
+    client, make_gpu, make_listing, resnet, make_result
+):
+    l4 = make_gpu("nvidia-l4", label="NVIDIA L4")
+    t4 = make_gpu("nvidia-t4", label="NVIDIA T4")
+    unpriced = make_gpu("nvidia-h100-pcie", label="NVIDIA H100 PCIe")
+    for price in [4000, 4500, 5000, 5500, 6000]:
+        make_listing(l4, price)
+    make_listing(t4, 600)
+    make_result(l4, resnet, 12881.7)
+    make_result(t4, resnet, 6000.0, round="MLPerf Inference v4.0")
+    make_result(unpriced, resnet, 50000.0)
+    recompute_rankings()
+
+    html = _html(client.get(reverse("metrics:use-case", args=[resnet.use_case.slug])))
+    assert _rank_order(html, ["NVIDIA T4", "NVIDIA L4"]) == ["NVIDIA T4", "NVIDIA L4"]
+    assert "2.576" in html  # 12881.7 / 5000
+    assert "10.00" in html  # 6000 / 600
+    assert "$5,000" in html
+    assert "https://github.com/mlcommons/results/nvidia-l4/v3.1/log.txt" in html
+    assert "MLPerf Inference v4.0" in html
+    assert "Not ranked, no listing" in html and "NVIDIA H100 PCIe" in html
+
+
+def test_use_case_page_with_nothing_priced_says_no_data(client, resnet):
+    html = _html(client.get(reverse("metrics:use-case", args=[resnet.use_case.slug])))
+    assert "No data" in html
+
+
+def test_home_shows_top_five_per_spec_and_headline_use_case(client, priced, resnet, make_result):
+    make_result(priced[0], resnet, 1000.0)
+    recompute_rankings()
+    html = _html(client.get(reverse("metrics:home")))
+    for spec in SPECS:
+        assert f"Top 5 GPUs for {spec.noun}" in html
+        assert reverse("metrics:cost-per-spec", args=[spec.slug]) in html
+    assert "Top 5 GPUs for image classification" in html
+    assert reverse("metrics:use-case", args=[resnet.use_case.slug]) in html
+    assert "No data yet: no card with this spec is priced." in html  # FP8
+
+
+def test_home_without_any_prices_says_no_data(client, db):
+    html = _html(client.get(reverse("metrics:home")))
+    assert html.count("No data yet") >= len(SPECS)
+
+
+def test_shop_index_lists_every_card_with_new_and_used_prices(client, priced):
+    html = _html(client.get(reverse("metrics:shop-index")))
+    for label in ["Alpha Card", "Bravo Card", "Charlie Card", "Delta Card"]:
+        assert label in html
+    assert "$2,600" in html and "$4,000" in html and "$1,200" in html
+    assert f'action="{reverse("metrics:compare")}"' in html
+    assert 'name="gpu" value="bravo-card"' in html
+
+
+def test_compare_shows_chosen_cards_side_by_side(client, priced):
+    html = _html(client.get(reverse("metrics:compare"), {"gpu": ["charlie-card", "bravo-card"]}))
+    assert _rank_order(html, ["Charlie Card", "Bravo Card"]) == ["Charlie Card", "Bravo Card"]
+    assert "$ per FP32 TFLOPS" in html
+    assert "$150.0" in html and "$65.00" in html
+    assert "<title>Charlie Card vs Bravo Card" in html
+
+
+@pytest.mark.parametrize("query", [{}, {"gpu": "bravo-card"}, {"gpu": ["bravo-card", "zulu"]}])
+def test_compare_with_fewer_than_two_cards_explains(client, priced, query):
+    html = _html(client.get(reverse("metrics:compare"), query))
+    assert "Choose at least two cards to compare" in html
+    if "zulu" in str(query):
+        assert "Ignored gpu=zulu: no such card" in html
+
+
+def test_page_shows_new_price_after_listings_change_despite_cache(
+    client, make_gpu, make_listing, django_capture_on_commit_callbacks
+):
+    gpu = make_gpu("echo-card", label="Echo Card", memory_gb=10)
+    make_listing(gpu, 1000)
+    with django_capture_on_commit_callbacks(execute=True):
+        recompute_rankings()
+    url = reverse("metrics:cost-per-spec", args=["memory-gb"])
+    assert "$100.0" in _html(client.get(url))
+    Listing.objects.filter(gpu=gpu).update(unit_price=500)
+    assert "$100.0" in _html(client.get(url))  # cached until rankings change
+    with django_capture_on_commit_callbacks(execute=True):
+        listings_changed.send(sender=Listing, gpu_ids=[gpu.pk])
+    html = _html(client.get(url))
+    assert "$50.00" in html and "$100.0" not in html
+
+
+def test_page_follows_a_catalog_change(
+    client, make_gpu, make_listing, django_capture_on_commit_callbacks
+):
+    gpu = make_gpu("foxtrot-card", label="Foxtrot Card", memory_gb=10)
+    make_listing(gpu, 1000)
+    with django_capture_on_commit_callbacks(execute=True):
+        recompute_rankings()
+    url = reverse("metrics:cost-per-spec", args=["memory-gb"])
+    assert "$100.0" in _html(client.get(url))
+    gpu.memory_gb = 20
+    gpu.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog_changed.send(sender=type(gpu))
+    assert "$50.00" in _html(client.get(url))
+
+
+def test_page_follows_an_ingest(client, make_gpu, django_capture_on_commit_callbacks):
+    from listings.ingest import ingest_items, new_run_id
+
+    gpu = make_gpu(
+        "nvidia-geforce-rtx-4090", label="NVIDIA GeForce RTX 4090", memory_gb=24, category="gaming"
+    )
+    url = reverse("metrics:cost-per-spec", args=["memory-gb"])
+    assert "no data: no listings" in _html(client.get(url))
+    items = json.loads(
+        (
+            __import__("pathlib").Path(__file__).parents[1] / "data" / "ebay_search_page1.json"
+        ).read_text()
+    )["itemSummaries"]
+    with django_capture_on_commit_callbacks(execute=True):
+        report = ingest_items(gpu=gpu, items=items, source="import", run_id=new_run_id())
+    kept = sorted(o.unit_price for o in report.outcomes if o.verdict == "keep")
+    assert kept, "the sample page should keep at least one listing"
+    cheapest = kept[:5]
+    mid = len(cheapest) // 2
+    median = cheapest[mid] if len(cheapest) % 2 else (cheapest[mid - 1] + cheapest[mid]) / 2
+    html = _html(client.get(url))
+    assert "no data: no listings" not in html
+    assert f"${median:,.2f}".replace(".00", "") in html
+
+
+def test_pages_have_seo_blocks_and_breadcrumbs(client, priced, use_case):
+    urls = [
+        reverse("metrics:home"),
+        reverse("metrics:shop-index"),
+        reverse("metrics:rankings-index"),
+        reverse("metrics:use-case-index"),
+        reverse("metrics:use-case", args=[use_case.slug]),
+        reverse("metrics:compare") + "?gpu=alpha-card&gpu=bravo-card",
+        *[reverse("metrics:cost-per-spec", args=[s.slug]) for s in SPECS],
+    ]
+    titles = set()
+    for url in urls:
+        html = _html(client.get(url))
+        title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+        description = re.search(r'<meta name="description" content="(.*?)">', html, re.S).group(1)
+        assert len(title) <= 70, title
+        assert 50 <= len(description) <= 160, (url, len(description))
+        titles.add(title)
+        if url != reverse("metrics:home"):
+            assert 'class="breadcrumbs"' in html
+            data = json.loads(
+                re.search(r'<script type="application/ld\+json">(.*?)</script>', html).group(1)
+            )
+            assert data["@type"] == "BreadcrumbList"
+            assert data["itemListElement"][0]["item"] == "https://shopagent.test/"
+    assert len(titles) == len(urls)
+
+
+def test_cached_page_is_served_without_queries(client, priced, django_assert_num_queries):
+    url = reverse("metrics:cost-per-spec", args=["fp32-flops"])
+    first = _html(client.get(url, {"category": "datacenter", "min_memory": "1"}))
+    with django_assert_num_queries(0):
+        again = _html(client.get(url, {"min_memory": "1", "category": "datacenter"}))
+    assert again == first
