@@ -1,0 +1,183 @@
+from datetime import timedelta
+from io import StringIO
+from unittest import mock
+
+import pytest
+import responses
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+from django.utils import timezone
+
+from listings import analytics
+from listings.models import Listing, RefreshLock, RefreshRun
+from listings.refresh import LOCK_NAME, acquire_lock, release_lock
+from tests.listings.conftest import SEARCH_URL, make_item
+
+pytestmark = pytest.mark.django_db
+
+ITEMS_4090 = [
+    make_item(1, "NVIDIA GeForce RTX 4090 Founders Edition 24GB", "1650.00"),
+    make_item(2, "ASUS TUF RTX 4090 OC 24GB GDDR6X", "1720.00"),
+    make_item(3, "RTX 4090 cooling fan replacement", "25.00"),
+]
+ITEMS_T4 = [make_item(11, "NVIDIA Tesla T4 16GB GPU", "700.00")]
+
+
+def answer(http, query, *, json=None, status=200):
+    http.add(
+        responses.GET,
+        SEARCH_URL,
+        json=json if json is not None else {"total": 0},
+        status=status,
+        match=[responses.matchers.query_param_matcher({"q": query}, strict_match=False)],
+    )
+
+
+def refresh(*args):
+    out = StringIO()
+    call_command("refresh_listings", *args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+@pytest.fixture
+def ebay(http, token, catalog):
+    """Live answers for two cards; the other cards find nothing."""
+    answer(http, "NVIDIA GeForce RTX 4090", json={"total": 3, "itemSummaries": ITEMS_4090})
+    answer(http, "NVIDIA T4", json={"total": 1, "itemSummaries": ITEMS_T4})
+    answer(http, "NVIDIA GeForce RTX 4080")
+    answer(http, "NVIDIA GeForce RTX 4080 Super")
+    return http
+
+
+def test_refreshes_every_card_and_prints_one_line_each(ebay):
+    output = refresh()
+
+    assert "nvidia-geforce-rtx-4090: 3 seen, 3 new" in output
+    assert "nvidia-t4: 1 seen, 1 new" in output
+    assert "4 cards refreshed" in output
+    assert Listing.objects.visible().count() == 3
+    runs = RefreshRun.objects.all()
+    assert {r.status for r in runs} == {"ok"} and len({r.run_id for r in runs}) == 1
+    assert RefreshRun.objects.get(gpu__slug="nvidia-t4").api_calls == 1
+
+
+def test_only_the_named_cards_are_refreshed(ebay):
+    output = refresh("--gpu", "nvidia-t4")
+
+    assert "nvidia-t4" in output and "rtx-4090" not in output
+    assert set(Listing.objects.values_list("gpu__slug", flat=True)) == {"nvidia-t4"}
+
+
+def test_refuses_without_credentials(catalog):
+    with (
+        override_settings(EBAY_CLIENT_ID="", EBAY_CLIENT_SECRET=""),
+        pytest.raises(CommandError, match="EBAY_CLIENT_ID"),
+    ):
+        refresh()
+
+
+def test_a_failing_card_fails_the_command_but_not_the_others_or_its_listings(http, token, catalog):
+    answer(http, "NVIDIA GeForce RTX 4090", json={"total": 3, "itemSummaries": ITEMS_4090})
+    answer(http, "NVIDIA T4", json={"total": 1, "itemSummaries": ITEMS_T4})
+    refresh("--gpu", "nvidia-geforce-rtx-4090", "--gpu", "nvidia-t4")
+    rtx4090 = Listing.objects.filter(gpu__slug="nvidia-geforce-rtx-4090").order_by("item_id")
+    stored = list(rtx4090.values())
+    http.reset()  # eBay now fails for the 4090 only
+    answer(http, "NVIDIA GeForce RTX 4090", status=503)
+    answer(http, "NVIDIA T4", json={"total": 1, "itemSummaries": ITEMS_T4})
+
+    with pytest.raises(CommandError, match="nvidia-geforce-rtx-4090: failed: .*503"):
+        refresh("--gpu", "nvidia-geforce-rtx-4090", "--gpu", "nvidia-t4")
+
+    assert list(rtx4090.values()) == stored
+    failed = RefreshRun.objects.filter(status="failed").get()
+    assert failed.gpu.slug == "nvidia-geforce-rtx-4090" and "503" in failed.error
+    assert RefreshRun.objects.filter(gpu__slug="nvidia-t4", status="ok").count() == 2
+
+
+def test_5xx_leaves_stored_listings_exactly_as_they_were(http, token, catalog):
+    answer(http, "NVIDIA GeForce RTX 4090", json={"total": 3, "itemSummaries": ITEMS_4090})
+    refresh("--gpu", "nvidia-geforce-rtx-4090")
+    before = list(Listing.objects.order_by("item_id").values())
+    http.reset()
+    answer(http, "NVIDIA GeForce RTX 4090", status=500)
+
+    with pytest.raises(CommandError):
+        refresh("--gpu", "nvidia-geforce-rtx-4090")
+
+    assert list(Listing.objects.order_by("item_id").values()) == before
+
+
+def test_a_spent_budget_stops_cleanly_and_reports_the_rest_as_skipped(ebay):
+    with override_settings(EBAY_DAILY_CALL_BUDGET=2):
+        output = refresh()
+
+    assert output.count(" seen, ") == 2
+    assert output.count("skipped, daily eBay call budget spent") == 2
+    assert RefreshRun.objects.filter(status="skipped").count() == 2
+    assert RefreshRun.objects.filter(status="ok").count() == 2
+
+
+def test_a_second_run_while_one_holds_the_lock_exits_with_a_clear_message(ebay):
+    assert acquire_lock(name=LOCK_NAME, owner="other-run")
+
+    with pytest.raises(CommandError, match="another refresh_listings run holds the lock"):
+        refresh()
+
+    assert not Listing.objects.exists()
+    assert RefreshLock.objects.get().owner == "other-run"
+
+
+def test_an_expired_lock_is_taken_over_and_released_after_the_run(ebay):
+    RefreshLock.objects.create(
+        name=LOCK_NAME,
+        owner="crashed-run",
+        acquired_at=timezone.now() - timedelta(hours=3),
+        expires_at=timezone.now() - timedelta(hours=1),
+    )
+
+    refresh("--gpu", "nvidia-t4")
+
+    assert Listing.objects.count() == 1
+    assert not RefreshLock.objects.exists()
+
+
+def test_the_lock_admits_one_holder_at_a_time(db):
+    assert acquire_lock(name="x", owner="a")
+    assert not acquire_lock(name="x", owner="b")
+    release_lock(name="x", owner="b")  # not b's to release
+    assert not acquire_lock(name="x", owner="b")
+    release_lock(name="x", owner="a")
+    assert acquire_lock(name="x", owner="b")
+
+
+def test_stale_only_skips_recently_refreshed_cards(ebay):
+    refresh("--gpu", "nvidia-t4")
+
+    output = refresh("--stale-only", "--max-age-hours", "6")
+
+    assert "nvidia-t4" not in output and "nvidia-geforce-rtx-4090: 3 seen" in output
+
+
+def test_dry_run_calls_ebay_but_writes_no_listings(ebay):
+    output = refresh("--dry-run", "--gpu", "nvidia-geforce-rtx-4090")
+
+    assert "3 seen, 3 new" in output
+    assert not Listing.objects.exists() and not RefreshRun.objects.exists()
+
+
+def test_reports_the_run_to_analytics(ebay):
+    analytics._clients.clear()
+    with (
+        mock.patch.object(analytics, "Posthog") as posthog,
+        override_settings(POSTHOG_API_KEY="phc_test"),
+    ):
+        refresh("--gpu", "nvidia-t4")
+    analytics._clients.clear()
+
+    event, kwargs = posthog.return_value.capture.call_args
+    assert event == ("refresh_listings",)
+    assert kwargs["properties"]["cards_ok"] == 1
+    assert kwargs["properties"]["created"] == 1
+    assert kwargs["properties"]["cards_failed"] == []
+    posthog.return_value.flush.assert_called()
