@@ -1,0 +1,151 @@
+from django import forms
+from django.contrib import admin
+from django.db import models, transaction
+
+from catalog.models import BenchmarkResult, Gpu, MlModel, UseCase
+from catalog.signals import catalog_changed
+
+
+class TrackEditsForm(forms.ModelForm):
+    """Remembers which fields an admin changed, so load_catalog never overwrites them silently."""
+
+    def save(self, commit=True):
+        if self.changed_data:
+            edited = set(self.instance.admin_edited_fields) | set(self.changed_data)
+            self.instance.admin_edited_fields = sorted(edited)
+        return super().save(commit)
+
+
+class CatalogAdmin(admin.ModelAdmin):
+    """Sends `catalog_changed` once the admin's change is committed."""
+
+    form = TrackEditsForm
+    readonly_fields = ["admin_edited_fields"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(request, form=TrackEditsForm, **kwargs)
+
+    def _announce(self, model):
+        transaction.on_commit(lambda: catalog_changed.send(sender=model, source="admin"))
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        self._announce(type(form.instance))
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._announce(type(obj))
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        self._announce(queryset.model)
+
+    @admin.display(description="edited by an admin")
+    def admin_edited_fields(self, obj):
+        return ", ".join(obj.admin_edited_fields) or "-"
+
+
+class BenchmarkResultInline(admin.TabularInline):
+    model = BenchmarkResult
+    form = TrackEditsForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    extra = 0
+    fields = [
+        "model",
+        "round",
+        "samples_per_s",
+        "tokens_per_s",
+        "submitter",
+        "system_name",
+        "system_id",
+        "source_url",
+    ]
+    show_change_link = True
+
+
+@admin.register(Gpu)
+class GpuAdmin(CatalogAdmin):
+    list_display = [
+        "label",
+        "manufacturer",
+        "category",
+        "form_factor",
+        "architecture",
+        "memory_gb",
+        "memory_bandwidth_gbs",
+        "fp32_tflops",
+        "fp16_tflops",
+        "int8_tops",
+        "tdp_w",
+        "msrp_usd",
+    ]
+    list_filter = ["manufacturer", "category", "architecture", "form_factor"]
+    search_fields = ["label", "slug", "part_numbers", "aliases"]
+    readonly_fields = ["admin_edited_fields", "updated_at"]
+    prepopulated_fields = {"slug": ["label"]}
+    inlines = [BenchmarkResultInline]
+    fieldsets = [
+        (None, {"fields": ["label", "slug", "manufacturer", "category", "form_factor"]}),
+        ("Product", {"fields": ["architecture", "release_date", "msrp_usd", "summary"]}),
+        (
+            "Specs (dense, FP32 = shader FP32; blank = unknown)",
+            {
+                "fields": [
+                    "memory_gb",
+                    "memory_bandwidth_gbs",
+                    "fp32_tflops",
+                    "fp16_tflops",
+                    "fp8_tflops",
+                    "int8_tops",
+                    "tensor_cores",
+                    "l2_cache_mb",
+                    "shared_memory_per_sm_kb",
+                    "tdp_w",
+                    "cuda_compute_capability",
+                    "supported_precisions",
+                ]
+            },
+        ),
+        ("Provenance", {"fields": ["spec_notes", "source", "reference_urls"]}),
+        (
+            "Listing matching",
+            {"fields": ["search_query", "aliases", "part_numbers", "ebay_category_ids"]},
+        ),
+        ("History", {"fields": ["admin_edited_fields", "updated_at"]}),
+    ]
+
+
+@admin.register(BenchmarkResult)
+class BenchmarkResultAdmin(CatalogAdmin):
+    list_display = [
+        "gpu",
+        "model",
+        "round",
+        "samples_per_s",
+        "tokens_per_s",
+        "submitter",
+        "system_name",
+        "availability",
+    ]
+    list_filter = ["round", "model", "gpu"]
+    list_select_related = ["gpu", "model"]
+    search_fields = ["gpu__label", "system_name", "system_id", "submitter"]
+    autocomplete_fields = ["gpu"]
+
+
+@admin.register(MlModel)
+class MlModelAdmin(CatalogAdmin):
+    list_display = ["name", "mlperf_id", "use_case", "parameters"]
+    list_filter = ["use_case"]
+    list_select_related = ["use_case"]
+    search_fields = ["name", "mlperf_id"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(UseCase)
+class UseCaseAdmin(CatalogAdmin):
+    list_display = ["task", "area", "metric", "position", "is_headline"]
+    list_editable = ["position", "is_headline"]
+    search_fields = ["task", "area"]
+    prepopulated_fields = {"slug": ["task"]}
