@@ -1,10 +1,10 @@
 """Sitemaps for the ranking pages; lastmod is the latest recompute."""
 
-from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
 from django.urls import reverse
 
 from catalog.models import UseCase
+from listings.sitemaps import SiteUrlSitemap
 from metrics.models import CardPrice
 from metrics.specs import SPECS
 
@@ -13,7 +13,7 @@ def _last_computed():
     return CardPrice.objects.aggregate(latest=Max("computed_at"))["latest"]
 
 
-class RankingSitemap(Sitemap):
+class RankingSitemap(SiteUrlSitemap):
     """Home, the indexes and every cost-per-spec ranking."""
 
     changefreq = "daily"
@@ -21,7 +21,7 @@ class RankingSitemap(Sitemap):
 
     def items(self):
         fixed = ["metrics:home", "metrics:shop-index", "metrics:rankings-index"]
-        fixed.append("metrics:use-case-index")
+        fixed += ["metrics:use-case-index"]
         return fixed + [("metrics:cost-per-spec", spec.slug) for spec in SPECS]
 
     def location(self, item):
@@ -35,7 +35,7 @@ class RankingSitemap(Sitemap):
         return self._lastmod
 
 
-class UseCaseSitemap(Sitemap):
+class UseCaseSitemap(SiteUrlSitemap):
     changefreq = "daily"
     priority = 0.8
 

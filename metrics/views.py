@@ -91,7 +91,7 @@ def use_case_index(request):
 def use_case(request, slug):
     use_case = get_object_or_404(UseCase, slug=slug)
     filters = parse_filters(request.GET)
-    task = use_case.task
+    task = use_case.task[:1].lower() + use_case.task[1:]
     context = {
         "use_case": use_case,
         "tables": selectors.use_case_tables(use_case=use_case, filters=filters),
@@ -100,7 +100,9 @@ def use_case(request, slug):
             f"Best GPU per dollar for {task}",
             f"Best GPU for {task}",
         ),
-        "crumbs": _crumbs(("Use cases", reverse("metrics:use-case-index")), (task, request.path)),
+        "crumbs": _crumbs(
+            ("Use cases", reverse("metrics:use-case-index")), (use_case.task, request.path)
+        ),
         **_filter_context(filters),
     }
     return render(request, "metrics/use_case.html", context)

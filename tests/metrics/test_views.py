@@ -279,3 +279,11 @@ def test_cached_page_is_served_without_queries(client, priced, django_assert_num
     with django_assert_num_queries(0):
         again = _html(client.get(url, {"min_memory": "1", "category": "datacenter"}))
     assert again == first
+
+
+def test_sitemap_lists_every_ranking_and_use_case_page(client, priced, use_case):
+    xml = _html(client.get("/sitemap.xml"))
+    for spec in SPECS:
+        assert f"https://shopagent.test/ml/shop/gpu/performance/cost-per-{spec.slug}/" in xml
+    assert f"https://shopagent.test/ml/shop/use-case/{use_case.slug}/" in xml
+    assert "<lastmod>" in xml
