@@ -16,7 +16,7 @@ DEPLOY_ENV := DJANGO_SETTINGS_MODULE=shopagent.settings.base DEBUG=false ENV_FIL
 	ALLOWED_HOSTS=shopagent.example SITE_URL=https://shopagent.example
 TEST_ENV := DJANGO_SETTINGS_MODULE=shopagent.settings.test ENV_FILE=/dev/null
 
-.PHONY: help install run serve test lint format bench screenshots clean
+.PHONY: help install run serve test lint format bench screenshots chromium clean
 
 help:
 	@echo "make run    - install, migrate, load the catalog and listings, serve on http://$(HOST):$(PORT)"
@@ -24,6 +24,7 @@ help:
 	@echo "make serve  - production server (gunicorn + whitenoise), settings from the environment"
 	@echo "make lint   - ruff lint and format check;  make format - apply ruff's formatting"
 	@echo "make bench  - performance figures at scale"
+	@echo "make screenshots - PNGs of the home, a shop and a ranking page at 1280 and 375 px wide"
 
 install: $(STAMP)
 
@@ -56,13 +57,25 @@ format: install
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-test: lint
+# Browser tests drive Debian's Chromium: install the package when it is missing, never a downloaded browser.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "== installing Debian's chromium for the browser tests"; \
+		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq; \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
+
+test: lint chromium
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 	@echo "== pytest on SQLite"
 	$(TEST_ENV) $(PY) -m pytest
 	@if [ "$${SKIP_POSTGRES:-}" = "1" ]; then echo "== SKIP_POSTGRES=1: PostgreSQL pass skipped"; \
 	else echo "== pytest on PostgreSQL"; $(TEST_ENV) .ci/with-postgres $(PY) -m pytest; fi
+
+# PNGs of the home, a shop and a ranking page at desktop and phone widths, from a demo-data server.
+screenshots: install chromium
+	$(PY) tests/browser/screenshots.py screenshots
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache *.egg-info

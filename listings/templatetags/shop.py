@@ -9,6 +9,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.timesince import timesince
 
 register = template.Library()
 
@@ -133,3 +134,12 @@ def page_query(context, number):
     query = context["request"].GET.copy()
     query["page"] = number
     return query.urlencode()
+
+
+@register.filter
+def ago(moment):
+    """`12 minutes ago`, or `just now` inside the first minute."""
+    if not moment:
+        return ""
+    since = timesince(moment)
+    return "just now" if since.startswith("0\xa0") else f"{since} ago"

@@ -56,10 +56,7 @@
   function setupTooltips() {
     document.addEventListener("click", function (event) {
       var button = event.target.closest ? event.target.closest(".pill-spec[data-tooltip]") : null;
-      if (!button) {
-        if (!(event.target.closest && event.target.closest(".tooltip"))) { closeTooltips(null); }
-        return;
-      }
+      if (!button) { closeTooltips(null); return; }
       var tip = tooltipFor(button);
       if (!tip) { return; }
       var opening = button.getAttribute("aria-expanded") !== "true";

@@ -1,0 +1,120 @@
+"""Save PNGs of the home, a shop and a ranking page at desktop and phone widths.
+
+Usage: python tests/browser/screenshots.py OUTPUT_DIR. It builds a throwaway SQLite database with
+the catalog and demo listings, serves it with runserver on a free loopback port and drives Debian's
+Chromium.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
+WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 740}}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare_database(env: dict) -> str:
+    """Migrate, load the catalog and demo listings; returns the card with the most listings."""
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
+    for command in (["load_catalog"], ["seed_demo_listings"], ["recompute_rankings"]):
+        if subprocess.run(
+            [*manage, "help", *command], cwd=ROOT, env=env, capture_output=True
+        ).returncode:
+            continue
+        subprocess.run([*manage, *command], cwd=ROOT, env=env, check=True, capture_output=True)
+    code = (
+        "import django; django.setup()\n"
+        "from django.db.models import Count, Q\n"
+        "from catalog.models import Gpu\n"
+        "from tests.browser.shop_data import make_shop\n"
+        "visible = Q(listings__is_active=True, listings__verdict='keep')\n"
+        "gpu = Gpu.objects.annotate(n=Count('listings', filter=visible)).order_by('-n').first()\n"
+        "print(gpu.slug if gpu and gpu.n else make_shop().slug)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
+    return out.stdout.strip().splitlines()[-1]
+
+
+def wait_until_up(url: str, server: subprocess.Popen) -> None:
+    for _ in range(100):
+        if server.poll() is not None:
+            raise SystemExit("the server stopped before answering")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2):  # noqa: S310 - loopback
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("the server did not answer within 20 s")
+
+
+def main(out_dir: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="shopagent-screens-"))
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "shopagent.settings.base",
+        "ENV_FILE": "/dev/null",
+        "DEBUG": "true",
+        "DATABASE_URL": f"sqlite:///{work / 'db.sqlite3'}",
+        "CACHE_URL": "locmemcache://screens",
+        "POSTHOG_API_KEY": "",
+    }
+    env.pop("EBAY_CLIENT_ID", None)
+    slug = prepare_database(env)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    pages = {
+        "home": "/",
+        "shop": f"/ml/shop/gpu/{slug}/",
+        "ranking": "/ml/shop/gpu/performance/cost-per-fp32-flops/",
+    }
+    try:
+        wait_until_up(url, server)
+        with sync_playwright() as playwright:
+            context = playwright.chromium.launch_persistent_context(
+                str(work / "profile"), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+            )
+            tab = context.new_page()
+            for name, path in pages.items():
+                for width_name, viewport in WIDTHS.items():
+                    tab.set_viewport_size(viewport)
+                    response = tab.goto(url + path)
+                    target = out / f"{name}-{width_name}.png"
+                    tab.screenshot(path=str(target), full_page=True)
+                    print(f"{target}  ({response.status if response else '?'} {path})")
+            context.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "screenshots")
