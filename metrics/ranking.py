@@ -12,6 +12,8 @@ from decimal import Decimal
 
 import numpy as np
 from django.db import transaction
+from django.db.models import FloatField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from catalog.models import BenchmarkResult, Gpu
@@ -148,8 +150,11 @@ def recompute_rankings(*, dry_run: bool = False) -> RecomputeReport:
     )
     n_cards = gpu_ids.size
 
+    # Floats, not Decimals: building 50,000 Decimals costs more than the whole ranking.
     listing_rows = list(
-        Listing.objects.visible().values_list("gpu_id", "unit_price", "condition_kind")
+        Listing.objects.visible().values_list(
+            "gpu_id", Cast("unit_price", FloatField()), "condition_kind"
+        )
     )
     if listing_rows:
         listing_gpu, listing_price, listing_kind = zip(*listing_rows, strict=True)
