@@ -1,12 +1,106 @@
-from django.shortcuts import render
+"""Learn pages: what each card is, the MLPerf models and use cases, and how we compute things."""
 
-from catalog.models import Gpu, UseCase
+from itertools import groupby
+
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from catalog.models import BenchmarkResult, Category, Gpu, MlModel, UseCase
+from catalog.spec_table import spec_rows
+
+TITLE_LIMIT, DESCRIPTION_LIMIT = 70, 160
+
+
+def fit(limit: int, *candidates: str) -> str:
+    """The first candidate within `limit` characters, else the last one cut at a word."""
+    for text in candidates:
+        if len(text) <= limit:
+            return text
+    return candidates[-1][: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _crumbs(*tail):
+    return [("Learn", reverse("catalog:learn-index")), *tail]
 
 
 def learn_index(request):
-    """Every card, model and use case the site explains."""
+    """Every card by category, every MLPerf model and use case the site explains."""
+    gpus = Gpu.objects.only("slug", "label", "manufacturer", "category", "memory_gb").order_by(
+        "category", "manufacturer", "label"
+    )
+    labels = dict(Category.choices)
+    groups = [(labels[key], list(items)) for key, items in groupby(gpus, key=lambda g: g.category)]
+    order = [label for _, label in Category.choices]
+    groups.sort(key=lambda group: order.index(group[0]))
     context = {
-        "gpus": Gpu.objects.only("slug", "label", "manufacturer", "category"),
+        "groups": groups,
+        "ml_models": MlModel.objects.select_related("use_case").order_by("use_case", "name"),
         "use_cases": UseCase.objects.all(),
+        "crumbs": [("Learn", reverse("catalog:learn-index"))],
     }
     return render(request, "catalog/learn_index.html", context)
+
+
+def learn_gpu(request, slug):
+    """One card: every spec with its basis, and its MLPerf results with citations."""
+    gpu = get_object_or_404(Gpu, slug=slug)
+    results = gpu.benchmark_results.select_related("model").order_by("model__name", "-round")
+    context = {
+        "gpu": gpu,
+        "specs": spec_rows(gpu),
+        "results": results,
+        "title": fit(
+            TITLE_LIMIT,
+            f"{gpu.label} specs and MLPerf results | ShopAgent",
+            f"{gpu.label} specs | ShopAgent",
+            f"{gpu.label} specs",
+        ),
+        "crumbs": _crumbs((gpu.label, gpu.get_absolute_url())),
+    }
+    return render(request, "catalog/learn_gpu.html", context)
+
+
+def learn_model(request, slug):
+    """One MLPerf model: what it is and every single-accelerator result we have for it."""
+    model = get_object_or_404(MlModel.objects.select_related("use_case"), slug=slug)
+    results = model.results.select_related("gpu").order_by("-round", "-samples_per_s")
+    context = {
+        "model": model,
+        "results": results,
+        "title": fit(
+            TITLE_LIMIT,
+            f"{model.name}: MLPerf inference results by GPU | ShopAgent",
+            f"{model.name} MLPerf results | ShopAgent",
+        ),
+        "crumbs": _crumbs((model.name, model.get_absolute_url())),
+    }
+    return render(request, "catalog/learn_model.html", context)
+
+
+def learn_use_case(request, slug):
+    """One use case: the task, its MLPerf models and metric, and how per-dollar is computed."""
+    use_case = get_object_or_404(UseCase, slug=slug)
+    models = list(use_case.models.order_by("name"))
+    results = (
+        BenchmarkResult.objects.filter(model__in=models)
+        .select_related("gpu", "model")
+        .order_by("model__name", "-round", "-samples_per_s")
+    )
+    context = {
+        "use_case": use_case,
+        "ml_models": models,
+        "results": results,
+        "title": fit(
+            TITLE_LIMIT,
+            f"{use_case.task}: which GPU, measured by MLPerf | ShopAgent",
+            f"{use_case.task} on GPUs | ShopAgent",
+        ),
+        "crumbs": _crumbs((use_case.task, use_case.get_absolute_url())),
+    }
+    return render(request, "catalog/learn_use_case.html", context)
+
+
+def methodology(request):
+    """The spec basis, where the data comes from, attribution and how listings are screened."""
+    context = {"crumbs": _crumbs(("Methodology", reverse("catalog:methodology")))}
+    return render(request, "catalog/methodology.html", context)

@@ -1,5 +1,11 @@
 """The sitemap registry: every app's sitemaps under one /sitemap.xml."""
 
+from catalog.sitemaps import (
+    LearnGpuSitemap,
+    LearnModelSitemap,
+    LearnPagesSitemap,
+    LearnUseCaseSitemap,
+)
 from listings.sitemaps import ShopGpuSitemap
 from metrics.sitemaps import RankingSitemap, UseCaseSitemap
 
@@ -7,3 +13,7 @@ SITEMAPS = {}
 SITEMAPS["shop"] = ShopGpuSitemap
 SITEMAPS["rankings"] = RankingSitemap
 SITEMAPS["use-cases"] = UseCaseSitemap
+SITEMAPS["learn"] = LearnPagesSitemap
+SITEMAPS["learn-gpu"] = LearnGpuSitemap
+SITEMAPS["learn-models"] = LearnModelSitemap
+SITEMAPS["learn-use-cases"] = LearnUseCaseSitemap

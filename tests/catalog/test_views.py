@@ -1,0 +1,167 @@
+import json
+import re
+
+import pytest
+from django.urls import reverse
+
+from catalog.models import Gpu, MlModel, UseCase
+
+
+def page(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def head_parts(html: str) -> tuple[str, str]:
+    title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+    description = re.search(r'<meta name="description" content="(.*?)">', html, re.S).group(1)
+    return title, description
+
+
+def test_card_page_shows_l4_resnet50_result_with_round_and_citation(client, loaded_catalog):
+    html = page(client, reverse("catalog:learn-gpu", kwargs={"slug": "nvidia-l4"}))
+    assert "12,881.7" in html
+    assert "MLPerf Inference v3.1" in html
+    log = (
+        "https://github.com/mlcommons/inference_results_v3.1/blob/main/closed/NVIDIA/results/"
+        "L4x1_TRT/resnet50/Offline/performance/run_1/mlperf_log_summary.txt"
+    )
+    assert f'href="{log}"' in html
+    assert "ASROCKRACK 1U1G-MILAN" in html
+
+
+def test_card_page_follows_the_database_not_the_files(client, loaded_catalog):
+    Gpu.objects.filter(slug="nvidia-l4").update(memory_bandwidth_gbs=333)
+    html = page(client, reverse("catalog:learn-gpu", kwargs={"slug": "nvidia-l4"}))
+    assert "333" in html
+
+
+def test_card_page_gives_units_basis_and_unknown_for_blanks(client, loaded_catalog):
+    html = page(client, reverse("catalog:learn-gpu", kwargs={"slug": "nvidia-h100-pcie"}))
+    assert "TFLOPS" in html and "GB/s" in html
+    assert "756.5" in html and ">51<" in html
+    assert "TF32 tensor, with sparsity" in html, "the basis note explains the FP32 figure"
+    gaudi = page(client, reverse("catalog:learn-gpu", kwargs={"slug": "intel-gaudi2"}))
+    assert "unknown" in gaudi
+    assert ">0<" not in gaudi
+
+
+def test_card_page_links_to_rankings_and_to_the_shop_when_it_exists(client, loaded_catalog):
+    html = page(client, reverse("catalog:learn-gpu", kwargs={"slug": "nvidia-t4"}))
+    assert f'href="{reverse("metrics:rankings-index")}"' in html
+    assert f'href="{reverse("listings:shop-gpu", kwargs={"slug": "nvidia-t4"})}"' in html
+
+
+def test_shop_link_is_hidden_when_listings_has_no_shop_page(monkeypatch):
+    from django.urls import NoReverseMatch
+
+    from catalog.templatetags import learn
+
+    def missing(*args, **kwargs):
+        raise NoReverseMatch("not yet")
+
+    monkeypatch.setattr(learn, "reverse", missing)
+    assert learn.shop_url("nvidia-t4") == ""
+
+
+@pytest.mark.parametrize(
+    "name, slug",
+    [
+        ("catalog:learn-gpu", "nvidia-geforce-rtx-4090"),
+        ("catalog:learn-model", "resnet50"),
+        ("catalog:learn-use-case", "image-classification"),
+    ],
+)
+def test_detail_pages_do_not_query_per_row(
+    client, loaded_catalog, django_assert_max_num_queries, name, slug
+):
+    with django_assert_max_num_queries(6):
+        page(client, reverse(name, kwargs={"slug": slug}))
+
+
+def test_index_lists_cards_by_category_models_and_use_cases(
+    client, loaded_catalog, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(6):
+        html = page(client, reverse("catalog:learn-index"))
+    assert html.index("<h3>Datacenter</h3>") < html.index("<h3>Workstation</h3>")
+    assert html.index("<h3>Workstation</h3>") < html.index("<h3>Gaming</h3>")
+    assert reverse("catalog:learn-gpu", kwargs={"slug": "nvidia-l4"}) in html
+    assert reverse("catalog:learn-model", kwargs={"slug": "gptj-99"}) in html
+    assert reverse("catalog:learn-use-case", kwargs={"slug": "text-to-image"}) in html
+    assert reverse("catalog:methodology") in html
+
+
+def test_model_page_lists_results_across_cards(client, loaded_catalog):
+    html = page(client, reverse("catalog:learn-model", kwargs={"slug": "resnet50"}))
+    assert "ResNet50-v1.5" in html and "NVIDIA L4" in html and "NVIDIA T4" in html
+    assert reverse("catalog:learn-use-case", kwargs={"slug": "image-classification"}) in html
+
+
+def test_use_case_page_explains_samples_per_dollar(client, loaded_catalog):
+    html = page(client, reverse("catalog:learn-use-case", kwargs={"slug": "image-classification"}))
+    assert "ResNet50-v1.5" in html
+    assert "2.57634 samples/s per dollar" in html
+    assert "median of the five cheapest" in html
+    speech = page(client, reverse("catalog:learn-use-case", kwargs={"slug": "speech-to-text"}))
+    assert "RNN-T" in speech and "Whisper Large v3" in speech
+
+
+def test_methodology_gives_basis_sources_attribution_and_headline_price(client, db):
+    html = page(client, reverse("catalog:methodology"))
+    assert 'id="basis"' in html and 'id="headline-price"' in html
+    assert "shader (non-tensor) FP32" in html
+    assert "GPU specs adapted from gpu-agent / gpupoet.com (CC BY-SA 4.0)" in html
+    assert "https://creativecommons.org/licenses/by-sa/4.0/" in html
+    assert "MLPerf is a trademark of MLCommons" in html
+
+
+@pytest.mark.parametrize(
+    "name", ["catalog:learn-gpu", "catalog:learn-model", "catalog:learn-use-case"]
+)
+def test_unknown_slugs_are_404(client, loaded_catalog, name):
+    assert client.get(reverse(name, kwargs={"slug": "no-such-thing"})).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path", ["/ml/learn/gpu/intel-habana-gaudi2", "/ml/learn/gpu/intel-habana-gaudi2/"]
+)
+def test_old_gaudi_address_redirects_permanently(client, loaded_catalog, path):
+    response = client.get(path)
+    assert response.status_code == 301
+    assert response["Location"] == reverse("catalog:learn-gpu", kwargs={"slug": "intel-gaudi2"})
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_every_learn_page_has_a_fitting_title_description_and_breadcrumbs(client, loaded_catalog):
+    urls = [reverse("catalog:learn-index"), reverse("catalog:methodology")]
+    urls += [g.get_absolute_url() for g in Gpu.objects.all()]
+    urls += [m.get_absolute_url() for m in MlModel.objects.all()]
+    urls += [u.get_absolute_url() for u in UseCase.objects.all()]
+    titles = set()
+    for url in urls:
+        html = page(client, url)
+        title, description = head_parts(html)
+        assert len(title) <= 70, (url, title)
+        assert 50 <= len(description) <= 160, (url, len(description), description)
+        titles.add(title)
+        assert 'class="breadcrumbs"' in html
+        data = json.loads(
+            re.search(r'<script type="application/ld\+json">(.*?)</script>', html).group(1)
+        )
+        assert data["@type"] == "BreadcrumbList"
+        assert data["itemListElement"][-1]["item"] == f"https://shopagent.test{url}"
+    assert len(titles) == len(urls), "every page has its own title"
+
+
+def test_sitemap_lists_learn_pages(client, loaded_catalog):
+    xml = page(client, reverse("sitemap"))
+    for url in [
+        reverse("catalog:learn-index"),
+        reverse("catalog:methodology"),
+        reverse("catalog:learn-gpu", kwargs={"slug": "nvidia-l4"}),
+        reverse("catalog:learn-model", kwargs={"slug": "stable-diffusion-xl"}),
+        reverse("catalog:learn-use-case", kwargs={"slug": "recommendation"}),
+    ]:
+        assert f"<loc>https://shopagent.test{url}</loc>" in xml
