@@ -263,6 +263,7 @@ def ingest_items(
     api_calls: int = 0,
     catalog: Sequence[heuristics.CardFacts] | None = None,
     run: RefreshRun | None = None,
+    notify: bool = True,
 ) -> IngestReport:
     """Screen one card's search results and upsert them in one transaction (dry_run: no writes)."""
     now = now or timezone.now()
@@ -307,10 +308,16 @@ def ingest_items(
         if run is None:
             run = RefreshRun(run_id=run_id, gpu=gpu, source=source, started_at=now)
         _finish_run(run=run, report=report)
-        if report.changed_gpu_ids:
-            gpu_ids = sorted(report.changed_gpu_ids)
-            transaction.on_commit(lambda: listings_changed.send(sender=Listing, gpu_ids=gpu_ids))
+        if notify:
+            notify_listings_changed(gpu_ids=report.changed_gpu_ids)
     return report
+
+
+def notify_listings_changed(*, gpu_ids: Iterable[int]) -> None:
+    """Send listings_changed once the current transaction commits, if any card changed."""
+    gpu_ids = sorted(set(gpu_ids))
+    if gpu_ids:
+        transaction.on_commit(lambda: listings_changed.send(sender=Listing, gpu_ids=gpu_ids))
 
 
 def _upsert(
@@ -396,6 +403,8 @@ def _archive_missing(
     dry_run: bool,
 ) -> None:
     active = Listing.objects.filter(gpu=gpu, is_active=True)
+    if report.source == RefreshSource.DEMO:
+        active = active.filter(is_demo=True)  # demo data never retires real listings
     missing = active.exclude(marketplace=settings.EBAY_MARKETPLACE_ID, item_id__in=seen_ids)
     if truncated:
         missing = missing.filter(last_seen_at__lt=now - STALE_AFTER)
@@ -426,6 +435,7 @@ def refresh_gpu(
     run_id: str,
     dry_run: bool = False,
     catalog: Sequence[heuristics.CardFacts] | None = None,
+    notify: bool = True,
 ) -> IngestReport:
     """Search eBay for one card and ingest the answer; a failure is recorded, never raised.
 
@@ -472,6 +482,7 @@ def refresh_gpu(
             api_calls=result.api_calls,
             catalog=catalog,
             run=run,
+            notify=notify,
         )
     except Exception as exc:  # one card's bad data must not stop the other cards
         logger.exception("Ingest of %s failed", gpu.slug)

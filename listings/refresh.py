@@ -15,7 +15,13 @@ from django.utils import timezone
 from catalog.models import Gpu
 from listings import analytics
 from listings.ebay import BudgetExhausted, EbayClient
-from listings.ingest import IngestReport, catalog_facts, new_run_id, refresh_gpu
+from listings.ingest import (
+    IngestReport,
+    catalog_facts,
+    new_run_id,
+    notify_listings_changed,
+    refresh_gpu,
+)
 from listings.models import RefreshLock, RefreshRun, RefreshSource, RefreshStatus
 
 logger = logging.getLogger(__name__)
@@ -111,18 +117,29 @@ def refresh_listings(
     with refresh_lock(owner=summary.run_id):
         client = client or EbayClient()
         catalog = catalog_facts()
-        for index, gpu in enumerate(gpus):
-            try:
-                report = refresh_gpu(
-                    gpu=gpu, client=client, run_id=summary.run_id, dry_run=dry_run, catalog=catalog
-                )
-            except BudgetExhausted:
-                summary.budget_exhausted = True
-                summary.skipped = [g.slug for g in gpus[index:]]
-                _record_skipped(gpus=gpus[index + 1 :], run_id=summary.run_id, dry_run=dry_run)
-                break
-            summary.reports.append(report)
-            acquire_lock(name=LOCK_NAME, owner=summary.run_id)  # extend while we work
+        try:
+            for index, gpu in enumerate(gpus):
+                try:
+                    report = refresh_gpu(
+                        gpu=gpu,
+                        client=client,
+                        run_id=summary.run_id,
+                        dry_run=dry_run,
+                        catalog=catalog,
+                        notify=False,
+                    )
+                except BudgetExhausted:
+                    summary.budget_exhausted = True
+                    summary.skipped = [g.slug for g in gpus[index:]]
+                    _record_skipped(gpus=gpus[index + 1 :], run_id=summary.run_id, dry_run=dry_run)
+                    break
+                summary.reports.append(report)
+                acquire_lock(name=LOCK_NAME, owner=summary.run_id)  # extend while we work
+        finally:
+            # One notice for the whole run: rankings are recomputed once, not once per card.
+            notify_listings_changed(
+                gpu_ids={i for r in summary.reports if not r.dry_run for i in r.changed_gpu_ids}
+            )
     _report_to_analytics(summary=summary, dry_run=dry_run)
     return summary
 

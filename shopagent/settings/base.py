@@ -70,6 +70,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "shopagent.context_processors.site",
+                "listings.context_processors.demo_notice",
             ],
         },
     },

@@ -1,0 +1,155 @@
+"""Deterministic demo listings, so a fresh checkout without eBay keys shows a working shop.
+
+They are built as eBay item summaries and go through the same screen and upsert as live data
+(source "demo", is_demo=True), including junk the screen must reject, so the demo shows the
+product as it behaves, not an idealised copy of it.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.utils import timezone
+
+from catalog.models import Category, Gpu
+from listings.ingest import (
+    IngestReport,
+    catalog_facts,
+    ingest_items,
+    new_run_id,
+    notify_listings_changed,
+)
+from listings.models import RefreshSource
+
+COUNTRIES = ("US", "US", "US", "DE", "GB", "CA", "JP", "HK")
+# (condition id, condition text, share of the market price)
+CONDITIONS = (
+    ("1000", "New", (0.95, 1.15)),
+    ("1500", "Open box", (0.85, 0.95)),
+    ("2500", "Seller refurbished", (0.75, 0.9)),
+    ("3000", "Used", (0.6, 0.85)),
+    ("3000", "Used", (0.65, 0.9)),
+)
+BOARD_MAKERS = {
+    "NVIDIA": ("ASUS", "MSI", "Gigabyte", "PNY", "Zotac", "EVGA"),
+    "AMD": ("Sapphire", "XFX", "PowerColor", "ASRock", "Gigabyte"),
+    "Intel": ("ASRock", "Sparkle", "Intel", "Gunnir"),
+    "Qualcomm": ("Qualcomm",),
+}
+# Yearly loss of value on the second-hand market: datacenter cards fall fastest.
+DEPRECIATION = {Category.DATACENTER: 0.7, Category.WORKSTATION: 0.8, Category.GAMING: 0.85}
+
+
+def market_price(*, gpu: Gpu, today: date) -> Decimal:
+    """A plausible going price: the MSRP aged by the card's years on sale, or one from its specs."""
+    if gpu.msrp_usd:
+        base = float(gpu.msrp_usd)
+    elif gpu.category == Category.DATACENTER:
+        base = (gpu.memory_gb or 16) * 250
+    else:
+        base = (gpu.memory_gb or 8) * 40 + (gpu.fp32_tflops or 10) * 10
+    years = max(0.0, (today - gpu.release_date).days / 365.25) if gpu.release_date else 2.0
+    factor = max(0.1, DEPRECIATION.get(gpu.category, 0.8) ** years)
+    return Decimal(str(round(max(60.0, base * factor), 2)))
+
+
+def _search_url(query: str) -> str:
+    return "https://www.ebay.com/sch/i.html?" + urlencode({"_nkw": query, "_sacat": "27386"})
+
+
+def demo_items(*, gpu: Gpu, now: datetime) -> list[dict]:
+    """Item summaries for one card: ten offers, two lots and four pieces of junk, deterministic."""
+    rng = random.Random(gpu.slug)  # noqa: S311 -- demo data, seeded for repeatability
+    price = market_price(gpu=gpu, today=now.date())
+    memory = f" {gpu.memory_gb:g}GB" if gpu.memory_gb else ""
+    name = gpu.label
+    makers = BOARD_MAKERS.get(gpu.manufacturer, ("OEM",))
+    anchor = datetime.combine(now.date(), time(0), tzinfo=now.tzinfo)
+    titles = [
+        f"{name}{memory} Graphics Card",
+        f"{rng.choice(makers)} {name}{memory}",
+        f"{name}{memory} - tested and working",
+        f"{name}{memory} GPU",
+        f"{rng.choice(makers)} {name}{memory} video card",
+        f"{name}{memory} in original box",
+        f"{name}{memory} accelerator card",
+        f"{rng.choice(makers)} {name}{memory} graphics card, excellent condition",
+        f"{name}{memory} GPU working pulled from workstation",
+        f"{name}{memory} card with warranty",
+    ]
+    items = []
+
+    def add(title, amount, *, condition=None, quantity=1, auction=False):
+        n = len(items) + 1
+        condition_id, condition_text, share = condition or rng.choice(CONDITIONS)
+        value = amount if amount is not None else price * Decimal(str(rng.uniform(*share)))
+        item = {
+            "itemId": f"demo|{gpu.slug[:80]}|{n}",
+            "title": title[:80],
+            "price": {"value": f"{value * quantity:.2f}", "currency": "USD"},
+            "seller": {
+                "feedbackPercentage": f"{rng.uniform(97.5, 100):.1f}",
+                "feedbackScore": rng.randint(40, 25000),
+            },
+            "condition": condition_text,
+            "conditionId": condition_id,
+            "buyingOptions": ["FIXED_PRICE", "BEST_OFFER"]
+            if rng.random() < 0.3
+            else ["FIXED_PRICE"],
+            "shippingOptions": [
+                {
+                    "shippingCost": {
+                        "value": rng.choice(("0.00", "0.00", "14.99", "35.00")),
+                        "currency": "USD",
+                    }
+                }
+            ],
+            "itemLocation": {"country": rng.choice(COUNTRIES)},
+            "itemWebUrl": _search_url(gpu.ebay_query),
+            "itemCreationDate": (anchor - timedelta(days=rng.randint(1, 40))).isoformat(),
+        }
+        if auction:
+            item["buyingOptions"] = ["AUCTION"]
+            item["bidCount"] = rng.randint(0, 23)
+            item["currentBidPrice"] = item["price"]
+            item["itemEndDate"] = (anchor + timedelta(hours=rng.randint(6, 160))).isoformat()
+        items.append(item)
+
+    for index, title in enumerate(titles):
+        add(title, None, auction=index in (2, 6))
+    add(f"Lot of 2 {name}{memory}", None, quantity=2)
+    add(f"Lot of 4 {name}{memory} graphics cards", None, quantity=4)
+    add(f"{name} replacement cooling fan", Decimal(rng.randint(12, 39)), condition=CONDITIONS[0])
+    add(f"Full height bracket for {name}", Decimal(rng.randint(6, 19)), condition=CONDITIONS[0])
+    add(
+        f"{name}{memory} for parts not working",
+        price * Decimal("0.25"),
+        condition=("7000", "For parts or not working", (0.2, 0.3)),
+    )
+    add(f"Gaming PC desktop computer with {name}{memory}", price * Decimal("2.5"))
+    return items
+
+
+def seed_demo_listings(*, gpus: list[Gpu], now: datetime | None = None) -> list[IngestReport]:
+    """Store demo listings for each card through the normal screen and upsert."""
+    now = now or timezone.now()
+    run_id = new_run_id()
+    catalog = catalog_facts()
+    reports = [
+        ingest_items(
+            gpu=gpu,
+            items=demo_items(gpu=gpu, now=now),
+            source=RefreshSource.DEMO,
+            run_id=run_id,
+            now=now,
+            catalog=catalog,
+            notify=False,
+        )
+        for gpu in gpus
+    ]
+    # One notice for all cards: rankings are recomputed once, not once per card.
+    notify_listings_changed(gpu_ids={i for r in reports for i in r.changed_gpu_ids})
+    return reports

@@ -1,0 +1,99 @@
+from datetime import UTC, datetime
+from io import StringIO
+from urllib.parse import urlsplit
+
+import pytest
+from django.core.management import call_command
+from django.template.loader import render_to_string
+from django.test import RequestFactory, override_settings
+
+from listings.demo import demo_items
+from listings.ingest import notify_listings_changed
+from listings.models import Listing, RefreshRun
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def seed(*args):
+    out = StringIO()
+    call_command("seed_demo_listings", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_demo_items_are_the_same_every_time(catalog):
+    gpu = catalog["nvidia-t4"]
+
+    assert demo_items(gpu=gpu, now=NOW) == demo_items(gpu=gpu, now=NOW)
+
+
+def test_every_card_gets_kept_and_rejected_demo_listings(catalog):
+    output = seed()
+
+    assert f"Demo listings for {len(catalog)} cards" in output
+    for gpu in catalog.values():
+        listings = Listing.objects.filter(gpu=gpu)
+        assert listings.filter(verdict="keep").count() >= 8, gpu.slug
+        assert set(listings.filter(verdict="drop").values_list("reason", flat=True)) >= {
+            "accessory",
+            "parts",
+        }, gpu.slug
+        assert listings.filter(verdict="keep", quantity__gt=1).exists(), gpu.slug
+        assert listings.filter(is_auction=True, auction_ends_at__isnull=False).exists()
+    assert not Listing.objects.filter(is_demo=False).exists()
+    assert Listing.objects.values("item_location_country").distinct().count() >= 3
+    assert {"new", "used", "refurbished"} <= set(
+        Listing.objects.values_list("condition_kind", flat=True)
+    )
+    assert set(RefreshRun.objects.values_list("source", flat=True)) == {"demo"}
+
+
+def test_seeding_twice_changes_nothing(catalog):
+    seed()
+    before = list(Listing.objects.order_by("item_id").values_list("item_id", "price", "verdict"))
+
+    output = seed()
+
+    assert "0 new" in output
+    assert list(Listing.objects.order_by("item_id").values_list("item_id", "price", "verdict")) == (
+        before
+    )
+
+
+def test_demo_buy_links_are_ebay_searches_for_the_card(catalog):
+    seed()
+
+    for listing in Listing.objects.visible():
+        url = urlsplit(listing.buy_url)
+        assert (url.scheme, url.netloc, url.path) == ("https", "www.ebay.com", "/sch/i.html")
+
+
+def test_skip_if_live_does_nothing_when_ebay_keys_are_set(catalog):
+    output = seed("--skip-if-live")
+
+    assert "credentials are set" in output
+    assert not Listing.objects.exists()
+
+
+def test_skip_if_live_seeds_without_keys(catalog):
+    with override_settings(EBAY_CLIENT_ID="", EBAY_CLIENT_SECRET=""):
+        seed("--skip-if-live")
+
+    assert Listing.objects.filter(is_demo=True).exists()
+
+
+def test_pages_show_a_demo_notice_only_while_demo_listings_are_shown(
+    catalog, django_capture_on_commit_callbacks
+):
+    request = RequestFactory().get("/")
+    assert "Demo data" not in render_to_string("base.html", request=request)  # answer now cached
+
+    with django_capture_on_commit_callbacks(execute=True):
+        seed()  # listings_changed forgets the cached answer
+
+    assert "Demo data" in render_to_string("base.html", request=request)
+    with django_capture_on_commit_callbacks(execute=True):
+        Listing.objects.update(is_demo=False)
+        notify_listings_changed(gpu_ids=[catalog["nvidia-t4"].pk])
+    assert "Demo data" not in render_to_string("base.html", request=request)
