@@ -68,6 +68,13 @@ def test_only_the_named_cards_are_refreshed(ebay):
     assert set(Listing.objects.values_list("gpu__slug", flat=True)) == {"nvidia-t4"}
 
 
+def test_an_unknown_slug_is_refused_before_any_call(ebay):
+    with pytest.raises(CommandError, match="nvidia-t5"):
+        refresh("--gpu", "nvidia-t5", "--stale-only")
+
+    assert not RefreshRun.objects.exists()
+
+
 def test_refuses_without_credentials(catalog):
     with (
         override_settings(EBAY_CLIENT_ID="", EBAY_CLIENT_SECRET=""),

@@ -27,11 +27,13 @@ class Command(BaseCommand):
             raise CommandError(
                 "EBAY_CLIENT_ID and EBAY_CLIENT_SECRET are not set: no live refresh."
             )
+        unknown = sorted(
+            set(gpu) - set(Gpu.objects.filter(slug__in=gpu).values_list("slug", flat=True))
+        )
+        if unknown:
+            raise CommandError(f"Unknown card slug(s): {', '.join(unknown)}")
         cards = stale_gpus(max_age=timedelta(hours=max_age_hours)) if stale_only else Gpu.objects
         cards = cards.filter(slug__in=gpu) if gpu else cards.all()
-        missing = sorted(set(gpu) - set(cards.values_list("slug", flat=True)))
-        if missing and not stale_only:
-            raise CommandError(f"Unknown card slug(s): {', '.join(missing)}")
         try:
             summary = refresh_listings(gpus=list(cards.order_by("slug")), dry_run=dry_run)
         except LockHeld as exc:
