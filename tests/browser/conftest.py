@@ -1,8 +1,6 @@
 """One headless Debian Chromium per session, driven by Playwright; never a downloaded browser."""
 
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,10 +17,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make to build
-# data are still synchronous and safe here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 def pytest_collection_modifyitems(items):
     for item in items:
@@ -32,28 +26,28 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def browser():
+    """Debian's Chromium, launched once with a new empty profile (Playwright makes a fresh one)."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
     sync_api = pytest.importorskip("playwright.sync_api")
-    profile = tempfile.mkdtemp(prefix="shopagent-chromium-")
-    with sync_api.sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            profile,
-            executable_path=str(CHROMIUM),
-            args=CHROMIUM_ARGS,
-            headless=True,
-            viewport={"width": 1280, "height": 900},
-        )
-        yield context
-        context.close()
-    shutil.rmtree(profile, ignore_errors=True)
+    # Playwright's sync API keeps an event loop in this thread; the tests' own ORM calls are still
+    # plain synchronous calls, which Django would otherwise refuse while a loop is running.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+            )
+            yield browser
+            browser.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture
 def page(browser, live_server):
-    """A fresh tab with empty storage; only the live test server is reachable."""
-    browser.clear_cookies()
-    tab = browser.new_page()
+    """A tab in a fresh context (empty storage); only the live test server is reachable."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
 
     def only_local(route):
         if route.request.url.startswith(live_server.url):
@@ -61,8 +55,8 @@ def page(browser, live_server):
         else:
             route.abort()
 
-    tab.route("**/*", only_local)
-    tab.goto(live_server.url + "/robots.txt")
-    tab.evaluate("window.localStorage.clear()")
+    context.route("**/*", only_local)
+    tab = context.new_page()
     yield tab
-    tab.close()
+    # Closing the context drops its keep-alive connections, so no server thread outlives the test.
+    context.close()
