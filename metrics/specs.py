@@ -19,6 +19,14 @@ class Spec:
         return f"dollars_per_{self.field}"
 
     @property
+    def heading(self) -> str:
+        """Row or column heading: "FP32 TFLOPS", "Tensor cores", "Memory (GB)"."""
+        label, unit = self.label.lower(), self.unit.lower()
+        if label in unit or unit in label:
+            return self.unit if len(unit) > len(label) else self.label
+        return f"{self.label} ({self.unit})"
+
+    @property
     def per_unit(self) -> str:
         return f"$ per {self.unit}"
 

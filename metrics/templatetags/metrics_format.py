@@ -68,7 +68,8 @@ def spec_number(value) -> str:
         return "—"
     if number == int(number):
         return f"{int(number):,}"
-    return sig(number, 4)
+    text = sig(number, 4)
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 @register.simple_tag
