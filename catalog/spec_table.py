@@ -17,7 +17,8 @@ class SpecRow:
     note: str
 
 
-def _number(value) -> str:
+def format_figure(value) -> str:
+    """A measured number for people: thousands separators, no float noise; None is unknown."""
     if value is None:
         return UNKNOWN
     if float(value).is_integer():
@@ -42,7 +43,7 @@ def spec_rows(gpu: Gpu) -> list[SpecRow]:
         ("MSRP", gpu.msrp_usd, "USD", notes.get("MSRP", "Launch price, for reference.")),
     ]
     result = [
-        SpecRow(label, _number(value), unit if value is not None else "", note)
+        SpecRow(label, format_figure(value), unit if value is not None else "", note)
         for label, value, unit, note in rows
     ]
     result.append(

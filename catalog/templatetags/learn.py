@@ -7,6 +7,8 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import mark_safe
 
+from catalog.spec_table import format_figure
+
 register = template.Library()
 
 
@@ -22,12 +24,7 @@ def shop_url(slug: str) -> str:
 @register.filter
 def figure(value) -> str:
     """A measured number for people: thousands separators, no float noise; blank is unknown."""
-    if value is None or value == "":
-        return "unknown"
-    number = float(value)
-    if number.is_integer():
-        return f"{int(number):,}"
-    return f"{number:,.3f}".rstrip("0").rstrip(".")
+    return format_figure(None if value == "" else value)
 
 
 @register.inclusion_tag("catalog/includes/breadcrumbs.html")
