@@ -1,0 +1,534 @@
+"""The listing screen: does an eBay result sell the card we searched for, how many, at what price.
+
+Pure functions over plain data (no Django, no ORM, no HTTP). Sibling variants come from the
+catalog's labels, memory sizes, form factors and part numbers, so a new card needs no new rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from enum import StrEnum
+from functools import lru_cache
+from statistics import median
+from typing import Any
+
+
+class Reason(StrEnum):
+    """Why a listing was dropped; a kept listing has reason ""."""
+
+    PARTS = "parts"
+    ACCESSORY = "accessory"
+    WRONG_MODEL = "wrong_model"
+    SYSTEM = "system"
+    BUNDLE = "bundle"
+    OTHER = "other"
+    LOW_FEEDBACK = "low_feedback"
+    PRICE_OUTLIER = "price_outlier"
+    CURRENCY = "currency"  # priced in another currency than expected / unparseable price
+
+
+@dataclass(frozen=True)
+class CardFacts:
+    """What the screen knows about one catalog card; the ingest builds it from a Gpu row."""
+
+    slug: str
+    label: str
+    manufacturer: str
+    memory_gb: float | None
+    form_factor: str
+    category: str
+    aliases: tuple[str, ...] = ()
+    part_numbers: tuple[str, ...] = ()
+    typical_price: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Screened:
+    """The screen's verdict on one listing."""
+
+    verdict: str
+    reason: str
+    quantity: int
+    unit_price: Decimal | None
+    currency: str
+    note: str = ""
+
+
+KEEP, DROP = "keep", "drop"
+PARTS_CONDITION_ID = "7000"  # eBay's "For parts or not working"
+LOW_PRICE_RATIO = Decimal("0.3")  # a working card rarely sells under 30% of the going rate
+HIGH_PRICE_RATIO = Decimal("10")  # ten times the going rate is a system, a bundle or a typo
+LOW_MSRP_RATIO = Decimal("0.02")  # old datacenter cards trade at a few percent of launch price
+MIN_BATCH = 3  # fewer keeps than this make no going rate; fall back to the catalog's price
+MIN_NEGATIVE_RATINGS = 2  # one unhappy buyer among a handful of ratings is noise, not a pattern
+CENT = Decimal("0.01")
+MAX_PRICE = Decimal("1e9")  # beyond any real listing; also keeps cent rounding exact
+
+# Words right after a model number that make it another card: RTX 4070 Ti, RX 7900 XT, H100 NVL.
+VARIANT_WORDS = frozenset(
+    {"ti", "super", "xt", "xtx", "gre", "nvl", "pro", "maxq", "d", "mobile", "laptop"}
+)
+# Label words titles often leave out; alone they do not make another card.
+SOFT_WORDS = frozenset({"ada", "blackwell", "workstation", "standard"})
+# Makers and brands say whose card it is, not which one.
+BRAND_WORDS = frozenset(
+    {"nvidia", "amd", "intel", "qualcomm", "geforce", "radeon", "quadro", "tesla", "instinct"}
+)
+# Label words that are no part of the model name: brands, form factor (checked apart), marketing.
+NOISE_WORDS = BRAND_WORDS | {"pcie", "sxm", "sxm2", "sxm3", "sxm4", "sxm5", "oam", "hhhl", "fhfl"}
+NOISE_WORDS |= {"grace", "hopper", "superchip", "generation", "edition"}
+# Product lines: another line's word before our number is another card (GTX vs RTX, RTX PRO 6000).
+LINE_WORDS = frozenset({"rtx", "gtx", "gts", "gt", "rx", "hd", "arc", "titan", "pro"})
+CARD_WORDS = (
+    r"nvidia|amd|intel|geforce|radeon|tesla|quadro|rtx|gtx|rx|arc|gpus?|graphics|video|cards?|"
+    r"asus|msi|gigabyte|evga|zotac|pny|sapphire|xfx|powercolor|asrock|dell|hpe?|lenovo"
+)
+
+
+def _rx(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+_NORMALIZE = tuple(
+    (re.compile(pattern), repl)
+    for pattern, repl in (
+        (r"[^\x00-\x7f]", " "),  # trademark signs, emoji and mojibake carry no meaning
+        (r"pci[\s-]?e(?:xpress)?", "pcie"),
+        (r"\bsmx", "sxm"),  # a frequent misspelling of SXM
+        (r"\bmax[\s-]q\b", "maxq"),
+        (r"\b(nvidia|tesla)\s+([a-z])\s(\d{2,3})\b", r"\1 \2\3"),  # "Tesla P 100"
+        (r"\b(rtx|gtx|gts|gt|rx|hd|gaudi)(?=\d)", r"\1 "),  # "RTX4090", "RX590", "Gaudi2"
+        (r"(?<=\d)tis\b", " ti super"),  # part numbers write the 4070 Ti Super "4070TIS"
+        (r"(?<=\d)(xtx|xt|ti|super|gre)\b", r" \1"),  # "7900XTX", "4070Ti"
+        (r"(?<![a-z0-9])(\d{4})s\b", r"\1 super"),  # "4070S" is the Super
+    )
+)
+# A number glued to a dash and a code is a part or revision number, not a model ("L4-9", "T4-D2").
+_CODE_TAIL = re.compile(r"-[a-z]?\d(?!\d*\s?gb?\b)")
+_MEMORY = re.compile(r"(?<![\w.])(\d{1,3})\s?(?:gb|g(?![a-z0-9]))")
+# SXM (and HGX/DGX boards) is the module, not the PCIe card; "not SXM" says the opposite.
+_SXM = re.compile(r"(?<!not )(?<!no )(?<!non )(?<!non-)\b(?:sxm\d?|hgx|dgx)")
+# Any GPU model a title may name, including the many the catalog does not carry.
+_ANY_GPU = _rx(
+    r"\b(?:gtx|gts|gt|rtx|rx|hd|r[579]|nvs|fx|mx|arc)\s?[a-z]?\d{3,4}m?\b",
+    r"\bquadro\s(?:rtx\s)?[kmpt]?\d{3,4}\b|\bw[x]?\s?\d{4}\b|\bvega\s?\d{2}\b|\btitan\b",
+    r"\b(?:[kmp](?:4|6|10|20|40|60|80)|[kmpt]\d{3,4}|[ahlbv]\d{2,4}s?|a2|t4|l4|gh\d{3}|mi\d{2,3}x?)\b",
+)
+# The seller says it does not work (eBay's condition is checked separately).
+_PARTS = _rx(
+    r"\bfor\s+parts\b|\bparts\b|\bnot\s+working\b|\bnon[\s-]?working\b|\bdoes\s?n[o']?t\s+work",
+    r"\bbroken\b(?!\s+(?:seal|box))|\bfaulty\b|\bdefective\b|\bscrap\b|\bbricked\b|\buntested\b",
+    r"\bdamaged?\b(?!\s+(?:box|packag|retail))|(?<!no )\bartifact(?:s|ing)?\b|\bas[\s-]is\b",
+    r"\becc\s+errors?\b|\bno\s+(?:display|video|signal|output|post)\b|\b(?:needs?|for)\s+repair\b",
+)
+# Things sold for a card rather than the card: fans, shrouds, brackets, cables, empty boxes.
+_ACCESSORY = _rx(
+    r"\b(?:shroud|backplate|back\s?plate|riser|water\s?block|brackets?|baffle|heat\s?sink|"
+    r"(?:fan|cooler|cooling|mounting)\s+(?:kit|adapter|attachment|shroud)|(?:nvlink|sli)\s+bridge|"
+    r"(?:cooling|blower|turbine|replacement)\s+fans?|(?:power\s+)?cables?|adapter)\b",
+    r"\b(?:fans?|cooler|box|housing|shell|radiator|thermal\s+pads?)\s+(?:only|for)\b|\bempty\s+box\b",
+    r"\bno\s+(?:pcb|pbc|gpu|card|graphics\s+card)\b|\bwithout\s+(?:gpu|card)\b",
+)
+# An accessory word inside a card's own description: "with FH bracket", "no bracket", "cable incl".
+_WITH_CARD = re.compile(
+    r"(?:\bno|\bw/o?|with(?:out)?|\bincl\w*|\bpassive|\bactive|\bsupport|\+)\W*(?:[a-z0-9]+\W+){0,2}$"
+)
+# A whole computer around the card: its price is not the card's.
+_SYSTEM = _rx(
+    r"\b(?:gaming|desktop|custom|tower|complete|mini)\s+(?:pc|computer|desktop|build|system)\b",
+    r"\b(?:pc|computer)\s+(?:build|system|tower)\b|\bpre-?built\b|\b(?:mining|crypto)\s+rig\b",
+    r"\begpu\b|\bexternal\s+gpu\b|\benclosure\b|\bbarebone\b|\b(?:[1-8]u|rack|gpu)\s+server\b",
+    r"\bserver\s+(?:with|w/|chassis|system)\b|\bwindows\s?1[01]\b|\b(?:ssd|nvme|hdd)\b",
+    r"\bbaseboard\b|\b[48][\s-]gpu\b",  # an HGX board or a server holding several modules
+)
+# The card sold with a CPU or motherboard: the price buys more than the card.
+_BUNDLE = _rx(
+    r"\b(?:motherboard|mobo|mainboard|cpu|processor|ryzen|threadripper|epyc|xeon)\b",
+    r"\bcore\s+i[3579]\b|\bi[3579][\s-]?\d{4,5}[a-z]{0,2}\b|\b(?:with|w/)\s+i[3579]\b",
+    r"\b(?:x[3-8][579]0e?|b[3-8][56]0m?|z[3-8][79]0)\b",  # chipsets, not Arc B570/B580
+)
+# Laptop chips share desktop names but are slower, smaller cards (MXM modules, "4090 Laptop").
+_LAPTOP = _rx(
+    r"\b(?:laptop|notebook|mxm|mobile)\b|(?<![\w-])\d{3,4}m\b|\b[gq]n\d{2}-[a-z]\d",
+    r"\bzbook\b|\bthinkpad\b|\bprecision\s(?:[357]5\d0|77\d0)\b",
+)
+_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8, "ten": 10}
+_N = r"(\d{1,3}|" + "|".join(_NUMBER_WORDS) + ")"
+_LOT = (  # in order of trust: "lot of 4", "4pcs", "(qty 5)", "4x NVIDIA", "x8"
+    _rx(
+        rf"\b(?:lot|set|pack|box)\s+of\s+{_N}\b", rf"\blot\s*[:x#(]?\s*{_N}\b", r"^\W*\((\d{1,3})\)"
+    ),
+    _rx(rf"\b{_N}\s*-?\s*(?:pcs|pieces|units|cards|gpus|pack|pk|lot)\b"),
+    _rx(r"\b(?:qty|quantity)\s*[:.]?\s*(\d{1,3})\b"),
+    _rx(rf"^\W*(\d{{1,3}})\s?x\b|\b(\d{{1,3}})\s?x\s+(?={CARD_WORDS})|^\W*{_N}\s+(?={CARD_WORDS})"),
+    _rx(rf"(?<![\w.])x\s?(\d{{1,3}})\s+(?={CARD_WORDS})|(?<![\w.])x\s?(\d{{1,3}})\W*$"),
+)
+_LANES = re.compile(r"(?:pcie|gen|\d\.\d|slot|lanes?)\W*$")  # "PCIe 4.0 x16" counts lanes
+
+
+def _normalize(text: str) -> str:
+    text = text.lower()
+    for pattern, repl in _NORMALIZE:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def _words(text: str) -> list[tuple[str, int, int]]:
+    return [(m.group(), m.start(), m.end()) for m in re.finditer(r"[a-z0-9]+", text)]
+
+
+def parse_quantity(title: str) -> int:
+    """Cards one purchase gives: "lot of 4", "4pcs", "2x", "x8", "(qty 5)", "set of 2"; else 1."""
+    text = _normalize(title) if isinstance(title, str) else ""
+    for pattern in _LOT:
+        for match in pattern.finditer(text):
+            if _LANES.search(text, 0, match.start()):
+                continue
+            raw = next(group for group in match.groups() if group)
+            count = _NUMBER_WORDS.get(raw) or int(raw)
+            if 1 <= count <= 1000:
+                return count
+    return 1
+
+
+@dataclass(frozen=True)
+class _Name:
+    """How titles write one catalog card: prefix words, the model number, variant words."""
+
+    prefix: frozenset[str]  # words before the number ("rtx", "pro")
+    model: str  # "4090", "v100", "a5000", "100" (Cloud AI 100)
+    suffix: tuple[str, ...]  # variant words right after the number ("ti", "super")
+    extra: frozenset[str]  # other words a title must say somewhere ("maxq", "server")
+    soft: frozenset[str]  # generation words titles often omit ("ada", "blackwell")
+    brand: frozenset[str]  # the label's maker, brand and line words ("nvidia", "geforce", "rx")
+    needed: frozenset[str] = frozenset()  # prefix words a sibling lacks, so titles must say them
+
+    @property
+    def words(self) -> frozenset[str]:
+        """The words that tell this card from others with the same number."""
+        return self.needed | set(self.suffix) | self.extra
+
+    @property
+    def all_words(self) -> frozenset[str]:
+        return self.prefix | self.words | self.soft | {self.model}
+
+
+def _parse_name(text: str) -> _Name | None:
+    label = [w for w, _, _ in _words(_normalize(re.sub(r"\(.*?\)", " ", text)))]
+    words = [w for w in label if w not in NOISE_WORDS and not re.fullmatch(r"\d+gb", w)]
+    at = next((i for i, w in enumerate(words) if any(c.isdigit() for c in w)), None)
+    if at is None:
+        return None
+    rest, n = words[at + 1 :], 0
+    while n < len(rest) and rest[n] in VARIANT_WORDS:
+        n += 1
+    return _Name(
+        prefix=frozenset(words[:at]),
+        model=words[at],
+        suffix=tuple(rest[:n]),
+        extra=frozenset(w for w in rest[n:] if w not in SOFT_WORDS),
+        soft=frozenset(w for w in rest[n:] if w in SOFT_WORDS),
+        brand=frozenset(label) & BRAND_WORDS | frozenset(words[:at]),
+    )
+
+
+def _find(name: _Name, words: list[tuple[str, int, int]], text: str) -> list[tuple[int, int]]:
+    """Spans where the title names this card: the number with its prefix and variant words."""
+    vocabulary = {w for w, _, _ in words}
+    if not (name.needed | name.extra) <= vocabulary:
+        return []
+    spans = []
+    for i, (word, start, end) in enumerate(words):
+        if word != name.model or _CODE_TAIL.match(text, end):
+            continue
+        before = {w for w, _, _ in words[max(0, i - 3) : i]}
+        if i and words[i - 1][0] in LINE_WORDS - name.prefix:
+            continue  # "GTX 3060" or "RTX PRO 6000" is another line's card with the same number
+        anchor = before & name.prefix if len(word) < 4 else vocabulary & name.brand
+        if word.isdigit() and not anchor:
+            continue  # a bare "590" or "2000" means nothing without its "RX", "GeForce", "Cloud AI"
+        after = [w for w, _, _ in words[i + 1 : i + 2 + len(name.suffix)]]
+        if tuple(after[: len(name.suffix)]) != name.suffix:
+            continue
+        if after[len(name.suffix) :] and after[len(name.suffix)] in VARIANT_WORDS - name.words:
+            continue  # "4070 Ti" when we want the 4070; "5080 Super" though the catalog lacks it
+        spans.append((start, words[i + len(name.suffix)][2]))
+    return spans
+
+
+@dataclass(frozen=True)
+class _Catalog:
+    """The catalog read once per search: each card's facts, names and unique part numbers."""
+
+    card: CardFacts
+    facts: dict[str, CardFacts]
+    names: dict[str, list[_Name]]
+    codes: dict[str, str]  # normalised part number -> the one slug that has it
+    mobile: bool  # our card is itself a laptop chip or module
+    by_model: dict[str, frozenset[str]]  # model number -> slugs of the cards that have it
+
+    @property
+    def ours(self) -> list[_Name]:
+        return self.names[self.card.slug]
+
+    def siblings(self) -> list[CardFacts]:
+        """Cards with our number and variant words: they differ in memory or form factor only."""
+        keys = {(n.model, n.words) for n in self.ours}
+        return [
+            self.facts[slug]
+            for slug, names in self.names.items()
+            if slug != self.card.slug and any((n.model, n.words) in keys for n in names)
+        ]
+
+
+@lru_cache(maxsize=8)
+def _index(
+    cards: tuple[CardFacts, ...],
+) -> tuple[dict[str, CardFacts], dict[str, list[_Name]], dict[str, str], dict[str, frozenset[str]]]:
+    """Facts, names and unique part numbers of a catalog; cached, as every listing needs them."""
+    facts = {c.slug: c for c in cards}
+    names = {
+        s: [n for t in (c.label, *c.aliases) if (n := _parse_name(t))] for s, c in facts.items()
+    }
+    common: dict[str, frozenset[str]] = {}  # prefix words every card with that number shares
+    for name in (n for found in names.values() for n in found):
+        common[name.model] = common.get(name.model, name.prefix) & name.prefix
+    for slug, found in names.items():  # an alias shares its card's brand words
+        brand = frozenset().union(*(n.brand for n in found))
+        names[slug] = [replace(n, needed=n.prefix - common[n.model], brand=brand) for n in found]
+    # Part numbers name one card; a board code ("PG142 SKU 10") is shared by its SKUs, and one
+    # that normalises into words ("RX7600 8G-L/OC") is a name, not a code.
+    owners: dict[str, set[str]] = {}
+    for slug, c in facts.items():
+        for code in (_normalize(p.split()[0]) for p in c.part_numbers if p.strip()):
+            if re.fullmatch(r"(?=.*\d)(?=.*[a-z-])\S{5,}", code):
+                owners.setdefault(code, set()).add(slug)
+    codes = {code: slugs.pop() for code, slugs in owners.items() if len(slugs) == 1}
+    by_model: dict[str, set[str]] = {}
+    for slug, found in names.items():
+        for name in found:
+            by_model.setdefault(name.model, set()).add(slug)
+    return facts, names, codes, {model: frozenset(s) for model, s in by_model.items()}
+
+
+def _read_catalog(card: CardFacts, catalog: Sequence[CardFacts]) -> _Catalog:
+    facts, names, codes, by_model = _index(tuple(catalog) if card in catalog else (*catalog, card))
+    texts = (card.label, *card.aliases, *card.part_numbers)
+    mobile = card.form_factor == "module" or any(_LAPTOP.search(_normalize(t)) for t in texts)
+    return _Catalog(
+        card=card, facts=facts, names=names, codes=codes, mobile=mobile, by_model=by_model
+    )
+
+
+def _overlaps(span: tuple[int, int], spans: Sequence[tuple[int, int]]) -> bool:
+    return any(span[0] < end and start < span[1] for start, end in spans)
+
+
+def _code_spans(text: str, code: str) -> list[tuple[int, int]]:
+    if code not in text:
+        return []
+    return [
+        m.span()
+        for m in re.finditer(rf"(?<![a-z0-9]){re.escape(code)}(?![a-z0-9])", text)
+        if not _CODE_TAIL.match(text, m.end())
+    ]
+
+
+def _identify(cat: _Catalog, text: str) -> tuple[Reason, str] | None:
+    """Why the title does not plainly name our card, or None when it does."""
+    card, ours, words = cat.card, cat.ours, _words(text)
+    spans = [span for name in ours for span in _find(name, words, text)]
+    own_codes = [code for code, slug in cat.codes.items() if slug == card.slug]
+    for code in own_codes + [_normalize(a) for a in card.aliases]:  # names without a number
+        spans += _code_spans(text, code)
+    our_words = {w for n in ours for w in n.all_words}
+    others = []  # (label, name, spans) of the other catalog cards the title names
+    # Only cards whose model number is a word of the title can be named by it.
+    candidates = set().union(*(cat.by_model.get(w, ()) for w, _, _ in words)) - {card.slug}
+    for slug, names in cat.names.items():
+        if slug not in candidates:
+            continue
+        found = [(n, s) for n in names if (s := _find(n, words, text))]
+        if found:
+            others.append((cat.facts[slug].label, *found[0]))
+    if not spans:
+        named = [label for label, _, _ in others] + [m.group() for m in _ANY_GPU.finditer(text)]
+        if named:
+            return Reason.WRONG_MODEL, f"names {named[0]}, not the {card.label}"
+        return Reason.OTHER, f"does not name the {card.label}"
+    for label, name, _ in others:  # a sibling named more fully than ours (Max-Q, Server Edition)
+        if any(name.model == n.model and name.words > n.words for n in ours):
+            return Reason.WRONG_MODEL, f"that is the {label}"
+    for code, slug in cat.codes.items():  # a part number of another card settles which card it is
+        if slug != card.slug and _code_spans(text, code):
+            return Reason.WRONG_MODEL, f"part number {code} is the {cat.facts[slug].label}"
+    if problem := _form_factor(cat, text) or _memory(cat, text):
+        return Reason.WRONG_MODEL, problem
+    for label, name, found in others:  # another card named beside ours: a choice or a mix of cards
+        elsewhere = not all(_overlaps(span, spans) for span in found)
+        if elsewhere and not name.words | {name.model} <= our_words:
+            return Reason.WRONG_MODEL, f"also names the {label}"
+    for match in _ANY_GPU.finditer(text):  # ... or a model the catalog does not carry
+        said, end = set(match.group().split()), match.end()
+        again = said <= our_words or _overlaps(match.span(), spans) or _CODE_TAIL.match(text, end)
+        cut = end == len(text.rstrip()) and any(o.startswith(w) for w in said for o in our_words)
+        if not (again or cut):  # eBay cuts long titles mid-word: "RTX 508" is our 5080
+            return Reason.WRONG_MODEL, f"also names {match.group()}"
+    return None
+
+
+def _form_factor(cat: _Catalog, text: str) -> str:
+    if cat.card.form_factor != "sxm":
+        return "an SXM module, not the PCIe card" if _SXM.search(text) else ""
+    if not _SXM.search(text) and any(s.form_factor != "sxm" for s in cat.siblings()):
+        return "does not say SXM, so it is the PCIe card"  # the card's slug without "sxm"
+    return ""
+
+
+def _memory(cat: _Catalog, text: str) -> str:
+    """Memory in the title that contradicts the card, where memory tells variants apart."""
+    ours, said = cat.card.memory_gb, {int(m) for m in _MEMORY.findall(text)} - {0}
+    if not ours or not said or said == {ours}:
+        return ""
+    for sibling in cat.siblings():  # V100 16GB vs 32GB, GH200 96GB vs 144GB
+        if sibling.memory_gb in said - {ours}:
+            return f"{sibling.memory_gb:g}GB is the {sibling.label}"
+    sizes = "/".join(map(str, sorted(said)))
+    if re.search(r"\d+gb", cat.card.slug):  # the slug pins the memory: other sizes are other cards
+        return f"says {sizes}GB; the {cat.card.label} has {ours:g}GB"
+    # Without its generation word ("Ada"), a wrong size or "Quadro" is the older card's number.
+    soft = {w for n in cat.ours for w in n.soft}
+    older = ours not in said or "quadro" in text
+    if soft and older and not soft & set(re.findall(r"[a-z0-9]+", text)):
+        return f"no {'/'.join(sorted(soft))} and {sizes}GB: an older card with that number"
+    return ""
+
+
+def _problem(cat: _Catalog, item: Mapping[str, Any], text: str) -> tuple[Reason, str] | None:
+    """The first rule the listing breaks, as (reason, note), or None for a plain offer."""
+    condition = f"{item.get('conditionId', '')} {item.get('condition', '')}".lower()
+    if PARTS_CONDITION_ID in condition or "parts" in condition:
+        return Reason.PARTS, "condition: for parts or not working"
+    if m := _PARTS.search(text):
+        return Reason.PARTS, f"for parts: {m.group()}"
+    for m in _ACCESSORY.finditer(text):
+        if not _WITH_CARD.search(text, 0, m.start()) and not re.match(r"\W*incl", text[m.end() :]):
+            return Reason.ACCESSORY, f"accessory: {m.group()}"
+    if m := _SYSTEM.search(text):
+        return Reason.SYSTEM, f"whole system: {m.group()}"
+    if m := _BUNDLE.search(text):
+        return Reason.BUNDLE, f"with other hardware: {m.group()}"
+    if not cat.mobile and (m := _LAPTOP.search(text)):
+        return Reason.WRONG_MODEL, f"laptop part: {m.group()}"
+    return _identify(cat, text)
+
+
+def _price(item: Mapping[str, Any]) -> tuple[Decimal | None, str]:
+    price = item.get("price")
+    if not isinstance(price, Mapping):
+        return None, ""
+    currency = price.get("currency")
+    currency = currency.strip().upper() if isinstance(currency, str) else ""
+    try:
+        value = Decimal(str(price.get("value")).strip())
+    except (InvalidOperation, ValueError):
+        return None, currency
+    return (value if value.is_finite() and 0 < value < MAX_PRICE else None), currency
+
+
+def _min_negatives(percent: float) -> int:
+    """Fewest negative ratings that give this positive percentage (eBay rounds to 0.1)."""
+    for total in range(1, 1001):
+        positive = round(percent * total / 100)
+        if abs(100 * positive / total - percent) < 0.05 + 1e-9:
+            return total - positive
+    return 1000
+
+
+def _feedback(item: Mapping[str, Any], minimum: float) -> str:
+    seller = item.get("seller")
+    try:
+        percent = float(seller.get("feedbackPercentage")) if isinstance(seller, Mapping) else 0.0
+    except (TypeError, ValueError):
+        return ""
+    # The percentage covers the last 12 months: 0.0 means no recent ratings and 85.7% may be one
+    # bad rating in seven, so it is meaningful only when it implies several negative ratings.
+    if not 0 < percent < minimum or (negatives := _min_negatives(percent)) < MIN_NEGATIVE_RATINGS:
+        return ""
+    return f"seller {percent:g}% positive, at least {negatives} negative ratings"
+
+
+def _screen(cat: _Catalog, item: Mapping[str, Any], currency: str, min_feedback: float) -> Screened:
+    item = item if isinstance(item, Mapping) else {}
+    title = item.get("title") if isinstance(item.get("title"), str) else ""
+    quantity = parse_quantity(title)
+    value, item_currency = _price(item)
+    unit = (value / quantity).quantize(CENT, rounding=ROUND_HALF_UP) if value else None
+
+    def verdict(reason: Reason | None, note: str = "") -> Screened:
+        text = str(reason) if reason else ""
+        return Screened(DROP if reason else KEEP, text, quantity, unit, item_currency, note)
+
+    if unit is None:
+        return verdict(Reason.CURRENCY, "missing or unreadable price")
+    if item_currency != currency.upper():
+        return verdict(Reason.CURRENCY, f"priced in {item_currency or '?'}, not {currency}")
+    if not title.strip():
+        return verdict(Reason.OTHER, "no title")
+    if problem := _problem(cat, item, _normalize(title)):
+        return verdict(*problem)
+    if note := _feedback(item, min_feedback):
+        return verdict(Reason.LOW_FEEDBACK, note)
+    return verdict(None, f"lot of {quantity}" if quantity > 1 else "")
+
+
+def _check_price(screened: Screened, going: Decimal, low_ratio: Decimal) -> Screened:
+    """Far under the going price is an accessory, a part or a scam; far over, not one card."""
+    unit = screened.unit_price
+    if screened.verdict != KEEP or unit is None:
+        return screened
+    if unit < going * low_ratio:
+        note = f"{unit} each, far under the going {going}: not a working card"
+    elif unit > going * HIGH_PRICE_RATIO:
+        note = f"{unit} each, far over the going {going}: a system, a bundle or a typo"
+    else:
+        return screened
+    return replace(screened, verdict=DROP, reason=str(Reason.PRICE_OUTLIER), note=note)
+
+
+def screen_listing(
+    *,
+    card: CardFacts,
+    catalog: Sequence[CardFacts],
+    item: Mapping[str, Any],
+    reference_price: Decimal | None = None,
+    currency: str = "USD",
+    min_feedback_percent: float = 90.0,
+) -> Screened:
+    """Screen one eBay itemSummary for one card; with a reference price, also check the price."""
+    screened = _screen(_read_catalog(card, catalog), item, currency, min_feedback_percent)
+    if reference_price:
+        return _check_price(screened, Decimal(reference_price), LOW_PRICE_RATIO)
+    return screened
+
+
+def screen_listings(
+    *,
+    card: CardFacts,
+    catalog: Sequence[CardFacts],
+    items: Sequence[Mapping[str, Any]],
+    currency: str = "USD",
+) -> list[Screened]:
+    """Screen one search's items; derives a robust reference price from the batch (and
+    card.typical_price) for price sanity."""
+    cat = _read_catalog(card, catalog)
+    screened = [_screen(cat, item, currency, 90.0) for item in items]
+    prices = [s.unit_price for s in screened if s.verdict == KEEP and s.unit_price]
+    if len(prices) >= MIN_BATCH:  # the median of what passed resists a few wild prices
+        return [_check_price(s, Decimal(median(prices)), LOW_PRICE_RATIO) for s in screened]
+    if card.typical_price:
+        return [_check_price(s, Decimal(card.typical_price), LOW_MSRP_RATIO) for s in screened]
+    return screened
