@@ -26,7 +26,9 @@ help:
 	@echo "make bench  - performance figures at scale"
 	@echo "make screenshots - PNGs of the home, a shop and a ranking page at 1280 and 375 px wide"
 
-install: $(STAMP)
+install: $(STAMP) .env
+	@$(PY) manage.py migrate --no-input --verbosity 0
+	@$(PY) manage.py load_catalog --verbosity 0 >/dev/null
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,19 +36,21 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Local development settings; real environment variables (production, CI's checks) override them.
+.env:
+	@{ echo "# Local development, written by make install. Production sets real environment variables."; \
+	   echo "DEBUG=true"; \
+	   echo "SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(64))')"; } > .env
+
 # Seed data: the catalog always; demo listings only while no eBay credentials are configured.
 run: install
-	DEBUG=true $(PY) manage.py migrate --no-input
-	@if DEBUG=true $(PY) manage.py help load_catalog >/dev/null 2>&1; then \
-		DEBUG=true $(PY) manage.py load_catalog; fi
-	@if DEBUG=true $(PY) manage.py help seed_demo_listings >/dev/null 2>&1; then \
-		DEBUG=true $(PY) manage.py seed_demo_listings --skip-if-live; fi
+	DEBUG=true $(PY) manage.py seed_demo_listings --skip-if-live
 	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 
 serve: install
-	$(PY) manage.py collectstatic --no-input --verbosity 0
-	$(PY) manage.py migrate --no-input
-	$(VENV)/bin/gunicorn shopagent.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} \
+	DEBUG=false $(PY) manage.py collectstatic --no-input --verbosity 0
+	DEBUG=false $(PY) manage.py migrate --no-input
+	DEBUG=false $(VENV)/bin/gunicorn shopagent.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} \
 		--access-logfile - --max-requests 2000 --max-requests-jitter 200
 
 lint: install
@@ -72,6 +76,11 @@ test: lint chromium
 	$(TEST_ENV) $(PY) -m pytest
 	@if [ "$${SKIP_POSTGRES:-}" = "1" ]; then echo "== SKIP_POSTGRES=1: PostgreSQL pass skipped"; \
 	else echo "== pytest on PostgreSQL"; $(TEST_ENV) .ci/with-postgres $(PY) -m pytest; fi
+
+# BENCH_DB=postgres runs the same bench on a throwaway PostgreSQL; DATABASE_URL=... on your own server.
+bench: install
+	@if [ "$${BENCH_DB:-}" = "postgres" ]; then .ci/with-postgres $(PY) tests/bench/run_bench.py $(BENCH_ARGS); \
+	else $(PY) tests/bench/run_bench.py $(BENCH_ARGS); fi
 
 # PNGs of the home, a shop and a ranking page at desktop and phone widths, from a demo-data server.
 screenshots: install chromium
