@@ -1,0 +1,342 @@
+"""`make bench`: build a dataset at scale through the real ingestion path, serve it with
+gunicorn and measure pages over loopback, with the page cache on and off.
+Prints a table, writes JSON.
+
+Usage: python tests/bench/run_bench.py [--listings 50000] [--history 1000000] [--requests 200]
+The database is DATABASE_URL when set (PostgreSQL via `make bench BENCH_DB=postgres`), else a fresh
+SQLite file in a temp dir. Nothing here asserts: the figures are for people to read.
+"""
+
+import argparse
+import io
+import json
+import os
+import random
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CONDITIONS = [("New", "1000"), ("Used", "3000"), ("Used", "3000"), ("Seller refurbished", "2500")]
+COUNTRIES = ["US", "US", "US", "DE", "GB", "CN", "JP", "CA"]
+
+
+def _env(tmp: Path, cache_url: str) -> dict:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="shopagent.settings.base",
+        DEBUG="false",
+        ENV_FILE="/dev/null",
+        SECRET_KEY=env.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SITE_URL="http://127.0.0.1",
+        SECURE_SSL_REDIRECT="false",
+        CACHE_URL=cache_url,
+        POSTHOG_API_KEY="",
+        EBAY_CLIENT_ID="",
+        EBAY_CLIENT_SECRET="",
+        LOG_LEVEL="WARNING",
+    )
+    env.setdefault("DATABASE_URL", f"sqlite:///{tmp / 'bench.sqlite3'}")
+    env["BENCH_SECRET_KEY"] = env["SECRET_KEY"]
+    return env
+
+
+def _fake_item(rng: random.Random, gpu, index: int, typical: float) -> dict:
+    condition, condition_id = rng.choice(CONDITIONS)
+    price = max(20.0, rng.lognormvariate(0, 0.18) * typical)
+    auction = rng.random() < 0.15
+    item_id = f"v1|9{gpu.pk:03d}{index:07d}|0"
+    legacy = item_id.split("|")[1]
+    item = {
+        "itemId": item_id,
+        "title": f"{gpu.label} {rng.choice(['Graphics Card', 'GPU', 'Video Card'])}"
+        + (f" {int(gpu.memory_gb)}GB" if gpu.memory_gb and "GB" not in gpu.label else ""),
+        "price": {"value": f"{price:.2f}", "currency": "USD"},
+        "condition": condition,
+        "conditionId": condition_id,
+        "seller": {
+            "feedbackPercentage": f"{rng.uniform(97, 100):.1f}",
+            "feedbackScore": rng.randint(50, 50000),
+        },
+        "buyingOptions": ["AUCTION"] if auction else ["FIXED_PRICE", "BEST_OFFER"],
+        "itemLocation": {"country": rng.choice(COUNTRIES)},
+        "image": {"imageUrl": f"https://i.ebayimg.com/images/g/{legacy}/s-l225.jpg"},
+        "itemWebUrl": f"https://www.ebay.com/itm/{legacy}",
+        "itemAffiliateWebUrl": f"https://www.ebay.com/itm/{legacy}?mkcid=1&campid=5338000000",
+        "shippingOptions": [
+            {"shippingCostType": "FIXED", "shippingCost": {"value": "0.00", "currency": "USD"}}
+        ],
+        "itemCreationDate": "2026-10-01T10:00:00.000Z",
+    }
+    if auction:
+        item["bidCount"] = rng.randint(0, 30)
+        item["itemEndDate"] = "2026-12-01T10:00:00.000Z"
+    return item
+
+
+def build_dataset(args, tmp: Path) -> dict:
+    """Migrate, load the catalog, import generated search responses, bulk-write price history."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from catalog.models import Gpu
+    from listings.models import Listing, PriceHistory
+
+    figures = {}
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("collectstatic", verbosity=0, interactive=False)
+    call_command("load_catalog", verbosity=0)
+    gpus = list(Gpu.objects.all())
+    per_card = max(1, args.listings // len(gpus))
+    rng = random.Random(20261122)
+    files = []
+    for gpu in gpus:
+        typical = float(gpu.msrp_usd or 0) or 800.0
+        items = [_fake_item(rng, gpu, i, typical) for i in range(per_card)]
+        path = tmp / f"search-{gpu.slug}.json"
+        path.write_text(json.dumps({"total": len(items), "itemSummaries": items}))
+        files.append((gpu.slug, path))
+
+    started = time.perf_counter()
+    for slug, path in files:
+        call_command("import_listings", str(path), gpu=slug, verbosity=0, stdout=io.StringIO())
+    elapsed = time.perf_counter() - started
+    total_items = per_card * len(gpus)
+    figures["ingest_items"] = total_items
+    figures["ingest_seconds"] = round(elapsed, 2)
+    figures["ingest_items_per_s"] = round(total_items / elapsed, 1)
+    figures["listings_active"] = Listing.objects.active().count()
+    figures["listings_visible"] = Listing.objects.visible().count()
+
+    listing_ids = list(Listing.objects.values_list("id", flat=True))
+    now = datetime.now(UTC)
+    started = time.perf_counter()
+    written, batch = 0, []
+    while written < args.history:
+        listing_id = listing_ids[written % len(listing_ids)]
+        price = Decimal(rng.randint(100, 40000))
+        batch.append(
+            PriceHistory(
+                listing_id=listing_id,
+                observed_at=now - timedelta(minutes=written // len(listing_ids) * 360),
+                price=price,
+                currency="USD",
+                quantity=1,
+                unit_price=price,
+            )
+        )
+        written += 1
+        if len(batch) == 10000:
+            PriceHistory.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        PriceHistory.objects.bulk_create(batch)
+    figures["history_rows"] = PriceHistory.objects.count()
+    figures["history_write_seconds"] = round(time.perf_counter() - started, 1)
+
+    from metrics.ranking import recompute_rankings
+
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        recompute_rankings()
+        timings.append(time.perf_counter() - started)
+    figures["ranking_recompute_seconds"] = round(min(timings), 3)
+    figures["database"] = connection.vendor
+    busiest = max(gpus, key=lambda g: Listing.objects.visible().filter(gpu=g).count())
+    figures["shop_slug"] = busiest.slug
+    figures["explain"] = _explain(busiest)
+    return figures
+
+
+def _explain(gpu) -> dict:
+    """Query plans of the shop page's main query, to show the indexes are used."""
+    from listings.models import Listing
+
+    qs = Listing.objects.visible().filter(gpu=gpu).order_by("unit_price")[:24]
+    return {"shop_listings": qs.explain()}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_ready(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server at {url} did not become ready")
+
+
+def _get(url: str) -> tuple[float, int, int]:
+    started = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - loopback only
+        body = response.read()
+        status = response.status
+    return time.perf_counter() - started, status, len(body)
+
+
+def _worker_rss_kb(master_pid: int) -> int:
+    """Peak resident memory (VmHWM) of the biggest gunicorn worker."""
+    peak = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if fields.get("PPid", "").strip() == str(master_pid):
+            peak = max(peak, int(fields.get("VmHWM", "0 kB").split()[0]))
+    return peak
+
+
+def measure_server(args, tmp: Path, cache_url: str, paths: dict) -> dict:
+    port = _free_port()
+    env = _env(tmp, cache_url)
+    server = subprocess.Popen(  # noqa: S603 - our own gunicorn
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "shopagent.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    results = {}
+    try:
+        _wait_ready(base + "/healthz")
+        for name, path in paths.items():
+            url = base + path
+            for _ in range(5):
+                _get(url)
+            samples, statuses, size = [], set(), 0
+            for _ in range(args.requests):
+                seconds, status, size = _get(url)
+                samples.append(seconds * 1000)
+                statuses.add(status)
+            samples.sort()
+            count = args.requests
+            started = time.perf_counter()
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                list(pool.map(_get, [url] * count))
+            throughput = count / (time.perf_counter() - started)
+            results[name] = {
+                "path": path,
+                "median_ms": round(statistics.median(samples), 2),
+                "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 2),
+                "requests_per_s": round(throughput, 1),
+                "bytes": size,
+                "statuses": sorted(statuses),
+            }
+        results["_worker_peak_rss_mb"] = round(_worker_rss_kb(server.pid) / 1024, 1)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    return results
+
+
+def print_table(figures: dict) -> None:
+    print(
+        f"\nShopAgent bench on {figures['database']} "
+        f"({figures['listings_active']} active listings, "
+        f"{figures['history_rows']} price-history rows)"
+    )
+    print(
+        f"  ingestion: {figures['ingest_items']} items in {figures['ingest_seconds']} s = "
+        f"{figures['ingest_items_per_s']} items/s (target >= 2000)"
+    )
+    print(f"  ranking recompute: {figures['ranking_recompute_seconds']} s (target <= 0.5)")
+    for mode in ("cache_on", "cache_off"):
+        pages = figures[mode]
+        floor = pages["healthz"]["median_ms"]
+        limit = 2 if mode == "cache_on" else 10
+        print(f"\n  {mode.replace('_', ' ')} (target: within {limit}x the /healthz median)")
+        print(
+            f"  {'page':14s} {'median ms':>10s} {'p95 ms':>9s} {'req/s':>8s} {'x floor':>8s}  path"
+        )
+        for name, row in pages.items():
+            if name.startswith("_"):
+                continue
+            ratio = row["median_ms"] / floor if floor else 0
+            print(
+                f"  {name:14s} {row['median_ms']:10.2f} {row['p95_ms']:9.2f} "
+                f"{row['requests_per_s']:8.1f} {ratio:8.2f}  {row['path']}"
+            )
+        print(f"  worker peak RSS: {pages['_worker_peak_rss_mb']} MB (target <= 250)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--listings", type=int, default=50000)
+    parser.add_argument("--history", type=int, default=1000000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--output", default=str(ROOT / "bench-results"))
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(ROOT))
+    with tempfile.TemporaryDirectory(prefix="shopagent-bench-") as tmpdir:
+        tmp = Path(tmpdir)
+        os.environ.update(_env(tmp, "locmemcache://bench"))
+        figures = build_dataset(args, tmp)
+        paths = {
+            "healthz": "/healthz",
+            "home": "/",
+            "shop": f"/ml/shop/gpu/{figures['shop_slug']}/",
+            "cost_per_spec": "/ml/shop/gpu/performance/cost-per-fp32-flops/",
+            "use_case": "/ml/shop/use-case/image-classification/",
+            "all_cards": "/ml/shop/gpu/",
+            "sitemap": "/sitemap.xml",
+        }
+        figures["cache_on"] = measure_server(args, tmp, "locmemcache://bench", paths)
+        figures["cache_off"] = measure_server(args, tmp, "dummycache://", paths)
+    figures["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    figures["machine"] = {"cpus": os.cpu_count(), "python": sys.version.split()[0]}
+    print_table(figures)
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / f"bench-{figures['database']}.json"
+    target.write_text(json.dumps(figures, indent=2, default=str))
+    shown = target.relative_to(ROOT) if target.is_relative_to(ROOT) else target
+    print(f"\n  figures written to {shown}")
+    print("  query plan of the shop page's listings query:")
+    print("   ", figures["explain"]["shop_listings"].replace("\n", "\n    "))
+
+
+if __name__ == "__main__":
+    threading.current_thread().name = "bench"
+    main()
