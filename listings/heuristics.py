@@ -269,6 +269,13 @@ class _Catalog:
     codes: dict[str, str]  # normalised part number -> the one slug that has it
     mobile: bool  # our card is itself a laptop chip or module
     by_model: dict[str, frozenset[str]]  # model number -> slugs of the cards that have it
+    code_words: dict[str, tuple[str, ...]]  # a part number's first word -> part numbers
+
+    def codes_in(self, words: list[tuple[str, int, int]]) -> list[str]:
+        """Part numbers that may stand in a title: a code starts at a word, so its first word."""
+        present = {w for w, _, _ in words} | {""}  # "" holds codes that open with a symbol
+        found = {code for w in present for code in self.code_words.get(w, ())}
+        return [code for code in self.codes if code in found]
 
     @property
     def ours(self) -> list[_Name]:
@@ -318,8 +325,17 @@ def _read_catalog(card: CardFacts, catalog: Sequence[CardFacts]) -> _Catalog:
     facts, names, codes, by_model = _index(tuple(catalog) if card in catalog else (*catalog, card))
     texts = (card.label, *card.aliases, *card.part_numbers)
     mobile = card.form_factor == "module" or any(_LAPTOP.search(_normalize(t)) for t in texts)
+    code_words: dict[str, list[str]] = {}
+    for code in codes:
+        code_words.setdefault(re.match(r"[a-z0-9]*", code).group(), []).append(code)
     return _Catalog(
-        card=card, facts=facts, names=names, codes=codes, mobile=mobile, by_model=by_model
+        card=card,
+        facts=facts,
+        names=names,
+        codes=codes,
+        mobile=mobile,
+        by_model=by_model,
+        code_words={word: tuple(found) for word, found in code_words.items()},
     )
 
 
@@ -341,7 +357,8 @@ def _identify(cat: _Catalog, text: str) -> tuple[Reason, str] | None:
     """Why the title does not plainly name our card, or None when it does."""
     card, ours, words = cat.card, cat.ours, _words(text)
     spans = [span for name in ours for span in _find(name, words, text)]
-    own_codes = [code for code, slug in cat.codes.items() if slug == card.slug]
+    title_codes = cat.codes_in(words)
+    own_codes = [code for code in title_codes if cat.codes[code] == card.slug]
     for code in own_codes + [_normalize(a) for a in card.aliases]:  # names without a number
         spans += _code_spans(text, code)
     our_words = {w for n in ours for w in n.all_words}
@@ -362,7 +379,8 @@ def _identify(cat: _Catalog, text: str) -> tuple[Reason, str] | None:
     for label, name, _ in others:  # a sibling named more fully than ours (Max-Q, Server Edition)
         if any(name.model == n.model and name.words > n.words for n in ours):
             return Reason.WRONG_MODEL, f"that is the {label}"
-    for code, slug in cat.codes.items():  # a part number of another card settles which card it is
+    for code in title_codes:  # a part number of another card settles which card it is
+        slug = cat.codes[code]
         if slug != card.slug and _code_spans(text, code):
             return Reason.WRONG_MODEL, f"part number {code} is the {cat.facts[slug].label}"
     if problem := _form_factor(cat, text) or _memory(cat, text):

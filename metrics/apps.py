@@ -1,11 +1,13 @@
 from django.apps import AppConfig
 
 
-def recompute_after_change(sender, **kwargs):
-    """Stored rankings follow every catalog or listings change; pages never compute them."""
+def recompute_after_change(sender, gpu_ids=None, **kwargs):
+    """Stored rankings follow every catalog or listings change; pages never compute them.
+
+    A listings change names its cards, so only those are recomputed; a catalog change, all."""
     from metrics.ranking import recompute_rankings
 
-    recompute_rankings()
+    recompute_rankings(only_gpu_ids=gpu_ids)
 
 
 class MetricsConfig(AppConfig):

@@ -7,6 +7,7 @@ are written back. NaN means "no data" inside the core; the adapter stores it as 
 
 import logging
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -140,10 +141,22 @@ def _or_none(value) -> float | None:
     return value if np.isfinite(value) else None
 
 
-def recompute_rankings(*, dry_run: bool = False) -> RecomputeReport:
-    """Recompute stored card prices and use-case scores from visible listings and the catalog."""
+def recompute_rankings(
+    *, only_gpu_ids: Collection[int] | None = None, dry_run: bool = False
+) -> RecomputeReport:
+    """Recompute stored card prices and use-case scores from visible listings and the catalog.
+
+    With only_gpu_ids, just those cards: every stored figure depends on its own card alone."""
     now = timezone.now()
-    gpu_rows = list(Gpu.objects.order_by("id").values_list("id", *(s.field for s in SPECS)))
+    cards = Gpu.objects.order_by("id")
+    listings = Listing.objects.visible()
+    stored_prices, stored_scores = CardPrice.objects.all(), UseCaseScore.objects.all()
+    if only_gpu_ids is not None:
+        only = sorted(set(only_gpu_ids))
+        cards, listings = cards.filter(id__in=only), listings.filter(gpu_id__in=only)
+        stored_prices = stored_prices.filter(gpu_id__in=only)
+        stored_scores = stored_scores.filter(gpu_id__in=only)
+    gpu_rows = list(cards.values_list("id", *(s.field for s in SPECS)))
     gpu_ids = np.array([row[0] for row in gpu_rows], dtype=np.int64)
     spec_matrix = np.array([row[1:] for row in gpu_rows], dtype=np.float64).reshape(
         len(gpu_rows), len(SPECS)
@@ -152,9 +165,7 @@ def recompute_rankings(*, dry_run: bool = False) -> RecomputeReport:
 
     # Floats, not Decimals: building 50,000 Decimals costs more than the whole ranking.
     listing_rows = list(
-        Listing.objects.visible().values_list(
-            "gpu_id", Cast("unit_price", FloatField()), "condition_kind"
-        )
+        listings.values_list("gpu_id", Cast("unit_price", FloatField()), "condition_kind")
     )
     if listing_rows:
         listing_gpu, listing_price, listing_kind = zip(*listing_rows, strict=True)
@@ -248,8 +259,8 @@ def recompute_rankings(*, dry_run: bool = False) -> RecomputeReport:
     if dry_run:
         return report
     with transaction.atomic():
-        CardPrice.objects.all().delete()
-        UseCaseScore.objects.all().delete()
+        stored_prices.delete()
+        stored_scores.delete()
         CardPrice.objects.bulk_create(price_objects, batch_size=500)
         UseCaseScore.objects.bulk_create(score_objects, batch_size=500)
         transaction.on_commit(bump_generation)
