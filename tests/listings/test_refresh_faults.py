@@ -1,0 +1,251 @@
+"""refresh_listings against a fake eBay on loopback that fails on purpose.
+
+Every fault must leave the listings stored before the run exactly as they were, fail only the
+card it hit (one line naming it, a RefreshRun row with the error) and refresh the other cards.
+"""
+
+import io
+import threading
+import time
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from listings.models import Listing, RefreshRun, RefreshStatus
+from tests.fakes.ebay_server import (
+    BlackHole,
+    FakeEbay,
+    Step,
+    closed_port_url,
+    html_error_page,
+    items_page,
+    slow,
+    status,
+    truncated_json,
+)
+from tests.listings.conftest import make_item
+
+BIG = "NVIDIA GeForce RTX 4090"  # the card each fault hits
+OTHER = "NVIDIA GeForce RTX 4080"  # refreshed in the same run, must not suffer
+BIG_SLUG, OTHER_SLUG = "nvidia-geforce-rtx-4090", "nvidia-geforce-rtx-4080"
+
+
+def big_items(start=0, count=4):
+    return [
+        make_item(n, f"NVIDIA GeForce RTX 4090 24GB Founders Edition #{n}", f"{1700 + n}.00")
+        for n in range(start, start + count)
+    ]
+
+
+def other_items(start=100, count=4):
+    return [
+        make_item(n, f"NVIDIA GeForce RTX 4080 16GB Graphics Card #{n}", f"{1000 + n}.00")
+        for n in range(start, start + count)
+    ]
+
+
+def stored(slug):
+    """What a buyer and an admin can see of a card's listings: every field that could be lost."""
+    return list(
+        Listing.objects.filter(gpu__slug=slug)
+        .order_by("item_id")
+        .values_list("item_id", "price", "unit_price", "is_active", "verdict", "archived_at")
+    )
+
+
+def refresh(*slugs):
+    """Run the command; (succeeded, output, error text)."""
+    out = io.StringIO()
+    args = [arg for slug in slugs for arg in ("--gpu", slug)]
+    try:
+        call_command("refresh_listings", *args, stdout=out, stderr=io.StringIO())
+    except CommandError as exc:
+        return False, out.getvalue(), str(exc)
+    return True, out.getvalue(), ""
+
+
+@pytest.fixture
+def ebay(settings, catalog):
+    with FakeEbay() as fake:
+        settings.EBAY_API_BASE_URL = fake.url
+        settings.EBAY_AUTH_URL = fake.url
+        settings.EBAY_TIMEOUT_SECONDS = 0.5
+        settings.EBAY_MAX_RETRIES = 2
+        yield fake
+
+
+@pytest.fixture
+def stocked(ebay):
+    """Both cards refreshed once successfully: the listings a fault must not touch."""
+    ebay.script(BIG, [items_page(big_items())])
+    ebay.script(OTHER, [items_page(other_items())])
+    ok, out, error = refresh(BIG_SLUG, OTHER_SLUG)
+    assert ok, error
+    before = stored(BIG_SLUG)
+    assert len(before) == 4 and all(row[3] for row in before)
+    return before
+
+
+def assert_other_card_refreshed():
+    new_item = Listing.objects.get(item_id=other_items(start=200, count=1)[0]["itemId"])
+    assert new_item.is_active and new_item.gpu.slug == OTHER_SLUG
+    run = RefreshRun.objects.filter(gpu__slug=OTHER_SLUG).order_by("-started_at").first()
+    assert run.status == RefreshStatus.OK
+
+
+FAILING_FAULTS = {
+    "read timeout": lambda: [slow(items_page(big_items(start=50)), 2.0)],
+    "500 forever": lambda: [status(500)],
+    "truncated JSON": lambda: [truncated_json(big_items(start=50))],
+    "HTML error page with 200": lambda: [html_error_page()],
+    "connection cut mid-body": lambda: [Step(body=b'{"itemSummaries": [', close_early=True)],
+    "not an item list": lambda: [Step(body=b'{"itemSummaries": {"oops": 1}}')],
+}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("fault", FAILING_FAULTS, ids=list(FAILING_FAULTS))
+def test_a_failed_search_loses_nothing_and_fails_only_its_card(ebay, stocked, fault):
+    ebay.script(BIG, FAILING_FAULTS[fault]())
+    ebay.script(OTHER, [items_page(other_items() + other_items(start=200, count=1))])
+
+    ok, out, error = refresh(BIG_SLUG, OTHER_SLUG)
+
+    assert not ok
+    failed_lines = error.splitlines()
+    assert len(failed_lines) == 1 and failed_lines[0].startswith(f"{BIG_SLUG}: failed")
+    assert stored(BIG_SLUG) == stocked
+    run = RefreshRun.objects.filter(gpu__slug=BIG_SLUG).order_by("-started_at").first()
+    assert run.status == RefreshStatus.FAILED and run.error
+    assert_other_card_refreshed()
+
+
+RECOVERING_FAULTS = {
+    "429 with Retry-After": lambda: [status(429, retry_after=1), items_page(big_items())],
+    "500 then success": lambda: [status(500), items_page(big_items())],
+    "503 twice then success": lambda: [status(503), status(503), items_page(big_items())],
+}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("fault", RECOVERING_FAULTS, ids=list(RECOVERING_FAULTS))
+def test_a_passing_fault_is_retried_and_the_refresh_succeeds(ebay, stocked, fault):
+    ebay.script(BIG, RECOVERING_FAULTS[fault]())
+    ebay.script(OTHER, [items_page(other_items() + other_items(start=200, count=1))])
+
+    ok, out, error = refresh(BIG_SLUG, OTHER_SLUG)
+
+    assert ok, error
+    assert stored(BIG_SLUG) == stocked
+    assert f"{BIG_SLUG}: 4 seen" in out
+    assert_other_card_refreshed()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_retry_after_is_honoured_before_the_next_attempt(ebay, stocked):
+    ebay.script(BIG, [status(429, retry_after=1), items_page(big_items())])
+    ebay.script(OTHER, [items_page(other_items())])
+    started = time.monotonic()
+
+    ok, _, error = refresh(BIG_SLUG)
+
+    assert ok, error
+    assert time.monotonic() - started >= 1.0
+    assert len(ebay.searches(BIG)) == 3  # the stocking search, the 429, the retry
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_token_that_expires_mid_run_is_replaced_once(ebay, stocked):
+    ebay.script(BIG, [items_page(big_items())])
+    ebay.script(OTHER, [items_page(other_items() + other_items(start=200, count=1))])
+    ebay.revoke_current_token()
+    tokens_before = ebay.tokens_issued
+
+    ok, _, error = refresh(BIG_SLUG, OTHER_SLUG)
+
+    assert ok, error
+    assert ebay.tokens_issued == tokens_before + 1
+    assert stored(BIG_SLUG) == stocked
+    assert_other_card_refreshed()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("where", ["connection refused", "connect timeout"])
+def test_an_unreachable_ebay_fails_every_card_and_loses_nothing(settings, ebay, stocked, where):
+    other_before = stored(OTHER_SLUG)
+    with BlackHole() as hole:
+        settings.EBAY_API_BASE_URL = (
+            closed_port_url() if where == "connection refused" else hole.url
+        )
+        ok, _, error = refresh(BIG_SLUG, OTHER_SLUG)
+
+    assert not ok
+    assert sorted(line.split(":")[0] for line in error.splitlines()) == [OTHER_SLUG, BIG_SLUG]
+    assert stored(BIG_SLUG) == stocked
+    assert stored(OTHER_SLUG) == other_before
+    runs = RefreshRun.objects.filter(status=RefreshStatus.FAILED)
+    assert {run.gpu.slug for run in runs} == {BIG_SLUG, OTHER_SLUG}
+    assert all(run.error for run in runs)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_broken_items_are_rejected_one_by_one_and_the_rest_refreshed(ebay, stocked):
+    missing_price = make_item(60, "NVIDIA GeForce RTX 4090 24GB no price")
+    del missing_price["price"]
+    euro = make_item(61, "NVIDIA GeForce RTX 4090 24GB", "1650.00")
+    euro["price"]["currency"] = "EUR"
+    no_title = {"itemId": "v1|314159279999|0", "price": {"value": "1.00", "currency": "USD"}}
+    ebay.script(BIG, [items_page([*big_items(), missing_price, euro, no_title])])
+    ebay.script(OTHER, [items_page(other_items())])
+
+    ok, out, error = refresh(BIG_SLUG, OTHER_SLUG)
+
+    assert ok, error
+    assert stored(BIG_SLUG)[:4] == stocked
+    rejected = Listing.objects.filter(item_id__in=[missing_price["itemId"], euro["itemId"]])
+    assert {(x.verdict, x.reason) for x in rejected} == {("drop", "currency")}
+    assert not Listing.objects.visible().filter(item_id__in=[euro["itemId"]]).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_empty_answer_archives_nothing(ebay, stocked):
+    ebay.script(BIG, [items_page([], total=0)])
+    ebay.script(OTHER, [items_page(other_items())])
+
+    ok, out, error = refresh(BIG_SLUG, OTHER_SLUG)
+
+    assert stored(BIG_SLUG) == stocked
+    assert "nothing archived" in out + error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_honest_refresh_still_archives_what_sold(ebay, stocked):
+    ebay.script(BIG, [items_page(big_items(count=3))])
+    ebay.script(OTHER, [items_page(other_items())])
+
+    ok, _, error = refresh(BIG_SLUG, OTHER_SLUG)
+
+    assert ok, error
+    sold = Listing.objects.get(item_id=big_items(start=3, count=1)[0]["itemId"])
+    assert not sold.is_active and sold.archived_at is not None
+    assert Listing.objects.filter(gpu__slug=BIG_SLUG).count() == 4  # archived, never deleted
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_run_during_a_slow_first_run_exits_with_a_clear_message(ebay, stocked):
+    ebay.script(BIG, [slow(items_page(big_items()), 0.4)])
+    ebay.script(OTHER, [items_page(other_items())])
+    first = {}
+    thread = threading.Thread(target=lambda: first.update(result=refresh(BIG_SLUG, OTHER_SLUG)))
+    thread.start()
+    deadline = time.monotonic() + 5
+    while not ebay.searches(BIG)[1:] and time.monotonic() < deadline:
+        time.sleep(0.02)  # until the first run is waiting on eBay, holding the lock
+
+    second_ok, _, second_error = refresh(BIG_SLUG)
+    thread.join(timeout=30)
+
+    assert not second_ok
+    assert second_error.startswith("Not refreshing:")
+    assert first["result"][0], first["result"][2]
+    assert stored(BIG_SLUG) == stocked
