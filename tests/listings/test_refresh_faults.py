@@ -10,6 +10,7 @@ import time
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from listings.models import Listing, RefreshRun, RefreshStatus
 from tests.fakes.ebay_server import (
@@ -236,7 +237,14 @@ def test_a_second_run_during_a_slow_first_run_exits_with_a_clear_message(ebay, s
     ebay.script(BIG, [slow(items_page(big_items()), 0.4)])
     ebay.script(OTHER, [items_page(other_items())])
     first = {}
-    thread = threading.Thread(target=lambda: first.update(result=refresh(BIG_SLUG, OTHER_SLUG)))
+
+    def first_run():
+        try:
+            first["result"] = refresh(BIG_SLUG, OTHER_SLUG)
+        finally:
+            connection.close()  # this thread's own connection, so the test database can go
+
+    thread = threading.Thread(target=first_run)
     thread.start()
     deadline = time.monotonic() + 5
     while not ebay.searches(BIG)[1:] and time.monotonic() < deadline:
