@@ -1,0 +1,186 @@
+"""Hostile query strings and paths on every page type: never a 5xx, unknown things are 404."""
+
+from urllib.parse import quote, urlencode
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from metrics.ranking import recompute_rankings
+from tests.browser.shop_data import make_listing
+
+PARAMETERS = [
+    "sort",
+    "page",
+    "condition",
+    "buying",
+    "country",
+    "price_min",
+    "price_max",
+    "memory_min",
+    "memory_max",
+    "feedback_min",
+    "min_memory",
+    "max_budget",
+    "category",
+    "gpu",
+    "from",
+    "q",
+]
+NASTY = [
+    "",
+    "0",
+    "-1",
+    "-0",
+    "1e309",
+    "-1e309",
+    "nan",
+    "NaN",
+    "inf",
+    "-Infinity",
+    "1e-400",
+    "99999999999999999999999999999999999999",
+    "1" * 5000,
+    "0x10",
+    "1,5",
+    "१२",
+    "١٢",
+    "½",
+    "' OR 1=1 --",
+    '"; DROP TABLE listings_listing; --',
+    "%00",
+    "\x00",
+    "a\x00b",
+    "\ud7ff",
+    "<script>alert(1)</script>",
+    "../../etc/passwd",
+    "😀" * 50,
+    "new",
+    "used",
+    "datacenter",
+    "fp32",
+    "-price",
+    "price",
+    "2",
+    "9999999",
+    "   7  ",
+    "١e5",
+    "--1",
+    "+5",
+    "1_000",
+]
+
+
+def _paths(slug, listing_id):
+    return [
+        "/",
+        "/ml/shop/gpu/",
+        "/ml/shop/gpu/compare/",
+        "/ml/shop/gpu/performance/",
+        "/ml/shop/gpu/performance/cost-per-fp32-flops/",
+        "/ml/shop/gpu/performance/cost-per-memory-gb/",
+        "/ml/shop/use-case/",
+        "/ml/shop/use-case/image-classification/",
+        f"/ml/shop/gpu/{slug}/",
+        "/ml/learn/",
+        "/ml/learn/methodology/",
+        f"/ml/learn/gpu/{slug}/",
+        "/ml/learn/models/resnet50/",
+        "/ml/learn/use-case/image-classification/",
+        f"/go/{listing_id}/",
+        "/sitemap.xml",
+        "/robots.txt",
+        "/healthz",
+    ]
+
+
+@pytest.fixture
+def site(loaded_catalog):
+    from catalog.models import Gpu
+
+    gpu = Gpu.objects.get(slug="nvidia-l4")
+    listings = [make_listing(gpu, price=p) for p in ("2100.00", "2300.00", "2500.00")]
+    make_listing(Gpu.objects.get(slug="nvidia-t4"), price="650.00")
+    recompute_rankings()
+    return _paths(gpu.slug, listings[0].pk)
+
+
+def test_every_page_answers_for_a_plain_visit(client, site):
+    for path in site:
+        response = client.get(path)
+        assert response.status_code in (200, 302), path
+
+
+def test_every_nasty_value_in_every_parameter_is_never_a_server_error(client, site):
+    for path in site:
+        for value in NASTY:  # each parameter is read on its own, so all carry the value at once
+            response = client.get(f"{path}?{urlencode({name: value for name in PARAMETERS})}")
+            assert response.status_code < 500, (path, value)
+
+
+def test_repeated_and_conflicting_parameters_are_never_a_server_error(client, site):
+    query = urlencode([(name, value) for name in PARAMETERS for value in ("1", "-5", "x", "")])
+    for path in site:
+        assert client.get(f"{path}?{query}").status_code < 500, path
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    page=st.integers(min_value=0, max_value=17),
+    pairs=st.lists(
+        st.tuples(
+            st.one_of(st.sampled_from(PARAMETERS), st.text(max_size=20)),
+            st.one_of(
+                st.sampled_from(NASTY),
+                st.text(max_size=200),
+                st.integers().map(str),
+                st.floats(allow_nan=True, allow_infinity=True).map(repr),
+            ),
+        ),
+        max_size=8,
+    ),
+)
+def test_generated_query_strings_are_never_a_server_error(client, site, page, pairs):
+    path = site[page]
+    response = client.get(f"{path}?{urlencode(pairs)}")
+    assert response.status_code < 500, (path, pairs)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/ml/shop/gpu/no-such-card/",
+        "/ml/learn/gpu/no-such-card/",
+        "/ml/learn/models/no-such-model/",
+        "/ml/learn/use-case/no-such-use/",
+        "/ml/shop/use-case/no-such-use/",
+        "/ml/shop/gpu/performance/cost-per-nothing/",
+        "/go/999999999/",
+        "/go/99999999999999999999999/",
+        "/ml/shop/gpu/" + quote("naïve-☃") + "/",
+        "/ml/shop/gpu/" + "a" * 3000 + "/",
+    ],
+)
+def test_unknown_slugs_and_ids_are_404(client, site, path):
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "next=https://evil.example/",
+        "url=https://evil.example/",
+        "to=//evil.example",
+        "from=https://evil.example/",
+        "from=//evil.example/x",
+    ],
+)
+def test_go_never_redirects_off_ebay_whatever_the_query(client, site, query):
+    go = next(p for p in site if p.startswith("/go/"))
+    response = client.get(f"{go}?{query}")
+    assert response.status_code == 302
+    assert response["Location"].startswith("https://www.ebay.com/")
