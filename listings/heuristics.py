@@ -270,12 +270,13 @@ class _Catalog:
     mobile: bool  # our card is itself a laptop chip or module
     by_model: dict[str, frozenset[str]]  # model number -> slugs of the cards that have it
     code_words: dict[str, tuple[str, ...]]  # a part number's first word -> part numbers
+    alias_codes: tuple[str, ...] = ()  # our aliases, normalised, to find as written
 
     def codes_in(self, words: list[tuple[str, int, int]]) -> list[str]:
         """Part numbers that may stand in a title: a code starts at a word, so its first word."""
         present = {w for w, _, _ in words} | {""}  # "" holds codes that open with a symbol
         found = {code for w in present for code in self.code_words.get(w, ())}
-        return [code for code in self.codes if code in found]
+        return [code for code in self.codes if code in found] if found else []
 
     @property
     def ours(self) -> list[_Name]:
@@ -293,12 +294,13 @@ class _Catalog:
 
 @lru_cache(maxsize=8)
 def _index(
-    cards: tuple[CardFacts, ...],
-) -> tuple[dict[str, CardFacts], dict[str, list[_Name]], dict[str, str], dict[str, frozenset[str]]]:
-    """Facts, names and unique part numbers of a catalog; cached, as every listing needs them."""
-    facts = {c.slug: c for c in cards}
+    cards: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...],
+) -> tuple[dict[str, list[_Name]], dict[str, str], dict[str, frozenset[str]], dict]:
+    """Names, unique part numbers and look-ups of a catalog's (slug, label, aliases, part
+    numbers); cached, as every listing needs them and prices do not change them."""
     names = {
-        s: [n for t in (c.label, *c.aliases) if (n := _parse_name(t))] for s, c in facts.items()
+        slug: [n for t in (label, *aliases) if (n := _parse_name(t))]
+        for slug, label, aliases, _ in cards
     }
     common: dict[str, frozenset[str]] = {}  # prefix words every card with that number shares
     for name in (n for found in names.values() for n in found):
@@ -309,8 +311,8 @@ def _index(
     # Part numbers name one card; a board code ("PG142 SKU 10") is shared by its SKUs, and one
     # that normalises into words ("RX7600 8G-L/OC") is a name, not a code.
     owners: dict[str, set[str]] = {}
-    for slug, c in facts.items():
-        for code in (_normalize(p.split()[0]) for p in c.part_numbers if p.strip()):
+    for slug, _, _, part_numbers in cards:
+        for code in (_normalize(p.split()[0]) for p in part_numbers if p.strip()):
             if re.fullmatch(r"(?=.*\d)(?=.*[a-z-])\S{5,}", code):
                 owners.setdefault(code, set()).add(slug)
     codes = {code: slugs.pop() for code, slugs in owners.items() if len(slugs) == 1}
@@ -318,24 +320,33 @@ def _index(
     for slug, found in names.items():
         for name in found:
             by_model.setdefault(name.model, set()).add(slug)
-    return facts, names, codes, {model: frozenset(s) for model, s in by_model.items()}
-
-
-def _read_catalog(card: CardFacts, catalog: Sequence[CardFacts]) -> _Catalog:
-    facts, names, codes, by_model = _index(tuple(catalog) if card in catalog else (*catalog, card))
-    texts = (card.label, *card.aliases, *card.part_numbers)
-    mobile = card.form_factor == "module" or any(_LAPTOP.search(_normalize(t)) for t in texts)
     code_words: dict[str, list[str]] = {}
     for code in codes:
         code_words.setdefault(re.match(r"[a-z0-9]*", code).group(), []).append(code)
+    return (
+        names,
+        codes,
+        {model: frozenset(slugs) for model, slugs in by_model.items()},
+        {word: tuple(found) for word, found in code_words.items()},
+    )
+
+
+def _read_catalog(card: CardFacts, catalog: Sequence[CardFacts]) -> _Catalog:
+    cards = list(catalog) if card in catalog else [*catalog, card]
+    names, codes, by_model, code_words = _index(
+        tuple((c.slug, c.label, tuple(c.aliases), tuple(c.part_numbers)) for c in cards)
+    )
+    texts = (card.label, *card.aliases, *card.part_numbers)
+    mobile = card.form_factor == "module" or any(_LAPTOP.search(_normalize(t)) for t in texts)
     return _Catalog(
         card=card,
-        facts=facts,
+        facts={c.slug: c for c in cards},
         names=names,
         codes=codes,
         mobile=mobile,
         by_model=by_model,
-        code_words={word: tuple(found) for word, found in code_words.items()},
+        code_words=code_words,
+        alias_codes=tuple(_normalize(a) for a in card.aliases),
     )
 
 
@@ -359,7 +370,7 @@ def _identify(cat: _Catalog, text: str) -> tuple[Reason, str] | None:
     spans = [span for name in ours for span in _find(name, words, text)]
     title_codes = cat.codes_in(words)
     own_codes = [code for code in title_codes if cat.codes[code] == card.slug]
-    for code in own_codes + [_normalize(a) for a in card.aliases]:  # names without a number
+    for code in own_codes + list(cat.alias_codes):  # names without a number
         spans += _code_spans(text, code)
     our_words = {w for n in ours for w in n.all_words}
     others = []  # (label, name, spans) of the other catalog cards the title names
@@ -546,7 +557,8 @@ def screen_listings(
     screened = [_screen(cat, item, currency, 90.0) for item in items]
     prices = [s.unit_price for s in screened if s.verdict == KEEP and s.unit_price]
     if len(prices) >= MIN_BATCH:  # the median of what passed resists a few wild prices
-        return [_check_price(s, Decimal(median(prices)), LOW_PRICE_RATIO) for s in screened]
+        going = Decimal(median(prices))
+        return [_check_price(s, going, LOW_PRICE_RATIO) for s in screened]
     if card.typical_price:
         return [_check_price(s, Decimal(card.typical_price), LOW_MSRP_RATIO) for s in screened]
     return screened

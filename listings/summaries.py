@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
@@ -98,7 +97,7 @@ def scrub_personal_data(item: dict) -> dict:
     # We keep no personal data about sellers (no username, no postcode or city): issue 8 relies on
     # this to opt out of eBay's marketplace account-deletion notifications. Feedback figures are
     # kept because the screen and buyers use them, and they identify no one on their own.
-    clean = copy.deepcopy(item)
+    clean = dict(item)  # only the top-level keys below are replaced; nothing nested is changed
     seller = clean.get("seller")
     if isinstance(seller, dict):
         clean["seller"] = {
