@@ -3,12 +3,13 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from shopagent import throttle, views
+from shopagent.cache import cached_page
 from shopagent.sitemaps import SITEMAPS
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots-txt"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", cached_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("admin/login/", throttle.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("", include("metrics.urls")),
