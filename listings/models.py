@@ -94,6 +94,8 @@ class Listing(models.Model):
             ),
             models.Index(fields=["gpu", "is_active", "verdict"], name="listing_gpu_state"),
             models.Index(fields=["last_seen_at"], name="listing_last_seen"),
+            # Every page asks whether demo listings are shown; without demo rows this is empty.
+            models.Index(fields=["gpu"], name="listing_demo", condition=Q(is_demo=True)),
         ]
 
     def __str__(self):
