@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from catalog.models import Gpu
@@ -84,6 +84,21 @@ INGESTED_FIELDS = (
 SIGHTING_FIELDS = ("last_seen_at", "is_active", "archived_at")
 PRICE_FIELDS = ("price", "currency", "shipping_cost", "quantity")
 COMPARED_FIELDS = tuple(f for f in INGESTED_FIELDS if f != "raw")
+HISTORY_FIELDS = ("price", "currency", "shipping_cost", "quantity", "unit_price", "bid_count")
+# Column types whose Python values the database drivers take as they are (str, int, bool, float).
+PLAIN_TYPES = frozenset(
+    {
+        "CharField",
+        "TextField",
+        "BooleanField",
+        "IntegerField",
+        "PositiveIntegerField",
+        "BigIntegerField",
+        "FloatField",
+        "ForeignKey",
+    }
+)
+PLAIN_VALUES = (str, int, bool, float, type(None))
 
 
 @dataclass
@@ -150,16 +165,20 @@ def new_run_id() -> str:
     return uuid.uuid4().hex
 
 
-def catalog_facts(*, gpus: Iterable[Gpu] | None = None) -> list[heuristics.CardFacts]:
-    """The screen's view of every catalog card, with its typical price."""
+def catalog_facts(
+    *, gpus: Iterable[Gpu] | None = None, priced: Iterable[Gpu] | None = None
+) -> list[heuristics.CardFacts]:
+    """The screen's view of every catalog card, with its typical price.
+
+    `priced` limits the typical-price look-up to the cards about to be screened (the screen reads
+    only the searched card's price); the others keep their MSRP.
+    """
     gpus = list(Gpu.objects.all() if gpus is None else gpus)
     prices: dict[int, list[Decimal]] = defaultdict(list)
-    rows = (
-        Listing.objects.visible()
-        .filter(currency=settings.EBAY_CURRENCY, is_demo=False)
-        .values_list("gpu_id", "unit_price")
-    )
-    for gpu_id, unit_price in rows:
+    rows = Listing.objects.visible().filter(currency=settings.EBAY_CURRENCY, is_demo=False)
+    if priced is not None:
+        rows = rows.filter(gpu__in=[gpu.pk for gpu in priced])
+    for gpu_id, unit_price in rows.values_list("gpu_id", "unit_price"):
         prices[gpu_id].append(unit_price)
     return [card_facts(gpu=gpu, listing_prices=prices.get(gpu.pk, [])) for gpu in gpus]
 
@@ -221,17 +240,40 @@ def _listing_values(*, item: dict, screened: heuristics.Screened, gpu: Gpu, demo
     return values
 
 
-def _history_row(listing: Listing, now: datetime) -> PriceHistory:
-    return PriceHistory(
-        listing_id=listing.pk,
-        observed_at=now,
-        price=listing.price,
-        currency=listing.currency,
-        shipping_cost=listing.shipping_cost,
-        quantity=listing.quantity,
-        unit_price=listing.unit_price,
-        bid_count=listing.bid_count,
+def _history_row(*, listing_id: int, values: dict, now: datetime) -> dict:
+    return {"listing_id": listing_id, "observed_at": now, **{f: values[f] for f in HISTORY_FIELDS}}
+
+
+def _insert_rows(*, model: type[models.Model], rows: Sequence[dict]) -> None:
+    """INSERT rows (field attname -> value, defaults filled in) as one prepared statement.
+
+    bulk_create compiles SQL and adapts every value through the field per batch (22 rows of
+    Listing fit SQLite's parameter limit); append-only rows need neither model instances nor
+    ids back, so they go through the cursor's executemany with each value adapted once.
+    """
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    params = [[] for _ in rows]
+    for column in fields:
+        name, default = column.attname, column.get_default()
+        plain = column.get_internal_type() in PLAIN_TYPES
+        prepare, last, last_value = column.get_db_prep_save, None, None
+        for row, values in zip(rows, params, strict=True):
+            value = row.get(name, default)
+            if plain and type(value) in PLAIN_VALUES:
+                values.append(value)
+                continue
+            if value is not last or last_value is None:  # one `now` for every row: adapt it once
+                last, last_value = value, prepare(value, connection)
+            values.append(last_value)
+    quote = connection.ops.quote_name
+    # Only quoted table and column names from the model are formatted in; values are parameters.
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+        quote(model._meta.db_table),
+        ", ".join(quote(f.column) for f in fields),
+        ", ".join(["%s"] * len(fields)),
     )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def _may_archive(*, gpu: Gpu, seen: int, total: int | None, active: int) -> tuple[bool, str]:
@@ -328,7 +370,7 @@ def _upsert(
         listing.item_id: listing
         for listing in Listing.objects.filter(marketplace=marketplace, item_id__in=values_by_id)
     }
-    to_create: list[Listing] = []
+    to_create: list[dict] = []
     changed: list[Listing] = []
     sighted: list[int] = []
     priced: list[Listing] = []
@@ -336,13 +378,13 @@ def _upsert(
         listing = existing.get(item_id)
         if listing is None:
             to_create.append(
-                Listing(
-                    marketplace=marketplace,
-                    item_id=item_id,
-                    first_seen_at=now,
-                    last_seen_at=now,
+                {
+                    "marketplace": marketplace,
+                    "item_id": item_id,
+                    "first_seen_at": now,
+                    "last_seen_at": now,
                     **values,
-                )
+                }
             )
             continue
         if listing.gpu_id != gpu.pk and not (
@@ -373,23 +415,25 @@ def _upsert(
         report.changed_gpu_ids.add(gpu.pk)
     if dry_run:
         return
+    created_ids: dict[str, int] = {}
     if to_create:
-        Listing.objects.bulk_create(to_create, batch_size=500)
-        if any(listing.pk is None for listing in to_create):  # backends without RETURNING
-            ids = dict(
-                Listing.objects.filter(
-                    marketplace=marketplace, item_id__in=[x.item_id for x in to_create]
-                ).values_list("item_id", "pk")
-            )
-            for listing in to_create:
-                listing.pk = ids[listing.item_id]
+        _insert_rows(model=Listing, rows=to_create)
+        created_ids = dict(
+            Listing.objects.filter(
+                marketplace=marketplace, item_id__in=[row["item_id"] for row in to_create]
+            ).values_list("item_id", "pk")
+        )
     if changed:
         Listing.objects.bulk_update(changed, [*INGESTED_FIELDS, *SIGHTING_FIELDS], batch_size=500)
     if sighted:
         Listing.objects.filter(pk__in=sighted).update(last_seen_at=now)
-    history = [_history_row(listing, now) for listing in [*to_create, *priced]]
+    history = [
+        _history_row(listing_id=created_ids[row["item_id"]], values=row, now=now)
+        for row in to_create
+    ]
+    history += [_history_row(listing_id=x.pk, values=x.__dict__, now=now) for x in priced]
     if history:
-        PriceHistory.objects.bulk_create(history, batch_size=500)
+        _insert_rows(model=PriceHistory, rows=history)
 
 
 def _archive_missing(

@@ -52,7 +52,7 @@ class Command(BaseCommand):
             source=RefreshSource.IMPORT,
             run_id=new_run_id(),
             dry_run=dry_run,
-            catalog=catalog_facts(),
+            catalog=catalog_facts(priced=[card]),
         )
         if as_json:
             for outcome in report.outcomes:
