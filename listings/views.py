@@ -13,15 +13,17 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Max, Min
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.template.defaultfilters import floatformat, pluralize
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.timesince import timeuntil
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from catalog.models import Gpu
 from listings import analytics
 from listings.models import ConditionKind, Listing, RefreshRun
-from listings.templatetags.shop import money_per, number
+from listings.templatetags.shop import money, money_per, number
 from shopagent.cache import cached_page
 
 PER_PAGE = 24
@@ -66,12 +68,29 @@ class SpecPill:
     spec: Spec
     value: float
     dollars_per: Decimal
+    text: str
+
+
+@dataclass(frozen=True)
+class SpecTip:
+    """One tooltip per spec per page, which every listing's pill for that spec points at."""
+
+    id: str
+    text: str
 
 
 @dataclass(frozen=True)
 class ListingCard:
+    """A listing with every figure already formatted: templates only place the strings."""
+
     listing: Listing
     pills: list[SpecPill]
+    go_url: str
+    price: str
+    price_note: str
+    shipping: str
+    details: list[str]
+    seller: str
 
 
 class ShopFilterForm(forms.Form):
@@ -165,8 +184,68 @@ def spec_pills(listing: Listing, specs: list[Spec]) -> list[SpecPill]:
     for spec in specs:
         value = float(getattr(listing.gpu, spec.field))
         per = (listing.unit_price / Decimal(str(value))).quantize(Decimal("0.001"))
-        pills.append(SpecPill(spec=spec, value=value, dollars_per=per))
+        text = f"{money_per(per, listing.currency)}/{spec.unit}"
+        pills.append(SpecPill(spec=spec, value=value, dollars_per=per, text=text))
     return pills
+
+
+def spec_tips(gpu: Gpu, specs: list[Spec]) -> list[SpecTip]:
+    return [
+        SpecTip(
+            id=f"tip-{spec.key}",
+            text=(
+                f"{spec.name}: a listing's price per card divided by the {gpu.label}'s "
+                f"{number(getattr(gpu, spec.field))} {spec.units} ({spec.explanation}). "
+                "Lower is better."
+            ),
+        )
+        for spec in specs
+    ]
+
+
+def listing_card(listing: Listing, specs: list[Spec]) -> ListingCard:
+    """A listing's card: price, shipping, detail pills, $/spec pills and seller, formatted once."""
+    currency = listing.currency
+    price_note = ""
+    if listing.quantity > 1:
+        price_note = f"each, lot of {listing.quantity} for {money(listing.price, currency)}"
+    if listing.shipping_cost == 0:
+        shipping = "Free shipping"
+    elif listing.shipping_cost:
+        shipping = f"+ {money(listing.shipping_cost, currency)} shipping"
+    else:
+        shipping = "Shipping not stated"
+    details = []
+    if listing.is_auction:
+        bids = listing.bid_count or 0
+        auction = f"Auction · {bids} bid{pluralize(bids)}"
+        if listing.auction_ends_at:
+            auction += f" · ends in {timeuntil(listing.auction_ends_at)}"
+        details.append(auction)
+    if listing.is_buy_now:
+        details.append("Buy it now")
+    if listing.accepts_best_offer:
+        details.append("Accepts offers")
+    if listing.gpu.memory_gb:
+        details.append(f"{number(listing.gpu.memory_gb)} GB")
+    if listing.item_location_country:
+        details.append(f"Ships from {listing.item_location_country}")
+    if listing.seller_feedback_percent is None:
+        seller = "Seller feedback not shown"
+    else:
+        seller = f"Seller {floatformat(listing.seller_feedback_percent, '-1')}% positive"
+        if listing.seller_feedback_score is not None:
+            seller += f" ({listing.seller_feedback_score:,})"
+    return ListingCard(
+        listing=listing,
+        pills=spec_pills(listing, specs),
+        go_url=reverse("listings:go", args=[listing.pk]),
+        price=money(listing.unit_price, currency),
+        price_note=price_note,
+        shipping=shipping,
+        details=details,
+        seller=seller,
+    )
 
 
 def last_checked_at(*, gpu: Gpu):
@@ -203,7 +282,8 @@ def shop_gpu(request, slug):
         "applied": applied,
         "notes": notes,
         "page": page,
-        "cards": [ListingCard(listing=x, pills=spec_pills(x, specs)) for x in page.object_list],
+        "cards": [listing_card(x, specs) for x in page.object_list],
+        "spec_tips": spec_tips(gpu, specs),
         "summary": visible.aggregate(
             low=Min("unit_price"),
             high=Max("unit_price"),

@@ -62,6 +62,8 @@
       var opening = button.getAttribute("aria-expanded") !== "true";
       closeTooltips(button);
       button.setAttribute("aria-expanded", opening ? "true" : "false");
+      // Pills of one spec share a tooltip: it moves next to the pill that opened it.
+      if (opening && tip.parentNode !== button.parentNode) { button.parentNode.appendChild(tip); }
       tip.hidden = !opening;
       if (opening) {
         keepInViewport(tip);
