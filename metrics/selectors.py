@@ -11,6 +11,20 @@ from metrics.specs import SPECS, Spec
 
 TOP_N = 5
 MAX_COMPARE = 8
+# Catalog text and lists no ranking page shows: decoding six JSON fields per card was a third of
+# the all-cards page's time.
+UNSHOWN_GPU_FIELDS = (
+    "supported_precisions",
+    "summary",
+    "spec_notes",
+    "reference_urls",
+    "source",
+    "part_numbers",
+    "search_query",
+    "aliases",
+    "ebay_category_ids",
+    "admin_edited_fields",
+)
 
 
 @dataclass(frozen=True)
@@ -70,7 +84,8 @@ def _apply_filters(cards: QuerySet, filters: RankingFilters) -> QuerySet:
 
 def spec_ranking(*, spec: Spec, filters: RankingFilters) -> SpecRanking:
     """Cards by dollars per unit of one spec in the filters' condition scope (one query)."""
-    cards = _apply_filters(_with_prices(Gpu.objects.all(), {"": filters.scope}), filters)
+    shown = Gpu.objects.defer(*UNSHOWN_GPU_FIELDS)
+    cards = _apply_filters(_with_prices(shown, {"": filters.scope}), filters)
     cards = list(
         cards.annotate(per_unit=F(f"price_row__{spec.column}")).order_by(
             F("per_unit").asc(nulls_last=True), "label"
@@ -92,9 +107,8 @@ def use_case_tables(*, use_case: UseCase, filters: RankingFilters) -> list[Model
         scores = scores.filter(gpu__memory_gb__gte=filters.min_memory)
     if filters.max_budget is not None:
         scores = scores.filter(headline_price__lte=filters.max_budget)
-    scores = scores.select_related("gpu").order_by(
-        F("samples_per_dollar").desc(nulls_last=True), "gpu__label"
-    )
+    scores = scores.select_related("gpu").defer(*(f"gpu__{name}" for name in UNSHOWN_GPU_FIELDS))
+    scores = scores.order_by(F("samples_per_dollar").desc(nulls_last=True), "gpu__label")
     by_model: dict[int, list[UseCaseScore]] = {}
     for score in scores:
         by_model.setdefault(score.model_id, []).append(score)
@@ -113,7 +127,11 @@ def use_case_tables(*, use_case: UseCase, filters: RankingFilters) -> list[Model
 
 def home_top_lists(*, limit: int = TOP_N) -> tuple[list[TopList], list[TopList]]:
     """Top cards per spec and per headline use case, in any condition (three queries)."""
-    prices = list(CardPrice.objects.filter(scope=Scope.ALL).select_related("gpu"))
+    prices = list(
+        CardPrice.objects.filter(scope=Scope.ALL)
+        .select_related("gpu")
+        .defer(*(f"gpu__{name}" for name in UNSHOWN_GPU_FIELDS))
+    )
     spec_lists = []
     for spec in SPECS:
         priced = [p for p in prices if getattr(p, spec.column) is not None]
@@ -124,6 +142,7 @@ def home_top_lists(*, limit: int = TOP_N) -> tuple[list[TopList], list[TopList]]
     scores = UseCaseScore.objects.filter(
         model__use_case__in=use_cases, scope=Scope.ALL, samples_per_dollar__isnull=False
     ).select_related("gpu", "model")
+    scores = scores.defer(*(f"gpu__{name}" for name in UNSHOWN_GPU_FIELDS))
     by_use_case: dict[int, dict[MlModel, list[UseCaseScore]]] = {}
     for score in scores.order_by("-samples_per_dollar", "gpu__label"):
         models = by_use_case.setdefault(score.model.use_case_id, {})
@@ -147,7 +166,7 @@ def home_top_lists(*, limit: int = TOP_N) -> tuple[list[TopList], list[TopList]]
 def card_index(*, filters: RankingFilters) -> list[Gpu]:
     """Every card with its headline prices (any, new, used), cheapest first (one query)."""
     scopes = {"": filters.scope, "all_": Scope.ALL, "new_": Scope.NEW, "used_": Scope.USED}
-    cards = _apply_filters(_with_prices(Gpu.objects.all(), scopes), filters)
+    cards = _apply_filters(_with_prices(Gpu.objects.defer(*UNSHOWN_GPU_FIELDS), scopes), filters)
     return list(cards.order_by(F("headline_price").asc(nulls_last=True), "label"))
 
 

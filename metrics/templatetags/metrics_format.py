@@ -3,12 +3,17 @@
 import json
 import math
 from decimal import Decimal
+from html import escape
 
 from django import template
 from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import mark_safe
 
 register = template.Library()
+
+SLUG_MARK = "__slug__"
+_slug_paths: dict[tuple, str] = {}
 
 
 def _finite(value) -> float | None:
@@ -92,3 +97,79 @@ def breadcrumb_jsonld(crumbs) -> str:
 @register.inclusion_tag("metrics/includes/breadcrumbs.html")
 def breadcrumbs(crumbs):
     return {"crumbs": list(crumbs)}
+
+
+def slug_path(name: str, slug: str) -> str:
+    """reverse(name, kwargs={"slug": slug}), or "" while that page does not exist.
+
+    A ranking page links every card twice; one reverse() per URL name instead of per card keeps
+    that linear cost out of the render.
+    """
+    key = (name, get_urlconf(), get_script_prefix())
+    pattern = _slug_paths.get(key)
+    if pattern is None:
+        try:
+            pattern = reverse(name, kwargs={"slug": SLUG_MARK})
+        except NoReverseMatch:
+            pattern = ""
+        _slug_paths[key] = pattern
+    return pattern.replace(SLUG_MARK, slug) if pattern else ""
+
+
+def card_links_html(gpu) -> str:
+    label = escape(gpu.label)
+    shop_url = slug_path("listings:shop-gpu", gpu.slug)
+    learn_url = slug_path("catalog:learn-gpu", gpu.slug)
+    html = f'<a href="{escape(shop_url)}">{label}</a>' if shop_url else label
+    if learn_url:
+        html += (
+            f' <a class="muted" href="{escape(learn_url)}" aria-label="About the {label}">specs</a>'
+        )
+    return html
+
+
+@register.simple_tag
+def card_links(gpu) -> str:
+    """The card's name linking to its shop page, and a `specs` link to its learn page."""
+    return mark_safe(card_links_html(gpu))  # noqa: S308 - escaped in card_links_html
+
+
+@register.simple_tag
+def card_index_row(gpu) -> str:
+    """One row of the all-cards table (metrics.selectors.card_index), built once in Python."""
+    if gpu.headline_price is None:
+        headline = '<span class="no-data">no data</span>'
+    else:
+        headline = escape(money(gpu.headline_price))
+    specs = f"{spec_number(gpu.memory_gb)} GB" if gpu.memory_gb else ""
+    for value, unit in (
+        (gpu.fp16_tflops, "FP16 TFLOPS"),
+        (gpu.fp32_tflops, "FP32 TFLOPS"),
+        (gpu.memory_bandwidth_gbs, "GB/s"),
+    ):
+        if value:
+            specs += f" · {spec_number(value)} {unit}"
+    slug, label = escape(gpu.slug), escape(gpu.label)
+    return mark_safe(  # noqa: S308 - every interpolated value is escaped
+        f'<tr><td><input type="checkbox" name="gpu" value="{slug}" aria-label="Compare {label}">'
+        f'</td><td class="card-cell">{card_links_html(gpu)}<br><span class="muted">'
+        f"{escape(gpu.get_category_display())}</span></td>"
+        f'<td class="num">{headline}</td>'
+        f'<td class="num">{escape(money(gpu.new_headline_price))}</td>'
+        f'<td class="num">{escape(money(gpu.used_headline_price))}</td>'
+        f'<td class="num">{gpu.all_listing_count or 0}</td>'
+        f'<td class="muted">{escape(specs)}</td></tr>'
+    )
+
+
+@register.simple_tag
+def spec_rank_row(gpu, spec, rank) -> str:
+    """One ranked row of a cost-per-spec table (metrics.selectors.spec_ranking)."""
+    return mark_safe(  # noqa: S308 - every interpolated value is escaped
+        f'<tr><td class="num">{rank}</td><td class="card-cell">{card_links_html(gpu)}</td>'
+        f'<td class="num">{escape(per_unit(gpu.per_unit))}</td>'
+        f'<td class="num">{escape(money(gpu.headline_price))}</td>'
+        f'<td class="num">{escape(spec_number(getattr(gpu, spec.field, None)))}'
+        f' <span class="muted">{escape(spec.unit)}</span></td>'
+        f'<td class="num">{escape(str(gpu.listing_count))}</td></tr>'
+    )
