@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from statistics import median
 from typing import Any
 
@@ -92,20 +92,29 @@ def _rx(*patterns: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns))
 
 
+# Each rewrite with the words it needs: a title without them skips the pattern (same result).
 _NORMALIZE = tuple(
-    (re.compile(pattern), repl)
-    for pattern, repl in (
-        (r"[^\x00-\x7f]", " "),  # trademark signs, emoji and mojibake carry no meaning
-        (r"pci[\s-]?e(?:xpress)?", "pcie"),
-        (r"\bsmx", "sxm"),  # a frequent misspelling of SXM
-        (r"\bmax[\s-]q\b", "maxq"),
-        (r"\b(nvidia|tesla)\s+([a-z])\s(\d{2,3})\b", r"\1 \2\3"),  # "Tesla P 100"
-        (r"\b(rtx|gtx|gts|gt|rx|hd|gaudi)(?=\d)", r"\1 "),  # "RTX4090", "RX590", "Gaudi2"
-        (r"(?<=\d)tis\b", " ti super"),  # part numbers write the 4070 Ti Super "4070TIS"
-        (r"(?<=\d)(xtx|xt|ti|super|gre)\b", r" \1"),  # "7900XTX", "4070Ti"
-        (r"(?<![a-z0-9])(\d{4})s\b", r"\1 super"),  # "4070S" is the Super
+    (re.compile(pattern), repl, needs)
+    for pattern, repl, needs in (
+        (r"pci[\s-]?e(?:xpress)?", "pcie", ("pci",)),
+        (r"\bsmx", "sxm", ("smx",)),  # a frequent misspelling of SXM
+        (r"\bmax[\s-]q\b", "maxq", ("max",)),
+        (
+            r"\b(nvidia|tesla)\s+([a-z])\s(\d{2,3})\b",
+            r"\1 \2\3",
+            ("nvidia", "tesla"),
+        ),  # "Tesla P 100"
+        (
+            r"\b(rtx|gtx|gts|gt|rx|hd|gaudi)(?=\d)",
+            r"\1 ",
+            ("rtx", "gt", "rx", "hd", "gaudi"),
+        ),  # "RTX4090"
+        (r"(?<=\d)tis\b", " ti super", ("tis",)),  # part numbers write the 4070 Ti Super "4070TIS"
+        (r"(?<=\d)(xtx|xt|ti|super|gre)\b", r" \1", ("xt", "ti", "super", "gre")),  # "4070Ti"
+        (r"(?<![a-z0-9])(\d{4})s\b", r"\1 super", ("s",)),  # "4070S" is the Super
     )
 )
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")  # trademark signs, emoji and mojibake carry no meaning
 # A number glued to a dash and a code is a part or revision number, not a model ("L4-9", "T4-D2").
 _CODE_TAIL = re.compile(r"-[a-z]?\d(?!\d*\s?gb?\b)")
 _MEMORY = re.compile(r"(?<![\w.])(\d{1,3})\s?(?:gb|g(?![a-z0-9]))")
@@ -171,8 +180,11 @@ _LANES = re.compile(r"(?:pcie|gen|\d\.\d|slot|lanes?)\W*$")  # "PCIe 4.0 x16" co
 
 def _normalize(text: str) -> str:
     text = text.lower()
-    for pattern, repl in _NORMALIZE:
-        text = pattern.sub(repl, text)
+    if not text.isascii():
+        text = _NON_ASCII.sub(" ", text)
+    for pattern, repl, needs in _NORMALIZE:
+        if any(word in text for word in needs):
+            text = pattern.sub(repl, text)
     return text
 
 
@@ -182,7 +194,11 @@ def _words(text: str) -> list[tuple[str, int, int]]:
 
 def parse_quantity(title: str) -> int:
     """Cards one purchase gives: "lot of 4", "4pcs", "2x", "x8", "(qty 5)", "set of 2"; else 1."""
-    text = _normalize(title) if isinstance(title, str) else ""
+    return _quantity(_normalize(title) if isinstance(title, str) else "")
+
+
+def _quantity(text: str) -> int:
+    """parse_quantity of a normalised title."""
     for pattern in _LOT:
         for match in pattern.finditer(text):
             if _LANES.search(text, 0, match.start()):
@@ -206,14 +222,28 @@ class _Name:
     brand: frozenset[str]  # the label's maker, brand and line words ("nvidia", "geforce", "rx")
     needed: frozenset[str] = frozenset()  # prefix words a sibling lacks, so titles must say them
 
-    @property
+    # Derived word sets are cached on the instance: names live as long as the catalog index.
+    @cached_property
     def words(self) -> frozenset[str]:
         """The words that tell this card from others with the same number."""
         return self.needed | set(self.suffix) | self.extra
 
-    @property
+    @cached_property
     def all_words(self) -> frozenset[str]:
         return self.prefix | self.words | self.soft | {self.model}
+
+    @cached_property
+    def required(self) -> frozenset[str]:
+        """Words a title must contain somewhere to name this card."""
+        return self.needed | self.extra
+
+    @cached_property
+    def other_lines(self) -> frozenset[str]:
+        return LINE_WORDS - self.prefix
+
+    @cached_property
+    def other_variants(self) -> frozenset[str]:
+        return VARIANT_WORDS - self.words
 
 
 def _parse_name(text: str) -> _Name | None:
@@ -235,25 +265,42 @@ def _parse_name(text: str) -> _Name | None:
     )
 
 
-def _find(name: _Name, words: list[tuple[str, int, int]], text: str) -> list[tuple[int, int]]:
+class _Title:
+    """A normalised title split once into words, with where each word stands."""
+
+    __slots__ = ("text", "words", "vocabulary", "positions")
+
+    def __init__(self, text: str):
+        self.text = text
+        self.words = _words(text)
+        self.positions: dict[str, list[int]] = {}
+        for i, (word, _, _) in enumerate(self.words):
+            self.positions.setdefault(word, []).append(i)
+        self.vocabulary = self.positions.keys()
+
+
+def _find(name: _Name, title: _Title) -> list[tuple[int, int]]:
     """Spans where the title names this card: the number with its prefix and variant words."""
-    vocabulary = {w for w, _, _ in words}
-    if not (name.needed | name.extra) <= vocabulary:
+    if name.model not in title.positions or not name.required <= title.vocabulary:
         return []
-    spans = []
-    for i, (word, start, end) in enumerate(words):
-        if word != name.model or _CODE_TAIL.match(text, end):
+    words, text, spans = title.words, title.text, []
+    for i in title.positions[name.model]:
+        word, start, end = words[i]
+        if _CODE_TAIL.match(text, end):
             continue
-        before = {w for w, _, _ in words[max(0, i - 3) : i]}
-        if i and words[i - 1][0] in LINE_WORDS - name.prefix:
+        if i and words[i - 1][0] in name.other_lines:
             continue  # "GTX 3060" or "RTX PRO 6000" is another line's card with the same number
-        anchor = before & name.prefix if len(word) < 4 else vocabulary & name.brand
-        if word.isdigit() and not anchor:
-            continue  # a bare "590" or "2000" means nothing without its "RX", "GeForce", "Cloud AI"
+        if word.isdigit():
+            if len(word) < 4:
+                anchor = {w for w, _, _ in words[max(0, i - 3) : i]} & name.prefix
+            else:
+                anchor = name.brand & title.vocabulary
+            if not anchor:
+                continue  # a bare "590" or "2000" means nothing without its "RX", "GeForce"
         after = [w for w, _, _ in words[i + 1 : i + 2 + len(name.suffix)]]
         if tuple(after[: len(name.suffix)]) != name.suffix:
             continue
-        if after[len(name.suffix) :] and after[len(name.suffix)] in VARIANT_WORDS - name.words:
+        if after[len(name.suffix) :] and after[len(name.suffix)] in name.other_variants:
             continue  # "4070 Ti" when we want the 4070; "5080 Super" though the catalog lacks it
         spans.append((start, words[i + len(name.suffix)][2]))
     return spans
@@ -272,24 +319,44 @@ class _Catalog:
     code_words: dict[str, tuple[str, ...]]  # a part number's first word -> part numbers
     alias_codes: tuple[str, ...] = ()  # our aliases, normalised, to find as written
 
-    def codes_in(self, words: list[tuple[str, int, int]]) -> list[str]:
-        """Part numbers that may stand in a title: a code starts at a word, so its first word."""
-        present = {w for w, _, _ in words} | {""}  # "" holds codes that open with a symbol
-        found = {code for w in present for code in self.code_words.get(w, ())}
-        return [code for code in self.codes if code in found] if found else []
+    def codes_in(self, title: _Title) -> list[str]:
+        """Part numbers in a title, in catalog order; a code starts at a word, its first word."""
+        found = {
+            code
+            for w in (*title.vocabulary, "")  # "" holds codes that open with a symbol
+            for code in self.code_words.get(w, ())
+            if code in title.text
+        }
+        return sorted(found, key=self.code_rank.__getitem__)
+
+    @cached_property
+    def code_rank(self) -> dict[str, int]:
+        return {code: i for i, code in enumerate(self.codes)}
+
+    @cached_property
+    def slug_rank(self) -> dict[str, int]:
+        return {slug: i for i, slug in enumerate(self.names)}
 
     @property
     def ours(self) -> list[_Name]:
         return self.names[self.card.slug]
 
-    def siblings(self) -> list[CardFacts]:
-        """Cards with our number and variant words: they differ in memory or form factor only."""
+    @cached_property
+    def our_words(self) -> frozenset[str]:
+        return frozenset(w for n in self.ours for w in n.all_words)
+
+    @cached_property
+    def _siblings(self) -> list[CardFacts]:
         keys = {(n.model, n.words) for n in self.ours}
         return [
             self.facts[slug]
             for slug, names in self.names.items()
             if slug != self.card.slug and any((n.model, n.words) in keys for n in names)
         ]
+
+    def siblings(self) -> list[CardFacts]:
+        """Cards with our number and variant words: they differ in memory or form factor only."""
+        return self._siblings
 
 
 @lru_cache(maxsize=8)
@@ -366,20 +433,18 @@ def _code_spans(text: str, code: str) -> list[tuple[int, int]]:
 
 def _identify(cat: _Catalog, text: str) -> tuple[Reason, str] | None:
     """Why the title does not plainly name our card, or None when it does."""
-    card, ours, words = cat.card, cat.ours, _words(text)
-    spans = [span for name in ours for span in _find(name, words, text)]
-    title_codes = cat.codes_in(words)
+    card, ours, title = cat.card, cat.ours, _Title(text)
+    spans = [span for name in ours for span in _find(name, title)]
+    title_codes = cat.codes_in(title)
     own_codes = [code for code in title_codes if cat.codes[code] == card.slug]
     for code in own_codes + list(cat.alias_codes):  # names without a number
         spans += _code_spans(text, code)
-    our_words = {w for n in ours for w in n.all_words}
+    our_words = cat.our_words
     others = []  # (label, name, spans) of the other catalog cards the title names
     # Only cards whose model number is a word of the title can be named by it.
-    candidates = set().union(*(cat.by_model.get(w, ()) for w, _, _ in words)) - {card.slug}
-    for slug, names in cat.names.items():
-        if slug not in candidates:
-            continue
-        found = [(n, s) for n in names if (s := _find(n, words, text))]
+    candidates = set().union(*(cat.by_model.get(w, ()) for w in title.vocabulary)) - {card.slug}
+    for slug in sorted(candidates, key=cat.slug_rank.__getitem__):
+        found = [(n, s) for n in cat.names[slug] if (s := _find(n, title))]
         if found:
             others.append((cat.facts[slug].label, *found[0]))
     if not spans:
@@ -493,7 +558,8 @@ def _feedback(item: Mapping[str, Any], minimum: float) -> str:
 def _screen(cat: _Catalog, item: Mapping[str, Any], currency: str, min_feedback: float) -> Screened:
     item = item if isinstance(item, Mapping) else {}
     title = item.get("title") if isinstance(item.get("title"), str) else ""
-    quantity = parse_quantity(title)
+    text = _normalize(title)
+    quantity = _quantity(text)
     value, item_currency = _price(item)
     unit = (value / quantity).quantize(CENT, rounding=ROUND_HALF_UP) if value else None
 
@@ -507,7 +573,7 @@ def _screen(cat: _Catalog, item: Mapping[str, Any], currency: str, min_feedback:
         return verdict(Reason.CURRENCY, f"priced in {item_currency or '?'}, not {currency}")
     if not title.strip():
         return verdict(Reason.OTHER, "no title")
-    if problem := _problem(cat, item, _normalize(title)):
+    if problem := _problem(cat, item, text):
         return verdict(*problem)
     if note := _feedback(item, min_feedback):
         return verdict(Reason.LOW_FEEDBACK, note)

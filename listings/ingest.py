@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 
 from catalog.models import Gpu
@@ -251,6 +251,7 @@ def _insert_rows(*, model: type[models.Model], rows: Sequence[dict]) -> None:
     Listing fit SQLite's parameter limit); append-only rows need neither model instances nor
     ids back, so they go through the cursor's executemany with each value adapted once.
     """
+    db = connections[router.db_for_write(model)]  # the connection itself, not the proxy
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     params = [[] for _ in rows]
     for column in fields:
@@ -263,16 +264,16 @@ def _insert_rows(*, model: type[models.Model], rows: Sequence[dict]) -> None:
                 values.append(value)
                 continue
             if value is not last or last_value is None:  # one `now` for every row: adapt it once
-                last, last_value = value, prepare(value, connection)
+                last, last_value = value, prepare(value, db)
             values.append(last_value)
-    quote = connection.ops.quote_name
+    quote = db.ops.quote_name
     # Only quoted table and column names from the model are formatted in; values are parameters.
     sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
         quote(model._meta.db_table),
         ", ".join(quote(f.column) for f in fields),
         ", ".join(["%s"] * len(fields)),
     )
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.executemany(sql, params)
 
 
