@@ -184,3 +184,10 @@ def test_go_never_redirects_off_ebay_whatever_the_query(client, site, query):
     response = client.get(f"{go}?{query}")
     assert response.status_code == 302
     assert response["Location"].startswith("https://www.ebay.com/")
+
+
+@pytest.mark.parametrize("value", ["%00", "a%00b", "%1b[31m", "%7f"])
+def test_control_characters_in_a_query_string_are_a_plain_400(client, site, value):
+    response = client.get(f"/ml/shop/gpu/compare/?gpu={value}&gpu=nvidia-l4")
+    assert response.status_code == 400
+    assert b"control characters" in response.content
