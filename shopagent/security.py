@@ -1,5 +1,6 @@
 """Content-Security-Policy: scripts from this site only, plus PostHog and a nonce when enabled."""
 
+import functools
 import re
 import secrets
 from urllib.parse import urlsplit
@@ -44,6 +45,12 @@ def content_security_policy(*, nonce: str, posthog_host: str | None) -> str:
     return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
 
 
+@functools.cache
+def static_policy() -> str:
+    """The policy without PostHog: no nonce, no third-party origin."""
+    return content_security_policy(nonce="", posthog_host=None)
+
+
 class ContentSecurityPolicyMiddleware:
     """Sets a per-request nonce on `request.csp_nonce` and the CSP header on every response."""
 
@@ -55,14 +62,14 @@ class ContentSecurityPolicyMiddleware:
         request.csp_nonce = nonce
         response = self.get_response(request)
         posthog_host = settings.POSTHOG_HOST if settings.POSTHOG_API_KEY else None
+        if not posthog_host:
+            # No script carries a nonce, so the policy is the same for every response.
+            response["Content-Security-Policy"] = static_policy()
+            return response
         response["Content-Security-Policy"] = content_security_policy(
             nonce=nonce, posthog_host=posthog_host
         )
-        if (
-            posthog_host
-            and not response.streaming
-            and response.get("Content-Type", "").startswith("text/html")
-        ):
+        if not response.streaming and response.get("Content-Type", "").startswith("text/html"):
             response.content = NONCE_ATTRIBUTE.sub(f'nonce="{nonce}"'.encode(), response.content)
             if response.has_header("Content-Length"):
                 response["Content-Length"] = str(len(response.content))

@@ -214,3 +214,15 @@ def sitemap_urls(urlset):
             )
         entries.append(entry + "</url>")
     return mark_safe("".join(entries))  # noqa: S308 - every value is escaped
+
+
+@register.simple_tag
+def select_options(choices, selected):
+    """<option> elements for (value, text) choices, the one equal to `selected` selected."""
+    return mark_safe(  # noqa: S308 - every value is escaped
+        "".join(
+            f'<option value="{escape(str(value))}"{" selected" if value == selected else ""}>'
+            f"{escape(str(text))}</option>"
+            for value, text in choices
+        )
+    )
