@@ -99,6 +99,9 @@ PLAIN_TYPES = frozenset(
     }
 )
 PLAIN_VALUES = (str, int, bool, float, type(None))
+# Rows per INSERT statement: enough to spread the per-statement cost; more makes psycopg's
+# client-side placeholder parsing (it grows faster than the statement) the slow part.
+ROWS_PER_INSERT = 40
 
 
 @dataclass
@@ -245,15 +248,16 @@ def _history_row(*, listing_id: int, values: dict, now: datetime) -> dict:
 
 
 def _insert_rows(*, model: type[models.Model], rows: Sequence[dict]) -> None:
-    """INSERT rows (field attname -> value, defaults filled in) as one prepared statement.
+    """INSERT rows (field attname -> value, defaults filled in) with each value adapted once.
 
-    bulk_create compiles SQL and adapts every value through the field per batch (22 rows of
-    Listing fit SQLite's parameter limit); append-only rows need neither model instances nor
-    ids back, so they go through the cursor's executemany with each value adapted once.
+    bulk_create builds model instances, then compiles SQL and adapts every value through the
+    field once per batch; append-only rows need neither instances nor ids back. Rows go in as
+    multi-row INSERTs of up to ROWS_PER_INSERT rows (21 Listing rows on SQLite, whose
+    parameter limit is 999), the same statement repeated through executemany.
     """
     db = connections[router.db_for_write(model)]  # the connection itself, not the proxy
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    params = [[] for _ in rows]
+    params: list[list] = [[] for _ in rows]
     for column in fields:
         name, default = column.attname, column.get_default()
         plain = column.get_internal_type() in PLAIN_TYPES
@@ -266,15 +270,33 @@ def _insert_rows(*, model: type[models.Model], rows: Sequence[dict]) -> None:
             if value is not last or last_value is None:  # one `now` for every row: adapt it once
                 last, last_value = value, prepare(value, db)
             values.append(last_value)
+    per_statement = max(1, min(len(rows), ROWS_PER_INSERT, db.ops.bulk_batch_size(fields, rows)))
+    batches = [
+        [value for values in params[i : i + per_statement] for value in values]
+        for i in range(0, len(params), per_statement)
+    ]
+    full = [batch for batch in batches if len(batch) == per_statement * len(fields)]
+    with db.cursor() as cursor:
+        if full:
+            cursor.executemany(
+                _insert_sql(db=db, model=model, fields=fields, rows=per_statement), full
+            )
+        for batch in batches[len(full) :]:
+            cursor.execute(
+                _insert_sql(db=db, model=model, fields=fields, rows=len(batch) // len(fields)),
+                batch,
+            )
+
+
+def _insert_sql(*, db, model: type[models.Model], fields: list, rows: int) -> str:
     quote = db.ops.quote_name
+    placeholders = [["%s"] * len(fields)] * rows
     # Only quoted table and column names from the model are formatted in; values are parameters.
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+    return "INSERT INTO {} ({}) {}".format(  # noqa: S608
         quote(model._meta.db_table),
         ", ".join(quote(f.column) for f in fields),
-        ", ".join(["%s"] * len(fields)),
+        db.ops.bulk_insert_sql(fields, placeholders),
     )
-    with db.cursor() as cursor:
-        cursor.executemany(sql, params)
 
 
 def _may_archive(*, gpu: Gpu, seen: int, total: int | None, active: int) -> tuple[bool, str]:

@@ -268,3 +268,33 @@ def test_query_count_does_not_grow_with_the_number_of_items(
         ingest(rtx4090, second, run_id="run-2")
 
     assert PriceHistory.objects.count() == count // 2 + count
+
+
+def test_a_large_fresh_import_stores_every_listing_with_defaults_and_one_history_row_each(
+    rtx4090,
+):
+    # More rows than one INSERT statement takes, with a remainder: none may be lost or shifted.
+    items = [make_item(n, f"NVIDIA RTX 4090 24GB card {n}", str(1600 + n)) for n in range(95)]
+    items.append(make_item(95, "Lot of 4 NVIDIA RTX 4090 24GB", "6800.00", bidCount=3))
+
+    report = ingest(rtx4090, items)
+
+    assert report.created == 96
+    listings = {x.item_id: x for x in Listing.objects.all()}
+    assert len(listings) == 96
+    card = listings["v1|314159270007|0"]
+    assert (card.title, card.price, card.unit_price) == (
+        "NVIDIA RTX 4090 24GB card 7",
+        Decimal("1607.00"),
+        Decimal("1607.00"),
+    )
+    assert card.raw["seller"] == {"feedbackPercentage": "99.5", "feedbackScore": 500}
+    assert card.is_active and card.archived_at is None and card.verdict == Verdict.KEEP
+    assert not card.excluded_by_admin and card.exclusion_reason == ""
+    lot = listings["v1|314159270095|0"]
+    assert (lot.quantity, lot.unit_price) == (4, Decimal("1700.00"))
+    history = {h.listing_id: h for h in PriceHistory.objects.all()}
+    assert len(history) == 96
+    assert (history[lot.pk].quantity, history[lot.pk].unit_price) == (4, Decimal("1700.00"))
+    assert history[card.pk].price == Decimal("1607.00")
+    assert history[card.pk].observed_at == card.first_seen_at == card.last_seen_at
