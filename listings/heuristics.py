@@ -421,13 +421,16 @@ def _overlaps(span: tuple[int, int], spans: Sequence[tuple[int, int]]) -> bool:
     return any(span[0] < end and start < span[1] for start, end in spans)
 
 
+@lru_cache(maxsize=4096)
+def _code_pattern(code: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![a-z0-9]){re.escape(code)}(?![a-z0-9])")
+
+
 def _code_spans(text: str, code: str) -> list[tuple[int, int]]:
     if code not in text:
         return []
     return [
-        m.span()
-        for m in re.finditer(rf"(?<![a-z0-9]){re.escape(code)}(?![a-z0-9])", text)
-        if not _CODE_TAIL.match(text, m.end())
+        m.span() for m in _code_pattern(code).finditer(text) if not _CODE_TAIL.match(text, m.end())
     ]
 
 

@@ -260,12 +260,19 @@ def _insert_rows(*, model: type[models.Model], rows: Sequence[dict]) -> None:
     params: list[list] = [[] for _ in rows]
     for column in fields:
         name, default = column.attname, column.get_default()
-        plain = column.get_internal_type() in PLAIN_TYPES
+        kind = column.get_internal_type()
+        plain = kind in PLAIN_TYPES
         prepare, last, last_value = column.get_db_prep_save, None, None
         for row, values in zip(rows, params, strict=True):
             value = row.get(name, default)
             if plain and type(value) in PLAIN_VALUES:
                 values.append(value)
+                continue
+            if kind == "DecimalField" and type(value) is Decimal and value.is_finite():
+                # What get_db_prep_save ends in, without re-validating a Decimal we made.
+                values.append(
+                    db.ops.adapt_decimalfield_value(value, column.max_digits, column.decimal_places)
+                )
                 continue
             if value is not last or last_value is None:  # one `now` for every row: adapt it once
                 last, last_value = value, prepare(value, db)
