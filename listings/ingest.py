@@ -168,6 +168,20 @@ def new_run_id() -> str:
     return uuid.uuid4().hex
 
 
+# The Gpu fields card_facts reads: the screen needs names and sizes, not the whole spec sheet.
+CARD_FIELDS = (
+    "slug",
+    "label",
+    "manufacturer",
+    "memory_gb",
+    "form_factor",
+    "category",
+    "aliases",
+    "part_numbers",
+    "msrp_usd",
+)
+
+
 def catalog_facts(
     *, gpus: Iterable[Gpu] | None = None, priced: Iterable[Gpu] | None = None
 ) -> list[heuristics.CardFacts]:
@@ -176,7 +190,7 @@ def catalog_facts(
     `priced` limits the typical-price look-up to the cards about to be screened (the screen reads
     only the searched card's price); the others keep their MSRP.
     """
-    gpus = list(Gpu.objects.all() if gpus is None else gpus)
+    gpus = list(Gpu.objects.only(*CARD_FIELDS) if gpus is None else gpus)
     prices: dict[int, list[Decimal]] = defaultdict(list)
     rows = Listing.objects.visible().filter(currency=settings.EBAY_CURRENCY, is_demo=False)
     if priced is not None:
