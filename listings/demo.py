@@ -39,8 +39,10 @@ BOARD_MAKERS = {
     "Intel": ("ASRock", "Sparkle", "Intel", "Gunnir"),
     "Qualcomm": ("Qualcomm",),
 }
-# Yearly loss of value on the second-hand market: datacenter cards fall fastest.
-DEPRECIATION = {Category.DATACENTER: 0.7, Category.WORKSTATION: 0.8, Category.GAMING: 0.85}
+# Yearly loss of value on the second-hand market: datacenter cards fall fastest, but cards that
+# are still good at ML hold much of their price, so no card falls below a third of its MSRP.
+DEPRECIATION = {Category.DATACENTER: 0.82, Category.WORKSTATION: 0.86, Category.GAMING: 0.9}
+VALUE_FLOOR = 0.33
 
 
 def market_price(*, gpu: Gpu, today: date) -> Decimal:
@@ -52,7 +54,7 @@ def market_price(*, gpu: Gpu, today: date) -> Decimal:
     else:
         base = (gpu.memory_gb or 8) * 40 + (gpu.fp32_tflops or 10) * 10
     years = max(0.0, (today - gpu.release_date).days / 365.25) if gpu.release_date else 2.0
-    factor = max(0.1, DEPRECIATION.get(gpu.category, 0.8) ** years)
+    factor = max(VALUE_FLOOR, DEPRECIATION.get(gpu.category, 0.86) ** years)
     return Decimal(str(round(max(60.0, base * factor), 2)))
 
 
