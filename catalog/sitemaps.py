@@ -1,5 +1,9 @@
-"""Sitemap entries for the learn pages: index, methodology, cards, MLPerf models, use cases."""
+"""Sitemap entries for the learn pages: index, methodology, cards, MLPerf models, use cases.
 
+`SiteUrlSitemap` and `SlugSitemap` are the bases every app's sitemaps build on.
+"""
+
+from functools import cached_property
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -8,11 +12,19 @@ from django.urls import reverse
 
 from catalog.models import Gpu, MlModel, UseCase
 
+# Stands in for a slug while a URL is reversed once per sitemap; no path contains it otherwise.
+_SLUG_MARKER = "0-slug-marker-0"
 
-class LearnSitemap(Sitemap):
-    """Absolute URLs on SITE_URL whatever host the sitemap was requested on."""
 
-    changefreq = "weekly"
+class SiteUrlSitemap(Sitemap):
+    """Absolute URLs on SITE_URL whatever host the sitemap was requested on.
+
+    Entries are written in one pass (the sitemap lists every card twice, and Django's own loop
+    looks up each attribute per item); they carry the same keys and values as Django's.
+    """
+
+    changefreq = None
+    priority = None
 
     def get_domain(self, site=None):
         return urlsplit(settings.SITE_URL).netloc
@@ -20,8 +32,55 @@ class LearnSitemap(Sitemap):
     def get_protocol(self, protocol=None):
         return urlsplit(settings.SITE_URL).scheme or "https"
 
+    def lastmod(self, item):
+        return None
 
-class LearnPagesSitemap(LearnSitemap):
+    def get_urls(self, page=1, site=None, protocol=None):
+        root = f"{self.get_protocol(protocol)}://{self.get_domain(site)}"
+        priority = "" if self.priority is None else str(self.priority)
+        urls = [
+            {
+                "item": item,
+                "location": root + self.location(item),
+                "lastmod": self.lastmod(item),
+                "changefreq": self.changefreq,
+                "priority": priority,
+                "alternates": [],
+            }
+            for item in self.paginator.page(page).object_list
+        ]
+        lastmods = [url["lastmod"] for url in urls]
+        if lastmods and None not in lastmods:
+            self.latest_lastmod = max(lastmods)
+        return urls
+
+
+class SlugSitemap(SiteUrlSitemap):
+    """Pages of one URL name taking a slug; items are (slug, lastmod) pairs.
+
+    The URL is reversed once and the slug put in its place, not reversed per item.
+    """
+
+    url_name = ""
+    url_kwarg = "slug"
+
+    @cached_property
+    def _around_slug(self) -> tuple[str, str]:
+        head, tail = reverse(self.url_name, kwargs={self.url_kwarg: _SLUG_MARKER}).split(
+            _SLUG_MARKER
+        )
+        return head, tail
+
+    def location(self, item):
+        head, tail = self._around_slug
+        return f"{head}{item[0]}{tail}"
+
+    def lastmod(self, item):
+        return item[1]
+
+
+class LearnPagesSitemap(SiteUrlSitemap):
+    changefreq = "weekly"
     priority = 0.5
 
     def items(self):
@@ -31,25 +90,32 @@ class LearnPagesSitemap(LearnSitemap):
         return reverse(name)
 
 
-class LearnGpuSitemap(LearnSitemap):
+class LearnGpuSitemap(SlugSitemap):
+    changefreq = "weekly"
     priority = 0.6
+    url_name = "catalog:learn-gpu"
 
     def items(self):
-        return Gpu.objects.only("slug", "updated_at").order_by("slug")
-
-    def lastmod(self, gpu):
-        return gpu.updated_at
+        return list(Gpu.objects.order_by("slug").values_list("slug", "updated_at"))
 
 
-class LearnModelSitemap(LearnSitemap):
+class LearnModelSitemap(SlugSitemap):
+    changefreq = "weekly"
     priority = 0.4
+    url_name = "catalog:learn-model"
 
     def items(self):
-        return MlModel.objects.only("slug").order_by("slug")
+        return [
+            (slug, None) for slug in MlModel.objects.order_by("slug").values_list("slug", flat=True)
+        ]
 
 
-class LearnUseCaseSitemap(LearnSitemap):
+class LearnUseCaseSitemap(SlugSitemap):
+    changefreq = "weekly"
     priority = 0.5
+    url_name = "catalog:learn-use-case"
 
     def items(self):
-        return UseCase.objects.only("slug").order_by("slug")
+        return [
+            (slug, None) for slug in UseCase.objects.order_by("slug").values_list("slug", flat=True)
+        ]

@@ -1,51 +1,50 @@
 """Sitemaps for the ranking pages; lastmod is the latest recompute."""
 
+from functools import cached_property
+
 from django.db.models import Max
 from django.urls import reverse
 
 from catalog.models import UseCase
-from listings.sitemaps import SiteUrlSitemap
+from catalog.sitemaps import SlugSitemap
 from metrics.models import CardPrice
 from metrics.specs import SPECS
 
 
-def _last_computed():
-    return CardPrice.objects.aggregate(latest=Max("computed_at"))["latest"]
-
-
-class RankingSitemap(SiteUrlSitemap):
-    """Home, the indexes and every cost-per-spec ranking."""
+class RecomputedSitemap(SlugSitemap):
+    """Pages whose content changes when rankings are recomputed."""
 
     changefreq = "daily"
     priority = 0.8
+
+    def lastmod(self, item):
+        return self._last_computed
+
+    @cached_property
+    def _last_computed(self):
+        return CardPrice.objects.aggregate(latest=Max("computed_at"))["latest"]
+
+
+class RankingSitemap(RecomputedSitemap):
+    """Home, the indexes and every cost-per-spec ranking."""
+
+    url_name = "metrics:cost-per-spec"
+    url_kwarg = "metric"
 
     def items(self):
         fixed = ["metrics:home", "metrics:shop-index", "metrics:rankings-index"]
         fixed += ["metrics:use-case-index"]
-        return fixed + [("metrics:cost-per-spec", spec.slug) for spec in SPECS]
+        return fixed + [(spec.slug, None) for spec in SPECS]
 
     def location(self, item):
-        if isinstance(item, tuple):
-            return reverse(item[0], kwargs={"metric": item[1]})
-        return reverse(item)
-
-    def lastmod(self, item):
-        if not hasattr(self, "_lastmod"):
-            self._lastmod = _last_computed()
-        return self._lastmod
+        if isinstance(item, str):
+            return reverse(item)
+        return super().location(item)
 
 
-class UseCaseSitemap(SiteUrlSitemap):
-    changefreq = "daily"
-    priority = 0.8
+class UseCaseSitemap(RecomputedSitemap):
+    url_name = "metrics:use-case"
 
     def items(self):
-        return UseCase.objects.order_by("position", "slug")
-
-    def location(self, item):
-        return reverse("metrics:use-case", kwargs={"slug": item.slug})
-
-    def lastmod(self, item):
-        if not hasattr(self, "_lastmod"):
-            self._lastmod = _last_computed()
-        return self._lastmod
+        slugs = UseCase.objects.order_by("position", "slug").values_list("slug", flat=True)
+        return [(slug, None) for slug in slugs]
