@@ -1,6 +1,7 @@
 """Read stored rankings for pages: a fixed number of queries whatever the number of cards."""
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import F, FilteredRelation, Q, QuerySet
 
@@ -52,7 +53,7 @@ class TopList:
     title: str
     spec: Spec | None = None
     use_case: UseCase | None = None
-    model: MlModel | None = None
+    model_name: str = ""
     rows: list = field(default_factory=list)
 
 
@@ -125,38 +126,67 @@ def use_case_tables(*, use_case: UseCase, filters: RankingFilters) -> list[Model
     return tables
 
 
+@dataclass(frozen=True)
+class CardRef:
+    """What a link to a card needs."""
+
+    slug: str
+    label: str
+
+
+@dataclass(frozen=True)
+class TopRow:
+    """One line of a home page top-5 list: the card and its $/unit or samples/s per dollar."""
+
+    gpu: CardRef
+    value: float
+    headline_price: Decimal | None = None
+
+
 def home_top_lists(*, limit: int = TOP_N) -> tuple[list[TopList], list[TopList]]:
-    """Top cards per spec and per headline use case, in any condition (three queries)."""
+    """Top cards per spec and per headline use case, in any condition (three queries).
+
+    Plain value rows: the lists show a name, a slug and one figure per card.
+    """
+    columns = [spec.column for spec in SPECS]
     prices = list(
-        CardPrice.objects.filter(scope=Scope.ALL)
-        .select_related("gpu")
-        .defer(*(f"gpu__{name}" for name in UNSHOWN_GPU_FIELDS))
+        CardPrice.objects.filter(scope=Scope.ALL).values_list("gpu__slug", "gpu__label", *columns)
     )
     spec_lists = []
-    for spec in SPECS:
-        priced = [p for p in prices if getattr(p, spec.column) is not None]
-        priced.sort(key=lambda p, column=spec.column: (getattr(p, column), p.gpu.label))
-        spec_lists.append(TopList(title=spec.unit, spec=spec, rows=priced[:limit]))
+    for n, spec in enumerate(SPECS, start=2):
+        priced = sorted((row[n], row[1], row[0]) for row in prices if row[n] is not None)
+        rows = [TopRow(gpu=CardRef(slug, label), value=v) for v, label, slug in priced[:limit]]
+        spec_lists.append(TopList(title=spec.unit, spec=spec, rows=rows))
 
     use_cases = list(UseCase.objects.filter(is_headline=True))
     scores = UseCaseScore.objects.filter(
         model__use_case__in=use_cases, scope=Scope.ALL, samples_per_dollar__isnull=False
-    ).select_related("gpu", "model")
-    scores = scores.defer(*(f"gpu__{name}" for name in UNSHOWN_GPU_FIELDS))
-    by_use_case: dict[int, dict[MlModel, list[UseCaseScore]]] = {}
-    for score in scores.order_by("-samples_per_dollar", "gpu__label"):
-        models = by_use_case.setdefault(score.model.use_case_id, {})
-        models.setdefault(score.model, []).append(score)
+    ).order_by("-samples_per_dollar", "gpu__label")
+    by_use_case: dict[int, dict[int, list[TopRow]]] = {}
+    model_names: dict[int, str] = {}
+    for use_case_id, model_id, model_name, slug, label, per_dollar, price in scores.values_list(
+        "model__use_case_id",
+        "model_id",
+        "model__name",
+        "gpu__slug",
+        "gpu__label",
+        "samples_per_dollar",
+        "headline_price",
+    ):
+        model_names[model_id] = model_name
+        models = by_use_case.setdefault(use_case_id, {})
+        row = TopRow(gpu=CardRef(slug, label), value=per_dollar, headline_price=price)
+        models.setdefault(model_id, []).append(row)
     use_case_lists = []
     for use_case in use_cases:
         models = by_use_case.get(use_case.pk, {})
         # The model with the most priced cards gives the broadest comparison.
-        model = max(models, key=lambda m: (len(models[m]), m.name), default=None)
+        model = max(models, key=lambda m: (len(models[m]), model_names[m]), default=None)
         use_case_lists.append(
             TopList(
                 title=use_case.task,
                 use_case=use_case,
-                model=model,
+                model_name=model_names.get(model, ""),
                 rows=models[model][:limit] if model else [],
             )
         )
