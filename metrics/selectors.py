@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.db.models import F, FilteredRelation, Q, QuerySet
 
-from catalog.models import Gpu, MlModel, UseCase
+from catalog.models import Category, Gpu, MlModel, UseCase
 from metrics.filters import RankingFilters
 from metrics.models import CardPrice, Scope, UseCaseScore
 from metrics.specs import SPECS, Spec
@@ -193,11 +193,45 @@ def home_top_lists(*, limit: int = TOP_N) -> tuple[list[TopList], list[TopList]]
     return spec_lists, use_case_lists
 
 
-def card_index(*, filters: RankingFilters) -> list[Gpu]:
+@dataclass(frozen=True)
+class IndexCard:
+    """One row of the all-cards table: what it shows of a card and its prices."""
+
+    slug: str
+    label: str
+    category_label: str
+    memory_gb: float | None
+    fp16_tflops: float | None
+    fp32_tflops: float | None
+    memory_bandwidth_gbs: float | None
+    headline_price: Decimal | None
+    new_headline_price: Decimal | None
+    used_headline_price: Decimal | None
+    all_listing_count: int | None
+
+
+def card_index(*, filters: RankingFilters) -> list[IndexCard]:
     """Every card with its headline prices (any, new, used), cheapest first (one query)."""
     scopes = {"": filters.scope, "all_": Scope.ALL, "new_": Scope.NEW, "used_": Scope.USED}
-    cards = _apply_filters(_with_prices(Gpu.objects.defer(*UNSHOWN_GPU_FIELDS), scopes), filters)
-    return list(cards.order_by(F("headline_price").asc(nulls_last=True), "label"))
+    cards = _apply_filters(_with_prices(Gpu.objects.all(), scopes), filters)
+    rows = cards.order_by(F("headline_price").asc(nulls_last=True), "label").values_list(
+        "slug",
+        "label",
+        "category",
+        "memory_gb",
+        "fp16_tflops",
+        "fp32_tflops",
+        "memory_bandwidth_gbs",
+        "headline_price",
+        "new_headline_price",
+        "used_headline_price",
+        "all_listing_count",
+    )
+    labels = dict(Category.choices)
+    return [
+        IndexCard(slug, label, labels.get(category, category), *rest)
+        for slug, label, category, *rest in rows
+    ]
 
 
 @dataclass(frozen=True)

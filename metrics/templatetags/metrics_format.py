@@ -116,16 +116,22 @@ def slug_path(name: str, slug: str) -> str:
     return pattern.replace(SLUG_MARK, slug) if pattern else ""
 
 
-def card_links_html(gpu) -> str:
+def card_links_html(gpu, paths: tuple[str, str] | None = None) -> str:
+    """The card's links; `paths` from card_paths() saves the URL lookups when rows are many."""
+    shop_pattern, learn_pattern = paths or card_paths()
     label = escape(gpu.label)
-    shop_url = slug_path("listings:shop-gpu", gpu.slug)
-    learn_url = slug_path("catalog:learn-gpu", gpu.slug)
-    html = f'<a href="{escape(shop_url)}">{label}</a>' if shop_url else label
-    if learn_url:
-        html += (
-            f' <a class="muted" href="{escape(learn_url)}" aria-label="About the {label}">specs</a>'
-        )
+    html = label
+    if shop_pattern:
+        html = f'<a href="{escape(shop_pattern.replace(SLUG_MARK, gpu.slug))}">{label}</a>'
+    if learn_pattern:
+        learn_url = escape(learn_pattern.replace(SLUG_MARK, gpu.slug))
+        html += f' <a class="muted" href="{learn_url}" aria-label="About the {label}">specs</a>'
     return html
+
+
+def card_paths() -> tuple[str, str]:
+    """The shop and learn page paths with SLUG_MARK for the slug ("" for a missing page)."""
+    return slug_path("listings:shop-gpu", SLUG_MARK), slug_path("catalog:learn-gpu", SLUG_MARK)
 
 
 @register.simple_tag
@@ -134,9 +140,7 @@ def card_links(gpu) -> str:
     return mark_safe(card_links_html(gpu))  # noqa: S308 - escaped in card_links_html
 
 
-@register.simple_tag
-def card_index_row(gpu) -> str:
-    """One row of the all-cards table (metrics.selectors.card_index), built once in Python."""
+def _card_index_row(gpu, paths) -> str:
     if gpu.headline_price is None:
         headline = '<span class="no-data">no data</span>'
     else:
@@ -150,16 +154,24 @@ def card_index_row(gpu) -> str:
         if value:
             specs += f" · {spec_number(value)} {unit}"
     slug, label = escape(gpu.slug), escape(gpu.label)
-    return mark_safe(  # noqa: S308 - every interpolated value is escaped
+    return (
         f'<tr><td><input type="checkbox" name="gpu" value="{slug}" aria-label="Compare {label}">'
-        f'</td><td class="card-cell">{card_links_html(gpu)}<br><span class="muted">'
-        f"{escape(gpu.get_category_display())}</span></td>"
+        f'</td><td class="card-cell">{card_links_html(gpu, paths)}<br><span class="muted">'
+        f"{escape(gpu.category_label)}</span></td>"
         f'<td class="num">{headline}</td>'
         f'<td class="num">{escape(money(gpu.new_headline_price))}</td>'
         f'<td class="num">{escape(money(gpu.used_headline_price))}</td>'
         f'<td class="num">{gpu.all_listing_count or 0}</td>'
         f'<td class="muted">{escape(specs)}</td></tr>'
     )
+
+
+@register.simple_tag
+def card_index_rows(cards) -> str:
+    """The rows of the all-cards table (metrics.selectors.card_index), built in Python."""
+    paths = card_paths()
+    rows = "\n    ".join(_card_index_row(gpu, paths) for gpu in cards)
+    return mark_safe(rows)  # noqa: S308 - every interpolated value is escaped
 
 
 @register.simple_tag
