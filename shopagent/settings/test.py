@@ -2,6 +2,8 @@
 
 import os
 
+# Tests never read a developer's .env: the same settings on every machine and in CI.
+os.environ["ENV_FILE"] = "/dev/null"
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
 
 from .base import *  # noqa: E402,F403

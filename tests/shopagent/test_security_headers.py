@@ -16,8 +16,9 @@ def test_every_page_sends_the_security_headers(client):
 def test_hsts_is_sent_over_https_in_production_settings(client, settings):
     settings.SECURE_HSTS_SECONDS = 31536000
     settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    settings.SECURE_HSTS_PRELOAD = True
     response = client.get("/", secure=True)
-    assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
 
 
 @pytest.mark.django_db
