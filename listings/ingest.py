@@ -261,15 +261,21 @@ def _history_row(*, listing_id: int, values: dict, now: datetime) -> dict:
     return {"listing_id": listing_id, "observed_at": now, **{f: values[f] for f in HISTORY_FIELDS}}
 
 
-def _insert_rows(*, model: type[models.Model], rows: Sequence[dict]) -> None:
+def _insert_rows(
+    *, model: type[models.Model], rows: Sequence[dict], with_ids: bool = False
+) -> list[int] | None:
     """INSERT rows (field attname -> value, defaults filled in) with each value adapted once.
 
     bulk_create builds model instances, then compiles SQL and adapts every value through the
-    field once per batch; append-only rows need neither instances nor ids back. Rows go in as
-    multi-row INSERTs of up to ROWS_PER_INSERT rows (21 Listing rows on SQLite, whose
-    parameter limit is 999), the same statement repeated through executemany.
+    field once per batch; append-only rows need no instances. PostgreSQL takes the rows through
+    one COPY and, with_ids, returns their ids (drawn from the table's sequence beforehand) in
+    order; elsewhere rows go in as multi-row INSERTs of up to ROWS_PER_INSERT rows (21 Listing
+    rows on SQLite, whose parameter limit is 999), the same statement repeated through
+    executemany, and None comes back: the caller reads ids by a natural key.
     """
     db = connections[router.db_for_write(model)]  # the connection itself, not the proxy
+    if db.vendor == "postgresql":
+        return _copy_rows(db=db, model=model, rows=rows, with_ids=with_ids)
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     params: list[list] = [[] for _ in rows]
     for column in fields:
@@ -307,6 +313,56 @@ def _insert_rows(*, model: type[models.Model], rows: Sequence[dict]) -> None:
                 _insert_sql(db=db, model=model, fields=fields, rows=len(batch) // len(fields)),
                 batch,
             )
+    return None
+
+
+def _copy_rows(*, db, model: type[models.Model], rows: Sequence[dict], with_ids: bool) -> list[int]:
+    """PostgreSQL: the rows in one COPY; with_ids, their ids drawn from the sequence first.
+
+    COPY sends every value as text for the server to parse by column type, so psycopg neither
+    parses a statement with thousands of placeholders nor quotes each value as an SQL literal.
+    """
+    pk = model._meta.pk
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    table, quote = model._meta.db_table, db.ops.quote_name
+    ids: list[int] = []
+    with db.cursor() as cursor:
+        if with_ids and rows:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [quote(table), pk.column, len(rows)],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+        columns = ([pk] if ids else []) + fields
+        # Only quoted table and column names from the model are formatted in.
+        sql = "COPY {} ({}) FROM STDIN".format(
+            quote(table), ", ".join(quote(f.column) for f in columns)
+        )
+        prepared = []
+        for column in fields:
+            name, default = column.attname, column.get_default()
+            kind = column.get_internal_type()
+            plain = kind in PLAIN_TYPES
+            prepare, last, last_value = column.get_db_prep_save, None, None
+            values = []
+            for row in rows:
+                value = row.get(name, default)
+                # Text COPY: the server parses a Decimal's text itself, as the backend would let it.
+                if (plain and type(value) in PLAIN_VALUES) or (
+                    kind == "DecimalField" and type(value) is Decimal
+                ):
+                    values.append(value)
+                    continue
+                if value is not last or last_value is None:
+                    last, last_value = value, prepare(value, db)
+                values.append(last_value)
+            prepared.append(values)
+        if ids:
+            prepared.insert(0, ids)
+        with cursor.cursor.copy(sql) as copy:
+            for row in zip(*prepared, strict=True):
+                copy.write_row(row)
+    return ids
 
 
 def _insert_sql(*, db, model: type[models.Model], fields: list, rows: int) -> str:
@@ -461,11 +517,16 @@ def _upsert(
         return
     created_ids: dict[str, int] = {}
     if to_create:
-        _insert_rows(model=Listing, rows=to_create)
-        created_ids = dict(
-            Listing.objects.filter(
-                marketplace=marketplace, item_id__in=[row["item_id"] for row in to_create]
-            ).values_list("item_id", "pk")
+        ids = _insert_rows(model=Listing, rows=to_create, with_ids=True)
+        keys = [row["item_id"] for row in to_create]
+        created_ids = (
+            dict(
+                Listing.objects.filter(marketplace=marketplace, item_id__in=keys).values_list(
+                    "item_id", "pk"
+                )
+            )
+            if ids is None
+            else dict(zip(keys, ids, strict=True))
         )
     if changed:
         Listing.objects.bulk_update(changed, [*INGESTED_FIELDS, *SIGHTING_FIELDS], batch_size=500)
