@@ -175,13 +175,17 @@ def card_index_rows(cards) -> str:
 
 
 @register.simple_tag
-def spec_rank_row(gpu, spec, rank) -> str:
-    """One ranked row of a cost-per-spec table (metrics.selectors.spec_ranking)."""
-    return mark_safe(  # noqa: S308 - every interpolated value is escaped
-        f'<tr><td class="num">{rank}</td><td class="card-cell">{card_links_html(gpu)}</td>'
+def spec_rank_rows(cards, spec) -> str:
+    """The ranked rows of a cost-per-spec table (metrics.selectors.spec_ranking)."""
+    paths = card_paths()
+    unit = escape(spec.unit)
+    rows = "\n    ".join(
+        f'<tr><td class="num">{rank}</td><td class="card-cell">{card_links_html(gpu, paths)}</td>'
         f'<td class="num">{escape(per_unit(gpu.per_unit))}</td>'
         f'<td class="num">{escape(money(gpu.headline_price))}</td>'
         f'<td class="num">{escape(spec_number(getattr(gpu, spec.field, None)))}'
-        f' <span class="muted">{escape(spec.unit)}</span></td>'
+        f' <span class="muted">{unit}</span></td>'
         f'<td class="num">{escape(str(gpu.listing_count))}</td></tr>'
+        for rank, gpu in enumerate(cards, start=1)
     )
+    return mark_safe(rows)  # noqa: S308 - every interpolated value is escaped
