@@ -4,7 +4,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlsplit
 
 from django import forms
@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Max, Min
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.template.defaultfilters import floatformat, pluralize
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timesince import timeuntil
@@ -29,6 +29,28 @@ from shopagent.cache import cached_page
 PER_PAGE = 24
 # Stands in for a listing id while the /go/ path is reversed once per page.
 PK_MARK = 987654321
+TENTH, THOUSANDTH = Decimal("0.1"), Decimal("0.001")
+# What a listing card shows (listing_card here and in templatetags/shop.py); the stored eBay item
+# and the screen's notes stay unloaded.
+CARD_FIELDS = (
+    "gpu_id",
+    "title",
+    "price",
+    "currency",
+    "shipping_cost",
+    "condition_kind",
+    "is_buy_now",
+    "is_auction",
+    "accepts_best_offer",
+    "bid_count",
+    "auction_ends_at",
+    "quantity",
+    "unit_price",
+    "seller_feedback_percent",
+    "seller_feedback_score",
+    "item_location_country",
+    "image_url",
+)
 
 
 @dataclass(frozen=True)
@@ -181,14 +203,33 @@ def card_specs(gpu: Gpu) -> list[Spec]:
     return [s for s in SPECS if (getattr(gpu, s.field) or 0) > 0]
 
 
-def spec_pills(listing: Listing, specs: list[Spec]) -> list[SpecPill]:
-    pills = []
+def spec_divisors(gpu: Gpu, specs: list[Spec]) -> list[tuple[Spec, float, Decimal]]:
+    """Each spec with the card's value as a float and as the Decimal prices are divided by."""
+    divisors = []
     for spec in specs:
-        value = float(getattr(listing.gpu, spec.field))
-        per = (listing.unit_price / Decimal(str(value))).quantize(Decimal("0.001"))
+        value = float(getattr(gpu, spec.field))
+        divisors.append((spec, value, Decimal(str(value))))
+    return divisors
+
+
+def spec_pills(
+    listing: Listing, specs: list[Spec], *, divisors: list | None = None
+) -> list[SpecPill]:
+    """$/spec pills; `divisors` from spec_divisors() saves converting specs per listing."""
+    pills = []
+    for spec, value, divisor in divisors or spec_divisors(listing.gpu, specs):
+        per = (listing.unit_price / divisor).quantize(THOUSANDTH)
         text = f"{money_per(per, listing.currency)}/{spec.unit}"
         pills.append(SpecPill(spec=spec, value=value, dollars_per=per, text=text))
     return pills
+
+
+def feedback_percent(value: float) -> str:
+    """floatformat(value, "-1") for a percentage: 100, 99.5 (one decimal, half up, unless whole)."""
+    exact = Decimal(repr(value))
+    if exact == exact.to_integral_value():
+        return str(int(exact))
+    return str(exact.quantize(TENTH, rounding=ROUND_HALF_UP))
 
 
 def spec_tips(gpu: Gpu, specs: list[Spec]) -> list[SpecTip]:
@@ -218,7 +259,11 @@ def go_path_parts() -> tuple[str, str]:
 
 
 def listing_card(
-    listing: Listing, specs: list[Spec], *, go_around: tuple[str, str] | None = None
+    listing: Listing,
+    specs: list[Spec],
+    *,
+    go_around: tuple[str, str] | None = None,
+    divisors: list | None = None,
 ) -> ListingCard:
     """A listing's card: price, shipping, detail pills, $/spec pills and seller, formatted once."""
     currency = listing.currency
@@ -249,12 +294,12 @@ def listing_card(
     if listing.seller_feedback_percent is None:
         seller = "Seller feedback not shown"
     else:
-        seller = f"Seller {floatformat(listing.seller_feedback_percent, '-1')}% positive"
+        seller = f"Seller {feedback_percent(listing.seller_feedback_percent)}% positive"
         if listing.seller_feedback_score is not None:
             seller += f" ({listing.seller_feedback_score:,})"
     return ListingCard(
         listing=listing,
-        pills=spec_pills(listing, specs),
+        pills=spec_pills(listing, specs, divisors=divisors),
         go_url=go_path(listing, around=go_around),
         price=money(listing.unit_price, currency),
         price_note=price_note,
@@ -288,27 +333,28 @@ def shop_gpu(request, slug):
     form.is_valid()
     applied = form.applied()
     notes = form.ignored_notes()
-    # The stored eBay item is for the admin; decoding 24 of them was a tenth of the page.
-    listings = filter_listings(visible, gpu=gpu, applied=applied).defer("raw")
-    page, page_note = paginate(listings, request)
+    summary = visible.aggregate(
+        low=Min("unit_price"), high=Max("unit_price"), count=Count("id"), currency=Max("currency")
+    )
+    listings = filter_listings(visible, gpu=gpu, applied=applied).only(*CARD_FIELDS)
+    # Sorting alone keeps every listing, so the summary's count is the paginator's.
+    count = summary["count"] if applied.keys() <= {"sort"} else None
+    page, page_note = paginate(listings, request, count=count)
     notes += [page_note] if page_note else []
     for listing in page.object_list:
         listing.gpu = gpu
-    go_around = go_path_parts()
+    go_around, divisors = go_path_parts(), spec_divisors(gpu, specs)
     context = {
         "gpu": gpu,
         "form": form,
         "applied": applied,
         "notes": notes,
         "page": page,
-        "cards": [listing_card(x, specs, go_around=go_around) for x in page.object_list],
+        "cards": [
+            listing_card(x, specs, go_around=go_around, divisors=divisors) for x in page.object_list
+        ],
         "spec_tips": spec_tips(gpu, specs),
-        "summary": visible.aggregate(
-            low=Min("unit_price"),
-            high=Max("unit_price"),
-            count=Count("id"),
-            currency=Max("currency"),
-        ),
+        "summary": summary,
         "checked_at": last_checked_at(gpu=gpu),
         "specs": specs,
         "is_variant": bool(request.GET),
@@ -365,9 +411,14 @@ def shop_seo(*, gpu: Gpu, summary: dict, page) -> dict:
     }
 
 
-def paginate(queryset, request):
-    """The requested page: past the end gives the last page, junk the first with a note."""
+def paginate(queryset, request, *, count: int | None = None):
+    """The requested page: past the end gives the last page, junk the first with a note.
+
+    `count`, when the caller already knows how many rows the queryset has, saves a COUNT query.
+    """
     paginator = Paginator(queryset, PER_PAGE)
+    if count is not None:
+        paginator.count = count
     raw = request.GET.get("page", "1")
     try:
         number = int(raw)
