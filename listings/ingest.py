@@ -190,32 +190,43 @@ def catalog_facts(
     `priced` limits the typical-price look-up to the cards about to be screened (the screen reads
     only the searched card's price); the others keep their MSRP.
     """
-    gpus = list(Gpu.objects.only(*CARD_FIELDS) if gpus is None else gpus)
+    if gpus is None:  # plain rows: building a hundred model instances costs more than the query
+        cards = list(Gpu.objects.values("pk", *CARD_FIELDS))
+    else:
+        cards = [
+            {"pk": gpu.pk, **{name: getattr(gpu, name) for name in CARD_FIELDS}} for gpu in gpus
+        ]
     prices: dict[int, list[Decimal]] = defaultdict(list)
     rows = Listing.objects.visible().filter(currency=settings.EBAY_CURRENCY, is_demo=False)
     if priced is not None:
         rows = rows.filter(gpu__in=[gpu.pk for gpu in priced])
     for gpu_id, unit_price in rows.values_list("gpu_id", "unit_price"):
         prices[gpu_id].append(unit_price)
-    return [card_facts(gpu=gpu, listing_prices=prices.get(gpu.pk, [])) for gpu in gpus]
+    return [_facts(card=card, listing_prices=prices.get(card["pk"], [])) for card in cards]
 
 
 def card_facts(*, gpu: Gpu, listing_prices: Sequence[Decimal] = ()) -> heuristics.CardFacts:
     """One card as the screen sees it; typical price = median visible listing, else the MSRP."""
+    return _facts(
+        card={name: getattr(gpu, name) for name in CARD_FIELDS}, listing_prices=listing_prices
+    )
+
+
+def _facts(*, card: dict, listing_prices: Sequence[Decimal]) -> heuristics.CardFacts:
     typical = (
         statistics.median(listing_prices)
         if len(listing_prices) >= MIN_LISTINGS_FOR_TYPICAL_PRICE
-        else gpu.msrp_usd
+        else card["msrp_usd"]
     )
     return heuristics.CardFacts(
-        slug=gpu.slug,
-        label=gpu.label,
-        manufacturer=gpu.manufacturer,
-        memory_gb=gpu.memory_gb,
-        form_factor=gpu.form_factor,
-        category=gpu.category,
-        aliases=tuple(str(a) for a in gpu.aliases or ()),
-        part_numbers=tuple(str(p) for p in gpu.part_numbers or ()),
+        slug=card["slug"],
+        label=card["label"],
+        manufacturer=card["manufacturer"],
+        memory_gb=card["memory_gb"],
+        form_factor=card["form_factor"],
+        category=card["category"],
+        aliases=tuple(str(a) for a in card["aliases"] or ()),
+        part_numbers=tuple(str(p) for p in card["part_numbers"] or ()),
         typical_price=Decimal(typical) if typical is not None else None,
     )
 
