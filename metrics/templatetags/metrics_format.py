@@ -140,6 +140,33 @@ def card_links(gpu) -> str:
     return mark_safe(card_links_html(gpu))  # noqa: S308 - escaped in card_links_html
 
 
+@register.simple_tag
+def throughput_items(rows) -> str:
+    """The <li> items of a home page top list by samples/s per dollar (selectors.TopRow)."""
+    paths = card_paths()
+    return mark_safe(  # noqa: S308 - every interpolated value is escaped
+        "".join(
+            f"<li>{card_links_html(row.gpu, paths)}: {escape(sig(row.value, 4))}"
+            f' <span class="muted">at {escape(money(row.headline_price))}</span></li>'
+            for row in rows
+        )
+    )
+
+
+@register.simple_tag
+def per_unit_items(rows, unit) -> str:
+    """The <li> items of a home page top list by dollars per spec unit (selectors.TopRow)."""
+    paths = card_paths()
+    unit = escape(str(unit))
+    return mark_safe(  # noqa: S308 - every interpolated value is escaped
+        "".join(
+            f"<li>{card_links_html(row.gpu, paths)}: {escape(per_unit(row.value))}"
+            f' <span class="muted">per {unit}</span></li>'
+            for row in rows
+        )
+    )
+
+
 def _card_index_row(gpu, paths) -> str:
     if gpu.headline_price is None:
         headline = '<span class="no-data">no data</span>'
