@@ -167,6 +167,31 @@ def per_unit_items(rows, unit) -> str:
     )
 
 
+@register.simple_tag
+def score_rows(table) -> str:
+    """The ranked rows of a use-case table (selectors.ModelTable), built once in Python."""
+    paths = card_paths()
+    rows = []
+    for rank, score in enumerate(table.ranked, start=1):
+        tokens = f'<td class="num">{escape(sig(score.tokens_per_s, 5))}</td>'
+        round_ = escape(score.round)
+        if score.source_url:
+            round_ = (
+                f'<a href="{escape(score.source_url)}" rel="nofollow"'
+                f' title="{escape(score.system_name)}">{round_}</a>'
+            )
+        rows.append(
+            f'\n    <tr><td class="num">{rank}</td>'
+            f'<td class="card-cell">{card_links_html(score.gpu, paths)}</td>'
+            f'<td class="num">{escape(sig(score.samples_per_dollar, 4))}</td>'
+            f'<td class="num">{escape(per_unit(score.dollars_per_sample))}</td>'
+            f'<td class="num">{escape(sig(score.samples_per_s, 5))}</td>'
+            f"{tokens if table.has_tokens else ''}"
+            f'<td class="num">{escape(money(score.headline_price))}</td><td>{round_}</td></tr>'
+        )
+    return mark_safe("".join(rows))  # noqa: S308 - every interpolated value is escaped
+
+
 def _card_index_row(gpu, paths) -> str:
     if gpu.headline_price is None:
         headline = '<span class="no-data">no data</span>'
