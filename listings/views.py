@@ -30,6 +30,17 @@ PER_PAGE = 24
 # Stands in for a listing id while the /go/ path is reversed once per page.
 PK_MARK = 987654321
 TENTH, THOUSANDTH = Decimal("0.1"), Decimal("0.001")
+# Catalog text and lists a shop page never shows, left undecoded.
+UNSHOWN_GPU_FIELDS = (
+    "supported_precisions",
+    "summary",
+    "spec_notes",
+    "reference_urls",
+    "part_numbers",
+    "aliases",
+    "ebay_category_ids",
+    "admin_edited_fields",
+)
 # What a listing card shows (listing_card here and in templatetags/shop.py); the stored eBay item
 # and the screen's notes stay unloaded.
 CARD_FIELDS = (
@@ -320,7 +331,7 @@ def last_checked_at(*, gpu: Gpu):
 @cached_page
 def shop_gpu(request, slug):
     """One card's listings as cards, with filters, sorts, $/spec pills and a price summary."""
-    gpu = get_object_or_404(Gpu, slug=slug)
+    gpu = get_object_or_404(Gpu.objects.defer(*UNSHOWN_GPU_FIELDS), slug=slug)
     visible = Listing.objects.visible().filter(gpu=gpu)
     countries = list(
         visible.exclude(item_location_country="")
