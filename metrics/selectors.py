@@ -29,12 +29,24 @@ UNSHOWN_GPU_FIELDS = (
 
 
 @dataclass(frozen=True)
+class RankedCard:
+    """A card on a cost-per-spec page: what its row shows."""
+
+    slug: str
+    label: str
+    spec_value: float | None
+    headline_price: Decimal | None
+    listing_count: int | None
+    per_unit: float | None
+
+
+@dataclass(frozen=True)
 class SpecRanking:
     """Cards with a $/unit figure, cheapest per unit first, then the cards without data."""
 
     spec: Spec
-    ranked: list[Gpu]
-    no_data: list[Gpu]
+    ranked: list[RankedCard]
+    no_data: list[RankedCard]
 
 
 @dataclass(frozen=True)
@@ -85,13 +97,13 @@ def _apply_filters(cards: QuerySet, filters: RankingFilters) -> QuerySet:
 
 def spec_ranking(*, spec: Spec, filters: RankingFilters) -> SpecRanking:
     """Cards by dollars per unit of one spec in the filters' condition scope (one query)."""
-    shown = Gpu.objects.defer(*UNSHOWN_GPU_FIELDS)
-    cards = _apply_filters(_with_prices(shown, {"": filters.scope}), filters)
-    cards = list(
-        cards.annotate(per_unit=F(f"price_row__{spec.column}")).order_by(
-            F("per_unit").asc(nulls_last=True), "label"
-        )
+    cards = _apply_filters(_with_prices(Gpu.objects.all(), {"": filters.scope}), filters)
+    rows = (
+        cards.annotate(per_unit=F(f"price_row__{spec.column}"))
+        .order_by(F("per_unit").asc(nulls_last=True), "label")
+        .values_list("slug", "label", spec.field, "headline_price", "listing_count", "per_unit")
     )
+    cards = [RankedCard(*row) for row in rows]
     return SpecRanking(
         spec=spec,
         ranked=[c for c in cards if c.per_unit is not None],

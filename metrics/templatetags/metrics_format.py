@@ -235,7 +235,7 @@ def spec_rank_rows(cards, spec) -> str:
         f'<tr><td class="num">{rank}</td><td class="card-cell">{card_links_html(gpu, paths)}</td>'
         f'<td class="num">{escape(per_unit(gpu.per_unit))}</td>'
         f'<td class="num">{escape(money(gpu.headline_price))}</td>'
-        f'<td class="num">{escape(spec_number(getattr(gpu, spec.field, None)))}'
+        f'<td class="num">{escape(spec_number(gpu.spec_value))}'
         f' <span class="muted">{unit}</span></td>'
         f'<td class="num">{escape(str(gpu.listing_count))}</td></tr>'
         for rank, gpu in enumerate(cards, start=1)
