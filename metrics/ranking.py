@@ -149,7 +149,7 @@ def recompute_rankings(
     With only_gpu_ids, just those cards: every stored figure depends on its own card alone."""
     now = timezone.now()
     cards = Gpu.objects.order_by("id")
-    listings = Listing.objects.visible()
+    listings = Listing.objects.visible().order_by()  # card_prices sorts; the database need not
     stored_prices, stored_scores = CardPrice.objects.all(), UseCaseScore.objects.all()
     if only_gpu_ids is not None:
         only = sorted(set(only_gpu_ids))
@@ -202,6 +202,7 @@ def recompute_rankings(
     bench_rows = list(
         BenchmarkResult.objects.single_accelerator_offline()
         .filter(gpu_id__in=gpu_ids.tolist())
+        .order_by("gpu_id", "model_id", "-round", "id")  # Meta.ordering would join the cards
         .values_list(
             "gpu_id",
             "model_id",
