@@ -320,6 +320,29 @@ def listing_card(
     )
 
 
+def summarize_listings(visible) -> tuple[dict, list[str]]:
+    """The lowest and highest price, count and currency of a card's listings, and the countries
+    they ship from, sorted: one query grouped by country."""
+    groups = list(
+        visible.order_by()
+        .values("item_location_country")
+        .annotate(
+            low=Min("unit_price"),
+            high=Max("unit_price"),
+            count=Count("id"),
+            currency=Max("currency"),
+        )
+    )
+    summary = {
+        "low": min((g["low"] for g in groups), default=None),
+        "high": max((g["high"] for g in groups), default=None),
+        "count": sum(g["count"] for g in groups),
+        "currency": max((g["currency"] for g in groups), default=None),
+    }
+    countries = sorted(g["item_location_country"] for g in groups if g["item_location_country"])
+    return summary, countries
+
+
 def last_checked_at(*, gpu: Gpu):
     """When prices were last checked: this card's latest successful refresh, else any card's."""
     runs = RefreshRun.objects.succeeded().filter(finished_at__isnull=False).order_by("-finished_at")
@@ -333,20 +356,12 @@ def shop_gpu(request, slug):
     """One card's listings as cards, with filters, sorts, $/spec pills and a price summary."""
     gpu = get_object_or_404(Gpu.objects.defer(*UNSHOWN_GPU_FIELDS), slug=slug)
     visible = Listing.objects.visible().filter(gpu=gpu)
-    countries = list(
-        visible.exclude(item_location_country="")
-        .order_by("item_location_country")
-        .values_list("item_location_country", flat=True)
-        .distinct()
-    )
+    summary, countries = summarize_listings(visible)
     specs = card_specs(gpu)
     form = ShopFilterForm(request.GET, specs=specs, countries=countries)
     form.is_valid()
     applied = form.applied()
     notes = form.ignored_notes()
-    summary = visible.aggregate(
-        low=Min("unit_price"), high=Max("unit_price"), count=Count("id"), currency=Max("currency")
-    )
     listings = filter_listings(visible, gpu=gpu, applied=applied).only(*CARD_FIELDS)
     # Sorting alone keeps every listing, so the summary's count is the paginator's.
     count = summary["count"] if applied.keys() <= {"sort"} else None
