@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 register = template.Library()
 
 SLUG_MARK = "__slug__"
+CENT = Decimal("0.01")
 _slug_paths: dict[tuple, str] = {}
 
 
@@ -29,10 +30,12 @@ def _finite(value) -> float | None:
 @register.filter
 def money(value) -> str:
     """$1,234 for whole dollars, $1,234.50 otherwise; an em dash for no value."""
-    number = _finite(value)
-    if number is None:
+    if isinstance(value, Decimal) and value.is_finite():
+        cents = value.quantize(CENT)  # prices come from the database as Decimals
+    elif _finite(value) is None:
         return "—"
-    cents = Decimal(str(value)).quantize(Decimal("0.01"))
+    else:
+        cents = Decimal(str(value)).quantize(CENT)
     if cents == cents.to_integral_value():
         return f"${cents:,.0f}"
     return f"${cents:,.2f}"
