@@ -502,7 +502,9 @@ def _upsert(
     marketplace = settings.EBAY_MARKETPLACE_ID
     existing = {
         listing.item_id: listing
-        for listing in Listing.objects.filter(_item_ids_in(values_by_id), marketplace=marketplace)
+        for listing in Listing.objects.filter(
+            _item_ids_in(values_by_id), marketplace=marketplace
+        ).order_by()
     }
     to_create: list[dict] = []
     changed: list[Listing] = []
