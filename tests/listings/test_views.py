@@ -286,3 +286,22 @@ def test_price_summary_covers_all_visible_listings_not_just_the_page(client):
     assert summary["count"] == 31
     assert summary["low"] == Decimal("3000.00")
     assert summary["high"] == Decimal("5813.00")
+
+
+def test_an_unfiltered_page_counts_its_listings_without_a_second_count_query(
+    client, django_assert_max_num_queries
+):
+    gpu = make_shop(listings=30)  # 31 listings with the lot
+    client.get(shop_url(gpu, warm="1"))  # the site-wide demo notice is cached once
+    with django_assert_max_num_queries(5):
+        html = client.get(shop_url(gpu, sort="-price", page="2")).content.decode()
+    assert "Showing 25–31 of 31 listings." in html
+    assert "Page 2 of 2" in html
+
+
+def test_a_filtered_page_counts_only_the_listings_that_match(client):
+    gpu = make_shop(listings=30)
+    html = client.get(shop_url(gpu, country="DE")).content.decode()
+    assert "Showing 1–8 of 8 listings." in html
+    assert '<option value="DE" selected>DE</option>' in html
+    assert '<option value="US">US</option>' in html
