@@ -469,10 +469,13 @@ def ingest_items(
     report.rejected = sum(1 for o in report.outcomes if o.verdict != Verdict.KEEP)
 
     with transaction.atomic():
-        _upsert(gpu=gpu, values_by_id=values_by_id, report=report, now=now, dry_run=dry_run)
+        upserted = _upsert(
+            gpu=gpu, values_by_id=values_by_id, report=report, now=now, dry_run=dry_run
+        )
         _archive_missing(
             gpu=gpu,
             seen_ids=set(values_by_id),
+            upserted=upserted,
             total=total,
             truncated=truncated,
             report=report,
@@ -498,7 +501,9 @@ def notify_listings_changed(*, gpu_ids: Iterable[int]) -> None:
 
 def _upsert(
     *, gpu: Gpu, values_by_id: dict[str, dict], report: IngestReport, now: datetime, dry_run: bool
-) -> None:
+) -> int | None:
+    """Create, update or sight each item's listing; returns how many active listings of the card
+    this search now accounts for (None in a dry run, which writes nothing)."""
     marketplace = settings.EBAY_MARKETPLACE_ID
     existing = {
         listing.item_id: listing
@@ -550,7 +555,7 @@ def _upsert(
     if to_create or changed:
         report.changed_gpu_ids.add(gpu.pk)
     if dry_run:
-        return
+        return None
     created_ids: dict[str, int] = {}
     if to_create:
         ids = _insert_rows(model=Listing, rows=to_create, with_ids=True)
@@ -575,12 +580,14 @@ def _upsert(
     history += [_history_row(listing_id=x.pk, values=x.__dict__, now=now) for x in priced]
     if history:
         _insert_rows(model=PriceHistory, rows=history)
+    return len(to_create) + len(changed) + len(sighted)
 
 
 def _archive_missing(
     *,
     gpu: Gpu,
     seen_ids: set[str],
+    upserted: int | None,
     total: int | None,
     truncated: bool,
     report: IngestReport,
@@ -593,10 +600,11 @@ def _archive_missing(
     missing = active.exclude(_item_ids_in(seen_ids), marketplace=settings.EBAY_MARKETPLACE_ID)
     if truncated:
         missing = missing.filter(last_seen_at__lt=now - STALE_AFTER)
+    active_count = active.count()
     allowed, report.note = _may_archive(
-        gpu=gpu, seen=len(seen_ids), total=total, active=active.count()
+        gpu=gpu, seen=len(seen_ids), total=total, active=active_count
     )
-    if not allowed:
+    if not allowed or active_count == upserted:  # every active listing was just seen: none missing
         return
     report.archived = (
         missing.count() if dry_run else missing.update(is_active=False, archived_at=now)
