@@ -99,6 +99,7 @@ PLAIN_TYPES = frozenset(
     }
 )
 PLAIN_VALUES = (str, int, bool, float, type(None))
+COPY_DECIMALS = (Decimal, type(None))
 # Rows per INSERT statement: enough to spread the per-statement cost; more makes psycopg's
 # client-side placeholder parsing (it grows faster than the statement) the slow part.
 ROWS_PER_INSERT = 40
@@ -354,19 +355,19 @@ def _copy_rows(*, db, model: type[models.Model], rows: Sequence[dict], with_ids:
             name, default = column.attname, column.get_default()
             kind = column.get_internal_type()
             plain = kind in PLAIN_TYPES
+            # Text COPY: the server parses a Decimal's text itself, as the backend would let it.
+            taken = COPY_DECIMALS if kind == "DecimalField" else PLAIN_VALUES if plain else ()
+            values = [row.get(name, default) for row in rows]
+            if {type(value) for value in values} <= set(taken):
+                prepared.append(values)
+                continue
             prepare, last, last_value = column.get_db_prep_save, None, None
-            values = []
-            for row in rows:
-                value = row.get(name, default)
-                # Text COPY: the server parses a Decimal's text itself, as the backend would let it.
-                if (plain and type(value) in PLAIN_VALUES) or (
-                    kind == "DecimalField" and type(value) is Decimal
-                ):
-                    values.append(value)
+            for i, value in enumerate(values):
+                if type(value) in taken:
                     continue
-                if value is not last or last_value is None:
+                if value is not last or last_value is None:  # one `now` for every row
                     last, last_value = value, prepare(value, db)
-                values.append(last_value)
+                values[i] = last_value
             prepared.append(values)
         if ids:
             prepared.insert(0, ids)
