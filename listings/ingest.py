@@ -27,11 +27,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connections, models, router, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Gpu
 from listings import heuristics
+from listings.bulk import insert_rows, item_ids_in
 from listings.ebay import BudgetExhausted, EbayClient, EbayError
 from listings.models import (
     Listing,
@@ -85,24 +86,6 @@ SIGHTING_FIELDS = ("last_seen_at", "is_active", "archived_at")
 PRICE_FIELDS = ("price", "currency", "shipping_cost", "quantity")
 COMPARED_FIELDS = tuple(f for f in INGESTED_FIELDS if f != "raw")
 HISTORY_FIELDS = ("price", "currency", "shipping_cost", "quantity", "unit_price", "bid_count")
-# Column types whose Python values the database drivers take as they are (str, int, bool, float).
-PLAIN_TYPES = frozenset(
-    {
-        "CharField",
-        "TextField",
-        "BooleanField",
-        "IntegerField",
-        "PositiveIntegerField",
-        "BigIntegerField",
-        "FloatField",
-        "ForeignKey",
-    }
-)
-PLAIN_VALUES = (str, int, bool, float, type(None))
-COPY_DECIMALS = (Decimal, type(None))
-# Rows per INSERT statement: enough to spread the per-statement cost; more makes psycopg's
-# client-side placeholder parsing (it grows faster than the statement) the slow part.
-ROWS_PER_INSERT = 40
 
 
 @dataclass
@@ -273,144 +256,6 @@ def _history_row(*, listing_id: int, values: dict, now: datetime) -> dict:
     return {"listing_id": listing_id, "observed_at": now, **{f: values[f] for f in HISTORY_FIELDS}}
 
 
-def _insert_rows(
-    *, model: type[models.Model], rows: Sequence[dict], with_ids: bool = False
-) -> list[int] | None:
-    """INSERT rows (field attname -> value, defaults filled in) with each value adapted once.
-
-    bulk_create builds model instances, then compiles SQL and adapts every value through the
-    field once per batch; append-only rows need no instances. PostgreSQL takes the rows through
-    one COPY and, with_ids, returns their ids (drawn from the table's sequence beforehand) in
-    order; elsewhere rows go in as multi-row INSERTs of up to ROWS_PER_INSERT rows (21 Listing
-    rows on SQLite, whose parameter limit is 999), the same statement repeated through
-    executemany, and None comes back: the caller reads ids by a natural key.
-    """
-    db = connections[router.db_for_write(model)]  # the connection itself, not the proxy
-    if db.vendor == "postgresql":
-        return _copy_rows(db=db, model=model, rows=rows, with_ids=with_ids)
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    params: list[list] = [[] for _ in rows]
-    for column in fields:
-        name, default = column.attname, column.get_default()
-        kind = column.get_internal_type()
-        plain = kind in PLAIN_TYPES
-        prepare, last, last_value = column.get_db_prep_save, None, None
-        for row, values in zip(rows, params, strict=True):
-            value = row.get(name, default)
-            if plain and type(value) in PLAIN_VALUES:
-                values.append(value)
-                continue
-            if kind == "DecimalField" and type(value) is Decimal and value.is_finite():
-                # What get_db_prep_save ends in, without re-validating a Decimal we made.
-                values.append(
-                    db.ops.adapt_decimalfield_value(value, column.max_digits, column.decimal_places)
-                )
-                continue
-            if value is not last or last_value is None:  # one `now` for every row: adapt it once
-                last, last_value = value, prepare(value, db)
-            values.append(last_value)
-    per_statement = max(1, min(len(rows), ROWS_PER_INSERT, db.ops.bulk_batch_size(fields, rows)))
-    batches = [
-        [value for values in params[i : i + per_statement] for value in values]
-        for i in range(0, len(params), per_statement)
-    ]
-    full = [batch for batch in batches if len(batch) == per_statement * len(fields)]
-    with db.cursor() as cursor:
-        if full:
-            cursor.executemany(
-                _insert_sql(db=db, model=model, fields=fields, rows=per_statement), full
-            )
-        for batch in batches[len(full) :]:
-            cursor.execute(
-                _insert_sql(db=db, model=model, fields=fields, rows=len(batch) // len(fields)),
-                batch,
-            )
-    return None
-
-
-def _copy_rows(*, db, model: type[models.Model], rows: Sequence[dict], with_ids: bool) -> list[int]:
-    """PostgreSQL: the rows in one COPY; with_ids, their ids drawn from the sequence first.
-
-    COPY sends every value as text for the server to parse by column type, so psycopg neither
-    parses a statement with thousands of placeholders nor quotes each value as an SQL literal.
-    """
-    pk = model._meta.pk
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    table, quote = model._meta.db_table, db.ops.quote_name
-    ids: list[int] = []
-    with db.cursor() as cursor:
-        if with_ids and rows:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [quote(table), pk.column, len(rows)],
-            )
-            ids = [row[0] for row in cursor.fetchall()]
-        columns = ([pk] if ids else []) + fields
-        # Only quoted table and column names from the model are formatted in.
-        sql = "COPY {} ({}) FROM STDIN".format(
-            quote(table), ", ".join(quote(f.column) for f in columns)
-        )
-        prepared = []
-        for column in fields:
-            name, default = column.attname, column.get_default()
-            kind = column.get_internal_type()
-            plain = kind in PLAIN_TYPES
-            # Text COPY: the server parses a Decimal's text itself, as the backend would let it.
-            taken = COPY_DECIMALS if kind == "DecimalField" else PLAIN_VALUES if plain else ()
-            values = [row.get(name, default) for row in rows]
-            if {type(value) for value in values} <= set(taken):
-                prepared.append(values)
-                continue
-            prepare, last, last_value = column.get_db_prep_save, None, None
-            for i, value in enumerate(values):
-                if type(value) in taken:
-                    continue
-                if value is not last or last_value is None:  # one `now` for every row
-                    last, last_value = value, prepare(value, db)
-                values[i] = last_value
-            prepared.append(values)
-        if ids:
-            prepared.insert(0, ids)
-        with cursor.cursor.copy(sql) as copy:
-            for row in zip(*prepared, strict=True):
-                copy.write_row(row)
-    return ids
-
-
-def _insert_sql(*, db, model: type[models.Model], fields: list, rows: int) -> str:
-    quote = db.ops.quote_name
-    placeholders = [["%s"] * len(fields)] * rows
-    # Only quoted table and column names from the model are formatted in; values are parameters.
-    return "INSERT INTO {} ({}) {}".format(  # noqa: S608
-        quote(model._meta.db_table),
-        ", ".join(quote(f.column) for f in fields),
-        db.ops.bulk_insert_sql(fields, placeholders),
-    )
-
-
-class _EqualsAny(models.Lookup):
-    """PostgreSQL's `column = ANY(array)`: one array parameter however many values it holds."""
-
-    prepare_rhs = False  # the list goes to the driver as an array, not through the field
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
-
-
-def _item_ids_in(item_ids: Iterable[str]) -> models.Q:
-    """Listings with these item ids.
-
-    On PostgreSQL the ids go as one array: psycopg parses a statement with a placeholder per
-    id afresh each time (it caches only short ones), which costs more than the query itself.
-    """
-    item_ids = list(item_ids)
-    if connections[router.db_for_read(Listing)].vendor == "postgresql":
-        return models.Q(_EqualsAny(models.F("item_id"), item_ids))
-    return models.Q(item_id__in=item_ids)
-
-
 def _may_archive(*, gpu: Gpu, seen: int, total: int | None, active: int) -> tuple[bool, str]:
     """Whether this search's answer is trustworthy enough to archive what it did not return."""
     if seen == 0 and active:
@@ -509,7 +354,7 @@ def _upsert(
     existing = {
         listing.item_id: listing
         for listing in Listing.objects.filter(
-            _item_ids_in(values_by_id), marketplace=marketplace
+            item_ids_in(Listing, values_by_id), marketplace=marketplace
         ).order_by()
     }
     to_create: list[dict] = []
@@ -559,7 +404,7 @@ def _upsert(
         return None
     created_ids: dict[str, int] = {}
     if to_create:
-        ids = _insert_rows(model=Listing, rows=to_create, with_ids=True)
+        ids = insert_rows(model=Listing, rows=to_create, with_ids=True)
         keys = [row["item_id"] for row in to_create]
         created_ids = (
             dict(
@@ -580,7 +425,7 @@ def _upsert(
     ]
     history += [_history_row(listing_id=x.pk, values=x.__dict__, now=now) for x in priced]
     if history:
-        _insert_rows(model=PriceHistory, rows=history)
+        insert_rows(model=PriceHistory, rows=history)
     return len(to_create) + len(changed) + len(sighted)
 
 
@@ -598,7 +443,9 @@ def _archive_missing(
     active = Listing.objects.filter(gpu=gpu, is_active=True)
     if report.source == RefreshSource.DEMO:
         active = active.filter(is_demo=True)  # demo data never retires real listings
-    missing = active.exclude(_item_ids_in(seen_ids), marketplace=settings.EBAY_MARKETPLACE_ID)
+    missing = active.exclude(
+        item_ids_in(Listing, seen_ids), marketplace=settings.EBAY_MARKETPLACE_ID
+    )
     if truncated:
         missing = missing.filter(last_seen_at__lt=now - STALE_AFTER)
     active_count = active.count()
