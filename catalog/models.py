@@ -13,12 +13,15 @@ POSITIVE_SPEC_FIELDS = [
     "memory_bandwidth_gbs",
     "fp32_tflops",
     "fp16_tflops",
+    "fp16_fp16acc_tflops",
     "fp8_tflops",
     "int8_tops",
     "tensor_cores",
     "l2_cache_mb",
     "shared_memory_per_sm_kb",
     "tdp_w",
+    "typical_used_usd",
+    "typical_new_usd",
 ]
 
 
@@ -41,6 +44,13 @@ class FormFactor(models.TextChoices):
     OAM = "oam", "OAM module"
     SUPERCHIP = "superchip", "Superchip"
     OTHER = "other", "Other"
+
+
+class MlSoftware(models.TextChoices):
+    FIRST_CLASS = "first-class", "First-class"
+    SUPPORTED = "supported", "Supported"
+    LIMITED = "limited", "Limited"
+    UNSUPPORTED = "unsupported", "Unsupported"
 
 
 class GpuQuerySet(models.QuerySet):
@@ -66,14 +76,35 @@ class Gpu(models.Model):
     memory_gb = models.FloatField("memory (GB)", null=True, blank=True)
     memory_bandwidth_gbs = models.FloatField("memory bandwidth (GB/s)", null=True, blank=True)
     fp32_tflops = models.FloatField("FP32 TFLOPS (non-tensor)", null=True, blank=True)
-    fp16_tflops = models.FloatField("FP16 tensor TFLOPS (dense)", null=True, blank=True)
+    fp16_tflops = models.FloatField(
+        "FP16 tensor TFLOPS (dense, FP32 accumulate)", null=True, blank=True
+    )
+    fp16_fp16acc_tflops = models.FloatField(
+        "FP16 tensor TFLOPS (dense, FP16 accumulate)", null=True, blank=True
+    )
     fp8_tflops = models.FloatField("FP8 TFLOPS (dense)", null=True, blank=True)
     int8_tops = models.FloatField("INT8 TOPS (dense)", null=True, blank=True)
     tensor_cores = models.PositiveIntegerField(null=True, blank=True)
     l2_cache_mb = models.FloatField("L2 cache (MB)", null=True, blank=True)
     shared_memory_per_sm_kb = models.FloatField("shared memory per SM (KB)", null=True, blank=True)
-    tdp_w = models.PositiveIntegerField("TDP (W)", null=True, blank=True)
+    tdp_w = models.PositiveIntegerField("board power (W)", null=True, blank=True)
     cuda_compute_capability = models.CharField(max_length=10, blank=True)
+    ml_software = models.CharField(
+        "ML software support", max_length=20, choices=MlSoftware.choices, blank=True
+    )
+    ml_software_note = models.CharField("ML software support, why", max_length=200, blank=True)
+    source_url = models.URLField(
+        "spec source", max_length=500, blank=True, help_text="Vendor datasheet or whitepaper."
+    )
+    typical_used_usd = models.DecimalField(
+        "typical used price (USD)", max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    typical_new_usd = models.DecimalField(
+        "typical new price (USD)", max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    typical_price_source = models.CharField(
+        "typical prices, month and source", max_length=300, blank=True
+    )
     supported_precisions = models.JSONField(default=list, blank=True)
 
     summary = models.TextField(blank=True)
