@@ -46,7 +46,11 @@ class CardPrice(models.Model):
 
 
 class UseCaseScore(models.Model):
-    """One card x one MLPerf model in one scope: the newest round's best result per dollar."""
+    """One card x one MLPerf model in one scope: its best valid result, per dollar.
+
+    The best valid result is the highest samples/s of any round; a run at a stricter accuracy
+    target (99.9%) also meets the looser one (99%), so `run_benchmark` names what actually ran.
+    """
 
     gpu = models.ForeignKey("catalog.Gpu", on_delete=models.CASCADE, related_name="use_case_scores")
     model = models.ForeignKey(
@@ -58,6 +62,9 @@ class UseCaseScore(models.Model):
     round = models.CharField(max_length=40)
     system_name = models.CharField(max_length=300, blank=True)
     source_url = models.URLField(max_length=500, blank=True)
+    run_benchmark = models.CharField(
+        "MLPerf benchmark run", max_length=60, blank=True, help_text="e.g. gptj-99.9"
+    )
     headline_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     samples_per_dollar = models.FloatField(null=True, blank=True)
     dollars_per_sample = models.FloatField(null=True, blank=True)

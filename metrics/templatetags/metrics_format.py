@@ -183,6 +183,8 @@ def score_rows(table) -> str:
                 f'<a href="{escape(score.source_url)}" rel="nofollow"'
                 f' title="{escape(score.system_name)}">{round_}</a>'
             )
+        if score.run_benchmark and score.run_benchmark != table.model.mlperf_id:
+            round_ += f' <span class="muted">({escape(score.run_benchmark)} run)</span>'
         rows.append(
             f'\n    <tr><td class="num">{rank}</td>'
             f'<td class="card-cell">{card_links_html(score.gpu, paths)}</td>'

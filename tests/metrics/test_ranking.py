@@ -4,12 +4,14 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
+from catalog.models import MlModel
 from metrics.models import CardPrice, UseCaseScore
 from metrics.ranking import (
+    best_valid,
     card_prices,
     dollars_per_unit,
     listing_dollars_per_unit,
-    newest_best,
+    looser_targets,
     per_dollar,
     recompute_rankings,
     round_key,
@@ -64,14 +66,19 @@ def test_seed_worked_example_samples_per_dollar():
     assert cost[0] == pytest.approx(5000 / 12881.7)
 
 
-def test_newest_round_wins_then_the_best_system_in_it():
-    chosen = newest_best(
-        card_index=np.array([0, 0, 0, 0, 1]),
-        model_index=np.array([0, 0, 0, 1, 0]),
-        round_key=np.array([3001.0, 4001.0, 4001.0, 3000.0, 5000.0]),
-        samples=np.array([9999.0, 100.0, 120.0, 7.0, 1.0]),
+def test_best_result_wins_whatever_its_round_and_a_tie_goes_to_the_newer_round():
+    chosen = best_valid(
+        card_index=np.array([0, 0, 0, 0, 1, 1]),
+        model_index=np.array([0, 0, 0, 1, 0, 0]),
+        round_key=np.array([3001.0, 4001.0, 4001.0, 3000.0, 4000.0, 5000.0]),
+        samples=np.array([9999.0, 100.0, 120.0, 7.0, 1.0, 1.0]),
     )
-    assert sorted(chosen.tolist()) == [2, 3, 4]
+    assert sorted(chosen.tolist()) == [0, 3, 5]
+
+
+def test_a_99_9_benchmark_also_meets_its_99_twin():
+    ids = {1: "gptj-99", 2: "gptj-99.9", 3: "3d-unet-99.9", 4: "resnet50", 5: "llama2-70b-99.9"}
+    assert looser_targets(ids) == {2: 1}
 
 
 def test_round_labels_sort_by_version_not_text():
@@ -157,12 +164,12 @@ def test_recompute_reproduces_the_seed_example(make_gpu, make_listing, resnet, m
 
 
 @pytest.mark.django_db
-def test_recompute_picks_the_newest_round_and_best_system(
+def test_recompute_picks_the_best_valid_result_of_any_round(
     make_gpu, make_listing, resnet, make_result
 ):
     gpu = make_gpu("nvidia-a100-pcie")
     make_listing(gpu, 1000)
-    make_result(gpu, resnet, 40000, round="MLPerf Inference v3.1")
+    make_result(gpu, resnet, 40000, round="MLPerf Inference v3.1", system_id="tuned")
     make_result(gpu, resnet, 30000, round="MLPerf Inference v4.1", system_id="slow")
     make_result(gpu, resnet, 35000, round="MLPerf Inference v4.1", system_id="fast")
     make_result(gpu, resnet, 99999, round="MLPerf Inference v5.0", accelerator_count=8)
@@ -171,9 +178,56 @@ def test_recompute_picks_the_newest_round_and_best_system(
     recompute_rankings()
 
     score = UseCaseScore.objects.get(gpu=gpu, model=resnet, scope="all")
-    assert score.round == "MLPerf Inference v4.1"
-    assert score.samples_per_s == 35000
-    assert score.samples_per_dollar == pytest.approx(35.0)
+    assert score.round == "MLPerf Inference v3.1"
+    assert score.samples_per_s == 40000
+    assert score.samples_per_dollar == pytest.approx(40.0)
+    assert score.run_benchmark == "resnet50"
+
+
+@pytest.mark.django_db
+def test_reference_code_run_in_a_newer_round_loses_to_an_older_optimised_run(
+    make_gpu, make_listing, make_result, use_case
+):
+    retinanet = MlModel.objects.create(
+        slug="retinanet", name="RetinaNet", mlperf_id="retinanet", use_case=use_case
+    )
+    gpu = make_gpu("nvidia-geforce-rtx-4090")
+    make_listing(gpu, 2000)
+    make_result(gpu, retinanet, 872.0, round="MLPerf Inference v4.1", framework="TensorRT")
+    make_result(gpu, retinanet, 76.0, round="MLPerf Inference v5.1", framework="reference code")
+
+    recompute_rankings()
+
+    score = UseCaseScore.objects.get(gpu=gpu, model=retinanet, scope="all")
+    assert (score.samples_per_s, score.round) == (872.0, "MLPerf Inference v4.1")
+    assert score.source_url.endswith("/v4.1/log.txt")
+
+
+@pytest.mark.django_db
+def test_a_faster_99_9_run_counts_for_the_99_target_and_a_slower_one_does_not(
+    make_gpu, make_listing, make_result
+):
+    gptj_99 = MlModel.objects.create(slug="gptj-99", name="GPT-J (99%)", mlperf_id="gptj-99")
+    gptj_999 = MlModel.objects.create(slug="gptj-99-9", name="GPT-J (99.9%)", mlperf_id="gptj-99.9")
+    h100, l4 = make_gpu("nvidia-h100-pcie"), make_gpu("nvidia-l4")
+    make_listing(h100, 25000)
+    make_listing(l4, 2500)
+    make_result(h100, gptj_99, 13.0, round="MLPerf Inference v4.1")
+    make_result(h100, gptj_999, 31.0, round="MLPerf Inference v4.0")
+    make_result(l4, gptj_99, 2.0, round="MLPerf Inference v4.1")
+    make_result(l4, gptj_999, 1.5, round="MLPerf Inference v4.1")
+
+    recompute_rankings()
+
+    h100_99 = UseCaseScore.objects.get(gpu=h100, model=gptj_99, scope="all")
+    assert (h100_99.samples_per_s, h100_99.round) == (31.0, "MLPerf Inference v4.0")
+    assert h100_99.run_benchmark == "gptj-99.9"
+    assert h100_99.samples_per_dollar == pytest.approx(31.0 / 25000)
+    assert UseCaseScore.objects.get(gpu=h100, model=gptj_999, scope="all").samples_per_s == 31.0
+    l4_99 = UseCaseScore.objects.get(gpu=l4, model=gptj_99, scope="all")
+    assert (l4_99.samples_per_s, l4_99.run_benchmark) == (2.0, "gptj-99")
+    # A 99% run never stands in for the stricter target.
+    assert UseCaseScore.objects.get(gpu=l4, model=gptj_999, scope="all").samples_per_s == 1.5
 
 
 @pytest.mark.django_db

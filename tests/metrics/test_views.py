@@ -4,6 +4,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from catalog.models import MlModel, UseCase
 from catalog.signals import catalog_changed
 from listings.models import Listing
 from listings.signals import listings_changed
@@ -138,6 +139,29 @@ def test_use_case_page_shows_samples_per_dollar_with_round_and_citation(
     assert "https://github.com/mlcommons/results/nvidia-l4/v3.1/log.txt" in html
     assert "MLPerf Inference v4.0" in html
     assert "Not ranked, no listing" in html and "NVIDIA H100 PCIe" in html
+
+
+def test_use_case_page_names_a_99_9_run_ranked_for_the_99_target_with_its_log(
+    client, make_gpu, make_listing, make_result
+):
+    llm = UseCase.objects.create(slug="large-language-model", area="Language", task="LLM")
+    gptj_99 = MlModel.objects.create(
+        slug="gptj-99", name="GPT-J 6B (99%)", mlperf_id="gptj-99", use_case=llm
+    )
+    gptj_999 = MlModel.objects.create(
+        slug="gptj-99-9", name="GPT-J 6B (99.9%)", mlperf_id="gptj-99.9", use_case=llm
+    )
+    h100 = make_gpu("nvidia-h100-pcie", label="NVIDIA H100 PCIe")
+    make_listing(h100, 25000)
+    make_result(h100, gptj_99, 13.0, round="MLPerf Inference v4.1")
+    make_result(h100, gptj_999, 31.0, round="MLPerf Inference v4.0")
+    recompute_rankings()
+
+    html = _html(client.get(reverse("metrics:use-case", args=[llm.slug])))
+    table_99 = html[html.index("GPT-J 6B (99%)") : html.index("GPT-J 6B (99.9%)")]
+    assert "31.000" in table_99 and "13.000" not in table_99
+    assert "https://github.com/mlcommons/results/nvidia-h100-pcie/v4.0/log.txt" in table_99
+    assert "MLPerf Inference v4.0" in table_99 and "(gptj-99.9 run)" in table_99
 
 
 def test_use_case_page_with_nothing_priced_says_no_data(client, resnet):
