@@ -69,7 +69,7 @@ class TopList:
     rows: list = field(default_factory=list)
 
 
-def _with_prices(queryset: QuerySet, scopes: dict[str, str]) -> QuerySet:
+def with_prices(queryset: QuerySet, scopes: dict[str, str]) -> QuerySet:
     """Annotate each card with the stored price row of each scope under a prefix ("all_")."""
     for prefix, scope in scopes.items():
         relation = f"{prefix}price_row"
@@ -97,7 +97,7 @@ def _apply_filters(cards: QuerySet, filters: RankingFilters) -> QuerySet:
 
 def spec_ranking(*, spec: Spec, filters: RankingFilters) -> SpecRanking:
     """Cards by dollars per unit of one spec in the filters' condition scope (one query)."""
-    cards = _apply_filters(_with_prices(Gpu.objects.all(), {"": filters.scope}), filters)
+    cards = _apply_filters(with_prices(Gpu.objects.all(), {"": filters.scope}), filters)
     rows = (
         cards.annotate(per_unit=F(f"price_row__{spec.column}"))
         .order_by(F("per_unit").asc(nulls_last=True), "label")
@@ -225,7 +225,7 @@ class IndexCard:
 def card_index(*, filters: RankingFilters) -> list[IndexCard]:
     """Every card with its headline prices (any, new, used), cheapest first (one query)."""
     scopes = {"": filters.scope, "all_": Scope.ALL, "new_": Scope.NEW, "used_": Scope.USED}
-    cards = _apply_filters(_with_prices(Gpu.objects.all(), scopes), filters)
+    cards = _apply_filters(with_prices(Gpu.objects.all(), scopes), filters)
     rows = cards.order_by(F("headline_price").asc(nulls_last=True), "label").values_list(
         "slug",
         "label",
@@ -264,7 +264,7 @@ def compare_cards(*, slugs: list[str]) -> Comparison:
         )
         wanted = wanted[:MAX_COMPARE]
     scopes = {"all_": Scope.ALL, "new_": Scope.NEW, "used_": Scope.USED}
-    cards = _with_prices(Gpu.objects.filter(slug__in=wanted), scopes).annotate(
+    cards = with_prices(Gpu.objects.filter(slug__in=wanted), scopes).annotate(
         **{f"per_{s.field}": F(f"all_price_row__{s.column}") for s in SPECS}
     )
     found = {card.slug: card for card in cards}

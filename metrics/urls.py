@@ -1,6 +1,6 @@
 from django.urls import path
 
-from metrics import views
+from metrics import export, views
 
 app_name = "metrics"
 
@@ -16,4 +16,6 @@ urlpatterns = [
     ),
     path("ml/shop/use-case/", views.use_case_index, name="use-case-index"),
     path("ml/shop/use-case/<slug:slug>/", views.use_case, name="use-case"),
+    path("ml/data/gpus.json", export.gpus_json, name="data-gpus-json"),
+    path("ml/data/gpus.csv", export.gpus_csv, name="data-gpus-csv"),
 ]

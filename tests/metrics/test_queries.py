@@ -16,6 +16,8 @@ MAX_QUERIES = {
     "cost-per-spec": 1,
     "use-case": 3,
     "compare": 1,
+    "data-gpus-json": 2,
+    "data-gpus-csv": 2,
 }
 
 
@@ -28,6 +30,8 @@ def _urls(slugs, use_case):
         "cost-per-spec": reverse("metrics:cost-per-spec", args=["fp16-flops"]) + "?condition=used",
         "use-case": reverse("metrics:use-case", args=[use_case.slug]) + "?min_memory=1",
         "compare": reverse("metrics:compare") + "?" + "&".join(f"gpu={s}" for s in slugs[:5]),
+        "data-gpus-json": reverse("metrics:data-gpus-json"),
+        "data-gpus-csv": reverse("metrics:data-gpus-csv"),
     }
 
 

@@ -1,0 +1,145 @@
+"""Open data: every card's specs, headline prices and ranked MLPerf results as JSON and CSV.
+
+Two queries whatever the number of cards: the cards with their new and used price rows, and the
+MLPerf results the rankings use (stored UseCaseScore rows in any condition, one per card and model).
+"""
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from catalog.models import Gpu
+from metrics.models import Scope, UseCaseScore
+from metrics.selectors import with_prices
+from shopagent.cache import cached_page
+
+LICENCE = {
+    "name": "CC BY-SA 4.0",
+    "url": "https://creativecommons.org/licenses/by-sa/4.0/",
+}
+ATTRIBUTION = (
+    "GPU specs adapted from gpu-agent / gpupoet.com (CC BY-SA 4.0), with corrections from vendor "
+    "datasheets cited per card; MLPerf Inference results from MLCommons' published logs (MLPerf is "
+    "a trademark of MLCommons); headline prices from eBay listings screened by ShopAgent."
+)
+BASIS = (
+    "Dense figures (no sparsity). fp32_tflops: shader FP32. fp16_tflops and fp8_tflops: dense "
+    "tensor throughput with FP32 accumulate; fp16_fp16acc_tflops: with FP16 accumulate. "
+    "headline_*_usd: median of the 5 cheapest screened eBay listings in that condition, null when "
+    "none. mlperf: each model's best valid single-accelerator Closed Offline result in any round."
+)
+
+# (column, Gpu field or annotation); every card has each column, null when unknown.
+CARD_COLUMNS = (
+    ("slug", "slug"),
+    ("name", "label"),
+    ("vendor", "manufacturer"),
+    ("category", "category"),
+    ("memory_gb", "memory_gb"),
+    ("memory_bandwidth_gbs", "memory_bandwidth_gbs"),
+    ("fp32_tflops", "fp32_tflops"),
+    ("fp16_tflops", "fp16_tflops"),
+    ("fp16_fp16acc_tflops", "fp16_fp16acc_tflops"),
+    ("fp8_tflops", "fp8_tflops"),
+    ("int8_tops", "int8_tops"),
+    ("tensor_cores", "tensor_cores"),
+    ("board_power_w", "tdp_w"),
+    ("ml_software", "ml_software"),
+    ("headline_used_usd", "used_headline_price"),
+    ("headline_new_usd", "new_headline_price"),
+    ("source_url", "source_url"),
+)
+COLUMNS = (*(name for name, _ in CARD_COLUMNS), "mlperf")
+
+
+@dataclass(frozen=True)
+class GpuData:
+    """The export: one dict per card, in slug order, each with the COLUMNS keys."""
+
+    cards: list[dict]
+
+
+def _plain(value):
+    """JSON-ready: Decimal prices become numbers, blank text becomes null."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if value == "":
+        return None
+    return value
+
+
+def gpu_data() -> GpuData:
+    """Every card with specs, used/new headline prices and ranked MLPerf rows (two queries)."""
+    scores = (
+        UseCaseScore.objects.filter(scope=Scope.ALL)
+        .order_by("gpu_id", "model__slug")
+        .values_list("gpu_id", "model__slug", "samples_per_s", "round", "source_url")
+    )
+    mlperf: dict[int, list[dict]] = {}
+    for gpu_id, model, samples, round_, source_url in scores:
+        mlperf.setdefault(gpu_id, []).append(
+            {
+                "model": model,
+                "samples_per_s": samples,
+                "round": round_,
+                "source_url": source_url or None,
+            }
+        )
+    cards = with_prices(Gpu.objects.all(), {"new_": Scope.NEW, "used_": Scope.USED})
+    rows = cards.order_by("slug").values_list("id", *(field for _, field in CARD_COLUMNS))
+    return GpuData(
+        cards=[
+            {
+                **{
+                    name: _plain(value) for (name, _), value in zip(CARD_COLUMNS, rest, strict=True)
+                },
+                "mlperf": mlperf.get(gpu_id, []),
+            }
+            for gpu_id, *rest in rows
+        ]
+    )
+
+
+def _meta() -> dict:
+    return {
+        "licence": LICENCE,
+        "attribution": ATTRIBUTION,
+        "basis": BASIS,
+        "documentation": f"{settings.SITE_URL}{reverse('catalog:methodology')}#open-data",
+    }
+
+
+@require_safe
+@cached_page
+def gpus_json(request):
+    data = gpu_data()
+    body = {**_meta(), "columns": list(COLUMNS), "gpus": data.cards}
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False, "indent": 1})
+
+
+@require_safe
+@cached_page
+def gpus_csv(request):
+    data = gpu_data()
+    meta = _meta()
+    out = io.StringIO()
+    # Two comment lines carry the licence with the file; skip them when reading (skiprows=2).
+    out.write(f"# Licence: {LICENCE['name']} ({LICENCE['url']}). {meta['attribution']}\n")
+    out.write(f"# {meta['basis']} mlperf is a JSON list. Docs: {meta['documentation']}\n")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for card in data.cards:
+        writer.writerow(
+            [
+                *("" if card[name] is None else card[name] for name, _ in CARD_COLUMNS),
+                json.dumps(card["mlperf"], ensure_ascii=False),
+            ]
+        )
+    return HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
