@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.http import QueryDict
 
-from catalog.models import Category
+from catalog.models import Category, MlSoftware
 from metrics.models import Scope
 
 MAX_MEMORY_GB = 10_000
@@ -20,6 +20,7 @@ class RankingFilters:
     max_budget: Decimal | None = None
     condition: str | None = None
     category: str | None = None
+    software: str | None = None
     notes: tuple[str, ...] = field(default=())
 
     @property
@@ -37,6 +38,7 @@ class RankingFilters:
             "max_budget": self.max_budget,
             "condition": self.condition,
             "category": self.category,
+            "software": self.software,
         }
 
 
@@ -63,12 +65,13 @@ def _choice(name: str, raw: str, choices) -> tuple[str | None, str | None]:
 
 
 def parse_filters(query: QueryDict) -> RankingFilters:
-    """Read min_memory, max_budget, condition and category; a bad value becomes a visible note."""
+    """Read min_memory, max_budget, condition, category and software; a bad value is a note."""
     parsers = {
         "min_memory": lambda raw: _number("min_memory", raw, MAX_MEMORY_GB),
         "max_budget": lambda raw: _number("max_budget", raw, MAX_BUDGET_USD),
         "condition": lambda raw: _choice("condition", raw, list(CONDITIONS)),
         "category": lambda raw: _choice("category", raw, Category.values),
+        "software": lambda raw: _choice("software", raw, MlSoftware.values),
     }
     values, notes = {}, []
     for name, parse in parsers.items():

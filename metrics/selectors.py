@@ -38,6 +38,8 @@ class RankedCard:
     headline_price: Decimal | None
     listing_count: int | None
     per_unit: float | None
+    ml_software: str = ""
+    ml_software_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,8 @@ def _apply_filters(cards: QuerySet, filters: RankingFilters) -> QuerySet:
         cards = cards.filter(memory_gb__gte=filters.min_memory)
     if filters.max_budget is not None:
         cards = cards.filter(headline_price__lte=filters.max_budget)
+    if filters.software:
+        cards = cards.filter(ml_software=filters.software)
     return cards
 
 
@@ -101,7 +105,16 @@ def spec_ranking(*, spec: Spec, filters: RankingFilters) -> SpecRanking:
     rows = (
         cards.annotate(per_unit=F(f"price_row__{spec.column}"))
         .order_by(F("per_unit").asc(nulls_last=True), "label")
-        .values_list("slug", "label", spec.field, "headline_price", "listing_count", "per_unit")
+        .values_list(
+            "slug",
+            "label",
+            spec.field,
+            "headline_price",
+            "listing_count",
+            "per_unit",
+            "ml_software",
+            "ml_software_note",
+        )
     )
     cards = [RankedCard(*row) for row in rows]
     return SpecRanking(
@@ -120,6 +133,8 @@ def use_case_tables(*, use_case: UseCase, filters: RankingFilters) -> list[Model
         scores = scores.filter(gpu__memory_gb__gte=filters.min_memory)
     if filters.max_budget is not None:
         scores = scores.filter(headline_price__lte=filters.max_budget)
+    if filters.software:
+        scores = scores.filter(gpu__ml_software=filters.software)
     scores = scores.select_related("gpu").defer(*(f"gpu__{name}" for name in UNSHOWN_GPU_FIELDS))
     scores = scores.order_by(F("samples_per_dollar").desc(nulls_last=True), "gpu__label")
     by_model: dict[int, list[UseCaseScore]] = {}
@@ -153,6 +168,8 @@ class TopRow:
     gpu: CardRef
     value: float
     headline_price: Decimal | None = None
+    ml_software: str = ""
+    ml_software_note: str = ""
 
 
 def home_top_lists(*, limit: int = TOP_N) -> tuple[list[TopList], list[TopList]]:
@@ -162,12 +179,17 @@ def home_top_lists(*, limit: int = TOP_N) -> tuple[list[TopList], list[TopList]]
     """
     columns = [spec.column for spec in SPECS]
     prices = list(
-        CardPrice.objects.filter(scope=Scope.ALL).values_list("gpu__slug", "gpu__label", *columns)
+        CardPrice.objects.filter(scope=Scope.ALL).values_list(
+            "gpu__slug", "gpu__label", "gpu__ml_software", "gpu__ml_software_note", *columns
+        )
     )
     spec_lists = []
-    for n, spec in enumerate(SPECS, start=2):
-        priced = sorted((row[n], row[1], row[0]) for row in prices if row[n] is not None)
-        rows = [TopRow(gpu=CardRef(slug, label), value=v) for v, label, slug in priced[:limit]]
+    for n, spec in enumerate(SPECS, start=4):
+        priced = sorted((row[n], row[1], row[0], *row[2:4]) for row in prices if row[n] is not None)
+        rows = [
+            TopRow(gpu=CardRef(slug, label), value=v, ml_software=level, ml_software_note=note)
+            for v, label, slug, level, note in priced[:limit]
+        ]
         spec_lists.append(TopList(title=spec.unit, spec=spec, rows=rows))
 
     use_cases = list(UseCase.objects.filter(is_headline=True))
@@ -176,7 +198,17 @@ def home_top_lists(*, limit: int = TOP_N) -> tuple[list[TopList], list[TopList]]
     ).order_by("-samples_per_dollar", "gpu__label")
     by_use_case: dict[int, dict[int, list[TopRow]]] = {}
     model_names: dict[int, str] = {}
-    for use_case_id, model_id, model_name, slug, label, per_dollar, price in scores.values_list(
+    for (
+        use_case_id,
+        model_id,
+        model_name,
+        slug,
+        label,
+        per_dollar,
+        price,
+        level,
+        note,
+    ) in scores.values_list(
         "model__use_case_id",
         "model_id",
         "model__name",
@@ -184,10 +216,18 @@ def home_top_lists(*, limit: int = TOP_N) -> tuple[list[TopList], list[TopList]]
         "gpu__label",
         "samples_per_dollar",
         "headline_price",
+        "gpu__ml_software",
+        "gpu__ml_software_note",
     ):
         model_names[model_id] = model_name
         models = by_use_case.setdefault(use_case_id, {})
-        row = TopRow(gpu=CardRef(slug, label), value=per_dollar, headline_price=price)
+        row = TopRow(
+            gpu=CardRef(slug, label),
+            value=per_dollar,
+            headline_price=price,
+            ml_software=level,
+            ml_software_note=note,
+        )
         models.setdefault(model_id, []).append(row)
     use_case_lists = []
     for use_case in use_cases:
@@ -220,6 +260,8 @@ class IndexCard:
     new_headline_price: Decimal | None
     used_headline_price: Decimal | None
     all_listing_count: int | None
+    ml_software: str = ""
+    ml_software_note: str = ""
 
 
 def card_index(*, filters: RankingFilters) -> list[IndexCard]:
@@ -238,6 +280,8 @@ def card_index(*, filters: RankingFilters) -> list[IndexCard]:
         "new_headline_price",
         "used_headline_price",
         "all_listing_count",
+        "ml_software",
+        "ml_software_note",
     )
     labels = dict(Category.choices)
     return [
@@ -247,13 +291,60 @@ def card_index(*, filters: RankingFilters) -> list[IndexCard]:
 
 
 @dataclass(frozen=True)
+class CompareScore:
+    """One card's ranked MLPerf result for a model: its figure, round and log."""
+
+    samples_per_s: float
+    samples_per_dollar: float | None
+    round: str
+    source_url: str
+    run_benchmark: str
+
+
+@dataclass(frozen=True)
+class CompareModel:
+    """One MLPerf model row of the comparison: a result or None per compared card."""
+
+    name: str
+    mlperf_id: str
+    scores: list[CompareScore | None]
+
+
+@dataclass(frozen=True)
 class Comparison:
     cards: list[Gpu]
     notes: list[str]
+    mlperf: list[CompareModel] = field(default_factory=list)
+
+
+def _compare_mlperf(cards: list[Gpu]) -> list[CompareModel]:
+    """The ranked MLPerf result of each card per model any of them has (one query)."""
+    column = {card.pk: n for n, card in enumerate(cards)}
+    rows = (
+        UseCaseScore.objects.filter(gpu_id__in=list(column), scope=Scope.ALL)
+        .order_by("model__name", "model_id")
+        .values_list(
+            "gpu_id",
+            "model_id",
+            "model__name",
+            "model__mlperf_id",
+            "samples_per_s",
+            "samples_per_dollar",
+            "round",
+            "source_url",
+            "run_benchmark",
+        )
+    )
+    models: dict[int, CompareModel] = {}
+    for gpu_id, model_id, name, mlperf_id, *score in rows:
+        if model_id not in models:
+            models[model_id] = CompareModel(name, mlperf_id, [None] * len(cards))
+        models[model_id].scores[column[gpu_id]] = CompareScore(*score)
+    return list(models.values())
 
 
 def compare_cards(*, slugs: list[str]) -> Comparison:
-    """The chosen cards in the order given, with prices and $/spec in any condition (one query)."""
+    """The chosen cards in the order given, with prices, $/spec and MLPerf results (two queries)."""
     wanted, notes = [], []
     for slug in slugs:
         if slug and slug not in wanted:
@@ -272,4 +363,6 @@ def compare_cards(*, slugs: list[str]) -> Comparison:
         if slug not in found:
             shown = slug if len(slug) <= 40 else slug[:40] + "…"
             notes.append(f"Ignored gpu={shown}: no such card")
-    return Comparison(cards=[found[s] for s in wanted if s in found], notes=notes)
+    chosen = [found[s] for s in wanted if s in found]
+    mlperf = _compare_mlperf(chosen) if len(chosen) > 1 else []
+    return Comparison(cards=chosen, notes=notes, mlperf=mlperf)

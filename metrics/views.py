@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from catalog.models import UseCase
+from catalog.models import MlSoftware, UseCase
 from metrics import selectors
 from metrics.filters import CONDITIONS, parse_filters
 from metrics.ranking import HEADLINE_K
@@ -32,6 +32,7 @@ def _filter_context(filters) -> dict:
         "filters": filters,
         "conditions": list(CONDITIONS),
         "categories": ("datacenter", "workstation", "gaming"),
+        "software_levels": MlSoftware.choices,
     }
 
 

@@ -7,6 +7,7 @@ from html import escape
 
 from django import template
 from django.conf import settings
+from django.template.loader import get_template
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import mark_safe
 
@@ -132,6 +133,19 @@ def card_links_html(gpu, paths: tuple[str, str] | None = None) -> str:
     return html
 
 
+def badge_renderer():
+    """Render the ML software badge partial, once per distinct (level, note) on a page."""
+    template = get_template("includes/ml_software_badge.html")
+    rendered: dict[tuple[str, str], str] = {}
+
+    def render(level: str, note: str) -> str:
+        if (level, note) not in rendered:
+            rendered[level, note] = template.render({"level": level, "note": note}).strip()
+        return rendered[level, note]
+
+    return render
+
+
 def card_paths() -> tuple[str, str]:
     """The shop and learn page paths with SLUG_MARK for the slug ("" for a missing page)."""
     return slug_path("listings:shop-gpu", SLUG_MARK), slug_path("catalog:learn-gpu", SLUG_MARK)
@@ -146,11 +160,12 @@ def card_links(gpu) -> str:
 @register.simple_tag
 def throughput_items(rows) -> str:
     """The <li> items of a home page top list by samples/s per dollar (selectors.TopRow)."""
-    paths = card_paths()
-    return mark_safe(  # noqa: S308 - every interpolated value is escaped
+    paths, badge = card_paths(), badge_renderer()
+    return mark_safe(  # noqa: S308 - every value is escaped, the badge is a rendered template
         "".join(
             f"<li>{card_links_html(row.gpu, paths)}: {escape(sig(row.value, 4))}"
-            f' <span class="muted">at {escape(money(row.headline_price))}</span></li>'
+            f' <span class="muted">at {escape(money(row.headline_price))}</span>'
+            f"{badge(row.ml_software, row.ml_software_note)}</li>"
             for row in rows
         )
     )
@@ -159,12 +174,13 @@ def throughput_items(rows) -> str:
 @register.simple_tag
 def per_unit_items(rows, unit) -> str:
     """The <li> items of a home page top list by dollars per spec unit (selectors.TopRow)."""
-    paths = card_paths()
+    paths, badge = card_paths(), badge_renderer()
     unit = escape(str(unit))
-    return mark_safe(  # noqa: S308 - every interpolated value is escaped
+    return mark_safe(  # noqa: S308 - every value is escaped, the badge is a rendered template
         "".join(
             f"<li>{card_links_html(row.gpu, paths)}: {escape(per_unit(row.value))}"
-            f' <span class="muted">per {unit}</span></li>'
+            f' <span class="muted">per {unit}</span>'
+            f"{badge(row.ml_software, row.ml_software_note)}</li>"
             for row in rows
         )
     )
@@ -173,9 +189,10 @@ def per_unit_items(rows, unit) -> str:
 @register.simple_tag
 def score_rows(table) -> str:
     """The ranked rows of a use-case table (selectors.ModelTable), built once in Python."""
-    paths = card_paths()
+    paths, badge = card_paths(), badge_renderer()
     rows = []
     for rank, score in enumerate(table.ranked, start=1):
+        gpu = score.gpu
         tokens = f'<td class="num">{escape(sig(score.tokens_per_s, 5))}</td>'
         round_ = escape(score.round)
         if score.source_url:
@@ -187,17 +204,18 @@ def score_rows(table) -> str:
             round_ += f' <span class="muted">({escape(score.run_benchmark)} run)</span>'
         rows.append(
             f'\n    <tr><td class="num">{rank}</td>'
-            f'<td class="card-cell">{card_links_html(score.gpu, paths)}</td>'
+            f'<td class="card-cell">{card_links_html(gpu, paths)}'
+            f"{badge(gpu.ml_software, gpu.ml_software_note)}</td>"
             f'<td class="num">{escape(sig(score.samples_per_dollar, 4))}</td>'
             f'<td class="num">{escape(per_unit(score.dollars_per_sample))}</td>'
             f'<td class="num">{escape(sig(score.samples_per_s, 5))}</td>'
             f"{tokens if table.has_tokens else ''}"
             f'<td class="num">{escape(money(score.headline_price))}</td><td>{round_}</td></tr>'
         )
-    return mark_safe("".join(rows))  # noqa: S308 - every interpolated value is escaped
+    return mark_safe("".join(rows))  # noqa: S308 - values escaped, the badge a rendered template
 
 
-def _card_index_row(gpu, paths) -> str:
+def _card_index_row(gpu, paths, badge) -> str:
     if gpu.headline_price is None:
         headline = '<span class="no-data">no data</span>'
     else:
@@ -214,7 +232,7 @@ def _card_index_row(gpu, paths) -> str:
     return (
         f'<tr><td><input type="checkbox" name="gpu" value="{slug}" aria-label="Compare {label}">'
         f'</td><td class="card-cell">{card_links_html(gpu, paths)}<br><span class="muted">'
-        f"{escape(gpu.category_label)}</span></td>"
+        f"{escape(gpu.category_label)}</span>{badge(gpu.ml_software, gpu.ml_software_note)}</td>"
         f'<td class="num">{headline}</td>'
         f'<td class="num">{escape(money(gpu.new_headline_price))}</td>'
         f'<td class="num">{escape(money(gpu.used_headline_price))}</td>'
@@ -226,18 +244,19 @@ def _card_index_row(gpu, paths) -> str:
 @register.simple_tag
 def card_index_rows(cards) -> str:
     """The rows of the all-cards table (metrics.selectors.card_index), built in Python."""
-    paths = card_paths()
-    rows = "\n    ".join(_card_index_row(gpu, paths) for gpu in cards)
-    return mark_safe(rows)  # noqa: S308 - every interpolated value is escaped
+    paths, badge = card_paths(), badge_renderer()
+    rows = "\n    ".join(_card_index_row(gpu, paths, badge) for gpu in cards)
+    return mark_safe(rows)  # noqa: S308 - values escaped, the badge a rendered template
 
 
 @register.simple_tag
 def spec_rank_rows(cards, spec) -> str:
     """The ranked rows of a cost-per-spec table (metrics.selectors.spec_ranking)."""
-    paths = card_paths()
+    paths, badge = card_paths(), badge_renderer()
     unit = escape(spec.unit)
     rows = "\n    ".join(
-        f'<tr><td class="num">{rank}</td><td class="card-cell">{card_links_html(gpu, paths)}</td>'
+        f'<tr><td class="num">{rank}</td><td class="card-cell">{card_links_html(gpu, paths)}'
+        f"{badge(gpu.ml_software, gpu.ml_software_note)}</td>"
         f'<td class="num">{escape(per_unit(gpu.per_unit))}</td>'
         f'<td class="num">{escape(money(gpu.headline_price))}</td>'
         f'<td class="num">{escape(spec_number(gpu.spec_value))}'
@@ -245,4 +264,4 @@ def spec_rank_rows(cards, spec) -> str:
         f'<td class="num">{escape(str(gpu.listing_count))}</td></tr>'
         for rank, gpu in enumerate(cards, start=1)
     )
-    return mark_safe(rows)  # noqa: S308 - every interpolated value is escaped
+    return mark_safe(rows)  # noqa: S308 - values escaped, the badge a rendered template

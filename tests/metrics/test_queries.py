@@ -15,7 +15,7 @@ MAX_QUERIES = {
     "use-case-index": 2,
     "cost-per-spec": 1,
     "use-case": 3,
-    "compare": 1,
+    "compare": 2,
     "data-gpus-json": 2,
     "data-gpus-csv": 2,
 }
@@ -27,8 +27,10 @@ def _urls(slugs, use_case):
         "shop-index": reverse("metrics:shop-index") + "?max_budget=90000",
         "rankings-index": reverse("metrics:rankings-index"),
         "use-case-index": reverse("metrics:use-case-index"),
-        "cost-per-spec": reverse("metrics:cost-per-spec", args=["fp16-flops"]) + "?condition=used",
-        "use-case": reverse("metrics:use-case", args=[use_case.slug]) + "?min_memory=1",
+        "cost-per-spec": reverse("metrics:cost-per-spec", args=["fp16-flops"])
+        + "?condition=used&software=first-class",
+        "use-case": reverse("metrics:use-case", args=[use_case.slug])
+        + "?min_memory=1&software=first-class",
         "compare": reverse("metrics:compare") + "?" + "&".join(f"gpu={s}" for s in slugs[:5]),
         "data-gpus-json": reverse("metrics:data-gpus-json"),
         "data-gpus-csv": reverse("metrics:data-gpus-csv"),
@@ -38,7 +40,7 @@ def _urls(slugs, use_case):
 def _build(n_cards, make_gpu, make_listing, make_result, resnet):
     slugs = []
     for n in range(n_cards):
-        gpu = make_gpu(f"card-{n:02d}", label=f"Card {n:02d}")
+        gpu = make_gpu(f"card-{n:02d}", label=f"Card {n:02d}", ml_software="first-class")
         slugs.append(gpu.slug)
         for price in range(3):
             make_listing(gpu, 1000 + 10 * n + price, condition_kind=["new", "used"][price % 2])
@@ -83,7 +85,7 @@ def test_query_counts_do_not_grow_with_cards(
     )
     many_slugs = [f"card-{n:02d}" for n in range(30)]
     for n in range(3, 30):
-        gpu = make_gpu(f"card-{n:02d}", label=f"Card {n:02d}")
+        gpu = make_gpu(f"card-{n:02d}", label=f"Card {n:02d}", ml_software="first-class")
         make_listing(gpu, 2000 + n)
         make_result(gpu, resnet, 500.0 + n)
     recompute_rankings()

@@ -97,6 +97,10 @@ def test_budget_memory_and_category_filters_narrow_the_ranking(client, priced):
         ("max_budget=1e99", "Ignored max_budget=1e99: larger than"),
         ("condition=mint", "Ignored condition=mint: choose one of new, used"),
         ("category=toaster", "Ignored category=toaster: choose one of"),
+        (
+            "software=cuda",
+            "Ignored software=cuda: choose one of first-class, supported, limited, unsupported",
+        ),
         ("min_memory=8&min_memory=16", "Ignored min_memory: given more than once"),
     ],
 )
@@ -109,6 +113,85 @@ def test_invalid_filter_is_ignored_with_a_visible_note(client, priced, use_case,
         html = _html(client.get(f"{reverse(name, kwargs=kwargs)}?{query}"))
         assert note in html
         assert "Charlie Card" in html or name == "metrics:use-case"
+
+
+@pytest.fixture
+def software(make_gpu, make_listing, make_result, resnet):
+    """Three priced cards with MLPerf results, at three levels of ML software support."""
+    cards = {
+        "first-class": make_gpu(
+            "echo-card",
+            label="Echo Card",
+            ml_software="first-class",
+            ml_software_note="Current CUDA and PyTorch builds",
+        ),
+        "limited": make_gpu(
+            "foxtrot-card",
+            label="Foxtrot Card",
+            ml_software="limited",
+            ml_software_note="ROCm dropped gfx906 <after 5.7>",
+        ),
+        "": make_gpu("golf-card", label="Golf Card"),
+    }
+    for n, gpu in enumerate(cards.values()):
+        make_listing(gpu, 1000 + 100 * n)
+        make_result(gpu, resnet, 5000.0 - 100 * n)
+    recompute_rankings()
+    return cards
+
+
+def _badges(html: str) -> list[str]:
+    return re.findall(r'class="ml-software ml-software-([a-z-]+)"', html)
+
+
+def test_rankings_show_the_software_badge_with_a_note_users_can_open(client, software, resnet):
+    for url in [
+        reverse("metrics:cost-per-spec", args=["fp32-flops"]),
+        reverse("metrics:use-case", args=[resnet.use_case.slug]),
+        reverse("metrics:home"),
+        reverse("metrics:shop-index"),
+    ]:
+        html = _html(client.get(url))
+        assert "first-class" in _badges(html) and "limited" in _badges(html), url
+        # A <details> note opens with a tap or the keyboard, not only on hover.
+        assert "<summary>ML software: limited</summary>ROCm dropped gfx906 &lt;after 5.7&gt;" in (
+            html
+        )
+        assert "<after 5.7>" not in html
+    row = html[html.index("Golf Card") : html.index("</tr>", html.index("Golf Card"))]
+    assert "ML software" not in row  # no level, no badge
+
+
+@pytest.mark.parametrize("level", ["first-class", "limited"])
+def test_software_filter_keeps_only_cards_at_that_level(client, software, resnet, level):
+    for url in [
+        reverse("metrics:cost-per-spec", args=["fp32-flops"]),
+        reverse("metrics:use-case", args=[resnet.use_case.slug]),
+        reverse("metrics:shop-index"),
+    ]:
+        html = _html(client.get(url, {"software": level}))
+        shown = {label for label in ["Echo Card", "Foxtrot Card", "Golf Card"] if label in html}
+        assert shown == {software[level].label}, url
+        assert f'<option value="{level}" selected>' in html
+        assert "Clear filters" in html
+
+
+def test_software_filter_with_no_match_says_so(client, software):
+    url = reverse("metrics:cost-per-spec", args=["fp32-flops"])
+    html = _html(client.get(url, {"software": "unsupported"}))
+    assert "No data: no card has both a known FP32" in html and "matching these filters" in html
+
+
+def test_compare_shows_software_support_and_mlperf_results_with_round_and_log(client, software):
+    html = _html(client.get(reverse("metrics:compare"), {"gpu": ["foxtrot-card", "golf-card"]}))
+    assert _badges(html) == ["limited"]
+    assert "unknown" in html  # Golf Card has no level
+    results = html[html.index("MLPerf Inference results") :]
+    assert "ResNet50-v1.5" in results
+    assert _rank_order(results, ["4,900", "4,800"]) == ["4,900", "4,800"]  # in card order
+    assert "https://github.com/mlcommons/results/foxtrot-card/v3.1/log.txt" in results
+    assert "MLPerf Inference v3.1" in results
+    assert "4.455" in results  # 4,900 samples/s at $1,100
 
 
 def test_filter_notes_are_escaped(client, priced):
