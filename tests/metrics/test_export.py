@@ -125,8 +125,10 @@ def test_json_mlperf_rows_are_the_ones_the_rankings_use(client, catalog):
         "samples_per_s": 50000.0,
         "round": "MLPerf Inference v4.1",
         "source_url": "https://github.com/mlcommons/results/nvidia-h100-pcie/v4.1/log.txt",
+        "benchmark": "resnet50",
     }
     assert by_model["gptj-99"]["samples_per_s"] == 31.0  # the faster 99.9% run
+    assert by_model["gptj-99"]["benchmark"] == "gptj-99.9"
     assert by_model["gptj-99"]["round"] == "MLPerf Inference v4.0"
 
 
