@@ -1,6 +1,6 @@
 from django.urls import path
 
-from metrics import views
+from metrics import llm_views, views
 
 app_name = "metrics"
 
@@ -16,4 +16,7 @@ urlpatterns = [
     ),
     path("ml/shop/use-case/", views.use_case_index, name="use-case-index"),
     path("ml/shop/use-case/<slug:slug>/", views.use_case, name="use-case"),
+    path("ml/shop/llm/", llm_views.llm_index, name="llm-index"),
+    path("ml/shop/llm/<str:slug>/", llm_views.llm_model, name="llm-model"),
+    path("ml/data/llm.json", llm_views.llm_json, name="llm-json"),
 ]

@@ -1,0 +1,128 @@
+"""Local-LLM pages and the data API: which cards run a model, how fast, per dollar (cached)."""
+
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from catalog import llm
+from metrics import llm as llm_metrics
+from metrics.views import _crumbs, _title
+from shopagent.cache import cached_page
+
+
+def _table(catalogue, query, model_slug: str):
+    cards, prices = llm_metrics.load_cards_and_prices()
+    return llm_metrics.llm_table(
+        catalogue=catalogue,
+        model=catalogue.model(model_slug),
+        quant=catalogue.quant(query.quant),
+        context=query.context,
+        budget=query.budget,
+        cards=cards,
+        prices=prices,
+    )
+
+
+def _context(catalogue, query, table) -> dict:
+    return {
+        "query": query,
+        "table": table,
+        "models": catalogue.models,
+        "quants": catalogue.quants,
+        "fit": catalogue.fit,
+        "contexts": (2048, 4096, 8192, 16384, 32768, 65536, 131072),
+        "default_context": llm.DEFAULT_CONTEXT,
+        "overhead_gib": llm.RUNTIME_OVERHEAD_GIB,
+    }
+
+
+@require_safe
+@cached_page
+def llm_index(request):
+    catalogue = llm.load_llm_catalogue()
+    if not catalogue.models or not catalogue.quants:
+        raise Http404("No LLM catalogue loaded")
+    query = llm_metrics.parse_llm_query(request.GET, catalogue)
+    if catalogue.quant(query.quant) is None:
+        query = llm_metrics.LlmQuery(
+            model=query.model, quant=catalogue.quants[0].slug, notes=query.notes
+        )
+    model_slug = query.model if catalogue.model(query.model) else catalogue.models[0].slug
+    context = _context(catalogue, query, _table(catalogue, query, model_slug))
+    context["crumbs"] = _crumbs(("Local LLMs", request.path))
+    return render(request, "metrics/llm_index.html", context)
+
+
+@require_safe
+@cached_page
+def llm_model(request, slug):
+    catalogue = llm.load_llm_catalogue()
+    model = catalogue.model(slug)
+    if model is None or not catalogue.quants:
+        raise Http404("No such model")
+    query = llm_metrics.parse_llm_query(request.GET, catalogue)
+    if query.model != slug and "model" in request.GET:
+        query = llm_metrics.LlmQuery(
+            quant=query.quant,
+            context=query.context,
+            budget=query.budget,
+            notes=(*query.notes, "Ignored model: this page is about one model"),
+        )
+    query = llm_metrics.LlmQuery(
+        model=slug,
+        quant=query.quant if catalogue.quant(query.quant) else catalogue.quants[0].slug,
+        context=query.context,
+        budget=query.budget,
+        notes=query.notes,
+    )
+    context = _context(catalogue, query, _table(catalogue, query, slug))
+    context["title"] = _title(
+        f"Best GPU for {model.name}: fit and tokens/s per dollar",
+        f"Best GPU for {model.name}",
+    )
+    context["crumbs"] = _crumbs(
+        ("Local LLMs", reverse("metrics:llm-index")), (model.name, request.path)
+    )
+    return render(request, "metrics/llm_model.html", context)
+
+
+def _error(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+@require_safe
+@cached_page
+def llm_json(request):
+    """GET ?model=<slug>&quant=<slug>[&context=N]: every card's fit and speed for one model."""
+    catalogue = llm.load_llm_catalogue()
+    model = catalogue.model(request.GET.get("model", ""))
+    if model is None:
+        return _error(404, "Unknown model: pass model=<slug> of a model on /ml/shop/llm/.")
+    quant = catalogue.quant(request.GET.get("quant", ""))
+    if quant is None:
+        choices = ", ".join(q.slug for q in catalogue.quants)
+        return _error(400, f"Unknown quant: choose one of {choices}.")
+    context = llm.DEFAULT_CONTEXT
+    if "context" in request.GET:
+        context, note = llm_metrics.parse_context(request.GET["context"])
+        if note:
+            return _error(400, note)
+    cards, prices = llm_metrics.load_cards_and_prices()
+    return JsonResponse(
+        {
+            "model": model.slug,
+            "quant": quant.slug,
+            "context": context,
+            "weights_gb": round(llm.weights_gib(model, quant.bits_per_weight), 3),
+            "kv_cache_gb": round(llm.kv_cache_gib(model, context), 3),
+            "cards": llm_metrics.api_rows(
+                catalogue=catalogue,
+                model=model,
+                quant=quant,
+                context=context,
+                cards=cards,
+                prices=prices,
+            ),
+        }
+    )
