@@ -40,6 +40,9 @@ class ModelSpec:
     head_dim: int
     max_context: int
     config_url: str = ""
+    url: str = ""
+    licence: str = ""
+    notes: str = ""
 
 
 @dataclass(frozen=True)
@@ -333,6 +336,9 @@ def _model_spec(row) -> ModelSpec:
         head_dim=row.head_dim,
         max_context=row.max_context,
         config_url=row.config_url,
+        url=row.url,
+        licence=row.licence,
+        notes=row.notes,
     )
 
 

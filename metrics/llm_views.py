@@ -1,5 +1,7 @@
 """Local-LLM pages and the data API: which cards run a model, how fast, per dollar (cached)."""
 
+from dataclasses import replace
+
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -9,6 +11,14 @@ from catalog import llm
 from metrics import llm as llm_metrics
 from metrics.views import _crumbs, _title
 from shopagent.cache import cached_page
+
+
+def _within_model(query, model):
+    """The query with its context capped at what the model supports, saying so."""
+    if query.context <= model.max_context:
+        return query
+    note = f"{model.name} supports at most {model.max_context:,} tokens; showing that context."
+    return replace(query, context=model.max_context, notes=(*query.notes, note))
 
 
 def _table(catalogue, query, model_slug: str):
@@ -31,10 +41,16 @@ def _context(catalogue, query, table) -> dict:
         "models": catalogue.models,
         "quants": catalogue.quants,
         "fit": catalogue.fit,
-        "contexts": (2048, 4096, 8192, 16384, 32768, 65536, 131072),
+        "contexts": sorted({2048, 4096, 8192, 16384, 32768, 65536, 131072, query.context}),
         "default_context": llm.DEFAULT_CONTEXT,
         "overhead_gib": llm.RUNTIME_OVERHEAD_GIB,
     }
+
+
+def _settled(catalogue, query, model):
+    """The query for one model: a known quantisation and a context the model supports."""
+    quant = query.quant if catalogue.quant(query.quant) else catalogue.quants[0].slug
+    return _within_model(replace(query, model=model.slug, quant=quant), model)
 
 
 @require_safe
@@ -44,12 +60,9 @@ def llm_index(request):
     if not catalogue.models or not catalogue.quants:
         raise Http404("No LLM catalogue loaded")
     query = llm_metrics.parse_llm_query(request.GET, catalogue)
-    if catalogue.quant(query.quant) is None:
-        query = llm_metrics.LlmQuery(
-            model=query.model, quant=catalogue.quants[0].slug, notes=query.notes
-        )
-    model_slug = query.model if catalogue.model(query.model) else catalogue.models[0].slug
-    context = _context(catalogue, query, _table(catalogue, query, model_slug))
+    model = catalogue.model(query.model) or catalogue.models[0]
+    query = _settled(catalogue, query, model)
+    context = _context(catalogue, query, _table(catalogue, query, model.slug))
     context["crumbs"] = _crumbs(("Local LLMs", request.path))
     return render(request, "metrics/llm_index.html", context)
 
@@ -61,21 +74,7 @@ def llm_model(request, slug):
     model = catalogue.model(slug)
     if model is None or not catalogue.quants:
         raise Http404("No such model")
-    query = llm_metrics.parse_llm_query(request.GET, catalogue)
-    if query.model != slug and "model" in request.GET:
-        query = llm_metrics.LlmQuery(
-            quant=query.quant,
-            context=query.context,
-            budget=query.budget,
-            notes=(*query.notes, "Ignored model: this page is about one model"),
-        )
-    query = llm_metrics.LlmQuery(
-        model=slug,
-        quant=query.quant if catalogue.quant(query.quant) else catalogue.quants[0].slug,
-        context=query.context,
-        budget=query.budget,
-        notes=query.notes,
-    )
+    query = _settled(catalogue, llm_metrics.parse_llm_query(request.GET, catalogue), model)
     context = _context(catalogue, query, _table(catalogue, query, slug))
     context["title"] = _title(
         f"Best GPU for {model.name}: fit and tokens/s per dollar",
@@ -108,6 +107,8 @@ def llm_json(request):
         context, note = llm_metrics.parse_context(request.GET["context"])
         if note:
             return _error(400, note)
+        if context > model.max_context:
+            return _error(400, f"context: {model.name} supports at most {model.max_context} tokens")
     cards, prices = llm_metrics.load_cards_and_prices()
     return JsonResponse(
         {

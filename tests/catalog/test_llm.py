@@ -69,7 +69,9 @@ def test_prefill_estimate_is_fp16_compute_over_two_flops_per_parameter():
 
 def _point(bandwidth, tokens_per_s, *, context=128):
     card = llm.CardSpec(f"card-{bandwidth}", "Card", 24, bandwidth, 100)
-    return llm.Measured(card, LLAMA_8B, "q4_k_m", Q4_K_M, context, tokens_per_s, None, "", "", "", "")
+    return llm.Measured(
+        card, LLAMA_8B, "q4_k_m", Q4_K_M, context, tokens_per_s, None, "", "", "", ""
+    )
 
 
 def test_calibration_recovers_efficiency_and_overhead_from_exact_points():

@@ -90,6 +90,14 @@ def test_invalid_picker_input_is_ignored_with_a_visible_note(client, shop, query
     assert "Cards that run it alone" in html
 
 
+def test_a_context_beyond_the_model_is_capped_with_a_note(client, shop):
+    url = reverse("metrics:llm-model", kwargs={"slug": "gemma-2-27b"}) + "?context=32768"
+    html = _html(client, url)
+    assert "Gemma 2 27B supports at most 8,192 tokens; showing that context." in html
+    # 2 x 46 layers x 16 KV heads x 128 x 8192 tokens x 2 bytes = 2.875 GiB
+    assert "KV cache 2.88 GiB at 8192 tokens" in html
+
+
 def test_unknown_model_page_is_404(client, shop):
     assert client.get(reverse("metrics:llm-model", kwargs={"slug": "gpt-9"})).status_code == 404
 
@@ -145,6 +153,7 @@ def test_api_cites_a_measurement_and_honours_the_context(client, shop):
         ({"model": "llama-3.1-8b"}, 400, "Unknown quant"),
         ({"model": "llama-3.1-8b", "quant": "f16", "context": "lots"}, 400, "context"),
         ({"model": "llama-3.1-8b", "quant": "f16", "context": "999999999"}, 400, "context"),
+        ({"model": "gemma-2-27b", "quant": "q8_0", "context": "16384"}, 400, "at most 8192"),
     ],
 )
 def test_api_errors_are_json(client, shop, params, status, message):
