@@ -173,3 +173,68 @@ def test_methodology_publishes_the_fit_and_its_error(client, loaded_catalog):
     assert 'id="llm"' in html
     assert "mean absolute error 14.0%, largest 36.0%" in html
     assert "https://github.com/ggml-org/llama.cpp/pull/21024" in html
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "admin:catalog_llmmodel_changelist",
+        "admin:catalog_quantization_changelist",
+        "admin:catalog_llmmeasurement_changelist",
+    ],
+)
+def test_staff_see_and_search_the_llm_catalogue(staff_client, loaded_catalog, name):
+    response = staff_client.get(reverse(name))
+    assert response.status_code == 200
+
+
+def test_an_admin_edit_to_a_model_is_kept_by_the_next_load_and_reaches_the_pages(
+    staff_client, loaded_catalog, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+    from django.forms.models import model_to_dict
+
+    learn = reverse("catalog:learn-gpu", args=["nvidia-l4"])
+    assert "Llama 3.1 8B</a>" in staff_client.get(learn).content.decode()  # catalogue now cached
+    model = LlmModel.objects.get(slug="llama-3.1-8b")
+    data = {k: ("" if v is None else v) for k, v in model_to_dict(model).items() if k != "id"}
+    data["name"] = "Llama 3.1 8B Instruct"
+    url = reverse("admin:catalog_llmmodel_change", args=[model.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(url, data)
+    assert response.status_code == 302
+    call_command("load_catalog", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    model.refresh_from_db()
+    assert model.name == "Llama 3.1 8B Instruct" and model.admin_edited_fields == ["name"]
+    assert "Llama 3.1 8B Instruct</a>" in staff_client.get(learn).content.decode()
+
+
+def test_a_slug_with_a_space_or_capitals_is_rejected(loaded_catalog):
+    from django.core.exceptions import ValidationError
+
+    model = LlmModel.objects.get(slug="llama-3.1-8b")
+    model.slug = "Llama 3.1"
+    with pytest.raises(ValidationError):
+        model.full_clean()
+
+
+def test_a_fixtures_folder_without_the_llm_files_still_loads(tmp_path, db):
+    import shutil
+
+    from catalog.loader import FIXTURE_FILES, default_fixtures_dir, load_catalog
+
+    for filename in FIXTURE_FILES.values():
+        shutil.copy(default_fixtures_dir() / filename, tmp_path / filename)
+    report = load_catalog(fixtures_dir=tmp_path)
+    assert "LLMs" not in report.counts and report.counts["cards"].created > 0
+    assert not LlmModel.objects.exists()
+
+
+def test_dry_run_counts_the_llm_catalogue_and_writes_nothing(db):
+    from catalog.loader import load_catalog
+
+    report = load_catalog(dry_run=True)
+    assert report.counts["LLMs"].created == 10
+    assert report.counts["quantizations"].created == 4
+    assert report.counts["LLM measurements"].created == 7
+    assert not LlmModel.objects.exists()
