@@ -261,12 +261,12 @@ def _round(value: float | None) -> float | None:
 # Spec proxies where no benchmark covers the task; each floor is the memory the task needs.
 PROXY_TASKS = {
     "image-generation": (
-        "Generate images (Stable Diffusion XL)",
+        "Image generation (SDXL)",
         12,
         "SDXL at 1024x1024 in FP16 needs about 12 GB",
     ),
     "fine-tuning": (
-        "Fine-tune a 7-8B model (LoRA)",
+        "Fine-tuning, 7-8B (LoRA)",
         24,
         "LoRA fine-tuning of a 7-8B model in 16-bit needs about 24 GB",
     ),
@@ -295,11 +295,11 @@ class FinderResult:
 
 # "LLM by model size": one representative model per size, so the form needs no query.
 LLM_TASKS = {
-    "llm-8b": ("Run an 8B LLM (Llama 3.1 8B)", "llama-3.1-8b"),
-    "llm-14b": ("Run a 14B LLM (Qwen3 14B)", "qwen3-14b"),
-    "llm-moe-30b": ("Run a 30B mixture-of-experts LLM (Qwen3 30B-A3B)", "qwen3-30b-a3b"),
-    "llm-32b": ("Run a 32B LLM (Qwen3 32B)", "qwen3-32b"),
-    "llm-70b": ("Run a 70B LLM (Llama 3.1 70B)", "llama-3.1-70b"),
+    "llm-8b": ("LLM, 8B (Llama 3.1 8B)", "llama-3.1-8b"),
+    "llm-14b": ("LLM, 14B (Qwen3 14B)", "qwen3-14b"),
+    "llm-moe-30b": ("LLM, 30B MoE (Qwen3 30B-A3B)", "qwen3-30b-a3b"),
+    "llm-32b": ("LLM, 32B (Qwen3 32B)", "qwen3-32b"),
+    "llm-70b": ("LLM, 70B (Llama 3.1 70B)", "llama-3.1-70b"),
 }
 
 

@@ -55,6 +55,7 @@ def test_70b_page_lists_one_48_gb_card_and_two_24_gb_cards_as_a_multi_card_setup
 def test_picker_filters_by_budget_and_names_the_cheapest_option(client, shop):
     url = reverse("metrics:llm-index") + "?model=llama-3.1-70b&quant=q4_k_m&budget=900"
     html = _html(client, url)
+    assert '<option value="llama-3.1-70b" selected>' in html
     assert "no priced card within $900" in html
     assert "the cheapest that runs it is 4 × NVIDIA GeForce RTX 3060 at $1,000" in html
 
