@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from catalog import llm
+from catalog.llm_catalogue import load_llm_catalogue
 from metrics import llm as llm_metrics
 from metrics.views import _crumbs, _title
 from shopagent.cache import cached_page
@@ -56,7 +57,7 @@ def _settled(catalogue, query, model):
 @require_safe
 @cached_page
 def llm_index(request):
-    catalogue = llm.load_llm_catalogue()
+    catalogue = load_llm_catalogue()
     if not catalogue.models or not catalogue.quants:
         raise Http404("No LLM catalogue loaded")
     query = llm_metrics.parse_llm_query(request.GET, catalogue)
@@ -70,7 +71,7 @@ def llm_index(request):
 @require_safe
 @cached_page
 def llm_model(request, slug):
-    catalogue = llm.load_llm_catalogue()
+    catalogue = load_llm_catalogue()
     model = catalogue.model(slug)
     if model is None or not catalogue.quants:
         raise Http404("No such model")
@@ -94,7 +95,7 @@ def _error(status: int, message: str) -> JsonResponse:
 @cached_page
 def llm_json(request):
     """GET ?model=<slug>&quant=<slug>[&context=N]: every card's fit and speed for one model."""
-    catalogue = llm.load_llm_catalogue()
+    catalogue = load_llm_catalogue()
     model = catalogue.model(request.GET.get("model", ""))
     if model is None:
         return _error(404, "Unknown model: pass model=<slug> of a model on /ml/shop/llm/.")

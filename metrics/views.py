@@ -8,7 +8,7 @@ from django.views.decorators.http import require_safe
 from catalog.models import UseCase
 from metrics import selectors
 from metrics.filters import CONDITIONS, parse_filters
-from metrics.llm import find_for_home
+from metrics.llm_finder import find_for_home
 from metrics.ranking import HEADLINE_K
 from metrics.specs import SPECS, SPECS_BY_SLUG
 from shopagent.cache import cached_page

@@ -3,6 +3,7 @@
 from django import template
 
 from catalog import llm
+from catalog.llm_catalogue import card_spec, load_llm_catalogue
 
 register = template.Library()
 
@@ -10,8 +11,8 @@ register = template.Library()
 @register.inclusion_tag("catalog/includes/llm_runs_models.html")
 def runs_these_models(gpu):
     """Which catalogued LLMs the card holds at Q4_K_M and the default context, and how fast."""
-    catalogue = llm.load_llm_catalogue()
-    quant, rows = llm.models_on_card(catalogue, llm.card_spec(gpu))
+    catalogue = load_llm_catalogue()
+    quant, rows = llm.models_on_card(catalogue, card_spec(gpu))
     return {
         "gpu": gpu,
         "quant": quant,
@@ -24,7 +25,7 @@ def runs_these_models(gpu):
 @register.inclusion_tag("catalog/includes/llm_methodology.html")
 def llm_methodology():
     """The decode fit, its error on every calibration point, and the fixed assumptions."""
-    catalogue = llm.load_llm_catalogue()
+    catalogue = load_llm_catalogue()
     return {
         "fit": catalogue.fit,
         "error": catalogue.error(),

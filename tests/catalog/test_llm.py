@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from catalog import llm
+from catalog.llm_catalogue import load_llm_catalogue
 from catalog.models import LlmMeasurement, LlmModel, Quantization
 
 LLAMA_8B = llm.ModelSpec("llama-3.1-8b", "Llama 3.1 8B", 8.03, 8.03, 32, 8, 128, 131072)
@@ -123,7 +124,7 @@ def test_every_measurement_cites_a_url_a_date_and_a_backend(loaded_catalog):
 
 @pytest.mark.django_db
 def test_estimate_error_on_the_published_measurements_is_pinned(loaded_catalog):
-    catalogue = llm.load_llm_catalogue()
+    catalogue = load_llm_catalogue()
     assert catalogue.fit.points == 7
     assert catalogue.fit.efficiency == pytest.approx(0.836, abs=0.001)
     assert catalogue.fit.overhead_ms == pytest.approx(1.78, abs=0.01)
@@ -134,7 +135,7 @@ def test_estimate_error_on_the_published_measurements_is_pinned(loaded_catalog):
 
 @pytest.mark.django_db
 def test_a_measured_card_shows_the_measurement_and_others_an_estimate(loaded_catalog):
-    catalogue = llm.load_llm_catalogue()
+    catalogue = load_llm_catalogue()
     model, quant = catalogue.model("llama-3.1-8b"), catalogue.quant("q4_k_m")
     runs = {
         card.slug: llm.run_on_card(
