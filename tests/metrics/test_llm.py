@@ -231,3 +231,25 @@ def test_llm_pages_query_a_fixed_number_of_times(
     client.get(reverse("metrics:rankings-index") + "?warm=1")  # the site-wide demo notice
     with django_assert_max_num_queries(most):
         assert client.get(url).status_code == 200
+
+
+NASTY = ["", "-1", "1e309", "nan", "-Infinity", "1" * 5000, "१२", "½", "%00", "a\x00b", "😀" * 50]
+
+
+@pytest.mark.parametrize("name", ["model", "quant", "context", "budget", "task"])
+def test_hostile_values_never_cause_a_server_error(client, shop, name):
+    for value in NASTY:
+        query = {name: value}
+        for url in (
+            reverse("metrics:llm-index"),
+            reverse("metrics:llm-model", kwargs={"slug": "llama-3.1-8b"}),
+            reverse("metrics:home"),
+        ):
+            # A NUL byte is refused site-wide with a 400; everything else is ignored with a note.
+            assert client.get(url, query).status_code in (200, 400), (url, name, value)
+        api = client.get(
+            reverse("metrics:llm-json"), {"model": "llama-3.1-8b", "quant": "q4_k_m", **query}
+        )
+        assert api.status_code in (200, 400, 404), (name, value)
+        if api["Content-Type"] == "application/json":
+            assert "error" in api.json() or "cards" in api.json()
