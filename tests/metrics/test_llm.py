@@ -190,6 +190,18 @@ def test_home_finder_image_generation_uses_a_labelled_spec_proxy(client, shop):
     assert "Spec proxy, not a benchmark" in html
 
 
+def test_home_finder_fine_tuning_needs_24_gb_and_fp16_compute_has_no_floor(client, shop):
+    tuning = _html(client, reverse("metrics:home") + "?task=fine-tuning")
+    picks = tuning[tuning.index('class="finder-picks"') :]
+    picks = picks[: picks.index("</ol>")]
+    assert "NVIDIA GeForce RTX 3090" in picks and "NVIDIA GeForce RTX 3060" not in picks
+    assert "at least 24 GB" in tuning
+    compute = _html(client, reverse("metrics:home") + "?task=fp16&budget=500")
+    picks = compute[compute.index('class="finder-picks"') :]
+    picks = picks[: picks.index("</ol>")]
+    assert "NVIDIA GeForce RTX 3080" in picks and "NVIDIA GeForce RTX 3090" not in picks
+
+
 @pytest.mark.parametrize(
     "query, note",
     [
