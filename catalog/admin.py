@@ -2,7 +2,15 @@ from django import forms
 from django.contrib import admin
 from django.db import models, transaction
 
-from catalog.models import BenchmarkResult, Gpu, MlModel, UseCase
+from catalog.models import (
+    BenchmarkResult,
+    Gpu,
+    LlmMeasurement,
+    LlmModel,
+    MlModel,
+    Quantization,
+    UseCase,
+)
 from catalog.signals import catalog_changed
 
 
@@ -149,3 +157,44 @@ class UseCaseAdmin(CatalogAdmin):
     list_editable = ["position", "is_headline"]
     search_fields = ["task", "area"]
     prepopulated_fields = {"slug": ["task"]}
+
+
+@admin.register(LlmModel)
+class LlmModelAdmin(CatalogAdmin):
+    list_display = [
+        "name",
+        "family",
+        "total_params_b",
+        "active_params_b",
+        "layers",
+        "kv_heads",
+        "head_dim",
+        "max_context",
+        "position",
+    ]
+    list_filter = ["family"]
+    search_fields = ["name", "slug", "family"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Quantization)
+class QuantizationAdmin(CatalogAdmin):
+    list_display = ["name", "slug", "bits_per_weight", "position"]
+    search_fields = ["name", "slug"]
+
+
+@admin.register(LlmMeasurement)
+class LlmMeasurementAdmin(CatalogAdmin):
+    list_display = [
+        "gpu",
+        "model",
+        "quant",
+        "backend",
+        "decode_tokens_per_s",
+        "prefill_tokens_per_s",
+        "published_on",
+    ]
+    list_filter = ["model", "quant", "backend"]
+    list_select_related = ["gpu", "model", "quant"]
+    search_fields = ["gpu__label", "model__name", "backend", "source_url"]
+    autocomplete_fields = ["gpu"]

@@ -15,7 +15,15 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
-from catalog.models import BenchmarkResult, Gpu, MlModel, UseCase
+from catalog.models import (
+    BenchmarkResult,
+    Gpu,
+    LlmMeasurement,
+    LlmModel,
+    MlModel,
+    Quantization,
+    UseCase,
+)
 from catalog.signals import catalog_changed
 
 FIXTURE_FILES = {
@@ -23,6 +31,12 @@ FIXTURE_FILES = {
     "models": "ml_models.json",
     "cards": "gpus.json",
     "results": "benchmark_results.json",
+}
+# The local-LLM catalogue; optional, so a fixtures folder without it still loads.
+LLM_FIXTURE_FILES = {
+    "quantizations": "llm_quantizations.json",
+    "LLMs": "llm_models.json",
+    "LLM measurements": "llm_measurements.json",
 }
 BLANK_VALUES = (None, "", [], {})
 
@@ -54,6 +68,11 @@ def read_fixtures(fixtures_dir: Path) -> dict[str, list[dict]]:
     for name, filename in FIXTURE_FILES.items():
         with open(fixtures_dir / filename, encoding="utf-8") as handle:
             data[name] = json.load(handle)
+    for name, filename in LLM_FIXTURE_FILES.items():
+        path = fixtures_dir / filename
+        if path.is_file():
+            with open(path, encoding="utf-8") as handle:
+                data[name] = json.load(handle)
     return data
 
 
@@ -77,11 +96,29 @@ def load_catalog(
         ]
         key = ("gpu_id", "model_id", "round", "scenario", "submitter", "system_id")
         report.counts["results"] = _sync(BenchmarkResult, results, key, overwrite)
+        _sync_llms(data, report, gpu_ids, overwrite)
         if dry_run:
             transaction.set_rollback(True)
     if report.changed and not dry_run:
         catalog_changed.send(sender=Gpu, source="load_catalog")
     return report
+
+
+def _sync_llms(data: dict, report: LoadReport, gpu_ids: dict, overwrite: bool) -> None:
+    """The local-LLM catalogue: quantisations, models, then measurements that name both."""
+    if "LLMs" not in data:
+        return
+    quant_ids, llm_ids = {}, {}
+    report.counts["quantizations"] = _sync(
+        Quantization, data.get("quantizations", []), ("slug",), overwrite, ids=quant_ids
+    )
+    report.counts["LLMs"] = _sync(LlmModel, data["LLMs"], ("slug",), overwrite, ids=llm_ids)
+    measurements = [
+        _with_fk(_with_fk(_with_fk(r, "gpu", gpu_ids), "model", llm_ids), "quant", quant_ids)
+        for r in data.get("LLM measurements", [])
+    ]
+    key = ("gpu_id", "model_id", "quant_id", "backend", "source_url")
+    report.counts["LLM measurements"] = _sync(LlmMeasurement, measurements, key, overwrite)
 
 
 def _with_fk(record: dict, name: str, ids: dict) -> dict:
@@ -93,9 +130,15 @@ def _with_fk(record: dict, name: str, ids: dict) -> dict:
 
 
 def _sync(
-    model: type[models.Model], records: list[dict], key: tuple[str, ...], overwrite: bool
+    model: type[models.Model],
+    records: list[dict],
+    key: tuple[str, ...],
+    overwrite: bool,
+    ids: dict | None = None,
 ) -> LoadCounts:
-    """Bulk-create missing rows and bulk-update the fields the rules allow; one query per step."""
+    """Bulk-create missing rows and bulk-update the fields the rules allow; one query per step.
+
+    `ids`, when given, is filled with every row's id by its one-field key (no extra query)."""
     counts = LoadCounts()
     existing = {tuple(getattr(obj, k) for k in key): obj for obj in model.objects.all()}
     to_create, to_update, updated_fields = [], [], set()
@@ -113,6 +156,9 @@ def _sync(
             counts.unchanged += 1
     if to_create:
         model.objects.bulk_create(to_create)
+    if ids is not None:
+        for obj in [*existing.values(), *to_create]:
+            ids[getattr(obj, key[0])] = obj.pk
     if to_update:
         if any(f.name == "updated_at" for f in model._meta.fields):
             now = timezone.now()

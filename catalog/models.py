@@ -1,8 +1,9 @@
 """What a card is: specs on one comparable basis, ML models, use cases and MLPerf results."""
 
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -309,3 +310,140 @@ class BenchmarkResult(models.Model):
 
     def __str__(self):
         return f"{self.gpu} / {self.model} / {self.round}"
+
+
+# Model names carry versions ("Llama 3.1"), so their slugs keep the dot.
+LLM_SLUG = RegexValidator(
+    r"^[a-z0-9]+(?:[-.][a-z0-9]+)*$", "Use lowercase letters, digits, hyphens and dots."
+)
+
+
+class LlmModel(models.Model):
+    """An open large language model people run locally, with what the memory arithmetic needs.
+
+    Architecture figures come from the model's Hugging Face config.json (`config_url`).
+    """
+
+    slug = models.CharField(
+        max_length=100,
+        unique=True,
+        validators=[LLM_SLUG],
+        help_text="Lowercase words joined by hyphens; dots allowed in versions (llama-3.1-8b).",
+    )
+    name = models.CharField(max_length=120)
+    family = models.CharField(max_length=60, help_text="e.g. Llama 3.1, Qwen3, Gemma 2")
+    total_params_b = models.FloatField("total parameters (billions)")
+    active_params_b = models.FloatField(
+        "active parameters per token (billions)", help_text="Equal to total for dense models."
+    )
+    layers = models.PositiveSmallIntegerField("transformer layers")
+    hidden_size = models.PositiveIntegerField()
+    attention_heads = models.PositiveSmallIntegerField()
+    kv_heads = models.PositiveSmallIntegerField("key/value heads")
+    head_dim = models.PositiveSmallIntegerField("head dimension")
+    experts = models.PositiveSmallIntegerField("experts (MoE)", null=True, blank=True)
+    active_experts = models.PositiveSmallIntegerField("experts per token", null=True, blank=True)
+    max_context = models.PositiveIntegerField("context the model supports (tokens)")
+    licence = models.CharField(max_length=120, blank=True)
+    url = models.URLField("model card", max_length=500)
+    config_url = models.URLField("config.json the architecture comes from", max_length=500)
+    notes = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    admin_edited_fields = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Fields an admin changed; load_catalog leaves them alone unless --overwrite.",
+    )
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = "LLM"
+        verbose_name_plural = "LLMs"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total_params_b__gt=0)
+                & Q(active_params_b__gt=0)
+                & Q(active_params_b__lte=F("total_params_b")),
+                name="llm_params_positive_active_within_total",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("metrics:llm-model", kwargs={"slug": self.slug})
+
+    @property
+    def is_moe(self) -> bool:
+        return self.active_params_b < self.total_params_b
+
+
+class Quantization(models.Model):
+    """A llama.cpp weight format and its average bits per weight."""
+
+    slug = models.SlugField(max_length=30, unique=True, help_text="e.g. q4_k_m")
+    name = models.CharField(max_length=30, help_text="e.g. Q4_K_M")
+    bits_per_weight = models.FloatField()
+    source_url = models.URLField(max_length=500, blank=True)
+    notes = models.CharField(max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    admin_edited_fields = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Fields an admin changed; load_catalog leaves them alone unless --overwrite.",
+    )
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(bits_per_weight__gt=0) & Q(bits_per_weight__lte=32),
+                name="quantization_bits_in_range",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class LlmMeasurement(models.Model):
+    """A published single-stream tokens/s figure: one card, one model, one quantisation."""
+
+    gpu = models.ForeignKey(Gpu, on_delete=models.CASCADE, related_name="llm_measurements")
+    model = models.ForeignKey(LlmModel, on_delete=models.CASCADE, related_name="measurements")
+    quant = models.ForeignKey(Quantization, on_delete=models.PROTECT, related_name="measurements")
+    backend = models.CharField(max_length=60, help_text="e.g. llama.cpp CUDA, llama.cpp Vulkan")
+    test = models.CharField(max_length=60, blank=True, help_text="e.g. llama-bench tg128")
+    context = models.PositiveIntegerField("tokens in the KV cache while measured", default=128)
+    decode_tokens_per_s = models.FloatField()
+    prefill_tokens_per_s = models.FloatField(null=True, blank=True)
+    measured_model = models.CharField(
+        max_length=200, blank=True, help_text="The exact model file, when it differs."
+    )
+    source_url = models.URLField(max_length=500)
+    published_on = models.DateField()
+    notes = models.TextField(blank=True)
+    admin_edited_fields = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Fields an admin changed; load_catalog leaves them alone unless --overwrite.",
+    )
+
+    class Meta:
+        ordering = ["model", "quant", "gpu", "-published_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gpu", "model", "quant", "backend", "source_url"],
+                name="llm_measurement_unique_source",
+            ),
+            models.CheckConstraint(
+                condition=Q(decode_tokens_per_s__gt=0), name="llm_measurement_decode_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.gpu} / {self.model} {self.quant}: {self.decode_tokens_per_s} tok/s"

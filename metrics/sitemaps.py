@@ -5,7 +5,7 @@ from functools import cached_property
 from django.db.models import Max
 from django.urls import reverse
 
-from catalog.models import UseCase
+from catalog.models import LlmModel, UseCase
 from catalog.sitemaps import SlugSitemap
 from metrics.models import CardPrice
 from metrics.specs import SPECS
@@ -48,3 +48,18 @@ class UseCaseSitemap(RecomputedSitemap):
     def items(self):
         slugs = UseCase.objects.order_by("position", "slug").values_list("slug", flat=True)
         return [(slug, None) for slug in slugs]
+
+
+class LlmSitemap(RecomputedSitemap):
+    """The local-LLM picker and one "best GPU for <model>" page per model."""
+
+    url_name = "metrics:llm-model"
+
+    def items(self):
+        slugs = LlmModel.objects.order_by("position", "slug").values_list("slug", flat=True)
+        return ["metrics:llm-index"] + [(slug, None) for slug in slugs]
+
+    def location(self, item):
+        if isinstance(item, str):
+            return reverse(item)
+        return super().location(item)

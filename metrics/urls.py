@@ -1,6 +1,6 @@
 from django.urls import path
 
-from metrics import export, views
+from metrics import export, llm_views, views
 
 app_name = "metrics"
 
@@ -18,4 +18,7 @@ urlpatterns = [
     path("ml/shop/use-case/<slug:slug>/", views.use_case, name="use-case"),
     path("ml/data/gpus.json", export.gpus_json, name="data-gpus-json"),
     path("ml/data/gpus.csv", export.gpus_csv, name="data-gpus-csv"),
+    path("ml/shop/llm/", llm_views.llm_index, name="llm-index"),
+    path("ml/shop/llm/<str:slug>/", llm_views.llm_model, name="llm-model"),
+    path("ml/data/llm.json", llm_views.llm_json, name="llm-json"),
 ]

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_safe
 from catalog.models import MlSoftware, UseCase
 from metrics import selectors
 from metrics.filters import CONDITIONS, parse_filters
+from metrics.llm_finder import find_for_home
 from metrics.ranking import HEADLINE_K
 from metrics.specs import SPECS, SPECS_BY_SLUG
 from shopagent.cache import cached_page
@@ -41,6 +42,7 @@ def _filter_context(filters) -> dict:
 def home(request):
     spec_lists, use_case_lists = selectors.home_top_lists()
     context = {"spec_lists": spec_lists, "use_case_lists": use_case_lists, "crumbs": _crumbs()}
+    context["finder"] = find_for_home(request.GET)
     return render(request, "metrics/home.html", context)
 
 

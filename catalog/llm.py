@@ -1,0 +1,349 @@
+"""Which open LLMs a card can run and how fast: memory fit and single-stream tokens/s from specs.
+
+The arithmetic takes plain dataclasses and returns them; `catalog.llm_catalogue` is the one
+adapter from the database. Sizes are GiB (2^30 bytes), the unit card memory is sold in.
+
+Fit: weights (total parameters x bits per weight) + KV cache (2 x layers x KV heads x head
+dimension x context x 2 bytes, FP16) + a fixed runtime overhead per card must not exceed memory.
+Decode: single-stream generation reads the active weights and the KV cache once per token, so it
+is memory-bandwidth bound: seconds per token = bytes / (bandwidth x efficiency) + overhead. The
+efficiency and the overhead are fitted by least squares to published measurements.
+Prefill: 2 x active parameters FLOPs per prompt token at the card's dense FP16 tensor rate x an
+efficiency taken from the same measurements. Both speeds are estimates unless measured.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+
+GIB = 2**30
+KV_BYTES = 2  # FP16 keys and values, llama.cpp's default cache type
+# CUDA/ROCm context and llama.cpp compute buffers at a 512-token batch, per card.
+RUNTIME_OVERHEAD_GIB = 0.5
+DEFAULT_CONTEXT = 4096
+MIN_CONTEXT, MAX_CONTEXT = 512, 131072
+MAX_CARDS = 8  # Larger setups are servers, not something the shop pages price.
+# Used only when no measurement is loaded: typical of llama.cpp on recent cards.
+FALLBACK_EFFICIENCY, FALLBACK_OVERHEAD_MS, FALLBACK_PREFILL_EFFICIENCY = 0.75, 0.5, 0.5
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    slug: str
+    name: str
+    total_params_b: float
+    active_params_b: float
+    layers: int
+    kv_heads: int
+    head_dim: int
+    max_context: int
+    config_url: str = ""
+    url: str = ""
+    licence: str = ""
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class CardSpec:
+    slug: str
+    label: str
+    memory_gb: float | None
+    bandwidth_gbs: float | None
+    fp16_tflops: float | None
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A published figure: card, model, quantisation and where it comes from."""
+
+    card: CardSpec
+    model: ModelSpec
+    quant_slug: str
+    bits_per_weight: float
+    context: int
+    decode_tokens_per_s: float
+    prefill_tokens_per_s: float | None
+    backend: str
+    test: str
+    source_url: str
+    published_on: str
+    measured_model: str = ""
+
+
+@dataclass(frozen=True)
+class DecodeFit:
+    """seconds per token = bytes read / (bandwidth x efficiency) + overhead."""
+
+    efficiency: float
+    overhead_ms: float
+    prefill_efficiency: float
+    points: int
+
+
+@dataclass(frozen=True)
+class FitCheck:
+    """One calibration point against the fitted estimate."""
+
+    measured: Measured
+    estimate: float
+
+    @property
+    def error_pct(self) -> float:
+        return (
+            100
+            * (self.estimate - self.measured.decode_tokens_per_s)
+            / (self.measured.decode_tokens_per_s)
+        )
+
+
+@dataclass(frozen=True)
+class FitError:
+    mean_abs_pct: float
+    max_abs_pct: float
+    checks: list[FitCheck]
+
+
+@dataclass(frozen=True)
+class CardRun:
+    """One card running one model at one quantisation and context."""
+
+    card: CardSpec
+    weights_gib: float
+    kv_cache_gib: float
+    fits: bool | None  # None: the card's memory is unknown
+    cards_needed: int | None  # None: unknown memory, or more than MAX_CARDS
+    decode_tokens_per_s: float | None  # on the setup of `cards_needed` cards
+    prefill_tokens_per_s: float | None
+    basis: str  # "measured" or "estimate"
+    measurement: Measured | None = None
+
+    @property
+    def memory_needed_gib(self) -> float:
+        """Weights, KV cache and one card's runtime overhead."""
+        return self.weights_gib + self.kv_cache_gib + RUNTIME_OVERHEAD_GIB
+
+    @property
+    def multi_card(self) -> bool:
+        return self.cards_needed is not None and self.cards_needed > 1
+
+
+def weights_gib(model: ModelSpec, bits_per_weight: float) -> float:
+    """Every weight in memory: an MoE model keeps all its experts loaded."""
+    return model.total_params_b * 1e9 * bits_per_weight / 8 / GIB
+
+
+def active_weights_gib(model: ModelSpec, bits_per_weight: float) -> float:
+    """The weights one generated token reads: the active experts only, for an MoE model."""
+    return model.active_params_b * 1e9 * bits_per_weight / 8 / GIB
+
+
+def kv_cache_gib(model: ModelSpec, context: int) -> float:
+    """Keys and values of every layer for `context` tokens in FP16."""
+    return 2 * model.layers * model.kv_heads * model.head_dim * context * KV_BYTES / GIB
+
+
+def cards_needed(
+    model: ModelSpec, bits_per_weight: float, context: int, memory_gb: float | None
+) -> int | None:
+    """How many of one card hold the model split by layers; None when unknown or over MAX_CARDS."""
+    if not memory_gb or memory_gb <= RUNTIME_OVERHEAD_GIB:
+        return None
+    need = weights_gib(model, bits_per_weight) + kv_cache_gib(model, context)
+    count = max(1, math.ceil(need / (memory_gb - RUNTIME_OVERHEAD_GIB) - 1e-9))
+    return count if count <= MAX_CARDS else None
+
+
+def fits(model: ModelSpec, bits_per_weight: float, context: int, memory_gb: float | None) -> bool:
+    return cards_needed(model, bits_per_weight, context, memory_gb) == 1
+
+
+def bytes_per_token_gib(model: ModelSpec, bits_per_weight: float, context: int) -> float:
+    return active_weights_gib(model, bits_per_weight) + kv_cache_gib(model, context)
+
+
+def estimate_decode(
+    model: ModelSpec,
+    bits_per_weight: float,
+    context: int,
+    bandwidth_gbs: float | None,
+    fit: DecodeFit,
+) -> float | None:
+    """Single-stream tokens/s from bandwidth. A layer split runs its cards one after another, so a
+    multi-card setup reads the same bytes per token at one card's bandwidth."""
+    if not bandwidth_gbs:
+        return None
+    seconds = (
+        bytes_per_token_gib(model, bits_per_weight, context)
+        * GIB
+        / (bandwidth_gbs * 1e9 * fit.efficiency)
+        + fit.overhead_ms / 1000
+    )
+    return 1 / seconds
+
+
+def estimate_prefill(model: ModelSpec, fp16_tflops: float | None, fit: DecodeFit) -> float | None:
+    """Prompt tokens/s from dense FP16 tensor compute: 2 FLOPs per active parameter per token."""
+    if not fp16_tflops:
+        return None
+    return fp16_tflops * 1e12 * fit.prefill_efficiency / (2 * model.active_params_b * 1e9)
+
+
+def calibrate(points: list[Measured]) -> DecodeFit:
+    """Least squares of seconds/token on bytes/bandwidth: slope 1/efficiency, intercept overhead.
+
+    Falls back to typical figures with fewer than two points or a fit without physical meaning."""
+    usable = [p for p in points if p.card.bandwidth_gbs]
+    xs = [_ideal_seconds(p) for p in usable]
+    ys = [1 / p.decode_tokens_per_s for p in usable]
+    prefill = _prefill_efficiency(points)
+    if len(xs) < 2 or len(set(xs)) < 2:
+        return DecodeFit(FALLBACK_EFFICIENCY, FALLBACK_OVERHEAD_MS, prefill, len(xs))
+    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
+    sxx = sum((x - mean_x) ** 2 for x in xs)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sxx
+    intercept = mean_y - slope * mean_x
+    if slope <= 0 or 1 / slope > 1:
+        return DecodeFit(FALLBACK_EFFICIENCY, FALLBACK_OVERHEAD_MS, prefill, len(xs))
+    if intercept < 0:  # no negative overhead: refit through the origin
+        slope, intercept = (
+            sum(x * y for x, y in zip(xs, ys, strict=True)) / sum(x * x for x in xs),
+            0.0,
+        )
+    return DecodeFit(1 / slope, intercept * 1000, prefill, len(xs))
+
+
+def _ideal_seconds(p: Measured) -> float:
+    """Seconds per token at the card's full bandwidth, no overhead."""
+    bytes_read = bytes_per_token_gib(p.model, p.bits_per_weight, p.context) * GIB
+    return bytes_read / (p.card.bandwidth_gbs * 1e9)
+
+
+def _prefill_efficiency(points: list[Measured]) -> float:
+    """Median of measured prompt tokens/s over the FP16 tensor-compute ceiling."""
+    ratios = [
+        p.prefill_tokens_per_s * 2 * p.model.active_params_b * 1e9 / (p.card.fp16_tflops * 1e12)
+        for p in points
+        if p.prefill_tokens_per_s and p.card.fp16_tflops
+    ]
+    return statistics.median(ratios) if ratios else FALLBACK_PREFILL_EFFICIENCY
+
+
+def fit_error(points: list[Measured], fit: DecodeFit) -> FitError:
+    """Mean and largest absolute % error of the estimate on the points it was fitted to."""
+    checks = []
+    for p in points:
+        estimate = estimate_decode(p.model, p.bits_per_weight, p.context, p.card.bandwidth_gbs, fit)
+        if estimate is not None:
+            checks.append(FitCheck(measured=p, estimate=estimate))
+    errors = [abs(c.error_pct) for c in checks]
+    return FitError(
+        mean_abs_pct=statistics.fmean(errors) if errors else 0.0,
+        max_abs_pct=max(errors, default=0.0),
+        checks=checks,
+    )
+
+
+def run_on_card(
+    *,
+    model: ModelSpec,
+    quant_slug: str,
+    bits_per_weight: float,
+    context: int,
+    card: CardSpec,
+    fit: DecodeFit,
+    measured: dict[tuple[str, str, str], Measured],
+) -> CardRun:
+    """Fit, cards needed and speeds of one model on one card. A decode measurement wins over the
+    estimate when the setup is the measured one (one card, a context no longer than the default);
+    prefill is always the compute estimate."""
+    needed = cards_needed(model, bits_per_weight, context, card.memory_gb)
+    measurement = measured.get((card.slug, model.slug, quant_slug))
+    decode = estimate_decode(model, bits_per_weight, context, card.bandwidth_gbs, fit)
+    prefill = estimate_prefill(model, card.fp16_tflops, fit)
+    basis = "estimate"
+    if measurement and needed == 1 and context <= DEFAULT_CONTEXT:
+        decode, basis = measurement.decode_tokens_per_s, "measured"
+    if needed is None:
+        decode = prefill = None
+    return CardRun(
+        card=card,
+        weights_gib=weights_gib(model, bits_per_weight),
+        kv_cache_gib=kv_cache_gib(model, context),
+        fits=None if not card.memory_gb else needed == 1,
+        cards_needed=needed,
+        decode_tokens_per_s=decode,
+        prefill_tokens_per_s=prefill if needed is not None else None,
+        basis=basis,
+        measurement=measurement if basis == "measured" else None,
+    )
+
+
+# The whole catalogue, as catalog.llm_catalogue reads it from the database.
+
+
+@dataclass(frozen=True)
+class QuantSpec:
+    slug: str
+    name: str
+    bits_per_weight: float
+
+
+@dataclass(frozen=True)
+class LlmCatalogue:
+    models: list[ModelSpec]
+    quants: list[QuantSpec]
+    measurements: list[Measured]
+    fit: DecodeFit
+
+    def model(self, slug: str) -> ModelSpec | None:
+        return next((m for m in self.models if m.slug == slug), None)
+
+    def quant(self, slug: str) -> QuantSpec | None:
+        return next((q for q in self.quants if q.slug == slug), None)
+
+    @property
+    def measured_by_key(self) -> dict[tuple[str, str, str], Measured]:
+        """The newest measurement per (card, model, quantisation)."""
+        best: dict[tuple[str, str, str], Measured] = {}
+        for m in sorted(self.measurements, key=lambda m: m.published_on):
+            best[(m.card.slug, m.model.slug, m.quant_slug)] = m
+        return best
+
+    def error(self) -> FitError:
+        return fit_error(self.measurements, self.fit)
+
+
+@dataclass(frozen=True)
+class ModelOnCard:
+    """A row of a card's "runs these models" table."""
+
+    model: ModelSpec
+    run: CardRun
+
+
+def models_on_card(
+    catalogue: LlmCatalogue, card: CardSpec, quant_slug: str = "q4_k_m"
+) -> tuple[QuantSpec | None, list[ModelOnCard]]:
+    """Every catalogued model on one card at one quantisation and the default context."""
+    quant = catalogue.quant(quant_slug) or (catalogue.quants[0] if catalogue.quants else None)
+    if quant is None:
+        return None, []
+    measured = catalogue.measured_by_key
+    rows = [
+        ModelOnCard(
+            model=model,
+            run=run_on_card(
+                model=model,
+                quant_slug=quant.slug,
+                bits_per_weight=quant.bits_per_weight,
+                context=DEFAULT_CONTEXT,
+                card=card,
+                fit=catalogue.fit,
+                measured=measured,
+            ),
+        )
+        for model in catalogue.models
+    ]
+    return quant, rows

@@ -1,0 +1,130 @@
+"""Local-LLM pages and the data API: which cards run a model, how fast, per dollar (cached)."""
+
+from dataclasses import replace
+
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from catalog import llm
+from catalog.llm_catalogue import load_llm_catalogue
+from metrics import llm as llm_metrics
+from metrics.views import _crumbs, _title
+from shopagent.cache import cached_page
+
+
+def _within_model(query, model):
+    """The query with its context capped at what the model supports, saying so."""
+    if query.context <= model.max_context:
+        return query
+    note = f"{model.name} supports at most {model.max_context:,} tokens; showing that context."
+    return replace(query, context=model.max_context, notes=(*query.notes, note))
+
+
+def _table(catalogue, query, model_slug: str):
+    cards, prices = llm_metrics.load_cards_and_prices()
+    return llm_metrics.llm_table(
+        catalogue=catalogue,
+        model=catalogue.model(model_slug),
+        quant=catalogue.quant(query.quant),
+        context=query.context,
+        budget=query.budget,
+        cards=cards,
+        prices=prices,
+    )
+
+
+def _context(catalogue, query, table) -> dict:
+    return {
+        "query": query,
+        "table": table,
+        "models": catalogue.models,
+        "quants": catalogue.quants,
+        "fit": catalogue.fit,
+        "contexts": sorted({2048, 4096, 8192, 16384, 32768, 65536, 131072, query.context}),
+        "default_context": llm.DEFAULT_CONTEXT,
+        "overhead_gib": llm.RUNTIME_OVERHEAD_GIB,
+    }
+
+
+def _settled(catalogue, query, model):
+    """The query for one model: a known quantisation and a context the model supports."""
+    quant = query.quant if catalogue.quant(query.quant) else catalogue.quants[0].slug
+    return _within_model(replace(query, model=model.slug, quant=quant), model)
+
+
+@require_safe
+@cached_page
+def llm_index(request):
+    catalogue = load_llm_catalogue()
+    if not catalogue.models or not catalogue.quants:
+        raise Http404("No LLM catalogue loaded")
+    query = llm_metrics.parse_llm_query(request.GET, catalogue)
+    model = catalogue.model(query.model) or catalogue.models[0]
+    query = _settled(catalogue, query, model)
+    context = _context(catalogue, query, _table(catalogue, query, model.slug))
+    context["crumbs"] = _crumbs(("Local LLMs", request.path))
+    return render(request, "metrics/llm_index.html", context)
+
+
+@require_safe
+@cached_page
+def llm_model(request, slug):
+    catalogue = load_llm_catalogue()
+    model = catalogue.model(slug)
+    if model is None or not catalogue.quants:
+        raise Http404("No such model")
+    query = _settled(catalogue, llm_metrics.parse_llm_query(request.GET, catalogue), model)
+    context = _context(catalogue, query, _table(catalogue, query, slug))
+    context["title"] = _title(
+        f"Best GPU for {model.name}: fit and tokens/s per dollar",
+        f"Best GPU for {model.name}",
+    )
+    context["crumbs"] = _crumbs(
+        ("Local LLMs", reverse("metrics:llm-index")), (model.name, request.path)
+    )
+    return render(request, "metrics/llm_model.html", context)
+
+
+def _error(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+@require_safe
+@cached_page
+def llm_json(request):
+    """GET ?model=<slug>&quant=<slug>[&context=N]: every card's fit and speed for one model."""
+    catalogue = load_llm_catalogue()
+    model = catalogue.model(request.GET.get("model", ""))
+    if model is None:
+        return _error(404, "Unknown model: pass model=<slug> of a model on /ml/shop/llm/.")
+    quant = catalogue.quant(request.GET.get("quant", ""))
+    if quant is None:
+        choices = ", ".join(q.slug for q in catalogue.quants)
+        return _error(400, f"Unknown quant: choose one of {choices}.")
+    context = llm.DEFAULT_CONTEXT
+    if "context" in request.GET:
+        context, note = llm_metrics.parse_context(request.GET["context"])
+        if note:
+            return _error(400, note)
+        if context > model.max_context:
+            return _error(400, f"context: {model.name} supports at most {model.max_context} tokens")
+    cards, prices = llm_metrics.load_cards_and_prices()
+    return JsonResponse(
+        {
+            "model": model.slug,
+            "quant": quant.slug,
+            "context": context,
+            "weights_gb": round(llm.weights_gib(model, quant.bits_per_weight), 3),
+            "kv_cache_gb": round(llm.kv_cache_gib(model, context), 3),
+            "cards": llm_metrics.api_rows(
+                catalogue=catalogue,
+                model=model,
+                quant=quant,
+                context=context,
+                cards=cards,
+                prices=prices,
+            ),
+        }
+    )

@@ -1,0 +1,241 @@
+"""The local-LLM arithmetic on worked examples, and the fit on the published measurements."""
+
+import pytest
+from django.urls import reverse
+
+from catalog import llm
+from catalog.llm_catalogue import load_llm_catalogue
+from catalog.models import LlmMeasurement, LlmModel, Quantization
+
+LLAMA_8B = llm.ModelSpec("llama-3.1-8b", "Llama 3.1 8B", 8.03, 8.03, 32, 8, 128, 131072)
+LLAMA_70B = llm.ModelSpec("llama-3.1-70b", "Llama 3.1 70B", 70.55, 70.55, 80, 8, 128, 131072)
+Q4_K_M, Q8_0, F16 = 4.85, 8.5, 16.0
+
+
+def test_kv_cache_of_llama_3_1_8b_at_4096_tokens_is_half_a_gib():
+    # 2 (K and V) x 32 layers x 8 KV heads x 128 x 4096 tokens x 2 bytes = 536,870,912 bytes
+    assert llm.kv_cache_gib(LLAMA_8B, 4096) == 0.5
+    assert llm.kv_cache_gib(LLAMA_8B, 8192) == 1.0
+
+
+def test_llama_3_1_70b_at_q4_k_m_needs_two_24_gb_cards_or_one_48_gb_card():
+    assert llm.weights_gib(LLAMA_70B, Q4_K_M) == pytest.approx(39.83, abs=0.01)
+    assert llm.kv_cache_gib(LLAMA_70B, 4096) == 1.25
+    assert not llm.fits(LLAMA_70B, Q4_K_M, 4096, 24)
+    assert llm.cards_needed(LLAMA_70B, Q4_K_M, 4096, 24) == 2
+    assert llm.fits(LLAMA_70B, Q4_K_M, 4096, 48)
+    assert llm.cards_needed(LLAMA_70B, Q4_K_M, 4096, 12) == 4
+
+
+def test_llama_3_1_8b_at_f16_does_not_fit_a_12_gb_card_but_q8_does():
+    assert llm.weights_gib(LLAMA_8B, F16) == pytest.approx(14.96, abs=0.01)
+    assert not llm.fits(LLAMA_8B, F16, 4096, 12)
+    assert llm.cards_needed(LLAMA_8B, F16, 4096, 12) == 2
+    assert llm.fits(LLAMA_8B, Q8_0, 4096, 12)
+
+
+def test_a_longer_context_can_push_a_model_off_a_card():
+    assert llm.fits(LLAMA_8B, Q8_0, 4096, 10)
+    assert not llm.fits(LLAMA_8B, Q8_0, 32768, 10)  # 4 GiB of KV cache on top of 7.9 GiB
+
+
+def test_unknown_memory_or_more_than_eight_cards_is_no_answer():
+    assert llm.cards_needed(LLAMA_70B, F16, 4096, None) is None
+    assert llm.cards_needed(LLAMA_70B, F16, 4096, 4) is None  # 131 GiB over 3.5 GiB cards
+
+
+def test_mixture_of_experts_holds_every_expert_but_reads_only_the_active_ones():
+    moe = llm.ModelSpec("moe", "MoE", 30.5, 3.3, 48, 4, 128, 32768)
+    dense = llm.ModelSpec("dense", "Dense", 30.5, 30.5, 48, 4, 128, 32768)
+    fit = llm.DecodeFit(efficiency=0.8, overhead_ms=0.0, prefill_efficiency=0.5, points=0)
+    assert llm.weights_gib(moe, Q4_K_M) == llm.weights_gib(dense, Q4_K_M)
+    moe_speed = llm.estimate_decode(moe, Q4_K_M, 4096, 1000, fit)
+    dense_speed = llm.estimate_decode(dense, Q4_K_M, 4096, 1000, fit)
+    assert moe_speed > 5 * dense_speed
+
+
+def test_decode_estimate_is_bandwidth_over_bytes_plus_overhead():
+    fit = llm.DecodeFit(efficiency=0.5, overhead_ms=1.0, prefill_efficiency=0.5, points=0)
+    bytes_read = (llm.active_weights_gib(LLAMA_8B, Q4_K_M) + 0.5) * llm.GIB
+    expected = 1 / (bytes_read / (1000e9 * 0.5) + 0.001)
+    assert llm.estimate_decode(LLAMA_8B, Q4_K_M, 4096, 1000, fit) == pytest.approx(expected)
+    assert llm.estimate_decode(LLAMA_8B, Q4_K_M, 4096, None, fit) is None
+
+
+def test_prefill_estimate_is_fp16_compute_over_two_flops_per_parameter():
+    fit = llm.DecodeFit(efficiency=0.8, overhead_ms=0.0, prefill_efficiency=0.5, points=0)
+    # 100 TFLOPS x 0.5 / (2 x 8.03e9) = 3,113 tokens/s
+    assert llm.estimate_prefill(LLAMA_8B, 100, fit) == pytest.approx(3113.3, abs=0.1)
+
+
+def _point(bandwidth, tokens_per_s, *, context=128):
+    card = llm.CardSpec(f"card-{bandwidth}", "Card", 24, bandwidth, 100)
+    return llm.Measured(
+        card, LLAMA_8B, "q4_k_m", Q4_K_M, context, tokens_per_s, None, "", "", "", ""
+    )
+
+
+def test_calibration_recovers_efficiency_and_overhead_from_exact_points():
+    truth = llm.DecodeFit(efficiency=0.7, overhead_ms=2.0, prefill_efficiency=0.5, points=0)
+    points = [
+        _point(bw, llm.estimate_decode(LLAMA_8B, Q4_K_M, 128, bw, truth)) for bw in (300, 900)
+    ]
+    fit = llm.calibrate(points)
+    assert fit.efficiency == pytest.approx(0.7)
+    assert fit.overhead_ms == pytest.approx(2.0)
+    assert llm.fit_error(points, fit).max_abs_pct == pytest.approx(0, abs=1e-6)
+
+
+def test_calibration_with_one_point_falls_back_to_typical_figures():
+    fit = llm.calibrate([_point(900, 100)])
+    assert (fit.efficiency, fit.overhead_ms) == (llm.FALLBACK_EFFICIENCY, llm.FALLBACK_OVERHEAD_MS)
+
+
+@pytest.mark.django_db
+def test_fixtures_load_the_required_models_with_their_config_architecture(loaded_catalog):
+    slugs = set(LlmModel.objects.values_list("slug", flat=True))
+    assert {
+        "llama-3.1-8b",
+        "llama-3.1-70b",
+        "qwen3-8b",
+        "qwen3-14b",
+        "qwen3-32b",
+        "qwen3-30b-a3b",
+        "mistral-7b",
+        "mistral-nemo-12b",
+        "gemma-2-27b",
+        "gpt-oss-20b",
+    } <= slugs
+    llama = LlmModel.objects.get(slug="llama-3.1-70b")
+    assert (llama.layers, llama.kv_heads, llama.head_dim, llama.hidden_size) == (80, 8, 128, 8192)
+    oss = LlmModel.objects.get(slug="gpt-oss-20b")
+    assert oss.is_moe and (oss.layers, oss.kv_heads, oss.head_dim) == (24, 8, 64)
+    assert all(m.config_url.endswith("/config.json") for m in LlmModel.objects.all())
+    bits = dict(Quantization.objects.values_list("slug", "bits_per_weight"))
+    assert bits["q4_k_m"] == 4.85 and bits["q8_0"] == 8.5 and bits["f16"] == 16.0
+
+
+@pytest.mark.django_db
+def test_every_measurement_cites_a_url_a_date_and_a_backend(loaded_catalog):
+    rows = list(LlmMeasurement.objects.all())
+    assert len(rows) == 7
+    assert all(r.source_url.startswith("https://") and r.published_on and r.backend for r in rows)
+
+
+@pytest.mark.django_db
+def test_estimate_error_on_the_published_measurements_is_pinned(loaded_catalog):
+    catalogue = load_llm_catalogue()
+    assert catalogue.fit.points == 7
+    assert catalogue.fit.efficiency == pytest.approx(0.836, abs=0.001)
+    assert catalogue.fit.overhead_ms == pytest.approx(1.78, abs=0.01)
+    error = catalogue.error()
+    assert error.mean_abs_pct == pytest.approx(14.0, abs=0.1)
+    assert error.max_abs_pct == pytest.approx(36.0, abs=0.1)  # Qwen3 30B-A3B, a MoE model
+
+
+@pytest.mark.django_db
+def test_a_measured_card_shows_the_measurement_and_others_an_estimate(loaded_catalog):
+    catalogue = load_llm_catalogue()
+    model, quant = catalogue.model("llama-3.1-8b"), catalogue.quant("q4_k_m")
+    runs = {
+        card.slug: llm.run_on_card(
+            model=model,
+            quant_slug="q4_k_m",
+            bits_per_weight=quant.bits_per_weight,
+            context=4096,
+            card=card,
+            fit=catalogue.fit,
+            measured=catalogue.measured_by_key,
+        )
+        for card in (
+            llm.CardSpec("nvidia-geforce-rtx-3080", "RTX 3080", 10, 760, 119),
+            llm.CardSpec("nvidia-geforce-rtx-3090", "RTX 3090", 24, 936.2, 142.75),
+        )
+    }
+    measured = runs["nvidia-geforce-rtx-3080"]
+    assert measured.basis == "measured" and measured.decode_tokens_per_s == 111.95
+    assert "dmatora" in measured.measurement.source_url
+    assert runs["nvidia-geforce-rtx-3090"].basis == "estimate"  # measured at Q4_0 and Q8_0 only
+
+
+@pytest.mark.django_db
+def test_learn_page_shows_which_models_the_card_runs(client, loaded_catalog):
+    url = reverse("catalog:learn-gpu", kwargs={"slug": "nvidia-geforce-rtx-3090"})
+    html = client.get(url).content.decode()
+    assert "Runs these models" in html
+    assert reverse("metrics:llm-model", kwargs={"slug": "llama-3.1-70b"}) in html
+    assert "Multi-card setup: 2 cards" in html  # Llama 3.1 70B at Q4_K_M on 24 GB
+    assert "estimate" in html
+
+
+@pytest.mark.django_db
+def test_methodology_publishes_the_fit_and_its_error(client, loaded_catalog):
+    html = client.get(reverse("catalog:methodology")).content.decode()
+    assert 'id="llm"' in html
+    assert "mean absolute error 14.0%, largest 36.0%" in html
+    assert "https://github.com/ggml-org/llama.cpp/pull/21024" in html
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "admin:catalog_llmmodel_changelist",
+        "admin:catalog_quantization_changelist",
+        "admin:catalog_llmmeasurement_changelist",
+    ],
+)
+def test_staff_see_and_search_the_llm_catalogue(staff_client, loaded_catalog, name):
+    response = staff_client.get(reverse(name))
+    assert response.status_code == 200
+
+
+def test_an_admin_edit_to_a_model_is_kept_by_the_next_load_and_reaches_the_pages(
+    staff_client, loaded_catalog, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+    from django.forms.models import model_to_dict
+
+    learn = reverse("catalog:learn-gpu", args=["nvidia-l4"])
+    assert "Llama 3.1 8B</a>" in staff_client.get(learn).content.decode()  # catalogue now cached
+    model = LlmModel.objects.get(slug="llama-3.1-8b")
+    data = {k: ("" if v is None else v) for k, v in model_to_dict(model).items() if k != "id"}
+    data["name"] = "Llama 3.1 8B Instruct"
+    url = reverse("admin:catalog_llmmodel_change", args=[model.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(url, data)
+    assert response.status_code == 302
+    call_command("load_catalog", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    model.refresh_from_db()
+    assert model.name == "Llama 3.1 8B Instruct" and model.admin_edited_fields == ["name"]
+    assert "Llama 3.1 8B Instruct</a>" in staff_client.get(learn).content.decode()
+
+
+def test_a_slug_with_a_space_or_capitals_is_rejected(loaded_catalog):
+    from django.core.exceptions import ValidationError
+
+    model = LlmModel.objects.get(slug="llama-3.1-8b")
+    model.slug = "Llama 3.1"
+    with pytest.raises(ValidationError):
+        model.full_clean()
+
+
+def test_a_fixtures_folder_without_the_llm_files_still_loads(tmp_path, db):
+    import shutil
+
+    from catalog.loader import FIXTURE_FILES, default_fixtures_dir, load_catalog
+
+    for filename in FIXTURE_FILES.values():
+        shutil.copy(default_fixtures_dir() / filename, tmp_path / filename)
+    report = load_catalog(fixtures_dir=tmp_path)
+    assert "LLMs" not in report.counts and report.counts["cards"].created > 0
+    assert not LlmModel.objects.exists()
+
+
+def test_dry_run_counts_the_llm_catalogue_and_writes_nothing(db):
+    from catalog.loader import load_catalog
+
+    report = load_catalog(dry_run=True)
+    assert report.counts["LLMs"].created == 10
+    assert report.counts["quantizations"].created == 4
+    assert report.counts["LLM measurements"].created == 7
+    assert not LlmModel.objects.exists()

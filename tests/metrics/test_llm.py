@@ -1,0 +1,267 @@
+"""Local-LLM pages, the data API and the home page finder, on the real catalog with test prices."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from metrics.ranking import recompute_rankings
+
+pytestmark = pytest.mark.django_db
+
+PRICES = {
+    "nvidia-geforce-rtx-3060": 250,  # 12 GB
+    "nvidia-geforce-rtx-3080": 400,  # 10 GB, measured on Llama 3.1 8B Q4_K_M
+    "nvidia-geforce-rtx-3090": 700,  # 24 GB
+    "amd-radeon-rx-7900-xtx": 800,  # 24 GB
+    "nvidia-l40s": 7000,  # 48 GB
+}
+
+
+@pytest.fixture
+def shop(loaded_catalog, make_listing):
+    from catalog.models import Gpu
+
+    for slug, price in PRICES.items():
+        gpu = Gpu.objects.get(slug=slug)
+        for _ in range(3):
+            make_listing(gpu, price)
+    recompute_rankings()
+
+
+def _html(client, url) -> str:
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _api(client, **params):
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return client.get(f"{reverse('metrics:llm-json')}?{query}")
+
+
+def test_70b_page_lists_one_48_gb_card_and_two_24_gb_cards_as_a_multi_card_setup(client, shop):
+    url = reverse("metrics:llm-model", kwargs={"slug": "llama-3.1-70b"})
+    html = _html(client, url)
+    assert "<title>Best GPU for Llama 3.1 70B" in html
+    one_card = html[html.index('id="one-card"') : html.index('id="multi-card"')]
+    assert "NVIDIA L40S" in one_card and "RTX 3090" not in one_card
+    multi = html[html.index('id="multi-card"') :]
+    assert "Multi-card setup: 2 ×" in multi and "NVIDIA GeForce RTX 3090" in multi
+    assert "$1,400" in multi and "(2 × $700)" in multi
+    assert "(estimate)" in multi
+
+
+def test_picker_filters_by_budget_and_names_the_cheapest_option(client, shop):
+    url = reverse("metrics:llm-index") + "?model=llama-3.1-70b&quant=q4_k_m&budget=900"
+    html = _html(client, url)
+    assert '<option value="llama-3.1-70b" selected>' in html
+    assert "no priced card within $900" in html
+    assert "the cheapest that runs it is 4 × NVIDIA GeForce RTX 3060 at $1,000" in html
+
+
+def test_8b_page_shows_the_measured_figure_with_its_source(client, shop):
+    html = _html(client, reverse("metrics:llm-index") + "?model=llama-3.1-8b&quant=q4_k_m")
+    assert "111.95" in html or "112" in html
+    assert "https://github.com/dmatora/LLM-inference-speed-benchmarks/issues/12" in html
+    assert "llama.cpp CUDA, 2024-08-26" in html
+
+
+def test_tokens_per_thousand_dollars_is_readable(client, shop):
+    html = _html(client, reverse("metrics:llm-index") + "?model=llama-3.1-8b&quant=q4_k_m")
+    # RTX 3080: 111.95 tok/s measured at $400 is 280 tok/s per $1,000, not 0.28 per dollar.
+    assert '<td class="num">280</td><td class="num">112</td>' in html
+
+
+@pytest.mark.parametrize(
+    "query, note",
+    [
+        ("model=nope", "Ignored model=nope: no such model"),
+        ("quant=q2_k", "Ignored quant=q2_k: choose one of"),
+        ("context=abc", "Ignored context=abc: not a whole number of tokens"),
+        ("context=10", "Ignored context=10: choose 512 to 131,072 tokens"),
+        ("budget=-5", "Ignored budget=-5: must be a positive number of dollars"),
+        ("budget=nan", "Ignored budget=nan: must be a positive number of dollars"),
+        ("budget=1&budget=2", "Ignored budget: given more than once"),
+    ],
+)
+def test_invalid_picker_input_is_ignored_with_a_visible_note(client, shop, query, note):
+    html = _html(client, reverse("metrics:llm-index") + "?" + query)
+    assert note in html
+    assert "Cards that run it alone" in html
+
+
+def test_a_context_beyond_the_model_is_capped_with_a_note(client, shop):
+    url = reverse("metrics:llm-model", kwargs={"slug": "gemma-2-27b"}) + "?context=32768"
+    html = _html(client, url)
+    assert "Gemma 2 27B supports at most 8,192 tokens; showing that context." in html
+    # 2 x 46 layers x 16 KV heads x 128 x 8192 tokens x 2 bytes = 2.875 GiB
+    assert "KV cache 2.88 GiB at 8192 tokens" in html
+
+
+def test_unknown_model_page_is_404(client, shop):
+    assert client.get(reverse("metrics:llm-model", kwargs={"slug": "gpt-9"})).status_code == 404
+
+
+def test_api_returns_fit_speed_and_price_per_card(client, shop):
+    response = _api(client, model="llama-3.1-70b", quant="q4_k_m")
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    data = response.json()
+    assert (data["model"], data["quant"], data["context"]) == ("llama-3.1-70b", "q4_k_m", 4096)
+    assert data["weights_gb"] == pytest.approx(39.834, abs=0.001)
+    assert data["kv_cache_gb"] == 1.25
+    cards = {card["slug"]: card for card in data["cards"]}
+    rtx3090 = cards["nvidia-geforce-rtx-3090"]
+    assert (rtx3090["fits"], rtx3090["cards_needed"]) == (False, 2)
+    assert rtx3090["decode_tokens_per_s"] is None and rtx3090["price_usd"] == 700.0
+    l40s = cards["nvidia-l40s"]
+    assert (l40s["fits"], l40s["cards_needed"], l40s["basis"]) == (True, 1, "estimate")
+    assert l40s["decode_tokens_per_s"] > 10 and l40s["source_url"] is None
+    assert l40s["tokens_per_s_per_1000_usd"] == pytest.approx(
+        l40s["decode_tokens_per_s"] / 7, abs=0.01
+    )
+    assert set(rtx3090) == {
+        "slug",
+        "fits",
+        "cards_needed",
+        "decode_tokens_per_s",
+        "prefill_tokens_per_s",
+        "basis",
+        "source_url",
+        "price_usd",
+        "tokens_per_s_per_1000_usd",
+    }
+
+
+def test_api_cites_a_measurement_and_honours_the_context(client, shop):
+    data = _api(client, model="llama-3.1-8b", quant="q4_k_m", context=8192).json()
+    assert data["kv_cache_gb"] == 1.0
+    short = _api(client, model="llama-3.1-8b", quant="q4_k_m").json()
+    rtx3080 = {c["slug"]: c for c in short["cards"]}["nvidia-geforce-rtx-3080"]
+    assert rtx3080["basis"] == "measured" and rtx3080["decode_tokens_per_s"] == 111.95
+    assert "dmatora" in rtx3080["source_url"]
+    f16 = _api(client, model="llama-3.1-8b", quant="f16").json()
+    rtx3060 = {c["slug"]: c for c in f16["cards"]}["nvidia-geforce-rtx-3060"]
+    assert (rtx3060["fits"], rtx3060["cards_needed"]) == (False, 2)
+
+
+@pytest.mark.parametrize(
+    "params, status, message",
+    [
+        ({"model": "nope", "quant": "q4_k_m"}, 404, "Unknown model"),
+        ({"quant": "q4_k_m"}, 404, "Unknown model"),
+        ({"model": "llama-3.1-8b", "quant": "q3"}, 400, "Unknown quant"),
+        ({"model": "llama-3.1-8b"}, 400, "Unknown quant"),
+        ({"model": "llama-3.1-8b", "quant": "f16", "context": "lots"}, 400, "context"),
+        ({"model": "llama-3.1-8b", "quant": "f16", "context": "999999999"}, 400, "context"),
+        ({"model": "gemma-2-27b", "quant": "q8_0", "context": "16384"}, 400, "at most 8192"),
+    ],
+)
+def test_api_errors_are_json(client, shop, params, status, message):
+    response = _api(client, **params)
+    assert response.status_code == status
+    assert message in json.loads(response.content)["error"]
+
+
+def test_home_finder_answers_a_70b_budget_with_two_cards_and_reasons(client, shop):
+    html = _html(client, reverse("metrics:home") + "?task=llm-70b&budget=2000")
+    assert "What do you want to do?" in html
+    assert html.index("What do you want to do?") < html.index("Top 5 GPUs")
+    picks = html[html.index('class="finder-picks"') :]
+    picks = picks[: picks.index("</ol>")]
+    assert picks.count("<li>") == 3
+    assert "2 × NVIDIA GeForce RTX 3090</a> at $1,400" in picks
+    assert "Fits Llama 3.1 70B at Q4_K_M on two cards" in picks
+    assert "tok/s (estimate)" in picks and "per tok/s" in picks
+
+
+def test_home_finder_says_what_the_cheapest_working_option_costs(client, shop):
+    html = _html(client, reverse("metrics:home") + "?task=llm-70b&budget=300")
+    assert "Nothing within $300 does this." in html
+    assert "4 × NVIDIA GeForce RTX 3060</a> at $1,000" in html
+
+
+def test_home_finder_image_generation_uses_a_labelled_spec_proxy(client, shop):
+    html = _html(client, reverse("metrics:home") + "?task=image-generation&budget=1000")
+    picks = html[html.index('class="finder-picks"') :]
+    picks = picks[: picks.index("</ol>")]
+    assert "NVIDIA GeForce RTX 3080" not in picks  # 10 GB is under the 12 GB floor
+    assert "NVIDIA GeForce RTX 3060" in picks and "per TFLOPS" in picks
+    assert "Spec proxy, not a benchmark" in html
+
+
+def test_home_finder_fine_tuning_needs_24_gb_and_fp16_compute_has_no_floor(client, shop):
+    tuning = _html(client, reverse("metrics:home") + "?task=fine-tuning")
+    picks = tuning[tuning.index('class="finder-picks"') :]
+    picks = picks[: picks.index("</ol>")]
+    assert "NVIDIA GeForce RTX 3090" in picks and "NVIDIA GeForce RTX 3060" not in picks
+    assert "at least 24 GB" in tuning
+    compute = _html(client, reverse("metrics:home") + "?task=fp16&budget=500")
+    picks = compute[compute.index('class="finder-picks"') :]
+    picks = picks[: picks.index("</ol>")]
+    assert "NVIDIA GeForce RTX 3080" in picks and "NVIDIA GeForce RTX 3090" not in picks
+
+
+@pytest.mark.parametrize(
+    "query, note",
+    [
+        ("task=crypto", "Ignored task=crypto: choose one of the listed tasks"),
+        ("task=llm-8b&budget=lots", "Ignored budget=lots: not a number"),
+    ],
+)
+def test_home_finder_ignores_bad_input_with_a_note(client, shop, query, note):
+    html = _html(client, reverse("metrics:home") + "?" + query)
+    assert note in html
+
+
+def test_shop_page_shows_which_models_the_card_runs(client, shop):
+    url = reverse("listings:shop-gpu", kwargs={"slug": "nvidia-geforce-rtx-3080"})
+    html = _html(client, url)
+    assert "Runs these models" in html and "Yes, one card" in html
+    assert "llama.cpp CUDA, 2024-08-26" in html  # the measured Llama 3.1 8B row
+
+
+def test_llm_pages_are_in_the_sitemap(client, shop):
+    xml = _html(client, "/sitemap.xml")
+    assert "/ml/shop/llm/</loc>" in xml
+    assert "/ml/shop/llm/llama-3.1-70b/</loc>" in xml
+
+
+@pytest.mark.parametrize(
+    "url, most",
+    [
+        (reverse("metrics:llm-index") + "?model=llama-3.1-70b&budget=5000", 5),
+        (reverse("metrics:llm-model", kwargs={"slug": "qwen3-32b"}), 5),
+        (reverse("metrics:llm-json") + "?model=llama-3.1-70b&quant=q8_0", 5),
+        (reverse("metrics:home") + "?task=llm-32b&budget=1500", 8),
+    ],
+)
+def test_llm_pages_query_a_fixed_number_of_times(
+    client, shop, django_assert_max_num_queries, url, most
+):
+    """Cold LLM catalogue (three queries, then cached) plus cards and prices, whatever the size."""
+    client.get(reverse("metrics:rankings-index") + "?warm=1")  # the site-wide demo notice
+    with django_assert_max_num_queries(most):
+        assert client.get(url).status_code == 200
+
+
+NASTY = ["", "-1", "1e309", "nan", "-Infinity", "1" * 5000, "१२", "½", "%00", "a\x00b", "😀" * 50]
+
+
+@pytest.mark.parametrize("name", ["model", "quant", "context", "budget", "task"])
+def test_hostile_values_never_cause_a_server_error(client, shop, name):
+    for value in NASTY:
+        query = {name: value}
+        for url in (
+            reverse("metrics:llm-index"),
+            reverse("metrics:llm-model", kwargs={"slug": "llama-3.1-8b"}),
+            reverse("metrics:home"),
+        ):
+            # A NUL byte is refused site-wide with a 400; everything else is ignored with a note.
+            assert client.get(url, query).status_code in (200, 400), (url, name, value)
+        api = client.get(
+            reverse("metrics:llm-json"), {"model": "llama-3.1-8b", "quant": "q4_k_m", **query}
+        )
+        assert api.status_code in (200, 400, 404), (name, value)
+        if api["Content-Type"] == "application/json":
+            assert "error" in api.json() or "cards" in api.json()
