@@ -6,7 +6,8 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.management import call_command
 from django.template.loader import render_to_string
-from django.test import RequestFactory, override_settings
+from django.test import Client, RequestFactory, override_settings
+from django.urls import reverse
 
 from catalog.models import Gpu
 from listings.demo import demo_items, seed_demo_listings
@@ -148,3 +149,15 @@ def test_demo_titles_do_not_repeat_the_memory_a_label_states(catalog):
 
     assert not any("12GB 12GB" in title for title in titles)
     assert "NVIDIA GeForce RTX 3080 12GB Graphics Card" in titles
+
+
+def test_the_demo_shop_page_says_how_well_ml_software_runs_on_the_card():
+    call_command("load_catalog", stdout=StringIO())
+    seed_demo_listings(gpus=[Gpu.objects.get(slug="amd-radeon-rx-580x")], now=NOW)
+
+    url = reverse("listings:shop-gpu", kwargs={"slug": "amd-radeon-rx-580x"})
+    response = Client().get(url)
+
+    html = response.content.decode()
+    assert 'data-ml-software="unsupported"' in html
+    assert "ROCm dropped it" in html
