@@ -495,6 +495,8 @@ VARIANT_TITLES = [
     ("NVIDIA RTX 4500 Ada Generation 24GB", "nvidia-rtx-4500-ada-generation", "nvidia-rtx-a4500"),
     ("NVIDIA RTX A4000 16GB", "nvidia-rtx-a4000", "nvidia-rtx-4000-ada-generation"),
     ("NVIDIA TITAN RTX 24GB", "nvidia-titan-rtx", "nvidia-quadro-rtx-6000"),
+    ("Intel Arc A770 8GB graphics card", "intel-arc-a770-8gb", "intel-arc-a770"),
+    ("ASRock Intel Arc A770 Phantom Gaming 16GB", "intel-arc-a770", "intel-arc-a770-8gb"),
     ("AMD Instinct MI250X 128GB", None, "amd-instinct-mi250"),
 ]
 
