@@ -86,9 +86,10 @@ class GpuAdmin(CatalogAdmin):
         "fp16_tflops",
         "int8_tops",
         "tdp_w",
-        "msrp_usd",
+        "ml_software",
+        "typical_used_usd",
     ]
-    list_filter = ["manufacturer", "category", "architecture", "form_factor"]
+    list_filter = ["manufacturer", "category", "architecture", "form_factor", "ml_software"]
     search_fields = ["label", "slug", "part_numbers", "aliases"]
     readonly_fields = ["admin_edited_fields", "updated_at"]
     prepopulated_fields = {"slug": ["label"]}
@@ -97,13 +98,14 @@ class GpuAdmin(CatalogAdmin):
         (None, {"fields": ["label", "slug", "manufacturer", "category", "form_factor"]}),
         ("Product", {"fields": ["architecture", "release_date", "msrp_usd", "summary"]}),
         (
-            "Specs (dense, FP32 = shader FP32; blank = unknown)",
+            "Specs (dense; FP32 = shader FP32; FP16/FP8 = FP32 accumulate; blank = unknown)",
             {
                 "fields": [
                     "memory_gb",
                     "memory_bandwidth_gbs",
                     "fp32_tflops",
                     "fp16_tflops",
+                    "fp16_fp16acc_tflops",
                     "fp8_tflops",
                     "int8_tops",
                     "tensor_cores",
@@ -115,7 +117,12 @@ class GpuAdmin(CatalogAdmin):
                 ]
             },
         ),
-        ("Provenance", {"fields": ["spec_notes", "source", "reference_urls"]}),
+        ("ML software", {"fields": ["ml_software", "ml_software_note"]}),
+        (
+            "Typical prices (estimates for the screen and the demo)",
+            {"fields": ["typical_used_usd", "typical_new_usd", "typical_price_source"]},
+        ),
+        ("Provenance", {"fields": ["spec_notes", "source_url", "source", "reference_urls"]}),
         (
             "Listing matching",
             {"fields": ["search_query", "aliases", "part_numbers", "ebay_category_ids"]},

@@ -1,6 +1,7 @@
 """Deterministic demo listings, so a fresh checkout without eBay keys shows a working shop.
 
-They are built as eBay item summaries and go through the same screen and upsert as live data
+Prices follow each card's typical used and new price from the catalog (not its MSRP). They are
+built as eBay item summaries and go through the same screen and upsert as live data
 (source "demo", is_demo=True), including junk the screen must reject, so the demo shows the
 product as it behaves, not an idealised copy of it.
 """
@@ -8,6 +9,7 @@ product as it behaves, not an idealised copy of it.
 from __future__ import annotations
 
 import random
+import re
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -25,13 +27,14 @@ from listings.ingest import (
 from listings.models import RefreshSource
 
 COUNTRIES = ("US", "US", "US", "DE", "GB", "CA", "JP", "HK")
-# (condition id, condition text, share of the market price)
+NEW, USED = "new", "used"
+# (condition id, condition text, which going price it follows, share of that price)
 CONDITIONS = (
-    ("1000", "New", (0.95, 1.15)),
-    ("1500", "Open box", (0.85, 0.95)),
-    ("2500", "Seller refurbished", (0.75, 0.9)),
-    ("3000", "Used", (0.6, 0.85)),
-    ("3000", "Used", (0.65, 0.9)),
+    ("1000", "New", NEW, (0.95, 1.1)),
+    ("1500", "Open box", NEW, (0.85, 0.95)),
+    ("2500", "Seller refurbished", USED, (0.95, 1.1)),
+    ("3000", "Used", USED, (0.85, 1.05)),
+    ("3000", "Used", USED, (0.9, 1.15)),
 )
 BOARD_MAKERS = {
     "NVIDIA": ("ASUS", "MSI", "Gigabyte", "PNY", "Zotac", "EVGA"),
@@ -39,14 +42,26 @@ BOARD_MAKERS = {
     "Intel": ("ASRock", "Sparkle", "Intel", "Gunnir"),
     "Qualcomm": ("Qualcomm",),
 }
-# Yearly loss of value on the second-hand market: datacenter cards fall fastest, but cards that
-# are still good at ML hold much of their price, so no card falls below a third of its MSRP.
+# Without a typical price in the catalog, the MSRP aged by the card's years on sale stands in:
+# datacenter cards fall fastest, and no card falls below a third of its MSRP.
 DEPRECIATION = {Category.DATACENTER: 0.82, Category.WORKSTATION: 0.86, Category.GAMING: 0.9}
 VALUE_FLOOR = 0.33
+NEW_PREMIUM = Decimal("1.15")  # a new (old-stock) card where the catalog knows only the used price
 
 
-def market_price(*, gpu: Gpu, today: date) -> Decimal:
-    """A plausible going price: the MSRP aged by the card's years on sale, or one from its specs."""
+def market_prices(*, gpu: Gpu, today: date) -> dict[str, Decimal]:
+    """The going used and new prices: the catalog's typical figures, else aged from the MSRP."""
+    used, new = gpu.typical_used_usd, gpu.typical_new_usd
+    if used is None and new is None:
+        used = _aged_msrp(gpu=gpu, today=today)
+    if used is None:
+        used = (new / NEW_PREMIUM).quantize(Decimal("0.01"))
+    if new is None:
+        new = (used * NEW_PREMIUM).quantize(Decimal("0.01"))
+    return {USED: Decimal(used), NEW: Decimal(new)}
+
+
+def _aged_msrp(*, gpu: Gpu, today: date) -> Decimal:
     if gpu.msrp_usd:
         base = float(gpu.msrp_usd)
     elif gpu.category == Category.DATACENTER:
@@ -65,8 +80,10 @@ def _search_url(query: str) -> str:
 def demo_items(*, gpu: Gpu, now: datetime) -> list[dict]:
     """Item summaries for one card: ten offers, two lots and four pieces of junk, deterministic."""
     rng = random.Random(gpu.slug)  # noqa: S311 -- demo data, seeded for repeatability
-    price = market_price(gpu=gpu, today=now.date())
-    memory = f" {gpu.memory_gb:g}GB" if gpu.memory_gb else ""
+    prices = market_prices(gpu=gpu, today=now.date())
+    price = prices[USED]
+    said = re.search(r"\d+\s?GB", gpu.label, flags=re.IGNORECASE)  # "RTX 3080 12GB" says it
+    memory = f" {gpu.memory_gb:g}GB" if gpu.memory_gb and not said else ""
     name = gpu.label
     makers = BOARD_MAKERS.get(gpu.manufacturer, ("OEM",))
     anchor = datetime.combine(now.date(), time(0), tzinfo=now.tzinfo)
@@ -86,8 +103,9 @@ def demo_items(*, gpu: Gpu, now: datetime) -> list[dict]:
 
     def add(title, amount, *, condition=None, quantity=1, auction=False):
         n = len(items) + 1
-        condition_id, condition_text, share = condition or rng.choice(CONDITIONS)
-        value = amount if amount is not None else price * Decimal(str(rng.uniform(*share)))
+        condition_id, condition_text, basis, share = condition or rng.choice(CONDITIONS)
+        going = prices[basis]
+        value = amount if amount is not None else going * Decimal(str(rng.uniform(*share)))
         item = {
             "itemId": f"demo|{gpu.slug[:80]}|{n}",
             "title": title[:80],
@@ -129,7 +147,7 @@ def demo_items(*, gpu: Gpu, now: datetime) -> list[dict]:
     add(
         f"{name}{memory} for parts not working",
         price * Decimal("0.25"),
-        condition=("7000", "For parts or not working", (0.2, 0.3)),
+        condition=("7000", "For parts or not working", USED, (0.2, 0.3)),
     )
     add(f"Gaming PC desktop computer with {name}{memory}", price * Decimal("2.5"))
     return items

@@ -61,7 +61,9 @@ KEEP, DROP = "keep", "drop"
 PARTS_CONDITION_ID = "7000"  # eBay's "For parts or not working"
 LOW_PRICE_RATIO = Decimal("0.3")  # a working card rarely sells under 30% of the going rate
 HIGH_PRICE_RATIO = Decimal("10")  # ten times the going rate is a system, a bundle or a typo
-LOW_MSRP_RATIO = Decimal("0.02")  # old datacenter cards trade at a few percent of launch price
+# The catalog's typical price is the used market's, not a launch price: a working card rarely
+# sells under a quarter of it, while parts, boxes and scams often do.
+LOW_TYPICAL_RATIO = Decimal("0.25")
 MIN_BATCH = 3  # fewer keeps than this make no going rate; fall back to the catalog's price
 MIN_NEGATIVE_RATINGS = 2  # one unhappy buyer among a handful of ratings is noise, not a pattern
 CENT = Decimal("0.01")
@@ -455,8 +457,13 @@ def _identify(cat: _Catalog, text: str) -> tuple[Reason, str] | None:
         if named:
             return Reason.WRONG_MODEL, f"names {named[0]}, not the {card.label}"
         return Reason.OTHER, f"does not name the {card.label}"
+    our_soft = frozenset(w for n in ours for w in n.soft)
     for label, name, _ in others:  # a sibling named more fully than ours (Max-Q, Server Edition)
         if any(name.model == n.model and name.words > n.words for n in ours):
+            return Reason.WRONG_MODEL, f"that is the {label}"
+        # A generation word only the sibling has: "RTX 6000 Ada" is not the Quadro RTX 6000.
+        sibling = any(name.model == n.model and name.words == n.words for n in ours)
+        if sibling and (name.soft - our_soft) & title.vocabulary:
             return Reason.WRONG_MODEL, f"that is the {label}"
     for code in title_codes:  # a part number of another card settles which card it is
         slug = cat.codes[code]
@@ -620,8 +627,8 @@ def screen_listings(
     items: Sequence[Mapping[str, Any]],
     currency: str = "USD",
 ) -> list[Screened]:
-    """Screen one search's items; derives a robust reference price from the batch (and
-    card.typical_price) for price sanity."""
+    """Screen one search's items; derives a robust reference price from the batch (else
+    card.typical_price, the catalog's typical used/new price) for price sanity."""
     cat = _read_catalog(card, catalog)
     screened = [_screen(cat, item, currency, 90.0) for item in items]
     prices = [s.unit_price for s in screened if s.verdict == KEEP and s.unit_price]
@@ -629,5 +636,5 @@ def screen_listings(
         going = Decimal(median(prices))
         return [_check_price(s, going, LOW_PRICE_RATIO) for s in screened]
     if card.typical_price:
-        return [_check_price(s, Decimal(card.typical_price), LOW_MSRP_RATIO) for s in screened]
+        return [_check_price(s, Decimal(card.typical_price), LOW_TYPICAL_RATIO) for s in screened]
     return screened

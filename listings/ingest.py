@@ -163,6 +163,8 @@ CARD_FIELDS = (
     "aliases",
     "part_numbers",
     "msrp_usd",
+    "typical_used_usd",
+    "typical_new_usd",
 )
 
 
@@ -172,7 +174,7 @@ def catalog_facts(
     """The screen's view of every catalog card, with its typical price.
 
     `priced` limits the typical-price look-up to the cards about to be screened (the screen reads
-    only the searched card's price); the others keep their MSRP.
+    only the searched card's price); the others keep the catalog's typical price.
     """
     if gpus is None:  # plain rows: building a hundred model instances costs more than the query
         cards = list(Gpu.objects.values("pk", *CARD_FIELDS))
@@ -190,7 +192,8 @@ def catalog_facts(
 
 
 def card_facts(*, gpu: Gpu, listing_prices: Sequence[Decimal] = ()) -> heuristics.CardFacts:
-    """One card as the screen sees it; typical price = median visible listing, else the MSRP."""
+    """One card as the screen sees it; typical price = median visible listing, else the catalog's
+    typical used (or new) price, else the MSRP."""
     return _facts(
         card={name: getattr(gpu, name) for name in CARD_FIELDS}, listing_prices=listing_prices
     )
@@ -200,7 +203,7 @@ def _facts(*, card: dict, listing_prices: Sequence[Decimal]) -> heuristics.CardF
     typical = (
         statistics.median(listing_prices)
         if len(listing_prices) >= MIN_LISTINGS_FOR_TYPICAL_PRICE
-        else card["msrp_usd"]
+        else card["typical_used_usd"] or card["typical_new_usd"] or card["msrp_usd"]
     )
     return heuristics.CardFacts(
         slug=card["slug"],

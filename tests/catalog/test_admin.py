@@ -99,6 +99,8 @@ def test_card_edit_page_shows_results_inline_and_view_on_site(staff_client, load
         ("memory_gb", "0", "must be greater than zero"),
         ("memory_bandwidth_gbs", "-1", "must be greater than zero"),
         ("release_date", "2999-01-01", "cannot be in the future"),
+        ("typical_used_usd", "-100", "must be greater than zero"),
+        ("fp16_fp16acc_tflops", "0", "must be greater than zero"),
     ],
 )
 def test_edit_form_rejects_bad_values_with_a_clear_message(
@@ -137,6 +139,28 @@ def test_a_saved_edit_is_kept_by_the_next_load_and_announced(
     call_command("load_catalog", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
     gpu.refresh_from_db()
     assert gpu.fp32_tflops == 16.2
+
+
+def test_an_editor_can_correct_software_support_and_typical_prices(staff_client, loaded_catalog):
+    gpu = Gpu.objects.get(slug="amd-radeon-rx-6800")
+    url = reverse("admin:catalog_gpu_change", args=[gpu.pk])
+    html = staff_client.get(url).content.decode()
+    assert 'name="ml_software"' in html and 'name="typical_used_usd"' in html
+
+    response = staff_client.post(
+        url,
+        change_form_data(
+            gpu,
+            ml_software="supported",
+            ml_software_note="Now on ROCm's support list",
+            typical_used_usd="310",
+        ),
+    )
+
+    assert response.status_code == 302
+    gpu.refresh_from_db()
+    assert (gpu.ml_software, str(gpu.typical_used_usd)) == ("supported", "310.00")
+    assert {"ml_software", "ml_software_note", "typical_used_usd"} <= set(gpu.admin_edited_fields)
 
 
 def test_use_cases_are_reordered_from_the_list(staff_client, loaded_catalog):

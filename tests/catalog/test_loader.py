@@ -11,7 +11,7 @@ from catalog.loader import default_fixtures_dir, load_catalog
 from catalog.models import BenchmarkResult, Gpu, MlModel, UseCase
 from catalog.signals import catalog_changed
 
-CARDS, RESULTS, MODELS, USE_CASES = 104, 137, 18, 8
+CARDS, RESULTS, MODELS, USE_CASES = 135, 137, 18, 8
 
 
 def run(*args) -> str:
@@ -152,9 +152,9 @@ def test_figures_are_on_one_basis_dense_and_shader_fp32():
     assert cards["nvidia-rtx-a5000"].fp16_tflops == 111.1
     # Blank stays blank: unknown, never 0.
     assert cards["intel-gaudi2"].fp32_tflops is None
-    assert cards["nvidia-gh200-96gb"].memory_bandwidth_gbs is None
+    assert cards["nvidia-l40"].fp16_fp16acc_tflops is None, "its datasheet gives only FP32-acc"
     assert cards["amd-radeon-rx-6800"].fp16_tflops is None, "shader FP16 is not a tensor figure"
-    assert cards["nvidia-b200"].fp32_tflops is None
+    assert cards["nvidia-b200"].fp32_tflops == 75, "HGX B200's 600 TFLOPS over 8 GPUs"
     assert not Gpu.objects.filter(fp32_tflops=0).exists()
     assert "FP32: 51" in h100.spec_notes and "sparse TF32" not in h100.basis_notes["FP16"]
 

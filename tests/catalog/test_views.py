@@ -165,3 +165,38 @@ def test_sitemap_lists_learn_pages(client, loaded_catalog):
         reverse("catalog:learn-use-case", kwargs={"slug": "recommendation"}),
     ]:
         assert f"<loc>https://shopagent.test{url}</loc>" in xml
+
+
+def test_card_page_shows_both_fp16_rates_software_support_and_typical_prices(
+    client, loaded_catalog
+):
+    html = page(client, reverse("catalog:learn-gpu", kwargs={"slug": "nvidia-geforce-rtx-3090"}))
+    assert "FP16 tensor (FP32 accumulate)" in html and ">71<" in html
+    assert "FP16 tensor (FP16 accumulate)" in html and ">142<" in html
+    assert 'data-ml-software="first-class"' in html
+    assert "used $800" in html and "an estimate" in html and "2025-10" in html
+    assert 'href="https://www.nvidia.com/content/PDF/nvidia-ampere-ga-102' in html
+
+
+def test_card_page_says_why_a_card_is_unsupported(client, loaded_catalog):
+    html = page(client, reverse("catalog:learn-gpu", kwargs={"slug": "amd-radeon-rx-580x"}))
+    assert "ML software: unsupported" in html
+    assert "ROCm dropped it" in html
+
+
+def test_software_badge_renders_nothing_without_a_level():
+    from django.template.loader import render_to_string
+
+    empty = render_to_string("includes/ml_software_badge.html", {"level": "", "note": "x"})
+    assert empty.strip() == ""
+    badge = render_to_string(
+        "includes/ml_software_badge.html", {"level": "limited", "note": "old ROCm only"}
+    )
+    assert "ML software: limited" in badge and "<span>old ROCm only</span>" in badge
+
+
+def test_methodology_states_the_basis(client, loaded_catalog):
+    html = page(client, reverse("catalog:methodology"))
+    assert "with FP32 accumulate" in html
+    assert "dual-issue" in html
+    assert "never guessed" in html

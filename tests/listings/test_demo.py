@@ -1,13 +1,16 @@
 from datetime import UTC, datetime
+from decimal import Decimal
 from io import StringIO
 from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
 from django.template.loader import render_to_string
-from django.test import RequestFactory, override_settings
+from django.test import Client, RequestFactory, override_settings
+from django.urls import reverse
 
-from listings.demo import demo_items
+from catalog.models import Gpu
+from listings.demo import demo_items, seed_demo_listings
 from listings.ingest import notify_listings_changed
 from listings.models import Listing, RefreshRun
 
@@ -97,3 +100,64 @@ def test_pages_show_a_demo_notice_only_while_demo_listings_are_shown(
         Listing.objects.update(is_demo=False)
         notify_listings_changed(gpu_ids=[catalog["nvidia-t4"].pk])
     assert "Demo data" not in render_to_string("base.html", request=request)
+
+
+def median_demo_price(slug):
+    prices = sorted(
+        Listing.objects.visible()
+        .filter(gpu__slug=slug, condition_kind="used")
+        .values_list("unit_price", flat=True)
+    )
+    return prices[len(prices) // 2]
+
+
+@pytest.mark.parametrize(
+    ("slug", "low", "high"),
+    [
+        ("nvidia-geforce-rtx-3090", 700, 900),
+        ("nvidia-geforce-rtx-4090", 1800, 2200),
+        ("nvidia-tesla-p40", 200, 300),
+        ("nvidia-a100-pcie", 8000, 12000),
+    ],
+)
+def test_demo_used_prices_look_like_the_used_market(slug, low, high):
+    call_command("load_catalog", stdout=StringIO())
+    seed_demo_listings(gpus=[Gpu.objects.get(slug=slug)], now=NOW)
+
+    assert low <= median_demo_price(slug) <= high
+
+
+def test_a_bigger_memory_variant_is_dearer_in_the_demo():
+    call_command("load_catalog", stdout=StringIO())
+    slugs = ["nvidia-tesla-v100-16gb", "nvidia-tesla-v100-32gb"]
+    seed_demo_listings(gpus=list(Gpu.objects.filter(slug__in=slugs)), now=NOW)
+
+    assert median_demo_price(slugs[1]) > median_demo_price(slugs[0])
+
+
+def test_demo_titles_do_not_repeat_the_memory_a_label_states(catalog):
+    gpu = Gpu.objects.create(
+        slug="nvidia-geforce-rtx-3080-12gb",
+        label="NVIDIA GeForce RTX 3080 12GB",
+        manufacturer="NVIDIA",
+        category="gaming",
+        memory_gb=12,
+        typical_used_usd=Decimal("430"),
+    )
+
+    titles = [item["title"] for item in demo_items(gpu=gpu, now=NOW)]
+
+    assert not any("12GB 12GB" in title for title in titles)
+    assert "NVIDIA GeForce RTX 3080 12GB Graphics Card" in titles
+
+
+def test_the_demo_shop_page_says_how_well_ml_software_runs_on_the_card():
+    call_command("load_catalog", stdout=StringIO())
+    seed_demo_listings(gpus=[Gpu.objects.get(slug="amd-radeon-rx-580x")], now=NOW)
+
+    url = reverse("listings:shop-gpu", kwargs={"slug": "amd-radeon-rx-580x"})
+    response = Client().get(url)
+
+    html = response.content.decode()
+    assert 'data-ml-software="unsupported"' in html
+    assert "ROCm dropped it" in html

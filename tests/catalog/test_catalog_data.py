@@ -1,0 +1,149 @@
+"""The catalog fixture's figures: one basis, the cards ML buyers shop for, support and prices."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from catalog.models import MlSoftware
+
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "gpus.json"
+CARDS = {gpu["slug"]: gpu for gpu in json.loads(FIXTURE.read_text(encoding="utf-8"))}
+
+ADDED = [
+    "nvidia-tesla-p40",
+    "nvidia-tesla-v100s",
+    "nvidia-a100-pcie-40gb",
+    "nvidia-a100-sxm-40gb",
+    "nvidia-rtx-a6000",
+    "nvidia-rtx-a4000",
+    "nvidia-rtx-a4500",
+    "nvidia-rtx-5000-ada-generation",
+    "nvidia-rtx-4500-ada-generation",
+    "nvidia-quadro-rtx-8000",
+    "nvidia-quadro-rtx-6000",
+    "nvidia-titan-rtx",
+    "nvidia-titan-v",
+    "nvidia-geforce-rtx-2080-ti",
+    "nvidia-geforce-rtx-3080-12gb",
+    "nvidia-geforce-rtx-4060-ti-16gb",
+    "nvidia-geforce-rtx-5060-ti-8gb",
+    "amd-instinct-mi50-16gb",
+    "amd-instinct-mi50-32gb",
+    "amd-instinct-mi60",
+    "amd-instinct-mi100",
+    "amd-instinct-mi210",
+    "amd-instinct-mi250",
+    "amd-radeon-vii",
+    "intel-arc-a770",
+]
+
+
+@pytest.mark.parametrize("slug", ADDED)
+def test_cards_ml_buyers_shop_for_are_in_the_catalog_with_memory(slug):
+    gpu = CARDS[slug]
+    assert gpu["memory_gb"] > 0
+    assert gpu["search_query"] and gpu["aliases"]
+
+
+def test_existing_slugs_keep_their_meaning():
+    assert CARDS["nvidia-a100-pcie"]["memory_gb"] == 80
+    assert CARDS["nvidia-a100-pcie-40gb"]["memory_gb"] == 40
+    assert CARDS["nvidia-geforce-rtx-4060-ti"]["memory_gb"] == 8
+    assert CARDS["nvidia-geforce-rtx-4060-ti-16gb"]["memory_gb"] == 16
+    assert CARDS["nvidia-geforce-rtx-5060-ti"]["memory_gb"] == 16
+    assert CARDS["nvidia-geforce-rtx-5060-ti-8gb"]["memory_gb"] == 8
+    assert CARDS["nvidia-geforce-rtx-3080"]["memory_gb"] == 10
+
+
+def test_geforce_fp16_is_the_fp32_accumulate_rate():
+    rtx_3090, rtx_4090 = CARDS["nvidia-geforce-rtx-3090"], CARDS["nvidia-geforce-rtx-4090"]
+    assert (rtx_3090["fp16_tflops"], rtx_3090["fp16_fp16acc_tflops"]) == (71, 142)
+    assert (rtx_4090["fp16_tflops"], rtx_4090["fp16_fp16acc_tflops"]) == (165.2, 330.3)
+    assert rtx_4090["fp8_tflops"] == 330.3
+    assert CARDS["nvidia-geforce-rtx-2080-ti"]["fp16_tflops"] == 53.8
+
+
+def test_pro_and_datacenter_cards_run_both_accumulates_at_full_rate():
+    for slug in ("nvidia-rtx-a6000", "nvidia-a100-pcie", "nvidia-titan-rtx", "nvidia-h100-sxm"):
+        assert CARDS[slug]["fp16_tflops"] == CARDS[slug]["fp16_fp16acc_tflops"], slug
+
+
+def test_v100_fp16_tensor_rate_follows_the_form_factor():
+    assert CARDS["nvidia-tesla-v100-16gb"]["fp16_tflops"] == 112
+    assert CARDS["nvidia-tesla-v100-32gb"]["fp16_tflops"] == 112
+    assert CARDS["nvidia-tesla-v100-sxm2-16gb"]["fp16_tflops"] == 125
+    assert CARDS["nvidia-tesla-v100s"]["fp16_tflops"] == 130
+
+
+def test_no_card_does_fp16_with_fp32_accumulate_faster_than_with_fp16_accumulate():
+    faster = [
+        slug
+        for slug, gpu in CARDS.items()
+        if gpu["fp16_tflops"] and gpu["fp16_fp16acc_tflops"]
+        if gpu["fp16_tflops"] > gpu["fp16_fp16acc_tflops"]
+    ]
+    assert faster == []
+
+
+def test_blanks_the_rankings_missed_are_filled():
+    assert CARDS["nvidia-h100-nvl"]["fp32_tflops"] == 60
+    assert CARDS["nvidia-h100-nvl"]["fp16_tflops"] == 835.5
+    assert CARDS["nvidia-b200"]["fp16_tflops"] == 2250
+    assert CARDS["nvidia-gh200-96gb"]["fp16_tflops"] == 989.5
+    assert CARDS["intel-arc-b580"]["fp16_tflops"] == 116.5
+    assert CARDS["amd-radeon-rx-9070-xt"]["int8_tops"] > 0
+    assert CARDS["amd-radeon-pro-w7900"]["int8_tops"] > 0
+
+
+@pytest.mark.parametrize(
+    "slug",
+    ["nvidia-geforce-rtx-4090", "nvidia-h100-pcie", "nvidia-b200", "amd-instinct-mi300x"]
+    + ["amd-radeon-rx-9070-xt", "intel-gaudi2", "nvidia-rtx-6000-ada-generation"],
+)
+def test_every_architecture_with_fp8_has_an_fp8_figure(slug):
+    assert CARDS[slug]["fp8_tflops"] > 0
+
+
+def test_no_fp8_figure_for_architectures_without_fp8():
+    for slug in ("nvidia-geforce-rtx-3090", "nvidia-a100-pcie", "amd-instinct-mi210"):
+        assert CARDS[slug]["fp8_tflops"] is None, slug
+
+
+def test_every_card_has_board_power_a_vendor_source_and_notes_for_its_figures():
+    for slug, gpu in CARDS.items():
+        assert gpu["tdp_w"] and gpu["tdp_w"] > 0, slug
+        assert gpu["source_url"].startswith("https://"), slug
+        for figure, key in (("fp16_tflops", "FP16:"), ("fp8_tflops", "FP8:")):
+            if gpu[figure] is not None:
+                assert key in gpu["spec_notes"], (slug, key)
+
+
+def test_every_card_has_an_ml_software_level_and_reason():
+    levels = set(MlSoftware.values)
+    for slug, gpu in CARDS.items():
+        assert gpu["ml_software"] in levels, slug
+        assert gpu["ml_software_note"], slug
+    assert CARDS["amd-radeon-rx-580x"]["ml_software"] == "unsupported"
+    assert CARDS["amd-instinct-mi50-32gb"]["ml_software"] == "limited"
+    assert CARDS["amd-instinct-mi210"]["ml_software"] == "supported"
+    assert CARDS["nvidia-geforce-rtx-3090"]["ml_software"] == "first-class"
+
+
+def test_typical_prices_look_like_the_used_market_and_say_where_they_come_from():
+    def used(slug):
+        return float(CARDS[slug]["typical_used_usd"])
+
+    assert 700 <= used("nvidia-geforce-rtx-3090") <= 900
+    assert 1800 <= used("nvidia-geforce-rtx-4090") <= 2200
+    assert 200 <= used("nvidia-tesla-p40") <= 300
+    assert 8000 <= used("nvidia-a100-pcie") <= 12000
+    assert used("nvidia-tesla-v100-32gb") > used("nvidia-tesla-v100-16gb")
+    assert used("nvidia-h100-pcie") < 37000
+    for slug, gpu in CARDS.items():
+        if gpu["typical_used_usd"] or gpu["typical_new_usd"]:
+            assert "2025-10" in gpu["typical_price_source"], slug
+
+
+def test_wrong_msrps_are_gone():
+    assert CARDS["nvidia-h100-pcie"]["msrp_usd"] is None, "98000 was a reseller figure"
