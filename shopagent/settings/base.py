@@ -141,6 +141,14 @@ EBAY_MAX_ITEMS_PER_CARD = env.int("EBAY_MAX_ITEMS_PER_CARD", default=1000)
 EBAY_TIMEOUT_SECONDS = env.float("EBAY_TIMEOUT_SECONDS", default=15.0)
 EBAY_MAX_RETRIES = env.int("EBAY_MAX_RETRIES", default=3)
 EBAY_BACKOFF_SECONDS = env.float("EBAY_BACKOFF_SECONDS", default=1.0)
+# Wall-clock bounds of a refresh: one call (connect + whole body), one card's search, one run.
+EBAY_CALL_DEADLINE_SECONDS = env.float("EBAY_CALL_DEADLINE_SECONDS", default=30.0)
+EBAY_CARD_DEADLINE_SECONDS = env.float("EBAY_CARD_DEADLINE_SECONDS", default=180.0)
+REFRESH_RUN_DEADLINE_SECONDS = env.float("REFRESH_RUN_DEADLINE_SECONDS", default=1500.0)
+# Consecutive failed calls (429, 5xx, unreachable) across cards after which a run stops calling.
+EBAY_BREAKER_THRESHOLD = env.int("EBAY_BREAKER_THRESHOLD", default=12)
+# Cards fetched at once by refresh_listings (writes stay one card at a time).
+REFRESH_WORKERS = env.int("REFRESH_WORKERS", default=8)
 
 # Analytics: nothing is sent anywhere unless a key is set.
 POSTHOG_API_KEY = env.str("POSTHOG_API_KEY", default="")
