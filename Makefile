@@ -74,6 +74,8 @@ test: lint chromium
 	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 	@echo "== pytest on SQLite"
 	$(TEST_ENV) $(PY) -m pytest
+	@echo "== cache-dependent tests on a real Redis"
+	$(TEST_ENV) .ci/with-redis $(PY) -m pytest -q -m cache
 	@if [ "$${SKIP_POSTGRES:-}" = "1" ]; then echo "== SKIP_POSTGRES=1: PostgreSQL pass skipped"; \
 	else echo "== pytest on PostgreSQL"; $(TEST_ENV) .ci/with-postgres $(PY) -m pytest; fi
 

@@ -91,7 +91,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://shopagent")}
+# valkey:// is Redis's protocol: read it as redis:// (django-environ loses its host otherwise).
+_cache_url = env.str("CACHE_URL", default="") or "locmemcache://shopagent"
+if _cache_url.startswith("valkey"):
+    _cache_url = "redis" + _cache_url.removeprefix("valkey")
+CACHES = {"default": env.cache_url_config(_cache_url)}
+if _cache_url.startswith("redis"):
+    # Django's own RedisCache over redis-py, made to serve pages uncached instead of failing when
+    # the server goes away: see shopagent/cache_backends.py.
+    CACHES["default"]["BACKEND"] = "shopagent.cache_backends.ForgivingRedisCache"
 CACHE_PAGE_SECONDS = env.int("CACHE_PAGE_SECONDS", default=600)
 
 AUTH_PASSWORD_VALIDATORS = [
