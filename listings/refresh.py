@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from catalog.models import Gpu
 from listings import analytics
-from listings.budget import CallGate, serialised_writes
+from listings.budget import CallGate, CircuitOpen, serialised_writes
 from listings.ebay import BudgetExhausted, CallsStopped, EbayClient, EbayError, SearchResult
 from listings.ingest import (
     IngestReport,
@@ -230,6 +230,9 @@ def _fetch(*, gpu: Gpu, client: EbayClient) -> Fetched:
         fetched.result = client.search(
             query=gpu.ebay_query, category_ids=[str(c) for c in gpu.ebay_category_ids or ()]
         )
+    except CircuitOpen as exc:
+        # A card whose own calls were failing when the breaker opened failed; the rest are skipped.
+        fetched.error = EbayError(str(exc)) if client.api_calls > calls_before else exc
     except EbayError as exc:
         fetched.error = exc
         if not isinstance(exc, CallsStopped):
