@@ -120,7 +120,5 @@ def test_schedule_prints_each_cards_age_and_planned_calls(settings, http, token)
     assert any(
         line.startswith("popular: age 3 h,") and "1 calls planned now" in line for line in lines
     )
-    assert any(
-        line.startswith("quiet: age 3 h,") and line.endswith("not due") for line in lines
-    )
+    assert any(line.startswith("quiet: age 3 h,") and line.endswith("not due") for line in lines)
     assert search.call_count == 1
