@@ -47,9 +47,13 @@ run: install
 	DEBUG=true $(PY) manage.py seed_demo_listings --skip-if-live
 	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 
-serve: install
+# Production: settings (DATABASE_URL, CACHE_URL, ...) from the environment. On every machine but one,
+# SKIP_MIGRATE=1 leaves migrating and loading the catalog to that one.
+serve: $(STAMP)
 	DEBUG=false $(PY) manage.py collectstatic --no-input --verbosity 0
-	DEBUG=false $(PY) manage.py migrate --no-input
+	@if [ "$${SKIP_MIGRATE:-}" != "1" ]; then \
+		DEBUG=false $(PY) manage.py migrate --no-input; \
+		DEBUG=false $(PY) manage.py load_catalog --verbosity 0 >/dev/null; fi
 	DEBUG=false $(VENV)/bin/gunicorn shopagent.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} \
 		--access-logfile - --max-requests 2000 --max-requests-jitter 200
 
