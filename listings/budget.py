@@ -54,15 +54,18 @@ def reserve_api_call(*, budget: int | None = None) -> None:
     budget = settings.EBAY_DAILY_CALL_BUDGET if budget is None else budget
     day = timezone.now().date()  # USE_TZ: now() is UTC
     with serialised_writes():
-        if ApiUsage.objects.filter(day=day, calls__lt=budget).update(calls=F("calls") + 1):
+        today = ApiUsage.objects.filter(day=day, calls__lt=budget)
+        if today.update(calls=F("calls") + 1):
             return
-        if budget > 0 and not ApiUsage.objects.filter(day=day).exists():
+        if budget > 0:
+            # The day's row may not exist yet, or another worker may be creating it right now:
+            # try to create it, and if that loses the race, count on the row the winner made.
             try:
                 with transaction.atomic():
                     ApiUsage.objects.create(day=day, calls=1)
                 return
             except IntegrityError:
-                if ApiUsage.objects.filter(day=day, calls__lt=budget).update(calls=F("calls") + 1):
+                if today.update(calls=F("calls") + 1):
                     return
     raise BudgetExhausted(f"eBay daily call budget of {budget} is spent for {day} (UTC)")
 

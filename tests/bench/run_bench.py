@@ -3,7 +3,7 @@ gunicorn and measure pages over loopback, with the page cache on and off.
 Prints a table, writes JSON.
 
 Usage: python tests/bench/run_bench.py [--listings 50000] [--history 1000000] [--requests 200]
-       [--refresh-workers 1,4,8,16] [--refresh-items 400] [--refresh-latency 0.6]
+       [--refresh-workers 4,8,16] [--refresh-items 400] [--refresh-latency 0.6]
        [--refresh-only | --skip-refresh]
 The refresh section times a full `refresh_listings` of the catalog against the loopback fake eBay.
 The database is DATABASE_URL when set (PostgreSQL via `make bench BENCH_DB=postgres`), else a fresh
@@ -388,7 +388,7 @@ def main() -> None:
     parser.add_argument(
         "--refresh-workers",
         type=lambda v: [int(x) for x in v.split(",")],
-        default=[1, 4, 8, 16],
+        default=[4, 8, 16],
         help="worker counts for the full-refresh section, comma-separated",
     )
     parser.add_argument("--refresh-items", type=int, default=400)
