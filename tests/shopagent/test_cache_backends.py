@@ -1,8 +1,11 @@
 """The shared cache on a real Redis server: pages keep being served when Redis goes away."""
 
+import json
 import logging
+import os
 import shutil
 import subprocess
+import sys
 import time
 
 import pytest
@@ -49,20 +52,38 @@ def redis_server(tmp_path):
     server.wait(timeout=10)
 
 
-@pytest.fixture
-def redis_cache(settings, redis_server, monkeypatch):
-    server, url = redis_server
-    monkeypatch.setenv("CACHE_URL", url)
-    from environ import Env
+def caches_for(cache_url):
+    """CACHES as production settings build it from this CACHE_URL (a fresh process)."""
+    env = {k: v for k, v in os.environ.items() if k not in {"CACHE_URL", "DEBUG"}}
+    env.update(
+        DJANGO_SETTINGS_MODULE="shopagent.settings.base",
+        ENV_FILE="/dev/null",
+        DEBUG="true",
+        CACHE_URL=cache_url,
+    )
+    code = "import django, json; django.setup(); from django.conf import settings as s; "
+    code += "print(json.dumps(s.CACHES))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
 
-    config = Env.cache_url_config(url)
-    config["BACKEND"] = "shopagent.cache_backends.ForgivingRedisCache"
-    settings.CACHES = {"default": config}
+
+@pytest.fixture
+def redis_cache(settings, redis_server):
+    server, url = redis_server
+    settings.CACHES = caches_for(url)
     return server
 
 
-def test_a_cache_url_on_redis_uses_the_forgiving_redis_backend(redis_cache):
+@pytest.mark.parametrize("scheme", ["redis", "valkey"])
+def test_a_cache_url_on_redis_or_valkey_works_out_of_the_box(settings, redis_server, scheme):
+    _, url = redis_server
+    settings.CACHES = caches_for(url.replace("redis://", f"{scheme}://", 1))
+
     cache.set("k", 41)
+
     assert cache.incr("k") == 42
     assert type(caches["default"]).__name__ == "ForgivingRedisCache"
 
