@@ -219,7 +219,7 @@ class EbayClient:
         while True:
             if count:
                 if self.card_deadline is not None and time.monotonic() >= self.card_deadline:
-                    raise CallDeadlinePassed("the card's deadline passed before its next call")
+                    raise CallDeadlinePassed("card deadline passed before the next call")
                 self.gate.admit(deadline=self.card_deadline)
                 self.api_calls += 1
             try:
@@ -267,8 +267,9 @@ class EbayClient:
     def _exchange(self, method: str, url: str, **kwargs) -> requests.Response:
         """One HTTP exchange, body included, that ends by its wall-clock deadline."""
         deadline = time.monotonic() + self.call_deadline
-        if self.card_deadline is not None:
-            deadline = min(deadline, self.card_deadline)
+        card_bound = self.card_deadline is not None and self.card_deadline < deadline
+        if card_bound:
+            deadline = self.card_deadline
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise CallDeadlinePassed("card deadline passed before the call")
@@ -288,10 +289,12 @@ class EbayClient:
                     break
                 body += chunk
                 if time.monotonic() > deadline:
-                    raise CallDeadlinePassed(
-                        f"eBay's answer took longer than {self.call_deadline:g} s "
-                        f"({len(body)} bytes received by then)"
+                    limit = (
+                        "card deadline passed during a call"
+                        if card_bound
+                        else (f"eBay's answer took longer than {self.call_deadline:g} s")
                     )
+                    raise CallDeadlinePassed(f"{limit} ({len(body)} bytes received by then)")
         finally:
             response.close()
         response._content = bytes(body)

@@ -306,10 +306,10 @@ def test_retries_stop_at_the_cards_deadline(settings, ebay, stocked):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_run_past_its_deadline_skips_the_cards_it_did_not_reach(settings, ebay, stocked):
-    settings.REFRESH_RUN_DEADLINE_SECONDS = 0.5
-    settings.EBAY_TIMEOUT_SECONDS = 3
+    settings.REFRESH_RUN_DEADLINE_SECONDS = 1.0
+    settings.EBAY_TIMEOUT_SECONDS = 5
     # Cards go in slug order: the 4080 (slow, past the run's deadline) before the 4090.
-    ebay.script(OTHER, [slow(items_page(other_items() + other_items(start=200, count=1)), 0.8)])
+    ebay.script(OTHER, [slow(items_page(other_items() + other_items(start=200, count=1)), 2.0)])
     ebay.script(BIG, [items_page(big_items(start=50))])
     searches_before = len(ebay.searches(BIG))
 
@@ -344,9 +344,9 @@ def test_a_429_storm_opens_the_breaker_and_the_other_cards_are_skipped(settings,
 
 @pytest.mark.django_db(transaction=True)
 def test_the_lock_is_renewed_while_a_slow_card_is_in_progress(settings, ebay, stocked, monkeypatch):
-    monkeypatch.setattr(refresh_module, "LOCK_TTL", timedelta(seconds=0.6))
-    settings.EBAY_TIMEOUT_SECONDS = 5
-    ebay.script(BIG, [slow(items_page(big_items()), 2.0)])
+    monkeypatch.setattr(refresh_module, "LOCK_TTL", timedelta(seconds=1.2))
+    settings.EBAY_TIMEOUT_SECONDS = 8
+    ebay.script(BIG, [slow(items_page(big_items()), 4.0)])
     first = {}
 
     def first_run():
@@ -360,7 +360,7 @@ def test_the_lock_is_renewed_while_a_slow_card_is_in_progress(settings, ebay, st
     deadline = time.monotonic() + 5
     while not ebay.searches(BIG)[1:] and time.monotonic() < deadline:
         time.sleep(0.02)
-    time.sleep(1.0)  # longer than the lock's lifetime: only a heartbeat keeps it
+    time.sleep(2.0)  # longer than the lock's lifetime: only a heartbeat keeps it
 
     second_ok, _, second_error = refresh(BIG_SLUG)
     thread.join(timeout=30)
