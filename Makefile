@@ -49,7 +49,7 @@ run: install
 
 # Production: settings (DATABASE_URL, CACHE_URL, ...) from the environment. On every machine but one,
 # SKIP_MIGRATE=1 leaves migrating and loading the catalog to that one.
-serve: $(STAMP)
+serve: $(STAMP) .env
 	DEBUG=false $(PY) manage.py collectstatic --no-input --verbosity 0
 	@if [ "$${SKIP_MIGRATE:-}" != "1" ]; then \
 		DEBUG=false $(PY) manage.py migrate --no-input; \
