@@ -47,9 +47,13 @@ run: install
 	DEBUG=true $(PY) manage.py seed_demo_listings --skip-if-live
 	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 
-serve: install
+# Production: settings (DATABASE_URL, CACHE_URL, ...) from the environment. On every machine but one,
+# SKIP_MIGRATE=1 leaves migrating and loading the catalog to that one.
+serve: $(STAMP) .env
 	DEBUG=false $(PY) manage.py collectstatic --no-input --verbosity 0
-	DEBUG=false $(PY) manage.py migrate --no-input
+	@if [ "$${SKIP_MIGRATE:-}" != "1" ]; then \
+		DEBUG=false $(PY) manage.py migrate --no-input; \
+		DEBUG=false $(PY) manage.py load_catalog --verbosity 0 >/dev/null; fi
 	DEBUG=false $(VENV)/bin/gunicorn shopagent.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} \
 		--access-logfile - --max-requests 2000 --max-requests-jitter 200
 
@@ -74,6 +78,8 @@ test: lint chromium
 	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 	@echo "== pytest on SQLite"
 	$(TEST_ENV) $(PY) -m pytest
+	@echo "== cache-dependent tests on a real Redis"
+	$(TEST_ENV) .ci/with-redis $(PY) -m pytest -q -m cache
 	@if [ "$${SKIP_POSTGRES:-}" = "1" ]; then echo "== SKIP_POSTGRES=1: PostgreSQL pass skipped"; \
 	else echo "== pytest on PostgreSQL"; $(TEST_ENV) .ci/with-postgres $(PY) -m pytest; fi
 

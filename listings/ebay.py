@@ -4,9 +4,16 @@ Every failure (network, timeout, HTTP status, malformed body, spent budget) surf
 `EbayError`, so callers handle exactly one exception type. A search either returns every page it
 asked for or raises: a failed page fails the whole search, never a silent partial result.
 
-The daily budget counts Browse API calls only (every attempt sent, retries included), because that
-is the quota eBay enforces at 5,000 a day; OAuth token calls have their own, separate limit and are
+Every Browse API call is admitted by a gate (`listings.budget.CallGate`) that the client does not
+own: it counts the call against the daily budget in the database, waits out a back-off shared by
+every worker of the run, and refuses once the run's breaker is open or its deadline has passed.
+The budget counts Browse API calls only (every attempt sent, retries included), because that is
+the quota eBay enforces at 5,000 a day; OAuth token calls have their own, separate limit and are
 rare (one per token lifetime), so they are not counted against it.
+
+Each call has a wall-clock deadline for the whole exchange (connect, headers and body), not per
+socket read: a body dripped a byte at a time is cut off at EBAY_CALL_DEADLINE_SECONDS. A search
+may also be given a card deadline, which bounds its calls and its waits between retries.
 """
 
 from __future__ import annotations
@@ -14,20 +21,21 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 import requests
+import urllib3
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.utils import timezone
 from requests.exceptions import ChunkedEncodingError
 
-from listings.models import ApiUsage
+if TYPE_CHECKING:
+    from listings.budget import CallGate
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +45,8 @@ PAGE_LIMIT = 200  # the most item summaries eBay returns per page
 MAX_OFFSET = 10_000  # eBay refuses offsets at or beyond this
 RETRY_AFTER_CAP_SECONDS = 60.0  # never sleep longer than this for one Retry-After
 TOKEN_EXPIRY_MARGIN_SECONDS = 60
+READ_CHUNK = 64 * 1024
+_minting = threading.Lock()  # one token request at a time per process, however many workers
 # Every condition except 7000 "For parts or not working": new, open box, refurbished grades, used.
 WORKING_CONDITION_IDS = (
     "1000",
@@ -59,43 +69,31 @@ class EbayError(Exception):
     """Any failure talking to eBay."""
 
 
-class BudgetExhausted(EbayError):
+class CallsStopped(EbayError):
+    """This run may not call eBay again: the budget is spent, the breaker is open or time is up."""
+
+
+class BudgetExhausted(CallsStopped):
     """Today's Browse API call budget is spent; refreshing must stop until the next UTC day."""
+
+
+class CallDeadlinePassed(EbayError):
+    """One call (or the card's search) ran past its wall-clock deadline."""
 
 
 @dataclass
 class SearchResult:
-    """Every item summary one search returned, eBay's total, and the Browse calls it took."""
+    """Every item summary one search returned, eBay's total, and the Browse calls it took.
+
+    `stalled` names why paging stopped early when eBay's `next` link repeated itself or did not
+    advance: the result is then truncated and the card's refresh is not a success.
+    """
 
     items: list[dict] = field(default_factory=list)
     total: int | None = None
     api_calls: int = 0
     truncated: bool = False
-
-
-def reserve_api_call(*, budget: int | None = None) -> None:
-    """Count one Browse API call against today's (UTC) budget, or raise BudgetExhausted."""
-    budget = settings.EBAY_DAILY_CALL_BUDGET if budget is None else budget
-    day = timezone.now().date()  # USE_TZ: now() is UTC
-    # A conditional UPDATE is atomic in both SQLite and PostgreSQL, so concurrent processes never
-    # both take the last call.
-    if ApiUsage.objects.filter(day=day, calls__lt=budget).update(calls=F("calls") + 1):
-        return
-    if budget > 0 and not ApiUsage.objects.filter(day=day).exists():
-        try:
-            with transaction.atomic():
-                ApiUsage.objects.create(day=day, calls=1)
-            return
-        except IntegrityError:
-            if ApiUsage.objects.filter(day=day, calls__lt=budget).update(calls=F("calls") + 1):
-                return
-    raise BudgetExhausted(f"eBay daily call budget of {budget} is spent for {day} (UTC)")
-
-
-def calls_today() -> int:
-    """Browse API calls counted so far today (UTC)."""
-    usage = ApiUsage.objects.filter(day=timezone.now().date()).first()
-    return usage.calls if usage else 0
+    stalled: str = ""
 
 
 def has_credentials() -> bool:
@@ -123,7 +121,7 @@ def _json_body(response: requests.Response) -> dict:
 
 
 class EbayClient:
-    """A Browse API client with one HTTP session, token caching, retries and the daily budget."""
+    """A Browse API client: one HTTP session, token caching, retries, deadlines, a call gate."""
 
     def __init__(
         self,
@@ -139,6 +137,8 @@ class EbayClient:
         backoff_seconds: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
         session: requests.Session | None = None,
+        gate: CallGate | None = None,
+        call_deadline: float | None = None,
     ):
         def pick(value, setting):
             return getattr(settings, setting) if value is None else value
@@ -152,8 +152,15 @@ class EbayClient:
         self.timeout = pick(timeout, "EBAY_TIMEOUT_SECONDS")
         self.max_retries = pick(max_retries, "EBAY_MAX_RETRIES")
         self.backoff_seconds = pick(backoff_seconds, "EBAY_BACKOFF_SECONDS")
+        self.call_deadline = pick(call_deadline, "EBAY_CALL_DEADLINE_SECONDS")
         self.sleep = sleep
         self.session = session or requests.Session()
+        if gate is None:
+            from listings.budget import CallGate  # the budget module builds on this one
+
+            gate = CallGate(sleep=sleep)
+        self.gate = gate
+        self.card_deadline: float | None = None  # time.monotonic() past which a search gives up
         self.api_calls = 0  # Browse calls sent by this client, retries included
         if not (self.client_id and self.client_secret):
             raise EbayError("EBAY_CLIENT_ID and EBAY_CLIENT_SECRET are not set")
@@ -165,13 +172,19 @@ class EbayClient:
         digest = hashlib.sha256(f"{self.auth_url}|{self.client_id}".encode()).hexdigest()[:16]
         return f"listings:ebay-token:{digest}"
 
-    def _token(self, *, fresh: bool = False) -> str:
-        if not fresh:
+    def _token(self, *, refused: str | None = None) -> str:
+        """The cached token, or a new one; `refused` is a token eBay just rejected."""
+        token = cache.get(self._token_cache_key)
+        if token and token != refused:
+            return token
+        with _minting:
+            # Another worker may have replaced the refused token while this one waited.
             token = cache.get(self._token_cache_key)
-            if token:
+            if token and token != refused:
                 return token
-        token, expires_in = self._mint_token()
-        cache.set(self._token_cache_key, token, max(1, expires_in - TOKEN_EXPIRY_MARGIN_SECONDS))
+            token, expires_in = self._mint_token()
+            timeout = max(1, expires_in - TOKEN_EXPIRY_MARGIN_SECONDS)
+            cache.set(self._token_cache_key, token, timeout)
         return token
 
     def _mint_token(self) -> tuple[str, int]:
@@ -205,20 +218,31 @@ class EbayClient:
         attempt = 0
         while True:
             if count:
-                reserve_api_call()
+                if self.card_deadline is not None and time.monotonic() >= self.card_deadline:
+                    raise CallDeadlinePassed("card deadline passed before the next call")
+                self.gate.admit(deadline=self.card_deadline)
                 self.api_calls += 1
             try:
-                response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+                response = self._exchange(method, url, **kwargs)
             except (requests.ConnectionError, requests.Timeout, ChunkedEncodingError) as exc:
+                if count:
+                    self.gate.record(failed=True)
                 if attempt >= self.max_retries:
                     raise EbayError(
                         f"eBay unreachable after {attempt + 1} attempts: {exc}"
                     ) from exc
                 delay = self.backoff_seconds * 2**attempt
+            except CallDeadlinePassed:
+                if count:
+                    self.gate.record(failed=True)
+                raise
             except requests.RequestException as exc:
                 raise EbayError(f"eBay request failed: {exc}") from exc
             else:
-                if response.status_code != 429 and response.status_code < 500:
+                failed = response.status_code == 429 or response.status_code >= 500
+                if count:
+                    self.gate.record(failed=failed)
+                if not failed:
                     return response
                 if attempt >= self.max_retries:
                     raise EbayError(
@@ -230,8 +254,51 @@ class EbayClient:
                     delay = max(delay, retry_after)
             attempt += 1
             delay = min(delay, RETRY_AFTER_CAP_SECONDS)
+            if self.card_deadline is not None and time.monotonic() + delay > self.card_deadline:
+                raise CallDeadlinePassed(
+                    f"card deadline: no time left for retry {attempt} in {delay:.0f} s"
+                )
             logger.warning("eBay call to %s failed; retry %d in %.1f s", url, attempt, delay)
-            self.sleep(delay)
+            if count:
+                self.gate.back_off(delay)  # every worker of the run waits, not only this one
+            else:
+                self.sleep(delay)
+
+    def _exchange(self, method: str, url: str, **kwargs) -> requests.Response:
+        """One HTTP exchange, body included, that ends by its wall-clock deadline."""
+        deadline = time.monotonic() + self.call_deadline
+        card_bound = self.card_deadline is not None and self.card_deadline < deadline
+        if card_bound:
+            deadline = self.card_deadline
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise CallDeadlinePassed("card deadline passed before the call")
+        # The socket timeout bounds each wait for a byte; the loop below bounds the whole body.
+        wait = min(self.timeout, remaining)
+        response = self.session.request(method, url, timeout=(wait, wait), stream=True, **kwargs)
+        body = bytearray()
+        try:
+            while True:
+                try:
+                    chunk = response.raw.read1(READ_CHUNK, decode_content=True)
+                except urllib3.exceptions.ReadTimeoutError as exc:
+                    raise requests.Timeout(str(exc)) from exc
+                except urllib3.exceptions.HTTPError as exc:
+                    raise ChunkedEncodingError(str(exc)) from exc
+                if not chunk:
+                    break
+                body += chunk
+                if time.monotonic() > deadline:
+                    limit = (
+                        "card deadline passed during a call"
+                        if card_bound
+                        else (f"eBay's answer took longer than {self.call_deadline:g} s")
+                    )
+                    raise CallDeadlinePassed(f"{limit} ({len(body)} bytes received by then)")
+        finally:
+            response.close()
+        response._content = bytes(body)
+        return response
 
     def _get_json(self, url: str, *, params: dict | None = None) -> dict:
         """GET a Browse API resource as JSON, re-minting the token once on a 401."""
@@ -239,11 +306,14 @@ class EbayClient:
         if self.campaign_id:
             # This header is what makes eBay return itemAffiliateWebUrl.
             headers["X-EBAY-C-ENDUSERCTX"] = f"affiliateCampaignId={self.campaign_id}"
-        for fresh in (False, True):
-            headers["Authorization"] = f"Bearer {self._token(fresh=fresh)}"
+        refused = None
+        for _ in range(2):
+            token = self._token(refused=refused)
+            headers["Authorization"] = f"Bearer {token}"
             response = self._send("GET", url, params=params, headers=headers)
             if response.status_code != 401:
                 break
+            refused = token
         try:
             response.raise_for_status()
         except requests.HTTPError as exc:
@@ -287,6 +357,8 @@ class EbayClient:
         url = f"{self.api_base_url}/buy/browse/v1/item_summary/search"
         calls_before = self.api_calls
         result = SearchResult()
+        offset = 0
+        followed: set[str] = set()
         while True:
             page = self._get_json(url, params=params)
             total = page.get("total")
@@ -307,10 +379,20 @@ class EbayClient:
             if not isinstance(next_url, str) or not next_url.startswith(self.api_base_url + "/"):
                 # Never send the bearer token to a host other than the configured API.
                 raise EbayError(f"eBay's next link points outside the API: {next_url!r}")
-            offset = parse_qs(urlsplit(next_url).query).get("offset", ["0"])[0]
-            if not offset.isdigit() or int(offset) >= MAX_OFFSET:
+            next_offset = parse_qs(urlsplit(next_url).query).get("offset", ["0"])[0]
+            if not next_offset.isdigit() or int(next_offset) >= MAX_OFFSET:
                 result.truncated = True
                 break
+            if next_url in followed or int(next_offset) <= offset:
+                # A next link that repeats or goes nowhere would be followed until the item cap.
+                result.truncated = True
+                result.stalled = (
+                    f"eBay's next link did not advance past offset {offset} "
+                    f"({len(result.items)} items fetched)"
+                )
+                break
+            followed.add(next_url)
+            offset = int(next_offset)
             url, params = next_url, None
         result.api_calls = self.api_calls - calls_before
         return result

@@ -214,3 +214,22 @@ class RefreshLock(models.Model):
 
     def __str__(self):
         return f"{self.name} held by {self.owner} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class CardViews(models.Model):
+    """Shop page views of one card on one UTC day: a bare counter, nothing about the visitor."""
+
+    gpu = models.ForeignKey("catalog.Gpu", on_delete=models.CASCADE, related_name="daily_views")
+    day = models.DateField()
+    views = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day", "gpu"]
+        verbose_name_plural = "card views"
+        constraints = [
+            models.UniqueConstraint(fields=["gpu", "day"], name="card_views_unique_gpu_day")
+        ]
+        indexes = [models.Index(fields=["day"], name="card_views_day")]
+
+    def __str__(self):
+        return f"{self.gpu_id} {self.day}: {self.views} views"

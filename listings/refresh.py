@@ -1,75 +1,120 @@
-"""A live refresh of many cards: one run at a time, stopping cleanly when the budget is spent."""
+"""A live refresh of many cards: one run at a time, several cards fetched at once, every card
+written in its own short transaction, and a wall-clock bound on the whole run.
+
+Fetch workers (REFRESH_WORKERS threads, `--workers`) only talk to eBay; the calling thread screens
+and writes each card as its answer arrives, one transaction per card and never with HTTP inside it.
+All workers share one `CallGate`: the daily budget (reserved in the database call by call), a
+back-off when eBay answers 429, a circuit breaker, and the run's deadline. Once the gate stops
+(budget spent, breaker open, deadline passed) no new call starts and the cards not yet fetched are
+recorded as skipped. A heartbeat thread keeps the lock while a long card is in progress.
+
+How long a run can take: REFRESH_RUN_DEADLINE_SECONDS, plus the calls already in flight when it
+passes (each ends within EBAY_CALL_DEADLINE_SECONDS plus one EBAY_TIMEOUT_SECONDS socket wait),
+plus writing the cards fetched by then. With the defaults: 1,500 + 30 + 15 s plus the writes,
+under 30 minutes.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from catalog.models import Gpu
 from listings import analytics
-from listings.ebay import BudgetExhausted, EbayClient
+from listings.budget import CallGate, CircuitOpen, serialised_writes
+from listings.ebay import BudgetExhausted, CallsStopped, EbayClient, EbayError, SearchResult
 from listings.ingest import (
     IngestReport,
     catalog_facts,
+    ingest_items,
     new_run_id,
     notify_listings_changed,
-    refresh_gpu,
 )
 from listings.models import RefreshLock, RefreshRun, RefreshSource, RefreshStatus
 
 logger = logging.getLogger(__name__)
 
 LOCK_NAME = "refresh_listings"
-# Longer than any sane run; the holder extends it after every card, so only a crashed run expires.
-LOCK_TTL = timedelta(minutes=30)
+# Only a crashed run lets the lock expire: a live one renews it every quarter of this (heartbeat).
+LOCK_TTL = timedelta(minutes=5)
 
 
 class LockHeld(Exception):
     """Another refresh holds the lock."""
 
 
-def acquire_lock(*, name: str, owner: str, ttl: timedelta = LOCK_TTL) -> bool:
+def acquire_lock(*, name: str, owner: str, ttl: timedelta | None = None) -> bool:
     """Take the named lock for owner unless someone else holds an unexpired one."""
     now = timezone.now()
+    expires_at = now + (ttl or LOCK_TTL)
     # Take over an expired lock (or extend our own) with one conditional UPDATE: atomic on both
     # SQLite and PostgreSQL, so two runs can never both win.
-    taken = RefreshLock.objects.filter(Q(expires_at__lte=now) | Q(owner=owner), name=name).update(
-        owner=owner, acquired_at=now, expires_at=now + ttl
-    )
-    if taken:
-        return True
-    try:
-        with transaction.atomic():
-            RefreshLock.objects.create(
-                name=name, owner=owner, acquired_at=now, expires_at=now + ttl
-            )
-    except IntegrityError:
-        return False
+    with serialised_writes():
+        taken = RefreshLock.objects.filter(
+            Q(expires_at__lte=now) | Q(owner=owner), name=name
+        ).update(owner=owner, acquired_at=now, expires_at=expires_at)
+        if taken:
+            return True
+        try:
+            with transaction.atomic():
+                RefreshLock.objects.create(
+                    name=name, owner=owner, acquired_at=now, expires_at=expires_at
+                )
+        except IntegrityError:
+            return False
     return True
 
 
 def release_lock(*, name: str, owner: str) -> None:
     """Drop the named lock if owner still holds it."""
-    RefreshLock.objects.filter(name=name, owner=owner).delete()
+    with serialised_writes():
+        RefreshLock.objects.filter(name=name, owner=owner).delete()
+
+
+class _Heartbeat(threading.Thread):
+    """Renews the lock every quarter of its lifetime until stopped, whatever the run is doing."""
+
+    def __init__(self, *, owner: str, ttl: timedelta):
+        super().__init__(name="refresh-lock-heartbeat", daemon=True)
+        self.owner, self.ttl = owner, ttl
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(self.ttl.total_seconds() / 4):
+                acquire_lock(name=LOCK_NAME, owner=self.owner, ttl=self.ttl)
+        except Exception:
+            logger.exception("Renewing the refresh lock failed")
+        finally:
+            connection.close()  # this thread's own connection
 
 
 @contextmanager
 def refresh_lock(*, owner: str) -> Iterator[None]:
-    """Hold the refresh lock for the block, or raise LockHeld."""
-    if not acquire_lock(name=LOCK_NAME, owner=owner):
+    """Hold the refresh lock for the block, renewed by a heartbeat, or raise LockHeld."""
+    ttl = LOCK_TTL
+    if not acquire_lock(name=LOCK_NAME, owner=owner, ttl=ttl):
         holder = RefreshLock.objects.filter(name=LOCK_NAME).first()
-        until = f" until {holder.expires_at:%Y-%m-%d %H:%M} UTC" if holder else ""
+        until = f" until {holder.expires_at:%Y-%m-%d %H:%M:%S} UTC" if holder else ""
         raise LockHeld(f"another refresh_listings run holds the lock{until}")
+    heartbeat = _Heartbeat(owner=owner, ttl=ttl)
+    heartbeat.start()
     try:
         yield
     finally:
+        heartbeat.stopped.set()
+        heartbeat.join()
         release_lock(name=LOCK_NAME, owner=owner)
 
 
@@ -94,6 +139,7 @@ class RefreshSummary:
     run_id: str
     reports: list[IngestReport] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    skip_reason: str = ""
     budget_exhausted: bool = False
 
     @property
@@ -105,61 +151,243 @@ class RefreshSummary:
         return sum(r.api_calls for r in self.reports)
 
 
+@dataclass
+class Fetched:
+    """One card's search as a worker finished it: the result or the error, and its calls."""
+
+    gpu: Gpu
+    started_at: datetime
+    result: SearchResult | None = None
+    error: EbayError | None = None
+    api_calls: int = 0
+
+
 def refresh_listings(
     *,
     gpus: Sequence[Gpu],
     dry_run: bool = False,
-    client: EbayClient | None = None,
+    make_client: Callable[[CallGate], EbayClient] | None = None,
+    workers: int | None = None,
     run_id: str | None = None,
 ) -> RefreshSummary:
     """Refresh each card from eBay under the lock; raises LockHeld if another run is going."""
     summary = RefreshSummary(run_id=run_id or new_run_id())
+    workers = max(1, min(workers or settings.REFRESH_WORKERS, len(gpus) or 1))
+    make_client = make_client or (lambda gate: EbayClient(gate=gate))
     with refresh_lock(owner=summary.run_id):
-        client = client or EbayClient()
+        gate = CallGate(run_deadline=time.monotonic() + settings.REFRESH_RUN_DEADLINE_SECONDS)
         catalog = catalog_facts()
+        pending: queue.SimpleQueue[Gpu] = queue.SimpleQueue()
+        for gpu in gpus:
+            pending.put(gpu)
+        stopped: list[Fetched] = []
         try:
-            for index, gpu in enumerate(gpus):
-                try:
-                    report = refresh_gpu(
-                        gpu=gpu,
-                        client=client,
-                        run_id=summary.run_id,
-                        dry_run=dry_run,
-                        catalog=catalog,
-                        notify=False,
-                    )
-                except BudgetExhausted:
-                    summary.budget_exhausted = True
-                    summary.skipped = [g.slug for g in gpus[index:]]
-                    _record_skipped(gpus=gpus[index + 1 :], run_id=summary.run_id, dry_run=dry_run)
-                    break
-                summary.reports.append(report)
-                acquire_lock(name=LOCK_NAME, owner=summary.run_id)  # extend while we work
+            for fetched in _fetch_all(
+                pending=pending, gate=gate, make_client=make_client, workers=workers
+            ):
+                if isinstance(fetched.error, CallsStopped):
+                    stopped.append(fetched)
+                    continue
+                summary.reports.append(
+                    _store(fetched=fetched, run_id=summary.run_id, dry_run=dry_run, catalog=catalog)
+                )
         finally:
             # One notice for the whole run: rankings are recomputed once, not once per card.
             notify_listings_changed(
                 gpu_ids={i for r in summary.reports if not r.dry_run for i in r.changed_gpu_ids}
             )
+        unfetched = []
+        while not pending.empty():
+            unfetched.append(pending.get())
+        if gate.stopped is not None:
+            summary.budget_exhausted = isinstance(gate.stopped, BudgetExhausted)
+            summary.skip_reason = _skip_reason(gate.stopped)
+            skipped = [f.gpu for f in stopped] + unfetched
+            summary.skipped = sorted(g.slug for g in skipped)
+            _record_skipped(
+                gpus=skipped,
+                run_id=summary.run_id,
+                dry_run=dry_run,
+                reason=summary.skip_reason,
+                api_calls={f.gpu.pk: f.api_calls for f in stopped},
+            )
+    summary.reports.sort(key=lambda r: r.gpu_slug)
     _report_to_analytics(summary=summary, dry_run=dry_run)
     return summary
 
 
-def _record_skipped(*, gpus: Sequence[Gpu], run_id: str, dry_run: bool) -> None:
+def _skip_reason(stopped: CallsStopped) -> str:
+    if isinstance(stopped, BudgetExhausted):
+        return "daily eBay call budget spent"
+    return str(stopped)
+
+
+def _fetch(*, gpu: Gpu, client: EbayClient) -> Fetched:
+    started, calls_before = timezone.now(), client.api_calls
+    client.card_deadline = time.monotonic() + settings.EBAY_CARD_DEADLINE_SECONDS
+    fetched = Fetched(gpu=gpu, started_at=started)
+    try:
+        fetched.result = client.search(
+            query=gpu.ebay_query, category_ids=[str(c) for c in gpu.ebay_category_ids or ()]
+        )
+    except CircuitOpen as exc:
+        # A card whose own calls were failing when the breaker opened failed; the rest are skipped.
+        fetched.error = EbayError(str(exc)) if client.api_calls > calls_before else exc
+    except EbayError as exc:
+        fetched.error = exc
+        if not isinstance(exc, CallsStopped):
+            logger.warning("Refresh of %s failed: %s", gpu.slug, exc)
+    fetched.api_calls = client.api_calls - calls_before
+    return fetched
+
+
+def _fetch_all(
+    *,
+    pending: queue.SimpleQueue[Gpu],
+    gate: CallGate,
+    make_client: Callable[[CallGate], EbayClient],
+    workers: int,
+) -> Iterator[Fetched]:
+    """Each card's search as it completes, from `workers` threads (inline for one worker)."""
+    if workers == 1:
+        client = make_client(gate)
+        while gate.stopped is None and not pending.empty():
+            yield _fetch(gpu=pending.get(), client=client)
+        return
+    done: queue.SimpleQueue[Fetched | None] = queue.SimpleQueue()
+
+    def work() -> None:
+        try:
+            client = make_client(gate)
+            while gate.stopped is None:
+                try:
+                    gpu = pending.get_nowait()
+                except queue.Empty:
+                    break
+                done.put(_fetch(gpu=gpu, client=client))
+        except Exception:
+            logger.exception("A refresh worker failed")
+        finally:
+            connection.close()  # the budget reservations' connection of this thread
+            done.put(None)
+
+    threads = [
+        threading.Thread(target=work, name=f"refresh-fetch-{n}", daemon=True)
+        for n in range(workers)
+    ]
+    for thread in threads:
+        thread.start()
+    running = workers
+    try:
+        while running:
+            fetched = done.get()
+            if fetched is None:
+                running -= 1
+            else:
+                yield fetched
+    finally:
+        if running:  # the caller gave up: let no worker start another card
+            gate.stop(CallsStopped("the run was aborted"))
+        for thread in threads:
+            thread.join()
+
+
+def _store(*, fetched: Fetched, run_id: str, dry_run: bool, catalog: Sequence) -> IngestReport:
+    """Screen and write one fetched card in one short transaction; a failure is recorded."""
+    gpu = fetched.gpu
+    with serialised_writes():
+        run = None
+        if not dry_run:
+            run = RefreshRun.objects.create(
+                run_id=run_id, gpu=gpu, source=RefreshSource.LIVE, started_at=fetched.started_at
+            )
+        result = fetched.result
+        if result is None:
+            return _failed(
+                gpu=gpu,
+                run=run,
+                run_id=run_id,
+                dry_run=dry_run,
+                fetched=fetched,
+                error=str(fetched.error),
+            )
+        try:
+            report = ingest_items(
+                gpu=gpu,
+                items=result.items,
+                source=RefreshSource.LIVE,
+                run_id=run_id,
+                dry_run=dry_run,
+                total=result.total,
+                truncated=result.truncated,
+                api_calls=result.api_calls,
+                catalog=catalog,
+                run=run,
+                notify=False,
+            )
+        except Exception as exc:  # one card's bad data must not stop the other cards
+            logger.exception("Ingest of %s failed", gpu.slug)
+            return _failed(
+                gpu=gpu,
+                run=run,
+                run_id=run_id,
+                dry_run=dry_run,
+                fetched=fetched,
+                error=f"ingest failed: {exc}",
+            )
+        if result.stalled:
+            # What was fetched is kept (archiving only what a truncated answer allows), but the
+            # card did not get a complete answer, so its refresh is not a success.
+            report.status = RefreshStatus.FAILED
+            report.error = (
+                f"truncated: {result.stalled}; {report.seen} seen, {report.created} new, "
+                f"{report.updated} updated, {report.archived} archived"
+            )
+            if run is not None:
+                run.status, run.error = report.status, report.error
+                run.save(update_fields=["status", "error"])
+    return report
+
+
+def _failed(
+    *, gpu: Gpu, run: RefreshRun | None, run_id: str, dry_run: bool, fetched: Fetched, error: str
+) -> IngestReport:
+    report = IngestReport(
+        gpu_slug=gpu.slug,
+        run_id=run_id,
+        source=RefreshSource.LIVE,
+        status=RefreshStatus.FAILED,
+        api_calls=fetched.api_calls,
+        error=error[:2000],
+        dry_run=dry_run,
+    )
+    if run is not None:
+        run.status, run.error, run.api_calls = report.status, report.error, report.api_calls
+        run.finished_at = timezone.now()
+        run.save()
+    return report
+
+
+def _record_skipped(
+    *, gpus: Sequence[Gpu], run_id: str, dry_run: bool, reason: str, api_calls: dict[int, int]
+) -> None:
     if dry_run or not gpus:
         return
     now = timezone.now()
-    RefreshRun.objects.bulk_create(
-        RefreshRun(
-            run_id=run_id,
-            gpu=gpu,
-            source=RefreshSource.LIVE,
-            started_at=now,
-            finished_at=now,
-            status=RefreshStatus.SKIPPED,
-            error="daily eBay call budget spent",
+    with serialised_writes():
+        RefreshRun.objects.bulk_create(
+            RefreshRun(
+                run_id=run_id,
+                gpu=gpu,
+                source=RefreshSource.LIVE,
+                started_at=now,
+                finished_at=now,
+                status=RefreshStatus.SKIPPED,
+                api_calls=api_calls.get(gpu.pk, 0),
+                error=reason,
+            )
+            for gpu in gpus
         )
-        for gpu in gpus
-    )
 
 
 def _report_to_analytics(*, summary: RefreshSummary, dry_run: bool) -> None:

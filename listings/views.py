@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 from catalog.models import Gpu
 from listings import analytics
 from listings.models import ConditionKind, Listing, RefreshRun
+from listings.schedule import counts_views
 from listings.templatetags.shop import money, money_per, number
 from shopagent.cache import cached_page
 
@@ -344,13 +345,13 @@ def summarize_listings(visible) -> tuple[dict, list[str]]:
 
 
 def last_checked_at(*, gpu: Gpu):
-    """When prices were last checked: this card's latest successful refresh, else any card's."""
-    runs = RefreshRun.objects.succeeded().filter(finished_at__isnull=False).order_by("-finished_at")
-    latest = runs.filter(gpu=gpu).values_list("finished_at", flat=True).first()
-    return latest or runs.values_list("finished_at", flat=True).first()
+    """When this card's prices were last checked: its own latest successful refresh, or None."""
+    runs = RefreshRun.objects.succeeded().filter(gpu=gpu, finished_at__isnull=False)
+    return runs.order_by("-finished_at").values_list("finished_at", flat=True).first()
 
 
 @require_GET
+@counts_views
 @cached_page
 def shop_gpu(request, slug):
     """One card's listings as cards, with filters, sorts, $/spec pills and a price summary."""

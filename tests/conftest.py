@@ -1,5 +1,24 @@
 import pytest
 
+# Test files whose behaviour depends on the cache (page cache and its invalidation, the admin
+# throttle, the eBay token, the call budget, view counts): `make test` runs them a second time
+# against a real Redis server (.ci/with-redis).
+CACHE_DEPENDENT = {
+    "tests/metrics/test_views.py",
+    "tests/shopagent/test_seo.py",
+    "tests/shopagent/test_throttle.py",
+    "tests/shopagent/test_cache_backends.py",
+    "tests/listings/test_ebay.py",
+    "tests/listings/test_refresh_listings.py",
+    "tests/listings/test_schedule.py",
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.nodeid.split("::")[0] in CACHE_DEPENDENT:
+            item.add_marker(pytest.mark.cache)
+
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():

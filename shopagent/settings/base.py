@@ -91,7 +91,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://shopagent")}
+# valkey:// is Redis's protocol: read it as redis:// (django-environ loses its host otherwise).
+_cache_url = env.str("CACHE_URL", default="") or "locmemcache://shopagent"
+if _cache_url.startswith("valkey"):
+    _cache_url = "redis" + _cache_url.removeprefix("valkey")
+CACHES = {"default": env.cache_url_config(_cache_url)}
+if _cache_url.startswith("redis"):
+    # Django's own RedisCache over redis-py, made to serve pages uncached instead of failing when
+    # the server goes away: see shopagent/cache_backends.py.
+    CACHES["default"]["BACKEND"] = "shopagent.cache_backends.ForgivingRedisCache"
 CACHE_PAGE_SECONDS = env.int("CACHE_PAGE_SECONDS", default=600)
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -141,6 +149,14 @@ EBAY_MAX_ITEMS_PER_CARD = env.int("EBAY_MAX_ITEMS_PER_CARD", default=1000)
 EBAY_TIMEOUT_SECONDS = env.float("EBAY_TIMEOUT_SECONDS", default=15.0)
 EBAY_MAX_RETRIES = env.int("EBAY_MAX_RETRIES", default=3)
 EBAY_BACKOFF_SECONDS = env.float("EBAY_BACKOFF_SECONDS", default=1.0)
+# Wall-clock bounds of a refresh: one call (connect + whole body), one card's search, one run.
+EBAY_CALL_DEADLINE_SECONDS = env.float("EBAY_CALL_DEADLINE_SECONDS", default=30.0)
+EBAY_CARD_DEADLINE_SECONDS = env.float("EBAY_CARD_DEADLINE_SECONDS", default=180.0)
+REFRESH_RUN_DEADLINE_SECONDS = env.float("REFRESH_RUN_DEADLINE_SECONDS", default=1500.0)
+# Consecutive failed calls (429, 5xx, unreachable) across cards after which a run stops calling.
+EBAY_BREAKER_THRESHOLD = env.int("EBAY_BREAKER_THRESHOLD", default=12)
+# Cards fetched at once by refresh_listings (writes stay one card at a time).
+REFRESH_WORKERS = env.int("REFRESH_WORKERS", default=8)
 
 # Analytics: nothing is sent anywhere unless a key is set.
 POSTHOG_API_KEY = env.str("POSTHOG_API_KEY", default="")

@@ -18,7 +18,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if "CACHE_URL" not in os.environ:  # .ci/with-redis sets it for the shared-cache pass
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# One fetch worker, inline: the tests that prove concurrent fetching ask for more.
+REFRESH_WORKERS = 1
 POSTHOG_API_KEY = ""
 EBAY_CLIENT_ID = "test-client-id"
 EBAY_CLIENT_SECRET = "test-client-secret"

@@ -3,6 +3,9 @@ gunicorn and measure pages over loopback, with the page cache on and off.
 Prints a table, writes JSON.
 
 Usage: python tests/bench/run_bench.py [--listings 50000] [--history 1000000] [--requests 200]
+       [--refresh-workers 4,8,16] [--refresh-items 400] [--refresh-latency 0.6]
+       [--refresh-only | --skip-refresh]
+The refresh section times a full `refresh_listings` of the catalog against the loopback fake eBay.
 The database is DATABASE_URL when set (PostgreSQL via `make bench BENCH_DB=postgres`), else a fresh
 SQLite file in a temp dir. Nothing here asserts: the figures are for people to read.
 """
@@ -270,6 +273,82 @@ def measure_server(args, tmp: Path, cache_url: str, paths: dict) -> dict:
     return results
 
 
+def measure_refresh(args) -> dict:
+    """A full live refresh of the catalog against a fake eBay on loopback that answers each call
+    after --refresh-latency seconds, with --refresh-items items per card, for each worker count."""
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from catalog.models import Gpu
+    from listings.models import ApiUsage, Listing, RefreshRun
+    from tests.fakes.ebay_server import FakeEbay, catalog_pages
+
+    call_command("migrate", verbosity=0, interactive=False)
+    if not Gpu.objects.exists():
+        call_command("load_catalog", verbosity=0)
+    cards = Gpu.objects.count()
+    figures = {
+        "cards": cards,
+        "items_per_card": args.refresh_items,
+        "latency_s": args.refresh_latency,
+        "runs": [],
+    }
+    with FakeEbay() as fake:
+        fake.responder = catalog_pages(
+            items_per_card=args.refresh_items, latency=args.refresh_latency
+        )
+        settings.EBAY_CLIENT_ID, settings.EBAY_CLIENT_SECRET = "bench-id", "bench-secret"
+        settings.EBAY_API_BASE_URL = settings.EBAY_AUTH_URL = fake.url
+        settings.EBAY_DAILY_CALL_BUDGET = 10**6
+        settings.EBAY_MAX_ITEMS_PER_CARD = max(settings.EBAY_MAX_ITEMS_PER_CARD, args.refresh_items)
+        for workers in args.refresh_workers:
+            Listing.objects.all().delete()  # every run stores every item anew
+            RefreshRun.objects.all().delete()
+            ApiUsage.objects.all().delete()
+            calls_before = len(fake.searches())
+            started = time.perf_counter()
+            out = io.StringIO()
+            try:
+                call_command("refresh_listings", workers=workers, stdout=out, stderr=io.StringIO())
+                ok = True
+            except Exception as exc:  # a failed card still yields a timing; say so
+                ok, out = False, io.StringIO(str(exc))
+            elapsed = time.perf_counter() - started
+            figures["runs"].append(
+                {
+                    "workers": workers,
+                    "seconds": round(elapsed, 1),
+                    "calls": len(fake.searches()) - calls_before,
+                    "listings": Listing.objects.count(),
+                    "max_concurrent_calls": fake.max_in_flight,
+                    "ok": ok,
+                }
+            )
+            fake.max_in_flight = 0
+            print(
+                f"  refresh, {workers:>2} workers: {elapsed:6.1f} s "
+                f"({figures['runs'][-1]['calls']} calls, {Listing.objects.count()} listings)",
+                flush=True,
+            )
+    return figures
+
+
+def print_refresh(refresh: dict) -> None:
+    print(
+        f"\nFull refresh of {refresh['cards']} cards, {refresh['items_per_card']} items each, "
+        f"fake eBay answering each call in {refresh['latency_s']} s (target <= 60 s):"
+    )
+    for run in refresh["runs"]:
+        print(
+            f"  {run['workers']:>2} workers: {run['seconds']:6.1f} s, {run['calls']} calls, "
+            f"{run['listings']} listings stored, at most {run['max_concurrent_calls']} calls "
+            f"at once{'' if run['ok'] else ' (some cards failed)'}"
+        )
+
+
 def print_table(figures: dict) -> None:
     print(
         f"\nShopAgent bench on {figures['database']} "
@@ -306,9 +385,25 @@ def main() -> None:
     parser.add_argument("--history", type=int, default=1000000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--output", default=str(ROOT / "bench-results"))
+    parser.add_argument(
+        "--refresh-workers",
+        type=lambda v: [int(x) for x in v.split(",")],
+        default=[4, 8, 16],
+        help="worker counts for the full-refresh section, comma-separated",
+    )
+    parser.add_argument("--refresh-items", type=int, default=400)
+    parser.add_argument("--refresh-latency", type=float, default=0.6)
+    parser.add_argument("--refresh-only", action="store_true", help="only the refresh section")
+    parser.add_argument("--skip-refresh", action="store_true")
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
+    if args.refresh_only:
+        with tempfile.TemporaryDirectory(prefix="shopagent-bench-") as tmpdir:
+            os.environ.update(_env(Path(tmpdir), "locmemcache://bench"))
+            refresh = measure_refresh(args)
+        print_refresh(refresh)
+        return
     with tempfile.TemporaryDirectory(prefix="shopagent-bench-") as tmpdir:
         tmp = Path(tmpdir)
         os.environ.update(_env(tmp, "locmemcache://bench"))
@@ -324,9 +419,13 @@ def main() -> None:
         }
         figures["cache_on"] = measure_server(args, tmp, "locmemcache://bench", paths)
         figures["cache_off"] = measure_server(args, tmp, "dummycache://", paths)
+        if not args.skip_refresh:
+            figures["refresh"] = measure_refresh(args)
     figures["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     figures["machine"] = {"cpus": os.cpu_count(), "python": sys.version.split()[0]}
     print_table(figures)
+    if "refresh" in figures:
+        print_refresh(figures["refresh"])
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     target = out / f"bench-{figures['database']}.json"

@@ -9,6 +9,7 @@ import json
 import socket
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
@@ -26,6 +27,7 @@ class Step:
     headers: dict = field(default_factory=dict)
     delay: float = 0.0
     close_early: bool = False  # send headers promising more body than is sent, then hang up
+    drip: float = 0.0  # seconds between single bytes of the body: a trickle, never a silence
 
 
 def items_page(items, *, total=None, next_href=None):
@@ -65,6 +67,40 @@ def slow(step, seconds):
     return step
 
 
+def dripped(step, seconds_per_byte):
+    step.drip = seconds_per_byte
+    return step
+
+
+def catalog_pages(*, items_per_card: int, page_size: int = 200, latency: float = 0.0):
+    """A responder answering every query with items_per_card items in pages, `next` included."""
+
+    def respond(params: dict, base_url: str) -> Step:
+        query, offset = params.get("q", ""), int(params.get("offset", "0"))
+        count = max(0, min(page_size, items_per_card - offset))
+        items = [
+            {
+                "itemId": f"v1|{zlib.crc32(query.encode()):010d}{n:06d}|0",
+                "title": f"{query} graphics card #{n}",
+                "price": {"value": f"{500 + n}.00", "currency": "USD"},
+                "condition": "Used",
+                "conditionId": "3000",
+                "buyingOptions": ["FIXED_PRICE"],
+                "itemWebUrl": f"https://www.ebay.com/itm/{n}",
+                "seller": {"feedbackPercentage": "99.5", "feedbackScore": 500},
+            }
+            for n in range(offset, offset + count)
+        ]
+        next_href = None
+        if offset + count < items_per_card:
+            next_href = (
+                f"{base_url}{SEARCH_PATH}?q={query}&limit={page_size}&offset={offset + count}"
+            )
+        return slow(items_page(items, total=items_per_card, next_href=next_href), latency)
+
+    return respond
+
+
 class FakeEbay:
     """Start with `with FakeEbay() as ebay:`; script with `ebay.script(query, [steps...])`."""
 
@@ -74,6 +110,10 @@ class FakeEbay:
         self.requests: list[tuple[str, str, dict]] = []
         self.tokens_issued = 0
         self.revoked_tokens: set[str] = set()
+        self.responder = None  # (params, base_url) -> Step for queries without a script
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most searches answered at the same time
+        self.bytes_dripped = 0
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -111,6 +151,8 @@ class FakeEbay:
         with self._lock:
             steps = self.scripts.get(query)
             if not steps:
+                if self.responder is not None:
+                    return None
                 return self.default or items_page([])
             return steps.pop(0) if len(steps) > 1 else steps[0]
 
@@ -133,9 +175,18 @@ class FakeEbay:
                 self.send_header("Content-Length", str(length))
                 self.end_headers()
                 try:
-                    self.wfile.write(step.body)
-                    self.wfile.flush()
+                    if step.drip:
+                        for byte in step.body:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            with fake._lock:
+                                fake.bytes_dripped += 1
+                            time.sleep(step.drip)
+                    else:
+                        self.wfile.write(step.body)
+                        self.wfile.flush()
                 except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True
                     return
                 if step.close_early:
                     self.close_connection = True
@@ -171,7 +222,17 @@ class FakeEbay:
                 token = auth.removeprefix("Bearer ").strip()
                 if not token.startswith("token-") or token in fake.revoked_tokens:
                     return self._send(status(401))
-                self._send(fake._next_step(params.get("q", "")))
+                with fake._lock:
+                    fake.in_flight += 1
+                    fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+                try:
+                    step = fake._next_step(params.get("q", ""))
+                    if step is None:
+                        step = fake.responder(params, fake.url)
+                    self._send(step)
+                finally:
+                    with fake._lock:
+                        fake.in_flight -= 1
 
         return Handler
 

@@ -3,7 +3,8 @@ import requests
 import responses
 from django.test import override_settings
 
-from listings.ebay import BudgetExhausted, EbayClient, EbayError, calls_today
+from listings.budget import calls_today
+from listings.ebay import BudgetExhausted, EbayClient, EbayError
 from listings.models import ApiUsage
 from tests.listings.conftest import SEARCH_URL, TOKEN_URL, load, make_item
 

@@ -7,17 +7,23 @@ card it hit (one line naming it, a RefreshRun row with the error) and refresh th
 import io
 import threading
 import time
+from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone
 
-from listings.models import Listing, RefreshRun, RefreshStatus
+from listings import refresh as refresh_module
+from listings.models import ApiUsage, Listing, RefreshRun, RefreshStatus
 from tests.fakes.ebay_server import (
     BlackHole,
     FakeEbay,
     Step,
+    catalog_pages,
     closed_port_url,
+    dripped,
     html_error_page,
     items_page,
     slow,
@@ -54,10 +60,11 @@ def stored(slug):
     )
 
 
-def refresh(*slugs):
+def refresh(*slugs, workers=None):
     """Run the command; (succeeded, output, error text)."""
     out = io.StringIO()
     args = [arg for slug in slugs for arg in ("--gpu", slug)]
+    args += ["--workers", str(workers)] if workers else []
     try:
         call_command("refresh_listings", *args, stdout=out, stderr=io.StringIO())
     except CommandError as exc:
@@ -257,3 +264,174 @@ def test_a_second_run_during_a_slow_first_run_exits_with_a_clear_message(ebay, s
     assert second_error.startswith("Not refreshing:")
     assert first["result"][0], first["result"][2]
     assert stored(BIG_SLUG) == stocked
+
+
+def last_run(slug):
+    return RefreshRun.objects.filter(gpu__slug=slug).order_by("-started_at", "-pk").first()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_body_dripped_a_byte_at_a_time_is_cut_off_at_the_call_deadline(settings, ebay, stocked):
+    settings.EBAY_CALL_DEADLINE_SECONDS = 1.0
+    settings.EBAY_MAX_RETRIES = 0
+    # A byte every 0.1 s never trips the 0.5 s socket timeout; only a total deadline stops it.
+    ebay.script(BIG, [dripped(items_page(big_items(start=50)), 0.1)])
+    ebay.script(OTHER, [items_page(other_items() + other_items(start=200, count=1))])
+
+    ok, _, error = refresh(BIG_SLUG, OTHER_SLUG)
+
+    assert not ok
+    assert error.startswith(f"{BIG_SLUG}: failed: eBay's answer took longer than 1 s")
+    assert ebay.bytes_dripped < len(ebay.scripts[BIG][0].body) / 4
+    assert stored(BIG_SLUG) == stocked
+    assert_other_card_refreshed()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_retries_stop_at_the_cards_deadline(settings, ebay, stocked):
+    settings.EBAY_CARD_DEADLINE_SECONDS = 1.0
+    settings.EBAY_BACKOFF_SECONDS = 0.3
+    settings.EBAY_MAX_RETRIES = 10
+    ebay.script(BIG, [status(503)])
+    ebay.script(OTHER, [items_page(other_items() + other_items(start=200, count=1))])
+
+    ok, _, error = refresh(BIG_SLUG, OTHER_SLUG)
+
+    assert not ok
+    assert error.startswith(f"{BIG_SLUG}: failed: card deadline")
+    assert len(ebay.searches(BIG)) - 1 < 10  # far fewer than the retries allowed
+    assert stored(BIG_SLUG) == stocked
+    assert_other_card_refreshed()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_past_its_deadline_skips_the_cards_it_did_not_reach(settings, ebay, stocked):
+    settings.REFRESH_RUN_DEADLINE_SECONDS = 1.0
+    settings.EBAY_TIMEOUT_SECONDS = 5
+    # Cards go in slug order: the 4080 (slow, past the run's deadline) before the 4090.
+    ebay.script(OTHER, [slow(items_page(other_items() + other_items(start=200, count=1)), 2.0)])
+    ebay.script(BIG, [items_page(big_items(start=50))])
+    searches_before = len(ebay.searches(BIG))
+
+    ok, out, error = refresh(BIG_SLUG, OTHER_SLUG)
+
+    assert ok, error
+    assert f"{BIG_SLUG}: skipped, the run's deadline passed" in out
+    assert len(ebay.searches(BIG)) == searches_before
+    assert last_run(BIG_SLUG).status == RefreshStatus.SKIPPED
+    assert stored(BIG_SLUG) == stocked
+    assert_other_card_refreshed()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_429_storm_opens_the_breaker_and_the_other_cards_are_skipped(settings, ebay, catalog):
+    settings.EBAY_BREAKER_THRESHOLD = 3
+    settings.EBAY_MAX_RETRIES = 5
+    ebay.default = status(429, retry_after=0)
+
+    ok, out, error = refresh()  # every card of the catalog, in slug order
+
+    assert not ok
+    assert len(ebay.searches()) == 3  # the breaker's threshold, not 6 attempts per card
+    assert error == (
+        "nvidia-geforce-rtx-4080: failed: eBay failed 3 calls in a row: circuit breaker open"
+    )
+    skipped = [line.split(":")[0] for line in out.splitlines() if ": skipped, eBay failed" in line]
+    assert skipped == ["nvidia-geforce-rtx-4080-super", BIG_SLUG, "nvidia-t4"]
+    assert RefreshRun.objects.filter(status=RefreshStatus.SKIPPED).count() == 3
+    assert not Listing.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_lock_is_renewed_while_a_slow_card_is_in_progress(settings, ebay, stocked, monkeypatch):
+    monkeypatch.setattr(refresh_module, "LOCK_TTL", timedelta(seconds=1.2))
+    settings.EBAY_TIMEOUT_SECONDS = 8
+    ebay.script(BIG, [slow(items_page(big_items()), 4.0)])
+    first = {}
+
+    def first_run():
+        try:
+            first["result"] = refresh(BIG_SLUG)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=first_run)
+    thread.start()
+    deadline = time.monotonic() + 5
+    while not ebay.searches(BIG)[1:] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(2.0)  # longer than the lock's lifetime: only a heartbeat keeps it
+
+    second_ok, _, second_error = refresh(BIG_SLUG)
+    thread.join(timeout=30)
+
+    assert not second_ok and second_error.startswith("Not refreshing:")
+    assert first["result"][0], first["result"][2]
+    assert len(ebay.searches(BIG)) == 2  # the stocking search and the first run's
+
+
+def repeating_next(ebay, offset):
+    query = urlencode({"q": BIG, "limit": 200, "offset": offset})
+    return f"{ebay.url}/buy/browse/v1/item_summary/search?{query}"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("kind", ["repeated", "not advancing"])
+def test_a_next_link_that_goes_nowhere_stops_paging_and_the_card_is_truncated(ebay, stocked, kind):
+    if kind == "repeated":
+        pages = [
+            items_page(big_items(count=2), total=9999, next_href=repeating_next(ebay, 200)),
+            items_page(
+                big_items(start=2, count=2), total=9999, next_href=repeating_next(ebay, 200)
+            ),
+        ]
+    else:
+        pages = [items_page(big_items(count=4), total=9999, next_href=repeating_next(ebay, 0))]
+    ebay.script(BIG, [*pages, items_page(big_items(start=500, count=1))])
+    ebay.script(OTHER, [items_page(other_items() + other_items(start=200, count=1))])
+    searches_before = len(ebay.searches(BIG))
+
+    ok, out, error = refresh(BIG_SLUG, OTHER_SLUG)
+
+    assert not ok
+    assert error.startswith(f"{BIG_SLUG}: failed: truncated: eBay's next link did not advance")
+    assert len(ebay.searches(BIG)) - searches_before == len(pages)
+    assert last_run(BIG_SLUG).status == RefreshStatus.FAILED
+    assert stored(BIG_SLUG) == stocked  # what it fetched is kept; nothing archived
+    assert_other_card_refreshed()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_workers_never_spend_more_than_the_daily_budget(settings, ebay, catalog):
+    from catalog.models import Gpu
+
+    for n in range(20):
+        Gpu.objects.create(slug=f"card-{n:02d}", label=f"Card {n:02d}", manufacturer="NVIDIA")
+    settings.EBAY_DAILY_CALL_BUDGET = 9
+    # Two pages a card, answered slowly enough that workers overlap.
+    ebay.responder = catalog_pages(items_per_card=3, page_size=2, latency=0.05)
+
+    ok, out, error = refresh(workers=6)
+
+    assert ok, error
+    assert ebay.max_in_flight > 1  # fetched concurrently
+    assert len(ebay.searches()) == 9
+    assert ApiUsage.objects.get(day=timezone.now().date()).calls == 9
+    refreshed = RefreshRun.objects.filter(status=RefreshStatus.OK).count()
+    skipped = RefreshRun.objects.filter(status=RefreshStatus.SKIPPED).count()
+    assert refreshed <= 4 and refreshed + skipped == 24
+    assert out.count("skipped, daily eBay call budget spent") == skipped
+
+
+@pytest.mark.django_db(transaction=True)
+def test_several_workers_refresh_every_card_and_write_each_once(settings, ebay, catalog):
+    ebay.responder = catalog_pages(items_per_card=5, page_size=2, latency=0.05)
+
+    ok, out, error = refresh(workers=4)
+
+    assert ok, error
+    assert ebay.max_in_flight > 1
+    assert len(ebay.searches()) == 4 * 3
+    assert "4 cards refreshed, 12 API calls" in out
+    runs = RefreshRun.objects.all()
+    assert len(runs) == 4 and {r.status for r in runs} == {RefreshStatus.OK}

@@ -1,3 +1,4 @@
+import threading
 from datetime import timedelta
 from io import StringIO
 from unittest import mock
@@ -5,6 +6,7 @@ from unittest import mock
 import pytest
 import responses
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
@@ -188,3 +190,55 @@ def test_reports_the_run_to_analytics(ebay):
     assert kwargs["properties"]["created"] == 1
     assert kwargs["properties"]["cards_failed"] == []
     posthog.return_value.flush.assert_called()
+
+
+class FakeClock:
+    """A clock that moves only when someone sleeps on it."""
+
+    def __init__(self):
+        self.now = 100.0
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(round(seconds, 3))
+        self.now += seconds
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_429_seen_by_one_worker_makes_every_worker_wait():
+    from listings.budget import CallGate
+
+    clock = FakeClock()
+    gate = CallGate(sleep=clock.sleep, clock=clock)
+    results = {}
+
+    def worker_that_got_the_429():
+        try:
+            gate.back_off(5.0)  # Retry-After: 5
+            gate.admit()
+            results["first"] = list(clock.sleeps)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=worker_that_got_the_429)
+    thread.start()
+    thread.join()
+    clock.now -= 5.0  # the other worker asks at the moment of the 429
+    gate.admit()
+
+    assert results["first"] == [5.0]  # slept once, not again before its retry
+    assert clock.sleeps == [5.0, 5.0]  # the other worker waited out the same pause
+
+
+def test_a_spent_budget_stops_the_gate_for_every_worker(db):
+    from listings.budget import CallGate
+    from listings.ebay import BudgetExhausted
+
+    gate = CallGate(budget=1)
+    gate.admit()
+    with pytest.raises(BudgetExhausted):
+        gate.admit()
+    assert isinstance(gate.stopped, BudgetExhausted)

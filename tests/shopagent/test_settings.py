@@ -58,7 +58,7 @@ def test_production_database_and_cache_come_from_urls():
     assert result.returncode == 0, result.stderr
     *_, engine, cache = result.stdout.split()
     assert engine == "django.db.backends.postgresql"
-    assert cache == "django.core.cache.backends.redis.RedisCache"
+    assert cache == "shopagent.cache_backends.ForgivingRedisCache"  # Django's RedisCache, forgiving
 
 
 def test_ssl_redirect_can_be_turned_off_for_a_local_http_check():
