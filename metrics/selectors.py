@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F, FilteredRelation, Q, QuerySet
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 
 from catalog.models import Category, Gpu, MlModel, UseCase
 from metrics.filters import RankingFilters
@@ -273,3 +273,11 @@ def compare_cards(*, slugs: list[str]) -> Comparison:
             shown = slug if len(slug) <= 40 else slug[:40] + "…"
             notes.append(f"Ignored gpu={shown}: no such card")
     return Comparison(cards=[found[s] for s in wanted if s in found], notes=notes)
+
+
+def ranked_spec_slugs() -> set[str]:
+    """Slugs of the specs whose ranking has at least one priced card (one query)."""
+    counts = CardPrice.objects.filter(scope=Scope.ALL).aggregate(
+        **{spec.slug: Count(spec.column) for spec in SPECS}
+    )
+    return {slug for slug, n in counts.items() if n}

@@ -48,6 +48,7 @@ def home(request):
 def rankings_index(request):
     context = {
         "specs": SPECS,
+        "ranked_specs": selectors.ranked_spec_slugs(),
         "use_cases": UseCase.objects.all(),
         "crumbs": _crumbs(("Rankings", request.path)),
     }

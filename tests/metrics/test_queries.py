@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 MAX_QUERIES = {
     "home": 3,
     "shop-index": 1,
-    "rankings-index": 1,
+    "rankings-index": 2,
     "use-case-index": 2,
     "cost-per-spec": 1,
     "use-case": 3,

@@ -151,7 +151,8 @@ def test_home_shows_top_five_per_spec_and_headline_use_case(client, priced, resn
     html = _html(client.get(reverse("metrics:home")))
     for spec in SPECS:
         assert f"Top 5 GPUs for {spec.noun}" in html
-        assert reverse("metrics:cost-per-spec", args=[spec.slug]) in html
+        linked = reverse("metrics:cost-per-spec", args=[spec.slug]) in html
+        assert linked == (spec.slug != "fp8-flops"), spec.slug  # no card here has FP8
     assert "Top 5 GPUs for image classification" in html
     assert reverse("metrics:use-case", args=[resnet.use_case.slug]) in html
     assert "No data yet: no card with this spec is priced." in html  # FP8
@@ -287,3 +288,15 @@ def test_sitemap_lists_every_ranking_and_use_case_page(client, priced, use_case)
         assert f"https://shopagent.test/ml/shop/gpu/performance/cost-per-{spec.slug}/" in xml
     assert f"https://shopagent.test/ml/shop/use-case/{use_case.slug}/" in xml
     assert "<lastmod>" in xml
+
+
+def test_rankings_without_data_are_not_linked(client, priced):
+    fp8 = reverse("metrics:cost-per-spec", args=["fp8-flops"])
+    fp32 = reverse("metrics:cost-per-spec", args=["fp32-flops"])
+    for name in ["metrics:home", "metrics:rankings-index"]:
+        html = _html(client.get(reverse(name)))
+        assert f'href="{fp8}"' not in html, name
+        assert f'href="{fp32}"' in html, name
+    assert "Cheapest GPUs per FP8 TFLOPS <span" in _html(
+        client.get(reverse("metrics:rankings-index"))
+    )
