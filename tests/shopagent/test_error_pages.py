@@ -29,6 +29,7 @@ def test_missing_page_is_a_styled_404_with_navigation_and_no_details(
     assert '<link rel="stylesheet" href="/static/css/site.css">' in html
     for name in NAV:
         assert f'href="{reverse(name)}"' in html
+    assert f'action="{reverse("catalog:search")}"' in html
     assert '<meta name="robots" content="noindex">' in html
     assert "No such metric" not in html and "URLconf" not in html and "Traceback" not in html
 
@@ -44,4 +45,5 @@ def test_server_error_page_renders_without_the_database(client, production_error
     assert '<link rel="stylesheet" href="/static/css/site.css">' in html
     for name in NAV:
         assert f'href="{reverse(name)}"' in html
+    assert f'action="{reverse("catalog:search")}"' in html
     assert "secret-detail" not in html and "OperationalError" not in html
