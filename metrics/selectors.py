@@ -5,7 +5,9 @@ from decimal import Decimal
 
 from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 
-from catalog.models import Category, Gpu, MlModel, UseCase
+from catalog.models import Category, Gpu, MlModel, MlSoftware, UseCase
+from catalog.search import card_names, filter_cards
+from metrics.card_index import IndexQuery
 from metrics.filters import RankingFilters
 from metrics.models import CardPrice, Scope, UseCaseScore
 from metrics.specs import SPECS, Spec
@@ -211,38 +213,59 @@ class IndexCard:
 
     slug: str
     label: str
+    manufacturer: str
     category_label: str
+    ml_software_label: str
     memory_gb: float | None
     fp16_tflops: float | None
-    fp32_tflops: float | None
-    memory_bandwidth_gbs: float | None
+    tdp_w: int | None
     headline_price: Decimal | None
     new_headline_price: Decimal | None
     used_headline_price: Decimal | None
     all_listing_count: int | None
+    per_fp16: float | None
+    per_gb: float | None
 
 
-def card_index(*, filters: RankingFilters) -> list[IndexCard]:
-    """Every card with its headline prices (any, new, used), cheapest first (one query)."""
+def card_index(*, filters: RankingFilters, index: IndexQuery | None = None) -> list[IndexCard]:
+    """Every card with its headline prices and $/spec, in the chosen order (one query; two when
+    searching, whatever the number of cards)."""
+    index = index or IndexQuery()
     scopes = {"": filters.scope, "all_": Scope.ALL, "new_": Scope.NEW, "used_": Scope.USED}
     cards = _apply_filters(_with_prices(Gpu.objects.all(), scopes), filters)
-    rows = cards.order_by(F("headline_price").asc(nulls_last=True), "label").values_list(
+    if index.vendor:
+        cards = cards.filter(manufacturer=index.vendor)
+    if index.software:
+        cards = cards.filter(ml_software=index.software)
+    if index.q:
+        found, _ = filter_cards(card_names(), index.q)
+        cards = cards.filter(slug__in=[card.slug for card in found])
+    cards = cards.annotate(
+        per_fp16=F("price_row__dollars_per_fp16_tflops"),
+        per_gb=F("price_row__dollars_per_memory_gb"),
+    )
+    order = F(index.column.order_by)
+    order = order.desc(nulls_last=True) if index.descending else order.asc(nulls_last=True)
+    rows = cards.order_by(order, "label").values_list(
         "slug",
         "label",
+        "manufacturer",
         "category",
+        "ml_software",
         "memory_gb",
         "fp16_tflops",
-        "fp32_tflops",
-        "memory_bandwidth_gbs",
+        "tdp_w",
         "headline_price",
         "new_headline_price",
         "used_headline_price",
         "all_listing_count",
+        "per_fp16",
+        "per_gb",
     )
-    labels = dict(Category.choices)
+    categories, software = dict(Category.choices), dict(MlSoftware.choices)
     return [
-        IndexCard(slug, label, labels.get(category, category), *rest)
-        for slug, label, category, *rest in rows
+        IndexCard(slug, label, vendor, categories.get(cat, cat), software.get(sw, ""), *rest)
+        for slug, label, vendor, cat, sw, *rest in rows
     ]
 
 

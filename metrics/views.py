@@ -7,6 +7,7 @@ from django.views.decorators.http import require_safe
 
 from catalog.models import UseCase
 from metrics import selectors
+from metrics.card_index import SOFTWARE, VENDORS, parse_index_query, sort_headers
 from metrics.filters import CONDITIONS, parse_filters
 from metrics.ranking import HEADLINE_K
 from metrics.specs import SPECS, SPECS_BY_SLUG
@@ -113,9 +114,13 @@ def use_case(request, slug):
 @cached_page
 def shop_index(request):
     filters = parse_filters(request.GET)
+    index = parse_index_query(request.GET)
     context = {
-        "cards": selectors.card_index(filters=filters),
-        "specs": SPECS,
+        "cards": selectors.card_index(filters=filters, index=index),
+        "index": index,
+        "headers": sort_headers(request.GET, index),
+        "vendors": VENDORS,
+        "software_levels": SOFTWARE,
         "crumbs": _crumbs(("Shop", request.path)),
         **_filter_context(filters),
     }

@@ -195,29 +195,33 @@ def score_rows(table) -> str:
     return mark_safe("".join(rows))  # noqa: S308 - every interpolated value is escaped
 
 
+def _cell(label: str, text: str, css: str = "num") -> str:
+    """A table cell that names its column on phones, where rows stack into cards."""
+    return f'<td class="{css}" data-label="{escape(label)}">{text}</td>'
+
+
 def _card_index_row(gpu, paths) -> str:
-    if gpu.headline_price is None:
-        headline = '<span class="no-data">no data</span>'
-    else:
-        headline = escape(money(gpu.headline_price))
-    specs = f"{spec_number(gpu.memory_gb)} GB" if gpu.memory_gb else ""
-    for value, unit in (
-        (gpu.fp16_tflops, "FP16 TFLOPS"),
-        (gpu.fp32_tflops, "FP32 TFLOPS"),
-        (gpu.memory_bandwidth_gbs, "GB/s"),
-    ):
-        if value:
-            specs += f" · {spec_number(value)} {unit}"
     slug, label = escape(gpu.slug), escape(gpu.label)
+    memory = escape(spec_number(gpu.memory_gb))
+    fp16 = escape(spec_number(gpu.fp16_tflops))
+    power = f"{escape(spec_number(gpu.tdp_w))} W" if gpu.tdp_w else "—"
     return (
-        f'<tr><td><input type="checkbox" name="gpu" value="{slug}" aria-label="Compare {label}">'
-        f'</td><td class="card-cell">{card_links_html(gpu, paths)}<br><span class="muted">'
-        f"{escape(gpu.category_label)}</span></td>"
-        f'<td class="num">{headline}</td>'
-        f'<td class="num">{escape(money(gpu.new_headline_price))}</td>'
-        f'<td class="num">{escape(money(gpu.used_headline_price))}</td>'
-        f'<td class="num">{gpu.all_listing_count or 0}</td>'
-        f'<td class="muted">{escape(specs)}</td></tr>'
+        f'<tr><td class="pick"><input type="checkbox" name="gpu" value="{slug}"'
+        f' id="pick-{slug}"><label for="pick-{slug}" class="pick-label">Compare'
+        f' <span class="visually-hidden">{label}</span></label></td>'
+        f'<td class="card-cell">{card_links_html(gpu, paths)}<br><span class="muted">'
+        f"{escape(gpu.manufacturer)} · {escape(gpu.category_label)}</span></td>"
+        + _cell("Headline price", escape(money(gpu.headline_price)))
+        + _cell("New", escape(money(gpu.new_headline_price)))
+        + _cell("Used", escape(money(gpu.used_headline_price)))
+        + _cell("Listings", str(gpu.all_listing_count or 0))
+        + _cell("Memory (GB)", memory)
+        + _cell("FP16 TFLOPS", fp16)
+        + _cell("$ per FP16 TFLOPS", escape(per_unit(gpu.per_fp16)))
+        + _cell("$ per GB", escape(per_unit(gpu.per_gb)))
+        + _cell("Board power", power)
+        + _cell("ML software", escape(gpu.ml_software_label or "—"), "text")
+        + "</tr>"
     )
 
 

@@ -89,14 +89,14 @@ def test_budget_memory_and_category_filters_narrow_the_ranking(client, priced):
 @pytest.mark.parametrize(
     ("query", "note"),
     [
-        ("max_budget=abc", "Ignored max_budget=abc: not a number"),
-        ("max_budget=nan", "Ignored max_budget=nan: not a number"),
-        ("min_memory=inf", "Ignored min_memory=inf: not a number"),
-        ("max_budget=-5", "Ignored max_budget=-5: must not be negative"),
-        ("max_budget=1e99", "Ignored max_budget=1e99: larger than"),
-        ("condition=mint", "Ignored condition=mint: choose one of new, used"),
-        ("category=toaster", "Ignored category=toaster: choose one of"),
-        ("min_memory=8&min_memory=16", "Ignored min_memory: given more than once"),
+        ("max_budget=abc", "Ignored Max budget (USD) “abc”: not a number"),
+        ("max_budget=nan", "Ignored Max budget (USD) “nan”: not a number"),
+        ("min_memory=inf", "Ignored Min memory (GB) “inf”: not a number"),
+        ("max_budget=-5", "Ignored Max budget (USD) “-5”: must not be negative"),
+        ("max_budget=1e99", "Ignored Max budget (USD) “1e99”: larger than"),
+        ("condition=mint", "Ignored Condition “mint”: choose one of New, Used or refurbished"),
+        ("category=toaster", "Ignored Category “toaster”: choose one of Datacenter"),
+        ("min_memory=8&min_memory=16", "Ignored Min memory (GB): given more than once"),
     ],
 )
 def test_invalid_filter_is_ignored_with_a_visible_note(client, priced, use_case, query, note):
