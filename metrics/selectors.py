@@ -8,7 +8,7 @@ from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 from catalog.models import Category, Gpu, MlModel, MlSoftware, UseCase
 from catalog.search import card_names, filter_cards
 from metrics.card_index import IndexQuery
-from metrics.filters import RankingFilters
+from metrics.filters import RankingFilters, shown
 from metrics.models import CardPrice, Scope, UseCaseScore
 from metrics.specs import SPECS, Spec
 
@@ -273,10 +273,12 @@ def card_index(*, filters: RankingFilters, index: IndexQuery | None = None) -> l
 class Comparison:
     cards: list[Gpu]
     notes: list[str]
+    scores: list[UseCaseScore] = field(default_factory=list)
 
 
 def compare_cards(*, slugs: list[str]) -> Comparison:
-    """The chosen cards in the order given, with prices and $/spec in any condition (one query)."""
+    """The chosen cards in the order given, with prices, $/spec and MLPerf scores in any condition
+    (two queries)."""
     wanted, notes = [], []
     for slug in slugs:
         if slug and slug not in wanted:
@@ -287,15 +289,47 @@ def compare_cards(*, slugs: list[str]) -> Comparison:
         )
         wanted = wanted[:MAX_COMPARE]
     scopes = {"all_": Scope.ALL, "new_": Scope.NEW, "used_": Scope.USED}
-    cards = _with_prices(Gpu.objects.filter(slug__in=wanted), scopes).annotate(
-        **{f"per_{s.field}": F(f"all_price_row__{s.column}") for s in SPECS}
+    cards = (
+        _with_prices(Gpu.objects.filter(slug__in=wanted), scopes)
+        .annotate(**{f"per_{s.field}": F(f"all_price_row__{s.column}") for s in SPECS})
+        .defer(*UNSHOWN_GPU_FIELDS)
     )
     found = {card.slug: card for card in cards}
     for slug in wanted:
         if slug not in found:
-            shown = slug if len(slug) <= 40 else slug[:40] + "…"
-            notes.append(f"Ignored gpu={shown}: no such card")
-    return Comparison(cards=[found[s] for s in wanted if s in found], notes=notes)
+            notes.append(f"Ignored card {shown(slug)}: no such card")
+    chosen = [found[s] for s in wanted if s in found]
+    scores = []
+    if len(chosen) > 1:
+        scores = list(
+            UseCaseScore.objects.filter(gpu__in=chosen, scope=Scope.ALL).select_related("model")
+        )
+    return Comparison(cards=chosen, notes=notes, scores=scores)
+
+
+def card_choices() -> list[tuple[str, str]]:
+    """(slug, label) of every card, for the compare picker (one query)."""
+    return list(Gpu.objects.order_by("label").values_list("slug", "label"))
+
+
+def pair_cards(*, candidates: list[tuple[str, str]]) -> tuple[str, str] | None:
+    """The first reading of a compare address whose two slugs are both cards (one query)."""
+    slugs = {slug for pair in candidates for slug in pair}
+    known = set(Gpu.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+    for first, second in candidates:
+        if first in known and second in known and first != second:
+            return first, second
+    return None
+
+
+def compare_sitemap_slugs() -> tuple[list[str], set[str]]:
+    """Priced cards cheapest first, and every card's slug (two queries)."""
+    priced = list(
+        CardPrice.objects.filter(scope=Scope.ALL)
+        .order_by("headline_price", "gpu__slug")
+        .values_list("gpu__slug", flat=True)
+    )
+    return priced, set(Gpu.objects.values_list("slug", flat=True))
 
 
 def ranked_spec_slugs() -> set[str]:

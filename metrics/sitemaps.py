@@ -7,7 +7,9 @@ from django.urls import reverse
 
 from catalog.models import UseCase
 from catalog.sitemaps import SlugSitemap
+from metrics.compare import sitemap_pairs
 from metrics.models import CardPrice
+from metrics.selectors import compare_sitemap_slugs
 from metrics.specs import SPECS
 
 
@@ -48,3 +50,15 @@ class UseCaseSitemap(RecomputedSitemap):
     def items(self):
         slugs = UseCase.objects.order_by("position", "slug").values_list("slug", flat=True)
         return [(slug, None) for slug in slugs]
+
+
+class ComparePairSitemap(RecomputedSitemap):
+    """Two-card comparisons: popular pairs, and each priced card with its neighbour in price."""
+
+    url_name = "metrics:compare-pair"
+    url_kwarg = "pair"
+    priority = 0.5
+
+    def items(self):
+        priced, known = compare_sitemap_slugs()
+        return [(pair, None) for pair in sitemap_pairs(priced, known)]

@@ -7,12 +7,13 @@ from catalog.sitemaps import (
     LearnUseCaseSitemap,
 )
 from listings.sitemaps import ShopGpuSitemap
-from metrics.sitemaps import RankingSitemap, UseCaseSitemap
+from metrics.sitemaps import ComparePairSitemap, RankingSitemap, UseCaseSitemap
 
 SITEMAPS = {}
 SITEMAPS["shop"] = ShopGpuSitemap
 SITEMAPS["rankings"] = RankingSitemap
 SITEMAPS["use-cases"] = UseCaseSitemap
+SITEMAPS["compare"] = ComparePairSitemap
 SITEMAPS["learn"] = LearnPagesSitemap
 SITEMAPS["learn-gpu"] = LearnGpuSitemap
 SITEMAPS["learn-models"] = LearnModelSitemap

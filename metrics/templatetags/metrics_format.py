@@ -63,6 +63,15 @@ def per_unit(value) -> str:
 
 
 @register.filter
+def per_thousand(value) -> str:
+    """A small rate per dollar shown per $1,000 (0.0002258 samples/s per $ reads 0.226)."""
+    number = _finite(value)
+    if number is None:
+        return "—"
+    return sig(number * 1000, 3)
+
+
+@register.filter
 def attr(obj, name: str):
     """An attribute named at render time: {{ gpu|attr:spec.field }}."""
     return getattr(obj, name, None)
@@ -149,7 +158,7 @@ def throughput_items(rows) -> str:
     paths = card_paths()
     return mark_safe(  # noqa: S308 - every interpolated value is escaped
         "".join(
-            f"<li>{card_links_html(row.gpu, paths)}: {escape(sig(row.value, 4))}"
+            f"<li>{card_links_html(row.gpu, paths)}: {escape(per_thousand(row.value))}"
             f' <span class="muted">at {escape(money(row.headline_price))}</span></li>'
             for row in rows
         )
@@ -186,7 +195,7 @@ def score_rows(table) -> str:
         rows.append(
             f'\n    <tr><td class="num">{rank}</td>'
             f'<td class="card-cell">{card_links_html(score.gpu, paths)}</td>'
-            f'<td class="num">{escape(sig(score.samples_per_dollar, 4))}</td>'
+            f'<td class="num">{escape(per_thousand(score.samples_per_dollar))}</td>'
             f'<td class="num">{escape(per_unit(score.dollars_per_sample))}</td>'
             f'<td class="num">{escape(sig(score.samples_per_s, 5))}</td>'
             f"{tokens if table.has_tokens else ''}"

@@ -15,7 +15,8 @@ MAX_QUERIES = {
     "use-case-index": 2,
     "cost-per-spec": 1,
     "use-case": 3,
-    "compare": 1,
+    "compare": 3,
+    "compare-pair": 4,
 }
 
 
@@ -28,6 +29,7 @@ def _urls(slugs, use_case):
         "cost-per-spec": reverse("metrics:cost-per-spec", args=["fp16-flops"]) + "?condition=used",
         "use-case": reverse("metrics:use-case", args=[use_case.slug]) + "?min_memory=1",
         "compare": reverse("metrics:compare") + "?" + "&".join(f"gpu={s}" for s in slugs[:5]),
+        "compare-pair": reverse("metrics:compare-pair", args=[f"{slugs[0]}-vs-{slugs[1]}"]),
     }
 
 

@@ -132,8 +132,9 @@ def test_use_case_page_shows_samples_per_dollar_with_round_and_citation(
 
     html = _html(client.get(reverse("metrics:use-case", args=[resnet.use_case.slug])))
     assert _rank_order(html, ["NVIDIA T4", "NVIDIA L4"]) == ["NVIDIA T4", "NVIDIA L4"]
-    assert "2.576" in html  # 12881.7 / 5000
-    assert "10.00" in html  # 6000 / 600
+    assert "2,576" in html  # samples/s per $1,000: 12881.7 / 5000 * 1000
+    assert "10,000" in html  # 6000 / 600 * 1000
+    assert "Samples/s per $1,000" in html
     assert "$5,000" in html
     assert "https://github.com/mlcommons/results/nvidia-l4/v3.1/log.txt" in html
     assert "MLPerf Inference v4.0" in html
@@ -185,7 +186,7 @@ def test_compare_with_fewer_than_two_cards_explains(client, priced, query):
     html = _html(client.get(reverse("metrics:compare"), query))
     assert "Choose at least two cards to compare" in html
     if "zulu" in str(query):
-        assert "Ignored gpu=zulu: no such card" in html
+        assert "Ignored card “zulu”: no such card" in html
 
 
 def test_page_shows_new_price_after_listings_change_despite_cache(
