@@ -84,6 +84,10 @@ def _row(heading, values, show, *, better="", link="", note="") -> Row:
     return Row(heading, cells, better, link, note)
 
 
+def whole(value) -> str:
+    return money(value, "whole")
+
+
 def _dash(value) -> str:
     return "—" if value in (None, "") else str(value)
 
@@ -93,10 +97,10 @@ def comparison_sections(cards, scores, *, spec_links: dict[str, str]) -> list[Se
     price = Section(
         "Price (eBay headline, median of the 5 cheapest listings)",
         [
-            _row("Any condition", [c.all_headline_price for c in cards], money, better="lower"),
-            _row("New", [c.new_headline_price for c in cards], money, better="lower"),
+            _row("Any condition", [c.all_headline_price for c in cards], whole, better="lower"),
+            _row("New", [c.new_headline_price for c in cards], whole, better="lower"),
             _row(
-                "Used or refurbished", [c.used_headline_price for c in cards], money, better="lower"
+                "Used or refurbished", [c.used_headline_price for c in cards], whole, better="lower"
             ),
             _row("Listings", [c.all_listing_count or 0 for c in cards], str),
         ],

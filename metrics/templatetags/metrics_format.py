@@ -2,7 +2,7 @@
 
 import json
 import math
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
 from django import template
@@ -28,14 +28,20 @@ def _finite(value) -> float | None:
 
 
 @register.filter
-def money(value) -> str:
-    """$1,234 for whole dollars, $1,234.50 otherwise; an em dash for no value."""
+def money(value, style: str = "") -> str:
+    """$1,234 for whole dollars, $1,234.50 otherwise; an em dash for no value.
+
+    money:"whole" rounds to whole dollars, so a column of headline prices (medians, estimates
+    to the dollar) never mixes "$970" with "$527.66".
+    """
     if isinstance(value, Decimal) and value.is_finite():
         cents = value.quantize(CENT)  # prices come from the database as Decimals
     elif _finite(value) is None:
         return "—"
     else:
         cents = Decimal(str(value)).quantize(CENT)
+    if style == "whole":
+        return f"${cents.quantize(Decimal(1), rounding=ROUND_HALF_UP):,.0f}"
     if cents == cents.to_integral_value():
         return f"${cents:,.0f}"
     return f"${cents:,.2f}"
@@ -55,11 +61,13 @@ def sig(value, digits: int = 4) -> str:
 
 @register.filter
 def per_unit(value) -> str:
-    """Dollars per unit of a spec, with enough figures to tell close cards apart ($12.34)."""
+    """Dollars per unit of a spec: cents from $1 up ($12.34), three figures below ($0.177)."""
     number = _finite(value)
     if number is None:
         return "—"
-    return f"${sig(number, 4)}"
+    if abs(number) >= 1:
+        return f"${number:,.2f}"
+    return f"${sig(number, 3)}"
 
 
 @register.filter
@@ -159,7 +167,7 @@ def throughput_items(rows) -> str:
     return mark_safe(  # noqa: S308 - every interpolated value is escaped
         "".join(
             f"<li>{card_links_html(row.gpu, paths)}: {escape(per_thousand(row.value))}"
-            f' <span class="muted">at {escape(money(row.headline_price))}</span></li>'
+            f' <span class="muted">at {escape(money(row.headline_price, "whole"))}</span></li>'
             for row in rows
         )
     )
@@ -220,9 +228,9 @@ def _card_index_row(gpu, paths) -> str:
         f' <span class="visually-hidden">{label}</span></label></td>'
         f'<td class="card-cell">{card_links_html(gpu, paths)}<br><span class="muted">'
         f"{escape(gpu.manufacturer)} · {escape(gpu.category_label)}</span></td>"
-        + _cell("Headline price", escape(money(gpu.headline_price)))
-        + _cell("New", escape(money(gpu.new_headline_price)))
-        + _cell("Used", escape(money(gpu.used_headline_price)))
+        + _cell("Headline price", escape(money(gpu.headline_price, "whole")))
+        + _cell("New", escape(money(gpu.new_headline_price, "whole")))
+        + _cell("Used", escape(money(gpu.used_headline_price, "whole")))
         + _cell("Listings", str(gpu.all_listing_count or 0))
         + _cell("Memory (GB)", memory)
         + _cell("FP16 TFLOPS", fp16)

@@ -48,7 +48,7 @@ def _order(html):
 
 def test_table_shows_dollars_per_fp16_tflops_and_per_gb(client, cards):
     html = _html(client)
-    assert '<td class="num" data-label="$ per FP16 TFLOPS">$8.000</td>' in html
+    assert '<td class="num" data-label="$ per FP16 TFLOPS">$8.00</td>' in html
     assert '<td class="num" data-label="$ per GB">$25.00</td>' in html
     assert '<td class="num" data-label="Board power">250 W</td>' in html
     assert '<td class="text" data-label="ML software">First-class</td>' in html

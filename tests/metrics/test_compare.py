@@ -62,7 +62,7 @@ def test_pair_page_marks_the_best_value_in_each_row_in_text(client, pair):
     assert _cells(html, "Memory (GB)") == ["24", "24"]  # a tie marks nobody
     assert _cells(html, "Board power (W)") == ["350 best", "450"]
     assert _cells(html, "ML software support") == ["First-class best", "Supported"]
-    assert _cells(html, "$ per FP16 TFLOPS") == ["$9.859 best", "$10.00"]
+    assert _cells(html, "$ per FP16 TFLOPS") == ["$9.86 best", "$10.00"]
     assert _cells(html, "ResNet50-v1.5: samples/s per $1,000") == ["10,000", "13,333 best"]
 
 
