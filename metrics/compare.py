@@ -10,6 +10,7 @@ from metrics.specs import SPECS
 from metrics.templatetags.metrics_format import money, per_thousand, per_unit, sig, spec_number
 
 SEPARATOR = "-vs-"
+MAX_PAIR_LENGTH = 2 * 100 + len(SEPARATOR)  # two slugs at Gpu.slug's max_length
 # Pairs people search for, listed in the sitemap whenever both cards are in the catalog.
 POPULAR_PAIRS = (
     ("nvidia-geforce-rtx-3090", "nvidia-geforce-rtx-4090"),
@@ -36,6 +37,8 @@ def pair_slug(a: str, b: str) -> str:
 
 def pair_candidates(pair: str) -> list[tuple[str, str]]:
     """Every way to read "a-vs-b" as two slugs (a slug may itself contain "-vs-")."""
+    if len(pair) > MAX_PAIR_LENGTH:
+        return []
     candidates = []
     start = 0
     while (at := pair.find(SEPARATOR, start)) != -1:

@@ -315,6 +315,8 @@ def card_choices() -> list[tuple[str, str]]:
 def pair_cards(*, candidates: list[tuple[str, str]]) -> tuple[str, str] | None:
     """The first reading of a compare address whose two slugs are both cards (one query)."""
     slugs = {slug for pair in candidates for slug in pair}
+    if not slugs:
+        return None
     known = set(Gpu.objects.filter(slug__in=slugs).values_list("slug", flat=True))
     for first, second in candidates:
         if first in known and second in known and first != second:
