@@ -166,3 +166,14 @@ def test_ranking_pages_offer_a_compare_tray(client, pair):
     tray = html.split('class="filters compare-tray"')[1].split("</form>")[0]
     assert tray.count('<select name="gpu">') == 2
     assert '<option value="nvidia-geforce-rtx-3090" selected>' in tray
+
+
+def test_compare_link_partial_opens_the_picker_with_the_card_chosen(client, pair):
+    from django.template.loader import render_to_string
+
+    html = render_to_string("includes/compare_link.html", {"gpu": pair[0]})
+    href = re.search(r'href="([^"]+)"', html)[1].replace("&amp;", "&")
+    assert "Compare the NVIDIA GeForce RTX 3090 with another card" in html
+    page = _html(client.get(href))
+    assert '<option value="nvidia-geforce-rtx-3090" selected>' in page
+    assert "you chose only NVIDIA GeForce RTX 3090" in page
