@@ -9,7 +9,7 @@ from catalog.models import UseCase
 from catalog.sitemaps import SlugSitemap
 from metrics.compare import sitemap_pairs
 from metrics.models import CardPrice
-from metrics.selectors import compare_sitemap_slugs
+from metrics.selectors import compare_sitemap_slugs, ranked_spec_slugs
 from metrics.specs import SPECS
 
 
@@ -36,7 +36,8 @@ class RankingSitemap(RecomputedSitemap):
     def items(self):
         fixed = ["metrics:home", "metrics:shop-index", "metrics:rankings-index"]
         fixed += ["metrics:use-case-index"]
-        return fixed + [(spec.slug, None) for spec in SPECS]
+        ranked = ranked_spec_slugs()  # a ranking with no priced card is not worth a crawl
+        return fixed + [(spec.slug, None) for spec in SPECS if spec.slug in ranked]
 
     def location(self, item):
         if isinstance(item, str):
