@@ -24,6 +24,7 @@ PAGES = {
     "ranking": "/ml/shop/gpu/performance/cost-per-fp16-flops/",
     "use-case": "/ml/shop/use-case/image-classification/",
     "learn": "/ml/learn/gpu/nvidia-geforce-rtx-3090/",
+    "learn-results": "/ml/learn/gpu/nvidia-l4/",  # MLPerf results with notes
     "compare": PAIR,
     "compare-picker": "/ml/shop/gpu/compare/",
     "search": "/ml/search/?q=3090",

@@ -165,3 +165,12 @@ def test_sitemap_lists_learn_pages(client, loaded_catalog):
         reverse("catalog:learn-use-case", kwargs={"slug": "recommendation"}),
     ]:
         assert f"<loc>https://shopagent.test{url}</loc>" in xml
+
+
+def test_a_results_note_opens_by_click_tap_or_keyboard_not_hover(client, loaded_catalog):
+    from catalog.models import BenchmarkResult
+
+    result = BenchmarkResult.objects.exclude(notes="").select_related("gpu").first()
+    html = client.get(result.gpu.get_absolute_url()).content.decode()
+    assert '<details class="cell-note"><summary>Note<span class="visually-hidden">' in html
+    assert f'title="{result.notes}"' not in html
