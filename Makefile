@@ -24,7 +24,7 @@ help:
 	@echo "make serve  - production server (gunicorn + whitenoise), settings from the environment"
 	@echo "make lint   - ruff lint and format check;  make format - apply ruff's formatting"
 	@echo "make bench  - performance figures at scale"
-	@echo "make screenshots - PNGs of the home, a shop and a ranking page at 1280 and 375 px wide"
+	@echo "make screenshots - PNGs of every page type at 1280 and 375 px wide, the main ones in dark mode too"
 
 install: $(STAMP) .env
 	@$(PY) manage.py migrate --no-input --verbosity 0
@@ -88,7 +88,7 @@ bench: install
 	@if [ "$${BENCH_DB:-}" = "postgres" ]; then .ci/with-postgres $(PY) tests/bench/run_bench.py $(BENCH_ARGS); \
 	else $(PY) tests/bench/run_bench.py $(BENCH_ARGS); fi
 
-# PNGs of the home, a shop and a ranking page at desktop and phone widths, from a demo-data server.
+# PNGs of every page type at desktop and phone widths (main ones in dark mode too), from a demo-data server.
 screenshots: install chromium
 	$(PY) tests/browser/screenshots.py screenshots
 

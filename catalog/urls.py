@@ -9,6 +9,7 @@ app_name = "catalog"
 _gaudi = RedirectView.as_view(pattern_name="catalog:learn-gpu", permanent=True)
 
 urlpatterns = [
+    path("ml/search/", views.search, name="search"),
     path("ml/learn/", views.learn_index, name="learn-index"),
     path("ml/learn/methodology/", views.methodology, name="methodology"),
     path("ml/learn/gpu/intel-habana-gaudi2", _gaudi, {"slug": "intel-gaudi2"}),

@@ -2,10 +2,12 @@
 
 from itertools import groupby
 
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_safe
 
 from catalog.models import BenchmarkResult, Category, Gpu, MlModel, UseCase
+from catalog.search import search_cards
 from catalog.spec_table import spec_rows
 
 TITLE_LIMIT, DESCRIPTION_LIMIT = 70, 160
@@ -104,3 +106,13 @@ def methodology(request):
     """The spec basis, where the data comes from, attribution and how listings are screened."""
     context = {"crumbs": _crumbs(("Methodology", reverse("catalog:methodology")))}
     return render(request, "catalog/methodology.html", context)
+
+
+@require_safe
+def search(request):
+    """The header search: straight to the card's shop page when the query names one card."""
+    result = search_cards(raw_query=request.GET.get("q", ""))
+    if result.unique is not None and not result.note:
+        return redirect("listings:shop-gpu", slug=result.unique.slug)
+    context = {"result": result, "crumbs": [("Search", request.path)]}
+    return render(request, "catalog/search_results.html", context)

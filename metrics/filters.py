@@ -12,6 +12,20 @@ from metrics.models import Scope
 MAX_MEMORY_GB = 10_000
 MAX_BUDGET_USD = 10_000_000
 CONDITIONS = {"new": Scope.NEW, "used": Scope.USED}
+# Notes name a filter as its form field is labelled, and a choice as its option reads.
+LABELS = {
+    "min_memory": "Min memory (GB)",
+    "max_budget": "Max budget (USD)",
+    "condition": "Condition",
+    "category": "Category",
+    "software": "ML software",
+}
+CHOICE_LABELS = {**dict(Scope.choices), **dict(Category.choices), **dict(MlSoftware.choices)}
+
+
+def shown(raw: str) -> str:
+    """A typed value quoted for a note, cut at 40 characters."""
+    return f"“{raw if len(raw) <= 40 else raw[:40] + '…'}”"
 
 
 @dataclass(frozen=True)
@@ -43,25 +57,25 @@ class RankingFilters:
 
 
 def _number(name: str, raw: str, maximum: float) -> tuple[float | None, str | None]:
-    shown = raw if len(raw) <= 40 else raw[:40] + "…"
+    ignored = f"Ignored {LABELS[name]} {shown(raw)}"
     try:
         value = float(raw)
     except ValueError:
-        return None, f"Ignored {name}={shown}: not a number"
+        return None, f"{ignored}: not a number"
     if not math.isfinite(value):
-        return None, f"Ignored {name}={shown}: not a number"
+        return None, f"{ignored}: not a number"
     if value < 0:
-        return None, f"Ignored {name}={shown}: must not be negative"
+        return None, f"{ignored}: must not be negative"
     if value > maximum:
-        return None, f"Ignored {name}={shown}: larger than {maximum:,.0f}"
+        return None, f"{ignored}: larger than {maximum:,.0f}"
     return value, None
 
 
 def _choice(name: str, raw: str, choices) -> tuple[str | None, str | None]:
     if raw in choices:
         return raw, None
-    shown = raw if len(raw) <= 40 else raw[:40] + "…"
-    return None, f"Ignored {name}={shown}: choose one of {', '.join(choices)}"
+    options = ", ".join(CHOICE_LABELS.get(choice, choice) for choice in choices)
+    return None, f"Ignored {LABELS[name]} {shown(raw)}: choose one of {options}"
 
 
 def parse_filters(query: QueryDict) -> RankingFilters:
@@ -79,7 +93,7 @@ def parse_filters(query: QueryDict) -> RankingFilters:
         if not given:
             continue
         if len(given) > 1:
-            notes.append(f"Ignored {name}: given more than once")
+            notes.append(f"Ignored {LABELS[name]}: given more than once")
             continue
         value, note = parse(given[0])
         if note:

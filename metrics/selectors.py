@@ -3,10 +3,12 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F, FilteredRelation, Q, QuerySet
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 
-from catalog.models import Category, Gpu, MlModel, UseCase
-from metrics.filters import RankingFilters
+from catalog.models import Category, Gpu, MlModel, MlSoftware, UseCase
+from catalog.search import card_names, filter_cards
+from metrics.card_index import IndexQuery
+from metrics.filters import RankingFilters, shown
 from metrics.models import CardPrice, Scope, UseCaseScore
 from metrics.specs import SPECS, Spec
 
@@ -251,100 +253,73 @@ class IndexCard:
 
     slug: str
     label: str
+    manufacturer: str
     category_label: str
+    ml_software_label: str
     memory_gb: float | None
     fp16_tflops: float | None
-    fp32_tflops: float | None
-    memory_bandwidth_gbs: float | None
+    tdp_w: int | None
     headline_price: Decimal | None
     new_headline_price: Decimal | None
     used_headline_price: Decimal | None
     all_listing_count: int | None
-    ml_software: str = ""
+    per_fp16: float | None
+    per_gb: float | None
     ml_software_note: str = ""
+    ml_software: str = ""
 
 
-def card_index(*, filters: RankingFilters) -> list[IndexCard]:
-    """Every card with its headline prices (any, new, used), cheapest first (one query)."""
+def card_index(*, filters: RankingFilters, index: IndexQuery | None = None) -> list[IndexCard]:
+    """Every card with its headline prices and $/spec, in the chosen order (one query; two when
+    searching, whatever the number of cards)."""
+    index = index or IndexQuery()
     scopes = {"": filters.scope, "all_": Scope.ALL, "new_": Scope.NEW, "used_": Scope.USED}
     cards = _apply_filters(with_prices(Gpu.objects.all(), scopes), filters)
-    rows = cards.order_by(F("headline_price").asc(nulls_last=True), "label").values_list(
+    if index.vendor:
+        cards = cards.filter(manufacturer=index.vendor)
+    if index.q:
+        found, _ = filter_cards(card_names(), index.q)
+        cards = cards.filter(slug__in=[card.slug for card in found])
+    cards = cards.annotate(
+        per_fp16=F("price_row__dollars_per_fp16_tflops"),
+        per_gb=F("price_row__dollars_per_memory_gb"),
+    )
+    order = F(index.column.order_by)
+    order = order.desc(nulls_last=True) if index.descending else order.asc(nulls_last=True)
+    rows = cards.order_by(order, "label").values_list(
         "slug",
         "label",
+        "manufacturer",
         "category",
+        "ml_software",
         "memory_gb",
         "fp16_tflops",
-        "fp32_tflops",
-        "memory_bandwidth_gbs",
+        "tdp_w",
         "headline_price",
         "new_headline_price",
         "used_headline_price",
         "all_listing_count",
-        "ml_software",
+        "per_fp16",
+        "per_gb",
         "ml_software_note",
     )
-    labels = dict(Category.choices)
+    categories, software = dict(Category.choices), dict(MlSoftware.choices)
     return [
-        IndexCard(slug, label, labels.get(category, category), *rest)
-        for slug, label, category, *rest in rows
+        IndexCard(slug, label, vendor, categories.get(cat, cat), software.get(sw, ""), *rest, sw)
+        for slug, label, vendor, cat, sw, *rest in rows
     ]
-
-
-@dataclass(frozen=True)
-class CompareScore:
-    """One card's ranked MLPerf result for a model: its figure, round and log."""
-
-    samples_per_s: float
-    samples_per_dollar: float | None
-    round: str
-    source_url: str
-    run_benchmark: str
-
-
-@dataclass(frozen=True)
-class CompareModel:
-    """One MLPerf model row of the comparison: a result or None per compared card."""
-
-    name: str
-    mlperf_id: str
-    scores: list[CompareScore | None]
 
 
 @dataclass(frozen=True)
 class Comparison:
     cards: list[Gpu]
     notes: list[str]
-    mlperf: list[CompareModel] = field(default_factory=list)
-
-
-def _compare_mlperf(cards: list[Gpu]) -> list[CompareModel]:
-    """The ranked MLPerf result of each card per model any of them has (one query)."""
-    column = {card.pk: n for n, card in enumerate(cards)}
-    rows = (
-        UseCaseScore.objects.filter(gpu_id__in=list(column), scope=Scope.ALL)
-        .order_by("model__name", "model_id")
-        .values_list(
-            "gpu_id",
-            "model_id",
-            "model__name",
-            "model__mlperf_id",
-            "samples_per_s",
-            "samples_per_dollar",
-            "round",
-            "source_url",
-            "run_benchmark",
-        )
-    )
-    models: dict[int, CompareModel] = {}
-    for gpu_id, model_id, name, mlperf_id, *score in rows:
-        if model_id not in models:
-            models[model_id] = CompareModel(name, mlperf_id, [None] * len(cards))
-        models[model_id].scores[column[gpu_id]] = CompareScore(*score)
-    return list(models.values())
+    scores: list[UseCaseScore] = field(default_factory=list)
 
 
 def compare_cards(*, slugs: list[str]) -> Comparison:
-    """The chosen cards in the order given, with prices, $/spec and MLPerf results (two queries)."""
+    """The chosen cards in the order given, with prices, $/spec and MLPerf scores in any condition
+    (two queries)."""
     wanted, notes = [], []
     for slug in slugs:
         if slug and slug not in wanted:
@@ -355,14 +330,54 @@ def compare_cards(*, slugs: list[str]) -> Comparison:
         )
         wanted = wanted[:MAX_COMPARE]
     scopes = {"all_": Scope.ALL, "new_": Scope.NEW, "used_": Scope.USED}
-    cards = with_prices(Gpu.objects.filter(slug__in=wanted), scopes).annotate(
-        **{f"per_{s.field}": F(f"all_price_row__{s.column}") for s in SPECS}
+    cards = (
+        with_prices(Gpu.objects.filter(slug__in=wanted), scopes)
+        .annotate(**{f"per_{s.field}": F(f"all_price_row__{s.column}") for s in SPECS})
+        .defer(*UNSHOWN_GPU_FIELDS)
     )
     found = {card.slug: card for card in cards}
     for slug in wanted:
         if slug not in found:
-            shown = slug if len(slug) <= 40 else slug[:40] + "…"
-            notes.append(f"Ignored gpu={shown}: no such card")
+            notes.append(f"Ignored card {shown(slug)}: no such card")
     chosen = [found[s] for s in wanted if s in found]
-    mlperf = _compare_mlperf(chosen) if len(chosen) > 1 else []
-    return Comparison(cards=chosen, notes=notes, mlperf=mlperf)
+    scores = []
+    if len(chosen) > 1:
+        scores = list(
+            UseCaseScore.objects.filter(gpu__in=chosen, scope=Scope.ALL).select_related("model")
+        )
+    return Comparison(cards=chosen, notes=notes, scores=scores)
+
+
+def card_choices() -> list[tuple[str, str]]:
+    """(slug, label) of every card, for the compare picker (one query)."""
+    return list(Gpu.objects.order_by("label").values_list("slug", "label"))
+
+
+def pair_cards(*, candidates: list[tuple[str, str]]) -> tuple[str, str] | None:
+    """The first reading of a compare address whose two slugs are both cards (one query)."""
+    slugs = {slug for pair in candidates for slug in pair}
+    if not slugs:
+        return None
+    known = set(Gpu.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+    for first, second in candidates:
+        if first in known and second in known and first != second:
+            return first, second
+    return None
+
+
+def compare_sitemap_slugs() -> tuple[list[str], set[str]]:
+    """Priced cards cheapest first, and every card's slug (two queries)."""
+    priced = list(
+        CardPrice.objects.filter(scope=Scope.ALL)
+        .order_by("headline_price", "gpu__slug")
+        .values_list("gpu__slug", flat=True)
+    )
+    return priced, set(Gpu.objects.values_list("slug", flat=True))
+
+
+def ranked_spec_slugs() -> set[str]:
+    """Slugs of the specs whose ranking has at least one priced card (one query)."""
+    counts = CardPrice.objects.filter(scope=Scope.ALL).aggregate(
+        **{spec.slug: Count(spec.column) for spec in SPECS}
+    )
+    return {slug for slug, n in counts.items() if n}

@@ -7,7 +7,9 @@ from django.urls import reverse
 
 from catalog.models import LlmModel, UseCase
 from catalog.sitemaps import SlugSitemap
+from metrics.compare import sitemap_pairs
 from metrics.models import CardPrice
+from metrics.selectors import compare_sitemap_slugs, ranked_spec_slugs
 from metrics.specs import SPECS
 
 
@@ -34,7 +36,8 @@ class RankingSitemap(RecomputedSitemap):
     def items(self):
         fixed = ["metrics:home", "metrics:shop-index", "metrics:rankings-index"]
         fixed += ["metrics:use-case-index"]
-        return fixed + [(spec.slug, None) for spec in SPECS]
+        ranked = ranked_spec_slugs()  # a ranking with no priced card is not worth a crawl
+        return fixed + [(spec.slug, None) for spec in SPECS if spec.slug in ranked]
 
     def location(self, item):
         if isinstance(item, str):
@@ -63,3 +66,15 @@ class LlmSitemap(RecomputedSitemap):
         if isinstance(item, str):
             return reverse(item)
         return super().location(item)
+
+
+class ComparePairSitemap(RecomputedSitemap):
+    """Two-card comparisons: popular pairs, and each priced card with its neighbour in price."""
+
+    url_name = "metrics:compare-pair"
+    url_kwarg = "pair"
+    priority = 0.5
+
+    def items(self):
+        priced, known = compare_sitemap_slugs()
+        return [(pair, None) for pair in sitemap_pairs(priced, known)]

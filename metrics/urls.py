@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("ml/shop/gpu/", views.shop_index, name="shop-index"),
     path("ml/shop/gpu/compare/", views.compare, name="compare"),
+    path("ml/shop/gpu/compare/<slug:pair>/", views.compare_pair, name="compare-pair"),
     path("ml/shop/gpu/performance/", views.rankings_index, name="rankings-index"),
     path(
         "ml/shop/gpu/performance/cost-per-<slug:metric>/",

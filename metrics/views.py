@@ -1,12 +1,14 @@
 """Ranking pages: load stored rankings, render. Every page is cached per generation."""
 
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from catalog.models import MlSoftware, UseCase
 from metrics import selectors
+from metrics.card_index import SOFTWARE, VENDORS, parse_index_query, sort_headers
+from metrics.compare import comparison_sections, pair_candidates, pair_slug
 from metrics.filters import CONDITIONS, parse_filters
 from metrics.llm_finder import find_for_home
 from metrics.ranking import HEADLINE_K
@@ -51,6 +53,7 @@ def home(request):
 def rankings_index(request):
     context = {
         "specs": SPECS,
+        "ranked_specs": selectors.ranked_spec_slugs(),
         "use_cases": UseCase.objects.all(),
         "crumbs": _crumbs(("Rankings", request.path)),
     }
@@ -115,25 +118,72 @@ def use_case(request, slug):
 @cached_page
 def shop_index(request):
     filters = parse_filters(request.GET)
+    index = parse_index_query(request.GET, software=filters.software or "")
     context = {
-        "cards": selectors.card_index(filters=filters),
-        "specs": SPECS,
+        "cards": selectors.card_index(filters=filters, index=index),
+        "index": index,
+        "headers": sort_headers(request.GET, index),
+        "vendors": VENDORS,
         "crumbs": _crumbs(("Shop", request.path)),
         **_filter_context(filters),
+        "software_levels": SOFTWARE,
     }
     return render(request, "metrics/shop_index.html", context)
+
+
+def _compare_context(request, comparison, *, title_candidates, crumb) -> dict:
+    cards = comparison.cards
+    spec_links = {spec.slug: reverse("metrics:cost-per-spec", args=[spec.slug]) for spec in SPECS}
+    chosen = [card.slug for card in cards]
+    return {
+        "comparison": comparison,
+        "sections": comparison_sections(cards, comparison.scores, spec_links=spec_links),
+        "choices": selectors.card_choices(),
+        "picks": (chosen + ["", ""])[: max(2, len(chosen))],
+        "pair_url": (
+            reverse("metrics:compare-pair", args=[pair_slug(*chosen)]) if len(chosen) == 2 else ""
+        ),
+        "title": _title(*title_candidates, "Compare GPUs side by side"),
+        "crumbs": _crumbs(("Shop", reverse("metrics:shop-index")), crumb),
+    }
 
 
 @require_safe
 @cached_page
 def compare(request):
+    """Any cards named in ?gpu=..., in the order given; a picker when fewer than two."""
     comparison = selectors.compare_cards(slugs=request.GET.getlist("gpu"))
     names = " vs ".join(card.label for card in comparison.cards)
     candidates = [f"{names}: specs and prices compared", names] if len(comparison.cards) > 1 else []
-    context = {
-        "comparison": comparison,
-        "specs": SPECS,
-        "title": _title(*candidates, "Compare GPUs side by side"),
-        "crumbs": _crumbs(("Shop", reverse("metrics:shop-index")), ("Compare", request.path)),
-    }
+    context = _compare_context(
+        request, comparison, title_candidates=candidates, crumb=("Compare", request.path)
+    )
+    return render(request, "metrics/compare.html", context)
+
+
+@require_safe
+@cached_page
+def compare_pair(request, pair):
+    """A shareable two-card comparison; the reverse order redirects to the sorted address."""
+    slugs = selectors.pair_cards(candidates=pair_candidates(pair))
+    if slugs is None:
+        raise Http404("No such pair of cards")
+    canonical = pair_slug(*slugs)
+    if pair != canonical:
+        return redirect("metrics:compare-pair", pair=canonical, permanent=True)
+    comparison = selectors.compare_cards(slugs=sorted(slugs))
+    first, second = (card.label for card in comparison.cards)
+    short = [label.removeprefix("NVIDIA ").removeprefix("AMD ") for label in (first, second)]
+    context = _compare_context(
+        request,
+        comparison,
+        title_candidates=[
+            f"{first} vs {second}: specs, prices and value",
+            f"{short[0]} vs {short[1]}: specs, prices and value",
+            f"{short[0]} vs {short[1]}: prices and specs",
+            f"{short[0]} vs {short[1]}",
+        ],
+        crumb=(f"{short[0]} vs {short[1]}", request.path),
+    )
+    context["is_pair_page"] = True
     return render(request, "metrics/compare.html", context)

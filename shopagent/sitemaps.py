@@ -7,13 +7,14 @@ from catalog.sitemaps import (
     LearnUseCaseSitemap,
 )
 from listings.sitemaps import ShopGpuSitemap
-from metrics.sitemaps import LlmSitemap, RankingSitemap, UseCaseSitemap
+from metrics.sitemaps import ComparePairSitemap, LlmSitemap, RankingSitemap, UseCaseSitemap
 
 SITEMAPS = {}
 SITEMAPS["shop"] = ShopGpuSitemap
 SITEMAPS["rankings"] = RankingSitemap
 SITEMAPS["use-cases"] = UseCaseSitemap
 SITEMAPS["llm"] = LlmSitemap
+SITEMAPS["compare"] = ComparePairSitemap
 SITEMAPS["learn"] = LearnPagesSitemap
 SITEMAPS["learn-gpu"] = LearnGpuSitemap
 SITEMAPS["learn-models"] = LearnModelSitemap

@@ -2,7 +2,7 @@
 
 import json
 import math
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
 from django import template
@@ -29,14 +29,20 @@ def _finite(value) -> float | None:
 
 
 @register.filter
-def money(value) -> str:
-    """$1,234 for whole dollars, $1,234.50 otherwise; an em dash for no value."""
+def money(value, style: str = "") -> str:
+    """$1,234 for whole dollars, $1,234.50 otherwise; an em dash for no value.
+
+    money:"whole" rounds to whole dollars, so a column of headline prices (medians, estimates
+    to the dollar) never mixes "$970" with "$527.66".
+    """
     if isinstance(value, Decimal) and value.is_finite():
         cents = value.quantize(CENT)  # prices come from the database as Decimals
     elif _finite(value) is None:
         return "—"
     else:
         cents = Decimal(str(value)).quantize(CENT)
+    if style == "whole":
+        return f"${cents.quantize(Decimal(1), rounding=ROUND_HALF_UP):,.0f}"
     if cents == cents.to_integral_value():
         return f"${cents:,.0f}"
     return f"${cents:,.2f}"
@@ -56,11 +62,22 @@ def sig(value, digits: int = 4) -> str:
 
 @register.filter
 def per_unit(value) -> str:
-    """Dollars per unit of a spec, with enough figures to tell close cards apart ($12.34)."""
+    """Dollars per unit of a spec: cents from $1 up ($12.34), three figures below ($0.177)."""
     number = _finite(value)
     if number is None:
         return "—"
-    return f"${sig(number, 4)}"
+    if abs(number) >= 1:
+        return f"${number:,.2f}"
+    return f"${sig(number, 3)}"
+
+
+@register.filter
+def per_thousand(value) -> str:
+    """A small rate per dollar shown per $1,000 (0.0002258 samples/s per $ reads 0.226)."""
+    number = _finite(value)
+    if number is None:
+        return "—"
+    return sig(number * 1000, 3)
 
 
 @register.filter
@@ -163,8 +180,8 @@ def throughput_items(rows) -> str:
     paths, badge = card_paths(), badge_renderer()
     return mark_safe(  # noqa: S308 - every value is escaped, the badge is a rendered template
         "".join(
-            f"<li>{card_links_html(row.gpu, paths)}: {escape(sig(row.value, 4))}"
-            f' <span class="muted">at {escape(money(row.headline_price))}</span>'
+            f"<li>{card_links_html(row.gpu, paths)}: {escape(per_thousand(row.value))}"
+            f' <span class="muted">at {escape(money(row.headline_price, "whole"))}</span>'
             f"{badge(row.ml_software, row.ml_software_note)}</li>"
             for row in rows
         )
@@ -206,7 +223,7 @@ def score_rows(table) -> str:
             f'\n    <tr><td class="num">{rank}</td>'
             f'<td class="card-cell">{card_links_html(gpu, paths)}'
             f"{badge(gpu.ml_software, gpu.ml_software_note)}</td>"
-            f'<td class="num">{escape(sig(score.samples_per_dollar, 4))}</td>'
+            f'<td class="num">{escape(per_thousand(score.samples_per_dollar))}</td>'
             f'<td class="num">{escape(per_unit(score.dollars_per_sample))}</td>'
             f'<td class="num">{escape(sig(score.samples_per_s, 5))}</td>'
             f"{tokens if table.has_tokens else ''}"
@@ -215,29 +232,33 @@ def score_rows(table) -> str:
     return mark_safe("".join(rows))  # noqa: S308 - values escaped, the badge a rendered template
 
 
+def _cell(label: str, text: str, css: str = "num") -> str:
+    """A table cell that names its column on phones, where rows stack into cards."""
+    return f'<td class="{css}" data-label="{escape(label)}">{text}</td>'
+
+
 def _card_index_row(gpu, paths, badge) -> str:
-    if gpu.headline_price is None:
-        headline = '<span class="no-data">no data</span>'
-    else:
-        headline = escape(money(gpu.headline_price))
-    specs = f"{spec_number(gpu.memory_gb)} GB" if gpu.memory_gb else ""
-    for value, unit in (
-        (gpu.fp16_tflops, "FP16 TFLOPS"),
-        (gpu.fp32_tflops, "FP32 TFLOPS"),
-        (gpu.memory_bandwidth_gbs, "GB/s"),
-    ):
-        if value:
-            specs += f" · {spec_number(value)} {unit}"
     slug, label = escape(gpu.slug), escape(gpu.label)
+    memory = escape(spec_number(gpu.memory_gb))
+    fp16 = escape(spec_number(gpu.fp16_tflops))
+    power = f"{escape(spec_number(gpu.tdp_w))} W" if gpu.tdp_w else "—"
     return (
-        f'<tr><td><input type="checkbox" name="gpu" value="{slug}" aria-label="Compare {label}">'
-        f'</td><td class="card-cell">{card_links_html(gpu, paths)}<br><span class="muted">'
-        f"{escape(gpu.category_label)}</span>{badge(gpu.ml_software, gpu.ml_software_note)}</td>"
-        f'<td class="num">{headline}</td>'
-        f'<td class="num">{escape(money(gpu.new_headline_price))}</td>'
-        f'<td class="num">{escape(money(gpu.used_headline_price))}</td>'
-        f'<td class="num">{gpu.all_listing_count or 0}</td>'
-        f'<td class="muted">{escape(specs)}</td></tr>'
+        f'<tr><td class="pick"><input type="checkbox" name="gpu" value="{slug}"'
+        f' id="pick-{slug}"><label for="pick-{slug}" class="pick-label">Compare'
+        f' <span class="visually-hidden">{label}</span></label></td>'
+        f'<td class="card-cell">{card_links_html(gpu, paths)}<br><span class="muted">'
+        f"{escape(gpu.manufacturer)} · {escape(gpu.category_label)}</span></td>"
+        + _cell("Headline price", escape(money(gpu.headline_price, "whole")))
+        + _cell("New", escape(money(gpu.new_headline_price, "whole")))
+        + _cell("Used", escape(money(gpu.used_headline_price, "whole")))
+        + _cell("Listings", str(gpu.all_listing_count or 0))
+        + _cell("Memory (GB)", memory)
+        + _cell("FP16 TFLOPS", fp16)
+        + _cell("$ per FP16 TFLOPS", escape(per_unit(gpu.per_fp16)))
+        + _cell("$ per GB", escape(per_unit(gpu.per_gb)))
+        + _cell("Board power", power)
+        + _cell("ML software", badge(gpu.ml_software, gpu.ml_software_note) or "—", "text")
+        + "</tr>"
     )
 
 

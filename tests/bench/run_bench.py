@@ -415,6 +415,9 @@ def main() -> None:
             "cost_per_spec": "/ml/shop/gpu/performance/cost-per-fp32-flops/",
             "use_case": "/ml/shop/use-case/image-classification/",
             "all_cards": "/ml/shop/gpu/",
+            "all_cards_search": "/ml/shop/gpu/?q=rtx&vendor=NVIDIA&sort=-per-fp16",
+            "compare": "/ml/shop/gpu/compare/nvidia-geforce-rtx-3090-vs-nvidia-geforce-rtx-4090/",
+            "search": "/ml/search/?q=3090",
             "sitemap": "/sitemap.xml",
         }
         figures["cache_on"] = measure_server(args, tmp, "locmemcache://bench", paths)

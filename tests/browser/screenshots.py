@@ -1,4 +1,4 @@
-"""Save PNGs of the home, a shop and a ranking page at desktop and phone widths.
+"""Save PNGs of every page type at desktop and phone widths, and the main ones in dark mode.
 
 Usage: python tests/browser/screenshots.py OUTPUT_DIR. It builds a throwaway SQLite database with
 the catalog and demo listings, serves it with runserver on a free loopback port and drives Debian's
@@ -6,6 +6,7 @@ Chromium.
 """
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -75,13 +76,22 @@ def main(out_dir: str) -> None:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "shopagent.settings.base",
         "ENV_FILE": "/dev/null",
-        "DEBUG": "true",
+        # As in production (so the 404 page is the site's own), served over plain HTTP on loopback.
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "SECURE_SSL_REDIRECT": "false",
         "DATABASE_URL": f"sqlite:///{work / 'db.sqlite3'}",
         "CACHE_URL": "locmemcache://screens",
         "POSTHOG_API_KEY": "",
     }
     env.pop("EBAY_CLIENT_ID", None)
     slug = prepare_database(env)
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
@@ -94,8 +104,23 @@ def main(out_dir: str) -> None:
     pages = {
         "home": "/",
         "shop": f"/ml/shop/gpu/{slug}/",
+        "all-cards": "/ml/shop/gpu/",
+        "all-cards-filtered": "/ml/shop/gpu/?vendor=NVIDIA&min_memory=24&sort=per-fp16",
+        "compare": "/ml/shop/gpu/compare/nvidia-geforce-rtx-3090-vs-nvidia-geforce-rtx-4090/",
+        "compare-picker": "/ml/shop/gpu/compare/",
+        "rankings": "/ml/shop/gpu/performance/",
         "ranking": "/ml/shop/gpu/performance/cost-per-fp32-flops/",
+        "use-cases": "/ml/shop/use-case/",
+        "use-case": "/ml/shop/use-case/image-classification/",
+        "learn": "/ml/learn/",
+        "learn-gpu": "/ml/learn/gpu/nvidia-geforce-rtx-3090/",
+        "learn-model": "/ml/learn/models/resnet50/",
+        "learn-use-case": "/ml/learn/use-case/image-classification/",
+        "methodology": "/ml/learn/methodology/",
+        "search": "/ml/search/?q=3090",
+        "404": "/no-such-page/",
     }
+    dark = {"home", "all-cards", "compare", "ranking", "use-case", "learn-gpu", "404"}
     try:
         wait_until_up(url, server)
         with sync_playwright() as playwright:
@@ -104,12 +129,16 @@ def main(out_dir: str) -> None:
             )
             tab = context.new_page()
             for name, path in pages.items():
+                schemes = ["light", "dark"] if name in dark else ["light"]
                 for width_name, viewport in WIDTHS.items():
-                    tab.set_viewport_size(viewport)
-                    response = tab.goto(url + path)
-                    target = out / f"{name}-{width_name}.png"
-                    tab.screenshot(path=str(target), full_page=True)
-                    print(f"{target}  ({response.status if response else '?'} {path})")
+                    for scheme in schemes:
+                        tab.emulate_media(color_scheme=scheme)
+                        tab.set_viewport_size(viewport)
+                        response = tab.goto(url + path)
+                        suffix = "-dark" if scheme == "dark" else ""
+                        target = out / f"{name}-{width_name}{suffix}.png"
+                        tab.screenshot(path=str(target), full_page=True)
+                        print(f"{target}  ({response.status if response else '?'} {path})")
             context.close()
     finally:
         server.terminate()

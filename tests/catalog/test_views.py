@@ -200,3 +200,12 @@ def test_methodology_states_the_basis(client, loaded_catalog):
     assert "with FP32 accumulate" in html
     assert "dual-issue" in html
     assert "never guessed" in html
+
+
+def test_a_results_note_opens_by_click_tap_or_keyboard_not_hover(client, loaded_catalog):
+    from catalog.models import BenchmarkResult
+
+    result = BenchmarkResult.objects.exclude(notes="").select_related("gpu").first()
+    html = client.get(result.gpu.get_absolute_url()).content.decode()
+    assert '<details class="cell-note"><summary>Note<span class="visually-hidden">' in html
+    assert f'title="{result.notes}"' not in html

@@ -11,13 +11,14 @@ pytestmark = pytest.mark.django_db
 MAX_QUERIES = {
     "home": 3,
     "shop-index": 1,
-    "rankings-index": 1,
+    "rankings-index": 2,
     "use-case-index": 2,
     "cost-per-spec": 1,
     "use-case": 3,
-    "compare": 2,
     "data-gpus-json": 2,
     "data-gpus-csv": 2,
+    "compare": 3,
+    "compare-pair": 4,
 }
 
 
@@ -34,6 +35,7 @@ def _urls(slugs, use_case):
         "compare": reverse("metrics:compare") + "?" + "&".join(f"gpu={s}" for s in slugs[:5]),
         "data-gpus-json": reverse("metrics:data-gpus-json"),
         "data-gpus-csv": reverse("metrics:data-gpus-csv"),
+        "compare-pair": reverse("metrics:compare-pair", args=[f"{slugs[0]}-vs-{slugs[1]}"]),
     }
 
 

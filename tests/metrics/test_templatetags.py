@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from metrics.templatetags.metrics_format import money, per_unit, sig, spec_number
+from metrics.templatetags.metrics_format import money, per_thousand, per_unit, sig, spec_number
 
 
 @pytest.mark.parametrize(
@@ -22,5 +22,20 @@ def test_samples_per_dollar_shows_four_significant_figures():
 def test_spec_values_and_dollars_per_unit_are_readable():
     assert spec_number(30.3) == "30.3"
     assert spec_number(24.0) == "24"
-    assert per_unit(0.17684) == "$0.1768"
+    assert per_unit(0.17684) == "$0.177"
+    assert per_unit(8) == "$8.00"
+    assert per_unit(1234.567) == "$1,234.57"
     assert per_unit(None) == "—"
+
+
+def test_headline_prices_can_be_shown_in_whole_dollars_throughout_a_column():
+    assert money(Decimal("527.66"), "whole") == "$528"
+    assert money(Decimal("970"), "whole") == "$970"
+    assert money(None, "whole") == "—"
+
+
+def test_small_rates_per_dollar_read_per_thousand_dollars():
+    assert per_thousand(0.0002258) == "0.226"
+    assert per_thousand(0.00226) == "2.26"
+    assert per_thousand(2.576) == "2,576"
+    assert per_thousand(None) == "—"

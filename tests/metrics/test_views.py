@@ -90,18 +90,18 @@ def test_budget_memory_and_category_filters_narrow_the_ranking(client, priced):
 @pytest.mark.parametrize(
     ("query", "note"),
     [
-        ("max_budget=abc", "Ignored max_budget=abc: not a number"),
-        ("max_budget=nan", "Ignored max_budget=nan: not a number"),
-        ("min_memory=inf", "Ignored min_memory=inf: not a number"),
-        ("max_budget=-5", "Ignored max_budget=-5: must not be negative"),
-        ("max_budget=1e99", "Ignored max_budget=1e99: larger than"),
-        ("condition=mint", "Ignored condition=mint: choose one of new, used"),
-        ("category=toaster", "Ignored category=toaster: choose one of"),
+        ("max_budget=abc", "Ignored Max budget (USD) “abc”: not a number"),
+        ("max_budget=nan", "Ignored Max budget (USD) “nan”: not a number"),
+        ("min_memory=inf", "Ignored Min memory (GB) “inf”: not a number"),
+        ("max_budget=-5", "Ignored Max budget (USD) “-5”: must not be negative"),
+        ("max_budget=1e99", "Ignored Max budget (USD) “1e99”: larger than"),
+        ("condition=mint", "Ignored Condition “mint”: choose one of New, Used or refurbished"),
+        ("category=toaster", "Ignored Category “toaster”: choose one of Datacenter"),
+        ("min_memory=8&min_memory=16", "Ignored Min memory (GB): given more than once"),
         (
             "software=cuda",
-            "Ignored software=cuda: choose one of first-class, supported, limited, unsupported",
+            "Ignored ML software “cuda”: choose one of First-class, Supported, Limited,",
         ),
-        ("min_memory=8&min_memory=16", "Ignored min_memory: given more than once"),
     ],
 )
 def test_invalid_filter_is_ignored_with_a_visible_note(client, priced, use_case, query, note):
@@ -158,7 +158,7 @@ def test_rankings_show_the_software_badge_with_a_note_users_can_open(client, sof
         assert f"<summary>ML software: limited</summary>{note}" in html
         assert "<after 5.7>" not in html
     row = html[html.index("Golf Card") : html.index("</tr>", html.index("Golf Card"))]
-    assert "ML software" not in row  # no level, no badge
+    assert "ml-software-" not in row  # no level, no badge
 
 
 @pytest.mark.parametrize("level", ["first-class", "limited"])
@@ -183,14 +183,17 @@ def test_software_filter_with_no_match_says_so(client, software):
 
 def test_compare_shows_software_support_and_mlperf_results_with_round_and_log(client, software):
     html = _html(client.get(reverse("metrics:compare"), {"gpu": ["foxtrot-card", "golf-card"]}))
-    assert _badges(html) == ["limited"]
-    assert "unknown" in html  # Golf Card has no level
-    results = html[html.index("MLPerf Inference results") :]
+    software_row = html[html.index("ML software support") :]
+    software_row = software_row[: software_row.index("</tr>")]
+    assert ">Limited<" in software_row and ">—<" in software_row  # Golf Card has no level
+    results = html[html.index("MLPerf Inference (Offline") :]
     assert "ResNet50-v1.5" in results
     assert _rank_order(results, ["4,900", "4,800"]) == ["4,900", "4,800"]  # in card order
     assert "https://github.com/mlcommons/results/foxtrot-card/v3.1/log.txt" in results
     assert "MLPerf Inference v3.1" in results
-    assert "4.455" in results  # 4,900 samples/s at $1,100
+    assert (
+        '>4,455 <strong class="best-mark">best</strong>' in results
+    )  # 4,900 samples/s at $1,100, per $1,000
 
 
 def test_filter_notes_are_escaped(client, priced):
@@ -215,8 +218,9 @@ def test_use_case_page_shows_samples_per_dollar_with_round_and_citation(
 
     html = _html(client.get(reverse("metrics:use-case", args=[resnet.use_case.slug])))
     assert _rank_order(html, ["NVIDIA T4", "NVIDIA L4"]) == ["NVIDIA T4", "NVIDIA L4"]
-    assert "2.576" in html  # 12881.7 / 5000
-    assert "10.00" in html  # 6000 / 600
+    assert "2,576" in html  # samples/s per $1,000: 12881.7 / 5000 * 1000
+    assert "10,000" in html  # 6000 / 600 * 1000
+    assert "Samples/s per $1,000" in html
     assert "$5,000" in html
     assert "https://github.com/mlcommons/results/nvidia-l4/v3.1/log.txt" in html
     assert "MLPerf Inference v4.0" in html
@@ -257,7 +261,8 @@ def test_home_shows_top_five_per_spec_and_headline_use_case(client, priced, resn
     html = _html(client.get(reverse("metrics:home")))
     for spec in SPECS:
         assert f"Top 5 GPUs for {spec.noun}" in html
-        assert reverse("metrics:cost-per-spec", args=[spec.slug]) in html
+        linked = reverse("metrics:cost-per-spec", args=[spec.slug]) in html
+        assert linked == (spec.slug != "fp8-flops"), spec.slug  # no card here has FP8
     assert "Top 5 GPUs for image classification" in html
     assert reverse("metrics:use-case", args=[resnet.use_case.slug]) in html
     assert "No data yet: no card with this spec is priced." in html  # FP8
@@ -290,7 +295,7 @@ def test_compare_with_fewer_than_two_cards_explains(client, priced, query):
     html = _html(client.get(reverse("metrics:compare"), query))
     assert "Choose at least two cards to compare" in html
     if "zulu" in str(query):
-        assert "Ignored gpu=zulu: no such card" in html
+        assert "Ignored card “zulu”: no such card" in html
 
 
 def test_page_shows_new_price_after_listings_change_despite_cache(
@@ -390,6 +395,19 @@ def test_cached_page_is_served_without_queries(client, priced, django_assert_num
 def test_sitemap_lists_every_ranking_and_use_case_page(client, priced, use_case):
     xml = _html(client.get("/sitemap.xml"))
     for spec in SPECS:
-        assert f"https://shopagent.test/ml/shop/gpu/performance/cost-per-{spec.slug}/" in xml
+        listed = f"https://shopagent.test/ml/shop/gpu/performance/cost-per-{spec.slug}/" in xml
+        assert listed == (spec.slug != "fp8-flops"), spec.slug  # no priced card has FP8
     assert f"https://shopagent.test/ml/shop/use-case/{use_case.slug}/" in xml
     assert "<lastmod>" in xml
+
+
+def test_rankings_without_data_are_not_linked(client, priced):
+    fp8 = reverse("metrics:cost-per-spec", args=["fp8-flops"])
+    fp32 = reverse("metrics:cost-per-spec", args=["fp32-flops"])
+    for name in ["metrics:home", "metrics:rankings-index"]:
+        html = _html(client.get(reverse(name)))
+        assert f'href="{fp8}"' not in html, name
+        assert f'href="{fp32}"' in html, name
+    assert "Cheapest GPUs per FP8 TFLOPS <span" in _html(
+        client.get(reverse("metrics:rankings-index"))
+    )

@@ -10,6 +10,10 @@ from metrics.ranking import recompute_rankings
 from tests.browser.shop_data import make_listing
 
 PARAMETERS = [
+    "q",
+    "vendor",
+    "software",
+    "gpu",
     "sort",
     "page",
     "condition",
@@ -76,6 +80,8 @@ def _paths(slug, listing_id):
         "/",
         "/ml/shop/gpu/",
         "/ml/shop/gpu/compare/",
+        "/ml/shop/gpu/compare/nvidia-l4-vs-nvidia-t4/",
+        "/ml/search/",
         "/ml/shop/gpu/performance/",
         "/ml/shop/gpu/performance/cost-per-fp32-flops/",
         "/ml/shop/gpu/performance/cost-per-memory-gb/",
@@ -130,7 +136,7 @@ def test_repeated_and_conflicting_parameters_are_never_a_server_error(client, si
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
-    page=st.integers(min_value=0, max_value=17),
+    page=st.integers(min_value=0, max_value=19),
     pairs=st.lists(
         st.tuples(
             st.one_of(st.sampled_from(PARAMETERS), st.text(max_size=20)),
@@ -159,6 +165,8 @@ def test_generated_query_strings_are_never_a_server_error(client, site, page, pa
         "/ml/learn/use-case/no-such-use/",
         "/ml/shop/use-case/no-such-use/",
         "/ml/shop/gpu/performance/cost-per-nothing/",
+        "/ml/shop/gpu/compare/nvidia-l4-vs-no-such-card/",
+        "/ml/shop/gpu/compare/" + "a-vs-" * 600 + "b/",
         "/go/999999999/",
         "/go/99999999999999999999999/",
         "/ml/shop/gpu/" + quote("naïve-☃") + "/",

@@ -1,0 +1,210 @@
+"""Compare pages: pair addresses, the rows of a comparison and which card wins each row.
+
+Pure functions over the cards and scores metrics.selectors loads; templates get these dataclasses.
+"""
+
+from dataclasses import dataclass, replace
+
+from catalog.models import MlSoftware
+from metrics.specs import SPECS
+from metrics.templatetags.metrics_format import money, per_thousand, per_unit, sig, spec_number
+
+SEPARATOR = "-vs-"
+MAX_PAIR_LENGTH = 2 * 100 + len(SEPARATOR)  # two slugs at Gpu.slug's max_length
+# Pairs people search for, listed in the sitemap whenever both cards are in the catalog.
+POPULAR_PAIRS = (
+    ("nvidia-geforce-rtx-3090", "nvidia-geforce-rtx-4090"),
+    ("nvidia-geforce-rtx-3090", "nvidia-tesla-p40"),
+    ("nvidia-geforce-rtx-3090", "nvidia-geforce-rtx-3090-ti"),
+    ("nvidia-geforce-rtx-4090", "nvidia-geforce-rtx-5090"),
+    ("nvidia-geforce-rtx-3090", "nvidia-rtx-a6000"),
+    ("nvidia-tesla-p40", "nvidia-tesla-p100"),
+    ("nvidia-tesla-v100-32gb", "nvidia-geforce-rtx-3090"),
+    ("nvidia-a100-pcie-80gb", "nvidia-h100-pcie"),
+    ("nvidia-l40s", "nvidia-a100-pcie-80gb"),
+    ("nvidia-h100-sxm5-80gb", "nvidia-h200-sxm"),
+    ("amd-radeon-rx-7900-xtx", "nvidia-geforce-rtx-4090"),
+    ("amd-instinct-mi300x", "nvidia-h100-sxm5-80gb"),
+)
+SOFTWARE_RANK = {level: n for n, level in enumerate(reversed(MlSoftware.values), start=1)}
+
+
+def pair_slug(a: str, b: str) -> str:
+    """The canonical address part of a pair: the two slugs in sorted order."""
+    first, second = sorted((a, b))
+    return f"{first}{SEPARATOR}{second}"
+
+
+def pair_candidates(pair: str) -> list[tuple[str, str]]:
+    """Every way to read "a-vs-b" as two slugs (a slug may itself contain "-vs-")."""
+    if len(pair) > MAX_PAIR_LENGTH:
+        return []
+    candidates = []
+    start = 0
+    while (at := pair.find(SEPARATOR, start)) != -1:
+        first, second = pair[:at], pair[at + len(SEPARATOR) :]
+        if first and second:
+            candidates.append((first, second))
+        start = at + 1
+    return candidates
+
+
+def sitemap_pairs(priced: list[str], known: set[str]) -> list[str]:
+    """Popular pairs of known cards, then each priced card with its neighbour in price."""
+    pairs = [pair_slug(a, b) for a, b in POPULAR_PAIRS if a in known and b in known]
+    pairs += [pair_slug(a, b) for a, b in zip(priced, priced[1:], strict=False)]
+    return list(dict.fromkeys(pairs))
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    best: bool = False
+    source_url: str = ""  # an MLPerf figure links its log
+    source_label: str = ""
+
+
+@dataclass(frozen=True)
+class Row:
+    heading: str
+    cells: list[Cell]
+    better: str = ""  # "lower" or "higher": how the best cell was chosen; "" when not compared
+    link: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    rows: list[Row]
+
+
+def _row(heading, values, show, *, better="", link="", note="") -> Row:
+    """One row; with `better` the card(s) with the best value are marked, when it differs."""
+    known = [v for v in values if v is not None]
+    best = None
+    if better and len(known) >= 2 and len(set(known)) > 1:
+        best = min(known) if better == "lower" else max(known)
+    cells = [Cell(show(v), best is not None and v == best) for v in values]
+    return Row(heading, cells, better, link, note)
+
+
+def whole(value) -> str:
+    return money(value, "whole")
+
+
+def _dash(value) -> str:
+    return "—" if value in (None, "") else str(value)
+
+
+def comparison_sections(cards, scores, *, spec_links: dict[str, str]) -> list[Section]:
+    """The rows of the compare table: prices, specs, $ per spec, MLPerf, power and software."""
+    price = Section(
+        "Price (eBay headline, median of the 5 cheapest listings)",
+        [
+            _row("Any condition", [c.all_headline_price for c in cards], whole, better="lower"),
+            _row("New", [c.new_headline_price for c in cards], whole, better="lower"),
+            _row(
+                "Used or refurbished", [c.used_headline_price for c in cards], whole, better="lower"
+            ),
+            _row("Listings", [c.all_listing_count or 0 for c in cards], str),
+        ],
+    )
+    specs = Section(
+        "Specs (vendor datasheets, dense figures)",
+        [
+            *[
+                _row(s.heading, [getattr(c, s.field) for c in cards], spec_number, better="higher")
+                for s in SPECS
+            ],
+            _row(
+                "Board power (W)",
+                [c.tdp_w for c in cards],
+                spec_number,
+                better="lower",
+                note="Lower draws less power and heat.",
+            ),
+            _row(
+                "ML software support",
+                [SOFTWARE_RANK.get(c.ml_software) for c in cards],
+                lambda rank: _dash(_software_label(rank)),
+                better="higher",
+            ),
+            _row("Category", [c.get_category_display() for c in cards], _dash),
+            _row("Vendor", [c.manufacturer for c in cards], _dash),
+        ],
+    )
+    value = Section(
+        "Value: dollars per spec unit (any condition; lower is better)",
+        [
+            _row(
+                s.per_unit,
+                [getattr(c, f"per_{s.field}") for c in cards],
+                per_unit,
+                better="lower",
+                link=spec_links.get(s.slug, ""),
+            )
+            for s in SPECS
+        ],
+    )
+    sections = [price, specs, value]
+    mlperf = _mlperf_rows(cards, scores)
+    if mlperf:
+        sections.append(
+            Section("MLPerf Inference (Offline, Closed division; higher is better)", mlperf)
+        )
+    return sections
+
+
+def _software_label(rank):
+    levels = {n: level for level, n in SOFTWARE_RANK.items()}
+    return dict(MlSoftware.choices).get(levels.get(rank), None) if rank else None
+
+
+def _result_label(score, model) -> str:
+    """The round, naming the benchmark that ran when a 99.9% run stands for the 99% target."""
+    ran = score.run_benchmark
+    return f"{score.round} ({ran} run)" if ran and ran != model.mlperf_id else score.round
+
+
+def _mlperf_rows(cards, scores) -> list[Row]:
+    by_model: dict[int, dict] = {}
+    models = {}
+    for score in scores:
+        models[score.model_id] = score.model
+        by_model.setdefault(score.model_id, {})[score.gpu_id] = score
+    rows = []
+    for model_id, model in sorted(models.items(), key=lambda item: item[1].name):
+        found = by_model[model_id]
+        got = [found.get(card.pk) for card in cards]
+        row = _row(
+            f"{model.name}: samples/s",
+            [s.samples_per_s if s else None for s in got],
+            lambda v: sig(v, 4),
+            better="higher",
+        )
+        cells = [
+            replace(cell, source_url=s.source_url, source_label=_result_label(s, model))
+            if s
+            else cell
+            for cell, s in zip(row.cells, got, strict=True)
+        ]
+        rows.append(replace(row, cells=cells))
+        rows.append(
+            _row(
+                f"{model.name}: samples/s per $1,000",
+                [s.samples_per_dollar if s else None for s in got],
+                per_thousand,
+                better="higher",
+            )
+        )
+        if any(s and s.tokens_per_s for s in got):
+            rows.append(
+                _row(
+                    f"{model.name}: tokens/s per $1,000",
+                    [s.tokens_per_dollar if s else None for s in got],
+                    per_thousand,
+                    better="higher",
+                )
+            )
+    return rows

@@ -1,0 +1,152 @@
+"""axe-core in Chromium on the main page types, light and dark, and figures visible on a phone.
+
+axe-core comes from the axe-playwright-python package (pinned in pyproject's dev extra), so
+nothing is downloaded at test time.
+"""
+
+from importlib.resources import files
+
+import pytest
+from django.core.management import call_command
+
+from catalog.models import Gpu
+from metrics.ranking import recompute_rankings
+from tests.browser.shop_data import make_listing
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PHONE = {"width": 375, "height": 740}
+DESKTOP = {"width": 1280, "height": 900}
+PAIR = "/ml/shop/gpu/compare/nvidia-geforce-rtx-3090-vs-nvidia-geforce-rtx-4090/"
+PAGES = {
+    "home": "/",
+    "all-cards": "/ml/shop/gpu/",
+    "ranking": "/ml/shop/gpu/performance/cost-per-fp16-flops/",
+    "use-case": "/ml/shop/use-case/image-classification/",
+    "learn": "/ml/learn/gpu/nvidia-geforce-rtx-3090/",
+    "learn-results": "/ml/learn/gpu/nvidia-l4/",  # MLPerf results with notes
+    "compare": PAIR,
+    "compare-picker": "/ml/shop/gpu/compare/",
+    "search": "/ml/search/?q=3090",
+    "404": "/no-such-page/",
+}
+# Pages whose every figure must sit on screen at 375 px (tables stack or fit); on the others a
+# table may scroll inside its own box, never the page.
+STACKED = {"all-cards", "learn", "compare"}
+
+
+@pytest.fixture
+def site():
+    """The real catalog with a few priced cards and their rankings."""
+    call_command("load_catalog", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    prices = {
+        "nvidia-geforce-rtx-3090": ["650", "700", "720"],
+        "nvidia-geforce-rtx-4090": ["1650.50", "1700", "1800"],
+        "nvidia-l4": ["2100", "2300"],
+        "nvidia-t4": ["550", "600"],
+        "amd-radeon-rx-7900-xtx": ["800", "850"],
+    }
+    for slug, amounts in prices.items():
+        gpu = Gpu.objects.get(slug=slug)
+        for amount in amounts:
+            make_listing(gpu, amount)
+    recompute_rankings()
+
+
+def _tab(browser, live_server, *, viewport, color_scheme="light"):
+    context = browser.new_context(viewport=viewport, color_scheme=color_scheme)
+
+    def only_local(route):
+        if route.request.url.startswith(live_server.url):
+            route.continue_()
+        else:
+            route.abort()
+
+    context.route("**/*", only_local)
+    return context, context.new_page()
+
+
+AXE = files("axe_playwright_python").joinpath("axe.min.js").read_text()
+
+
+def serious_violations(tab) -> list[str]:
+    """axe-core's serious and critical violations on the open page, one line per failing node."""
+    tab.evaluate(AXE)
+    result = tab.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    assert result["testEngine"]["name"] == "axe-core" and result["passes"], "axe did not run"
+    return [
+        f"{v['id']} ({v['impact']}): {node['target']} {node.get('failureSummary', '')[:160]}"
+        for v in result["violations"]
+        if v["impact"] in {"serious", "critical"}
+        for node in v["nodes"]
+    ]
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_no_serious_accessibility_violations_in_light_or_dark(browser, live_server, site, name):
+    expected = 404 if name == "404" else 200
+    for scheme in ["light", "dark"]:
+        for viewport in [DESKTOP, PHONE]:
+            context, tab = _tab(browser, live_server, viewport=viewport, color_scheme=scheme)
+            try:
+                response = tab.goto(live_server.url + PAGES[name])
+                assert response.status == expected
+                found = serious_violations(tab)
+                assert found == [], f"{name}, {scheme}, {viewport['width']} px:\n" + "\n".join(
+                    found
+                )
+            finally:
+                context.close()
+
+
+OFF_SCREEN_FIGURES = """() => {
+  const width = document.documentElement.clientWidth;
+  const bad = [];
+  for (const el of document.querySelectorAll('main td, main dd, main th[scope=row]')) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 && box.height === 0) continue;
+    const scroller = el.closest('.table-wrap');
+    const inScroller = scroller && scroller.scrollWidth > scroller.clientWidth;
+    if ((box.left < 0 || box.right > width + 0.5) && !(inScroller && STRICT === false)) {
+      const where = Math.round(box.left) + '..' + Math.round(box.right);
+      bad.push(el.textContent.trim().slice(0, 40) + ' @' + where);
+    }
+  }
+  const wraps = Array.from(document.querySelectorAll('main .table-wrap')).filter(
+    w => w.getBoundingClientRect().right > width + 0.5);
+  return {bad: bad.slice(0, 10), wraps: wraps.length,
+          overflow: document.documentElement.scrollWidth - width};
+}"""
+
+
+@pytest.mark.parametrize("name", [n for n in PAGES if n != "search"])
+def test_every_figure_is_reachable_on_a_phone_without_sideways_page_scroll(
+    browser, live_server, site, name
+):
+    context, tab = _tab(browser, live_server, viewport=PHONE)
+    try:
+        tab.goto(live_server.url + PAGES[name])
+        strict = "true" if name in STACKED else "false"
+        found = tab.evaluate(OFF_SCREEN_FIGURES.replace("STRICT", strict))
+        assert found["overflow"] <= 0, f"{name} scrolls {found['overflow']} px sideways"
+        assert found["wraps"] == 0, f"{name}: a table box is wider than the screen"
+        assert found["bad"] == [], f"{name}: figures off screen: {found['bad']}"
+    finally:
+        context.close()
+
+
+def test_all_cards_on_a_phone_shows_each_figure_with_its_column_name(browser, live_server, site):
+    context, tab = _tab(browser, live_server, viewport=PHONE)
+    try:
+        tab.goto(live_server.url + "/ml/shop/gpu/?q=3090")
+        row = tab.locator("table.stack tbody tr").first
+        shown = row.evaluate(
+            """tr => Array.from(tr.querySelectorAll('td[data-label]')).map(td =>
+                getComputedStyle(td, '::before').content + ' ' + td.textContent.trim())"""
+        )
+        for label in ["Headline price", "$ per FP16 TFLOPS", "$ per GB", "Memory (GB)"]:
+            assert any(line.startswith(f'"{label}" ') for line in shown), shown
+        assert '"$ per FP16 TFLOPS" $9.86' in shown  # $700 / 71 FP16 TFLOPS (FP32 accumulate)
+        assert row.bounding_box()["width"] <= PHONE["width"]
+    finally:
+        context.close()

@@ -1,0 +1,179 @@
+"""Compare pages: the picker, shareable pair pages, winners marked in each row, buy links."""
+
+import re
+
+import pytest
+from django.urls import resolve, reverse
+
+from metrics.compare import pair_candidates, pair_slug, sitemap_pairs
+from metrics.ranking import recompute_rankings
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pair(make_gpu, make_listing, make_result, resnet):
+    a = make_gpu(
+        "nvidia-geforce-rtx-3090",
+        label="NVIDIA GeForce RTX 3090",
+        memory_gb=24,
+        tdp_w=350,
+        fp16_tflops=71,
+        ml_software="first-class",
+    )
+    b = make_gpu(
+        "nvidia-geforce-rtx-4090",
+        label="NVIDIA GeForce RTX 4090",
+        memory_gb=24,
+        tdp_w=450,
+        fp16_tflops=165,
+        ml_software="supported",
+    )
+    make_listing(a, 700)
+    make_listing(b, 1650)
+    make_result(a, resnet, 7000.0)
+    make_result(b, resnet, 22000.0)
+    recompute_rankings()
+    return a, b
+
+
+def _html(response) -> str:
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _cells(html, heading):
+    """The cell texts of the row whose heading contains `heading`."""
+    row = re.search(
+        rf"<tr><th scope=\"row\">(?:<a [^>]*>)?[^<]*{re.escape(heading)}.*?</tr>", html, re.S
+    )
+    assert row, heading
+    return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row[0])]
+
+
+PAIR = "/ml/shop/gpu/compare/nvidia-geforce-rtx-3090-vs-nvidia-geforce-rtx-4090/"
+
+
+def test_pair_page_marks_the_best_value_in_each_row_in_text(client, pair):
+    html = _html(client.get(PAIR))
+    assert "<h1>NVIDIA GeForce RTX 3090 vs NVIDIA GeForce RTX 4090</h1>" in html
+    assert _cells(html, "Any condition") == ["$700 best", "$1,650"]
+    assert _cells(html, "FP16 TFLOPS") == ["71", "165 best"]
+    assert _cells(html, "Memory (GB)") == ["24", "24"]  # a tie marks nobody
+    assert _cells(html, "Board power (W)") == ["350 best", "450"]
+    assert _cells(html, "ML software support") == ["First-class best", "Supported"]
+    assert _cells(html, "$ per FP16 TFLOPS") == ["$9.86 best", "$10.00"]
+    assert _cells(html, "ResNet50-v1.5: samples/s per $1,000") == ["10,000", "13,333 best"]
+
+
+def test_pair_page_links_to_each_cards_shop_page_and_is_indexable(client, pair):
+    html = _html(client.get(PAIR))
+    for card in pair:
+        shop = reverse("listings:shop-gpu", kwargs={"slug": card.slug})
+        assert f'<a class="button" href="{shop}">Shop {card.label} listings</a>' in html
+    assert "noindex" not in html
+    assert f'<link rel="canonical" href="https://shopagent.test{PAIR}">' in html
+    title = re.search(r"<title>(.*?)</title>", html)[1]
+    assert title.startswith("GeForce RTX 3090 vs GeForce RTX 4090: prices and specs")
+    assert len(title) <= 70
+
+
+def test_reverse_order_redirects_permanently_to_the_sorted_address(client, pair):
+    response = client.get(
+        "/ml/shop/gpu/compare/nvidia-geforce-rtx-4090-vs-nvidia-geforce-rtx-3090/"
+    )
+    assert response.status_code == 301
+    assert response["Location"] == PAIR
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "nvidia-geforce-rtx-3090-vs-nvidia-geforce-rtx-3090",
+        "nvidia-geforce-rtx-3090-vs-nope",
+        "nvidia-geforce-rtx-3090",
+        "-vs-",
+        "a-vs-b-vs-c",
+    ],
+)
+def test_unknown_or_repeated_cards_are_404(client, pair, tail):
+    assert client.get(f"/ml/shop/gpu/compare/{tail}/").status_code == 404
+
+
+def test_a_slug_containing_vs_still_pairs(client, make_gpu, make_listing):
+    make_gpu("card-vs-edition", label="Card VS Edition")
+    make_gpu("zeta", label="Zeta")
+    response = client.get("/ml/shop/gpu/compare/card-vs-edition-vs-zeta/")
+    assert response.status_code == 200
+    assert pair_candidates("card-vs-edition-vs-zeta")[1] == ("card-vs-edition", "zeta")
+
+
+def test_empty_compare_page_has_a_picker_that_needs_no_javascript(client, pair):
+    html = _html(client.get(reverse("metrics:compare")))
+    form = html.split('class="filters compare-picker"')[1].split("</form>")[0]
+    assert f'action="{reverse("metrics:compare")}"' in html
+    assert form.count('<select name="gpu">') == 3
+    assert '<option value="nvidia-geforce-rtx-4090">NVIDIA GeForce RTX 4090</option>' in form
+    assert "Choose at least two cards" in html
+
+
+def test_picked_cards_stay_selected_and_link_to_their_pair_page(client, pair):
+    html = _html(
+        client.get(
+            reverse("metrics:compare"),
+            {"gpu": ["nvidia-geforce-rtx-4090", "nvidia-geforce-rtx-3090", ""]},
+        )
+    )
+    assert '<option value="nvidia-geforce-rtx-4090" selected>' in html
+    assert f'<a href="{PAIR}">Link to this comparison</a>' in html
+    assert '<meta name="robots" content="noindex, follow">' in html
+
+
+def test_no_card_slug_can_shadow_the_compare_or_ranking_pages(client, pair, make_gpu):
+    for slug in ["compare", "performance"]:
+        make_gpu(slug, label=f"Card {slug}")
+    assert resolve("/ml/shop/gpu/compare/").view_name == "metrics:compare"
+    assert resolve("/ml/shop/gpu/performance/").view_name == "metrics:rankings-index"
+    assert resolve(PAIR).view_name == "metrics:compare-pair"
+    assert "<h1>Compare GPUs</h1>" in _html(client.get("/ml/shop/gpu/compare/"))
+
+
+def test_catalog_cards_all_reach_their_own_shop_page(loaded_catalog):
+    from catalog.models import Gpu
+
+    for slug in Gpu.objects.values_list("slug", flat=True):
+        path = reverse("listings:shop-gpu", kwargs={"slug": slug})
+        assert resolve(path).view_name == "listings:shop-gpu", slug
+
+
+def test_sitemap_lists_popular_pairs_and_price_neighbours(client, pair, make_gpu, make_listing):
+    third = make_gpu("nvidia-tesla-p40", label="NVIDIA Tesla P40")
+    make_listing(third, 200)
+    recompute_rankings()
+    xml = _html(client.get("/sitemap.xml"))
+    assert f"https://shopagent.test{PAIR}" in xml
+    p40 = pair_slug("nvidia-tesla-p40", "nvidia-geforce-rtx-3090")
+    assert f"https://shopagent.test/ml/shop/gpu/compare/{p40}/" in xml
+
+
+def test_sitemap_pairs_are_canonical_and_unique():
+    pairs = sitemap_pairs(["b", "a", "c"], {"a", "b", "c"})
+    assert pairs == ["a-vs-b", "a-vs-c"]
+
+
+def test_ranking_pages_offer_a_compare_tray(client, pair):
+    html = _html(client.get(reverse("metrics:cost-per-spec", args=["fp16-flops"])))
+    tray = html.split('class="filters compare-tray"')[1].split("</form>")[0]
+    assert tray.count('<select name="gpu">') == 2
+    assert '<option value="nvidia-geforce-rtx-3090" selected>' in tray
+
+
+def test_compare_link_partial_opens_the_picker_with_the_card_chosen(client, pair):
+    from django.template.loader import render_to_string
+
+    html = render_to_string("includes/compare_link.html", {"gpu": pair[0]})
+    href = re.search(r'href="([^"]+)"', html)[1].replace("&amp;", "&")
+    assert "Compare the NVIDIA GeForce RTX 3090 with another card" in html
+    page = _html(client.get(href))
+    assert '<option value="nvidia-geforce-rtx-3090" selected>' in page
+    assert "you chose only NVIDIA GeForce RTX 3090" in page
