@@ -2,6 +2,11 @@
 
 Bumping the generation (after rankings or listings change) makes every stored page unreachable at
 once, without knowing which pages exist; the old entries expire on their own.
+
+The generation is one database row (metrics.PageGeneration), read by primary key on every cached
+request and never memoised: a change committed by any process (cron refresh, import, admin edit,
+recompute) is visible on the next request to every worker, whether the page cache is each
+worker's local memory or a shared Redis.
 """
 
 import hashlib
@@ -11,33 +16,43 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
-GENERATION_KEY = "shopagent:page-generation"
+GENERATION_ROW = 1
 
 
 def _fresh_generation() -> int:
-    # Milliseconds since the epoch: larger than any number used before an eviction or restart.
+    # Milliseconds since the epoch: larger than any number used before the row was (re)created,
+    # so a shared cache never serves a page stored under an earlier life of the row.
     return time.time_ns() // 1_000_000
 
 
 def current_generation() -> int:
-    """The number page cache keys are built with now."""
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        cache.add(GENERATION_KEY, _fresh_generation(), timeout=None)
-        generation = cache.get(GENERATION_KEY, 0)
-    return generation
+    """The number page cache keys are built with now: one primary-key read."""
+    from metrics.models import PageGeneration
+
+    number = PageGeneration.objects.filter(pk=GENERATION_ROW).values_list("number", flat=True)
+    generation = number.first()
+    return 0 if generation is None else generation
 
 
 def bump_generation() -> int:
-    """Invalidate every cached page; returns the new generation."""
-    try:
-        return cache.incr(GENERATION_KEY)
-    except ValueError:
-        generation = _fresh_generation()
-        cache.set(GENERATION_KEY, generation, timeout=None)
-        return generation
+    """Invalidate every cached page on every worker; returns the new generation."""
+    from metrics.models import PageGeneration
+
+    now = timezone.now()
+    with transaction.atomic():
+        bumped = PageGeneration.objects.filter(pk=GENERATION_ROW).update(
+            number=F("number") + 1, changed_at=now
+        )
+        if not bumped:
+            PageGeneration.objects.get_or_create(
+                pk=GENERATION_ROW, defaults={"number": _fresh_generation(), "changed_at": now}
+            )
+    return current_generation()
 
 
 def page_cache_key(request: HttpRequest) -> str:
