@@ -33,10 +33,12 @@ class _UnixConnection(http.client.HTTPConnection):
 class SiteWorkers:
     """`with SiteWorkers(workers=2) as site:` migrated database, then site.start()."""
 
-    def __init__(self, *, workers: int = 2):
+    def __init__(self, *, workers: int = 2, settings: str = ""):
         self.count = workers
+        self.extra_settings = settings  # Python lines appended to the workers' settings module
         self.processes: list[subprocess.Popen] = []
         self.sockets: list[str] = []
+        self.logs: list = []
 
     def __enter__(self):
         self._tmp = tempfile.TemporaryDirectory(prefix="shopagent-workers-")
@@ -46,6 +48,7 @@ class SiteWorkers:
             "from shopagent.settings.base import *  # noqa\n"
             "STORAGES = {**STORAGES, 'staticfiles': "
             "{'BACKEND': 'django.contrib.staticfiles.storage.StaticFilesStorage'}}\n"
+            + self.extra_settings
         )
         self.env = dict(os.environ)
         self.env.update(
@@ -75,7 +78,20 @@ class SiteWorkers:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+        for log in self.logs:
+            log.close()
         self._tmp.cleanup()
+
+    def spawn(self, *args: str) -> subprocess.Popen:
+        """Start a management command in a fresh process and return without waiting."""
+        return subprocess.Popen(
+            [sys.executable, str(ROOT / "manage.py"), *args],
+            env=self.env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
     def manage(self, *args: str) -> str:
         """Run a management command in a fresh process; its stdout."""
@@ -97,13 +113,14 @@ class SiteWorkers:
         for index in range(self.count):
             path = str(self.dir / f"worker-{index}.sock")
             self.sockets.append(path)
+            self.logs.append((self.dir / f"worker-{index}.log").open("w"))
             self.processes.append(
                 subprocess.Popen(
                     [str(gunicorn), "shopagent.wsgi", "--bind", f"unix:{path}", "--workers", "1"],
                     env=self.env,
                     cwd=ROOT,
                     stdout=subprocess.DEVNULL,
-                    stderr=(self.dir / f"worker-{index}.log").open("w"),
+                    stderr=self.logs[-1],
                 )
             )
         deadline = time.monotonic() + 30

@@ -1,11 +1,17 @@
 import json
+import time
+from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 
+from listings import search_files
+from listings.management.commands import import_listings as import_command
 from listings.models import Listing, RefreshRun
+from tests.fakes.site_workers import SiteWorkers
 from tests.listings.conftest import DATA, SAMPLES, make_item
+from tests.shopagent.test_cache import CREATE_CARD
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +124,72 @@ def test_a_shared_real_search_imports_without_error(db):
     items = json.loads((SAMPLES / "search-nvidia-t4.json").read_text())
     assert len(lines) == len({item["itemId"] for item in items})  # one line per distinct item
     assert {line["verdict"] for line in lines} == {"keep", "drop"}
+
+
+def _write(path, items):
+    path.write_text(json.dumps({"total": len(items), "itemSummaries": items}))
+    return str(path)
+
+
+def test_a_file_larger_than_a_batch_is_imported_and_archived_as_one_answer(
+    rtx4090, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(import_command, "IMPORT_BATCH_ITEMS", 3)
+    items = [
+        make_item(n, f"NVIDIA GeForce RTX 4090 24GB card #{n}", f"{1600 + n}.00") for n in range(10)
+    ]
+
+    assert "10 seen, 10 new" in run(_write(tmp_path / "a.json", items), "--gpu", rtx4090.slug)
+    assert Listing.objects.visible().count() == 10
+
+    items[0]["price"]["value"] = "1500.00"
+    output = run(_write(tmp_path / "b.json", items[:6]), "--gpu", rtx4090.slug)
+
+    assert "6 seen, 0 new, 1 updated, 4 archived" in output
+    assert Listing.objects.visible().count() == 6
+    assert Listing.objects.get(item_id=items[0]["itemId"]).price == Decimal("1500.00")
+
+
+def test_a_file_is_read_an_item_at_a_time_whatever_its_layout(tmp_path, monkeypatch):
+    monkeypatch.setattr(search_files, "CHUNK_CHARS", 5)  # every value spans several chunks
+    items = [
+        make_item(1, 'A "quoted" title with ] and } and , inside', "1234.50"),
+        make_item(2, "Ünïcödé title \\u2603", "99999.99", bidCount=1234567),
+    ]
+    path = tmp_path / "page.json"
+    path.write_text(
+        json.dumps({"href": "x", "limit": 200, "itemSummaries": items, "total": 2, "next": None})
+    )
+
+    assert list(search_files.iter_items(str(path))) == items
+
+
+def test_other_writers_wait_for_a_large_import_instead_of_failing(tmp_path):
+    items = [
+        make_item(n, f"NVIDIA GeForce RTX 4090 24GB card #{n}", f"{1600 + n % 100}.00")
+        for n in range(30_000)
+    ]
+    path = _write(tmp_path / "big.json", items)
+    # A short busy timeout: a writer fails if any one transaction holds the lock longer than this.
+    timeout = "DATABASES['default']['OPTIONS']['timeout'] = 3\n"
+    writes = (
+        "import time\n"
+        "from listings.models import RefreshLock\n"
+        "from django.utils import timezone\n"
+        "for n in range(40):\n"
+        "    RefreshLock.objects.update_or_create(name='probe', defaults={'owner': str(n), "
+        "'acquired_at': timezone.now(), 'expires_at': timezone.now()})\n"
+        "    time.sleep(0.1)\n"
+        "print('writer done')\n"
+    )
+    with SiteWorkers(workers=0, settings=timeout) as site:
+        site.manage("shell", "-c", CREATE_CARD)
+        importer = site.spawn("import_listings", path, "--gpu", "nvidia-geforce-rtx-4090")
+        time.sleep(2)  # the import is reading and writing its first batches
+        writer = site.spawn("shell", "-c", writes)
+        writer_out, writer_err = writer.communicate(timeout=300)
+        import_out, import_err = importer.communicate(timeout=300)
+
+    assert importer.returncode == 0, import_err
+    assert "30000 seen, 30000 new" in import_out
+    assert writer.returncode == 0 and "writer done" in writer_out, writer_err
