@@ -280,7 +280,11 @@ def _write_search_file(path: Path, items) -> None:
 
 
 def _timed_import(env: dict, path: Path, slug: str) -> tuple[float, float]:
-    """import_listings in its own process: (seconds, peak RSS in MB)."""
+    """import_listings in its own process: (seconds, peak RSS in MB).
+
+    The peak is the child's own VmHWM, polled while it runs: a child's ru_maxrss on Linux starts
+    from the forking parent's.
+    """
     started = time.perf_counter()
     process = subprocess.Popen(  # noqa: S603 - our own manage.py
         [sys.executable, str(ROOT / "manage.py"), "import_listings", str(path), "--gpu", slug],
@@ -288,11 +292,18 @@ def _timed_import(env: dict, path: Path, slug: str) -> tuple[float, float]:
         env=env,
         stdout=subprocess.DEVNULL,
     )
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
+    status_file, peak_kb = Path(f"/proc/{process.pid}/status"), 0
+    while process.poll() is None:
+        try:
+            for line in status_file.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak_kb = max(peak_kb, int(line.split()[1]))
+        except OSError:
+            pass
+        time.sleep(0.1)
     if process.returncode:
         raise RuntimeError(f"import_listings {path.name} failed")
-    return time.perf_counter() - started, usage.ru_maxrss / 1024
+    return time.perf_counter() - started, peak_kb / 1024
 
 
 def measure_imports(args, tmp: Path, shop_slug: str) -> dict:
