@@ -193,3 +193,25 @@ def test_other_writers_wait_for_a_large_import_instead_of_failing(tmp_path):
 
     assert "30000 seen, 30000 new" in import_out
     assert writer.returncode == 0 and "writer done" in writer_out, writer_err
+
+
+def test_a_file_nested_too_deeply_to_read_is_refused_with_a_message(rtx4090, tmp_path):
+    bad = tmp_path / "deep.json"
+    bad.write_text('{"itemSummaries": [' + '{"a": ' * 100_000 + "1" + "}" * 100_000 + "]}")
+
+    with pytest.raises(CommandError, match="deep.json: a value nested too deeply"):
+        run(str(bad), "--gpu", rtx4090.slug)
+
+    assert not Listing.objects.exists()
+
+
+def test_malformed_items_in_a_file_are_rejected_and_counted_and_the_rest_imported(
+    rtx4090, tmp_path
+):
+    good = make_item(1, "NVIDIA GeForce RTX 4090 24GB Founders Edition", "1650.00")
+    bad = make_item(2, "NVIDIA GeForce RTX 4090 24GB", "1600.00", buyingOptions=5)
+    output = run(_write(tmp_path / "mixed.json", [good, bad]), "--gpu", rtx4090.slug)
+
+    assert "1 seen, 1 new" in output and "1 malformed items rejected" in output
+    assert RefreshRun.objects.get().malformed == 1
+    assert list(Listing.objects.values_list("item_id", flat=True)) == [good["itemId"]]

@@ -353,3 +353,29 @@ def test_malformed_items_are_rejected_one_by_one_and_the_rest_of_the_card_is_sto
     run = RefreshRun.objects.filter(gpu__slug=BIG_SLUG).order_by("-started_at").first()
     assert run.status == RefreshStatus.OK and run.malformed == 2
     assert_other_card_refreshed()
+
+
+def test_a_cron_refresh_in_its_own_process_shows_on_the_next_request_to_every_worker():
+    from tests.fakes.site_workers import SiteWorkers
+    from tests.shopagent.test_cache import CREATE_CARD, SHOP
+
+    with FakeEbay() as fake, SiteWorkers(workers=2) as site:
+        site.env.update(
+            EBAY_CLIENT_ID="fake-id",
+            EBAY_CLIENT_SECRET="fake-secret",
+            EBAY_API_BASE_URL=fake.url,
+            EBAY_AUTH_URL=fake.url,
+            EBAY_BACKOFF_SECONDS="0",
+        )
+        site.manage("shell", "-c", CREATE_CARD)
+        fake.script(BIG, [items_page(big_items(count=1)), items_page(big_items(count=2))])
+        site.manage("refresh_listings")
+        site.start()
+        for worker in (0, 1):
+            page = site.get(worker, SHOP)
+            assert "$1,700" in page and "$1,701" not in page
+
+        site.manage("refresh_listings")  # cron, a third process: one more listing at $1,701
+
+        for worker in (0, 1):
+            assert "$1,701" in site.get(worker, SHOP)
