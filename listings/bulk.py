@@ -1,5 +1,5 @@
-"""Fast database writes and look-ups for ingestion: append-only rows without model instances, and
-item-id look-ups that stay cheap at a search's size.
+"""Fast database writes and look-ups for ingestion: rows inserted and updated without model
+instances, and item-id look-ups that stay cheap at a search's size.
 
 bulk_create builds model instances, then compiles SQL and adapts every value through its field;
 rows that are only ever inserted need neither. PostgreSQL takes them through one COPY (ids drawn
@@ -66,6 +66,30 @@ def insert_rows(
                 batch,
             )
     return None
+
+
+def update_rows(*, model: type[models.Model], rows: Sequence[dict], fields: Sequence[str]) -> None:
+    """UPDATE rows (attname -> value, with "id") by primary key: one statement, executemany.
+
+    bulk_update's CASE WHEN per column makes each statement grow with the batch and the database
+    match every row against every branch: re-importing changed items cost twenty times a fresh
+    import. One small UPDATE per row, prepared once, costs about what its INSERT did.
+    """
+    if not rows:
+        return
+    db = connections[router.db_for_write(model)]
+    meta, quote = model._meta, db.ops.quote_name
+    columns = [meta.get_field(name) for name in fields]
+    prepared = [_column_values(db=db, column=c, rows=rows, copy=False) for c in columns]
+    prepared.append([row["id"] for row in rows])
+    # Only quoted table and column names from the model are formatted in; values are parameters.
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
+        quote(meta.db_table),
+        ", ".join(f"{quote(c.column)} = %s" for c in columns),
+        quote(meta.pk.column),
+    )
+    with db.cursor() as cursor:
+        cursor.executemany(sql, list(zip(*prepared, strict=True)))
 
 
 def _column_values(*, db, column, rows: Sequence[dict], copy: bool) -> list:

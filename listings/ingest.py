@@ -4,12 +4,19 @@ Fetching happens outside any database transaction; the screen and the upsert of 
 short transaction with bulk operations, so one card failing never touches another card's listings
 and a failed search leaves the card's stored listings exactly as they were.
 
+Items are cleaned one by one first (listings/cleaning.py): an item that cannot be read or made safe
+is rejected on its own, with its reason counted as `malformed`, and the rest of the card goes on.
+Large imports (batch_size) write a batch at a time in short transactions, so other writers wait
+seconds, not minutes, and memory stays bounded by the batch, not the file.
+
 When listings are archived (never deleted): after a successful search that was not truncated at the
-per-card cap, every active listing of the card that the search did not return is archived. A
-suspicious answer archives nothing:
-- an empty result while the card has active listings, unless eBay said `total: 0` on a well-formed
-  page and the card's previous successful run found nothing either (two honest zeros in a row);
-- a result that returned fewer than a fifth of the card's active listings (at least 10 of them),
+per-card cap, every active listing of the card that the search did not return is archived. Only a
+trustworthy answer archives anything; these archive nothing:
+- an answer with no listing of this card in it (empty, or only items already stored under other
+  cards), unless eBay said `total: 0` on a well-formed page with no items and the card's previous
+  successful run was such a zero answer too (two honest zeros in a row);
+- an answer whose every result the screen rejected, while the card has listings the screen kept;
+- an answer that kept fewer than a fifth of the card's kept active listings (at least 10 of them),
   which looks like a degraded answer rather than a market that emptied overnight.
 A search truncated at the cap archives only listings missing for longer than STALE_AFTER, since the
 others may simply sit beyond the cap.
@@ -21,19 +28,22 @@ import logging
 import statistics
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from catalog.models import Gpu
 from listings import heuristics
-from listings.bulk import insert_rows, item_ids_in
-from listings.ebay import BudgetExhausted, EbayClient, EbayError
+from listings.bulk import insert_rows, item_ids_in, update_rows
+from listings.cleaning import MalformedItem, clean_item
+from listings.links import is_ebay_url
 from listings.models import (
     Listing,
     PriceHistory,
@@ -44,6 +54,7 @@ from listings.models import (
 )
 from listings.signals import listings_changed
 from listings.summaries import parse_item
+from shopagent.cache import bump_generation
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +62,7 @@ STALE_AFTER = timedelta(hours=48)
 SUSPICIOUS_DROP_RATIO = 0.2
 SUSPICIOUS_MIN_ACTIVE = 10
 MIN_LISTINGS_FOR_TYPICAL_PRICE = 3
+IMPORT_BATCH_ITEMS = 2_000  # per transaction in a large import: a second or two of write lock
 # Fields a refresh may rewrite; excluded_by_admin and exclusion_reason are the admin's alone.
 INGESTED_FIELDS = (
     "title",
@@ -125,11 +137,14 @@ class IngestReport:
     updated: int = 0
     archived: int = 0
     rejected: int = 0
+    malformed: int = 0
     api_calls: int = 0
     error: str = ""
     note: str = ""
     dry_run: bool = False
+    zero_answer: bool = False
     outcomes: list[ItemOutcome] = field(default_factory=list)
+    malformed_reasons: dict[str, int] = field(default_factory=dict)
     changed_gpu_ids: set[int] = field(default_factory=set)
 
     @property
@@ -144,7 +159,11 @@ class IngestReport:
             f"{self.gpu_slug}: {self.seen} seen, {self.created} new, {self.updated} updated, "
             f"{self.archived} archived, {self.rejected} rejected, {self.api_calls} API calls"
         )
-        return f"{line} ({self.note})" if self.note else line
+        notes = [self.note] if self.note else []
+        if self.malformed:
+            reasons = "; ".join(f"{n} {why}" for why, n in sorted(self.malformed_reasons.items()))
+            notes.append(f"{self.malformed} malformed items rejected: {reasons}")
+        return f"{line} ({'; '.join(notes)})" if notes else line
 
 
 def new_run_id() -> str:
@@ -229,17 +248,60 @@ def screen_items(
     )
 
 
-def _unique_items(items: Iterable[dict]) -> list[dict]:
-    """Items with an id and a title, the last copy of each id winning (pages can repeat one)."""
+def _unique_items(items: Iterable[object], *, report: IngestReport) -> list[dict]:
+    """Cleaned items, the last copy of each id winning (pages can repeat one); the rest are
+    counted as malformed with their reason."""
     by_id: dict[str, dict] = {}
     for item in items:
-        if isinstance(item, dict) and item.get("itemId") and item.get("title"):
-            by_id[str(item["itemId"])[:100]] = item
+        try:
+            cleaned = clean_item(item)
+        except MalformedItem as exc:
+            _reject_malformed(report=report, item=item, reason=str(exc))
+            continue
+        by_id[str(cleaned["itemId"])[:100]] = cleaned
     return list(by_id.values())
 
 
-def _listing_values(*, item: dict, screened: heuristics.Screened, gpu: Gpu, demo: bool) -> dict:
-    values = parse_item(item)
+def _reject_malformed(*, report: IngestReport, item: object, reason: str) -> None:
+    report.malformed += 1
+    report.malformed_reasons[reason] = report.malformed_reasons.get(reason, 0) + 1
+    item_id = item.get("itemId") if isinstance(item, dict) else None
+    logger.warning("Rejected malformed item %r: %s", str(item_id)[:100], reason)
+
+
+def _screen_each(
+    *, gpu: Gpu, items: list[dict], catalog, report: IngestReport
+) -> list[tuple[dict, heuristics.Screened, dict]]:
+    """(item, verdict, listing values) for each item the screen and the parser can read; an item
+    either of them trips over is rejected on its own."""
+    readable = []
+    for item in items:
+        try:
+            readable.append((item, parse_item(item)))
+        except Exception as exc:  # noqa: BLE001 - a malformed item must not stop its card
+            _reject_malformed(report=report, item=item, reason=f"unreadable ({type(exc).__name__})")
+    try:
+        screened = screen_items(gpu=gpu, items=[i for i, _ in readable], catalog=catalog)
+    except Exception:  # noqa: BLE001 - find the culprits one by one, then screen the rest together
+        usable = []
+        for item, values in readable:
+            try:
+                screen_items(gpu=gpu, items=[item], catalog=catalog)
+            except Exception as exc:  # noqa: BLE001
+                reason = f"unscreenable ({type(exc).__name__})"
+                _reject_malformed(report=report, item=item, reason=reason)
+            else:
+                usable.append((item, values))
+        readable = usable
+        screened = screen_items(gpu=gpu, items=[i for i, _ in readable], catalog=catalog)
+    return [(i, v, values) for (i, values), v in zip(readable, screened, strict=True)]
+
+
+def _listing_values(*, values: dict, screened: heuristics.Screened, gpu: Gpu, demo: bool) -> dict:
+    # A URL that is not https on one of eBay's marketplace hosts is never a link we show.
+    for name in ("item_web_url", "affiliate_url"):
+        if not is_ebay_url(values[name]):
+            values[name] = ""
     unit_price = screened.unit_price
     if unit_price is not None and (unit_price <= 0 or not unit_price.is_finite()):
         unit_price = None
@@ -259,26 +321,56 @@ def _history_row(*, listing_id: int, values: dict, now: datetime) -> dict:
     return {"listing_id": listing_id, "observed_at": now, **{f: values[f] for f in HISTORY_FIELDS}}
 
 
-def _may_archive(*, gpu: Gpu, seen: int, total: int | None, active: int) -> tuple[bool, str]:
+@dataclass
+class _Answer:
+    """What one search's answer held for its card, summed over the batches of a large import."""
+
+    seen_ids: set[str] = field(default_factory=set)
+    accounted: int = 0  # this card's listings in the answer (created, changed or sighted)
+    kept: int = 0  # ... of which the screen kept
+    were_active: int = 0  # ... of which were active listings of this card before
+
+
+def _may_archive(*, gpu: Gpu, answer: _Answer, zero_answer: bool, active: int, kept: int):
     """Whether this search's answer is trustworthy enough to archive what it did not return."""
-    if seen == 0 and active:
-        if total == 0 and _previous_run_found_nothing(gpu=gpu):
+    if not active:
+        return True, ""
+    if answer.accounted == 0:
+        if zero_answer and _previous_run_was_zero_answer(gpu=gpu):
             return True, ""
-        return False, "empty answer: nothing archived"
-    if active >= SUSPICIOUS_MIN_ACTIVE and seen < active * SUSPICIOUS_DROP_RATIO:
-        return False, f"only {seen} of {active} active listings returned: nothing archived"
+        if zero_answer:
+            return False, "first zero answer: nothing archived unless the next run agrees"
+        return False, "no listing of this card in the answer: nothing archived"
+    if answer.kept == 0 and kept:
+        return False, "every result rejected by the screen: nothing archived"
+    if kept >= SUSPICIOUS_MIN_ACTIVE and answer.kept < kept * SUSPICIOUS_DROP_RATIO:
+        return False, f"only {answer.kept} of {kept} kept listings returned: nothing archived"
     return True, ""
 
 
-def _previous_run_found_nothing(*, gpu: Gpu) -> bool:
+def _previous_run_was_zero_answer(*, gpu: Gpu) -> bool:
     last = RefreshRun.objects.succeeded().filter(gpu=gpu).order_by("-finished_at").first()
-    return last is not None and last.seen == 0
+    return last is not None and last.zero_answer
+
+
+def _batches(items: Iterable[object], size: int | None) -> Iterator[list[object]]:
+    if size is None:
+        yield list(items)
+        return
+    batch: list[object] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def ingest_items(
     *,
     gpu: Gpu,
-    items: Sequence[dict],
+    items: Iterable[object],
     source: str,
     run_id: str,
     dry_run: bool = False,
@@ -289,55 +381,74 @@ def ingest_items(
     catalog: Sequence[heuristics.CardFacts] | None = None,
     run: RefreshRun | None = None,
     notify: bool = True,
+    batch_size: int | None = None,
+    keep_outcomes: bool = True,
 ) -> IngestReport:
-    """Screen one card's search results and upsert them in one transaction (dry_run: no writes)."""
+    """Screen one card's search results and upsert them (dry_run: no writes).
+
+    Without batch_size, in one transaction; with it, items are read, screened and written a batch
+    at a time, each batch its own short transaction, and the archive step runs once at the end.
+    """
     now = now or timezone.now()
-    items = _unique_items(items)
-    screened = screen_items(gpu=gpu, items=items, catalog=catalog)
+    catalog = list(catalog) if catalog is not None else catalog_facts(priced=[gpu])
     demo = source == RefreshSource.DEMO
     report = IngestReport(
         gpu_slug=gpu.slug, run_id=run_id, source=source, dry_run=dry_run, api_calls=api_calls
     )
-    values_by_id: dict[str, dict] = {}
-    for item, verdict in zip(items, screened, strict=True):
-        item_id = str(item["itemId"])[:100]
-        values_by_id[item_id] = _listing_values(item=item, screened=verdict, gpu=gpu, demo=demo)
-        report.outcomes.append(
-            ItemOutcome(
-                item_id=item_id,
-                title=values_by_id[item_id]["title"],
-                verdict=verdict.verdict,
-                reason=str(verdict.reason or ""),
-                quantity=values_by_id[item_id]["quantity"],
-                unit_price=values_by_id[item_id]["unit_price"],
-                currency=verdict.currency,
-                note=verdict.note,
+    answer = _Answer()
+    raw_count = 0
+    whole = nullcontext() if batch_size else transaction.atomic()
+    with whole:
+        for batch in _batches(items, batch_size):
+            raw_count += len(batch)
+            unique = _unique_items(batch, report=report)
+            values_by_id: dict[str, dict] = {}
+            for item, verdict, parsed in _screen_each(
+                gpu=gpu, items=unique, catalog=catalog, report=report
+            ):
+                item_id = str(item["itemId"])[:100]
+                values = _listing_values(values=parsed, screened=verdict, gpu=gpu, demo=demo)
+                values_by_id[item_id] = values
+                if verdict.verdict != Verdict.KEEP:
+                    report.rejected += 1
+                if keep_outcomes:
+                    report.outcomes.append(
+                        ItemOutcome(
+                            item_id=item_id,
+                            title=values["title"],
+                            verdict=verdict.verdict,
+                            reason=str(verdict.reason or ""),
+                            quantity=values["quantity"],
+                            unit_price=values["unit_price"],
+                            currency=verdict.currency,
+                            note=verdict.note,
+                        )
+                    )
+            report.seen += len(values_by_id)
+            with transaction.atomic():
+                _upsert(
+                    gpu=gpu,
+                    values_by_id=values_by_id,
+                    report=report,
+                    answer=answer,
+                    now=now,
+                    dry_run=dry_run,
+                )
+            answer.seen_ids.update(values_by_id)
+            del batch, unique, values_by_id
+        report.zero_answer = total == 0 and raw_count == 0
+        with transaction.atomic():
+            _archive_missing(
+                gpu=gpu, answer=answer, total=total, truncated=truncated, report=report, now=now
             )
-        )
-    report.seen = len(items)
-    report.rejected = sum(1 for o in report.outcomes if o.verdict != Verdict.KEEP)
-
-    with transaction.atomic():
-        upserted = _upsert(
-            gpu=gpu, values_by_id=values_by_id, report=report, now=now, dry_run=dry_run
-        )
-        _archive_missing(
-            gpu=gpu,
-            seen_ids=set(values_by_id),
-            upserted=upserted,
-            total=total,
-            truncated=truncated,
-            report=report,
-            now=now,
-            dry_run=dry_run,
-        )
-        if dry_run:
-            return report
-        if run is None:
-            run = RefreshRun(run_id=run_id, gpu=gpu, source=source, started_at=now)
-        _finish_run(run=run, report=report)
-        if notify:
-            notify_listings_changed(gpu_ids=report.changed_gpu_ids)
+            if dry_run:
+                return report
+            if run is None:
+                run = RefreshRun(run_id=run_id, gpu=gpu, source=source, started_at=now)
+            _finish_run(run=run, report=report)
+            if notify:
+                notify_listings_changed(gpu_ids=report.changed_gpu_ids)
+            transaction.on_commit(bump_generation)  # "last checked" moved on every page
     return report
 
 
@@ -349,10 +460,15 @@ def notify_listings_changed(*, gpu_ids: Iterable[int]) -> None:
 
 
 def _upsert(
-    *, gpu: Gpu, values_by_id: dict[str, dict], report: IngestReport, now: datetime, dry_run: bool
-) -> int | None:
-    """Create, update or sight each item's listing; returns how many active listings of the card
-    this search now accounts for (None in a dry run, which writes nothing)."""
+    *,
+    gpu: Gpu,
+    values_by_id: dict[str, dict],
+    report: IngestReport,
+    answer: _Answer,
+    now: datetime,
+    dry_run: bool,
+) -> None:
+    """Create, update or sight each item's listing (dry_run: only count), adding to answer."""
     marketplace = settings.EBAY_MARKETPLACE_ID
     existing = {
         listing.item_id: listing
@@ -361,9 +477,9 @@ def _upsert(
         ).order_by()
     }
     to_create: list[dict] = []
-    changed: list[Listing] = []
+    changed: list[dict] = []
     sighted: list[int] = []
-    priced: list[Listing] = []
+    priced: list[dict] = []
     for item_id, values in values_by_id.items():
         listing = existing.get(item_id)
         if listing is None:
@@ -376,6 +492,8 @@ def _upsert(
                     **values,
                 }
             )
+            answer.accounted += 1
+            answer.kept += values["verdict"] == Verdict.KEEP
             continue
         if listing.gpu_id != gpu.pk and not (
             values["verdict"] == Verdict.KEEP and listing.verdict != Verdict.KEEP
@@ -385,160 +503,109 @@ def _upsert(
             report.seen -= 1
             report.rejected -= values["verdict"] != Verdict.KEEP
             continue
-        old_price = tuple(getattr(listing, f) for f in PRICE_FIELDS)
+        answer.accounted += 1
+        answer.kept += values["verdict"] == Verdict.KEEP
+        answer.were_active += listing.gpu_id == gpu.pk and listing.is_active
         differs = any(getattr(listing, f) != values[f] for f in COMPARED_FIELDS)
         if listing.gpu_id != gpu.pk or not listing.is_active:
             report.changed_gpu_ids.add(listing.gpu_id)
             differs = True
-        for name, value in values.items():
-            setattr(listing, name, value)
-        listing.last_seen_at, listing.is_active, listing.archived_at = now, True, None
+        row = {"id": listing.pk, **values, "last_seen_at": now, "is_active": True}
+        row["archived_at"] = None
         if differs:
-            changed.append(listing)
+            changed.append(row)
         else:
             sighted.append(listing.pk)
-        if old_price != tuple(values[f] for f in PRICE_FIELDS):
-            priced.append(listing)
-    report.created = len(to_create)
-    report.updated = len(changed)
+        if any(getattr(listing, f) != values[f] for f in PRICE_FIELDS):
+            priced.append(row)
+    report.created += len(to_create)
+    report.updated += len(changed)
     if to_create or changed:
         report.changed_gpu_ids.add(gpu.pk)
     if dry_run:
-        return None
+        return
     created_ids: dict[str, int] = {}
     if to_create:
         ids = insert_rows(model=Listing, rows=to_create, with_ids=True)
         keys = [row["item_id"] for row in to_create]
         created_ids = (
             dict(
-                Listing.objects.filter(marketplace=marketplace, item_id__in=keys).values_list(
-                    "item_id", "pk"
-                )
+                Listing.objects.filter(
+                    item_ids_in(Listing, keys), marketplace=marketplace
+                ).values_list("item_id", "pk")
             )
             if ids is None
             else dict(zip(keys, ids, strict=True))
         )
     if changed:
-        Listing.objects.bulk_update(changed, [*INGESTED_FIELDS, *SIGHTING_FIELDS], batch_size=500)
+        update_rows(model=Listing, rows=changed, fields=[*INGESTED_FIELDS, *SIGHTING_FIELDS])
     if sighted:
         Listing.objects.filter(pk__in=sighted).update(last_seen_at=now)
     history = [
         _history_row(listing_id=created_ids[row["item_id"]], values=row, now=now)
         for row in to_create
     ]
-    history += [_history_row(listing_id=x.pk, values=x.__dict__, now=now) for x in priced]
+    history += [_history_row(listing_id=row["id"], values=row, now=now) for row in priced]
     if history:
         insert_rows(model=PriceHistory, rows=history)
-    return len(to_create) + len(changed) + len(sighted)
 
 
 def _archive_missing(
     *,
     gpu: Gpu,
-    seen_ids: set[str],
-    upserted: int | None,
+    answer: _Answer,
     total: int | None,
     truncated: bool,
     report: IngestReport,
     now: datetime,
-    dry_run: bool,
 ) -> None:
     active = Listing.objects.filter(gpu=gpu, is_active=True)
     if report.source == RefreshSource.DEMO:
         active = active.filter(is_demo=True)  # demo data never retires real listings
-    missing = active.exclude(
-        item_ids_in(Listing, seen_ids), marketplace=settings.EBAY_MARKETPLACE_ID
+    counts = active.order_by().aggregate(
+        active=Count("pk"), kept=Count("pk", filter=Q(verdict=Verdict.KEEP))
     )
-    if truncated:
-        missing = missing.filter(last_seen_at__lt=now - STALE_AFTER)
-    active_count = active.count()
     allowed, report.note = _may_archive(
-        gpu=gpu, seen=len(seen_ids), total=total, active=active_count
+        gpu=gpu,
+        answer=answer,
+        zero_answer=report.zero_answer,
+        active=counts["active"],
+        kept=counts["kept"],
     )
-    if not allowed or active_count == upserted:  # every active listing was just seen: none missing
+    if not allowed:
         return
-    report.archived = (
-        missing.count() if dry_run else missing.update(is_active=False, archived_at=now)
+    if report.dry_run:  # nothing was written: what the answer did not account for is missing
+        missing = active.exclude(
+            item_ids_in(Listing, answer.seen_ids), marketplace=settings.EBAY_MARKETPLACE_ID
+        )
+        if truncated:
+            missing = missing.filter(last_seen_at__lt=now - STALE_AFTER)
+        report.archived = missing.count() if truncated else counts["active"] - answer.were_active
+        return
+    if counts["active"] == answer.accounted:  # every active listing was just seen: none missing
+        return
+    # Every listing this answer accounted for was stamped last_seen_at=now in this run.
+    cutoff = now - STALE_AFTER if truncated else now
+    report.archived = active.filter(last_seen_at__lt=cutoff).update(
+        is_active=False, archived_at=now
     )
     if report.archived:
         report.changed_gpu_ids.add(gpu.pk)
 
 
 def _finish_run(*, run: RefreshRun, report: IngestReport) -> None:
-    for name in ("seen", "created", "updated", "archived", "rejected", "api_calls", "error"):
+    for name in (
+        "seen",
+        "created",
+        "updated",
+        "archived",
+        "rejected",
+        "malformed",
+        "zero_answer",
+        "api_calls",
+        "error",
+    ):
         setattr(run, name, getattr(report, name))
     run.status = report.status
     run.finished_at = timezone.now()
     run.save()
-
-
-def refresh_gpu(
-    *,
-    gpu: Gpu,
-    client: EbayClient,
-    run_id: str,
-    dry_run: bool = False,
-    catalog: Sequence[heuristics.CardFacts] | None = None,
-    notify: bool = True,
-) -> IngestReport:
-    """Search eBay for one card and ingest the answer; a failure is recorded, never raised.
-
-    BudgetExhausted is the exception: the run is recorded as skipped and the error re-raised so the
-    caller stops asking eBay for the rest of the day.
-    """
-    started = timezone.now()
-    run = None
-    if not dry_run:
-        run = RefreshRun.objects.create(
-            run_id=run_id, gpu=gpu, source=RefreshSource.LIVE, started_at=started
-        )
-    calls_before = client.api_calls
-    try:
-        result = client.search(
-            query=gpu.ebay_query, category_ids=[str(c) for c in gpu.ebay_category_ids or ()]
-        )
-    except EbayError as exc:
-        status = RefreshStatus.SKIPPED if isinstance(exc, BudgetExhausted) else RefreshStatus.FAILED
-        report = IngestReport(
-            gpu_slug=gpu.slug,
-            run_id=run_id,
-            source=RefreshSource.LIVE,
-            status=status,
-            api_calls=client.api_calls - calls_before,
-            error=str(exc)[:2000],
-            dry_run=dry_run,
-        )
-        if run is not None:
-            _finish_run(run=run, report=report)
-        logger.warning("Refresh of %s failed: %s", gpu.slug, exc)
-        if isinstance(exc, BudgetExhausted):
-            raise
-        return report
-    try:
-        return ingest_items(
-            gpu=gpu,
-            items=result.items,
-            source=RefreshSource.LIVE,
-            run_id=run_id,
-            dry_run=dry_run,
-            total=result.total,
-            truncated=result.truncated,
-            api_calls=result.api_calls,
-            catalog=catalog,
-            run=run,
-            notify=notify,
-        )
-    except Exception as exc:  # one card's bad data must not stop the other cards
-        logger.exception("Ingest of %s failed", gpu.slug)
-        report = IngestReport(
-            gpu_slug=gpu.slug,
-            run_id=run_id,
-            source=RefreshSource.LIVE,
-            status=RefreshStatus.FAILED,
-            api_calls=result.api_calls,
-            error=f"ingest failed: {exc}"[:2000],
-            dry_run=dry_run,
-        )
-        if run is not None:
-            _finish_run(run=run, report=report)
-        return report

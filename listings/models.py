@@ -171,6 +171,12 @@ class RefreshRun(models.Model):
     updated = models.PositiveIntegerField(default=0)
     archived = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
+    malformed = models.PositiveIntegerField(
+        default=0, help_text="Items rejected one by one because they could not be read."
+    )
+    zero_answer = models.BooleanField(
+        default=False, help_text="eBay said total 0 on a well-formed page with no items."
+    )
     api_calls = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
 
@@ -233,3 +239,22 @@ class CardViews(models.Model):
 
     def __str__(self):
         return f"{self.gpu_id} {self.day}: {self.views} views"
+
+
+class SignInFailures(models.Model):
+    """Failed admin sign-ins for one address or username in the current window.
+
+    Kept in the database, not the page cache: every worker counts the same attempts, and no amount
+    of anonymous traffic can evict the count.
+    """
+
+    key = models.CharField(max_length=80, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_ends_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name_plural = "sign-in failures"
+
+    def __str__(self):
+        return f"{self.key}: {self.failures} until {self.window_ends_at:%Y-%m-%d %H:%M}"

@@ -1,7 +1,6 @@
 """Shop pages: a card's listings priced per spec, and the /go/ hop that records affiliate clicks."""
 
 import json
-import re
 import uuid
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -18,10 +17,11 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timesince import timeuntil
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from catalog.models import Gpu
 from listings import analytics
+from listings.links import buy_url
 from listings.models import ConditionKind, Listing, RefreshRun
 from listings.schedule import counts_views
 from listings.templatetags.shop import money, money_per, number
@@ -350,13 +350,14 @@ def last_checked_at(*, gpu: Gpu):
     return runs.order_by("-finished_at").values_list("finished_at", flat=True).first()
 
 
-@require_GET
+@require_safe
 @counts_views
 @cached_page
 def shop_gpu(request, slug):
     """One card's listings as cards, with filters, sorts, $/spec pills and a price summary."""
     gpu = get_object_or_404(Gpu.objects.defer(*UNSHOWN_GPU_FIELDS), slug=slug)
-    visible = Listing.objects.visible().filter(gpu=gpu)
+    # No usable eBay link, nothing to buy: such a listing would show a button that 404s.
+    visible = Listing.objects.visible().filter(gpu=gpu).exclude(item_web_url="", affiliate_url="")
     summary, countries = summarize_listings(visible)
     specs = card_specs(gpu)
     form = ShopFilterForm(request.GET, specs=specs, countries=countries)
@@ -458,19 +459,6 @@ def paginate(queryset, request, *, count: int | None = None):
     return paginator.page(number), None
 
 
-# eBay's own domains only: ebay.com, www.ebay.co.uk, rover.ebay.de, ...
-EBAY_HOST = re.compile(r"^(?:[a-z0-9-]+\.)*ebay\.(?:[a-z]{2,3}|com?\.[a-z]{2})$")
-
-
-def is_ebay_url(url: str) -> bool:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    host = (parts.hostname or "").lower()
-    return parts.scheme in ("https", "http") and not parts.username and bool(EBAY_HOST.match(host))
-
-
 def source_page(request) -> str:
     """The same-site path the click came from: `from` if it is one, else the Referer's path."""
     allowed = {request.get_host(), urlsplit(settings.SITE_URL).netloc}
@@ -494,13 +482,17 @@ def visitor_id(request) -> str:
 
 
 @never_cache
-@require_GET
+@require_safe
 def go(request, pk):
-    """Record an affiliate click and send the buyer to the listing's stored eBay URL."""
+    """Record an affiliate click and send the buyer to the listing's stored eBay URL.
+
+    A HEAD (link checkers, previews) is answered the same way but is not a click."""
     listing = get_object_or_404(Listing.objects.active().select_related("gpu"), pk=pk)
-    target = listing.affiliate_url or listing.item_web_url
-    if not is_ebay_url(target):
+    target = buy_url(affiliate_url=listing.affiliate_url, item_web_url=listing.item_web_url)
+    if not target:
         raise Http404("This listing has no eBay link.")
+    if request.method == "HEAD":
+        return HttpResponseRedirect(target)
     analytics.capture_event(
         event="affiliate_click",
         distinct_id=visitor_id(request),
@@ -512,7 +504,7 @@ def go(request, pk):
             "unit_price": str(listing.unit_price) if listing.unit_price is not None else None,
             "currency": listing.currency,
             "source_page": source_page(request),
-            "affiliate": bool(listing.affiliate_url),
+            "affiliate": target == listing.affiliate_url,
         },
     )
     return HttpResponseRedirect(target)

@@ -87,3 +87,20 @@ class UseCaseScore(models.Model):
 
     def __str__(self):
         return f"{self.gpu_id} / {self.model_id} {self.scope}: {self.samples_per_dollar}"
+
+
+class PageGeneration(models.Model):
+    """One row: the number every cached page's key is built with, bumped by every change.
+
+    It lives in the database, not in a worker's memory, so a change made by any process (a cron
+    refresh, an import, an admin edit, a recompute) reaches every web worker on its next request.
+    """
+
+    number = models.BigIntegerField()
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"page generation {self.number} ({self.changed_at:%Y-%m-%d %H:%M:%S})"

@@ -2,42 +2,64 @@
 
 Bumping the generation (after rankings or listings change) makes every stored page unreachable at
 once, without knowing which pages exist; the old entries expire on their own.
+
+The generation is one database row (metrics.PageGeneration), read by primary key on every cached
+request and never memoised: a change committed by any process (cron refresh, import, admin edit,
+recompute) is visible on the next request to every worker, whether the page cache is each
+worker's local memory or a shared Redis.
 """
 
 import hashlib
 import time
+from contextvars import ContextVar
 from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
-GENERATION_KEY = "shopagent:page-generation"
+GENERATION_ROW = 1
+# The generation a cached page is being built at: read once per request, so parts of the page that
+# cache by generation too (the LLM catalogue) add no second read.
+_request_generation: ContextVar[int | None] = ContextVar("request_generation", default=None)
 
 
 def _fresh_generation() -> int:
-    # Milliseconds since the epoch: larger than any number used before an eviction or restart.
+    # Milliseconds since the epoch: larger than any number used before the row was (re)created,
+    # so a shared cache never serves a page stored under an earlier life of the row.
     return time.time_ns() // 1_000_000
 
 
 def current_generation() -> int:
-    """The number page cache keys are built with now."""
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        cache.add(GENERATION_KEY, _fresh_generation(), timeout=None)
-        generation = cache.get(GENERATION_KEY, 0)
-    return generation
+    """The number page cache keys are built with now: one primary-key read (once per request)."""
+    in_request = _request_generation.get()
+    if in_request is not None:
+        return in_request
+    from metrics.models import PageGeneration
+
+    number = PageGeneration.objects.filter(pk=GENERATION_ROW).values_list("number", flat=True)
+    generation = number.first()
+    return 0 if generation is None else generation
 
 
 def bump_generation() -> int:
-    """Invalidate every cached page; returns the new generation."""
-    try:
-        return cache.incr(GENERATION_KEY)
-    except ValueError:
-        generation = _fresh_generation()
-        cache.set(GENERATION_KEY, generation, timeout=None)
-        return generation
+    """Invalidate every cached page on every worker; returns the new generation."""
+    from metrics.models import PageGeneration
+
+    now = timezone.now()
+    with transaction.atomic():
+        bumped = PageGeneration.objects.filter(pk=GENERATION_ROW).update(
+            number=F("number") + 1, changed_at=now
+        )
+        if not bumped:
+            PageGeneration.objects.get_or_create(
+                pk=GENERATION_ROW, defaults={"number": _fresh_generation(), "changed_at": now}
+            )
+    return current_generation()
 
 
 def page_cache_key(request: HttpRequest) -> str:
@@ -55,12 +77,16 @@ def cached_page(view):
         user = getattr(request, "user", None)
         if request.method not in ("GET", "HEAD") or (user is not None and user.is_authenticated):
             return view(request, *args, **kwargs)
-        key = page_cache_key(request)
-        hit = cache.get(key)
-        if hit is not None:
-            content, content_type = hit
-            return HttpResponse(content, content_type=content_type)
-        response = view(request, *args, **kwargs)
+        token = _request_generation.set(current_generation())
+        try:
+            key = page_cache_key(request)
+            hit = cache.get(key)
+            if hit is not None:
+                content, content_type = hit
+                return HttpResponse(content, content_type=content_type)
+            response = view(request, *args, **kwargs)
+        finally:
+            _request_generation.reset(token)
         if (
             response.status_code == 200
             and not response.streaming

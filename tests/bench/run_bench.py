@@ -349,6 +349,90 @@ def print_refresh(refresh: dict) -> None:
         )
 
 
+def _write_search_file(path: Path, items) -> None:
+    """A search page envelope written an item at a time, so the bench never holds the file."""
+    with path.open("w") as handle:
+        handle.write('{"href": "", "itemSummaries": [')
+        for n, item in enumerate(items):
+            handle.write(("," if n else "") + json.dumps(item))
+        handle.write("]}")
+
+
+def _timed_import(env: dict, path: Path, slug: str) -> tuple[float, float]:
+    """import_listings in its own process: (seconds, peak RSS in MB).
+
+    The peak is the child's own VmHWM, polled while it runs: a child's ru_maxrss on Linux starts
+    from the forking parent's.
+    """
+    started = time.perf_counter()
+    process = subprocess.Popen(  # noqa: S603 - our own manage.py
+        [sys.executable, str(ROOT / "manage.py"), "import_listings", str(path), "--gpu", slug],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    status_file, peak_kb = Path(f"/proc/{process.pid}/status"), 0
+    while process.poll() is None:
+        try:
+            for line in status_file.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak_kb = max(peak_kb, int(line.split()[1]))
+        except OSError:
+            pass
+        time.sleep(0.1)
+    if process.returncode:
+        raise RuntimeError(f"import_listings {path.name} failed")
+    return time.perf_counter() - started, peak_kb / 1024
+
+
+def measure_imports(args, tmp: Path, shop_slug: str) -> dict:
+    """Large imports: new items, the same items with changed prices, then one very large file."""
+    from catalog.models import Gpu
+
+    gpu = Gpu.objects.exclude(slug=shop_slug).order_by("slug").first()
+    typical = float(gpu.msrp_usd or 0) or 800.0
+    env = _env(tmp, "locmemcache://bench")
+    rng = random.Random(20261130)
+    new = [_fake_item(rng, gpu, 1_000_000 + i, typical) for i in range(args.import_items)]
+    _write_search_file(tmp / "import-new.json", new)
+    for item in new:
+        item["price"]["value"] = f"{float(item['price']['value']) * 0.9:.2f}"
+    _write_search_file(tmp / "import-changed.json", new)
+    del new
+    figures = {"items": args.import_items, "card": gpu.slug}
+    figures["new_seconds"], figures["new_rss_mb"] = _timed_import(
+        env, tmp / "import-new.json", gpu.slug
+    )
+    figures["changed_seconds"], figures["changed_rss_mb"] = _timed_import(
+        env, tmp / "import-changed.json", gpu.slug
+    )
+    _write_search_file(
+        tmp / "import-big.json",
+        (_fake_item(rng, gpu, 3_000_000 + i, typical) for i in range(args.big_import_items)),
+    )
+    figures["big_items"] = args.big_import_items
+    figures["big_seconds"], figures["big_rss_mb"] = _timed_import(
+        env, tmp / "import-big.json", gpu.slug
+    )
+    return {k: round(v, 1) if isinstance(v, float) else v for k, v in figures.items()}
+
+
+def measure_generation_read() -> float:
+    """Microseconds one page-cache hit spends reading the page generation from the database."""
+    from django.db import connection
+
+    from shopagent.cache import bump_generation, current_generation
+
+    bump_generation()
+    timings = []
+    for _ in range(2000):
+        started = time.perf_counter()
+        current_generation()
+        timings.append(time.perf_counter() - started)
+    connection.close()
+    return round(statistics.median(timings) * 1e6, 1)
+
+
 def print_table(figures: dict) -> None:
     print(
         f"\nShopAgent bench on {figures['database']} "
@@ -360,6 +444,22 @@ def print_table(figures: dict) -> None:
         f"{figures['ingest_items_per_s']} items/s (target >= 2000)"
     )
     print(f"  ranking recompute: {figures['ranking_recompute_seconds']} s (target <= 0.5)")
+    print(
+        f"  page-cache hit: {figures['generation_read_us']} us median to read the page "
+        "generation (one primary-key SELECT)"
+    )
+    imports = figures.get("imports")
+    if imports:
+        ratio = imports["changed_seconds"] / imports["new_seconds"]
+        print(
+            f"  import of {imports['items']} new items: {imports['new_seconds']} s "
+            f"(peak RSS {imports['new_rss_mb']} MB); the same items with changed prices: "
+            f"{imports['changed_seconds']} s = {ratio:.2f}x (target <= 2x)"
+        )
+        print(
+            f"  import of a {imports['big_items']}-item file: {imports['big_seconds']} s, "
+            f"peak RSS {imports['big_rss_mb']} MB (target < 500)"
+        )
     for mode in ("cache_on", "cache_off"):
         pages = figures[mode]
         floor = pages["healthz"]["median_ms"]
@@ -384,6 +484,8 @@ def main() -> None:
     parser.add_argument("--listings", type=int, default=50000)
     parser.add_argument("--history", type=int, default=1000000)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--import-items", type=int, default=50000)
+    parser.add_argument("--big-import-items", type=int, default=200000)
     parser.add_argument("--output", default=str(ROOT / "bench-results"))
     parser.add_argument(
         "--refresh-workers",
@@ -424,6 +526,9 @@ def main() -> None:
         figures["cache_off"] = measure_server(args, tmp, "dummycache://", paths)
         if not args.skip_refresh:
             figures["refresh"] = measure_refresh(args)
+        figures["generation_read_us"] = measure_generation_read()
+        if args.import_items:
+            figures["imports"] = measure_imports(args, tmp, figures["shop_slug"])
     figures["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     figures["machine"] = {"cpus": os.cpu_count(), "python": sys.version.split()[0]}
     print_table(figures)

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from listings.views import is_ebay_url
+from listings.links import is_ebay_url
 from tests.browser.shop_data import make_gpu, make_listing
 
 pytestmark = pytest.mark.django_db
@@ -76,6 +76,13 @@ def test_never_redirects_to_a_url_from_the_request(client, captured):
         "https://www.ebay.com@evil.example/itm/1",
         "javascript:alert(1)",
         "ftp://www.ebay.com/itm/1",
+        "https://ebay.xyz/itm/1",
+        "https://www.ebay.com.ai/itm/1",
+        "https://www.ebay.co.zz/itm/1",
+        "https://www.ebay.com:8443/itm/1",
+        "http://www.ebay.com/itm/1",
+        "https://rover.ebay.com.evil.example/rover/1",
+        "https://www.ebay.com\\@evil.example/itm/1",
     ],
 )
 def test_refuses_a_stored_url_that_is_not_on_ebay(client, captured, stored):
@@ -84,9 +91,12 @@ def test_refuses_a_stored_url_that_is_not_on_ebay(client, captured, stored):
     captured.assert_not_called()
 
 
-def test_does_not_fall_back_to_the_item_url_when_the_affiliate_url_is_off_site(client, captured):
+def test_an_off_site_affiliate_url_falls_back_to_the_item_url(client, captured):
     listing = make_listing(make_gpu(), affiliate_url="https://evil.example/")
-    assert client.get(go_url(listing)).status_code == 404
+    response = client.get(go_url(listing))
+    assert response.status_code == 302
+    assert response["Location"] == listing.item_web_url
+    assert captured.call_args.kwargs["properties"]["affiliate"] is False
 
 
 @pytest.mark.parametrize(
@@ -97,8 +107,10 @@ def test_does_not_fall_back_to_the_item_url_when_the_affiliate_url_is_off_site(c
         "https://www.ebay.co.uk/itm/1",
         "https://www.ebay.de/itm/1",
         "https://www.ebay.com.au/itm/1",
-        "https://rover.ebay.com/rover/1/711-53200-19255-0/1",
-        "http://www.ebay.ca/itm/1",
+        "https://m.ebay.ca/itm/1",
+        "https://www.ebay.com.hk/itm/1",
+        "https://ebay.ph/itm/1",
+        "https://www.ebay.in/itm/1",
     ],
 )
 def test_accepts_ebay_hosts_in_every_marketplace(url):
@@ -126,6 +138,14 @@ def test_uses_posthogs_browser_id_when_its_cookie_is_there(client, captured, set
     assert captured.call_args.kwargs["distinct_id"] == "0190-visitor"
 
 
-def test_only_get_is_allowed(client, captured):
+def test_only_get_and_head_are_allowed(client, captured):
     listing = make_listing(make_gpu())
     assert client.post(go_url(listing)).status_code == 405
+
+
+def test_head_answers_like_get_without_counting_a_click(client, captured):
+    listing = make_listing(make_gpu())
+    response = client.head(go_url(listing))
+    assert response.status_code == 302
+    assert response["Location"] == listing.affiliate_url
+    captured.assert_not_called()

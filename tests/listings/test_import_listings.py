@@ -1,11 +1,16 @@
 import json
+from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 
+from listings import search_files
+from listings.management.commands import import_listings as import_command
 from listings.models import Listing, RefreshRun
+from tests.fakes.site_workers import SiteWorkers
 from tests.listings.conftest import DATA, SAMPLES, make_item
+from tests.shopagent.test_cache import CREATE_CARD
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +123,95 @@ def test_a_shared_real_search_imports_without_error(db):
     items = json.loads((SAMPLES / "search-nvidia-t4.json").read_text())
     assert len(lines) == len({item["itemId"] for item in items})  # one line per distinct item
     assert {line["verdict"] for line in lines} == {"keep", "drop"}
+
+
+def _write(path, items):
+    path.write_text(json.dumps({"total": len(items), "itemSummaries": items}))
+    return str(path)
+
+
+def test_a_file_larger_than_a_batch_is_imported_and_archived_as_one_answer(
+    rtx4090, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(import_command, "IMPORT_BATCH_ITEMS", 3)
+    items = [
+        make_item(n, f"NVIDIA GeForce RTX 4090 24GB card #{n}", f"{1600 + n}.00") for n in range(10)
+    ]
+
+    assert "10 seen, 10 new" in run(_write(tmp_path / "a.json", items), "--gpu", rtx4090.slug)
+    assert Listing.objects.visible().count() == 10
+
+    items[0]["price"]["value"] = "1500.00"
+    output = run(_write(tmp_path / "b.json", items[:6]), "--gpu", rtx4090.slug)
+
+    assert "6 seen, 0 new, 1 updated, 4 archived" in output
+    assert Listing.objects.visible().count() == 6
+    assert Listing.objects.get(item_id=items[0]["itemId"]).price == Decimal("1500.00")
+
+
+def test_a_file_is_read_an_item_at_a_time_whatever_its_layout(tmp_path, monkeypatch):
+    monkeypatch.setattr(search_files, "CHUNK_CHARS", 5)  # every value spans several chunks
+    items = [
+        make_item(1, 'A "quoted" title with ] and } and , inside', "1234.50"),
+        make_item(2, "Ünïcödé title \\u2603", "99999.99", bidCount=1234567),
+    ]
+    path = tmp_path / "page.json"
+    path.write_text(
+        json.dumps({"href": "x", "limit": 200, "itemSummaries": items, "total": 2, "next": None})
+    )
+
+    assert list(search_files.iter_items(str(path))) == items
+
+
+def test_other_writers_wait_for_a_large_import_instead_of_failing(tmp_path):
+    items = [
+        make_item(n, f"NVIDIA GeForce RTX 4090 24GB card #{n}", f"{1600 + n % 100}.00")
+        for n in range(30_000)
+    ]
+    path = _write(tmp_path / "big.json", items)
+    stop = tmp_path / "stop"
+    # A short busy timeout: a writer fails if any one transaction holds the lock longer than this.
+    timeout = "DATABASES['default']['OPTIONS']['timeout'] = 2\n"
+    writes = (
+        "import os, time\n"
+        "from listings.models import RefreshLock\n"
+        "from django.utils import timezone\n"
+        "n = 0\n"
+        f"while not os.path.exists({str(stop)!r}):\n"
+        "    RefreshLock.objects.update_or_create(name='probe', defaults={'owner': str(n), "
+        "'acquired_at': timezone.now(), 'expires_at': timezone.now()})\n"
+        "    n += 1\n"
+        "    time.sleep(0.05)\n"
+        "print(f'writer done: {n} writes')\n"
+    )
+    with SiteWorkers(workers=0, settings=timeout) as site:
+        site.manage("shell", "-c", CREATE_CARD)
+        writer = site.spawn("shell", "-c", writes)
+        import_out = site.manage("import_listings", path, "--gpu", "nvidia-geforce-rtx-4090")
+        stop.touch()
+        writer_out, writer_err = writer.communicate(timeout=60)
+
+    assert "30000 seen, 30000 new" in import_out
+    assert writer.returncode == 0 and "writer done" in writer_out, writer_err
+
+
+def test_a_file_nested_too_deeply_to_read_is_refused_with_a_message(rtx4090, tmp_path):
+    bad = tmp_path / "deep.json"
+    bad.write_text('{"itemSummaries": [' + '{"a": ' * 100_000 + "1" + "}" * 100_000 + "]}")
+
+    with pytest.raises(CommandError, match="deep.json: a value nested too deeply"):
+        run(str(bad), "--gpu", rtx4090.slug)
+
+    assert not Listing.objects.exists()
+
+
+def test_malformed_items_in_a_file_are_rejected_and_counted_and_the_rest_imported(
+    rtx4090, tmp_path
+):
+    good = make_item(1, "NVIDIA GeForce RTX 4090 24GB Founders Edition", "1650.00")
+    bad = make_item(2, "NVIDIA GeForce RTX 4090 24GB", "1600.00", buyingOptions=5)
+    output = run(_write(tmp_path / "mixed.json", [good, bad]), "--gpu", rtx4090.slug)
+
+    assert "1 seen, 1 new" in output and "1 malformed items rejected" in output
+    assert RefreshRun.objects.get().malformed == 1
+    assert list(Listing.objects.values_list("item_id", flat=True)) == [good["itemId"]]

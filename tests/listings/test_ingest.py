@@ -132,18 +132,60 @@ def test_an_empty_answer_archives_nothing(rtx4090):
 
 def test_two_honest_zero_answers_in_a_row_archive(rtx4090):
     ingest(rtx4090, GOOD)
+    first = ingest(rtx4090, [], run_id="run-2", total=0)
+
+    report = ingest(rtx4090, [], run_id="run-3", total=0)
+
+    assert first.archived == 0 and "first zero answer" in first.note
+    assert report.archived == 3
+    assert Listing.objects.visible().count() == 0
+
+
+def test_a_zero_answer_after_an_empty_run_that_was_not_a_zero_answer_archives_nothing(rtx4090):
+    ingest(rtx4090, GOOD)
     RefreshRun.objects.create(
-        run_id="zero",
+        run_id="empty",
         gpu=rtx4090,
         started_at=timezone.now(),
         finished_at=timezone.now(),
         status="ok",
         seen=0,
     )
+    ingest(rtx4090, [{"itemId": "v1|1|0"}], run_id="run-2", total=None)  # garbage, seen 0
 
     report = ingest(rtx4090, [], run_id="run-3", total=0)
 
-    assert report.archived == 3
+    assert report.archived == 0
+    assert Listing.objects.visible().count() == 3
+
+
+def test_an_answer_the_screen_rejected_entirely_archives_nothing(rtx4090):
+    ingest(rtx4090, GOOD)
+    fans = [
+        make_item(50 + n, f"RTX 4090 replacement cooling fan #{n}", "25.00") for n in range(100)
+    ]
+
+    report = ingest(rtx4090, fans, run_id="run-2")
+
+    assert (report.seen, report.rejected, report.archived) == (100, 100, 0)
+    assert "every result rejected" in report.note
+    assert Listing.objects.visible().count() == 3
+
+
+def test_an_answer_of_other_cards_listings_archives_nothing(catalog, rtx4090):
+    rtx4080 = catalog["nvidia-geforce-rtx-4080"]
+    theirs = [
+        make_item(60 + n, f"NVIDIA GeForce RTX 4080 16GB graphics card #{n}", "1000.00")
+        for n in range(5)
+    ]
+    ingest(rtx4080, theirs)
+    ingest(rtx4090, GOOD, run_id="run-2")
+
+    report = ingest(rtx4090, theirs, run_id="run-3", total=5)
+
+    assert report.archived == 0 and "nothing archived" in report.note
+    assert Listing.objects.visible().filter(gpu=rtx4090).count() == 3
+    assert Listing.objects.visible().filter(gpu=rtx4080).count() == 5
 
 
 def test_a_collapse_of_the_answer_archives_nothing(rtx4090):

@@ -435,3 +435,125 @@ def test_several_workers_refresh_every_card_and_write_each_once(settings, ebay, 
     assert "4 cards refreshed, 12 API calls" in out
     runs = RefreshRun.objects.all()
     assert len(runs) == 4 and {r.status for r in runs} == {RefreshStatus.OK}
+
+
+def fans(count=100):
+    return [
+        make_item(300 + n, f"RTX 4090 replacement cooling fan #{n}", "25.00") for n in range(count)
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_answer_the_screen_rejected_entirely_archives_nothing(ebay, stocked):
+    ebay.script(BIG, [items_page(fans())])
+    ebay.script(OTHER, [items_page(other_items())])
+
+    ok, out, error = refresh(BIG_SLUG, OTHER_SLUG)
+
+    assert ok, error
+    assert f"{BIG_SLUG}: 100 seen, 100 new, 0 updated, 0 archived, 100 rejected" in out
+    assert "every result rejected by the screen: nothing archived" in out
+    assert [row[3] for row in stored(BIG_SLUG) if row[4] == "keep"] == [True] * 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_answer_of_listings_stored_under_another_card_archives_nothing(ebay, stocked):
+    ebay.script(BIG, [items_page(other_items())])
+    ebay.script(OTHER, [items_page(other_items())])
+
+    ok, out, error = refresh(BIG_SLUG, OTHER_SLUG)
+
+    assert ok, error
+    assert stored(BIG_SLUG) == stocked
+    assert "no listing of this card in the answer: nothing archived" in out
+    assert Listing.objects.visible().filter(gpu__slug=OTHER_SLUG).count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_zero_answer_after_an_empty_run_that_was_not_one_archives_nothing(ebay, stocked):
+    ebay.script(BIG, [Step(body=b'{"href": "", "itemSummaries": [{"oops": 1}]}')])
+    ebay.script(OTHER, [items_page(other_items())])
+    refresh(BIG_SLUG)
+    ebay.script(BIG, [items_page([], total=0)])
+
+    ok, out, error = refresh(BIG_SLUG)
+
+    assert ok, error
+    assert stored(BIG_SLUG) == stocked
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_zero_answers_in_a_row_archive_the_card(ebay, stocked):
+    ebay.script(BIG, [items_page([], total=0), items_page([], total=0)])
+    ebay.script(OTHER, [items_page(other_items())])
+
+    refresh(BIG_SLUG)
+    assert stored(BIG_SLUG) == stocked
+    ok, out, error = refresh(BIG_SLUG)
+
+    assert ok, error
+    assert [row[3] for row in stored(BIG_SLUG)] == [False] * 4  # archived, never deleted
+
+
+def _nested(levels):
+    root = node = {}
+    for _ in range(levels):
+        node["a"] = {}
+        node = node["a"]
+    return root
+
+
+@pytest.mark.django_db(transaction=True)
+def test_malformed_items_are_rejected_one_by_one_and_the_rest_of_the_card_is_stored(ebay, stocked):
+    fresh = make_item(20, "NVIDIA GeForce RTX 4090 24GB Founders Edition #20", "1720.00")
+    bad_options = make_item(21, "NVIDIA GeForce RTX 4090 24GB #21", "1721.00", buyingOptions=5)
+    deep = make_item(22, "NVIDIA GeForce RTX 4090 24GB #22", "1722.00", extra=_nested(200))
+    surrogate = make_item(23, "NVIDIA GeForce RTX 4090 24GB \ud800 #23", "1723.00")
+    nul = make_item(24, "NVIDIA GeForce RTX 4090 24GB\x00 #24", "1724.00")
+    huge = make_item(25, "NVIDIA GeForce RTX 4090 24GB #25 " + "x" * 1_000_000, "1725.00")
+    answer = [*big_items(), fresh, bad_options, deep, surrogate, nul, huge]
+    ebay.script(BIG, [items_page(answer)])
+    ebay.script(OTHER, [items_page(other_items() + other_items(start=200, count=1))])
+
+    ok, out, error = refresh(BIG_SLUG, OTHER_SLUG)
+
+    assert ok, error
+    assert "2 malformed items rejected" in out
+    assert "nested deeper than" in out and "unreadable (TypeError)" in out
+    assert stored(BIG_SLUG)[:4] == stocked
+    kept = {x.item_id: x for x in Listing.objects.filter(gpu__slug=BIG_SLUG)}
+    assert fresh["itemId"] in kept
+    assert bad_options["itemId"] not in kept and deep["itemId"] not in kept
+    assert kept[surrogate["itemId"]].title == "NVIDIA GeForce RTX 4090 24GB \ufffd #23"
+    assert kept[nul["itemId"]].title == "NVIDIA GeForce RTX 4090 24GB #24"
+    assert len(kept[huge["itemId"]].title) == 300
+    assert len(kept[huge["itemId"]].raw["title"]) <= 2_000
+    run = RefreshRun.objects.filter(gpu__slug=BIG_SLUG).order_by("-started_at").first()
+    assert run.status == RefreshStatus.OK and run.malformed == 2
+    assert_other_card_refreshed()
+
+
+def test_a_cron_refresh_in_its_own_process_shows_on_the_next_request_to_every_worker():
+    from tests.fakes.site_workers import SiteWorkers
+    from tests.shopagent.test_cache import CREATE_CARD, SHOP
+
+    with FakeEbay() as fake, SiteWorkers(workers=2) as site:
+        site.env.update(
+            EBAY_CLIENT_ID="fake-id",
+            EBAY_CLIENT_SECRET="fake-secret",
+            EBAY_API_BASE_URL=fake.url,
+            EBAY_AUTH_URL=fake.url,
+            EBAY_BACKOFF_SECONDS="0",
+        )
+        site.manage("shell", "-c", CREATE_CARD)
+        fake.script(BIG, [items_page(big_items(count=1)), items_page(big_items(count=2))])
+        site.manage("refresh_listings")
+        site.start()
+        for worker in (0, 1):
+            page = site.get(worker, SHOP)
+            assert "$1,700" in page and "$1,701" not in page
+
+        site.manage("refresh_listings")  # cron, a third process: one more listing at $1,701
+
+        for worker in (0, 1):
+            assert "$1,701" in site.get(worker, SHOP)

@@ -277,7 +277,7 @@ def test_a_card_with_no_listings_says_so(client):
 def test_second_view_is_served_from_the_page_cache(client, django_assert_num_queries):
     gpu = make_shop(listings=3)
     client.get(shop_url(gpu))
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(1):  # the page generation, by primary key
         assert client.get(shop_url(gpu)).status_code == 200
 
 
@@ -306,3 +306,19 @@ def test_a_filtered_page_counts_only_the_listings_that_match(client):
     assert "Showing 1–8 of 8 listings." in html
     assert '<option value="DE" selected>DE</option>' in html
     assert '<option value="US">US</option>' in html
+
+
+def test_a_listing_without_a_usable_ebay_link_is_not_shown(client):
+    gpu = make_gpu()
+    make_listing(gpu, price="3000.00")
+    make_listing(gpu, price="2000.00", item_web_url="", affiliate_url="")
+    html = client.get(shop_url(gpu)).content.decode()
+    assert "$3,000" in html
+    assert "$2,000" not in html
+
+
+def test_head_answers_the_shop_page_like_get(client):
+    gpu = make_shop(listings=2)
+    response = client.head(shop_url(gpu))
+    assert response.status_code == 200
+    assert response.content == b""

@@ -387,7 +387,7 @@ def test_pages_have_seo_blocks_and_breadcrumbs(client, priced, use_case):
 def test_cached_page_is_served_without_queries(client, priced, django_assert_num_queries):
     url = reverse("metrics:cost-per-spec", args=["fp32-flops"])
     first = _html(client.get(url, {"category": "datacenter", "min_memory": "1"}))
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(1):  # the page generation, by primary key
         again = _html(client.get(url, {"min_memory": "1", "category": "datacenter"}))
     assert again == first
 

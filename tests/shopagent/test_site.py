@@ -10,7 +10,28 @@ def test_healthz_answers_ok_after_a_database_round_trip(client, django_assert_nu
         response = client.get("/healthz")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert json.loads(response.content) == {"status": "ok", "database": "ok"}
+    assert json.loads(response.content) == {"status": "ok"}
+
+
+def test_healthz_says_only_unavailable_and_logs_why(client, caplog):
+    # No database access is allowed in this test: the round-trip fails as a dead database would.
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert json.loads(response.content) == {"status": "unavailable"}
+    assert "Database access not allowed" in caplog.text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    ["/healthz", "/robots.txt", "/sitemap.xml", "/", "/ml/shop/gpu/", "/ml/learn/"],
+)
+def test_head_works_wherever_get_does(client, path):
+    get = client.get(path)
+    head = client.head(path)
+    assert get.status_code == 200
+    assert head.status_code == 200
+    assert head.content == b""
 
 
 def test_robots_txt_points_at_the_sitemap(client, settings):

@@ -6,28 +6,16 @@ from difflib import get_close_matches
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.models import Gpu
-from listings.ingest import catalog_facts, ingest_items, new_run_id
+from listings.ingest import IMPORT_BATCH_ITEMS, catalog_facts, ingest_items, new_run_id
 from listings.models import RefreshSource
-
-
-def read_items(path: str) -> list[dict]:
-    """Item summaries from a JSON array or a search page envelope; CommandError when malformed."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError) as exc:
-        raise CommandError(f"{path}: not a readable JSON file ({exc})") from exc
-    items = data.get("itemSummaries", []) if isinstance(data, dict) else data
-    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        raise CommandError(f"{path}: expected a JSON array of item summaries or a search page")
-    return items
+from listings.search_files import SearchFileError, count_items, iter_items
 
 
 class Command(BaseCommand):
     help = (
         "Screen saved eBay search responses for one card and store them as listings: creates, "
-        "updates and archives that card's listings and writes price history. "
-        "--dry-run writes nothing."
+        "updates and archives that card's listings and writes price history, a batch of "
+        f"{IMPORT_BATCH_ITEMS} items per transaction. --dry-run writes nothing."
     )
 
     def add_arguments(self, parser):
@@ -45,14 +33,22 @@ class Command(BaseCommand):
             close = get_close_matches(gpu, slugs, n=3, cutoff=0.5)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise CommandError(f"Unknown card slug {gpu!r}{hint}")
-        items = [item for path in files for item in read_items(path)]  # all read before any write
+        for (
+            path
+        ) in files:  # every file read through once before any write: a bad one writes nothing
+            try:
+                count_items(path)
+            except SearchFileError as exc:
+                raise CommandError(f"{path}: {exc}") from exc
         report = ingest_items(
             gpu=card,
-            items=items,
+            items=(item for path in files for item in iter_items(path)),
             source=RefreshSource.IMPORT,
             run_id=new_run_id(),
             dry_run=dry_run,
             catalog=catalog_facts(priced=[card]),
+            batch_size=IMPORT_BATCH_ITEMS,
+            keep_outcomes=as_json,
         )
         if as_json:
             for outcome in report.outcomes:

@@ -1,0 +1,43 @@
+import json
+import sqlite3
+
+from tests.fakes.site_workers import SiteWorkers
+from tests.listings.conftest import make_item
+
+SLUG = "nvidia-geforce-rtx-4090"
+SHOP = f"/ml/shop/gpu/{SLUG}/"
+CREATE_CARD = (
+    "from catalog.models import Gpu; Gpu.objects.create(slug='nvidia-geforce-rtx-4090', "
+    "label='NVIDIA GeForce RTX 4090', manufacturer='NVIDIA', memory_gb=24, category='gaming', "
+    "msrp_usd=1599)"
+)
+
+
+def _search_file(tmp_path, name, prices):
+    items = [
+        make_item(n, f"NVIDIA GeForce RTX 4090 24GB Founders Edition #{n}", price)
+        for n, price in enumerate(prices)
+    ]
+    path = tmp_path / name
+    path.write_text(json.dumps({"total": len(items), "itemSummaries": items}))
+    return str(path)
+
+
+def test_an_import_in_another_process_shows_on_the_next_request_to_every_worker(tmp_path):
+    with SiteWorkers(workers=2) as site:
+        site.manage("shell", "-c", CREATE_CARD)
+        site.manage("import_listings", _search_file(tmp_path, "a.json", ["1650.00"]), "--gpu", SLUG)
+        site.start()
+        for worker in (0, 1):
+            assert "$1,650" in site.get(worker, SHOP)
+        # A write that bumps nothing stays unseen: both workers really serve their cached copy.
+        with sqlite3.connect(site.dir / "site.sqlite3") as db:
+            db.execute("UPDATE listings_listing SET title = title || ' unbumped'")
+        for worker in (0, 1):
+            assert "unbumped" not in site.get(worker, SHOP)
+
+        site.manage("import_listings", _search_file(tmp_path, "b.json", ["1234.00"]), "--gpu", SLUG)
+
+        for worker in (0, 1):
+            page = site.get(worker, SHOP)
+            assert "$1,234" in page and "$1,650" not in page
