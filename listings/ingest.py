@@ -57,6 +57,7 @@ INGESTED_FIELDS = (
     "price",
     "currency",
     "shipping_cost",
+    "shipping_known",
     "condition",
     "condition_id",
     "condition_kind",
@@ -236,16 +237,14 @@ def _unique_items(items: Iterable[dict]) -> list[dict]:
 
 
 def _listing_values(*, item: dict, screened: heuristics.Screened, gpu: Gpu, demo: bool) -> dict:
-    values = parse_item(item)
-    unit_price = screened.unit_price
-    if unit_price is not None and (unit_price <= 0 or not unit_price.is_finite()):
-        unit_price = None
+    quantity = max(1, int(screened.quantity or 1))
+    # parse_item prices the lot landed (shipping included) per card; the screen read the quantity.
+    values = parse_item(item, quantity=quantity)
     values.update(
         verdict=Verdict.KEEP if screened.verdict == "keep" else Verdict.DROP,
         reason=str(screened.reason or "")[:30],
         screen_note=(screened.note or "")[:300],
-        quantity=max(1, int(screened.quantity or 1)),
-        unit_price=unit_price.quantize(Decimal("0.01")) if unit_price is not None else None,
+        quantity=quantity,
         is_demo=demo,
         gpu_id=gpu.pk,
     )

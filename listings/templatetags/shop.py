@@ -75,11 +75,23 @@ def listing_card(card):
     """
     listing = card.listing
     go = escape(card.go_url)
-    image = ""
+    # Fixed width and height keep the layout still while photos load; no photo gets a placeholder
+    # of the same size.
     if listing.image_url:
         image = (
-            f'\n  <img class="listing-image" src="{escape(listing.image_url)}" alt="" width="96"'
-            ' height="96" loading="lazy" decoding="async" referrerpolicy="no-referrer">'
+            f'\n  <img class="listing-image" src="{escape(listing.image_url)}"'
+            f' alt="{escape(listing.title)}" width="96" height="96" loading="lazy"'
+            ' decoding="async" referrerpolicy="no-referrer">'
+        )
+    else:
+        image = (
+            '\n  <span class="listing-image listing-image-none" role="img"'
+            ' aria-label="No photo">No photo</span>'
+        )
+    deal = ""
+    if card.deal:
+        deal = (
+            f'\n  <p class="deal deal-{escape(card.deal_side or "none")}">{escape(card.deal)}</p>'
         )
     note = f' <span class="price-note">{escape(card.price_note)}</span>' if card.price_note else ""
     details = "".join(
@@ -99,7 +111,7 @@ def listing_card(card):
         f'  <h3><a href="{go}" rel="sponsored nofollow noopener" target="_blank">'
         f"{escape(listing.title)}</a></h3>\n"
         f'  <p class="price">{escape(card.price)}{note}</p>\n'
-        f'  <p class="price-detail">{escape(card.shipping)}</p>\n'
+        f'  <p class="price-detail">{escape(card.shipping)}</p>{deal}\n'
         '  <ul class="pills" aria-label="Listing details">\n'
         f'    <li class="pill pill-attr pill-condition-{escape(listing.condition_kind)}">'
         f"{escape(listing.get_condition_kind_display())}</li>{details}\n"
