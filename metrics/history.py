@@ -24,6 +24,7 @@ from django.utils import timezone
 from listings.models import Listing, PriceHistory
 from metrics.models import CardPrice, DailyPrice, Scope
 from metrics.ranking import USED_KINDS, card_prices
+from shopagent.cache import bump_generation
 
 logger = logging.getLogger(__name__)
 
@@ -169,6 +170,7 @@ def record_price_history(
     with transaction.atomic():
         replaced.delete()
         DailyPrice.objects.bulk_create(objects, batch_size=1000)
+        transaction.on_commit(bump_generation)  # pages with charts show the new day
     logger.info("Price history recorded: %s", report)
     return report
 
