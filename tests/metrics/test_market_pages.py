@@ -157,8 +157,8 @@ def test_pages_link_their_feeds(web, deals):
     html = web.get(reverse("listings:shop-gpu", kwargs={"slug": gpu.slug})).content.decode()
     feed_path = reverse("metrics:gpu-deals-feed", kwargs={"slug": gpu.slug})
     assert (
-        f'<link rel="alternate" type="application/atom+xml" title="New deals on the NVIDIA L40S" href="{feed_path}">'
-        in html
+        '<link rel="alternate" type="application/atom+xml" title="New deals on the NVIDIA L40S"'
+        f' href="{feed_path}">' in html
     )
     index = web.get(reverse("metrics:shop-index")).content.decode()
     assert 'type="application/atom+xml"' in index
