@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from catalog.models import UseCase
-from metrics import selectors
+from metrics import history, selectors
 from metrics.filters import CONDITIONS, parse_filters
 from metrics.ranking import HEADLINE_K
 from metrics.specs import SPECS, SPECS_BY_SLUG
@@ -64,6 +64,7 @@ def cost_per_spec(request, metric):
     context = {
         "spec": spec,
         "ranking": selectors.spec_ranking(spec=spec, filters=filters),
+        "trends": history.trends(scope=filters.scope),
         "title": _title(
             f"Cheapest GPUs per {spec.noun} right now", f"Cheapest GPUs per {spec.noun}"
         ),

@@ -171,3 +171,16 @@ def test_a_card_slug_never_shadows_the_feed(web, make_gpu):
         assert response.status_code == 200
         assert not feedparser.parse(response.content).bozo
     assert web.get("/ml/shop/gpu/no-such-card/deals.atom").status_code == 404
+
+
+def test_ranking_rows_show_each_cards_30_day_trend(web, make_gpu, make_listing):
+    gpu = make_gpu("nvidia-l4", label="NVIDIA L4")
+    for price in ("900", "900", "900"):
+        make_listing(gpu, price)
+    recompute_rankings()
+    _history(gpu, ["1000", "950", "900"])
+    _history(gpu, ["1000", "950", "900"], scope=Scope.ALL)
+    html = web.get(reverse("metrics:cost-per-spec", args=["fp32-flops"])).content.decode()
+    row = html.split("/ml/learn/gpu/nvidia-l4/")[1].split("</tr>")[0]
+    assert "▼10%" in row
+    assert "(down 10% since" in row  # the words a screen reader reads

@@ -13,7 +13,7 @@ MAX_QUERIES = {
     "shop-index": 1,
     "rankings-index": 1,
     "use-case-index": 2,
-    "cost-per-spec": 1,
+    "cost-per-spec": 2,  # the ranking, and the 30-day trends from the price history
     "use-case": 3,
     "compare": 1,
 }
