@@ -19,6 +19,9 @@ SYMBOLS = {"USD": "$", "GBP": "£", "EUR": "€", "CAD": "CA$", "AUD": "A$", "JP
 # Escapes that keep JSON inert inside a <script> element.
 JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 TENTH = Decimal("0.1")
+# The one image host the Content-Security-Policy allows (shopagent/security.py): a photo from
+# anywhere else would be blocked, so it gets the placeholder instead.
+PHOTO_ORIGIN = "https://i.ebayimg.com/"
 
 
 def _decimal(value) -> Decimal | None:
@@ -77,7 +80,7 @@ def listing_card(card):
     go = escape(card.go_url)
     # Fixed width and height keep the layout still while photos load; no photo gets a placeholder
     # of the same size.
-    if listing.image_url:
+    if listing.image_url.startswith(PHOTO_ORIGIN):
         image = (
             f'\n  <img class="listing-image" src="{escape(listing.image_url)}"'
             f' alt="{escape(listing.title)}" width="96" height="96" loading="lazy"'

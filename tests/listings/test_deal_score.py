@@ -90,3 +90,20 @@ def test_without_a_going_rate_the_page_says_so_and_sorts_by_price():
         Decimal("900.00"),
     ]
     assert "Used going rate" not in html
+
+
+def test_listing_photos_come_from_ebays_image_host_only():
+    gpu = make_gpu()
+    make_listing(gpu, title="With photo", image_url="https://i.ebayimg.com/images/g/abc/s-l500.jpg")
+    make_listing(gpu, title="Elsewhere", image_url="https://example.com/x.jpg")
+    make_listing(gpu, title="No photo at all")
+    response = shop(gpu)
+    html = response.content.decode()
+    assert (
+        '<img class="listing-image" src="https://i.ebayimg.com/images/g/abc/s-l500.jpg"'
+        ' alt="With photo" width="96" height="96" loading="lazy"' in html
+    )
+    assert "example.com" not in html
+    assert html.count('aria-label="No photo"') == 2
+    policy = response["Content-Security-Policy"]
+    assert "img-src 'self' https://i.ebayimg.com;" in policy
