@@ -53,7 +53,7 @@ from listings.models import (
     Verdict,
 )
 from listings.signals import listings_changed
-from listings.summaries import parse_item
+from listings.summaries import landed_unit_price, parse_item
 from shopagent.cache import bump_generation
 
 logger = logging.getLogger(__name__)
@@ -69,6 +69,7 @@ INGESTED_FIELDS = (
     "price",
     "currency",
     "shipping_cost",
+    "shipping_known",
     "condition",
     "condition_id",
     "condition_kind",
@@ -302,15 +303,16 @@ def _listing_values(*, values: dict, screened: heuristics.Screened, gpu: Gpu, de
     for name in ("item_web_url", "affiliate_url"):
         if not is_ebay_url(values[name]):
             values[name] = ""
-    unit_price = screened.unit_price
-    if unit_price is not None and (unit_price <= 0 or not unit_price.is_finite()):
-        unit_price = None
+    quantity = max(1, int(screened.quantity or 1))
+    # The lot is priced landed (shipping included) per card; the screen read the quantity.
+    values["unit_price"] = landed_unit_price(
+        price=values["price"], shipping_cost=values["shipping_cost"], quantity=quantity
+    )
     values.update(
         verdict=Verdict.KEEP if screened.verdict == "keep" else Verdict.DROP,
         reason=str(screened.reason or "")[:30],
         screen_note=(screened.note or "")[:300],
-        quantity=max(1, int(screened.quantity or 1)),
-        unit_price=unit_price.quantize(Decimal("0.01")) if unit_price is not None else None,
+        quantity=quantity,
         is_demo=demo,
         gpu_id=gpu.pk,
     )

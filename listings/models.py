@@ -30,6 +30,14 @@ class ListingQuerySet(models.QuerySet):
         """What pages show: active, kept by the screen and not excluded by an admin."""
         return self.active().kept().filter(unit_price__isnull=False)
 
+    def bids(self):
+        """Auction-only listings, whose price is a current bid rather than a price one can pay."""
+        return self.filter(is_auction=True, is_buy_now=False)
+
+    def priced_for_headline(self):
+        """Visible listings that count toward a headline price: every one but running auctions."""
+        return self.visible().exclude(is_auction=True, is_buy_now=False)
+
 
 class Listing(models.Model):
     marketplace = models.CharField(max_length=20, default="EBAY_US")
@@ -39,6 +47,11 @@ class Listing(models.Model):
     price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     currency = models.CharField(max_length=3, blank=True)
     shipping_cost = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    shipping_known = models.BooleanField(
+        default=False,
+        help_text="False when shipping is calculated at checkout or not stated: the price per "
+        "card is then the item price alone.",
+    )
     condition = models.CharField(max_length=100, blank=True, help_text="eBay's condition text.")
     condition_id = models.CharField(max_length=10, blank=True)
     condition_kind = models.CharField(
@@ -50,7 +63,13 @@ class Listing(models.Model):
     bid_count = models.PositiveIntegerField(null=True, blank=True)
     auction_ends_at = models.DateTimeField(null=True, blank=True)
     quantity = models.PositiveIntegerField(default=1, help_text="Cards one purchase gives.")
-    unit_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    unit_price = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Landed price per card: (price + shipping) / quantity.",
+    )
     seller_feedback_percent = models.FloatField(null=True, blank=True)
     seller_feedback_score = models.IntegerField(null=True, blank=True)
     item_location_country = models.CharField(max_length=2, blank=True)
@@ -110,6 +129,11 @@ class Listing(models.Model):
         if self.price is None:
             return None
         return self.price + (self.shipping_cost or Decimal("0"))
+
+    @property
+    def price_is_bid(self) -> bool:
+        """An auction without Buy It Now: its price is the current bid, kept out of headlines."""
+        return self.is_auction and not self.is_buy_now
 
 
 class PriceHistory(models.Model):

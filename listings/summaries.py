@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.utils.dateparse import parse_datetime
 
 from listings.models import ConditionKind
 
 MAX_PRICE = Decimal("9999999999.99")  # what Listing.price can hold
+CENT = Decimal("0.01")
 
 # eBay condition ids: https://developer.ebay.com/api-docs/sell/static/metadata/condition-id-values.html
 # 1500 "New other / open box" is unused stock, so it prices like new; 1750 "New with defects" and
@@ -45,6 +46,30 @@ def money(value) -> Decimal | None:
     if not amount.is_finite() or amount < 0 or amount > MAX_PRICE:
         return None
     return amount
+
+
+def landed_unit_price(
+    *, price: Decimal | None, shipping_cost: Decimal | None, quantity: int
+) -> Decimal | None:
+    """What one card costs delivered: (item price + shipping) / cards in the lot, to the cent.
+
+    Unknown shipping (None: "calculated" at checkout or not stated) adds nothing, so such a listing
+    is priced on its item price alone and its card says so.
+    """
+    if price is None or price <= 0:
+        return None
+    total = price + (shipping_cost if shipping_cost is not None else Decimal("0"))
+    unit = (total / max(1, int(quantity or 1))).quantize(CENT, rounding=ROUND_HALF_UP)
+    return unit if 0 < unit <= MAX_PRICE else None
+
+
+def shipping_cost_of(option: dict) -> Decimal | None:
+    """The first shipping option's cost, or None when eBay calculates it at checkout."""
+    # A "CALCULATED" option depends on the buyer's address; any cost it carries is eBay's guess
+    # for some default address, not what this buyer pays.
+    if str(option.get("shippingCostType") or "").upper() == "CALCULATED":
+        return None
+    return money(option.get("shippingCost"))
 
 
 def _datetime(value) -> datetime | None:
@@ -112,8 +137,12 @@ def scrub_personal_data(item: dict) -> dict:
     return clean
 
 
-def parse_item(item: dict) -> dict:
-    """Listing field values from one item summary (everything but the screen's verdict)."""
+def parse_item(item: dict, *, quantity: int = 1) -> dict:
+    """Listing field values from one item summary (everything but the screen's verdict).
+
+    `quantity` is the number of cards one purchase gives (the screen reads it from the title);
+    `unit_price` is the landed price per card.
+    """
     price = item.get("price") if isinstance(item.get("price"), dict) else {}
     shipping = item.get("shippingOptions") or []
     first_shipping = shipping[0] if shipping and isinstance(shipping[0], dict) else {}
@@ -129,11 +158,17 @@ def parse_item(item: dict) -> dict:
     amount = (
         money(item.get("currentBidPrice")) if is_auction and "FIXED_PRICE" not in options else None
     )
+    amount = amount if amount is not None else money(price)
+    shipping_cost = shipping_cost_of(first_shipping)
     return {
         "title": str(item.get("title") or "")[:300],
-        "price": amount if amount is not None else money(price),
+        "price": amount,
         "currency": str(price.get("currency") or "")[:3].upper(),
-        "shipping_cost": money(first_shipping.get("shippingCost")),
+        "shipping_cost": shipping_cost,
+        "shipping_known": shipping_cost is not None,
+        "unit_price": landed_unit_price(
+            price=amount, shipping_cost=shipping_cost, quantity=quantity
+        ),
         "condition": condition,
         "condition_id": condition_id,
         "condition_kind": condition_kind(condition_id=condition_id, condition=condition),

@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Min
+from django.db.models import Case, Count, F, FloatField, Max, Min, Value, When
+from django.db.models.functions import Cast
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.defaultfilters import pluralize
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_safe
 from catalog.models import Gpu
 from listings import analytics
 from listings.links import buy_url
+from listings.market import GoingRates, deal_percent, deal_text, going_rates
 from listings.models import ConditionKind, Listing, RefreshRun
 from listings.schedule import counts_views
 from listings.templatetags.shop import money, money_per, number
@@ -50,6 +52,7 @@ CARD_FIELDS = (
     "price",
     "currency",
     "shipping_cost",
+    "shipping_known",
     "condition_kind",
     "is_buy_now",
     "is_auction",
@@ -127,6 +130,8 @@ class ListingCard:
     shipping: str
     details: list[str]
     seller: str
+    deal: str = ""
+    deal_side: str = ""  # "below" or "above" the going rate, for the badge's colour
 
 
 class ShopFilterForm(forms.Form):
@@ -150,6 +155,7 @@ class ShopFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["sort"].choices = [
             ("price", "Price per card: low to high"),
+            ("deal", "Best deals: furthest below the going rate"),
             ("-price", "Price per card: high to low"),
             ("newest", "Newest listings first"),
         ] + [(s.key, f"$ per {s.unit}: lowest first") for s in specs]
@@ -178,7 +184,7 @@ class ShopFilterForm(forms.Form):
         ]
 
 
-def filter_listings(queryset, *, gpu: Gpu, applied: dict):
+def filter_listings(queryset, *, gpu: Gpu, applied: dict, rates: GoingRates | None = None):
     """Apply the shop form's valid values and its sort to a card's visible listings."""
     lookups = {}
     if applied.get("condition"):
@@ -207,8 +213,35 @@ def filter_listings(queryset, *, gpu: Gpu, applied: dict):
         return queryset.order_by("-unit_price", "id")
     if sort == "newest":
         return queryset.order_by("-first_seen_at", "-id")
+    if sort == "deal" and rates is not None and rates.known:
+        return by_deal(queryset, rates=rates)
     # Every listing here is the same card, so $/spec orders exactly as price per card does.
     return queryset.order_by("unit_price", "id")
+
+
+def by_deal(queryset, *, rates: GoingRates):
+    """Biggest discount on the going rate for the listing's condition first; auctions and
+    listings without a going rate last, cheapest first."""
+    rate_of = {
+        "new": rates.new,
+        "used": rates.used,
+        "refurbished": rates.used,
+    }
+    whens = [When(is_auction=True, is_buy_now=False, then=Value(None, FloatField()))]
+    whens += [
+        When(condition_kind=kind, then=Value(1 / float(rate)))
+        for kind, rate in rate_of.items()
+        if rate
+    ]
+    inverse = Case(
+        *whens,
+        default=Value(1 / float(rates.any) if rates.any else None, FloatField()),
+        output_field=FloatField(),
+    )
+    ratio = Cast("unit_price", FloatField()) * inverse
+    return queryset.annotate(deal_ratio=ratio).order_by(
+        F("deal_ratio").asc(nulls_last=True), "unit_price", "id"
+    )
 
 
 def card_specs(gpu: Gpu) -> list[Spec]:
@@ -276,18 +309,23 @@ def listing_card(
     *,
     go_around: tuple[str, str] | None = None,
     divisors: list | None = None,
+    rates: GoingRates | None = None,
 ) -> ListingCard:
     """A listing's card: price, shipping, detail pills, $/spec pills and seller, formatted once."""
     currency = listing.currency
-    price_note = ""
+    notes = []
+    if listing.price_is_bid:
+        notes.append("current bid")
     if listing.quantity > 1:
-        price_note = f"each, lot of {listing.quantity} for {money(listing.price, currency)}"
-    if listing.shipping_cost == 0:
+        notes.append(f"each, lot of {listing.quantity} for {money(listing.price, currency)}")
+    price_note = ", ".join(notes)
+    if not listing.shipping_known or listing.shipping_cost is None:
+        shipping = "Shipping not included: calculated at checkout or not stated"
+    elif listing.shipping_cost == 0:
         shipping = "Free shipping"
-    elif listing.shipping_cost:
-        shipping = f"+ {money(listing.shipping_cost, currency)} shipping"
     else:
-        shipping = "Shipping not stated"
+        shipping = f"Includes {money(listing.shipping_cost, currency)} shipping"
+    deal, deal_side = listing_deal(listing, rates=rates or GoingRates())
     details = []
     if listing.is_auction:
         bids = listing.bid_count or 0
@@ -318,7 +356,21 @@ def listing_card(
         shipping=shipping,
         details=details,
         seller=seller,
+        deal=deal,
+        deal_side=deal_side,
     )
+
+
+def listing_deal(listing: Listing, *, rates: GoingRates) -> tuple[str, str]:
+    """The listing's difference from the going rate for its condition, and which side it is on."""
+    if listing.price_is_bid:
+        return "Auction: a current bid is not compared with the going rate", ""
+    rate, name = rates.for_condition(listing.condition_kind)
+    if rate is None or listing.unit_price is None:
+        return "", ""
+    percent = deal_percent(unit_price=listing.unit_price, going_rate=rate)
+    side = "below" if percent < 0 else "above" if percent > 0 else "at"
+    return deal_text(percent=percent, rate_name=name), side
 
 
 def summarize_listings(visible) -> tuple[dict, list[str]]:
@@ -364,11 +416,14 @@ def shop_gpu(request, slug):
     form.is_valid()
     applied = form.applied()
     notes = form.ignored_notes()
-    listings = filter_listings(visible, gpu=gpu, applied=applied).only(*CARD_FIELDS)
+    rates = going_rates(gpu_id=gpu.pk)
+    listings = filter_listings(visible, gpu=gpu, applied=applied, rates=rates).only(*CARD_FIELDS)
     # Sorting alone keeps every listing, so the summary's count is the paginator's.
     count = summary["count"] if applied.keys() <= {"sort"} else None
     page, page_note = paginate(listings, request, count=count)
     notes += [page_note] if page_note else []
+    if applied.get("sort") == "deal" and not rates.known:
+        notes.append("No going rate for this card yet: sorted by price per card instead.")
     for listing in page.object_list:
         listing.gpu = gpu
     go_around, divisors = go_path_parts(), spec_divisors(gpu, specs)
@@ -379,8 +434,10 @@ def shop_gpu(request, slug):
         "notes": notes,
         "page": page,
         "cards": [
-            listing_card(x, specs, go_around=go_around, divisors=divisors) for x in page.object_list
+            listing_card(x, specs, go_around=go_around, divisors=divisors, rates=rates)
+            for x in page.object_list
         ],
+        "rates": rates,
         "spec_tips": spec_tips(gpu, specs),
         "summary": summary,
         "checked_at": last_checked_at(gpu=gpu),

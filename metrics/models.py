@@ -104,3 +104,33 @@ class PageGeneration(models.Model):
 
     def __str__(self):
         return f"page generation {self.number} ({self.changed_at:%Y-%m-%d %H:%M:%S})"
+
+
+class DailyPrice(models.Model):
+    """A card's headline price in one condition scope on one UTC day: the price-history charts.
+
+    Written by metrics.history (after every refresh, and by `manage.py record_price_history`);
+    pages only read it. No row means no listing in that scope that day, or no refresh.
+    """
+
+    gpu = models.ForeignKey("catalog.Gpu", on_delete=models.CASCADE, related_name="daily_prices")
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    day = models.DateField()
+    headline_price = models.DecimalField(max_digits=12, decimal_places=2)
+    lowest_price = models.DecimalField(max_digits=12, decimal_places=2)
+    listing_count = models.PositiveIntegerField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["gpu", "scope", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["gpu", "scope", "day"], name="daily_price_unique_day"),
+            models.CheckConstraint(
+                condition=Q(headline_price__gt=0) & Q(lowest_price__gt=0),
+                name="daily_price_positive",
+            ),
+        ]
+        indexes = [models.Index(fields=["scope", "day"], name="daily_price_scope_day")]
+
+    def __str__(self):
+        return f"{self.gpu_id} {self.scope} {self.day}: ${self.headline_price}"

@@ -163,7 +163,8 @@ def recompute_rankings(
     With only_gpu_ids, just those cards: every stored figure depends on its own card alone."""
     now = timezone.now()
     cards = Gpu.objects.order_by("id")
-    listings = Listing.objects.visible().order_by()  # card_prices sorts; the database need not
+    # Running auctions' bids are not prices yet: landed prices of everything else make the headline.
+    listings = Listing.objects.priced_for_headline().order_by()  # card_prices sorts, not the db
     stored_prices, stored_scores = CardPrice.objects.all(), UseCaseScore.objects.all()
     if only_gpu_ids is not None:
         only = sorted(set(only_gpu_ids))

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from metrics import export, llm_views, views
+from metrics import export, history_views, llm_views, views
+from metrics.feeds import DealsFeed
+from shopagent.cache import cached_page
 
 app_name = "metrics"
 
@@ -22,4 +24,17 @@ urlpatterns = [
     path("ml/shop/llm/", llm_views.llm_index, name="llm-index"),
     path("ml/shop/llm/<str:slug>/", llm_views.llm_model, name="llm-model"),
     path("ml/data/llm.json", llm_views.llm_json, name="llm-json"),
+    # A slug never holds a dot, so no card's path can take the place of its feed or files.
+    path("ml/shop/deals.atom", cached_page(DealsFeed()), name="deals-feed"),
+    path("ml/shop/gpu/<slug:slug>/deals.atom", cached_page(DealsFeed()), name="gpu-deals-feed"),
+    path(
+        "ml/data/gpu/<slug:slug>/price-history.csv",
+        history_views.price_history_csv,
+        name="price-history-csv",
+    ),
+    path(
+        "ml/data/gpu/<slug:slug>/price-history.json",
+        history_views.price_history_json,
+        name="price-history-json",
+    ),
 ]

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from catalog.models import MlSoftware, UseCase
-from metrics import selectors
+from metrics import history, selectors
 from metrics.card_index import SOFTWARE, VENDORS, parse_index_query, sort_headers
 from metrics.compare import comparison_sections, pair_candidates, pair_slug
 from metrics.filters import CONDITIONS, parse_filters
@@ -70,6 +70,7 @@ def cost_per_spec(request, metric):
     context = {
         "spec": spec,
         "ranking": selectors.spec_ranking(spec=spec, filters=filters),
+        "trends": history.trends(scope=filters.scope),
         "title": _title(
             f"Cheapest GPUs per {spec.noun} right now", f"Cheapest GPUs per {spec.noun}"
         ),

@@ -35,7 +35,7 @@ def content_security_policy(*, nonce: str, posthog_host: str | None) -> str:
         "default-src": ["'self'"],
         "script-src": script_src,
         "style-src": ["'self'"],
-        "img-src": ["'self'", "https://i.ebayimg.com", "data:"],
+        "img-src": ["'self'", "https://i.ebayimg.com"],  # listing photos: eBay's image host only
         "connect-src": connect_src,
         "frame-ancestors": ["'none'"],
         "base-uri": ["'self'"],

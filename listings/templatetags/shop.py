@@ -19,6 +19,9 @@ SYMBOLS = {"USD": "$", "GBP": "£", "EUR": "€", "CAD": "CA$", "AUD": "A$", "JP
 # Escapes that keep JSON inert inside a <script> element.
 JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 TENTH = Decimal("0.1")
+# The one image host the Content-Security-Policy allows (shopagent/security.py): a photo from
+# anywhere else would be blocked, so it gets the placeholder instead.
+PHOTO_ORIGIN = "https://i.ebayimg.com/"
 
 
 def _decimal(value) -> Decimal | None:
@@ -75,11 +78,23 @@ def listing_card(card):
     """
     listing = card.listing
     go = escape(card.go_url)
-    image = ""
-    if listing.image_url:
+    # Fixed width and height keep the layout still while photos load; no photo gets a placeholder
+    # of the same size.
+    if listing.image_url.startswith(PHOTO_ORIGIN):
         image = (
-            f'\n  <img class="listing-image" src="{escape(listing.image_url)}" alt="" width="96"'
-            ' height="96" loading="lazy" decoding="async" referrerpolicy="no-referrer">'
+            f'\n  <img class="listing-image" src="{escape(listing.image_url)}"'
+            f' alt="{escape(listing.title)}" width="96" height="96" loading="lazy"'
+            ' decoding="async" referrerpolicy="no-referrer">'
+        )
+    else:
+        image = (
+            '\n  <span class="listing-image listing-image-none" role="img"'
+            ' aria-label="No photo">No photo</span>'
+        )
+    deal = ""
+    if card.deal:
+        deal = (
+            f'\n  <p class="deal deal-{escape(card.deal_side or "none")}">{escape(card.deal)}</p>'
         )
     note = f' <span class="price-note">{escape(card.price_note)}</span>' if card.price_note else ""
     details = "".join(
@@ -99,7 +114,7 @@ def listing_card(card):
         f'  <h3><a href="{go}" rel="sponsored nofollow noopener" target="_blank">'
         f"{escape(listing.title)}</a></h3>\n"
         f'  <p class="price">{escape(card.price)}{note}</p>\n'
-        f'  <p class="price-detail">{escape(card.shipping)}</p>\n'
+        f'  <p class="price-detail">{escape(card.shipping)}</p>{deal}\n'
         '  <ul class="pills" aria-label="Listing details">\n'
         f'    <li class="pill pill-attr pill-condition-{escape(listing.condition_kind)}">'
         f"{escape(listing.get_condition_kind_display())}</li>{details}\n"

@@ -270,16 +270,31 @@ def card_index_rows(cards) -> str:
     return mark_safe(rows)  # noqa: S308 - values escaped, the badge a rendered template
 
 
+def trend_html(trend) -> str:
+    """A headline price's 30-day trend: an arrow and a percentage, its words for screen readers."""
+    if trend is None:
+        return ""
+    side = "up" if trend.percent > 0 else "down" if trend.percent < 0 else "flat"
+    return (
+        f' <span class="trend trend-{side}" title="{escape(trend.text)}" aria-hidden="true">'
+        f"{trend.arrow}{abs(trend.percent)}%</span>"
+        f'<span class="visually-hidden"> ({escape(trend.text)})</span>'
+    )
+
+
 @register.simple_tag
-def spec_rank_rows(cards, spec) -> str:
-    """The ranked rows of a cost-per-spec table (metrics.selectors.spec_ranking)."""
+def spec_rank_rows(cards, spec, trends=None) -> str:
+    """The ranked rows of a cost-per-spec table (metrics.selectors.spec_ranking); `trends`
+    (metrics.history.trends) adds each headline price's 30-day trend."""
     paths, badge = card_paths(), badge_renderer()
     unit = escape(spec.unit)
+    trends = trends or {}
     rows = "\n    ".join(
         f'<tr><td class="num">{rank}</td><td class="card-cell">{card_links_html(gpu, paths)}'
         f"{badge(gpu.ml_software, gpu.ml_software_note)}</td>"
         f'<td class="num">{escape(per_unit(gpu.per_unit))}</td>'
-        f'<td class="num">{escape(money(gpu.headline_price))}</td>'
+        f'<td class="num">{escape(money(gpu.headline_price))}{trend_html(trends.get(gpu.slug))}'
+        "</td>"
         f'<td class="num">{escape(spec_number(gpu.spec_value))}'
         f' <span class="muted">{unit}</span></td>'
         f'<td class="num">{escape(str(gpu.listing_count))}</td></tr>'

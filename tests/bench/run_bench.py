@@ -160,6 +160,18 @@ def build_dataset(args, tmp: Path) -> dict:
         recompute_rankings()
         timings.append(time.perf_counter() - started)
     figures["ranking_recompute_seconds"] = round(min(timings), 3)
+
+    from metrics.history import record_price_history, today_utc
+
+    # A year's rebuild of the daily headline prices from every stored price-history row.
+    started = time.perf_counter()
+    report = record_price_history(since=today_utc() - timedelta(days=365))
+    figures["history_aggregation_seconds"] = round(time.perf_counter() - started, 2)
+    figures["history_aggregation_rows"] = report.history_rows
+    figures["history_daily_prices"] = report.daily_prices
+    started = time.perf_counter()
+    record_price_history()
+    figures["history_today_seconds"] = round(time.perf_counter() - started, 3)
     figures["database"] = connection.vendor
     busiest = max(gpus, key=lambda g: Listing.objects.visible().filter(gpu=g).count())
     figures["shop_slug"] = busiest.slug
@@ -460,6 +472,11 @@ def print_table(figures: dict) -> None:
             f"  import of a {imports['big_items']}-item file: {imports['big_seconds']} s, "
             f"peak RSS {imports['big_rss_mb']} MB (target < 500)"
         )
+    print(
+        f"  price history: a year rebuilt from {figures['history_aggregation_rows']} rows in "
+        f"{figures['history_aggregation_seconds']} s ({figures['history_daily_prices']} daily "
+        f"prices); today's record after a refresh {figures['history_today_seconds']} s"
+    )
     for mode in ("cache_on", "cache_off"):
         pages = figures[mode]
         floor = pages["healthz"]["median_ms"]
@@ -521,6 +538,7 @@ def main() -> None:
             "compare": "/ml/shop/gpu/compare/nvidia-geforce-rtx-3090-vs-nvidia-geforce-rtx-4090/",
             "search": "/ml/search/?q=3090",
             "sitemap": "/sitemap.xml",
+            "history_csv": f"/ml/data/gpu/{figures['shop_slug']}/price-history.csv",
         }
         figures["cache_on"] = measure_server(args, tmp, "locmemcache://bench", paths)
         figures["cache_off"] = measure_server(args, tmp, "dummycache://", paths)

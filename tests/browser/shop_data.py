@@ -41,6 +41,7 @@ def make_listing(gpu: Gpu, price="4000.00", **fields) -> Listing:
         "price": price,
         "currency": "USD",
         "shipping_cost": Decimal("0"),
+        "shipping_known": True,
         "condition": "Used",
         "condition_kind": ConditionKind.USED,
         "is_buy_now": True,

@@ -14,7 +14,7 @@ MAX_QUERIES = {
     "shop-index": 2,
     "rankings-index": 3,
     "use-case-index": 3,
-    "cost-per-spec": 2,
+    "cost-per-spec": 3,  # the ranking, the 30-day trends, the page generation
     "use-case": 4,
     "data-gpus-json": 3,
     "data-gpus-csv": 3,

@@ -346,14 +346,19 @@ def test_page_follows_an_ingest(client, make_gpu, django_capture_on_commit_callb
     )["itemSummaries"]
     with django_capture_on_commit_callbacks(execute=True):
         report = ingest_items(gpu=gpu, items=items, source="import", run_id=new_run_id())
-    kept = sorted(o.unit_price for o in report.outcomes if o.verdict == "keep")
+    # The sample's auction shows a current bid, which the headline price leaves out.
+    bids = set(Listing.objects.bids().values_list("item_id", flat=True))
+    assert bids, "the sample page should hold an auction"
+    kept = sorted(
+        o.unit_price for o in report.outcomes if o.verdict == "keep" and o.item_id not in bids
+    )
     assert kept, "the sample page should keep at least one listing"
     cheapest = kept[:5]
     mid = len(cheapest) // 2
     median = cheapest[mid] if len(cheapest) % 2 else (cheapest[mid - 1] + cheapest[mid]) / 2
     html = _html(client.get(url))
     assert "no data: no listings" not in html
-    assert f"${median:,.2f}".replace(".00", "") in html
+    assert f"${float(median):,.2f}".replace(".00", "") in html  # stored as ranking rounds it
 
 
 def test_pages_have_seo_blocks_and_breadcrumbs(client, priced, use_case):

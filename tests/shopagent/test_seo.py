@@ -182,7 +182,7 @@ def test_csp_header_locks_scripts_styles_frames_and_forms_to_this_site(client):
         "default-src": "'self'",
         "script-src": "'self'",
         "style-src": "'self'",
-        "img-src": "'self' https://i.ebayimg.com data:",
+        "img-src": "'self' https://i.ebayimg.com",  # listing photos: eBay's host only
         "connect-src": "'self'",
         "frame-ancestors": "'none'",
         "base-uri": "'self'",

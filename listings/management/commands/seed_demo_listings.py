@@ -4,14 +4,15 @@ from django.core.management.base import BaseCommand
 
 from catalog.models import Gpu
 from listings.demo import seed_demo_listings
+from listings.demo_history import seed_demo_history
 from listings.ebay import has_credentials
 
 
 class Command(BaseCommand):
     help = (
         "Create or update demo listings (marked as demo, shown with a notice) for every catalog "
-        "card, through the same screen as live data. --skip-if-live does nothing when eBay "
-        "credentials are set."
+        "card, through the same screen as live data, with a year of weekly past prices for the "
+        "price-history charts. --skip-if-live does nothing when eBay credentials are set."
     )
 
     def add_arguments(self, parser):
@@ -27,12 +28,13 @@ class Command(BaseCommand):
         if not reports:
             self.stdout.write(self.style.WARNING("No catalog cards: run load_catalog first."))
             return
+        history = seed_demo_history(gpus=list(Gpu.objects.order_by("slug")))
         kept = sum(r.seen - r.rejected for r in reports)
         rejected = sum(r.rejected for r in reports)
         created = sum(r.created for r in reports)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo listings for {len(reports)} cards: {created} new, {kept} kept, "
-                f"{rejected} rejected by the screen."
+                f"{rejected} rejected by the screen; {history} past price observations."
             )
         )

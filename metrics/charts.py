@@ -1,0 +1,149 @@
+"""Price-history charts as geometry for an inline SVG template: no JavaScript, no inline styles.
+
+The chart is drawn in a 320 x 168 coordinate box, about its size on a 375 px phone, so its labels
+stay readable there; on wider screens CSS scales it up to a readable maximum.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from listings.templatetags.shop import SYMBOLS, money
+from metrics.history import PriceSeries
+
+WIDTH, HEIGHT = 320, 168
+LEFT, RIGHT, TOP, BOTTOM = 52, 8, 10, 24  # margins: price labels left, dates below
+
+
+@dataclass(frozen=True)
+class ChartLine:
+    scope: str
+    label: str
+    points: str  # the SVG polyline's "x,y x,y" list
+    last_x: str
+    last_y: str
+
+
+@dataclass(frozen=True)
+class AxisLabel:
+    x: str
+    y: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SeriesSummary:
+    """The chart's text alternative for one condition: lowest, highest and change."""
+
+    scope: str
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    width: int
+    height: int
+    days: int
+    lines: list[ChartLine]
+    y_labels: list[AxisLabel]
+    x_labels: list[AxisLabel]
+    grid: list[str]
+    description: str
+    summaries: list[SeriesSummary]
+
+    @property
+    def plot_left(self) -> int:
+        return LEFT
+
+    @property
+    def plot_right(self) -> int:
+        return WIDTH - RIGHT
+
+
+def _day(value: date) -> str:
+    return f"{value:%b} {value.day}, {value.year}"
+
+
+def summarize(series: PriceSeries, currency: str) -> str:
+    """ "Lowest $900.00 (Nov 2, 2026), highest $1,050.00 (Oct 1, 2026), down 5% over the period"."""
+    low, high = series.lowest, series.highest
+    text = (
+        f"lowest {money(low.price, currency)} ({_day(low.day)}), "
+        f"highest {money(high.price, currency)} ({_day(high.day)})"
+    )
+    change = series.change_percent
+    first, last = series.points[0], series.points[-1]
+    if change is None:
+        return f"{text}; one day recorded"
+    trend = "unchanged" if change == 0 else f"{'up' if change > 0 else 'down'} {abs(change)}%"
+    return (
+        f"{text}; {trend} from {money(first.price, currency)} on {_day(first.day)} "
+        f"to {money(last.price, currency)} on {_day(last.day)}"
+    )
+
+
+def price_chart(
+    *, series: list[PriceSeries], days: int, today: date, currency: str = "USD"
+) -> Chart | None:
+    """The chart of the given series over the `days` days ending today; None without data."""
+    series = [s for s in series if s.points]
+    if not series:
+        return None
+    first_day = today - timedelta(days=days - 1)
+    prices = [p.price for s in series for p in s.points]
+    low, high = min(prices), max(prices)
+    pad = (high - low) * Decimal("0.1") or max(high * Decimal("0.05"), Decimal("1"))
+    low, high = max(Decimal(0), low - pad), high + pad
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def x(day: date) -> float:
+        return round(LEFT + plot_w * (day - first_day).days / max(1, days - 1), 1)
+
+    def y(price: Decimal) -> float:
+        return round(TOP + plot_h * float((high - price) / (high - low)), 1)
+
+    lines = []
+    for s in series:
+        coords = [(x(p.day), y(p.price)) for p in s.points]
+        lines.append(
+            ChartLine(
+                scope=s.scope,
+                label=s.label,
+                points=" ".join(f"{cx},{cy}" for cx, cy in coords),
+                last_x=str(coords[-1][0]),
+                last_y=str(coords[-1][1]),
+            )
+        )
+    ticks = [high - (high - low) * Decimal(i) / 3 for i in range(4)]
+    # Coordinates go to the template as strings: no localization can put a comma in them.
+    y_labels = [AxisLabel(str(LEFT - 4), str(y(t) + 4), _tick(t, currency)) for t in ticks]
+    x_labels = [
+        AxisLabel(str(LEFT), str(HEIGHT - 6), f"{first_day:%b} {first_day.day}"),
+        AxisLabel(str(WIDTH - RIGHT), str(HEIGHT - 6), f"{today:%b} {today.day}"),
+    ]
+    summaries = [SeriesSummary(s.scope, s.label, summarize(s, currency)) for s in series]
+    description = "; ".join(f"{s.label}: {s.text}" for s in summaries)
+    return Chart(
+        width=WIDTH,
+        height=HEIGHT,
+        days=days,
+        lines=lines,
+        y_labels=y_labels,
+        x_labels=x_labels,
+        grid=[str(y(t)) for t in ticks],
+        description=description,
+        summaries=summaries,
+    )
+
+
+def _tick(value: Decimal, currency: str) -> str:
+    """A short axis label: $1.2k, $950."""
+    symbol = SYMBOLS.get(currency or "USD", f"{currency} ")
+    if value >= 10000:
+        return f"{symbol}{value / 1000:.0f}k"
+    if value >= 1000:
+        return f"{symbol}{value / 1000:.1f}k"
+    return f"{symbol}{value:.0f}"

@@ -1,0 +1,397 @@
+"""Price history: each card's daily headline price per condition, recorded from listings.
+
+Today's figure is a copy of the stored headline prices (metrics.ranking, one rule in one place),
+written after every recompute. Past days are rebuilt from the listings' stored price history by a
+vectorized core (`daily_headlines`) that applies the same headline rule (`card_prices`) to the
+listings live on each day at their price that day; `record_price_history(since=...)` runs it.
+Pages only read the stored rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+import numpy as np
+from django.db import transaction
+from django.db.models import CharField, FloatField, Q
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from listings.bulk import insert_rows
+from listings.models import Listing, PriceHistory
+from metrics.models import CardPrice, DailyPrice, Scope
+from metrics.ranking import USED_KINDS, card_prices
+from shopagent.cache import bump_generation
+
+logger = logging.getLogger(__name__)
+
+PERIODS = (30, 90, 365)
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()  # numpy counts days from 1970, date from year 1
+DEFAULT_PERIOD = 90
+SHOWN_SCOPES = (Scope.USED, Scope.NEW)
+
+
+# --- core: plain arrays in, per (day, card) headline prices out ---------------------------------
+
+
+@dataclass(frozen=True)
+class DailyHeadlines:
+    """Aligned arrays, one entry per (day, card) with listings: the headline rule's results."""
+
+    day: np.ndarray  # ordinal day numbers
+    card: np.ndarray  # card positions
+    count: np.ndarray
+    headline: np.ndarray
+    lowest: np.ndarray
+
+
+def daily_headlines(
+    *,
+    row_listing: np.ndarray,
+    row_day: np.ndarray,
+    row_price: np.ndarray,
+    listing_card: np.ndarray,
+    listing_end_day: np.ndarray,
+    first_day: int,
+    last_day: int,
+    n_cards: int,
+    listing_mask: np.ndarray | None = None,
+) -> DailyHeadlines:
+    """Per day in [first_day, last_day] and card: the headline price of the listings live that day.
+
+    A price observation (row) holds from its day until the day before the listing's next one, or
+    until the listing's last day; of several observations on one day the last one counts. Rows are
+    positions into the listing arrays; `listing_mask` keeps only some listings (a condition).
+    """
+    row_listing = np.asarray(row_listing, dtype=np.int64)
+    row_day = np.asarray(row_day, dtype=np.int64)
+    row_price = np.asarray(row_price, dtype=np.float64)
+    listing_end_day = np.asarray(listing_end_day, dtype=np.int64)
+    n_days = max(0, last_day - first_day + 1)
+    empty = np.zeros(0, dtype=np.int64)
+    if row_listing.size == 0 or n_days == 0 or n_cards == 0:
+        return DailyHeadlines(empty, empty, empty, np.zeros(0), np.zeros(0))
+    order = np.lexsort((np.arange(row_listing.size), row_day, row_listing))
+    listing, day, price = row_listing[order], row_day[order], row_price[order]
+    same_next = np.zeros(listing.size, dtype=bool)
+    same_next[:-1] = listing[1:] == listing[:-1]
+    next_day = np.empty_like(day)
+    next_day[:-1] = day[1:]
+    end = np.where(same_next, next_day - 1, listing_end_day[listing])
+    start = np.maximum(day, first_day)
+    end = np.minimum(end, last_day)
+    valid = (start <= end) & np.isfinite(price) & (price > 0)
+    if listing_mask is not None:
+        valid &= np.asarray(listing_mask, dtype=bool)[listing]
+    rows = np.flatnonzero(valid)
+    lengths = end[rows] - start[rows] + 1
+    # One (row, day) pair per day a row holds: repeat each row, then count up from its start.
+    pair_row = np.repeat(rows, lengths)
+    offsets = np.arange(pair_row.size) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    pair_day = start[pair_row] + offsets
+    group = (pair_day - first_day) * n_cards + np.asarray(listing_card)[listing[pair_row]]
+    result = card_prices(card_index=group, prices=price[pair_row], n_cards=n_days * n_cards)
+    has = np.flatnonzero(result.count)
+    return DailyHeadlines(
+        day=first_day + has // n_cards,
+        card=has % n_cards,
+        count=result.count[has],
+        headline=result.headline[has],
+        lowest=result.lowest[has],
+    )
+
+
+# --- adapter: stored price history in, DailyPrice rows out ---------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryReport:
+    days: int
+    history_rows: int
+    daily_prices: int
+
+
+def _money(value: float) -> Decimal:
+    return Decimal(f"{value:.2f}")
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
+def today_utc() -> date:
+    return timezone.localdate(timezone.now())
+
+
+def record_price_history(
+    *,
+    only_gpu_ids: Collection[int] | None = None,
+    since: date | None = None,
+    today: date | None = None,
+    dry_run: bool = False,
+) -> HistoryReport:
+    """Store today's headline prices as today's history; with `since`, rebuild the days from
+    `since` to yesterday from the listings' stored price history first."""
+    today = today or today_utc()
+    now = timezone.now()
+    objects: list[dict] = []
+    rows_read = 0
+    if since is not None and since < today:
+        past, rows_read = _rebuild_days(only_gpu_ids=only_gpu_ids, first=since, last=today)
+        objects += past
+    stored = CardPrice.objects.all()
+    if only_gpu_ids is not None:
+        stored = stored.filter(gpu_id__in=sorted(set(only_gpu_ids)))
+    objects += [
+        {
+            "gpu_id": gpu_id,
+            "scope": scope,
+            "day": today,
+            "headline_price": headline,
+            "lowest_price": lowest,
+            "listing_count": count,
+            "computed_at": now,
+        }
+        for gpu_id, scope, headline, lowest, count in stored.values_list(
+            "gpu_id", "scope", "headline_price", "lowest_price", "listing_count"
+        )
+    ]
+    first = since if since is not None and since < today else today
+    report = HistoryReport(
+        days=(today - first).days + 1, history_rows=rows_read, daily_prices=len(objects)
+    )
+    if dry_run:
+        return report
+    replaced = DailyPrice.objects.filter(day__gte=first, day__lte=today)
+    if only_gpu_ids is not None:
+        replaced = replaced.filter(gpu_id__in=sorted(set(only_gpu_ids)))
+    with transaction.atomic():
+        replaced.delete()
+        # Plain rows through the ingest's fast writer: a year of 100 cards is 100,000 rows.
+        if objects:
+            insert_rows(model=DailyPrice, rows=objects)
+        transaction.on_commit(bump_generation)  # pages with charts show the new day
+    logger.info("Price history recorded: %s", report)
+    return report
+
+
+def _rebuild_days(
+    *, only_gpu_ids: Collection[int] | None, first: date, last: date
+) -> tuple[list[dict], int]:
+    """DailyPrice rows for the days first .. last - 1 from stored listing price history."""
+    start = _start_of(first)
+    # Listings that count toward a headline (as ranking's priced_for_headline, live or archived)
+    # and were still live on the first day.
+    listings = (
+        Listing.objects.kept()
+        .exclude(is_auction=True, is_buy_now=False)
+        .filter(Q(is_active=True) | Q(last_seen_at__gte=start))
+        .order_by("id")
+    )
+    if only_gpu_ids is not None:
+        listings = listings.filter(gpu_id__in=sorted(set(only_gpu_ids)))
+    listing_rows = list(
+        listings.values_list("id", "gpu_id", "condition_kind", "is_active", "last_seen_at")
+    )
+    if not listing_rows:
+        return [], 0
+    ids, gpu_of, kinds, active, last_seen = zip(*listing_rows, strict=True)
+    listing_ids = np.array(ids, dtype=np.int64)
+    gpu_ids = np.unique(np.array(gpu_of, dtype=np.int64))
+    listing_card = np.searchsorted(gpu_ids, np.array(gpu_of, dtype=np.int64))
+    last_day = last.toordinal() - 1
+    end_day = np.array(
+        [
+            last_day if live else timezone.localdate(seen).toordinal()
+            for live, seen in zip(active, last_seen, strict=True)
+        ],
+        dtype=np.int64,
+    )
+    history = PriceHistory.objects.filter(
+        listing_id__in=listings.values("id"), observed_at__lt=_start_of(last)
+    ).order_by()
+    # Landed per card from the stored parts, so rows written before shipping was included count
+    # on the same basis as new ones.
+    # The observation's time as the database's UTC text ("2026-11-30 12:00:00..."): its first ten
+    # characters are the UTC day, read in one numpy call instead of a datetime per row.
+    rows = list(
+        history.values_list(
+            "listing_id",
+            Cast("observed_at", CharField()),
+            Cast("price", FloatField()),
+            Cast("shipping_cost", FloatField()),
+            "quantity",
+        )
+    )
+    if not rows:
+        return [], 0
+    r_listing, r_at, r_price, r_shipping, r_quantity = zip(*rows, strict=True)
+    row_day = np.array([text[:10] for text in r_at], dtype="datetime64[D]").astype(np.int64)
+    row_day += EPOCH_ORDINAL
+    price = np.array(r_price, dtype=np.float64)
+    shipping = np.nan_to_num(np.array(r_shipping, dtype=np.float64), nan=0.0)
+    quantity = np.maximum(np.array(r_quantity, dtype=np.float64), 1)
+    landed = np.round((price + shipping) / quantity, 2)
+    row_listing = np.searchsorted(listing_ids, np.array(r_listing, dtype=np.int64))
+    kinds = np.array(kinds, dtype=str)
+    masks = {
+        Scope.ALL: None,
+        Scope.NEW: kinds == "new",
+        Scope.USED: np.isin(kinds, USED_KINDS),
+    }
+    now = timezone.now()
+    objects = []
+    for scope, mask in masks.items():
+        result = daily_headlines(
+            row_listing=row_listing,
+            row_day=row_day,
+            row_price=landed,
+            listing_card=listing_card,
+            listing_end_day=end_day,
+            first_day=first.toordinal(),
+            last_day=last_day,
+            n_cards=gpu_ids.size,
+            listing_mask=mask,
+        )
+        objects += [
+            {
+                "gpu_id": gpu,
+                "scope": scope,
+                "day": date.fromordinal(day),
+                "headline_price": _money(headline),
+                "lowest_price": _money(lowest),
+                "listing_count": count,
+                "computed_at": now,
+            }
+            for day, gpu, count, headline, lowest in zip(
+                result.day.tolist(),
+                gpu_ids[result.card].tolist(),
+                result.count.tolist(),
+                result.headline.tolist(),
+                result.lowest.tolist(),
+                strict=True,
+            )
+        ]
+    return objects, len(rows)
+
+
+# --- readers for pages and exports --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PricePoint:
+    day: date
+    price: Decimal
+    listing_count: int
+
+
+@dataclass(frozen=True)
+class PriceSeries:
+    """One condition's daily headline prices over a period, oldest first."""
+
+    scope: str
+    label: str
+    points: list[PricePoint]
+
+    @property
+    def lowest(self) -> PricePoint:
+        return min(self.points, key=lambda p: (p.price, p.day))
+
+    @property
+    def highest(self) -> PricePoint:
+        return max(self.points, key=lambda p: (p.price, p.day))
+
+    @property
+    def change_percent(self) -> int | None:
+        """First to last day's change in whole percent; None with fewer than two days."""
+        if len(self.points) < 2:
+            return None
+        first, last = self.points[0].price, self.points[-1].price
+        return round((last - first) / first * 100)
+
+
+def parse_period(raw: str | None) -> tuple[int, str]:
+    """The chart's period in days from ?history=, and a note when the value was ignored."""
+    if raw in (None, ""):
+        return DEFAULT_PERIOD, ""
+    if raw.isdigit() and int(raw) in PERIODS:
+        return int(raw), ""
+    shown = raw if len(raw) <= 20 else raw[:20] + "…"
+    return DEFAULT_PERIOD, f"Ignored history={shown}: choose 30, 90 or 365 days."
+
+
+def price_history(*, gpu_id: int, days: int, today: date | None = None) -> list[PriceSeries]:
+    """The card's used and new daily headline prices over the last `days` days (one query)."""
+    today = today or today_utc()
+    rows = (
+        DailyPrice.objects.filter(
+            gpu_id=gpu_id, scope__in=SHOWN_SCOPES, day__gt=today - timedelta(days=days)
+        )
+        .order_by("scope", "day")
+        .values_list("scope", "day", "headline_price", "listing_count")
+    )
+    points: dict[str, list[PricePoint]] = {}
+    for scope, day, price, count in rows:
+        points.setdefault(scope, []).append(PricePoint(day, price, count))
+    labels = dict(Scope.choices)
+    return [
+        PriceSeries(scope=scope, label=labels[scope], points=points[scope])
+        for scope in SHOWN_SCOPES
+        if scope in points
+    ]
+
+
+def export_rows(*, gpu_id: int) -> list[tuple[date, str, Decimal, int]]:
+    """Every stored day of a card, all scopes: (date, condition, headline price, listing count)."""
+    return list(
+        DailyPrice.objects.filter(gpu_id=gpu_id)
+        .order_by("day", "scope")
+        .values_list("day", "scope", "headline_price", "listing_count")
+    )
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A card's headline price change over the last TREND_DAYS days in one scope."""
+
+    percent: int
+    since: date
+
+    @property
+    def arrow(self) -> str:
+        return "▲" if self.percent > 0 else "▼" if self.percent < 0 else "▶"
+
+    @property
+    def text(self) -> str:
+        if self.percent == 0:
+            return f"unchanged since {self.since:%b} {self.since.day}"
+        word = "up" if self.percent > 0 else "down"
+        return f"{word} {abs(self.percent)}% since {self.since:%b} {self.since.day}"
+
+
+TREND_DAYS = 30
+
+
+def trends(*, scope: str, today: date | None = None) -> dict[str, Trend]:
+    """By card slug: the change from the first recorded day of the last 30 to the latest (one
+    query, two rows per card)."""
+    today = today or today_utc()
+    rows = (
+        DailyPrice.objects.filter(scope=scope, day__gt=today - timedelta(days=TREND_DAYS))
+        .order_by("gpu_id", "day")
+        .values_list("gpu__slug", "day", "headline_price")
+    )
+    first: dict[str, tuple[date, Decimal]] = {}
+    last: dict[str, Decimal] = {}
+    for slug, day, price in rows:
+        first.setdefault(slug, (day, price))
+        last[slug] = price
+    return {
+        slug: Trend(percent=round((last[slug] - price) / price * 100), since=day)
+        for slug, (day, price) in first.items()
+        if day < today
+    }
