@@ -6,6 +6,7 @@ from django.core.cache import cache as shared_cache
 from django.db import connection
 
 from listings.models import Listing
+from shopagent.cache import current_generation
 
 DEMO_NOTICE_CACHE_KEY = "listings:demo-notice"
 DEMO_NOTICE_SECONDS = 60
@@ -28,13 +29,11 @@ def demo_listings_shown() -> bool:
 
 def demo_notice(request) -> dict:
     """`demo_listings` is true while pages show demo listings rather than live eBay ones."""
-    shown = shared_cache.get(DEMO_NOTICE_CACHE_KEY)
+    # Keyed by the page generation (read once per request), so the answer changes on every worker
+    # with the first page built after a refresh or import, never a minute later.
+    key = f"{DEMO_NOTICE_CACHE_KEY}:{current_generation()}"
+    shown = shared_cache.get(key)
     if shown is None:
         shown = demo_listings_shown()
-        shared_cache.set(DEMO_NOTICE_CACHE_KEY, shown, DEMO_NOTICE_SECONDS)
+        shared_cache.set(key, shown, DEMO_NOTICE_SECONDS)
     return {"demo_listings": shown}
-
-
-def forget_demo_notice(**kwargs) -> None:
-    """Receiver for listings_changed: the next page checks again."""
-    shared_cache.delete(DEMO_NOTICE_CACHE_KEY)

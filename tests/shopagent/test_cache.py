@@ -41,3 +41,24 @@ def test_an_import_in_another_process_shows_on_the_next_request_to_every_worker(
         for worker in (0, 1):
             page = site.get(worker, SHOP)
             assert "$1,234" in page and "$1,650" not in page
+
+
+def test_the_demo_notice_goes_on_every_worker_with_the_change_that_retires_demo_listings():
+    with SiteWorkers(workers=2) as site:
+        site.manage("shell", "-c", CREATE_CARD)
+        site.manage("seed_demo_listings")
+        site.start()
+        for worker in (0, 1):
+            assert "Demo data:" in site.get(worker, SHOP)
+            assert "Demo data:" in site.get(worker, "/")
+
+        site.manage(
+            "shell",
+            "-c",
+            "from listings.models import Listing; from shopagent.cache import bump_generation; "
+            "Listing.objects.filter(is_demo=True).update(is_active=False); bump_generation()",
+        )
+
+        for worker in (0, 1):
+            assert "Demo data:" not in site.get(worker, SHOP)
+            assert "Demo data:" not in site.get(worker, "/")
