@@ -23,9 +23,23 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 GENERATION_ROW = 1
-# The generation a cached page is being built at: read once per request, so parts of the page that
-# cache by generation too (the LLM catalogue) add no second read.
-_request_generation: ContextVar[int | None] = ContextVar("request_generation", default=None)
+# The generation a request works at, read once per request (OneGenerationPerRequest): the page cache
+# key, the demo notice and the LLM catalogue all cache by it without a second read.
+_request_memo: ContextVar[dict | None] = ContextVar("page_generation_memo", default=None)
+
+
+class OneGenerationPerRequest:
+    """Middleware: the page generation is read at most once while a request is served."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _request_memo.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            _request_memo.reset(token)
 
 
 def _fresh_generation() -> int:
@@ -36,14 +50,17 @@ def _fresh_generation() -> int:
 
 def current_generation() -> int:
     """The number page cache keys are built with now: one primary-key read (once per request)."""
-    in_request = _request_generation.get()
-    if in_request is not None:
-        return in_request
+    memo = _request_memo.get()
+    if memo is not None and "generation" in memo:
+        return memo["generation"]
     from metrics.models import PageGeneration
 
     number = PageGeneration.objects.filter(pk=GENERATION_ROW).values_list("number", flat=True)
     generation = number.first()
-    return 0 if generation is None else generation
+    generation = 0 if generation is None else generation
+    if memo is not None:
+        memo["generation"] = generation
+    return generation
 
 
 def bump_generation() -> int:
@@ -59,6 +76,9 @@ def bump_generation() -> int:
             PageGeneration.objects.get_or_create(
                 pk=GENERATION_ROW, defaults={"number": _fresh_generation(), "changed_at": now}
             )
+    memo = _request_memo.get()
+    if memo is not None:
+        memo.pop("generation", None)  # a request that changed something sees its own change
     return current_generation()
 
 
@@ -77,16 +97,12 @@ def cached_page(view):
         user = getattr(request, "user", None)
         if request.method not in ("GET", "HEAD") or (user is not None and user.is_authenticated):
             return view(request, *args, **kwargs)
-        token = _request_generation.set(current_generation())
-        try:
-            key = page_cache_key(request)
-            hit = cache.get(key)
-            if hit is not None:
-                content, content_type = hit
-                return HttpResponse(content, content_type=content_type)
-            response = view(request, *args, **kwargs)
-        finally:
-            _request_generation.reset(token)
+        key = page_cache_key(request)
+        hit = cache.get(key)
+        if hit is not None:
+            content, content_type = hit
+            return HttpResponse(content, content_type=content_type)
+        response = view(request, *args, **kwargs)
         if (
             response.status_code == 200
             and not response.streaming
