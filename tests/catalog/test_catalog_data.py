@@ -86,6 +86,23 @@ def test_no_card_does_fp16_with_fp32_accumulate_faster_than_with_fp16_accumulate
     assert faster == []
 
 
+def test_figures_match_the_vendors_datasheets():
+    # RTX 4000 Ada: the datasheet's 327.6 TFLOPS tensor figure is FP8 with sparsity.
+    rtx_4000 = CARDS["nvidia-rtx-4000-ada-generation"]
+    assert (rtx_4000["fp8_tflops"], rtx_4000["fp16_tflops"]) == (163.8, 81.9)
+    assert CARDS["nvidia-geforce-rtx-5090"]["fp32_tflops"] == 104.8
+    # RDNA 3 peaks: CUs x 256 FLOP/clock x boost, as AMD states them.
+    assert CARDS["amd-radeon-pro-w7600"]["fp32_tflops"] == 20.0
+    assert CARDS["amd-radeon-rx-7900-xtx"]["fp16_tflops"] == 122.8
+    board_power = {"nvidia-geforce-rtx-5060": 145, "amd-radeon-rx-7700-xt": 245}
+    assert {slug: CARDS[slug]["tdp_w"] for slug in board_power} == board_power
+
+
+def test_no_int8_figure_where_the_vendor_gives_none():
+    for slug in ("nvidia-tesla-v100-16gb", "nvidia-tesla-v100-32gb", "nvidia-tesla-v100s"):
+        assert CARDS[slug]["int8_tops"] is None, slug
+
+
 def test_blanks_the_rankings_missed_are_filled():
     assert CARDS["nvidia-h100-nvl"]["fp32_tflops"] == 60
     assert CARDS["nvidia-h100-nvl"]["fp16_tflops"] == 835.5
