@@ -52,6 +52,9 @@ class CardSpec:
     memory_gb: float | None
     bandwidth_gbs: float | None
     fp16_tflops: float | None
+    # The rate prompt processing runs at: llama.cpp's FP16 matrix multiplies accumulate in FP16, so
+    # the FP16-accumulate tensor rate where a card has two (GeForce), the one FP16 rate elsewhere.
+    prefill_tflops: float | None = None
 
 
 @dataclass(frozen=True)
@@ -183,11 +186,11 @@ def estimate_decode(
     return 1 / seconds
 
 
-def estimate_prefill(model: ModelSpec, fp16_tflops: float | None, fit: DecodeFit) -> float | None:
+def estimate_prefill(model: ModelSpec, tflops: float | None, fit: DecodeFit) -> float | None:
     """Prompt tokens/s from dense FP16 tensor compute: 2 FLOPs per active parameter per token."""
-    if not fp16_tflops:
+    if not tflops:
         return None
-    return fp16_tflops * 1e12 * fit.prefill_efficiency / (2 * model.active_params_b * 1e9)
+    return tflops * 1e12 * fit.prefill_efficiency / (2 * model.active_params_b * 1e9)
 
 
 def calibrate(points: list[Measured]) -> DecodeFit:
@@ -223,9 +226,9 @@ def _ideal_seconds(p: Measured) -> float:
 def _prefill_efficiency(points: list[Measured]) -> float:
     """Median of measured prompt tokens/s over the FP16 tensor-compute ceiling."""
     ratios = [
-        p.prefill_tokens_per_s * 2 * p.model.active_params_b * 1e9 / (p.card.fp16_tflops * 1e12)
+        p.prefill_tokens_per_s * 2 * p.model.active_params_b * 1e9 / (p.card.prefill_tflops * 1e12)
         for p in points
-        if p.prefill_tokens_per_s and p.card.fp16_tflops
+        if p.prefill_tokens_per_s and p.card.prefill_tflops
     ]
     return statistics.median(ratios) if ratios else FALLBACK_PREFILL_EFFICIENCY
 
@@ -261,7 +264,7 @@ def run_on_card(
     needed = cards_needed(model, bits_per_weight, context, card.memory_gb)
     measurement = measured.get((card.slug, model.slug, quant_slug))
     decode = estimate_decode(model, bits_per_weight, context, card.bandwidth_gbs, fit)
-    prefill = estimate_prefill(model, card.fp16_tflops, fit)
+    prefill = estimate_prefill(model, card.prefill_tflops, fit)
     basis = "estimate"
     if measurement and needed == 1 and context <= DEFAULT_CONTEXT:
         decode, basis = measurement.decode_tokens_per_s, "measured"

@@ -16,6 +16,7 @@ def card_spec(gpu) -> CardSpec:
         memory_gb=gpu.memory_gb,
         bandwidth_gbs=gpu.memory_bandwidth_gbs,
         fp16_tflops=gpu.fp16_tflops,
+        prefill_tflops=gpu.fp16_fp16acc_tflops or gpu.fp16_tflops,
     )
 
 
@@ -60,6 +61,7 @@ def _read_llm_catalogue() -> LlmCatalogue:
         "quant",
         *(f"gpu__{f}" for f in ("slug", "label", "memory_gb", "memory_bandwidth_gbs")),
         "gpu__fp16_tflops",
+        "gpu__fp16_fp16acc_tflops",
         "model__slug",
         "quant__slug",
         "quant__bits_per_weight",

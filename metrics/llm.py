@@ -144,7 +144,12 @@ def load_cards_and_prices() -> tuple[list[llm.CardSpec], dict[str, tuple[Decimal
     cards = [
         card_spec(gpu)
         for gpu in Gpu.objects.only(
-            "slug", "label", "memory_gb", "memory_bandwidth_gbs", "fp16_tflops"
+            "slug",
+            "label",
+            "memory_gb",
+            "memory_bandwidth_gbs",
+            "fp16_tflops",
+            "fp16_fp16acc_tflops",
         ).order_by("label")
     ]
     prices = {
