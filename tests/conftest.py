@@ -7,6 +7,7 @@ CACHE_DEPENDENT = {
     "tests/metrics/test_views.py",
     "tests/shopagent/test_seo.py",
     "tests/shopagent/test_throttle.py",
+    "tests/shopagent/test_cache.py",
     "tests/shopagent/test_cache_backends.py",
     "tests/listings/test_ebay.py",
     "tests/listings/test_refresh_listings.py",
