@@ -30,6 +30,9 @@ from listings.templatetags.shop import money, money_per, number
 from shopagent.cache import cached_page
 
 PER_PAGE = 24
+# The one image host the Content-Security-Policy allows (shopagent/security.py): a photo from
+# anywhere else would be blocked, so it gets the placeholder instead.
+PHOTO_ORIGIN = "https://i.ebayimg.com/"
 # Stands in for a listing id while the /go/ path is reversed once per page.
 PK_MARK = 987654321
 TENTH, THOUSANDTH = Decimal("0.1"), Decimal("0.001")
@@ -108,14 +111,7 @@ class SpecPill:
     value: float
     dollars_per: Decimal
     text: str
-
-
-@dataclass(frozen=True)
-class SpecTip:
-    """One tooltip per spec per page, which every listing's pill for that spec points at."""
-
-    id: str
-    text: str
+    tip: str = ""  # what the figure means, shown when the listing's $/spec pills are opened
 
 
 @dataclass(frozen=True)
@@ -125,6 +121,7 @@ class ListingCard:
     listing: Listing
     pills: list[SpecPill]
     go_url: str
+    photo: str  # the listing's image URL, or "" for the placeholder
     price: str
     price_note: str
     shipping: str
@@ -258,14 +255,22 @@ def spec_divisors(gpu: Gpu, specs: list[Spec]) -> list[tuple[Spec, float, Decima
 
 
 def spec_pills(
-    listing: Listing, specs: list[Spec], *, divisors: list | None = None
+    listing: Listing,
+    specs: list[Spec],
+    *,
+    divisors: list | None = None,
+    tips: dict[str, str] | None = None,
 ) -> list[SpecPill]:
-    """$/spec pills; `divisors` from spec_divisors() saves converting specs per listing."""
+    """$/spec pills; `divisors` from spec_divisors() and `tips` from spec_tips() are worked out
+    once per page."""
+    tips = tips if tips is not None else spec_tips(listing.gpu, specs)
     pills = []
     for spec, value, divisor in divisors or spec_divisors(listing.gpu, specs):
         per = (listing.unit_price / divisor).quantize(THOUSANDTH)
         text = f"{money_per(per, listing.currency)}/{spec.unit}"
-        pills.append(SpecPill(spec=spec, value=value, dollars_per=per, text=text))
+        pills.append(
+            SpecPill(spec=spec, value=value, dollars_per=per, text=text, tip=tips[spec.key])
+        )
     return pills
 
 
@@ -277,18 +282,16 @@ def feedback_percent(value: float) -> str:
     return str(exact.quantize(TENTH, rounding=ROUND_HALF_UP))
 
 
-def spec_tips(gpu: Gpu, specs: list[Spec]) -> list[SpecTip]:
-    return [
-        SpecTip(
-            id=f"tip-{spec.key}",
-            text=(
-                f"{spec.name}: a listing's price per card divided by the {gpu.label}'s "
-                f"{number(getattr(gpu, spec.field))} {spec.units} ({spec.explanation}). "
-                "Lower is better."
-            ),
+def spec_tips(gpu: Gpu, specs: list[Spec]) -> dict[str, str]:
+    """What each $/spec figure means for this card, by spec key."""
+    return {
+        spec.key: (
+            f"{spec.name}: a listing's price per card divided by the {gpu.label}'s "
+            f"{number(getattr(gpu, spec.field))} {spec.units} ({spec.explanation}). "
+            "Lower is better."
         )
         for spec in specs
-    ]
+    }
 
 
 def go_path(listing: Listing, *, around: tuple[str, str] | None = None) -> str:
@@ -309,6 +312,7 @@ def listing_card(
     *,
     go_around: tuple[str, str] | None = None,
     divisors: list | None = None,
+    tips: dict[str, str] | None = None,
     rates: GoingRates | None = None,
 ) -> ListingCard:
     """A listing's card: price, shipping, detail pills, $/spec pills and seller, formatted once."""
@@ -349,8 +353,9 @@ def listing_card(
             seller += f" ({listing.seller_feedback_score:,})"
     return ListingCard(
         listing=listing,
-        pills=spec_pills(listing, specs, divisors=divisors),
+        pills=spec_pills(listing, specs, divisors=divisors, tips=tips),
         go_url=go_path(listing, around=go_around),
+        photo=listing.image_url if listing.image_url.startswith(PHOTO_ORIGIN) else "",
         price=money(listing.unit_price, currency),
         price_note=price_note,
         shipping=shipping,
@@ -426,7 +431,7 @@ def shop_gpu(request, slug):
         notes.append("No going rate for this card yet: sorted by price per card instead.")
     for listing in page.object_list:
         listing.gpu = gpu
-    go_around, divisors = go_path_parts(), spec_divisors(gpu, specs)
+    go_around, divisors, tips = go_path_parts(), spec_divisors(gpu, specs), spec_tips(gpu, specs)
     context = {
         "gpu": gpu,
         "form": form,
@@ -434,11 +439,10 @@ def shop_gpu(request, slug):
         "notes": notes,
         "page": page,
         "cards": [
-            listing_card(x, specs, go_around=go_around, divisors=divisors, rates=rates)
+            listing_card(x, specs, go_around=go_around, divisors=divisors, tips=tips, rates=rates)
             for x in page.object_list
         ],
         "rates": rates,
-        "spec_tips": spec_tips(gpu, specs),
         "summary": summary,
         "checked_at": last_checked_at(gpu=gpu),
         "specs": specs,

@@ -8,7 +8,7 @@ from html import escape
 from django import template
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 from django.utils.timezone import get_current_timezone, is_naive
@@ -19,9 +19,6 @@ SYMBOLS = {"USD": "$", "GBP": "£", "EUR": "€", "CAD": "CA$", "AUD": "A$", "JP
 # Escapes that keep JSON inert inside a <script> element.
 JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 TENTH = Decimal("0.1")
-# The one image host the Content-Security-Policy allows (shopagent/security.py): a photo from
-# anywhere else would be blocked, so it gets the placeholder instead.
-PHOTO_ORIGIN = "https://i.ebayimg.com/"
 
 
 def _decimal(value) -> Decimal | None:
@@ -67,63 +64,6 @@ def number(value):
     if amount == amount.to_integral_value():
         return f"{int(amount):,}"
     return f"{amount.normalize():,f}"
-
-
-@register.simple_tag
-def listing_card(card):
-    """A shop page's listing card from a views.ListingCard.
-
-    Built here, not by an include in the page's loop: 24 cards' worth of template nodes were most
-    of the page's render time. Every value goes through escape().
-    """
-    listing = card.listing
-    go = escape(card.go_url)
-    # Fixed width and height keep the layout still while photos load; no photo gets a placeholder
-    # of the same size.
-    if listing.image_url.startswith(PHOTO_ORIGIN):
-        image = (
-            f'\n  <img class="listing-image" src="{escape(listing.image_url)}"'
-            f' alt="{escape(listing.title)}" width="96" height="96" loading="lazy"'
-            ' decoding="async" referrerpolicy="no-referrer">'
-        )
-    else:
-        image = (
-            '\n  <span class="listing-image listing-image-none" role="img"'
-            ' aria-label="No photo">No photo</span>'
-        )
-    deal = ""
-    if card.deal:
-        deal = (
-            f'\n  <p class="deal deal-{escape(card.deal_side or "none")}">{escape(card.deal)}</p>'
-        )
-    note = f' <span class="price-note">{escape(card.price_note)}</span>' if card.price_note else ""
-    details = "".join(
-        f'\n    <li class="pill pill-attr">{escape(detail)}</li>' for detail in card.details
-    )
-    pills = ""
-    if card.pills:
-        items = "".join(
-            f'\n    <li class="spec-pill"><button type="button" class="pill pill-spec"'
-            f' aria-expanded="false" aria-describedby="tip-{escape(pill.spec.key)}"'
-            f' data-tooltip="tip-{escape(pill.spec.key)}">{escape(pill.text)}</button></li>'
-            for pill in card.pills
-        )
-        pills = f'\n  <ul class="pills spec-pills" aria-label="Price per spec">{items}\n  </ul>'
-    return mark_safe(  # noqa: S308 - every interpolated value above is escaped
-        f'<article class="card listing-card">{image}\n'
-        f'  <h3><a href="{go}" rel="sponsored nofollow noopener" target="_blank">'
-        f"{escape(listing.title)}</a></h3>\n"
-        f'  <p class="price">{escape(card.price)}{note}</p>\n'
-        f'  <p class="price-detail">{escape(card.shipping)}</p>{deal}\n'
-        '  <ul class="pills" aria-label="Listing details">\n'
-        f'    <li class="pill pill-attr pill-condition-{escape(listing.condition_kind)}">'
-        f"{escape(listing.get_condition_kind_display())}</li>{details}\n"
-        f"  </ul>{pills}\n"
-        f'  <p class="seller muted">{escape(card.seller)}</p>\n'
-        f'  <a class="button" href="{go}" rel="sponsored nofollow noopener" target="_blank">'
-        "View on eBay</a>\n"
-        "</article>"
-    )
 
 
 @register.simple_tag
@@ -238,10 +178,8 @@ def sitemap_urls(urlset):
 @register.simple_tag
 def select_options(choices, selected):
     """<option> elements for (value, text) choices, the one equal to `selected` selected."""
-    return mark_safe(  # noqa: S308 - every value is escaped
-        "".join(
-            f'<option value="{escape(str(value))}"{" selected" if value == selected else ""}>'
-            f"{escape(str(text))}</option>"
-            for value, text in choices
-        )
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((value, " selected" if value == selected else "", text) for value, text in choices),
     )
