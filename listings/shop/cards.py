@@ -1,0 +1,206 @@
+"""A listing as the shop page shows it: price, shipping, details and $/spec, formatted once."""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
+from django.utils.timesince import timeuntil
+
+from catalog.models import Gpu
+from listings.market import GoingRates, deal_percent, deal_text
+from listings.models import Listing
+from listings.templatetags.shop import money, money_per, number
+
+# The one image host the Content-Security-Policy allows (shopagent/security.py): a photo from
+# anywhere else would be blocked, so it gets the placeholder instead.
+PHOTO_ORIGIN = "https://i.ebayimg.com/"
+
+# Stands in for a listing id while the /go/ path is reversed once per page.
+PK_MARK = 987654321
+
+TENTH, THOUSANDTH = Decimal("0.1"), Decimal("0.001")
+
+
+@dataclass(frozen=True)
+class Spec:
+    key: str
+    field: str
+    unit: str
+    units: str
+    name: str
+    explanation: str
+
+
+SPECS = (
+    Spec("fp32", "fp32_tflops", "FP32 TFLOPS", "FP32 TFLOPS", "$/FP32", "shader FP32, non-tensor"),
+    Spec("fp16", "fp16_tflops", "FP16 TFLOPS", "FP16 TFLOPS", "$/FP16", "dense FP16 tensor"),
+    Spec("fp8", "fp8_tflops", "FP8 TFLOPS", "FP8 TFLOPS", "$/FP8", "dense FP8 tensor"),
+    Spec("int8", "int8_tops", "INT8 TOPS", "INT8 TOPS", "$/INT8", "dense INT8 tensor"),
+    Spec("tensor", "tensor_cores", "tensor core", "tensor cores", "$/tensor core", "matrix units"),
+    Spec("memory", "memory_gb", "GB", "GB", "$/GB", "memory: how large a model fits"),
+    Spec("bandwidth", "memory_bandwidth_gbs", "GB/s", "GB/s", "$/GB/s", "memory bandwidth"),
+)
+
+
+@dataclass(frozen=True)
+class SpecPill:
+    spec: Spec
+    value: float
+    dollars_per: Decimal
+    text: str
+    tip: str = ""  # what the figure means, shown when the listing's $/spec pills are opened
+
+
+@dataclass(frozen=True)
+class ListingCard:
+    """A listing with every figure already formatted: templates only place the strings."""
+
+    listing: Listing
+    pills: list[SpecPill]
+    go_url: str
+    photo: str  # the listing's image URL, or "" for the placeholder
+    price: str
+    price_note: str
+    shipping: str
+    details: list[str]
+    seller: str
+    deal: str = ""
+    deal_side: str = ""  # "below" or "above" the going rate, for the badge's colour
+
+
+def card_specs(gpu: Gpu) -> list[Spec]:
+    return [s for s in SPECS if (getattr(gpu, s.field) or 0) > 0]
+
+
+def spec_divisors(gpu: Gpu, specs: list[Spec]) -> list[tuple[Spec, float, Decimal]]:
+    """Each spec with the card's value as a float and as the Decimal prices are divided by."""
+    divisors = []
+    for spec in specs:
+        value = float(getattr(gpu, spec.field))
+        divisors.append((spec, value, Decimal(str(value))))
+    return divisors
+
+
+def spec_pills(
+    listing: Listing,
+    specs: list[Spec],
+    *,
+    divisors: list | None = None,
+    tips: dict[str, str] | None = None,
+) -> list[SpecPill]:
+    """$/spec pills; `divisors` from spec_divisors() and `tips` from spec_tips() are worked out
+    once per page."""
+    tips = tips if tips is not None else spec_tips(listing.gpu, specs)
+    pills = []
+    for spec, value, divisor in divisors or spec_divisors(listing.gpu, specs):
+        per = (listing.unit_price / divisor).quantize(THOUSANDTH)
+        text = f"{money_per(per, listing.currency)}/{spec.unit}"
+        pills.append(
+            SpecPill(spec=spec, value=value, dollars_per=per, text=text, tip=tips[spec.key])
+        )
+    return pills
+
+
+def feedback_percent(value: float) -> str:
+    """floatformat(value, "-1") for a percentage: 100, 99.5 (one decimal, half up, unless whole)."""
+    exact = Decimal(repr(value))
+    if exact == exact.to_integral_value():
+        return str(int(exact))
+    return str(exact.quantize(TENTH, rounding=ROUND_HALF_UP))
+
+
+def spec_tips(gpu: Gpu, specs: list[Spec]) -> dict[str, str]:
+    """What each $/spec figure means for this card, by spec key."""
+    return {
+        spec.key: (
+            f"{spec.name}: a listing's price per card divided by the {gpu.label}'s "
+            f"{number(getattr(gpu, spec.field))} {spec.units} ({spec.explanation}). "
+            "Lower is better."
+        )
+        for spec in specs
+    }
+
+
+def go_path(listing: Listing, *, around: tuple[str, str] | None = None) -> str:
+    """reverse("listings:go", args=[listing.pk]); `around` from go_path_parts() saves the lookup."""
+    head, tail = around or go_path_parts()
+    return f"{head}{listing.pk}{tail}"
+
+
+def go_path_parts() -> tuple[str, str]:
+    """The /go/ path on either side of the listing id, reversed once for a page of listings."""
+    head, tail = reverse("listings:go", args=[PK_MARK]).split(str(PK_MARK))
+    return head, tail
+
+
+def listing_card(
+    listing: Listing,
+    specs: list[Spec],
+    *,
+    go_around: tuple[str, str] | None = None,
+    divisors: list | None = None,
+    tips: dict[str, str] | None = None,
+    rates: GoingRates | None = None,
+) -> ListingCard:
+    """A listing's card: price, shipping, detail pills, $/spec pills and seller, formatted once."""
+    currency = listing.currency
+    notes = []
+    if listing.price_is_bid:
+        notes.append("current bid")
+    if listing.quantity > 1:
+        notes.append(f"each, lot of {listing.quantity} for {money(listing.price, currency)}")
+    price_note = ", ".join(notes)
+    if not listing.shipping_known or listing.shipping_cost is None:
+        shipping = "Shipping not included: calculated at checkout or not stated"
+    elif listing.shipping_cost == 0:
+        shipping = "Free shipping"
+    else:
+        shipping = f"Includes {money(listing.shipping_cost, currency)} shipping"
+    deal, deal_side = listing_deal(listing, rates=rates or GoingRates())
+    details = []
+    if listing.is_auction:
+        bids = listing.bid_count or 0
+        auction = f"Auction · {bids} bid{pluralize(bids)}"
+        if listing.auction_ends_at:
+            auction += f" · ends in {timeuntil(listing.auction_ends_at)}"
+        details.append(auction)
+    if listing.is_buy_now:
+        details.append("Buy it now")
+    if listing.accepts_best_offer:
+        details.append("Accepts offers")
+    if listing.gpu.memory_gb:
+        details.append(f"{number(listing.gpu.memory_gb)} GB")
+    if listing.item_location_country:
+        details.append(f"Ships from {listing.item_location_country}")
+    if listing.seller_feedback_percent is None:
+        seller = "Seller feedback not shown"
+    else:
+        seller = f"Seller {feedback_percent(listing.seller_feedback_percent)}% positive"
+        if listing.seller_feedback_score is not None:
+            seller += f" ({listing.seller_feedback_score:,})"
+    return ListingCard(
+        listing=listing,
+        pills=spec_pills(listing, specs, divisors=divisors, tips=tips),
+        go_url=go_path(listing, around=go_around),
+        photo=listing.image_url if listing.image_url.startswith(PHOTO_ORIGIN) else "",
+        price=money(listing.unit_price, currency),
+        price_note=price_note,
+        shipping=shipping,
+        details=details,
+        seller=seller,
+        deal=deal,
+        deal_side=deal_side,
+    )
+
+
+def listing_deal(listing: Listing, *, rates: GoingRates) -> tuple[str, str]:
+    """The listing's difference from the going rate for its condition, and which side it is on."""
+    if listing.price_is_bid:
+        return "Auction: a current bid is not compared with the going rate", ""
+    rate, name = rates.for_condition(listing.condition_kind)
+    if rate is None or listing.unit_price is None:
+        return "", ""
+    percent = deal_percent(unit_price=listing.unit_price, going_rate=rate)
+    side = "below" if percent < 0 else "above" if percent > 0 else "at"
+    return deal_text(percent=percent, rate_name=name), side
