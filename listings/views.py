@@ -18,7 +18,7 @@ from listings.links import buy_url
 from listings.market import going_rates
 from listings.models import Listing
 from listings.schedule import counts_views
-from listings.shop.cards import card_specs, go_path_parts, listing_card, spec_divisors, spec_tips
+from listings.shop.cards import card_specs, go_path_parts, listing_card, spec_tips
 from listings.shop.form import ShopFilterForm
 from listings.shop.queries import (
     CARD_FIELDS,
@@ -56,7 +56,7 @@ def shop_gpu(request, slug):
         notes.append("No going rate for this card yet: sorted by price per card instead.")
     for listing in page.object_list:
         listing.gpu = gpu
-    go_around, divisors, tips = go_path_parts(), spec_divisors(gpu, specs), spec_tips(gpu, specs)
+    go_around, tips = go_path_parts(), spec_tips(gpu, specs)
     context = {
         "gpu": gpu,
         "form": form,
@@ -64,7 +64,7 @@ def shop_gpu(request, slug):
         "notes": notes,
         "page": page,
         "cards": [
-            listing_card(x, specs, go_around=go_around, divisors=divisors, tips=tips, rates=rates)
+            listing_card(x, specs, go_around=go_around, tips=tips, rates=rates)
             for x in page.object_list
         ],
         "rates": rates,

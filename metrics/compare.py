@@ -6,7 +6,7 @@ Pure functions over the cards and scores metrics.selectors loads; templates get 
 from dataclasses import dataclass, replace
 
 from catalog.models import MlSoftware
-from metrics.specs import SPECS
+from catalog.specs import SPECS
 from metrics.templatetags.metrics_format import money, per_thousand, per_unit, sig, spec_number
 
 SEPARATOR = "-vs-"

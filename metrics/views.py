@@ -6,13 +6,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from catalog.models import MlSoftware, UseCase
+from catalog.specs import SPECS, SPECS_BY_SLUG
 from metrics import history, selectors
 from metrics.card_index import SOFTWARE, VENDORS, parse_index_query, sort_headers
 from metrics.compare import comparison_sections, pair_candidates, pair_slug
 from metrics.filters import CONDITIONS, parse_filters
 from metrics.llm_finder import find_for_home
 from metrics.ranking import HEADLINE_K
-from metrics.specs import SPECS, SPECS_BY_SLUG
 from shopagent.cache import cached_page
 
 SITE = "ShopAgent"

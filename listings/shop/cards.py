@@ -8,9 +8,11 @@ from django.urls import reverse
 from django.utils.timesince import timeuntil
 
 from catalog.models import Gpu
+from catalog.presentation import per_unit
+from catalog.specs import SPECS, Spec, dollars_per_unit
 from listings.market import GoingRates, deal_percent, deal_text
 from listings.models import Listing
-from listings.templatetags.shop import money, money_per, number
+from listings.templatetags.shop import money, number
 
 # The one image host the Content-Security-Policy allows (shopagent/security.py): a photo from
 # anywhere else would be blocked, so it gets the placeholder instead.
@@ -20,27 +22,6 @@ PHOTO_ORIGIN = "https://i.ebayimg.com/"
 PK_MARK = 987654321
 
 TENTH, THOUSANDTH = Decimal("0.1"), Decimal("0.001")
-
-
-@dataclass(frozen=True)
-class Spec:
-    key: str
-    field: str
-    unit: str
-    units: str
-    name: str
-    explanation: str
-
-
-SPECS = (
-    Spec("fp32", "fp32_tflops", "FP32 TFLOPS", "FP32 TFLOPS", "$/FP32", "shader FP32, non-tensor"),
-    Spec("fp16", "fp16_tflops", "FP16 TFLOPS", "FP16 TFLOPS", "$/FP16", "dense FP16 tensor"),
-    Spec("fp8", "fp8_tflops", "FP8 TFLOPS", "FP8 TFLOPS", "$/FP8", "dense FP8 tensor"),
-    Spec("int8", "int8_tops", "INT8 TOPS", "INT8 TOPS", "$/INT8", "dense INT8 tensor"),
-    Spec("tensor", "tensor_cores", "tensor core", "tensor cores", "$/tensor core", "matrix units"),
-    Spec("memory", "memory_gb", "GB", "GB", "$/GB", "memory: how large a model fits"),
-    Spec("bandwidth", "memory_bandwidth_gbs", "GB/s", "GB/s", "$/GB/s", "memory bandwidth"),
-)
 
 
 @dataclass(frozen=True)
@@ -73,31 +54,19 @@ def card_specs(gpu: Gpu) -> list[Spec]:
     return [s for s in SPECS if (getattr(gpu, s.field) or 0) > 0]
 
 
-def spec_divisors(gpu: Gpu, specs: list[Spec]) -> list[tuple[Spec, float, Decimal]]:
-    """Each spec with the card's value as a float and as the Decimal prices are divided by."""
-    divisors = []
-    for spec in specs:
-        value = float(getattr(gpu, spec.field))
-        divisors.append((spec, value, Decimal(str(value))))
-    return divisors
-
-
 def spec_pills(
-    listing: Listing,
-    specs: list[Spec],
-    *,
-    divisors: list | None = None,
-    tips: dict[str, str] | None = None,
+    listing: Listing, specs: list[Spec], *, tips: dict[str, str] | None = None
 ) -> list[SpecPill]:
-    """$/spec pills; `divisors` from spec_divisors() and `tips` from spec_tips() are worked out
-    once per page."""
+    """$/spec pills, by the rule and in the format the rankings use; `tips` from spec_tips() are
+    worked out once per page."""
     tips = tips if tips is not None else spec_tips(listing.gpu, specs)
     pills = []
-    for spec, value, divisor in divisors or spec_divisors(listing.gpu, specs):
-        per = (listing.unit_price / divisor).quantize(THOUSANDTH)
-        text = f"{money_per(per, listing.currency)}/{spec.unit}"
+    for spec in specs:
+        value = getattr(listing.gpu, spec.field)
+        per = dollars_per_unit(listing.unit_price, value).quantize(THOUSANDTH)
+        text = f"{per_unit(per, listing.currency)}/{spec.unit}"
         pills.append(
-            SpecPill(spec=spec, value=value, dollars_per=per, text=text, tip=tips[spec.key])
+            SpecPill(spec=spec, value=float(value), dollars_per=per, text=text, tip=tips[spec.key])
         )
     return pills
 
@@ -114,8 +83,8 @@ def spec_tips(gpu: Gpu, specs: list[Spec]) -> dict[str, str]:
     """What each $/spec figure means for this card, by spec key."""
     return {
         spec.key: (
-            f"{spec.name}: a listing's price per card divided by the {gpu.label}'s "
-            f"{number(getattr(gpu, spec.field))} {spec.units} ({spec.explanation}). "
+            f"{spec.short_name}: a listing's price per card divided by the {gpu.label}'s "
+            f"{number(getattr(gpu, spec.field))} {spec.units} ({spec.brief}). "
             "Lower is better."
         )
         for spec in specs
@@ -139,7 +108,6 @@ def listing_card(
     specs: list[Spec],
     *,
     go_around: tuple[str, str] | None = None,
-    divisors: list | None = None,
     tips: dict[str, str] | None = None,
     rates: GoingRates | None = None,
 ) -> ListingCard:
@@ -181,7 +149,7 @@ def listing_card(
             seller += f" ({listing.seller_feedback_score:,})"
     return ListingCard(
         listing=listing,
-        pills=spec_pills(listing, specs, divisors=divisors, tips=tips),
+        pills=spec_pills(listing, specs, tips=tips),
         go_url=go_path(listing, around=go_around),
         photo=listing.image_url if listing.image_url.startswith(PHOTO_ORIGIN) else "",
         price=money(listing.unit_price, currency),

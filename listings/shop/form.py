@@ -2,8 +2,8 @@
 
 from django import forms
 
+from catalog.specs import Spec
 from listings.models import ConditionKind
-from listings.shop.cards import Spec
 
 BUYING_OPTIONS = [
     ("", "Any"),

@@ -11,6 +11,8 @@ from django.template.loader import get_template
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import mark_safe
 
+from catalog.presentation import per_unit
+
 register = template.Library()
 
 SLUG_MARK = "__slug__"
@@ -60,15 +62,8 @@ def sig(value, digits: int = 4) -> str:
     return f"{number:,.{decimals}f}"
 
 
-@register.filter
-def per_unit(value) -> str:
-    """Dollars per unit of a spec: cents from $1 up ($12.34), three figures below ($0.177)."""
-    number = _finite(value)
-    if number is None:
-        return "—"
-    if abs(number) >= 1:
-        return f"${number:,.2f}"
-    return f"${sig(number, 3)}"
+# Dollars per unit of a spec, the one format every page (and the shop's pills) uses.
+register.filter("per_unit", per_unit)
 
 
 @register.filter

@@ -86,7 +86,8 @@ def test_spec_pills_show_dollars_per_spec_and_open_onto_what_each_means(client):
     make_listing(gpu, price="4000.00")
     make_listing(gpu, price="4400.00")
     html = client.get(shop_url(gpu)).content.decode()
-    assert '<span class="pill pill-spec">$100/FP32 TFLOPS</span>' in html
+    # $4,000 / 40 FP32 TFLOPS, written as the rankings write dollars per unit
+    assert '<span class="pill pill-spec">$100.00/FP32 TFLOPS</span>' in html
     # One <details> per listing: the figures are its summary, their meaning its body.
     assert html.count('<details class="spec-pills">') == 2
     meaning = r"<li>\$/FP32: a listing&#x27;s price per card divided by the [^<]*Lower is better"

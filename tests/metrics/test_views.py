@@ -6,10 +6,10 @@ from django.urls import reverse
 
 from catalog.models import MlModel, UseCase
 from catalog.signals import catalog_changed
+from catalog.specs import SPECS
 from listings.models import Listing
 from listings.signals import listings_changed
 from metrics.ranking import recompute_rankings
-from metrics.specs import SPECS
 
 pytestmark = pytest.mark.django_db
 
