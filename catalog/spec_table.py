@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from catalog.models import Gpu
+from catalog.presentation import figure
 from catalog.specs import FIGURES
 
 UNKNOWN = "unknown"
@@ -18,15 +19,6 @@ class SpecRow:
     note: str
 
 
-def format_figure(value) -> str:
-    """A measured number for people: thousands separators, no float noise; None is unknown."""
-    if value is None:
-        return UNKNOWN
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{float(value):,.3f}".rstrip("0").rstrip(".")
-
-
 def spec_rows(gpu: Gpu) -> list[SpecRow]:
     """Every spec of `gpu` with its unit and how the figure was obtained."""
     notes = gpu.basis_notes
@@ -35,7 +27,7 @@ def spec_rows(gpu: Gpu) -> list[SpecRow]:
         for f in FIGURES
     ]
     result = [
-        SpecRow(label, format_figure(value), unit if value is not None else "", note)
+        SpecRow(label, figure(value, UNKNOWN), unit if value is not None else "", note)
         for label, value, unit, note in rows
     ]
     result.append(

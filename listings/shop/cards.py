@@ -8,11 +8,10 @@ from django.urls import reverse
 from django.utils.timesince import timeuntil
 
 from catalog.models import Gpu
-from catalog.presentation import per_unit
+from catalog.presentation import figure, per_unit, price
 from catalog.specs import SPECS, Spec, dollars_per_unit
 from listings.market import GoingRates, deal_percent, deal_text
 from listings.models import Listing
-from listings.templatetags.shop import money, number
 
 # The one image host the Content-Security-Policy allows (shopagent/security.py): a photo from
 # anywhere else would be blocked, so it gets the placeholder instead.
@@ -84,7 +83,7 @@ def spec_tips(gpu: Gpu, specs: list[Spec]) -> dict[str, str]:
     return {
         spec.key: (
             f"{spec.short_name}: a listing's price per card divided by the {gpu.label}'s "
-            f"{number(getattr(gpu, spec.field))} {spec.units} ({spec.brief}). "
+            f"{figure(getattr(gpu, spec.field))} {spec.units} ({spec.brief}). "
             "Lower is better."
         )
         for spec in specs
@@ -117,14 +116,14 @@ def listing_card(
     if listing.price_is_bid:
         notes.append("current bid")
     if listing.quantity > 1:
-        notes.append(f"each, lot of {listing.quantity} for {money(listing.price, currency)}")
+        notes.append(f"each, lot of {listing.quantity} for {price(listing.price, currency)}")
     price_note = ", ".join(notes)
     if not listing.shipping_known or listing.shipping_cost is None:
         shipping = "Shipping not included: calculated at checkout or not stated"
     elif listing.shipping_cost == 0:
         shipping = "Free shipping"
     else:
-        shipping = f"Includes {money(listing.shipping_cost, currency)} shipping"
+        shipping = f"Includes {price(listing.shipping_cost, currency)} shipping"
     deal, deal_side = listing_deal(listing, rates=rates or GoingRates())
     details = []
     if listing.is_auction:
@@ -138,7 +137,7 @@ def listing_card(
     if listing.accepts_best_offer:
         details.append("Accepts offers")
     if listing.gpu.memory_gb:
-        details.append(f"{number(listing.gpu.memory_gb)} GB")
+        details.append(f"{figure(listing.gpu.memory_gb)} GB")
     if listing.item_location_country:
         details.append(f"Ships from {listing.item_location_country}")
     if listing.seller_feedback_percent is None:
@@ -152,7 +151,7 @@ def listing_card(
         pills=spec_pills(listing, specs, tips=tips),
         go_url=go_path(listing, around=go_around),
         photo=listing.image_url if listing.image_url.startswith(PHOTO_ORIGIN) else "",
-        price=money(listing.unit_price, currency),
+        price=price(listing.unit_price, currency),
         price_note=price_note,
         shipping=shipping,
         details=details,

@@ -3,21 +3,17 @@
 from django.urls import reverse
 
 from catalog.models import Gpu
-from listings.templatetags.shop import money_per, number
+from catalog.presentation import figure, fit_title, money
 
 
 def gpu_shop_path(gpu: Gpu) -> str:
     return reverse("listings:shop-gpu", kwargs={"slug": gpu.slug})
 
 
-def _first_fitting(candidates: list[str], limit: int) -> str:
-    return next((c for c in candidates if len(c) <= limit), candidates[-1][: limit - 1] + "…")
-
-
 def shop_seo(*, gpu: Gpu, summary: dict, page) -> dict:
     """A title of at most 70 characters and a description of 50-160, unique per card and page."""
     label, count = gpu.label, summary["count"]
-    low = money_per(summary["low"], summary["currency"]) if count else ""
+    low = money(summary["low"], "whole", summary["currency"]) if count else ""
     suffix = f" (page {page.number})" if page.number > 1 else ""
     titles = [
         f"{label} price for machine learning: {count} eBay deals from {low}{suffix} | ShopAgent",
@@ -32,9 +28,9 @@ def shop_seo(*, gpu: Gpu, summary: dict, page) -> dict:
             f"{label} prices on eBay{suffix} | ShopAgent",
             f"{label} prices{suffix}",
         ]
-    memory = f" {number(gpu.memory_gb)} GB" if gpu.memory_gb else ""
+    memory = f" {figure(gpu.memory_gb)} GB" if gpu.memory_gb else ""
     if count:
-        high = money_per(summary["high"], summary["currency"])
+        high = money(summary["high"], "whole", summary["currency"])
         lead = f"{count} live eBay listings for the {label}{memory}, {low} to {high} per card"
     else:
         lead = f"Live eBay listings for the {label}{memory}, none right now"
@@ -44,6 +40,6 @@ def shop_seo(*, gpu: Gpu, summary: dict, page) -> dict:
         lead[:159] + ".",
     ]
     return {
-        "seo_title": _first_fitting(titles, 70),
-        "seo_description": _first_fitting(descriptions, 160),
+        "seo_title": fit_title(*titles, limit=70),
+        "seo_description": fit_title(*descriptions, limit=160),
     }

@@ -1,69 +1,18 @@
-"""Formatting and SEO tags for shop pages and the shared partials in templates/includes/."""
+"""Tags for shop pages: links to pages that may not exist yet, paging, ages, form options and
+the sitemap's entries (formatting and JSON-LD: catalog/templatetags/present.py)."""
 
-import json
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from html import escape
 
 from django import template
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 from django.utils.timezone import get_current_timezone, is_naive
 
 register = template.Library()
-
-SYMBOLS = {"USD": "$", "GBP": "£", "EUR": "€", "CAD": "CA$", "AUD": "A$", "JPY": "¥"}
-# Escapes that keep JSON inert inside a <script> element.
-JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
-TENTH = Decimal("0.1")
-
-
-def _decimal(value) -> Decimal | None:
-    try:
-        return Decimal(str(value))
-    except (InvalidOperation, TypeError, ValueError):
-        return None
-
-
-# Formatting runs for every figure on a page, so it uses str.format's grouping, not intcomma.
-@register.filter
-def money(value, currency="USD"):
-    """An asking price: `$1,234.50`."""
-    amount = _decimal(value)
-    if amount is None:
-        return ""
-    symbol = SYMBOLS.get(currency or "USD", f"{currency} ")
-    return f"{symbol}{amount:,.2f}"
-
-
-@register.filter
-def money_per(value, currency="USD"):
-    """A price per unit of spec, to the precision that tells cards apart: $412, $12.34, $0.052."""
-    amount = _decimal(value)
-    if amount is None:
-        return ""
-    symbol = SYMBOLS.get(currency or "USD", f"{currency} ")
-    if amount >= 100:
-        text = f"{amount:,.0f}"
-    elif amount >= TENTH:
-        text = f"{amount:.2f}"
-    else:
-        text = f"{amount:.3f}"
-    return f"{symbol}{text}"
-
-
-@register.filter
-def number(value):
-    """A spec value without trailing zeros: 82.6, 24, 1,008."""
-    amount = _decimal(value)
-    if amount is None:
-        return ""
-    if amount == amount.to_integral_value():
-        return f"{int(amount):,}"
-    return f"{amount.normalize():,f}"
 
 
 @register.simple_tag
@@ -73,63 +22,6 @@ def optional_url(name, *args, **kwargs):
         return reverse(name, args=args or None, kwargs=kwargs or None)
     except NoReverseMatch:
         return ""
-
-
-@register.filter
-def absolute(path):
-    """A site path as an absolute URL on SITE_URL; absolute URLs pass through."""
-    path = str(path)
-    if path.startswith(("http://", "https://")):
-        return path
-    return f"{settings.SITE_URL}{path}"
-
-
-@register.simple_tag
-def jsonld(data):
-    """A JSON-LD <script> block; the data is escaped so no string can end the element."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(JSON_ESCAPES)
-    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))  # noqa: S308
-
-
-@register.simple_tag
-def breadcrumbs_jsonld(crumbs):
-    """BreadcrumbList for a trail of (name, url) pairs."""
-    return jsonld(
-        {
-            "@context": "https://schema.org",
-            "@type": "BreadcrumbList",
-            "itemListElement": [
-                {"@type": "ListItem", "position": i, "name": str(name), "item": absolute(url)}
-                for i, (name, url) in enumerate(crumbs, start=1)
-            ],
-        }
-    )
-
-
-@register.simple_tag
-def product_jsonld(*, name, description, url, brand="", image="", low, high, count, currency):
-    """Product with an AggregateOffer; without offers it is left out (search engines reject it)."""
-    if not count or low is None or high is None:
-        return ""
-    data = {
-        "@context": "https://schema.org",
-        "@type": "Product",
-        "name": str(name),
-        "description": str(description),
-        "url": absolute(url),
-        "offers": {
-            "@type": "AggregateOffer",
-            "lowPrice": f"{Decimal(low):.2f}",
-            "highPrice": f"{Decimal(high):.2f}",
-            "offerCount": int(count),
-            "priceCurrency": currency or settings.EBAY_CURRENCY,
-        },
-    }
-    if brand:
-        data["brand"] = {"@type": "Brand", "name": str(brand)}
-    if image:
-        data["image"] = str(image)
-    return jsonld(data)
 
 
 @register.simple_tag(takes_context=True)

@@ -1,17 +1,14 @@
-"""Number formatting and breadcrumbs for the ranking pages."""
+"""Rows and links of the ranking, use-case and home pages (formatting: catalog.presentation)."""
 
-import json
-import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from html import escape
 
 from django import template
-from django.conf import settings
 from django.template.loader import get_template
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import mark_safe
 
-from catalog.presentation import per_unit
+from catalog.presentation import figure, money, per_thousand, per_unit, sig
 
 register = template.Library()
 
@@ -20,99 +17,10 @@ CENT = Decimal("0.01")
 _slug_paths: dict[tuple, str] = {}
 
 
-def _finite(value) -> float | None:
-    if value is None or value == "":
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-@register.filter
-def money(value, style: str = "") -> str:
-    """$1,234 for whole dollars, $1,234.50 otherwise; an em dash for no value.
-
-    money:"whole" rounds to whole dollars, so a column of headline prices (medians, estimates
-    to the dollar) never mixes "$970" with "$527.66".
-    """
-    if isinstance(value, Decimal) and value.is_finite():
-        cents = value.quantize(CENT)  # prices come from the database as Decimals
-    elif _finite(value) is None:
-        return "—"
-    else:
-        cents = Decimal(str(value)).quantize(CENT)
-    if style == "whole":
-        return f"${cents.quantize(Decimal(1), rounding=ROUND_HALF_UP):,.0f}"
-    if cents == cents.to_integral_value():
-        return f"${cents:,.0f}"
-    return f"${cents:,.2f}"
-
-
-@register.filter
-def sig(value, digits: int = 4) -> str:
-    """A positive number to `digits` significant figures with thousands separators (2.576)."""
-    number = _finite(value)
-    if number is None:
-        return "—"
-    if number == 0:
-        return "0"
-    decimals = max(0, int(digits) - 1 - math.floor(math.log10(abs(number))))
-    return f"{number:,.{decimals}f}"
-
-
-# Dollars per unit of a spec, the one format every page (and the shop's pills) uses.
-register.filter("per_unit", per_unit)
-
-
-@register.filter
-def per_thousand(value) -> str:
-    """A small rate per dollar shown per $1,000 (0.0002258 samples/s per $ reads 0.226)."""
-    number = _finite(value)
-    if number is None:
-        return "—"
-    return sig(number * 1000, 3)
-
-
 @register.filter
 def attr(obj, name: str):
     """An attribute named at render time: {{ gpu|attr:spec.field }}."""
     return getattr(obj, name, None)
-
-
-@register.filter
-def spec_number(value) -> str:
-    """A catalog spec value: whole numbers without decimals, others to 4 figures."""
-    number = _finite(value)
-    if number is None:
-        return "—"
-    if number == int(number):
-        return f"{int(number):,}"
-    text = sig(number, 4)
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-@register.simple_tag
-def breadcrumb_jsonld(crumbs) -> str:
-    """JSON-LD BreadcrumbList for [(name, path), ...]; safe inside a <script> element."""
-    items = [
-        {
-            "@type": "ListItem",
-            "position": n,
-            "name": name,
-            "item": f"{settings.SITE_URL}{path}",
-        }
-        for n, (name, path) in enumerate(crumbs, start=1)
-    ]
-    data = {"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": items}
-    text = json.dumps(data).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return mark_safe(f'<script type="application/ld+json">{text}</script>')  # noqa: S308
-
-
-@register.inclusion_tag("metrics/includes/breadcrumbs.html")
-def breadcrumbs(crumbs):
-    return {"crumbs": list(crumbs)}
 
 
 def slug_path(name: str, slug: str) -> str:
@@ -234,9 +142,9 @@ def _cell(label: str, text: str, css: str = "num") -> str:
 
 def _card_index_row(gpu, paths, badge) -> str:
     slug, label = escape(gpu.slug), escape(gpu.label)
-    memory = escape(spec_number(gpu.memory_gb))
-    fp16 = escape(spec_number(gpu.fp16_tflops))
-    power = f"{escape(spec_number(gpu.tdp_w))} W" if gpu.tdp_w else "—"
+    memory = escape(figure(gpu.memory_gb))
+    fp16 = escape(figure(gpu.fp16_tflops))
+    power = f"{escape(figure(gpu.tdp_w))} W" if gpu.tdp_w else "—"
     return (
         f'<tr><td class="pick"><input type="checkbox" name="gpu" value="{slug}"'
         f' id="pick-{slug}"><label for="pick-{slug}" class="pick-label">Compare'
@@ -290,7 +198,7 @@ def spec_rank_rows(cards, spec, trends=None) -> str:
         f'<td class="num">{escape(per_unit(gpu.per_unit))}</td>'
         f'<td class="num">{escape(money(gpu.headline_price))}{trend_html(trends.get(gpu.slug))}'
         "</td>"
-        f'<td class="num">{escape(spec_number(gpu.spec_value))}'
+        f'<td class="num">{escape(figure(gpu.spec_value))}'
         f' <span class="muted">{unit}</span></td>'
         f'<td class="num">{escape(str(gpu.listing_count))}</td></tr>'
         for rank, gpu in enumerate(cards, start=1)
