@@ -1,19 +1,17 @@
 """Rows and links of the ranking, use-case and home pages (formatting: catalog.presentation)."""
 
-from decimal import Decimal
-from html import escape
-
 from django import template
 from django.template.loader import get_template
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
-from django.utils.safestring import mark_safe
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import SafeString
 
-from catalog.presentation import figure, money, per_thousand, per_unit, sig
+from catalog.presentation import MISSING, figure, money, per_thousand, per_unit, sig
+from catalog.specs import SPECS_BY_SLUG
 
 register = template.Library()
 
 SLUG_MARK = "__slug__"
-CENT = Decimal("0.01")
 _slug_paths: dict[tuple, str] = {}
 
 
@@ -40,27 +38,30 @@ def slug_path(name: str, slug: str) -> str:
     return pattern.replace(SLUG_MARK, slug) if pattern else ""
 
 
-def card_links_html(gpu, paths: tuple[str, str] | None = None) -> str:
+def card_links_html(gpu, paths: tuple[str, str] | None = None) -> SafeString:
     """The card's links; `paths` from card_paths() saves the URL lookups when rows are many."""
     shop_pattern, learn_pattern = paths or card_paths()
-    label = escape(gpu.label)
-    html = label
+    name = conditional_escape(gpu.label)
     if shop_pattern:
-        html = f'<a href="{escape(shop_pattern.replace(SLUG_MARK, gpu.slug))}">{label}</a>'
-    if learn_pattern:
-        learn_url = escape(learn_pattern.replace(SLUG_MARK, gpu.slug))
-        html += f' <a class="muted" href="{learn_url}" aria-label="About the {label}">specs</a>'
-    return html
+        name = format_html('<a href="{}">{}</a>', shop_pattern.replace(SLUG_MARK, gpu.slug), name)
+    if not learn_pattern:
+        return name
+    return format_html(
+        '{} <a class="muted" href="{}" aria-label="About the {}">specs</a>',
+        name,
+        learn_pattern.replace(SLUG_MARK, gpu.slug),
+        gpu.label,
+    )
 
 
 def badge_renderer():
     """Render the ML software badge partial, once per distinct (level, note) on a page."""
     template = get_template("includes/ml_software_badge.html")
-    rendered: dict[tuple[str, str], str] = {}
+    rendered: dict[tuple[str, str], SafeString] = {}
 
-    def render(level: str, note: str) -> str:
+    def render(level: str, note: str) -> SafeString:
         if (level, note) not in rendered:
-            rendered[level, note] = template.render({"level": level, "note": note}).strip()
+            rendered[level, note] = template.render({"level": level, "note": note})
         return rendered[level, note]
 
     return render
@@ -72,135 +73,185 @@ def card_paths() -> tuple[str, str]:
 
 
 @register.simple_tag
-def card_links(gpu) -> str:
+def card_links(gpu) -> SafeString:
     """The card's name linking to its shop page, and a `specs` link to its learn page."""
-    return mark_safe(card_links_html(gpu))  # noqa: S308 - escaped in card_links_html
+    return card_links_html(gpu)
 
 
 @register.simple_tag
-def throughput_items(rows) -> str:
+def throughput_items(rows) -> SafeString:
     """The <li> items of a home page top list by samples/s per dollar (selectors.TopRow)."""
     paths, badge = card_paths(), badge_renderer()
-    return mark_safe(  # noqa: S308 - every value is escaped, the badge is a rendered template
-        "".join(
-            f"<li>{card_links_html(row.gpu, paths)}: {escape(per_thousand(row.value))}"
-            f' <span class="muted">at {escape(money(row.headline_price, "whole"))}</span>'
-            f"{badge(row.ml_software, row.ml_software_note)}</li>"
+    return format_html_join(
+        "",
+        '<li>{}: {} <span class="muted">at {}</span>{}</li>',
+        (
+            (
+                card_links_html(row.gpu, paths),
+                per_thousand(row.value),
+                money(row.headline_price, "whole"),
+                badge(row.ml_software, row.ml_software_note),
+            )
             for row in rows
-        )
+        ),
     )
 
 
 @register.simple_tag
-def per_unit_items(rows, unit) -> str:
+def per_unit_items(rows, unit) -> SafeString:
     """The <li> items of a home page top list by dollars per spec unit (selectors.TopRow)."""
     paths, badge = card_paths(), badge_renderer()
-    unit = escape(str(unit))
-    return mark_safe(  # noqa: S308 - every value is escaped, the badge is a rendered template
-        "".join(
-            f"<li>{card_links_html(row.gpu, paths)}: {escape(per_unit(row.value))}"
-            f' <span class="muted">per {unit}</span>'
-            f"{badge(row.ml_software, row.ml_software_note)}</li>"
-            for row in rows
-        )
-    )
-
-
-@register.simple_tag
-def score_rows(table) -> str:
-    """The ranked rows of a use-case table (selectors.ModelTable), built once in Python."""
-    paths, badge = card_paths(), badge_renderer()
-    rows = []
-    for rank, score in enumerate(table.ranked, start=1):
-        gpu = score.gpu
-        tokens = f'<td class="num">{escape(sig(score.tokens_per_s, 5))}</td>'
-        round_ = escape(score.round)
-        if score.source_url:
-            round_ = (
-                f'<a href="{escape(score.source_url)}" rel="nofollow"'
-                f' title="{escape(score.system_name)}">{round_}</a>'
+    return format_html_join(
+        "",
+        '<li>{}: {} <span class="muted">per {}</span>{}</li>',
+        (
+            (
+                card_links_html(row.gpu, paths),
+                per_unit(row.value),
+                unit,
+                badge(row.ml_software, row.ml_software_note),
             )
-        if score.run_benchmark and score.run_benchmark != table.model.mlperf_id:
-            round_ += f' <span class="muted">({escape(score.run_benchmark)} run)</span>'
-        rows.append(
-            f'\n    <tr><td class="num">{rank}</td>'
-            f'<td class="card-cell">{card_links_html(gpu, paths)}'
-            f"{badge(gpu.ml_software, gpu.ml_software_note)}</td>"
-            f'<td class="num">{escape(per_thousand(score.samples_per_dollar))}</td>'
-            f'<td class="num">{escape(per_unit(score.dollars_per_sample))}</td>'
-            f'<td class="num">{escape(sig(score.samples_per_s, 5))}</td>'
-            f"{tokens if table.has_tokens else ''}"
-            f'<td class="num">{escape(money(score.headline_price))}</td><td>{round_}</td></tr>'
+            for row in rows
+        ),
+    )
+
+
+def _score_round(score, table) -> SafeString:
+    """The MLPerf round a score comes from, linking its published log when there is one."""
+    round_ = conditional_escape(score.round)
+    if score.source_url:
+        round_ = format_html(
+            '<a href="{}" rel="nofollow" title="{}">{}</a>',
+            score.source_url,
+            score.system_name,
+            round_,
         )
-    return mark_safe("".join(rows))  # noqa: S308 - values escaped, the badge a rendered template
+    if score.run_benchmark and score.run_benchmark != table.model.mlperf_id:
+        round_ = format_html('{} <span class="muted">({} run)</span>', round_, score.run_benchmark)
+    return round_
 
 
-def _cell(label: str, text: str, css: str = "num") -> str:
-    """A table cell that names its column on phones, where rows stack into cards."""
-    return f'<td class="{css}" data-label="{escape(label)}">{text}</td>'
+@register.simple_tag
+def score_rows(table) -> SafeString:
+    """The ranked rows of a use-case table (selectors.ModelTable)."""
+    paths, badge = card_paths(), badge_renderer()
+    cells = (
+        '\n    <tr><td class="num">{}</td><td class="card-cell">{}{}</td>'
+        '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>{}'
+        '<td class="num">{}</td><td>{}</td></tr>'
+    )
+    return format_html_join(
+        "",
+        cells,
+        (
+            (
+                rank,
+                card_links_html(score.gpu, paths),
+                badge(score.gpu.ml_software, score.gpu.ml_software_note),
+                per_thousand(score.samples_per_dollar),
+                per_unit(score.dollars_per_sample),
+                sig(score.samples_per_s, 5),
+                format_html('<td class="num">{}</td>', sig(score.tokens_per_s, 5))
+                if table.has_tokens
+                else "",
+                money(score.headline_price),
+                _score_round(score, table),
+            )
+            for rank, score in enumerate(table.ranked, start=1)
+        ),
+    )
 
 
-def _card_index_row(gpu, paths, badge) -> str:
-    slug, label = escape(gpu.slug), escape(gpu.label)
-    memory = escape(figure(gpu.memory_gb))
-    fp16 = escape(figure(gpu.fp16_tflops))
-    power = f"{escape(figure(gpu.tdp_w))} W" if gpu.tdp_w else "—"
-    return (
-        f'<tr><td class="pick"><input type="checkbox" name="gpu" value="{slug}"'
-        f' id="pick-{slug}"><label for="pick-{slug}" class="pick-label">Compare'
-        f' <span class="visually-hidden">{label}</span></label></td>'
-        f'<td class="card-cell">{card_links_html(gpu, paths)}<br><span class="muted">'
-        f"{escape(gpu.manufacturer)} · {escape(gpu.category_label)}</span></td>"
-        + _cell("Headline price", escape(money(gpu.headline_price, "whole")))
-        + _cell("New", escape(money(gpu.new_headline_price, "whole")))
-        + _cell("Used", escape(money(gpu.used_headline_price, "whole")))
-        + _cell("Listings", str(gpu.all_listing_count or 0))
-        + _cell("Memory (GB)", memory)
-        + _cell("FP16 TFLOPS", fp16)
-        + _cell("$ per FP16 TFLOPS", escape(per_unit(gpu.per_fp16)))
-        + _cell("$ per GB", escape(per_unit(gpu.per_gb)))
-        + _cell("Board power", power)
-        + _cell("ML software", badge(gpu.ml_software, gpu.ml_software_note) or "—", "text")
-        + "</tr>"
+FP16, GB = SPECS_BY_SLUG["fp16-flops"], SPECS_BY_SLUG["memory-gb"]
+CARD_INDEX_ROW = (
+    '<tr><td class="pick"><input type="checkbox" name="gpu" value="{slug}" id="pick-{slug}">'
+    '<label for="pick-{slug}" class="pick-label">Compare'
+    ' <span class="visually-hidden">{label}</span></label></td>'
+    '<td class="card-cell">{links}<br><span class="muted">{maker} · {category}</span></td>'
+    '<td class="num" data-label="Headline price">{headline}</td>'
+    '<td class="num" data-label="New">{new}</td>'
+    '<td class="num" data-label="Used">{used}</td>'
+    '<td class="num" data-label="Listings">{listings}</td>'
+    '<td class="num" data-label="{memory_heading}">{memory}</td>'
+    '<td class="num" data-label="{fp16_heading}">{fp16}</td>'
+    '<td class="num" data-label="{per_fp16_heading}">{per_fp16}</td>'
+    '<td class="num" data-label="{per_gb_heading}">{per_gb}</td>'
+    '<td class="num" data-label="Board power">{power}</td>'
+    '<td class="text" data-label="ML software">{badge}</td></tr>'
+)
+
+
+def _card_index_row(gpu, paths, badge) -> SafeString:
+    return format_html(
+        CARD_INDEX_ROW,
+        slug=gpu.slug,
+        label=gpu.label,
+        links=card_links_html(gpu, paths),
+        maker=gpu.manufacturer,
+        category=gpu.category_label,
+        headline=money(gpu.headline_price, "whole"),
+        new=money(gpu.new_headline_price, "whole"),
+        used=money(gpu.used_headline_price, "whole"),
+        listings=gpu.all_listing_count or 0,
+        memory_heading=GB.heading,
+        memory=figure(gpu.memory_gb),
+        fp16_heading=FP16.heading,
+        fp16=figure(gpu.fp16_tflops),
+        per_fp16_heading=FP16.per_unit,
+        per_fp16=per_unit(gpu.per_fp16),
+        per_gb_heading=GB.per_unit,
+        per_gb=per_unit(gpu.per_gb),
+        power=f"{figure(gpu.tdp_w)} W" if gpu.tdp_w else MISSING,
+        badge=badge(gpu.ml_software, gpu.ml_software_note) or MISSING,
     )
 
 
 @register.simple_tag
-def card_index_rows(cards) -> str:
-    """The rows of the all-cards table (metrics.selectors.card_index), built in Python."""
+def card_index_rows(cards) -> SafeString:
+    """The rows of the all-cards table (metrics.selectors.card_index)."""
     paths, badge = card_paths(), badge_renderer()
-    rows = "\n    ".join(_card_index_row(gpu, paths, badge) for gpu in cards)
-    return mark_safe(rows)  # noqa: S308 - values escaped, the badge a rendered template
+    return format_html_join("\n    ", "{}", ((_card_index_row(g, paths, badge),) for g in cards))
 
 
-def trend_html(trend) -> str:
+def trend_html(trend) -> SafeString:
     """A headline price's 30-day trend: an arrow and a percentage, its words for screen readers."""
     if trend is None:
-        return ""
+        return SafeString("")
     side = "up" if trend.percent > 0 else "down" if trend.percent < 0 else "flat"
-    return (
-        f' <span class="trend trend-{side}" title="{escape(trend.text)}" aria-hidden="true">'
-        f"{trend.arrow}{abs(trend.percent)}%</span>"
-        f'<span class="visually-hidden"> ({escape(trend.text)})</span>'
+    return format_html(
+        ' <span class="trend trend-{}" title="{}" aria-hidden="true">{}{}%</span>'
+        '<span class="visually-hidden"> ({})</span>',
+        side,
+        trend.text,
+        trend.arrow,
+        abs(trend.percent),
+        trend.text,
     )
 
 
 @register.simple_tag
-def spec_rank_rows(cards, spec, trends=None) -> str:
+def spec_rank_rows(cards, spec, trends=None) -> SafeString:
     """The ranked rows of a cost-per-spec table (metrics.selectors.spec_ranking); `trends`
     (metrics.history.trends) adds each headline price's 30-day trend."""
     paths, badge = card_paths(), badge_renderer()
-    unit = escape(spec.unit)
     trends = trends or {}
-    rows = "\n    ".join(
-        f'<tr><td class="num">{rank}</td><td class="card-cell">{card_links_html(gpu, paths)}'
-        f"{badge(gpu.ml_software, gpu.ml_software_note)}</td>"
-        f'<td class="num">{escape(per_unit(gpu.per_unit))}</td>'
-        f'<td class="num">{escape(money(gpu.headline_price))}{trend_html(trends.get(gpu.slug))}'
-        "</td>"
-        f'<td class="num">{escape(figure(gpu.spec_value))}'
-        f' <span class="muted">{unit}</span></td>'
-        f'<td class="num">{escape(str(gpu.listing_count))}</td></tr>'
-        for rank, gpu in enumerate(cards, start=1)
+    return format_html_join(
+        "\n    ",
+        '<tr><td class="num">{}</td><td class="card-cell">{}{}</td><td class="num">{}</td>'
+        '<td class="num">{}{}</td><td class="num">{} <span class="muted">{}</span></td>'
+        '<td class="num">{}</td></tr>',
+        (
+            (
+                rank,
+                card_links_html(gpu, paths),
+                badge(gpu.ml_software, gpu.ml_software_note),
+                per_unit(gpu.per_unit),
+                money(gpu.headline_price),
+                trend_html(trends.get(gpu.slug)),
+                figure(gpu.spec_value),
+                spec.unit,
+                gpu.listing_count,
+            )
+            for rank, gpu in enumerate(cards, start=1)
+        ),
     )
-    return mark_safe(rows)  # noqa: S308 - values escaped, the badge a rendered template
