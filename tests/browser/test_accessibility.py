@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from catalog.models import Gpu
 from metrics.ranking import recompute_rankings
-from tests.browser.shop_data import make_listing
+from tests.factories import make_listing
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
