@@ -78,42 +78,34 @@ def card_links(gpu) -> SafeString:
     return card_links_html(gpu)
 
 
-@register.simple_tag
-def throughput_items(rows) -> SafeString:
-    """The <li> items of a home page top list by samples/s per dollar (selectors.TopRow)."""
+def _top_items(rows, value, note) -> SafeString:
+    """The <li> items of a home page top list (selectors.TopRow): card, figure, note, badge."""
     paths, badge = card_paths(), badge_renderer()
     return format_html_join(
         "",
-        '<li>{}: {} <span class="muted">at {}</span>{}</li>',
+        '<li>{}: {} <span class="muted">{}</span>{}</li>',
         (
             (
                 card_links_html(row.gpu, paths),
-                per_thousand(row.value),
-                money(row.headline_price, "whole"),
+                value(row.value),
+                note(row),
                 badge(row.ml_software, row.ml_software_note),
             )
             for row in rows
         ),
     )
+
+
+@register.simple_tag
+def throughput_items(rows) -> SafeString:
+    """A top list by samples/s per dollar, shown per $1,000, at each card's headline price."""
+    return _top_items(rows, per_thousand, lambda row: f"at {money(row.headline_price, 'whole')}")
 
 
 @register.simple_tag
 def per_unit_items(rows, unit) -> SafeString:
-    """The <li> items of a home page top list by dollars per spec unit (selectors.TopRow)."""
-    paths, badge = card_paths(), badge_renderer()
-    return format_html_join(
-        "",
-        '<li>{}: {} <span class="muted">per {}</span>{}</li>',
-        (
-            (
-                card_links_html(row.gpu, paths),
-                per_unit(row.value),
-                unit,
-                badge(row.ml_software, row.ml_software_note),
-            )
-            for row in rows
-        ),
-    )
+    """A top list by dollars per spec unit."""
+    return _top_items(rows, per_unit, lambda row: f"per {unit}")
 
 
 def _score_round(score, table) -> SafeString:
