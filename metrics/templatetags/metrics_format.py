@@ -41,17 +41,27 @@ def slug_path(name: str, slug: str) -> str:
 def card_links_html(gpu, paths: tuple[str, str] | None = None) -> SafeString:
     """The card's links; `paths` from card_paths() saves the URL lookups when rows are many."""
     shop_pattern, learn_pattern = paths or card_paths()
-    name = conditional_escape(gpu.label)
-    if shop_pattern:
-        name = format_html('<a href="{}">{}</a>', shop_pattern.replace(SLUG_MARK, gpu.slug), name)
-    if not learn_pattern:
-        return name
-    return format_html(
-        '{} <a class="muted" href="{}" aria-label="About the {}">specs</a>',
-        name,
-        learn_pattern.replace(SLUG_MARK, gpu.slug),
-        gpu.label,
-    )
+    shop = shop_pattern.replace(SLUG_MARK, gpu.slug) if shop_pattern else ""
+    learn = learn_pattern.replace(SLUG_MARK, gpu.slug) if learn_pattern else ""
+    # One format_html per card: a ranking page links a hundred of them.
+    if shop and learn:
+        return format_html(
+            '<a href="{}">{}</a> <a class="muted" href="{}" aria-label="About the {}">specs</a>',
+            shop,
+            gpu.label,
+            learn,
+            gpu.label,
+        )
+    if shop:
+        return format_html('<a href="{}">{}</a>', shop, gpu.label)
+    if learn:
+        return format_html(
+            '{} <a class="muted" href="{}" aria-label="About the {}">specs</a>',
+            gpu.label,
+            learn,
+            gpu.label,
+        )
+    return conditional_escape(gpu.label)
 
 
 def badge_renderer():
