@@ -12,6 +12,7 @@ from catalog.models import (
     UseCase,
 )
 from catalog.signals import catalog_changed
+from catalog.specs import SPEC_FIELDS
 
 
 class TrackEditsForm(forms.ModelForm):
@@ -99,23 +100,7 @@ class GpuAdmin(CatalogAdmin):
         ("Product", {"fields": ["architecture", "release_date", "msrp_usd", "summary"]}),
         (
             "Specs (dense; FP32 = shader FP32; FP16/FP8 = FP32 accumulate; blank = unknown)",
-            {
-                "fields": [
-                    "memory_gb",
-                    "memory_bandwidth_gbs",
-                    "fp32_tflops",
-                    "fp16_tflops",
-                    "fp16_fp16acc_tflops",
-                    "fp8_tflops",
-                    "int8_tops",
-                    "tensor_cores",
-                    "l2_cache_mb",
-                    "shared_memory_per_sm_kb",
-                    "tdp_w",
-                    "cuda_compute_capability",
-                    "supported_precisions",
-                ]
-            },
+            {"fields": [*SPEC_FIELDS, "cuda_compute_capability", "supported_precisions"]},
         ),
         ("ML software", {"fields": ["ml_software", "ml_software_note"]}),
         (

@@ -7,23 +7,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-# Spec fields that must be positive when known; blank means unknown and is always allowed.
-POSITIVE_SPEC_FIELDS = [
-    "msrp_usd",
-    "memory_gb",
-    "memory_bandwidth_gbs",
-    "fp32_tflops",
-    "fp16_tflops",
-    "fp16_fp16acc_tflops",
-    "fp8_tflops",
-    "int8_tops",
-    "tensor_cores",
-    "l2_cache_mb",
-    "shared_memory_per_sm_kb",
-    "tdp_w",
-    "typical_used_usd",
-    "typical_new_usd",
-]
+from catalog.specs import POSITIVE_SPEC_FIELDS
 
 
 class Manufacturer(models.TextChoices):

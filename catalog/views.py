@@ -7,18 +7,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from catalog.models import BenchmarkResult, Category, Gpu, MlModel, UseCase
+from catalog.presentation import fit_title
 from catalog.search import search_cards
 from catalog.spec_table import spec_rows
 
 TITLE_LIMIT, DESCRIPTION_LIMIT = 70, 160
-
-
-def fit(limit: int, *candidates: str) -> str:
-    """The first candidate within `limit` characters, else the last one cut at a word."""
-    for text in candidates:
-        if len(text) <= limit:
-            return text
-    return candidates[-1][: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _crumbs(*tail):
@@ -51,11 +44,11 @@ def learn_gpu(request, slug):
         "gpu": gpu,
         "specs": spec_rows(gpu),
         "results": results,
-        "title": fit(
-            TITLE_LIMIT,
+        "title": fit_title(
             f"{gpu.label} specs and MLPerf results | ShopAgent",
             f"{gpu.label} specs | ShopAgent",
             f"{gpu.label} specs",
+            limit=TITLE_LIMIT,
         ),
         "crumbs": _crumbs((gpu.label, gpu.get_absolute_url())),
     }
@@ -69,10 +62,10 @@ def learn_model(request, slug):
     context = {
         "model": model,
         "results": results,
-        "title": fit(
-            TITLE_LIMIT,
+        "title": fit_title(
             f"{model.name}: MLPerf inference results by GPU | ShopAgent",
             f"{model.name} MLPerf results | ShopAgent",
+            limit=TITLE_LIMIT,
         ),
         "crumbs": _crumbs((model.name, model.get_absolute_url())),
     }
@@ -92,10 +85,10 @@ def learn_use_case(request, slug):
         "use_case": use_case,
         "ml_models": models,
         "results": results,
-        "title": fit(
-            TITLE_LIMIT,
+        "title": fit_title(
             f"{use_case.task}: which GPU, measured by MLPerf | ShopAgent",
             f"{use_case.task} on GPUs | ShopAgent",
+            limit=TITLE_LIMIT,
         ),
         "crumbs": _crumbs((use_case.task, use_case.get_absolute_url())),
     }

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from listings.templatetags.shop import SYMBOLS, money
+from catalog import presentation
 from metrics.history import PriceSeries
 
 WIDTH, HEIGHT = 320, 168
@@ -71,8 +71,8 @@ def summarize(series: PriceSeries, currency: str) -> str:
     """ "Lowest $900.00 (Nov 2, 2026), highest $1,050.00 (Oct 1, 2026), down 5% over the period"."""
     low, high = series.lowest, series.highest
     text = (
-        f"lowest {money(low.price, currency)} ({_day(low.day)}), "
-        f"highest {money(high.price, currency)} ({_day(high.day)})"
+        f"lowest {presentation.price(low.price, currency)} ({_day(low.day)}), "
+        f"highest {presentation.price(high.price, currency)} ({_day(high.day)})"
     )
     change = series.change_percent
     first, last = series.points[0], series.points[-1]
@@ -80,8 +80,8 @@ def summarize(series: PriceSeries, currency: str) -> str:
         return f"{text}; one day recorded"
     trend = "unchanged" if change == 0 else f"{'up' if change > 0 else 'down'} {abs(change)}%"
     return (
-        f"{text}; {trend} from {money(first.price, currency)} on {_day(first.day)} "
-        f"to {money(last.price, currency)} on {_day(last.day)}"
+        f"{text}; {trend} from {presentation.price(first.price, currency)} on {_day(first.day)} "
+        f"to {presentation.price(last.price, currency)} on {_day(last.day)}"
     )
 
 
@@ -141,7 +141,7 @@ def price_chart(
 
 def _tick(value: Decimal, currency: str) -> str:
     """A short axis label: $1.2k, $950."""
-    symbol = SYMBOLS.get(currency or "USD", f"{currency} ")
+    symbol = presentation.symbol(currency)
     if value >= 10000:
         return f"{symbol}{value / 1000:.0f}k"
     if value >= 1000:

@@ -6,8 +6,8 @@ Pure functions over the cards and scores metrics.selectors loads; templates get 
 from dataclasses import dataclass, replace
 
 from catalog.models import MlSoftware
-from metrics.specs import SPECS
-from metrics.templatetags.metrics_format import money, per_thousand, per_unit, sig, spec_number
+from catalog.presentation import figure, money, per_thousand, per_unit, sig
+from catalog.specs import SPECS
 
 SEPARATOR = "-vs-"
 MAX_PAIR_LENGTH = 2 * 100 + len(SEPARATOR)  # two slugs at Gpu.slug's max_length
@@ -114,13 +114,13 @@ def comparison_sections(cards, scores, *, spec_links: dict[str, str]) -> list[Se
         "Specs (vendor datasheets, dense figures)",
         [
             *[
-                _row(s.heading, [getattr(c, s.field) for c in cards], spec_number, better="higher")
+                _row(s.heading, [getattr(c, s.field) for c in cards], figure, better="higher")
                 for s in SPECS
             ],
             _row(
                 "Board power (W)",
                 [c.tdp_w for c in cards],
-                spec_number,
+                figure,
                 better="lower",
                 note="Lower draws less power and heat.",
             ),

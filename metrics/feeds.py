@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
+from catalog import presentation
 from catalog.models import Gpu
-from listings.templatetags.shop import money
 from metrics.deals import Deal, new_deals
 
 # Entry ids are tag URIs (RFC 4151) on the site's host: they never change when a price does.
@@ -56,14 +56,16 @@ class DealsFeed(Feed):
         return new_deals(gpu=gpu)
 
     def item_title(self, deal: Deal):
-        price = money(deal.unit_price, deal.currency)
+        price = presentation.price(deal.unit_price, deal.currency)
         return f"{deal.gpu_label} ({deal.condition.lower()}) at {price} per card: {deal.text}"
 
     def item_description(self, deal: Deal):
+        price = presentation.price(deal.unit_price, deal.currency)
+        rate = presentation.price(deal.going_rate, deal.currency)
         return (
-            f"{deal.condition} {deal.gpu_label} at {money(deal.unit_price, deal.currency)} per "
+            f"{deal.condition} {deal.gpu_label} at {price} per "
             f"card including stated shipping; the {deal.text.split(' the ')[-1]} is "
-            f"{money(deal.going_rate, deal.currency)}. Source: eBay listing, first seen "
+            f"{rate}. Source: eBay listing, first seen "
             f"{deal.first_seen_at:%Y-%m-%d %H:%M} UTC."
         )
 

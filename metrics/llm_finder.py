@@ -9,6 +9,7 @@ from django.http import QueryDict
 
 from catalog import llm
 from catalog.llm_catalogue import load_llm_catalogue
+from catalog.presentation import per_unit
 from metrics.llm import (
     DEFAULT_QUANT,
     LlmRow,
@@ -99,7 +100,7 @@ def _llm_pick(row: LlmRow, model: llm.ModelSpec, quant: llm.QuantSpec) -> Finder
     label = run.card.label if run.cards_needed == 1 else f"{run.cards_needed} × {run.card.label}"
     reason = (
         f"Fits {model.name} at {quant.name} on {_count_words(run.cards_needed)}; "
-        f"{speed:,.0f} tok/s ({run.basis}); ${row.dollars_per_token_per_s:,.2f} per tok/s"
+        f"{speed:,.0f} tok/s ({run.basis}); {per_unit(row.dollars_per_token_per_s)} per tok/s"
     )
     return FinderPick(label, run.card.slug, run.cards_needed, row.setup_price, reason, run.basis)
 
@@ -157,7 +158,7 @@ def find_cards(
         floor_text = f" (≥ {floor} GB: {why})" if floor else ""
         reason = (
             f"{card.memory_gb:g} GB{floor_text}; {card.fp16_tflops:,.1f} FP16 TFLOPS; "
-            f"${per_tflops:,.2f} per TFLOPS"
+            f"{per_unit(per_tflops)} per TFLOPS"
         )
         return FinderPick(card.label, card.slug, 1, price, reason, "spec proxy")
 

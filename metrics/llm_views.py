@@ -9,8 +9,9 @@ from django.views.decorators.http import require_safe
 
 from catalog import llm
 from catalog.llm_catalogue import load_llm_catalogue
+from catalog.presentation import site_title
 from metrics import llm as llm_metrics
-from metrics.views import _crumbs, _title
+from metrics.views import _crumbs
 from shopagent.cache import cached_page
 
 
@@ -77,7 +78,7 @@ def llm_model(request, slug):
         raise Http404("No such model")
     query = _settled(catalogue, llm_metrics.parse_llm_query(request.GET, catalogue), model)
     context = _context(catalogue, query, _table(catalogue, query, slug))
-    context["title"] = _title(
+    context["title"] = site_title(
         f"Best GPU for {model.name}: fit and tokens/s per dollar",
         f"Best GPU for {model.name}",
     )

@@ -18,9 +18,9 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from catalog.models import BenchmarkResult, Gpu, MlModel
+from catalog.specs import SPECS
 from listings.models import Listing
 from metrics.models import CardPrice, Scope, UseCaseScore
-from metrics.specs import SPECS
 from shopagent.cache import bump_generation
 
 logger = logging.getLogger(__name__)

@@ -7,10 +7,10 @@ from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 
 from catalog.models import Category, Gpu, MlModel, MlSoftware, UseCase
 from catalog.search import card_names, filter_cards
+from catalog.specs import SPECS, Spec
 from metrics.card_index import IndexQuery
 from metrics.filters import RankingFilters, shown
 from metrics.models import CardPrice, Scope, UseCaseScore
-from metrics.specs import SPECS, Spec
 
 TOP_N = 5
 MAX_COMPARE = 8

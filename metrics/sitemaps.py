@@ -7,10 +7,10 @@ from django.urls import reverse
 
 from catalog.models import LlmModel, UseCase
 from catalog.sitemaps import SlugSitemap
+from catalog.specs import SPECS
 from metrics.compare import sitemap_pairs
 from metrics.models import CardPrice
 from metrics.selectors import compare_sitemap_slugs, ranked_spec_slugs
-from metrics.specs import SPECS
 
 
 class RecomputedSitemap(SlugSitemap):

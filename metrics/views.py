@@ -6,24 +6,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from catalog.models import MlSoftware, UseCase
+from catalog.presentation import site_title
+from catalog.specs import SPECS, SPECS_BY_SLUG
 from metrics import history, selectors
 from metrics.card_index import SOFTWARE, VENDORS, parse_index_query, sort_headers
 from metrics.compare import comparison_sections, pair_candidates, pair_slug
 from metrics.filters import CONDITIONS, parse_filters
 from metrics.llm_finder import find_for_home
 from metrics.ranking import HEADLINE_K
-from metrics.specs import SPECS, SPECS_BY_SLUG
 from shopagent.cache import cached_page
-
-SITE = "ShopAgent"
-
-
-def _title(*candidates: str) -> str:
-    """The first candidate that fits in 70 characters with the site name."""
-    for text in candidates:
-        if len(f"{text} | {SITE}") <= 70:
-            return f"{text} | {SITE}"
-    return f"{candidates[-1]} | {SITE}"[:70]
 
 
 def _crumbs(*trail: tuple[str, str]) -> list[tuple[str, str]]:
@@ -71,7 +62,7 @@ def cost_per_spec(request, metric):
         "spec": spec,
         "ranking": selectors.spec_ranking(spec=spec, filters=filters),
         "trends": history.trends(scope=filters.scope),
-        "title": _title(
+        "title": site_title(
             f"Cheapest GPUs per {spec.noun} right now", f"Cheapest GPUs per {spec.noun}"
         ),
         "headline_k": HEADLINE_K,
@@ -102,7 +93,7 @@ def use_case(request, slug):
     context = {
         "use_case": use_case,
         "tables": selectors.use_case_tables(use_case=use_case, filters=filters),
-        "title": _title(
+        "title": site_title(
             f"Best GPU per dollar for {task} (MLPerf)",
             f"Best GPU per dollar for {task}",
             f"Best GPU for {task}",
@@ -144,7 +135,7 @@ def _compare_context(request, comparison, *, title_candidates, crumb) -> dict:
         "pair_url": (
             reverse("metrics:compare-pair", args=[pair_slug(*chosen)]) if len(chosen) == 2 else ""
         ),
-        "title": _title(*title_candidates, "Compare GPUs side by side"),
+        "title": site_title(*title_candidates, "Compare GPUs side by side"),
         "crumbs": _crumbs(("Shop", reverse("metrics:shop-index")), crumb),
     }
 

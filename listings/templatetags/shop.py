@@ -1,129 +1,17 @@
-"""Formatting and SEO tags for shop pages and the shared partials in templates/includes/."""
+"""Tags for shop pages: links to pages that may not exist yet, paging, ages, form options and
+the sitemap's entries (formatting and JSON-LD: catalog/templatetags/present.py)."""
 
-import json
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
-from html import escape
 
 from django import template
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 from django.utils.timezone import get_current_timezone, is_naive
 
 register = template.Library()
-
-SYMBOLS = {"USD": "$", "GBP": "£", "EUR": "€", "CAD": "CA$", "AUD": "A$", "JPY": "¥"}
-# Escapes that keep JSON inert inside a <script> element.
-JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
-TENTH = Decimal("0.1")
-# The one image host the Content-Security-Policy allows (shopagent/security.py): a photo from
-# anywhere else would be blocked, so it gets the placeholder instead.
-PHOTO_ORIGIN = "https://i.ebayimg.com/"
-
-
-def _decimal(value) -> Decimal | None:
-    try:
-        return Decimal(str(value))
-    except (InvalidOperation, TypeError, ValueError):
-        return None
-
-
-# Formatting runs for every figure on a page, so it uses str.format's grouping, not intcomma.
-@register.filter
-def money(value, currency="USD"):
-    """An asking price: `$1,234.50`."""
-    amount = _decimal(value)
-    if amount is None:
-        return ""
-    symbol = SYMBOLS.get(currency or "USD", f"{currency} ")
-    return f"{symbol}{amount:,.2f}"
-
-
-@register.filter
-def money_per(value, currency="USD"):
-    """A price per unit of spec, to the precision that tells cards apart: $412, $12.34, $0.052."""
-    amount = _decimal(value)
-    if amount is None:
-        return ""
-    symbol = SYMBOLS.get(currency or "USD", f"{currency} ")
-    if amount >= 100:
-        text = f"{amount:,.0f}"
-    elif amount >= TENTH:
-        text = f"{amount:.2f}"
-    else:
-        text = f"{amount:.3f}"
-    return f"{symbol}{text}"
-
-
-@register.filter
-def number(value):
-    """A spec value without trailing zeros: 82.6, 24, 1,008."""
-    amount = _decimal(value)
-    if amount is None:
-        return ""
-    if amount == amount.to_integral_value():
-        return f"{int(amount):,}"
-    return f"{amount.normalize():,f}"
-
-
-@register.simple_tag
-def listing_card(card):
-    """A shop page's listing card from a views.ListingCard.
-
-    Built here, not by an include in the page's loop: 24 cards' worth of template nodes were most
-    of the page's render time. Every value goes through escape().
-    """
-    listing = card.listing
-    go = escape(card.go_url)
-    # Fixed width and height keep the layout still while photos load; no photo gets a placeholder
-    # of the same size.
-    if listing.image_url.startswith(PHOTO_ORIGIN):
-        image = (
-            f'\n  <img class="listing-image" src="{escape(listing.image_url)}"'
-            f' alt="{escape(listing.title)}" width="96" height="96" loading="lazy"'
-            ' decoding="async" referrerpolicy="no-referrer">'
-        )
-    else:
-        image = (
-            '\n  <span class="listing-image listing-image-none" role="img"'
-            ' aria-label="No photo">No photo</span>'
-        )
-    deal = ""
-    if card.deal:
-        deal = (
-            f'\n  <p class="deal deal-{escape(card.deal_side or "none")}">{escape(card.deal)}</p>'
-        )
-    note = f' <span class="price-note">{escape(card.price_note)}</span>' if card.price_note else ""
-    details = "".join(
-        f'\n    <li class="pill pill-attr">{escape(detail)}</li>' for detail in card.details
-    )
-    pills = ""
-    if card.pills:
-        items = "".join(
-            f'\n    <li class="spec-pill"><button type="button" class="pill pill-spec"'
-            f' aria-expanded="false" aria-describedby="tip-{escape(pill.spec.key)}"'
-            f' data-tooltip="tip-{escape(pill.spec.key)}">{escape(pill.text)}</button></li>'
-            for pill in card.pills
-        )
-        pills = f'\n  <ul class="pills spec-pills" aria-label="Price per spec">{items}\n  </ul>'
-    return mark_safe(  # noqa: S308 - every interpolated value above is escaped
-        f'<article class="card listing-card">{image}\n'
-        f'  <h3><a href="{go}" rel="sponsored nofollow noopener" target="_blank">'
-        f"{escape(listing.title)}</a></h3>\n"
-        f'  <p class="price">{escape(card.price)}{note}</p>\n'
-        f'  <p class="price-detail">{escape(card.shipping)}</p>{deal}\n'
-        '  <ul class="pills" aria-label="Listing details">\n'
-        f'    <li class="pill pill-attr pill-condition-{escape(listing.condition_kind)}">'
-        f"{escape(listing.get_condition_kind_display())}</li>{details}\n"
-        f"  </ul>{pills}\n"
-        f'  <p class="seller muted">{escape(card.seller)}</p>\n'
-        f'  <a class="button" href="{go}" rel="sponsored nofollow noopener" target="_blank">'
-        "View on eBay</a>\n"
-        "</article>"
-    )
 
 
 @register.simple_tag
@@ -133,63 +21,6 @@ def optional_url(name, *args, **kwargs):
         return reverse(name, args=args or None, kwargs=kwargs or None)
     except NoReverseMatch:
         return ""
-
-
-@register.filter
-def absolute(path):
-    """A site path as an absolute URL on SITE_URL; absolute URLs pass through."""
-    path = str(path)
-    if path.startswith(("http://", "https://")):
-        return path
-    return f"{settings.SITE_URL}{path}"
-
-
-@register.simple_tag
-def jsonld(data):
-    """A JSON-LD <script> block; the data is escaped so no string can end the element."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(JSON_ESCAPES)
-    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))  # noqa: S308
-
-
-@register.simple_tag
-def breadcrumbs_jsonld(crumbs):
-    """BreadcrumbList for a trail of (name, url) pairs."""
-    return jsonld(
-        {
-            "@context": "https://schema.org",
-            "@type": "BreadcrumbList",
-            "itemListElement": [
-                {"@type": "ListItem", "position": i, "name": str(name), "item": absolute(url)}
-                for i, (name, url) in enumerate(crumbs, start=1)
-            ],
-        }
-    )
-
-
-@register.simple_tag
-def product_jsonld(*, name, description, url, brand="", image="", low, high, count, currency):
-    """Product with an AggregateOffer; without offers it is left out (search engines reject it)."""
-    if not count or low is None or high is None:
-        return ""
-    data = {
-        "@context": "https://schema.org",
-        "@type": "Product",
-        "name": str(name),
-        "description": str(description),
-        "url": absolute(url),
-        "offers": {
-            "@type": "AggregateOffer",
-            "lowPrice": f"{Decimal(low):.2f}",
-            "highPrice": f"{Decimal(high):.2f}",
-            "offerCount": int(count),
-            "priceCurrency": currency or settings.EBAY_CURRENCY,
-        },
-    }
-    if brand:
-        data["brand"] = {"@type": "Brand", "name": str(brand)}
-    if image:
-        data["image"] = str(image)
-    return jsonld(data)
 
 
 @register.simple_tag(takes_context=True)
@@ -213,35 +44,36 @@ def ago(moment):
 def sitemap_urls(urlset):
     """The <url> entries of /sitemap.xml (templates/sitemap.xml overrides Django's), as Django's
     template writes them, without a dozen template nodes and a date filter per URL."""
-    entries = []
     zone = get_current_timezone() if settings.USE_TZ else None
-    for url in urlset:
-        entry = f"<url><loc>{escape(str(url['location']))}</loc>"
-        if day := url.get("lastmod"):
-            # What the |date filter's template_localtime does, with the time zone looked up once.
-            if zone and isinstance(day, datetime) and not is_naive(day):
-                day = day.astimezone(zone)
-            entry += f"<lastmod>{day.year:04d}-{day.month:02d}-{day.day:02d}</lastmod>"
-        if url.get("changefreq"):
-            entry += f"<changefreq>{escape(str(url['changefreq']))}</changefreq>"
-        if url.get("priority"):
-            entry += f"<priority>{escape(str(url['priority']))}</priority>"
-        for alternate in url.get("alternates") or ():
-            entry += (
-                f'<xhtml:link rel="alternate" hreflang="{escape(str(alternate["lang_code"]))}"'
-                f' href="{escape(str(alternate["location"]))}"/>'
-            )
-        entries.append(entry + "</url>")
-    return mark_safe("".join(entries))  # noqa: S308 - every value is escaped
+    return format_html_join("", "<url>{}</url>", ((_sitemap_entry(url, zone),) for url in urlset))
+
+
+def _sitemap_entry(url, zone) -> SafeString:
+    """One <url> entry, escaped by a single format_html call (a sitemap has hundreds)."""
+    parts, values = ["<loc>{}</loc>"], [url["location"]]
+    if day := url.get("lastmod"):
+        # What the |date filter's template_localtime does, with the time zone looked up once.
+        if zone and isinstance(day, datetime) and not is_naive(day):
+            day = day.astimezone(zone)
+        parts.append("<lastmod>{}</lastmod>")
+        values.append(f"{day.year:04d}-{day.month:02d}-{day.day:02d}")
+    if url.get("changefreq"):
+        parts.append("<changefreq>{}</changefreq>")
+        values.append(url["changefreq"])
+    if url.get("priority"):
+        parts.append("<priority>{}</priority>")
+        values.append(url["priority"])
+    for alternate in url.get("alternates") or ():
+        parts.append('<xhtml:link rel="alternate" hreflang="{}" href="{}"/>')
+        values += [alternate["lang_code"], alternate["location"]]
+    return format_html("".join(parts), *values)
 
 
 @register.simple_tag
 def select_options(choices, selected):
     """<option> elements for (value, text) choices, the one equal to `selected` selected."""
-    return mark_safe(  # noqa: S308 - every value is escaped
-        "".join(
-            f'<option value="{escape(str(value))}"{" selected" if value == selected else ""}>'
-            f"{escape(str(text))}</option>"
-            for value, text in choices
-        )
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((value, " selected" if value == selected else "", text) for value, text in choices),
     )

@@ -1,123 +1,24 @@
-"""Number formatting and breadcrumbs for the ranking pages."""
-
-import json
-import math
-from decimal import ROUND_HALF_UP, Decimal
-from html import escape
+"""Rows and links of the ranking, use-case and home pages (formatting: catalog.presentation)."""
 
 from django import template
-from django.conf import settings
 from django.template.loader import get_template
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
-from django.utils.safestring import mark_safe
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from catalog.presentation import MISSING, figure, money, per_thousand, per_unit, sig
+from catalog.specs import SPECS_BY_SLUG
 
 register = template.Library()
 
 SLUG_MARK = "__slug__"
-CENT = Decimal("0.01")
 _slug_paths: dict[tuple, str] = {}
-
-
-def _finite(value) -> float | None:
-    if value is None or value == "":
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-@register.filter
-def money(value, style: str = "") -> str:
-    """$1,234 for whole dollars, $1,234.50 otherwise; an em dash for no value.
-
-    money:"whole" rounds to whole dollars, so a column of headline prices (medians, estimates
-    to the dollar) never mixes "$970" with "$527.66".
-    """
-    if isinstance(value, Decimal) and value.is_finite():
-        cents = value.quantize(CENT)  # prices come from the database as Decimals
-    elif _finite(value) is None:
-        return "—"
-    else:
-        cents = Decimal(str(value)).quantize(CENT)
-    if style == "whole":
-        return f"${cents.quantize(Decimal(1), rounding=ROUND_HALF_UP):,.0f}"
-    if cents == cents.to_integral_value():
-        return f"${cents:,.0f}"
-    return f"${cents:,.2f}"
-
-
-@register.filter
-def sig(value, digits: int = 4) -> str:
-    """A positive number to `digits` significant figures with thousands separators (2.576)."""
-    number = _finite(value)
-    if number is None:
-        return "—"
-    if number == 0:
-        return "0"
-    decimals = max(0, int(digits) - 1 - math.floor(math.log10(abs(number))))
-    return f"{number:,.{decimals}f}"
-
-
-@register.filter
-def per_unit(value) -> str:
-    """Dollars per unit of a spec: cents from $1 up ($12.34), three figures below ($0.177)."""
-    number = _finite(value)
-    if number is None:
-        return "—"
-    if abs(number) >= 1:
-        return f"${number:,.2f}"
-    return f"${sig(number, 3)}"
-
-
-@register.filter
-def per_thousand(value) -> str:
-    """A small rate per dollar shown per $1,000 (0.0002258 samples/s per $ reads 0.226)."""
-    number = _finite(value)
-    if number is None:
-        return "—"
-    return sig(number * 1000, 3)
 
 
 @register.filter
 def attr(obj, name: str):
     """An attribute named at render time: {{ gpu|attr:spec.field }}."""
     return getattr(obj, name, None)
-
-
-@register.filter
-def spec_number(value) -> str:
-    """A catalog spec value: whole numbers without decimals, others to 4 figures."""
-    number = _finite(value)
-    if number is None:
-        return "—"
-    if number == int(number):
-        return f"{int(number):,}"
-    text = sig(number, 4)
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-@register.simple_tag
-def breadcrumb_jsonld(crumbs) -> str:
-    """JSON-LD BreadcrumbList for [(name, path), ...]; safe inside a <script> element."""
-    items = [
-        {
-            "@type": "ListItem",
-            "position": n,
-            "name": name,
-            "item": f"{settings.SITE_URL}{path}",
-        }
-        for n, (name, path) in enumerate(crumbs, start=1)
-    ]
-    data = {"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": items}
-    text = json.dumps(data).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return mark_safe(f'<script type="application/ld+json">{text}</script>')  # noqa: S308
-
-
-@register.inclusion_tag("metrics/includes/breadcrumbs.html")
-def breadcrumbs(crumbs):
-    return {"crumbs": list(crumbs)}
 
 
 def slug_path(name: str, slug: str) -> str:
@@ -137,27 +38,40 @@ def slug_path(name: str, slug: str) -> str:
     return pattern.replace(SLUG_MARK, slug) if pattern else ""
 
 
-def card_links_html(gpu, paths: tuple[str, str] | None = None) -> str:
+def card_links_html(gpu, paths: tuple[str, str] | None = None) -> SafeString:
     """The card's links; `paths` from card_paths() saves the URL lookups when rows are many."""
     shop_pattern, learn_pattern = paths or card_paths()
-    label = escape(gpu.label)
-    html = label
-    if shop_pattern:
-        html = f'<a href="{escape(shop_pattern.replace(SLUG_MARK, gpu.slug))}">{label}</a>'
-    if learn_pattern:
-        learn_url = escape(learn_pattern.replace(SLUG_MARK, gpu.slug))
-        html += f' <a class="muted" href="{learn_url}" aria-label="About the {label}">specs</a>'
-    return html
+    shop = shop_pattern.replace(SLUG_MARK, gpu.slug) if shop_pattern else ""
+    learn = learn_pattern.replace(SLUG_MARK, gpu.slug) if learn_pattern else ""
+    # One format_html per card: a ranking page links a hundred of them.
+    if shop and learn:
+        return format_html(
+            '<a href="{}">{}</a> <a class="muted" href="{}" aria-label="About the {}">specs</a>',
+            shop,
+            gpu.label,
+            learn,
+            gpu.label,
+        )
+    if shop:
+        return format_html('<a href="{}">{}</a>', shop, gpu.label)
+    if learn:
+        return format_html(
+            '{} <a class="muted" href="{}" aria-label="About the {}">specs</a>',
+            gpu.label,
+            learn,
+            gpu.label,
+        )
+    return conditional_escape(gpu.label)
 
 
 def badge_renderer():
     """Render the ML software badge partial, once per distinct (level, note) on a page."""
     template = get_template("includes/ml_software_badge.html")
-    rendered: dict[tuple[str, str], str] = {}
+    rendered: dict[tuple[str, str], SafeString] = {}
 
-    def render(level: str, note: str) -> str:
+    def render(level: str, note: str) -> SafeString:
         if (level, note) not in rendered:
-            rendered[level, note] = template.render({"level": level, "note": note}).strip()
+            rendered[level, note] = template.render({"level": level, "note": note})
         return rendered[level, note]
 
     return render
@@ -169,135 +83,177 @@ def card_paths() -> tuple[str, str]:
 
 
 @register.simple_tag
-def card_links(gpu) -> str:
+def card_links(gpu) -> SafeString:
     """The card's name linking to its shop page, and a `specs` link to its learn page."""
-    return mark_safe(card_links_html(gpu))  # noqa: S308 - escaped in card_links_html
+    return card_links_html(gpu)
 
 
-@register.simple_tag
-def throughput_items(rows) -> str:
-    """The <li> items of a home page top list by samples/s per dollar (selectors.TopRow)."""
+def _top_items(rows, value, note) -> SafeString:
+    """The <li> items of a home page top list (selectors.TopRow): card, figure, note, badge."""
     paths, badge = card_paths(), badge_renderer()
-    return mark_safe(  # noqa: S308 - every value is escaped, the badge is a rendered template
-        "".join(
-            f"<li>{card_links_html(row.gpu, paths)}: {escape(per_thousand(row.value))}"
-            f' <span class="muted">at {escape(money(row.headline_price, "whole"))}</span>'
-            f"{badge(row.ml_software, row.ml_software_note)}</li>"
-            for row in rows
-        )
-    )
-
-
-@register.simple_tag
-def per_unit_items(rows, unit) -> str:
-    """The <li> items of a home page top list by dollars per spec unit (selectors.TopRow)."""
-    paths, badge = card_paths(), badge_renderer()
-    unit = escape(str(unit))
-    return mark_safe(  # noqa: S308 - every value is escaped, the badge is a rendered template
-        "".join(
-            f"<li>{card_links_html(row.gpu, paths)}: {escape(per_unit(row.value))}"
-            f' <span class="muted">per {unit}</span>'
-            f"{badge(row.ml_software, row.ml_software_note)}</li>"
-            for row in rows
-        )
-    )
-
-
-@register.simple_tag
-def score_rows(table) -> str:
-    """The ranked rows of a use-case table (selectors.ModelTable), built once in Python."""
-    paths, badge = card_paths(), badge_renderer()
-    rows = []
-    for rank, score in enumerate(table.ranked, start=1):
-        gpu = score.gpu
-        tokens = f'<td class="num">{escape(sig(score.tokens_per_s, 5))}</td>'
-        round_ = escape(score.round)
-        if score.source_url:
-            round_ = (
-                f'<a href="{escape(score.source_url)}" rel="nofollow"'
-                f' title="{escape(score.system_name)}">{round_}</a>'
+    return format_html_join(
+        "",
+        '<li>{}: {} <span class="muted">{}</span>{}</li>',
+        (
+            (
+                card_links_html(row.gpu, paths),
+                value(row.value),
+                note(row),
+                badge(row.ml_software, row.ml_software_note),
             )
-        if score.run_benchmark and score.run_benchmark != table.model.mlperf_id:
-            round_ += f' <span class="muted">({escape(score.run_benchmark)} run)</span>'
-        rows.append(
-            f'\n    <tr><td class="num">{rank}</td>'
-            f'<td class="card-cell">{card_links_html(gpu, paths)}'
-            f"{badge(gpu.ml_software, gpu.ml_software_note)}</td>"
-            f'<td class="num">{escape(per_thousand(score.samples_per_dollar))}</td>'
-            f'<td class="num">{escape(per_unit(score.dollars_per_sample))}</td>'
-            f'<td class="num">{escape(sig(score.samples_per_s, 5))}</td>'
-            f"{tokens if table.has_tokens else ''}"
-            f'<td class="num">{escape(money(score.headline_price))}</td><td>{round_}</td></tr>'
-        )
-    return mark_safe("".join(rows))  # noqa: S308 - values escaped, the badge a rendered template
-
-
-def _cell(label: str, text: str, css: str = "num") -> str:
-    """A table cell that names its column on phones, where rows stack into cards."""
-    return f'<td class="{css}" data-label="{escape(label)}">{text}</td>'
-
-
-def _card_index_row(gpu, paths, badge) -> str:
-    slug, label = escape(gpu.slug), escape(gpu.label)
-    memory = escape(spec_number(gpu.memory_gb))
-    fp16 = escape(spec_number(gpu.fp16_tflops))
-    power = f"{escape(spec_number(gpu.tdp_w))} W" if gpu.tdp_w else "—"
-    return (
-        f'<tr><td class="pick"><input type="checkbox" name="gpu" value="{slug}"'
-        f' id="pick-{slug}"><label for="pick-{slug}" class="pick-label">Compare'
-        f' <span class="visually-hidden">{label}</span></label></td>'
-        f'<td class="card-cell">{card_links_html(gpu, paths)}<br><span class="muted">'
-        f"{escape(gpu.manufacturer)} · {escape(gpu.category_label)}</span></td>"
-        + _cell("Headline price", escape(money(gpu.headline_price, "whole")))
-        + _cell("New", escape(money(gpu.new_headline_price, "whole")))
-        + _cell("Used", escape(money(gpu.used_headline_price, "whole")))
-        + _cell("Listings", str(gpu.all_listing_count or 0))
-        + _cell("Memory (GB)", memory)
-        + _cell("FP16 TFLOPS", fp16)
-        + _cell("$ per FP16 TFLOPS", escape(per_unit(gpu.per_fp16)))
-        + _cell("$ per GB", escape(per_unit(gpu.per_gb)))
-        + _cell("Board power", power)
-        + _cell("ML software", badge(gpu.ml_software, gpu.ml_software_note) or "—", "text")
-        + "</tr>"
+            for row in rows
+        ),
     )
 
 
 @register.simple_tag
-def card_index_rows(cards) -> str:
-    """The rows of the all-cards table (metrics.selectors.card_index), built in Python."""
+def throughput_items(rows) -> SafeString:
+    """A top list by samples/s per dollar, shown per $1,000, at each card's headline price."""
+    return _top_items(rows, per_thousand, lambda row: f"at {money(row.headline_price, 'whole')}")
+
+
+@register.simple_tag
+def per_unit_items(rows, unit) -> SafeString:
+    """A top list by dollars per spec unit."""
+    return _top_items(rows, per_unit, lambda row: f"per {unit}")
+
+
+def _score_round(score, table) -> SafeString:
+    """The MLPerf round a score comes from, linking its published log when there is one."""
+    round_ = conditional_escape(score.round)
+    if score.source_url:
+        round_ = format_html(
+            '<a href="{}" rel="nofollow" title="{}">{}</a>',
+            score.source_url,
+            score.system_name,
+            round_,
+        )
+    if score.run_benchmark and score.run_benchmark != table.model.mlperf_id:
+        round_ = format_html('{} <span class="muted">({} run)</span>', round_, score.run_benchmark)
+    return round_
+
+
+@register.simple_tag
+def score_rows(table) -> SafeString:
+    """The ranked rows of a use-case table (selectors.ModelTable)."""
     paths, badge = card_paths(), badge_renderer()
-    rows = "\n    ".join(_card_index_row(gpu, paths, badge) for gpu in cards)
-    return mark_safe(rows)  # noqa: S308 - values escaped, the badge a rendered template
+    cells = (
+        '\n    <tr><td class="num">{}</td><td class="card-cell">{}{}</td>'
+        '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>{}'
+        '<td class="num">{}</td><td>{}</td></tr>'
+    )
+    return format_html_join(
+        "",
+        cells,
+        (
+            (
+                rank,
+                card_links_html(score.gpu, paths),
+                badge(score.gpu.ml_software, score.gpu.ml_software_note),
+                per_thousand(score.samples_per_dollar),
+                per_unit(score.dollars_per_sample),
+                sig(score.samples_per_s, 5),
+                format_html('<td class="num">{}</td>', sig(score.tokens_per_s, 5))
+                if table.has_tokens
+                else "",
+                money(score.headline_price),
+                _score_round(score, table),
+            )
+            for rank, score in enumerate(table.ranked, start=1)
+        ),
+    )
 
 
-def trend_html(trend) -> str:
+FP16, GB = SPECS_BY_SLUG["fp16-flops"], SPECS_BY_SLUG["memory-gb"]
+CARD_INDEX_ROW = (
+    '<tr><td class="pick"><input type="checkbox" name="gpu" value="{slug}" id="pick-{slug}">'
+    '<label for="pick-{slug}" class="pick-label">Compare'
+    ' <span class="visually-hidden">{label}</span></label></td>'
+    '<td class="card-cell">{links}<br><span class="muted">{maker} · {category}</span></td>'
+    '<td class="num" data-label="Headline price">{headline}</td>'
+    '<td class="num" data-label="New">{new}</td>'
+    '<td class="num" data-label="Used">{used}</td>'
+    '<td class="num" data-label="Listings">{listings}</td>'
+    '<td class="num" data-label="{memory_heading}">{memory}</td>'
+    '<td class="num" data-label="{fp16_heading}">{fp16}</td>'
+    '<td class="num" data-label="{per_fp16_heading}">{per_fp16}</td>'
+    '<td class="num" data-label="{per_gb_heading}">{per_gb}</td>'
+    '<td class="num" data-label="Board power">{power}</td>'
+    '<td class="text" data-label="ML software">{badge}</td></tr>'
+)
+
+
+def _card_index_row(gpu, paths, badge) -> SafeString:
+    return format_html(
+        CARD_INDEX_ROW,
+        slug=gpu.slug,
+        label=gpu.label,
+        links=card_links_html(gpu, paths),
+        maker=gpu.manufacturer,
+        category=gpu.category_label,
+        headline=money(gpu.headline_price, "whole"),
+        new=money(gpu.new_headline_price, "whole"),
+        used=money(gpu.used_headline_price, "whole"),
+        listings=gpu.all_listing_count or 0,
+        memory_heading=GB.heading,
+        memory=figure(gpu.memory_gb),
+        fp16_heading=FP16.heading,
+        fp16=figure(gpu.fp16_tflops),
+        per_fp16_heading=FP16.per_unit,
+        per_fp16=per_unit(gpu.per_fp16),
+        per_gb_heading=GB.per_unit,
+        per_gb=per_unit(gpu.per_gb),
+        power=f"{figure(gpu.tdp_w)} W" if gpu.tdp_w else MISSING,
+        badge=badge(gpu.ml_software, gpu.ml_software_note) or MISSING,
+    )
+
+
+@register.simple_tag
+def card_index_rows(cards) -> SafeString:
+    """The rows of the all-cards table (metrics.selectors.card_index)."""
+    paths, badge = card_paths(), badge_renderer()
+    return format_html_join("\n    ", "{}", ((_card_index_row(g, paths, badge),) for g in cards))
+
+
+def trend_html(trend) -> SafeString:
     """A headline price's 30-day trend: an arrow and a percentage, its words for screen readers."""
     if trend is None:
-        return ""
+        return SafeString("")
     side = "up" if trend.percent > 0 else "down" if trend.percent < 0 else "flat"
-    return (
-        f' <span class="trend trend-{side}" title="{escape(trend.text)}" aria-hidden="true">'
-        f"{trend.arrow}{abs(trend.percent)}%</span>"
-        f'<span class="visually-hidden"> ({escape(trend.text)})</span>'
+    return format_html(
+        ' <span class="trend trend-{}" title="{}" aria-hidden="true">{}{}%</span>'
+        '<span class="visually-hidden"> ({})</span>',
+        side,
+        trend.text,
+        trend.arrow,
+        abs(trend.percent),
+        trend.text,
     )
 
 
 @register.simple_tag
-def spec_rank_rows(cards, spec, trends=None) -> str:
+def spec_rank_rows(cards, spec, trends=None) -> SafeString:
     """The ranked rows of a cost-per-spec table (metrics.selectors.spec_ranking); `trends`
     (metrics.history.trends) adds each headline price's 30-day trend."""
     paths, badge = card_paths(), badge_renderer()
-    unit = escape(spec.unit)
     trends = trends or {}
-    rows = "\n    ".join(
-        f'<tr><td class="num">{rank}</td><td class="card-cell">{card_links_html(gpu, paths)}'
-        f"{badge(gpu.ml_software, gpu.ml_software_note)}</td>"
-        f'<td class="num">{escape(per_unit(gpu.per_unit))}</td>'
-        f'<td class="num">{escape(money(gpu.headline_price))}{trend_html(trends.get(gpu.slug))}'
-        "</td>"
-        f'<td class="num">{escape(spec_number(gpu.spec_value))}'
-        f' <span class="muted">{unit}</span></td>'
-        f'<td class="num">{escape(str(gpu.listing_count))}</td></tr>'
-        for rank, gpu in enumerate(cards, start=1)
+    return format_html_join(
+        "\n    ",
+        '<tr><td class="num">{}</td><td class="card-cell">{}{}</td><td class="num">{}</td>'
+        '<td class="num">{}{}</td><td class="num">{} <span class="muted">{}</span></td>'
+        '<td class="num">{}</td></tr>',
+        (
+            (
+                rank,
+                card_links_html(gpu, paths),
+                badge(gpu.ml_software, gpu.ml_software_note),
+                per_unit(gpu.per_unit),
+                money(gpu.headline_price),
+                trend_html(trends.get(gpu.slug)),
+                figure(gpu.spec_value),
+                spec.unit,
+                gpu.listing_count,
+            )
+            for rank, gpu in enumerate(cards, start=1)
+        ),
     )
-    return mark_safe(rows)  # noqa: S308 - values escaped, the badge a rendered template

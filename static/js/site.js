@@ -31,53 +31,6 @@
     });
   }
 
-  // Spec pill tooltips: one open at a time; a click elsewhere or Escape closes it.
-  function tooltipFor(button) {
-    return document.getElementById(button.getAttribute("data-tooltip"));
-  }
-
-  function closeTooltips(except) {
-    var open = document.querySelectorAll('.pill-spec[aria-expanded="true"]');
-    Array.prototype.forEach.call(open, function (button) {
-      if (button === except) { return; }
-      button.setAttribute("aria-expanded", "false");
-      var tip = tooltipFor(button);
-      if (tip) { tip.hidden = true; }
-    });
-  }
-
-  function keepInViewport(tip) {
-    tip.style.left = "";
-    var rect = tip.getBoundingClientRect();
-    var overflow = rect.right - (document.documentElement.clientWidth - 8);
-    if (overflow > 0) { tip.style.left = -overflow + "px"; }
-  }
-
-  function setupTooltips() {
-    document.addEventListener("click", function (event) {
-      var button = event.target.closest ? event.target.closest(".pill-spec[data-tooltip]") : null;
-      if (!button) { closeTooltips(null); return; }
-      var tip = tooltipFor(button);
-      if (!tip) { return; }
-      var opening = button.getAttribute("aria-expanded") !== "true";
-      closeTooltips(button);
-      button.setAttribute("aria-expanded", opening ? "true" : "false");
-      // Pills of one spec share a tooltip: it moves next to the pill that opened it.
-      if (opening && tip.parentNode !== button.parentNode) { button.parentNode.appendChild(tip); }
-      tip.hidden = !opening;
-      if (opening) {
-        keepInViewport(tip);
-        track("spec_tooltip_opened", { spec: button.getAttribute("data-tooltip").split("-").pop() });
-      }
-    });
-    document.addEventListener("keydown", function (event) {
-      if (event.key !== "Escape") { return; }
-      var open = document.querySelector('.pill-spec[aria-expanded="true"]');
-      closeTooltips(null);
-      if (open) { open.focus(); }
-    });
-  }
-
   // Shop filters: the form works as a plain GET form; this only reports use and applies a new sort at once.
   function setupFilters() {
     var form = document.querySelector("form[data-shop-filters]");
@@ -104,7 +57,6 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     setupBanner();
-    setupTooltips();
     setupFilters();
   });
 })();

@@ -43,7 +43,7 @@ def prepare_database(env: dict) -> str:
         "import django; django.setup()\n"
         "from django.db.models import Count, Q\n"
         "from catalog.models import Gpu\n"
-        "from tests.browser.shop_data import make_shop\n"
+        "from tests.factories import make_shop\n"
         "visible = Q(listings__is_active=True, listings__verdict='keep')\n"
         "gpu = Gpu.objects.annotate(n=Count('listings', filter=visible)).order_by('-n').first()\n"
         "print(gpu.slug if gpu and gpu.n else make_shop().slug)\n"

@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from catalog.models import Gpu
 from metrics.ranking import recompute_rankings
-from tests.browser.shop_data import make_listing
+from tests.factories import make_listing
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,6 +29,7 @@ PAGES = {
     "compare-picker": "/ml/shop/gpu/compare/",
     "search": "/ml/search/?q=3090",
     "404": "/no-such-page/",
+    "shop": "/ml/shop/gpu/nvidia-geforce-rtx-3090/",
 }
 # Pages whose every figure must sit on screen at 375 px (tables stack or fit); on the others a
 # table may scroll inside its own box, never the page.

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from metrics.models import DailyPrice, Scope
-from tests.browser.shop_data import make_shop
+from tests.factories import make_shop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

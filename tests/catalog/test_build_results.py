@@ -1,15 +1,11 @@
 """The fixture builder's MLPerf part: rows naming no catalog card are reported, not hidden."""
 
-import importlib.util
-from pathlib import Path
+import shutil
 
+from django.core.management import call_command
 
-def _builder():
-    path = Path(__file__).resolve().parents[2] / "fixtures" / "build_catalog.py"
-    spec = importlib.util.spec_from_file_location("build_catalog", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from catalog.build import build_results
+from catalog.loader import default_fixtures_dir
 
 
 def _row(gpu_slug: str, accelerator: str) -> dict:
@@ -34,13 +30,33 @@ def _row(gpu_slug: str, accelerator: str) -> dict:
     }
 
 
-def test_result_rows_naming_no_catalog_card_are_printed_in_the_summary(capsys):
+def test_result_rows_naming_no_catalog_card_are_reported():
     rows = [_row("nvidia-l4", "NVIDIA L4"), _row("", "NVIDIA RTX-2000E-Ada-16GB")]
 
-    records = _builder().build_results(rows, {"nvidia-l4"})
+    records, skipped = build_results(rows, {"nvidia-l4"})
 
     assert [r["gpu"] for r in records] == ["nvidia-l4"]
+    assert skipped == [
+        "no catalog card for v5.1 resnet50 'NVIDIA RTX-2000E-Ada-16GB' (gpu_slug ''): "
+        "https://github.com/mlcommons/inference_results_v5.1/NVIDIA RTX-2000E-Ada-16GB/log.txt"
+    ]
+
+
+def test_the_command_rewrites_only_the_derived_files_byte_for_byte(reference_dir, tmp_path, capsys):
+    fixtures = tmp_path / "fixtures"
+    shutil.copytree(default_fixtures_dir(), fixtures)
+    (fixtures / "gpus.json").write_text("[]\n", encoding="utf-8")
+    hand_edited = {
+        name: (fixtures / name).read_bytes()
+        for name in ("catalog_data.json", "ml_models.json", "use_cases.json")
+    }
+
+    call_command("build_catalog", reference=str(reference_dir), fixtures_dir=str(fixtures))
+
     out = capsys.readouterr().out
-    assert "no catalog card for v5.1 resnet50 'NVIDIA RTX-2000E-Ada-16GB'" in out
-    assert "https://github.com/mlcommons/inference_results_v5.1/NVIDIA RTX-2000E" in out
-    assert "skipped 1 row(s) naming no card" in out
+    assert "gpus.json: " in out and "rewritten" in out
+    assert "benchmark_results.json: " in out and "unchanged" in out
+    for name in ("gpus.json", "benchmark_results.json"):
+        assert (fixtures / name).read_bytes() == (default_fixtures_dir() / name).read_bytes()
+    for name, content in hand_edited.items():
+        assert (fixtures / name).read_bytes() == content

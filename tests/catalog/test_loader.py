@@ -1,12 +1,12 @@
-import importlib.util
 import io
 import json
-from pathlib import Path
 from unittest import mock
 
 import pytest
 from django.core.management import call_command
 
+from catalog import build as catalog_build
+from catalog.build import build
 from catalog.loader import default_fixtures_dir, load_catalog
 from catalog.models import BenchmarkResult, Gpu, MlModel, UseCase
 from catalog.signals import catalog_changed
@@ -198,23 +198,15 @@ def test_llm_results_carry_tokens_per_second():
     assert all(r.tokens_per_s and r.tokens_per_s > r.samples_per_s for r in gptj)
 
 
-def _builder():
-    path = Path(__file__).resolve().parents[2] / "fixtures" / "build_catalog.py"
-    spec = importlib.util.spec_from_file_location("build_catalog", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_committed_fixtures_are_what_the_builder_makes(reference_dir):
-    built = _builder().build(reference_dir)
+    built, _ = build(reference=reference_dir, fixtures=default_fixtures_dir())
     for name, records in built.items():
         committed = json.loads((default_fixtures_dir() / name).read_text(encoding="utf-8"))
         assert committed == json.loads(json.dumps(records)), f"{name} is stale: rerun the builder"
 
 
 def test_basis_rules_on_single_rows():
-    builder = _builder()
+    builder = catalog_build
     row = {
         "slug": "x",
         "architecture": "ada",

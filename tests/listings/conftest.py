@@ -43,7 +43,8 @@ def sleeps():
 
 
 @pytest.fixture
-def client(sleeps):
+def ebay_client(sleeps):
+    """The eBay API client, its retry delays recorded in `sleeps`."""
     from listings.ebay import EbayClient
 
     return EbayClient(sleep=sleeps.append)

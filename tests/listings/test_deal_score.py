@@ -10,7 +10,7 @@ from listings.market import deal_percent, deal_text
 from listings.models import ConditionKind
 from metrics.models import CardPrice
 from metrics.ranking import recompute_rankings
-from tests.browser.shop_data import make_gpu, make_listing
+from tests.factories import make_gpu, make_listing
 
 pytestmark = pytest.mark.django_db
 

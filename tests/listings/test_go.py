@@ -1,19 +1,12 @@
 from unittest import mock
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from listings.links import is_ebay_url
-from tests.browser.shop_data import make_gpu, make_listing
+from tests.factories import make_gpu, make_listing
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def client():
-    """Django's test client (the listings conftest's `client` is the eBay client)."""
-    return Client()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from listings.models import CardViews
 from listings.schedule import FLUSH_EVERY, plan_refresh
-from tests.browser.shop_data import make_gpu, make_listing, make_refresh
+from tests.factories import make_gpu, make_listing, make_refresh
 
 pytestmark = pytest.mark.django_db
 

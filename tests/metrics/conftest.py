@@ -1,57 +1,47 @@
-"""Factories for metrics tests: cards, listings, use cases and MLPerf results built with the ORM."""
+"""Metrics test fixtures: tests/factories.py with round figures, use cases and MLPerf results."""
 
 import itertools
-from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.utils import timezone
 
-from catalog.models import BenchmarkResult, Gpu, MlModel, UseCase
-from listings.models import Listing
+from catalog.models import BenchmarkResult, MlModel, UseCase
+from tests import factories
 
 _ids = itertools.count(1)
 
 
+# Round figures, so a test's expected $/spec reads at a glance ($2,400 / 120 FP16 TFLOPS = $20).
+ROUND_SPECS = {
+    "category": "datacenter",
+    "memory_gb": 24,
+    "memory_bandwidth_gbs": 300,
+    "fp32_tflops": 30,
+    "fp16_tflops": 120,
+    "int8_tops": 240,
+    "tensor_cores": 240,
+}
+
+
 @pytest.fixture
 def make_gpu(db):
-    def make(slug, **fields):
-        defaults = {
-            "label": slug.replace("-", " ").title(),
-            "manufacturer": "NVIDIA",
-            "category": "datacenter",
-            "memory_gb": 24,
-            "memory_bandwidth_gbs": 300,
-            "fp32_tflops": 30,
-            "fp16_tflops": 120,
-            "int8_tops": 240,
-            "tensor_cores": 240,
-        }
-        defaults.update(fields)
-        return Gpu.objects.create(slug=slug, **defaults)
-
-    return make
+    """factories.make_gpu with round figures: make_gpu("card-a", fp16_tflops=100)."""
+    return partial(factories.make_gpu, **ROUND_SPECS)
 
 
 @pytest.fixture
 def make_listing(db):
+    """factories.make_listing first seen now: make_listing(gpu, 2400, condition_kind="new")."""
+
     def make(gpu, unit_price, *, condition_kind="used", **fields):
         now = timezone.now()
-        n = next(_ids)
-        price = Decimal(str(unit_price))
-        values = {
-            "item_id": f"v1|{n}|0",
-            "gpu": gpu,
-            "title": f"{gpu.label} listing {n}",
-            "verdict": "keep",
-            "unit_price": price,
-            "price": price,
-            "currency": "USD",
-            "condition_kind": condition_kind,
-            "first_seen_at": now,
-            "last_seen_at": now,
-        }
-        values.update(fields)
-        return Listing.objects.create(**values)
+        return factories.make_listing(
+            gpu,
+            price=unit_price,
+            condition_kind=condition_kind,
+            **{"first_seen_at": now, "last_seen_at": now, **fields},
+        )
 
     return make
 

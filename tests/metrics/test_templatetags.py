@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from metrics.templatetags.metrics_format import money, per_thousand, per_unit, sig, spec_number
+from catalog.presentation import figure, money, per_thousand, per_unit, sig
 
 
 @pytest.mark.parametrize(
@@ -20,8 +20,8 @@ def test_samples_per_dollar_shows_four_significant_figures():
 
 
 def test_spec_values_and_dollars_per_unit_are_readable():
-    assert spec_number(30.3) == "30.3"
-    assert spec_number(24.0) == "24"
+    assert figure(30.3) == "30.3"
+    assert figure(24.0) == "24"
     assert per_unit(0.17684) == "$0.177"
     assert per_unit(8) == "$8.00"
     assert per_unit(1234.567) == "$1,234.57"

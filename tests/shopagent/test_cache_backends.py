@@ -13,7 +13,7 @@ from django.core.cache import cache, caches
 from django.test import Client
 from django.urls import reverse
 
-from tests.browser.shop_data import make_gpu, make_listing
+from tests.factories import make_gpu, make_listing
 
 pytestmark = [
     pytest.mark.django_db,

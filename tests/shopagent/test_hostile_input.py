@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from metrics.ranking import recompute_rankings
-from tests.browser.shop_data import make_listing
+from tests.factories import make_listing
 
 PARAMETERS = [
     "q",

@@ -5,7 +5,7 @@ from xml.etree import ElementTree
 import pytest
 from django.urls import reverse
 
-from tests.browser.shop_data import make_gpu, make_listing, make_refresh, make_shop
+from tests.factories import make_gpu, make_listing, make_refresh, make_shop
 
 pytestmark = pytest.mark.django_db
 

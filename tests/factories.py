@@ -1,4 +1,4 @@
-"""A small catalog and listings made straight in the database, for shop tests and screenshots."""
+"""Cards, listings and refresh runs made straight in the database: the one set of factories."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -12,21 +12,29 @@ from listings.models import ConditionKind, Listing, RefreshRun, RefreshStatus, V
 _item_ids = count(1)
 
 
-def make_gpu(**fields) -> Gpu:
-    values = {
-        "slug": "nvidia-rtx-a6000",
-        "label": "NVIDIA RTX A6000",
-        "manufacturer": "NVIDIA",
-        "category": "workstation",
-        "memory_gb": 48,
-        "memory_bandwidth_gbs": 768,
-        "fp32_tflops": 38.7,
-        "fp16_tflops": 154.8,
-        "int8_tops": 309.7,
-        "tensor_cores": 336,
-    }
+# The default card: an NVIDIA RTX A6000 with its datasheet figures.
+A6000 = {
+    "label": "NVIDIA RTX A6000",
+    "manufacturer": "NVIDIA",
+    "category": "workstation",
+    "memory_gb": 48,
+    "memory_bandwidth_gbs": 768,
+    "fp32_tflops": 38.7,
+    "fp16_tflops": 154.8,
+    "int8_tops": 309.7,
+    "tensor_cores": 336,
+}
+
+
+def make_gpu(slug: str = "nvidia-rtx-a6000", **fields) -> Gpu:
+    """A card; another slug than the default is labelled after itself ("Card A" for card-a)."""
+    values = {**A6000, "label": A6000["label"] if slug == "nvidia-rtx-a6000" else _label(slug)}
     values.update(fields)
-    return Gpu.objects.create(**values)
+    return Gpu.objects.create(slug=slug, **values)
+
+
+def _label(slug: str) -> str:
+    return slug.replace("-", " ").title()
 
 
 def make_listing(gpu: Gpu, price="4000.00", **fields) -> Listing:

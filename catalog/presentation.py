@@ -1,0 +1,145 @@
+"""How figures, titles and trails read on every page: the rules every app's views and template
+tags share (catalog/templatetags/present.py registers them as filters and tags)."""
+
+import json
+import math
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.conf import settings
+
+MISSING = "—"
+SITE = "ShopAgent"
+SYMBOLS = {"USD": "$", "GBP": "£", "EUR": "€", "CAD": "CA$", "AUD": "A$", "JPY": "¥"}
+CENT = Decimal("0.01")
+# Escapes that keep JSON inert inside a <script> element.
+JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+def finite(value) -> float | None:
+    """The value as a float, or None for blank, junk, NaN and infinity."""
+    if value is None or value == "":
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _decimal(value) -> Decimal | None:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, TypeError, ValueError):
+        return None
+    return amount if amount.is_finite() else None
+
+
+def symbol(currency: str | None) -> str:
+    return SYMBOLS.get(currency or "USD", f"{currency} ")
+
+
+# Formatting runs for every figure on a page, so it uses str.format's grouping, not intcomma.
+def price(value, currency: str | None = "USD") -> str:
+    """An asking price, always to the cent: `$1,234.50`; "" for none."""
+    amount = _decimal(value)
+    if amount is None:
+        return ""
+    return f"{symbol(currency)}{amount:,.2f}"
+
+
+def money(value, style: str = "", currency: str | None = "USD") -> str:
+    """$1,234 for whole dollars, $1,234.50 otherwise; an em dash for no value.
+
+    money(value, "whole") rounds to whole dollars, so a column of headline prices (medians,
+    estimates to the dollar) never mixes "$970" with "$527.66".
+    """
+    if isinstance(value, Decimal) and value.is_finite():
+        cents = value.quantize(CENT)  # prices come from the database as Decimals
+    elif finite(value) is None:
+        return MISSING
+    else:
+        cents = Decimal(str(value)).quantize(CENT)
+    if style == "whole":
+        return f"{symbol(currency)}{cents.quantize(Decimal(1), rounding=ROUND_HALF_UP):,.0f}"
+    if cents == cents.to_integral_value():
+        return f"{symbol(currency)}{cents:,.0f}"
+    return f"{symbol(currency)}{cents:,.2f}"
+
+
+def sig(value, digits: int = 4) -> str:
+    """A positive number to `digits` significant figures with thousands separators (2.576)."""
+    number = finite(value)
+    if number is None:
+        return MISSING
+    if number == 0:
+        return "0"
+    decimals = max(0, int(digits) - 1 - math.floor(math.log10(abs(number))))
+    return f"{number:,.{decimals}f}"
+
+
+def per_unit(value, currency: str | None = "USD") -> str:
+    """Dollars per unit of a spec: cents from $1 up ($12.34), three figures below ($0.177)."""
+    number = finite(value)
+    if number is None:
+        return MISSING
+    if abs(number) >= 1:
+        return f"{symbol(currency)}{number:,.2f}"
+    return f"{symbol(currency)}{sig(number, 3)}"
+
+
+def per_thousand(value) -> str:
+    """A small rate per dollar shown per $1,000 (0.0002258 samples/s per $ reads 0.226)."""
+    number = finite(value)
+    if number is None:
+        return MISSING
+    return sig(number * 1000, 3)
+
+
+def figure(value, missing: str = MISSING) -> str:
+    """A measured number for people: thousands separators, no float noise (82.6, 24, 1,008)."""
+    number = finite(value)
+    if number is None:
+        return missing
+    if number.is_integer():
+        return f"{int(number):,}"
+    return f"{number:,.3f}".rstrip("0").rstrip(".")
+
+
+def fit_title(*candidates: str, limit: int = 70, suffix: str = "") -> str:
+    """The first candidate that fits in `limit` characters with `suffix`, else the last one cut
+    at a word with an ellipsis."""
+    for text in candidates:
+        if len(text) + len(suffix) <= limit:
+            return f"{text}{suffix}"
+    room = limit - len(suffix) - 1
+    return candidates[-1][:room].rsplit(" ", 1)[0] + "…" + suffix
+
+
+def site_title(*candidates: str) -> str:
+    """A page title of at most 70 characters ending in the site's name."""
+    return fit_title(*candidates, suffix=f" | {SITE}")
+
+
+def absolute(path) -> str:
+    """A site path as an absolute URL on SITE_URL; absolute URLs pass through."""
+    path = str(path)
+    if path.startswith(("http://", "https://")):
+        return path
+    return f"{settings.SITE_URL}{path}"
+
+
+def json_for_script(data) -> str:
+    """JSON that no string inside it can break out of a <script> element with."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(JSON_ESCAPES)
+
+
+def breadcrumb_list(crumbs) -> dict:
+    """schema.org BreadcrumbList for a trail of (name, path or URL) pairs."""
+    return {
+        "@context": "https://schema.org",
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            {"@type": "ListItem", "position": i, "name": str(name), "item": absolute(url)}
+            for i, (name, url) in enumerate(crumbs, start=1)
+        ],
+    }

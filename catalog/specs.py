@@ -1,0 +1,200 @@
+"""What a card's figures are: the one table that validation, the admin, learn pages, rankings and
+shop pages read, and the one rule for dollars per unit of a spec."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A stored figure of a card: a learn page row and an admin field."""
+
+    field: str
+    label: str
+    unit: str  # "" for a count
+    note: str  # how the figure is obtained, unless the card's spec notes say otherwise
+    basis: str = ""  # the key in Gpu.basis_notes that overrides `note`
+
+
+# Learn page order; every figure must be positive when known.
+FIGURES: tuple[Figure, ...] = (
+    Figure("memory_gb", "Memory", "GB", "On-board memory (VRAM / HBM)."),
+    Figure("memory_bandwidth_gbs", "Memory bandwidth", "GB/s", "Peak memory bandwidth."),
+    Figure("fp32_tflops", "FP32", "TFLOPS", "Shader (non-tensor) FP32.", basis="FP32"),
+    Figure(
+        "fp16_tflops",
+        "FP16 tensor (FP32 accumulate)",
+        "TFLOPS",
+        "Dense tensor FP16 with FP32 accumulate.",
+        basis="FP16",
+    ),
+    Figure(
+        "fp16_fp16acc_tflops",
+        "FP16 tensor (FP16 accumulate)",
+        "TFLOPS",
+        "Dense tensor FP16 with FP16 accumulate.",
+        basis="FP16-acc",
+    ),
+    Figure(
+        "fp8_tflops",
+        "FP8 tensor",
+        "TFLOPS",
+        "Dense tensor FP8, FP32 accumulate where there are two rates.",
+        basis="FP8",
+    ),
+    Figure("int8_tops", "INT8 tensor", "TOPS", "Dense INT8.", basis="INT8"),
+    Figure("tensor_cores", "Tensor / matrix cores", "", "Count of tensor or matrix units."),
+    Figure("l2_cache_mb", "L2 cache", "MB", "Last-level on-chip cache."),
+    Figure("shared_memory_per_sm_kb", "Shared memory per SM", "KB", "Per multiprocessor."),
+    Figure("tdp_w", "Board power", "W", "The vendor's rated power.", basis="Board power"),
+    Figure("msrp_usd", "MSRP", "USD", "Launch price, for reference.", basis="MSRP"),
+)
+# Prices a card carries for reference; the admin shows them apart from its specs.
+PRICE_FIELDS = ("msrp_usd", "typical_used_usd", "typical_new_usd")
+# What the admin groups under "Specs".
+SPEC_FIELDS = tuple(f.field for f in FIGURES if f.field not in PRICE_FIELDS)
+# Blank means unknown and is always allowed; a known figure or price must be above zero.
+POSITIVE_SPEC_FIELDS = [*SPEC_FIELDS, *PRICE_FIELDS]
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A spec cards are ranked and listings priced by."""
+
+    slug: str  # in ranking URLs
+    key: str  # in the shop page's sort parameter
+    field: str
+    label: str
+    unit: str  # one unit: "FP32 TFLOPS", "tensor core"
+    units: str  # several: "FP32 TFLOPS", "tensor cores"
+    noun: str
+    short_name: str  # "$/FP32"
+    brief: str  # what the figure counts, in a few words
+    explanation: str
+    when_to_choose: str
+
+    @property
+    def column(self) -> str:
+        """The CardPrice column holding dollars per one unit of this spec."""
+        return f"dollars_per_{self.field}"
+
+    @property
+    def heading(self) -> str:
+        """Row or column heading: "FP32 TFLOPS", "Tensor cores", "Memory (GB)"."""
+        label, unit = self.label.lower(), self.unit.lower()
+        if label in unit or unit in label:
+            return self.unit if len(unit) > len(label) else self.label
+        return f"{self.label} ({self.unit})"
+
+    @property
+    def per_unit(self) -> str:
+        return f"$ per {self.unit}"
+
+
+SPECS: tuple[Spec, ...] = (
+    Spec(
+        slug="fp32-flops",
+        key="fp32",
+        field="fp32_tflops",
+        label="FP32",
+        unit="FP32 TFLOPS",
+        units="FP32 TFLOPS",
+        noun="FP32 TFLOPS",
+        short_name="$/FP32",
+        brief="shader FP32, non-tensor",
+        explanation="Single-precision shader throughput, without tensor cores or sparsity.",
+        when_to_choose=(
+            "Classic training in full precision, scientific code and anything that does not "
+            "use tensor cores."
+        ),
+    ),
+    Spec(
+        slug="fp16-flops",
+        key="fp16",
+        field="fp16_tflops",
+        label="FP16",
+        unit="FP16 TFLOPS",
+        units="FP16 TFLOPS",
+        noun="FP16 TFLOPS",
+        short_name="$/FP16",
+        brief="dense FP16 tensor",
+        explanation="Half-precision tensor throughput (dense, no sparsity).",
+        when_to_choose="Mixed-precision training and most inference of modern networks.",
+    ),
+    Spec(
+        slug="fp8-flops",
+        key="fp8",
+        field="fp8_tflops",
+        label="FP8",
+        unit="FP8 TFLOPS",
+        units="FP8 TFLOPS",
+        noun="FP8 TFLOPS",
+        short_name="$/FP8",
+        brief="dense FP8 tensor",
+        explanation="8-bit floating-point tensor throughput (dense); only recent cards have it.",
+        when_to_choose="Serving LLMs with FP8 quantization on Ada, Hopper or newer cards.",
+    ),
+    Spec(
+        slug="int8-tops",
+        key="int8",
+        field="int8_tops",
+        label="INT8",
+        unit="INT8 TOPS",
+        units="INT8 TOPS",
+        noun="INT8 TOPS",
+        short_name="$/INT8",
+        brief="dense INT8 tensor",
+        explanation="8-bit integer tensor throughput (dense).",
+        when_to_choose="Quantized inference: vision models, speech and INT8 LLM serving.",
+    ),
+    Spec(
+        slug="tensor-core",
+        key="tensor",
+        field="tensor_cores",
+        label="Tensor cores",
+        unit="tensor core",
+        units="tensor cores",
+        noun="tensor core",
+        short_name="$/tensor core",
+        brief="matrix units",
+        explanation="Number of matrix-multiply units; a rough count that ignores generation.",
+        when_to_choose="Cards of one generation; across generations prefer a TFLOPS metric.",
+    ),
+    Spec(
+        slug="memory-gb",
+        key="memory",
+        field="memory_gb",
+        label="Memory",
+        unit="GB",
+        units="GB",
+        noun="GB of memory",
+        short_name="$/GB",
+        brief="memory: how large a model fits",
+        explanation="On-board memory: it decides which models fit on the card at all.",
+        when_to_choose="Large models and long contexts: if it does not fit, speed does not matter.",
+    ),
+    Spec(
+        slug="memory-bandwidth-gbs",
+        key="bandwidth",
+        field="memory_bandwidth_gbs",
+        label="Memory bandwidth",
+        unit="GB/s",
+        units="GB/s",
+        noun="GB/s of memory bandwidth",
+        short_name="$/GB/s",
+        brief="memory bandwidth",
+        explanation="How fast the card reads its memory; it bounds LLM token generation speed.",
+        when_to_choose="LLM inference at small batch sizes, where every token reads all weights.",
+    ),
+)
+
+SPECS_BY_SLUG = {spec.slug: spec for spec in SPECS}
+
+
+def dollars_per_unit(price, value) -> Decimal | None:
+    """Price over a spec value: None where either is unknown or the spec is not positive.
+
+    The rule metrics.ranking.dollars_per_unit applies to whole arrays of cards at once."""
+    if price is None or value is None or not value > 0:
+        return None
+    return Decimal(price) / Decimal(str(value))

@@ -1,0 +1,61 @@
+"""Filters and tags every page uses for money, numbers, missing values, breadcrumbs and JSON-LD:
+`{% load present %}`. The rules live in catalog/presentation.py."""
+
+from decimal import Decimal
+
+from django import template
+from django.conf import settings
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from catalog import presentation
+
+register = template.Library()
+
+register.filter("money", presentation.money)
+register.filter("price", presentation.price)
+register.filter("per_unit", presentation.per_unit)
+register.filter("per_thousand", presentation.per_thousand)
+register.filter("sig", presentation.sig)
+register.filter("figure", presentation.figure)
+register.filter("absolute", presentation.absolute)
+
+
+@register.simple_tag
+def jsonld(data):
+    """A JSON-LD <script> block; the data is escaped so no string can end the element."""
+    text = presentation.json_for_script(data)
+    # As in Django's json_script: the JSON has no "<", ">" or "&" left to escape.
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))  # noqa: S308
+
+
+@register.simple_tag
+def breadcrumbs_jsonld(crumbs):
+    """BreadcrumbList for a trail of (name, url) pairs."""
+    return jsonld(presentation.breadcrumb_list(crumbs))
+
+
+@register.simple_tag
+def product_jsonld(*, name, description, url, brand="", image="", low, high, count, currency):
+    """Product with an AggregateOffer; without offers it is left out (search engines reject it)."""
+    if not count or low is None or high is None:
+        return ""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": str(name),
+        "description": str(description),
+        "url": presentation.absolute(url),
+        "offers": {
+            "@type": "AggregateOffer",
+            "lowPrice": f"{Decimal(low):.2f}",
+            "highPrice": f"{Decimal(high):.2f}",
+            "offerCount": int(count),
+            "priceCurrency": currency or settings.EBAY_CURRENCY,
+        },
+    }
+    if brand:
+        data["brand"] = {"@type": "Brand", "name": str(brand)}
+    if image:
+        data["image"] = str(image)
+    return jsonld(data)

@@ -1,0 +1,173 @@
+"""A listing as the shop page shows it: price, shipping, details and $/spec, formatted once."""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
+from django.utils.timesince import timeuntil
+
+from catalog.models import Gpu
+from catalog.presentation import figure, per_unit, price
+from catalog.specs import SPECS, Spec, dollars_per_unit
+from listings.market import GoingRates, deal_percent, deal_text
+from listings.models import Listing
+
+# The one image host the Content-Security-Policy allows (shopagent/security.py): a photo from
+# anywhere else would be blocked, so it gets the placeholder instead.
+PHOTO_ORIGIN = "https://i.ebayimg.com/"
+
+# Stands in for a listing id while the /go/ path is reversed once per page.
+PK_MARK = 987654321
+
+TENTH, THOUSANDTH = Decimal("0.1"), Decimal("0.001")
+
+
+@dataclass(frozen=True)
+class SpecPill:
+    spec: Spec
+    value: float
+    dollars_per: Decimal
+    text: str
+    tip: str = ""  # what the figure means, shown when the listing's $/spec pills are opened
+
+
+@dataclass(frozen=True)
+class ListingCard:
+    """A listing with every figure already formatted: templates only place the strings."""
+
+    listing: Listing
+    pills: list[SpecPill]
+    go_url: str
+    photo: str  # the listing's image URL, or "" for the placeholder
+    price: str
+    price_note: str
+    shipping: str
+    details: list[str]
+    seller: str
+    deal: str = ""
+    deal_side: str = ""  # "below" or "above" the going rate, for the badge's colour
+
+
+def card_specs(gpu: Gpu) -> list[Spec]:
+    return [s for s in SPECS if (getattr(gpu, s.field) or 0) > 0]
+
+
+def spec_pills(
+    listing: Listing, specs: list[Spec], *, tips: dict[str, str] | None = None
+) -> list[SpecPill]:
+    """$/spec pills, by the rule and in the format the rankings use; `tips` from spec_tips() are
+    worked out once per page."""
+    tips = tips if tips is not None else spec_tips(listing.gpu, specs)
+    pills = []
+    for spec in specs:
+        value = getattr(listing.gpu, spec.field)
+        per = dollars_per_unit(listing.unit_price, value).quantize(THOUSANDTH)
+        text = f"{per_unit(per, listing.currency)}/{spec.unit}"
+        pills.append(
+            SpecPill(spec=spec, value=float(value), dollars_per=per, text=text, tip=tips[spec.key])
+        )
+    return pills
+
+
+def feedback_percent(value: float) -> str:
+    """floatformat(value, "-1") for a percentage: 100, 99.5 (one decimal, half up, unless whole)."""
+    exact = Decimal(repr(value))
+    if exact == exact.to_integral_value():
+        return str(int(exact))
+    return str(exact.quantize(TENTH, rounding=ROUND_HALF_UP))
+
+
+def spec_tips(gpu: Gpu, specs: list[Spec]) -> dict[str, str]:
+    """What each $/spec figure means for this card, by spec key."""
+    return {
+        spec.key: (
+            f"{spec.short_name}: a listing's price per card divided by the {gpu.label}'s "
+            f"{figure(getattr(gpu, spec.field))} {spec.units} ({spec.brief}). "
+            "Lower is better."
+        )
+        for spec in specs
+    }
+
+
+def go_path(listing: Listing, *, around: tuple[str, str] | None = None) -> str:
+    """reverse("listings:go", args=[listing.pk]); `around` from go_path_parts() saves the lookup."""
+    head, tail = around or go_path_parts()
+    return f"{head}{listing.pk}{tail}"
+
+
+def go_path_parts() -> tuple[str, str]:
+    """The /go/ path on either side of the listing id, reversed once for a page of listings."""
+    head, tail = reverse("listings:go", args=[PK_MARK]).split(str(PK_MARK))
+    return head, tail
+
+
+def listing_card(
+    listing: Listing,
+    specs: list[Spec],
+    *,
+    go_around: tuple[str, str] | None = None,
+    tips: dict[str, str] | None = None,
+    rates: GoingRates | None = None,
+) -> ListingCard:
+    """A listing's card: price, shipping, detail pills, $/spec pills and seller, formatted once."""
+    currency = listing.currency
+    notes = []
+    if listing.price_is_bid:
+        notes.append("current bid")
+    if listing.quantity > 1:
+        notes.append(f"each, lot of {listing.quantity} for {price(listing.price, currency)}")
+    price_note = ", ".join(notes)
+    if not listing.shipping_known or listing.shipping_cost is None:
+        shipping = "Shipping not included: calculated at checkout or not stated"
+    elif listing.shipping_cost == 0:
+        shipping = "Free shipping"
+    else:
+        shipping = f"Includes {price(listing.shipping_cost, currency)} shipping"
+    deal, deal_side = listing_deal(listing, rates=rates or GoingRates())
+    details = []
+    if listing.is_auction:
+        bids = listing.bid_count or 0
+        auction = f"Auction · {bids} bid{pluralize(bids)}"
+        if listing.auction_ends_at:
+            auction += f" · ends in {timeuntil(listing.auction_ends_at)}"
+        details.append(auction)
+    if listing.is_buy_now:
+        details.append("Buy it now")
+    if listing.accepts_best_offer:
+        details.append("Accepts offers")
+    if listing.gpu.memory_gb:
+        details.append(f"{figure(listing.gpu.memory_gb)} GB")
+    if listing.item_location_country:
+        details.append(f"Ships from {listing.item_location_country}")
+    if listing.seller_feedback_percent is None:
+        seller = "Seller feedback not shown"
+    else:
+        seller = f"Seller {feedback_percent(listing.seller_feedback_percent)}% positive"
+        if listing.seller_feedback_score is not None:
+            seller += f" ({listing.seller_feedback_score:,})"
+    return ListingCard(
+        listing=listing,
+        pills=spec_pills(listing, specs, tips=tips),
+        go_url=go_path(listing, around=go_around),
+        photo=listing.image_url if listing.image_url.startswith(PHOTO_ORIGIN) else "",
+        price=price(listing.unit_price, currency),
+        price_note=price_note,
+        shipping=shipping,
+        details=details,
+        seller=seller,
+        deal=deal,
+        deal_side=deal_side,
+    )
+
+
+def listing_deal(listing: Listing, *, rates: GoingRates) -> tuple[str, str]:
+    """The listing's difference from the going rate for its condition, and which side it is on."""
+    if listing.price_is_bid:
+        return "Auction: a current bid is not compared with the going rate", ""
+    rate, name = rates.for_condition(listing.condition_kind)
+    if rate is None or listing.unit_price is None:
+        return "", ""
+    percent = deal_percent(unit_price=listing.unit_price, going_rate=rate)
+    side = "below" if percent < 0 else "above" if percent > 0 else "at"
+    return deal_text(percent=percent, rate_name=name), side

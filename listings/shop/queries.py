@@ -1,0 +1,156 @@
+"""What a shop page reads: a card's listings filtered, sorted, summarised and paged."""
+
+from django.core.paginator import Paginator
+from django.db.models import Case, Count, F, FloatField, Max, Min, Value, When
+from django.db.models.functions import Cast
+
+from catalog.models import Gpu
+from listings.market import GoingRates
+from listings.models import RefreshRun
+from listings.shop.form import BUYING_FILTERS
+
+PER_PAGE = 24
+
+# Catalog text and lists a shop page never shows, left undecoded.
+UNSHOWN_GPU_FIELDS = (
+    "supported_precisions",
+    "summary",
+    "spec_notes",
+    "reference_urls",
+    "part_numbers",
+    "aliases",
+    "ebay_category_ids",
+    "admin_edited_fields",
+)
+
+# What a listing card shows (shop/cards.py, templates/listings/includes/listing_card.html); the
+# stored eBay item and the screen's notes stay unloaded.
+CARD_FIELDS = (
+    "gpu_id",
+    "title",
+    "price",
+    "currency",
+    "shipping_cost",
+    "shipping_known",
+    "condition_kind",
+    "is_buy_now",
+    "is_auction",
+    "accepts_best_offer",
+    "bid_count",
+    "auction_ends_at",
+    "quantity",
+    "unit_price",
+    "seller_feedback_percent",
+    "seller_feedback_score",
+    "item_location_country",
+    "image_url",
+)
+
+
+def filter_listings(queryset, *, gpu: Gpu, applied: dict, rates: GoingRates | None = None):
+    """Apply the shop form's valid values and its sort to a card's visible listings."""
+    lookups = {}
+    if applied.get("condition"):
+        lookups["condition_kind__in"] = applied["condition"]
+    if applied.get("buying"):
+        lookups[BUYING_FILTERS[applied["buying"]]] = True
+    if applied.get("country"):
+        lookups["item_location_country"] = applied["country"]
+    if "price_min" in applied:
+        lookups["unit_price__gte"] = applied["price_min"]
+    if "price_max" in applied:
+        lookups["unit_price__lte"] = applied["price_max"]
+    if "feedback_min" in applied:
+        lookups["seller_feedback_percent__gte"] = applied["feedback_min"]
+    queryset = queryset.filter(**lookups)
+    # Memory is the card's, so a range that excludes it leaves nothing to show.
+    memory = gpu.memory_gb
+    if ("memory_min" in applied or "memory_max" in applied) and (
+        memory is None
+        or memory < applied.get("memory_min", 0)
+        or memory > applied.get("memory_max", float("inf"))
+    ):
+        queryset = queryset.none()
+    sort = applied.get("sort", "price")
+    if sort == "-price":
+        return queryset.order_by("-unit_price", "id")
+    if sort == "newest":
+        return queryset.order_by("-first_seen_at", "-id")
+    if sort == "deal" and rates is not None and rates.known:
+        return by_deal(queryset, rates=rates)
+    # Every listing here is the same card, so $/spec orders exactly as price per card does.
+    return queryset.order_by("unit_price", "id")
+
+
+def by_deal(queryset, *, rates: GoingRates):
+    """Biggest discount on the going rate for the listing's condition first; auctions and
+    listings without a going rate last, cheapest first."""
+    rate_of = {
+        "new": rates.new,
+        "used": rates.used,
+        "refurbished": rates.used,
+    }
+    whens = [When(is_auction=True, is_buy_now=False, then=Value(None, FloatField()))]
+    whens += [
+        When(condition_kind=kind, then=Value(1 / float(rate)))
+        for kind, rate in rate_of.items()
+        if rate
+    ]
+    inverse = Case(
+        *whens,
+        default=Value(1 / float(rates.any) if rates.any else None, FloatField()),
+        output_field=FloatField(),
+    )
+    ratio = Cast("unit_price", FloatField()) * inverse
+    return queryset.annotate(deal_ratio=ratio).order_by(
+        F("deal_ratio").asc(nulls_last=True), "unit_price", "id"
+    )
+
+
+def summarize_listings(visible) -> tuple[dict, list[str]]:
+    """The lowest and highest price, count and currency of a card's listings, and the countries
+    they ship from, sorted: one query grouped by country."""
+    groups = list(
+        visible.order_by()
+        .values("item_location_country")
+        .annotate(
+            low=Min("unit_price"),
+            high=Max("unit_price"),
+            count=Count("id"),
+            currency=Max("currency"),
+        )
+    )
+    summary = {
+        "low": min((g["low"] for g in groups), default=None),
+        "high": max((g["high"] for g in groups), default=None),
+        "count": sum(g["count"] for g in groups),
+        "currency": max((g["currency"] for g in groups), default=None),
+    }
+    countries = sorted(g["item_location_country"] for g in groups if g["item_location_country"])
+    return summary, countries
+
+
+def last_checked_at(*, gpu: Gpu):
+    """When this card's prices were last checked: its own latest successful refresh, or None."""
+    runs = RefreshRun.objects.succeeded().filter(gpu=gpu, finished_at__isnull=False)
+    return runs.order_by("-finished_at").values_list("finished_at", flat=True).first()
+
+
+def paginate(queryset, request, *, count: int | None = None):
+    """The requested page: past the end gives the last page, junk the first with a note.
+
+    `count`, when the caller already knows how many rows the queryset has, saves a COUNT query.
+    """
+    paginator = Paginator(queryset, PER_PAGE)
+    if count is not None:
+        paginator.count = count
+    raw = request.GET.get("page", "1")
+    try:
+        number = int(raw)
+    except ValueError:
+        return paginator.page(1), "Ignored page: not a whole number."
+    if number < 1:
+        return paginator.page(1), "Ignored page: pages start at 1."
+    if number > paginator.num_pages:
+        return paginator.page(paginator.num_pages), None
+    return paginator.page(number), None

@@ -1,0 +1,45 @@
+"""A shop page's title, description and path."""
+
+from django.urls import reverse
+
+from catalog.models import Gpu
+from catalog.presentation import figure, fit_title, money
+
+
+def gpu_shop_path(gpu: Gpu) -> str:
+    return reverse("listings:shop-gpu", kwargs={"slug": gpu.slug})
+
+
+def shop_seo(*, gpu: Gpu, summary: dict, page) -> dict:
+    """A title of at most 70 characters and a description of 50-160, unique per card and page."""
+    label, count = gpu.label, summary["count"]
+    low = money(summary["low"], "whole", summary["currency"]) if count else ""
+    suffix = f" (page {page.number})" if page.number > 1 else ""
+    titles = [
+        f"{label} price for machine learning: {count} eBay deals from {low}{suffix} | ShopAgent",
+        f"{label} prices: {count} eBay listings from {low}{suffix} | ShopAgent",
+        f"{label} prices from {low}{suffix} | ShopAgent",
+        f"{label} prices{suffix} | ShopAgent",
+        f"{label} prices{suffix}",
+    ]
+    if not count:
+        titles = [
+            f"{label} price for machine learning: eBay listings{suffix} | ShopAgent",
+            f"{label} prices on eBay{suffix} | ShopAgent",
+            f"{label} prices{suffix}",
+        ]
+    memory = f" {figure(gpu.memory_gb)} GB" if gpu.memory_gb else ""
+    if count:
+        high = money(summary["high"], "whole", summary["currency"])
+        lead = f"{count} live eBay listings for the {label}{memory}, {low} to {high} per card"
+    else:
+        lead = f"Live eBay listings for the {label}{memory}, none right now"
+    descriptions = [
+        f"{lead}, with dollars per TFLOPS, per GB of memory and per GB/s of bandwidth.",
+        f"{lead}, with dollars per spec.",
+        lead[:159] + ".",
+    ]
+    return {
+        "seo_title": fit_title(*titles, limit=70),
+        "seo_description": fit_title(*descriptions, limit=160),
+    }
