@@ -97,7 +97,9 @@ def _dash(value) -> str:
     return "—" if value in (None, "") else str(value)
 
 
-def comparison_sections(cards, scores, *, spec_links: dict[str, str]) -> list[Section]:
+def comparison_sections(
+    cards, scores, *, spec_links: dict[str, str], llms=(), llm_links: dict[str, str] | None = None
+) -> list[Section]:
     """The rows of the compare table: prices, specs, $ per spec, MLPerf, power and software."""
     price = Section(
         "Price (eBay headline, median of the 5 cheapest listings)",
@@ -153,7 +155,38 @@ def comparison_sections(cards, scores, *, spec_links: dict[str, str]) -> list[Se
         sections.append(
             Section("MLPerf Inference (Offline, Closed division; higher is better)", mlperf)
         )
+    llm_rows = _llm_rows(llms, llm_links or {})
+    if llm_rows:
+        sections.append(
+            Section(
+                "Local LLMs: decode tokens/s, one request (llama.cpp; higher is better)", llm_rows
+            )
+        )
     return sections
+
+
+def _llm_rows(llms, links: dict[str, str]) -> list[Row]:
+    """One row per model: tokens/s where it fits on one card, labelled measured or estimate."""
+    rows = []
+    for compared in llms:
+        runs = compared.runs
+        row = _row(
+            f"{compared.model.name} at {compared.quant.name}",
+            [run.decode_tokens_per_s if run.fits else None for run in runs],
+            lambda v: sig(v, 3),
+            better="higher",
+            link=links.get(compared.model.slug, ""),
+        )
+        cells = []
+        for cell, run in zip(row.cells, runs, strict=True):
+            if run.fits:
+                cells.append(replace(cell, source_label=run.basis))
+            elif run.cards_needed:
+                cells.append(replace(cell, source_label=f"needs {run.cards_needed} cards"))
+            else:
+                cells.append(replace(cell, source_label="does not fit"))
+        rows.append(replace(row, cells=cells))
+    return rows
 
 
 def _software_label(rank):

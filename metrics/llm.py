@@ -259,3 +259,43 @@ def api_rows(
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
+
+
+# A small, a mid-size and a large model: what a compare page shows of local-LLM speed.
+COMPARE_MODELS = ("llama-3.1-8b", "qwen3-32b", "llama-3.1-70b")
+COMPARE_QUANT = "q4_k_m"
+
+
+@dataclass(frozen=True)
+class CompareLlm:
+    model: llm.ModelSpec
+    quant: llm.QuantSpec
+    runs: list[llm.CardRun]  # one per compared card, in their order
+
+
+def compare_llm_runs(*, cards: list[Gpu], catalogue: llm.LlmCatalogue) -> list[CompareLlm]:
+    """Decode speed of COMPARE_MODELS at Q4_K_M and the default context on each compared card."""
+    quant = catalogue.quant(COMPARE_QUANT)
+    if quant is None or len(cards) < 2:
+        return []
+    specs = [card_spec(card) for card in cards]
+    measured = catalogue.measured_by_key
+    compared = []
+    for slug in COMPARE_MODELS:
+        model = catalogue.model(slug)
+        if model is None:
+            continue
+        runs = [
+            llm.run_on_card(
+                model=model,
+                quant_slug=quant.slug,
+                bits_per_weight=quant.bits_per_weight,
+                context=llm.DEFAULT_CONTEXT,
+                card=spec,
+                fit=catalogue.fit,
+                measured=measured,
+            )
+            for spec in specs
+        ]
+        compared.append(CompareLlm(model, quant, runs))
+    return compared

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from catalog.llm_catalogue import load_llm_catalogue
 from catalog.models import MlSoftware, UseCase
 from catalog.presentation import site_title
 from catalog.specs import SPECS, SPECS_BY_SLUG
@@ -12,6 +13,7 @@ from metrics import history, selectors
 from metrics.card_index import SOFTWARE, VENDORS, parse_index_query, sort_headers
 from metrics.compare import comparison_sections, pair_candidates, pair_slug
 from metrics.filters import CONDITIONS, parse_filters
+from metrics.llm import COMPARE_MODELS, compare_llm_runs
 from metrics.llm_finder import find_for_home
 from metrics.ranking import HEADLINE_K
 from shopagent.cache import cached_page
@@ -129,7 +131,15 @@ def _compare_context(request, comparison, *, title_candidates, crumb) -> dict:
     chosen = [card.slug for card in cards]
     return {
         "comparison": comparison,
-        "sections": comparison_sections(cards, comparison.scores, spec_links=spec_links),
+        "sections": comparison_sections(
+            cards,
+            comparison.scores,
+            spec_links=spec_links,
+            llms=compare_llm_runs(cards=cards, catalogue=load_llm_catalogue()),
+            llm_links={
+                slug: reverse("metrics:llm-model", kwargs={"slug": slug}) for slug in COMPARE_MODELS
+            },
+        ),
         "choices": selectors.card_choices(),
         "picks": (chosen + ["", ""])[: max(2, len(chosen))],
         "pair_url": (

@@ -177,3 +177,19 @@ def test_compare_link_partial_opens_the_picker_with_the_card_chosen(client, pair
     page = _html(client.get(href))
     assert '<option value="nvidia-geforce-rtx-3090" selected>' in page
     assert "you chose only NVIDIA GeForce RTX 3090" in page
+
+
+@pytest.mark.django_db
+def test_compare_shows_local_llm_speed_per_card_with_its_basis(client, loaded_catalog):
+    from catalog.models import Gpu
+
+    slugs = ["nvidia-geforce-rtx-3090", "nvidia-geforce-rtx-4060-ti"]
+    assert set(Gpu.objects.filter(slug__in=slugs).values_list("slug", flat=True)) == set(slugs)
+    html = client.get(reverse("metrics:compare"), {"gpu": slugs}).content.decode()
+    section = html[html.index("Local LLMs: decode tokens/s") :]
+    assert "Llama 3.1 8B at Q4_K_M" in section
+    row_32b = section[section.index("Qwen3 32B at Q4_K_M") :]
+    row_32b = row_32b[: row_32b.index("</tr>")]
+    # 32B at Q4_K_M (about 19 GiB with its cache) fits the 24 GB 3090, not the 8 GB 4060 Ti.
+    assert "estimate" in row_32b and "needs 3 cards" in row_32b
+    assert reverse("metrics:llm-model", kwargs={"slug": "llama-3.1-70b"}) in section

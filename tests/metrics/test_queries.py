@@ -3,6 +3,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from catalog.llm_catalogue import load_llm_catalogue
 from metrics.ranking import recompute_rankings
 
 pytestmark = pytest.mark.django_db
@@ -53,8 +54,10 @@ def _build(n_cards, make_gpu, make_listing, make_result, resnet):
 
 
 def _warm_site_wide_caches(client):
-    """Context every page shares (e.g. the demo-data notice) is cached for a minute; pay it once."""
+    """Context every page shares (the demo-data notice, the LLM catalogue) is cached per page
+    generation; pay it once."""
     assert client.get(reverse("metrics:rankings-index") + "?warm=1").status_code == 200
+    load_llm_catalogue()
 
 
 def _counts(client, urls):
