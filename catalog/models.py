@@ -10,6 +10,16 @@ from django.utils import timezone
 from catalog.specs import POSITIVE_SPEC_FIELDS
 
 
+def admin_edits_field() -> models.JSONField:
+    """The names of the fields an admin changed on a row loaded from the fixtures."""
+    return models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Fields an admin changed; load_catalog leaves them alone unless --overwrite.",
+    )
+
+
 class Manufacturer(models.TextChoices):
     NVIDIA = "NVIDIA", "NVIDIA"
     AMD = "AMD", "AMD"
@@ -110,12 +120,7 @@ class Gpu(models.Model):
         default=list, blank=True, help_text="eBay categories to search; 27386 when empty."
     )
 
-    admin_edited_fields = models.JSONField(
-        default=list,
-        blank=True,
-        editable=False,
-        help_text="Fields an admin changed; load_catalog leaves them alone unless --overwrite.",
-    )
+    admin_edited_fields = admin_edits_field()
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = GpuQuerySet.as_manager()
@@ -199,12 +204,7 @@ class MlModel(models.Model):
     parameters = models.CharField(max_length=40, blank=True, help_text="e.g. 25.6M, 70B")
     url = models.URLField("paper or model card", max_length=500, blank=True)
     summary = models.TextField(blank=True)
-    admin_edited_fields = models.JSONField(
-        default=list,
-        blank=True,
-        editable=False,
-        help_text="Fields an admin changed; load_catalog leaves them alone unless --overwrite.",
-    )
+    admin_edited_fields = admin_edits_field()
 
     class Meta:
         ordering = ["name"]
@@ -226,12 +226,7 @@ class UseCase(models.Model):
     summary = models.TextField(blank=True)
     position = models.PositiveSmallIntegerField(default=0)
     is_headline = models.BooleanField(default=False, help_text="Shown on the home page.")
-    admin_edited_fields = models.JSONField(
-        default=list,
-        blank=True,
-        editable=False,
-        help_text="Fields an admin changed; load_catalog leaves them alone unless --overwrite.",
-    )
+    admin_edited_fields = admin_edits_field()
 
     class Meta:
         ordering = ["position", "task"]
@@ -266,12 +261,7 @@ class BenchmarkResult(models.Model):
     framework = models.CharField(max_length=200, blank=True)
     notes = models.TextField(blank=True)
     source_url = models.URLField(max_length=500, blank=True)
-    admin_edited_fields = models.JSONField(
-        default=list,
-        blank=True,
-        editable=False,
-        help_text="Fields an admin changed; load_catalog leaves them alone unless --overwrite.",
-    )
+    admin_edited_fields = admin_edits_field()
 
     objects = BenchmarkResultQuerySet.as_manager()
 
@@ -333,12 +323,7 @@ class LlmModel(models.Model):
     config_url = models.URLField("config.json the architecture comes from", max_length=500)
     notes = models.TextField(blank=True)
     position = models.PositiveSmallIntegerField(default=0)
-    admin_edited_fields = models.JSONField(
-        default=list,
-        blank=True,
-        editable=False,
-        help_text="Fields an admin changed; load_catalog leaves them alone unless --overwrite.",
-    )
+    admin_edited_fields = admin_edits_field()
 
     class Meta:
         ordering = ["position", "name"]
@@ -373,12 +358,7 @@ class Quantization(models.Model):
     source_url = models.URLField(max_length=500, blank=True)
     notes = models.CharField(max_length=300, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
-    admin_edited_fields = models.JSONField(
-        default=list,
-        blank=True,
-        editable=False,
-        help_text="Fields an admin changed; load_catalog leaves them alone unless --overwrite.",
-    )
+    admin_edited_fields = admin_edits_field()
 
     class Meta:
         ordering = ["position", "name"]
@@ -410,12 +390,7 @@ class LlmMeasurement(models.Model):
     source_url = models.URLField(max_length=500)
     published_on = models.DateField()
     notes = models.TextField(blank=True)
-    admin_edited_fields = models.JSONField(
-        default=list,
-        blank=True,
-        editable=False,
-        help_text="Fields an admin changed; load_catalog leaves them alone unless --overwrite.",
-    )
+    admin_edited_fields = admin_edits_field()
 
     class Meta:
         ordering = ["model", "quant", "gpu", "-published_on"]
