@@ -10,7 +10,7 @@ from catalog.models import MlSoftware, UseCase
 from catalog.presentation import site_title
 from catalog.specs import SPECS, SPECS_BY_SLUG
 from metrics import history, selectors
-from metrics.card_index import SOFTWARE, VENDORS, parse_index_query, sort_headers
+from metrics.card_index import VENDORS, parse_index_query, sort_headers
 from metrics.compare import comparison_sections, pair_candidates, pair_slug
 from metrics.filters import CONDITIONS, parse_filters
 from metrics.llm import COMPARE_MODELS, compare_llm_runs
@@ -120,7 +120,6 @@ def shop_index(request):
         "vendors": VENDORS,
         "crumbs": _crumbs(("Shop", request.path)),
         **_filter_context(filters),
-        "software_levels": SOFTWARE,
     }
     return render(request, "metrics/shop_index.html", context)
 
