@@ -1,10 +1,8 @@
 """The LLM catalogue from the database as catalog.llm's dataclasses, cached per page generation."""
 
-from django.core.cache import cache
-
 from catalog.llm import CardSpec, LlmCatalogue, Measured, ModelSpec, QuantSpec, calibrate
 from catalog.models import LlmMeasurement, LlmModel, Quantization
-from shopagent.cache import current_generation
+from shopagent.cache import at_generation
 
 CACHE_SECONDS = 3600
 
@@ -39,12 +37,7 @@ def _model_spec(row) -> ModelSpec:
 
 def load_llm_catalogue() -> LlmCatalogue:
     """The catalogue, cached until the next catalog or listings change bumps the page generation."""
-    key = f"llm-catalogue:{current_generation()}"
-    catalogue = cache.get(key)
-    if catalogue is None:
-        catalogue = _read_llm_catalogue()
-        cache.set(key, catalogue, CACHE_SECONDS)
-    return catalogue
+    return at_generation("llm-catalogue", compute=_read_llm_catalogue, seconds=CACHE_SECONDS)
 
 
 def _read_llm_catalogue() -> LlmCatalogue:

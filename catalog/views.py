@@ -10,6 +10,7 @@ from catalog.models import BenchmarkResult, Category, Gpu, MlModel, UseCase
 from catalog.presentation import fit_title
 from catalog.search import search_cards
 from catalog.spec_table import spec_rows
+from shopagent.cache import cached_page
 
 TITLE_LIMIT, DESCRIPTION_LIMIT = 70, 160
 
@@ -18,6 +19,8 @@ def _crumbs(*tail):
     return [("Learn", reverse("catalog:learn-index")), *tail]
 
 
+@require_safe
+@cached_page
 def learn_index(request):
     """Every card by category, every MLPerf model and use case the site explains."""
     gpus = Gpu.objects.only("slug", "label", "manufacturer", "category", "memory_gb").order_by(
@@ -36,6 +39,8 @@ def learn_index(request):
     return render(request, "catalog/learn_index.html", context)
 
 
+@require_safe
+@cached_page
 def learn_gpu(request, slug):
     """One card: every spec with its basis, and its MLPerf results with citations."""
     gpu = get_object_or_404(Gpu, slug=slug)
@@ -55,6 +60,8 @@ def learn_gpu(request, slug):
     return render(request, "catalog/learn_gpu.html", context)
 
 
+@require_safe
+@cached_page
 def learn_model(request, slug):
     """One MLPerf model: what it is and every single-accelerator result we have for it."""
     model = get_object_or_404(MlModel.objects.select_related("use_case"), slug=slug)
@@ -72,6 +79,8 @@ def learn_model(request, slug):
     return render(request, "catalog/learn_model.html", context)
 
 
+@require_safe
+@cached_page
 def learn_use_case(request, slug):
     """One use case: the task, its MLPerf models and metric, and how per-dollar is computed."""
     use_case = get_object_or_404(UseCase, slug=slug)
@@ -95,6 +104,8 @@ def learn_use_case(request, slug):
     return render(request, "catalog/learn_use_case.html", context)
 
 
+@require_safe
+@cached_page
 def methodology(request):
     """The spec basis, where the data comes from, attribution and how listings are screened."""
     context = {"crumbs": _crumbs(("Methodology", reverse("catalog:methodology")))}

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_safe
 from catalog.models import Gpu
 from listings import analytics
 from listings.links import buy_url
-from listings.market import going_rates
 from listings.models import Listing
 from listings.schedule import counts_views
 from listings.shop.cards import card_specs, go_path_parts, listing_card, spec_tips
@@ -23,10 +22,9 @@ from listings.shop.form import ShopFilterForm
 from listings.shop.queries import (
     CARD_FIELDS,
     UNSHOWN_GPU_FIELDS,
+    card_facts,
     filter_listings,
-    last_checked_at,
     paginate,
-    summarize_listings,
 )
 from listings.shop.seo import gpu_shop_path, shop_seo
 from shopagent.cache import cached_page
@@ -40,13 +38,13 @@ def shop_gpu(request, slug):
     gpu = get_object_or_404(Gpu.objects.defer(*UNSHOWN_GPU_FIELDS), slug=slug)
     # No usable eBay link, nothing to buy: such a listing would show a button that 404s.
     visible = Listing.objects.visible().filter(gpu=gpu).exclude(item_web_url="", affiliate_url="")
-    summary, countries = summarize_listings(visible)
+    facts = card_facts(gpu=gpu, visible=visible)
+    summary, rates = facts.summary, facts.rates
     specs = card_specs(gpu)
-    form = ShopFilterForm(request.GET, specs=specs, countries=countries)
+    form = ShopFilterForm(request.GET, specs=specs, countries=facts.countries)
     form.is_valid()
     applied = form.applied()
     notes = form.ignored_notes()
-    rates = going_rates(gpu_id=gpu.pk)
     listings = filter_listings(visible, gpu=gpu, applied=applied, rates=rates).only(*CARD_FIELDS)
     # Sorting alone keeps every listing, so the summary's count is the paginator's.
     count = summary["count"] if applied.keys() <= {"sort"} else None
@@ -69,7 +67,7 @@ def shop_gpu(request, slug):
         ],
         "rates": rates,
         "summary": summary,
-        "checked_at": last_checked_at(gpu=gpu),
+        "checked_at": facts.checked_at,
         "specs": specs,
         "is_variant": bool(request.GET),
     }

@@ -11,18 +11,25 @@ worker's local memory or a shared Redis.
 
 import hashlib
 import time
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
+from dataclasses import fields, is_dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from functools import wraps
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 
 GENERATION_ROW = 1
+T = TypeVar("T")
 # The generation a request works at, read once per request (OneGenerationPerRequest): the page cache
 # key, the demo notice and the LLM catalogue all cache by it without a second read.
 _request_memo: ContextVar[dict | None] = ContextVar("page_generation_memo", default=None)
@@ -55,9 +62,14 @@ def current_generation() -> int:
         return memo["generation"]
     from metrics.models import PageGeneration
 
-    number = PageGeneration.objects.filter(pk=GENERATION_ROW).values_list("number", flat=True)
-    generation = number.first()
-    generation = 0 if generation is None else generation
+    # Plain SQL: this runs on every cached request, and building the ORM query cost more than
+    # running it.
+    table = connection.ops.quote_name(PageGeneration._meta.db_table)
+    key = connection.ops.quote_name(PageGeneration._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT number FROM {table} WHERE {key} = %s", [GENERATION_ROW])  # noqa: S608
+        row = cursor.fetchone()
+    generation = 0 if row is None else row[0]
     if memo is not None:
         memo["generation"] = generation
     return generation
@@ -80,6 +92,20 @@ def bump_generation() -> int:
     if memo is not None:
         memo.pop("generation", None)  # a request that changed something sees its own change
     return current_generation()
+
+
+def at_generation(name: str, *parts, compute: Callable[[], T], seconds: int | None = None) -> T:
+    """compute(), worked out once per page generation and shared by every page and worker.
+
+    For data read from the database: every change that could alter it bumps the generation, as
+    for the page cache, so a stored value is never served after its inputs changed.
+    """
+    key = ":".join(["data", str(current_generation()), name, *map(str, parts)])
+    stored = cache.get(key)
+    if stored is None:
+        stored = (compute(),)  # a tuple, so a computed None is stored too
+        cache.set(key, stored, settings.CACHE_PAGE_SECONDS if seconds is None else seconds)
+    return stored[0]
 
 
 def page_cache_key(request: HttpRequest) -> str:
@@ -117,3 +143,52 @@ def cached_page(view):
         return response
 
     return wrapper
+
+
+# What a fragment's values may hold: plain data whose repr() shows all of it. A model instance's
+# repr hides its fields, so two different cards could share a key: refuse it.
+_PLAIN = (str, int, float, Decimal, bool, type(None), date, datetime)
+_PLAIN_TYPES = frozenset(_PLAIN)
+
+
+def _fingerprint(values) -> str:
+    kind = type(values)
+    if kind is tuple or kind is list:
+        if all(type(value) in _PLAIN_TYPES for value in values):
+            return repr(values)
+        return "(" + ",".join(map(_fingerprint, values)) + ")"
+    if kind in _PLAIN_TYPES or isinstance(values, _PLAIN):
+        return repr(values)
+    if is_dataclass(values) and not isinstance(values, type):
+        return f"{kind.__name__}{_fingerprint(astuple_shallow(values))}"
+    raise TypeError(f"fragment values must be plain data, not {kind.__name__}")
+
+
+def astuple_shallow(instance) -> tuple:
+    """A dataclass's field values in order, nested dataclasses left as they are."""
+    return tuple(getattr(instance, f.name) for f in fields(instance))
+
+
+def _fragment_key(kind: str, item) -> str:
+    digest = hashlib.blake2b(_fingerprint(item).encode(), digest_size=16).hexdigest()
+    return f"fragment:{kind}:{digest}"
+
+
+def cached_fragments(kind: str, items: Sequence, render: Callable) -> list[SafeString]:
+    """Each item's HTML, rendered once and then read from the cache (one get_many for the lot).
+
+    The key is `kind` plus everything in the item, and `render` reads nothing but the item: the
+    fragment is reused by every page, sort and page generation that shows the same values, and a
+    changed figure is a new key, so a fragment can never be stale.
+    """
+    if not items:
+        return []
+    keys = [_fragment_key(kind, item) for item in items]
+    found = cache.get_many(keys)
+    rendered = {}
+    for key, item in zip(keys, items, strict=True):
+        if key not in found and key not in rendered:
+            rendered[key] = str(render(item))
+    if rendered:
+        cache.set_many(rendered, settings.CACHE_PAGE_SECONDS)
+    return [SafeString(found.get(key) or rendered[key]) for key in keys]

@@ -1,25 +1,33 @@
 """The "runs these models" table a card's learn and shop pages show."""
 
 from django import template
+from django.template.loader import get_template
+from django.utils.safestring import SafeString
 
 from catalog import llm
 from catalog.llm_catalogue import card_spec, load_llm_catalogue
+from shopagent.cache import at_generation
 
 register = template.Library()
 
 
-@register.inclusion_tag("catalog/includes/llm_runs_models.html")
-def runs_these_models(gpu):
-    """Which catalogued LLMs the card holds at Q4_K_M and the default context, and how fast."""
-    catalogue = load_llm_catalogue()
-    quant, rows = llm.models_on_card(catalogue, card_spec(gpu))
-    return {
-        "gpu": gpu,
-        "quant": quant,
-        "rows": rows,
-        "context": llm.DEFAULT_CONTEXT,
-        "overhead_gib": llm.RUNTIME_OVERHEAD_GIB,
-    }
+@register.simple_tag
+def runs_these_models(gpu) -> SafeString:
+    """Which catalogued LLMs the card holds at Q4_K_M and the default context, and how fast:
+    rendered once per page generation for the card's learn and shop pages."""
+
+    def render() -> str:
+        quant, rows = llm.models_on_card(load_llm_catalogue(), card_spec(gpu))
+        context = {
+            "gpu": gpu,
+            "quant": quant,
+            "rows": rows,
+            "context": llm.DEFAULT_CONTEXT,
+            "overhead_gib": llm.RUNTIME_OVERHEAD_GIB,
+        }
+        return get_template("catalog/includes/llm_runs_models.html").render(context)
+
+    return SafeString(at_generation("llm-runs-models", gpu.pk, compute=render))
 
 
 @register.inclusion_tag("catalog/includes/llm_methodology.html")

@@ -25,7 +25,7 @@ TENTH, THOUSANDTH = Decimal("0.1"), Decimal("0.001")
 
 @dataclass(frozen=True)
 class SpecPill:
-    spec: Spec
+    spec_key: str
     value: float
     dollars_per: Decimal
     text: str
@@ -34,16 +34,22 @@ class SpecPill:
 
 @dataclass(frozen=True)
 class ListingCard:
-    """A listing with every figure already formatted: templates only place the strings."""
+    """A listing with every figure already formatted: templates only place the strings.
 
-    listing: Listing
-    pills: list[SpecPill]
+    Plain values only: the rendered card is cached by them (listings/templatetags/shop.py)."""
+
+    pk: int
+    title: str
+    condition_kind: str
+    condition: str  # the condition's display name
+    unit_price: Decimal | None
+    pills: tuple[SpecPill, ...]
     go_url: str
     photo: str  # the listing's image URL, or "" for the placeholder
     price: str
     price_note: str
     shipping: str
-    details: list[str]
+    details: tuple[str, ...]
     seller: str
     deal: str = ""
     deal_side: str = ""  # "below" or "above" the going rate, for the badge's colour
@@ -65,7 +71,7 @@ def spec_pills(
         per = dollars_per_unit(listing.unit_price, value).quantize(THOUSANDTH)
         text = f"{per_unit(per, listing.currency)}/{spec.unit}"
         pills.append(
-            SpecPill(spec=spec, value=float(value), dollars_per=per, text=text, tip=tips[spec.key])
+            SpecPill(spec.key, value=float(value), dollars_per=per, text=text, tip=tips[spec.key])
         )
     return pills
 
@@ -147,14 +153,18 @@ def listing_card(
         if listing.seller_feedback_score is not None:
             seller += f" ({listing.seller_feedback_score:,})"
     return ListingCard(
-        listing=listing,
-        pills=spec_pills(listing, specs, tips=tips),
+        pk=listing.pk,
+        title=listing.title,
+        condition_kind=listing.condition_kind,
+        condition=listing.get_condition_kind_display(),
+        unit_price=listing.unit_price,
+        pills=tuple(spec_pills(listing, specs, tips=tips)),
         go_url=go_path(listing, around=go_around),
         photo=listing.image_url if listing.image_url.startswith(PHOTO_ORIGIN) else "",
         price=price(listing.unit_price, currency),
         price_note=price_note,
         shipping=shipping,
-        details=details,
+        details=tuple(details),
         seller=seller,
         deal=deal,
         deal_side=deal_side,

@@ -1,13 +1,17 @@
 """What a shop page reads: a card's listings filtered, sorted, summarised and paged."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, F, FloatField, Max, Min, Value, When
 from django.db.models.functions import Cast
 
 from catalog.models import Gpu
-from listings.market import GoingRates
+from listings.market import GoingRates, going_rates
 from listings.models import RefreshRun
 from listings.shop.form import BUYING_FILTERS
+from shopagent.cache import at_generation
 
 PER_PAGE = 24
 
@@ -105,6 +109,27 @@ def by_deal(queryset, *, rates: GoingRates):
     return queryset.annotate(deal_ratio=ratio).order_by(
         F("deal_ratio").asc(nulls_last=True), "unit_price", "id"
     )
+
+
+@dataclass(frozen=True)
+class CardFacts:
+    """What every shop page of one card shows whatever its filters: price range, countries,
+    going rates and when prices were last checked."""
+
+    summary: dict
+    countries: list[str]
+    rates: GoingRates
+    checked_at: datetime | None
+
+
+def card_facts(*, gpu: Gpu, visible) -> CardFacts:
+    """The card's CardFacts (three queries), read once per page generation by all its pages."""
+
+    def compute() -> CardFacts:
+        summary, countries = summarize_listings(visible)
+        return CardFacts(summary, countries, going_rates(gpu_id=gpu.pk), last_checked_at(gpu=gpu))
+
+    return at_generation("shop-card-facts", gpu.pk, compute=compute)
 
 
 def summarize_listings(visible) -> tuple[dict, list[str]]:

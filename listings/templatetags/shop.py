@@ -5,13 +5,28 @@ from datetime import datetime
 
 from django import template
 from django.conf import settings
+from django.template.loader import get_template
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 from django.utils.timezone import get_current_timezone, is_naive
 
+from shopagent.cache import cached_fragments
+
 register = template.Library()
+
+
+@register.simple_tag
+def listing_cards(cards, label) -> SafeString:
+    """A page of listing cards (listings.shop.cards.ListingCard), each rendered by the
+    listing_card.html partial once and then reused until one of its figures changes."""
+    partial = get_template("listings/includes/listing_card.html")
+    items = [(card, label) for card in cards]
+    rendered = cached_fragments(
+        "listing-card", items, lambda item: partial.render({"card": item[0], "label": item[1]})
+    )
+    return SafeString("\n".join(rendered))
 
 
 @register.simple_tag

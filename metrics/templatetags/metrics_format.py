@@ -3,11 +3,12 @@
 from django import template
 from django.template.loader import get_template
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
-from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 
 from catalog.presentation import MISSING, figure, money, per_thousand, per_unit, sig
 from catalog.specs import SPECS_BY_SLUG
+from shopagent.cache import cached_fragments
 
 register = template.Library()
 
@@ -40,28 +41,31 @@ def slug_path(name: str, slug: str) -> str:
 
 def card_links_html(gpu, paths: tuple[str, str] | None = None) -> SafeString:
     """The card's links; `paths` from card_paths() saves the URL lookups when rows are many."""
-    shop_pattern, learn_pattern = paths or card_paths()
-    shop = shop_pattern.replace(SLUG_MARK, gpu.slug) if shop_pattern else ""
-    learn = learn_pattern.replace(SLUG_MARK, gpu.slug) if learn_pattern else ""
-    # One format_html per card: a ranking page links a hundred of them.
+    return _card_links(gpu.slug, gpu.label, paths or card_paths())
+
+
+def _card_links(slug: str, label: str, paths: tuple[str, str]) -> SafeString:
+    shop_pattern, learn_pattern = paths
+    shop = shop_pattern.replace(SLUG_MARK, slug) if shop_pattern else ""
+    learn = learn_pattern.replace(SLUG_MARK, slug) if learn_pattern else ""
     if shop and learn:
         return format_html(
             '<a href="{}">{}</a> <a class="muted" href="{}" aria-label="About the {}">specs</a>',
             shop,
-            gpu.label,
+            label,
             learn,
-            gpu.label,
+            label,
         )
     if shop:
-        return format_html('<a href="{}">{}</a>', shop, gpu.label)
+        return format_html('<a href="{}">{}</a>', shop, label)
     if learn:
         return format_html(
             '{} <a class="muted" href="{}" aria-label="About the {}">specs</a>',
-            gpu.label,
+            label,
             learn,
-            gpu.label,
+            label,
         )
-    return conditional_escape(gpu.label)
+    return conditional_escape(label)
 
 
 def badge_renderer():
@@ -91,19 +95,30 @@ def card_links(gpu) -> SafeString:
 def _top_items(rows, value, note) -> SafeString:
     """The <li> items of a home page top list (selectors.TopRow): card, figure, note, badge."""
     paths, badge = card_paths(), badge_renderer()
-    return format_html_join(
-        "",
-        '<li>{}: {} <span class="muted">{}</span>{}</li>',
+
+    def render(item) -> SafeString:
+        _, slug, label, figure_text, note_text, level, level_note = item
+        return format_html(
+            '<li>{}: {} <span class="muted">{}</span>{}</li>',
+            _card_links(slug, label, paths),
+            figure_text,
+            note_text,
+            badge(level, level_note),
+        )
+
+    items = [
         (
-            (
-                card_links_html(row.gpu, paths),
-                value(row.value),
-                note(row),
-                badge(row.ml_software, row.ml_software_note),
-            )
-            for row in rows
-        ),
-    )
+            paths,
+            row.gpu.slug,
+            row.gpu.label,
+            value(row.value),
+            note(row),
+            row.ml_software,
+            row.ml_software_note,
+        )
+        for row in rows
+    ]
+    return SafeString("".join(cached_fragments("top-item", items, render)))
 
 
 @register.simple_tag
@@ -133,35 +148,53 @@ def _score_round(score, table) -> SafeString:
     return round_
 
 
+SCORE_ROW = (
+    '\n    <tr><td class="num">{}</td><td class="card-cell">{}{}</td>'
+    '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>{}'
+    '<td class="num">{}</td><td>{}</td></tr>'
+)
+
+
 @register.simple_tag
 def score_rows(table) -> SafeString:
     """The ranked rows of a use-case table (selectors.ModelTable)."""
     paths, badge = card_paths(), badge_renderer()
-    cells = (
-        '\n    <tr><td class="num">{}</td><td class="card-cell">{}{}</td>'
-        '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>{}'
-        '<td class="num">{}</td><td>{}</td></tr>'
-    )
-    return format_html_join(
-        "",
-        cells,
+    has_tokens = table.has_tokens
+
+    def render(item) -> SafeString:
+        _, rank, slug, label, level, note, per_dollar, per_sample = item[:8]
+        samples, tokens, price, round_ = item[8:]
+        return format_html(
+            SCORE_ROW,
+            rank,
+            _card_links(slug, label, paths),
+            badge(level, note),
+            per_thousand(per_dollar),
+            per_unit(per_sample),
+            sig(samples, 5),
+            format_html('<td class="num">{}</td>', sig(tokens, 5)) if has_tokens else "",
+            money(price),
+            round_,
+        )
+
+    items = [
         (
-            (
-                rank,
-                card_links_html(score.gpu, paths),
-                badge(score.gpu.ml_software, score.gpu.ml_software_note),
-                per_thousand(score.samples_per_dollar),
-                per_unit(score.dollars_per_sample),
-                sig(score.samples_per_s, 5),
-                format_html('<td class="num">{}</td>', sig(score.tokens_per_s, 5))
-                if table.has_tokens
-                else "",
-                money(score.headline_price),
-                _score_round(score, table),
-            )
-            for rank, score in enumerate(table.ranked, start=1)
-        ),
-    )
+            (paths, has_tokens),
+            rank,
+            score.gpu.slug,
+            score.gpu.label,
+            score.gpu.ml_software,
+            score.gpu.ml_software_note,
+            score.samples_per_dollar,
+            score.dollars_per_sample,
+            score.samples_per_s,
+            score.tokens_per_s,
+            score.headline_price,
+            str(_score_round(score, table)),
+        )
+        for rank, score in enumerate(table.ranked, start=1)
+    ]
+    return SafeString("".join(cached_fragments("score-row", items, render)))
 
 
 FP16, GB = SPECS_BY_SLUG["fp16-flops"], SPECS_BY_SLUG["memory-gb"]
@@ -183,28 +216,30 @@ CARD_INDEX_ROW = (
 )
 
 
-def _card_index_row(gpu, paths, badge) -> SafeString:
+def _card_index_row(item, badge) -> SafeString:
+    (paths, slug, label, maker, category, headline, new, used, listings) = item[:9]
+    memory, fp16, per_fp16, per_gb, power, level, note = item[9:]
     return format_html(
         CARD_INDEX_ROW,
-        slug=gpu.slug,
-        label=gpu.label,
-        links=card_links_html(gpu, paths),
-        maker=gpu.manufacturer,
-        category=gpu.category_label,
-        headline=money(gpu.headline_price, "whole"),
-        new=money(gpu.new_headline_price, "whole"),
-        used=money(gpu.used_headline_price, "whole"),
-        listings=gpu.all_listing_count or 0,
+        slug=slug,
+        label=label,
+        links=_card_links(slug, label, paths),
+        maker=maker,
+        category=category,
+        headline=money(headline, "whole"),
+        new=money(new, "whole"),
+        used=money(used, "whole"),
+        listings=listings or 0,
         memory_heading=GB.heading,
-        memory=figure(gpu.memory_gb),
+        memory=figure(memory),
         fp16_heading=FP16.heading,
-        fp16=figure(gpu.fp16_tflops),
+        fp16=figure(fp16),
         per_fp16_heading=FP16.per_unit,
-        per_fp16=per_unit(gpu.per_fp16),
+        per_fp16=per_unit(per_fp16),
         per_gb_heading=GB.per_unit,
-        per_gb=per_unit(gpu.per_gb),
-        power=f"{figure(gpu.tdp_w)} W" if gpu.tdp_w else MISSING,
-        badge=badge(gpu.ml_software, gpu.ml_software_note) or MISSING,
+        per_gb=per_unit(per_gb),
+        power=f"{figure(power)} W" if power else MISSING,
+        badge=badge(level, note) or MISSING,
     )
 
 
@@ -212,7 +247,29 @@ def _card_index_row(gpu, paths, badge) -> SafeString:
 def card_index_rows(cards) -> SafeString:
     """The rows of the all-cards table (metrics.selectors.card_index)."""
     paths, badge = card_paths(), badge_renderer()
-    return format_html_join("\n    ", "{}", ((_card_index_row(g, paths, badge),) for g in cards))
+    items = [
+        (
+            paths,
+            gpu.slug,
+            gpu.label,
+            gpu.manufacturer,
+            gpu.category_label,
+            gpu.headline_price,
+            gpu.new_headline_price,
+            gpu.used_headline_price,
+            gpu.all_listing_count,
+            gpu.memory_gb,
+            gpu.fp16_tflops,
+            gpu.per_fp16,
+            gpu.per_gb,
+            gpu.tdp_w,
+            gpu.ml_software,
+            gpu.ml_software_note,
+        )
+        for gpu in cards
+    ]
+    rows = cached_fragments("card-index-row", items, lambda item: _card_index_row(item, badge))
+    return SafeString("\n    ".join(rows))
 
 
 def trend_html(trend) -> SafeString:
@@ -231,29 +288,50 @@ def trend_html(trend) -> SafeString:
     )
 
 
+SPEC_RANK_ROW = (
+    '<tr><td class="num">{}</td><td class="card-cell">{}{}</td><td class="num">{}</td>'
+    '<td class="num">{}{}</td><td class="num">{} <span class="muted">{}</span></td>'
+    '<td class="num">{}</td></tr>'
+)
+
+
 @register.simple_tag
 def spec_rank_rows(cards, spec, trends=None) -> SafeString:
     """The ranked rows of a cost-per-spec table (metrics.selectors.spec_ranking); `trends`
     (metrics.history.trends) adds each headline price's 30-day trend."""
     paths, badge = card_paths(), badge_renderer()
     trends = trends or {}
-    return format_html_join(
-        "\n    ",
-        '<tr><td class="num">{}</td><td class="card-cell">{}{}</td><td class="num">{}</td>'
-        '<td class="num">{}{}</td><td class="num">{} <span class="muted">{}</span></td>'
-        '<td class="num">{}</td></tr>',
+
+    def render(item) -> SafeString:
+        _, rank, slug, label, level, note, per, price, trend, value, unit, listings = item
+        return format_html(
+            SPEC_RANK_ROW,
+            rank,
+            _card_links(slug, label, paths),
+            badge(level, note),
+            per_unit(per),
+            money(price),
+            trend_html(trend),
+            figure(value),
+            unit,
+            listings,
+        )
+
+    items = [
         (
-            (
-                rank,
-                card_links_html(gpu, paths),
-                badge(gpu.ml_software, gpu.ml_software_note),
-                per_unit(gpu.per_unit),
-                money(gpu.headline_price),
-                trend_html(trends.get(gpu.slug)),
-                figure(gpu.spec_value),
-                spec.unit,
-                gpu.listing_count,
-            )
-            for rank, gpu in enumerate(cards, start=1)
-        ),
-    )
+            paths,
+            rank,
+            gpu.slug,
+            gpu.label,
+            gpu.ml_software,
+            gpu.ml_software_note,
+            gpu.per_unit,
+            gpu.headline_price,
+            trends.get(gpu.slug),
+            gpu.spec_value,
+            spec.unit,
+            gpu.listing_count,
+        )
+        for rank, gpu in enumerate(cards, start=1)
+    ]
+    return SafeString("\n    ".join(cached_fragments("spec-rank-row", items, render)))

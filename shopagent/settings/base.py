@@ -101,6 +101,10 @@ if _cache_url.startswith("redis"):
     # Django's own RedisCache over redis-py, made to serve pages uncached instead of failing when
     # the server goes away: see shopagent/cache_backends.py.
     CACHES["default"]["BACKEND"] = "shopagent.cache_backends.ForgivingRedisCache"
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    # Each worker's own memory: room for every page and the table rows and listing cards they are
+    # built from (Django's default of 300 entries would evict pages while fragments are written).
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 5000)
 CACHE_PAGE_SECONDS = env.int("CACHE_PAGE_SECONDS", default=600)
 
 AUTH_PASSWORD_VALIDATORS = [
