@@ -12,7 +12,7 @@ from catalog.llm_catalogue import load_llm_catalogue
 from catalog.presentation import site_title
 from metrics import llm as llm_metrics
 from metrics.views import _crumbs
-from shopagent.cache import cached_page
+from shopagent.cache import at_generation, cached_page
 
 
 def _within_model(query, model):
@@ -24,15 +24,22 @@ def _within_model(query, model):
 
 
 def _table(catalogue, query, model_slug: str):
-    cards, prices = llm_metrics.load_cards_and_prices()
-    return llm_metrics.llm_table(
-        catalogue=catalogue,
-        model=catalogue.model(model_slug),
-        quant=catalogue.quant(query.quant),
-        context=query.context,
-        budget=query.budget,
-        cards=cards,
-        prices=prices,
+    """The model's table for this quantisation, context and budget, once per page generation."""
+
+    def compute():
+        cards, prices = llm_metrics.load_cards_and_prices()
+        return llm_metrics.llm_table(
+            catalogue=catalogue,
+            model=catalogue.model(model_slug),
+            quant=catalogue.quant(query.quant),
+            context=query.context,
+            budget=query.budget,
+            cards=cards,
+            prices=prices,
+        )
+
+    return at_generation(
+        "llm-table", model_slug, query.quant, query.context, query.budget, compute=compute
     )
 
 

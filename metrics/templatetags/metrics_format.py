@@ -6,9 +6,10 @@ from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 
+from catalog.llm import RUNTIME_OVERHEAD_GIB
 from catalog.presentation import MISSING, figure, money, per_thousand, per_unit, sig
 from catalog.specs import SPECS_BY_SLUG
-from shopagent.cache import cached_fragments
+from shopagent.cache import at_generation, cached_fragments
 
 register = template.Library()
 
@@ -119,6 +120,19 @@ def _top_items(rows, value, note) -> SafeString:
         for row in rows
     ]
     return SafeString("".join(cached_fragments("top-item", items, render)))
+
+
+@register.simple_tag
+def llm_table(table, query) -> SafeString:
+    """The tables of cards that run one LLM (metrics.llm.LlmTable), rendered once per page
+    generation for each model, quantisation, context and budget."""
+
+    def render() -> str:
+        context = {"table": table, "query": query, "overhead_gib": RUNTIME_OVERHEAD_GIB}
+        return get_template("metrics/includes/llm_table.html").render(context)
+
+    key = (table.model.slug, table.quant.slug, table.context, query.budget)
+    return SafeString(at_generation("llm-table-html", *key, compute=render))
 
 
 @register.simple_tag
