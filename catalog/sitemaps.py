@@ -11,6 +11,7 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from catalog.models import Gpu, MlModel, UseCase
+from shopagent.cache import at_generation
 
 # Stands in for a slug while a URL is reversed once per sitemap; no path contains it otherwise.
 _SLUG_MARKER = "0-slug-marker-0"
@@ -36,11 +37,19 @@ class SiteUrlSitemap(Sitemap):
         return None
 
     def get_urls(self, page=1, site=None, protocol=None):
+        """The entries of one page of this sitemap, worked out once per page generation."""
         root = f"{self.get_protocol(protocol)}://{self.get_domain(site)}"
+        kind = f"{type(self).__module__}.{type(self).__qualname__}"
+        urls, self.latest_lastmod = at_generation(
+            "sitemap", kind, page, root, compute=lambda: self._entries(page, root)
+        )
+        return urls
+
+    def _entries(self, page, root: str) -> tuple[list[dict], object]:
         priority = "" if self.priority is None else str(self.priority)
         urls = [
             {
-                "item": item,
+                "item": None,  # not stored: entries are cached, and the template never reads it
                 "location": root + self.location(item),
                 "lastmod": self.lastmod(item),
                 "changefreq": self.changefreq,
@@ -50,9 +59,7 @@ class SiteUrlSitemap(Sitemap):
             for item in self.paginator.page(page).object_list
         ]
         lastmods = [url["lastmod"] for url in urls]
-        if lastmods and None not in lastmods:
-            self.latest_lastmod = max(lastmods)
-        return urls
+        return urls, max(lastmods) if lastmods and None not in lastmods else None
 
 
 class SlugSitemap(SiteUrlSitemap):
