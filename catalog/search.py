@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass
 
 from catalog.models import Gpu
+from shopagent.cache import at_generation
 
 MAX_QUERY_LENGTH = 100
 _WORD = re.compile(r"[a-z0-9]+")
@@ -72,7 +73,11 @@ def _strings(value) -> list[str]:
 
 
 def card_names() -> list[CardNames]:
-    """Every card with its names (one query)."""
+    """Every card with its names, normalised once per page generation (one query then)."""
+    return at_generation("card-names", compute=_read_card_names)
+
+
+def _read_card_names() -> list[CardNames]:
     rows = Gpu.objects.order_by("label").values_list(
         "slug", "label", "manufacturer", "category", "aliases", "part_numbers"
     )

@@ -1,5 +1,7 @@
 """Ranking pages: load stored rankings, render. Every page is cached per generation."""
 
+import hashlib
+
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +18,7 @@ from metrics.filters import CONDITIONS, parse_filters
 from metrics.llm import COMPARE_MODELS, compare_llm_runs
 from metrics.llm_finder import find_for_home
 from metrics.ranking import HEADLINE_K
-from shopagent.cache import cached_page
+from shopagent.cache import at_generation, cached_page
 
 
 def _crumbs(*trail: tuple[str, str]) -> list[tuple[str, str]]:
@@ -124,22 +126,33 @@ def shop_index(request):
     return render(request, "metrics/shop_index.html", context)
 
 
-def _compare_context(request, comparison, *, title_candidates, crumb) -> dict:
-    cards = comparison.cards
-    spec_links = {spec.slug: reverse("metrics:cost-per-spec", args=[spec.slug]) for spec in SPECS}
-    chosen = [card.slug for card in cards]
-    return {
-        "comparison": comparison,
-        "sections": comparison_sections(
+def _comparison(slugs: list[str]):
+    """The cards named and their comparison table, once per page generation for these names."""
+
+    def compute():
+        comparison = selectors.compare_cards(slugs=slugs)
+        cards = comparison.cards
+        sections = comparison_sections(
             cards,
             comparison.scores,
-            spec_links=spec_links,
+            spec_links={s.slug: reverse("metrics:cost-per-spec", args=[s.slug]) for s in SPECS},
             llms=compare_llm_runs(cards=cards, catalogue=load_llm_catalogue()),
             llm_links={
                 slug: reverse("metrics:llm-model", kwargs={"slug": slug}) for slug in COMPARE_MODELS
             },
-        ),
-        "choices": selectors.card_choices(),
+        )
+        return comparison, sections
+
+    named = hashlib.sha256("\n".join(slugs).encode()).hexdigest()[:32]
+    return at_generation("comparison", named, compute=compute)
+
+
+def _compare_context(request, comparison, sections, *, title_candidates, crumb) -> dict:
+    chosen = [card.slug for card in comparison.cards]
+    return {
+        "comparison": comparison,
+        "sections": sections,
+        "choices": at_generation("card-choices", compute=selectors.card_choices),
         "picks": (chosen + ["", ""])[: max(2, len(chosen))],
         "pair_url": (
             reverse("metrics:compare-pair", args=[pair_slug(*chosen)]) if len(chosen) == 2 else ""
@@ -153,11 +166,15 @@ def _compare_context(request, comparison, *, title_candidates, crumb) -> dict:
 @cached_page
 def compare(request):
     """Any cards named in ?gpu=..., in the order given; a picker when fewer than two."""
-    comparison = selectors.compare_cards(slugs=request.GET.getlist("gpu"))
+    comparison, sections = _comparison(request.GET.getlist("gpu"))
     names = " vs ".join(card.label for card in comparison.cards)
     candidates = [f"{names}: specs and prices compared", names] if len(comparison.cards) > 1 else []
     context = _compare_context(
-        request, comparison, title_candidates=candidates, crumb=("Compare", request.path)
+        request,
+        comparison,
+        sections,
+        title_candidates=candidates,
+        crumb=("Compare", request.path),
     )
     return render(request, "metrics/compare.html", context)
 
@@ -172,12 +189,13 @@ def compare_pair(request, pair):
     canonical = pair_slug(*slugs)
     if pair != canonical:
         return redirect("metrics:compare-pair", pair=canonical, permanent=True)
-    comparison = selectors.compare_cards(slugs=sorted(slugs))
+    comparison, sections = _comparison(sorted(slugs))
     first, second = (card.label for card in comparison.cards)
     short = [label.removeprefix("NVIDIA ").removeprefix("AMD ") for label in (first, second)]
     context = _compare_context(
         request,
         comparison,
+        sections,
         title_candidates=[
             f"{first} vs {second}: specs, prices and value",
             f"{short[0]} vs {short[1]}: specs, prices and value",

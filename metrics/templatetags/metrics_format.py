@@ -123,6 +123,18 @@ def _top_items(rows, value, note) -> SafeString:
 
 
 @register.simple_tag
+def compare_select(number, pick, choices) -> SafeString:
+    """One select of the compare picker with `pick` chosen, rendered once per page generation
+    (every card is an option, and a compare page has three of these)."""
+
+    def render() -> str:
+        context = {"number": number, "pick": pick, "choices": choices}
+        return get_template("metrics/includes/compare_select.html").render(context)
+
+    return SafeString(at_generation("compare-select", number, pick, compute=render))
+
+
+@register.simple_tag
 def llm_table(table, query) -> SafeString:
     """The tables of cards that run one LLM (metrics.llm.LlmTable), rendered once per page
     generation for each model, quantisation, context and budget."""
