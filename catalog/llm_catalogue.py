@@ -37,7 +37,9 @@ def _model_spec(row) -> ModelSpec:
 
 def load_llm_catalogue() -> LlmCatalogue:
     """The catalogue, cached until the next catalog or listings change bumps the page generation."""
-    return at_generation("llm-catalogue", compute=_read_llm_catalogue, seconds=CACHE_SECONDS)
+    return at_generation(
+        "llm-catalogue", compute=_read_llm_catalogue, seconds=CACHE_SECONDS, local=True
+    )
 
 
 def _read_llm_catalogue() -> LlmCatalogue:

@@ -74,7 +74,7 @@ def _strings(value) -> list[str]:
 
 def card_names() -> list[CardNames]:
     """Every card with its names, normalised once per page generation (one query then)."""
-    return at_generation("card-names", compute=_read_card_names)
+    return at_generation("card-names", compute=_read_card_names, local=True)
 
 
 def _read_card_names() -> list[CardNames]:

@@ -152,7 +152,7 @@ def _compare_context(request, comparison, sections, *, title_candidates, crumb) 
     return {
         "comparison": comparison,
         "sections": sections,
-        "choices": at_generation("card-choices", compute=selectors.card_choices),
+        "choices": at_generation("card-choices", compute=selectors.card_choices, local=True),
         "picks": (chosen + ["", ""])[: max(2, len(chosen))],
         "pair_url": (
             reverse("metrics:compare-pair", args=[pair_slug(*chosen)]) if len(chosen) == 2 else ""

@@ -94,18 +94,42 @@ def bump_generation() -> int:
     return current_generation()
 
 
-def at_generation(name: str, *parts, compute: Callable[[], T], seconds: int | None = None) -> T:
+def at_generation(
+    name: str, *parts, compute: Callable[[], T], seconds: int | None = None, local: bool = False
+) -> T:
     """compute(), worked out once per page generation and shared by every page and worker.
 
     For data read from the database: every change that could alter it bumps the generation, as
-    for the page cache, so a stored value is never served after its inputs changed.
+    for the page cache, so a stored value is never served after its inputs changed. `local` keeps
+    the value in this process too (for a few site-wide values read on most pages, where
+    unpickling from the shared cache would cost more than the lookup).
     """
-    key = ":".join(["data", str(current_generation()), name, *map(str, parts)])
+    generation = current_generation()
+    key = ":".join(["data", str(generation), name, *map(str, parts)])
+    seconds = settings.CACHE_PAGE_SECONDS if seconds is None else seconds
+    now = time.monotonic()
+    if local and (kept := _local_values.get(key)) is not None and kept[1] > now:
+        return kept[0]
     stored = cache.get(key)
     if stored is None:
         stored = (compute(),)  # a tuple, so a computed None is stored too
-        cache.set(key, stored, settings.CACHE_PAGE_SECONDS if seconds is None else seconds)
+        cache.set(key, stored, seconds)
+    if local and seconds > 0:
+        stale = [k for k in _local_values if not k.startswith(f"data:{generation}:")]
+        for old in stale:
+            _local_values.pop(old, None)
+        _local_values[key] = (stored[0], now + seconds)
     return stored[0]
+
+
+# Values at_generation(local=True) keeps in this process, for the current generation only, with
+# the time they expire (time.monotonic()).
+_local_values: dict[str, tuple[object, float]] = {}
+
+
+def forget_local_values() -> None:
+    """Drop what at_generation(local=True) kept, as a restarted worker would have."""
+    _local_values.clear()
 
 
 def page_cache_key(request: HttpRequest) -> str:

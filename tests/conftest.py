@@ -26,9 +26,13 @@ def _fresh_cache():
     """Each test starts with an empty cache, as a fresh server would."""
     from django.core.cache import cache
 
+    from shopagent.cache import forget_local_values
+
     cache.clear()
+    forget_local_values()
     yield
     cache.clear()
+    forget_local_values()
 
 
 @pytest.fixture
