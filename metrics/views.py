@@ -25,6 +25,11 @@ def _crumbs(*trail: tuple[str, str]) -> list[tuple[str, str]]:
     return [("Home", reverse("metrics:home")), *trail]
 
 
+def _chosen(filters, *extra) -> tuple:
+    """What a page's selection depends on, for at_generation: the filters' values (not notes)."""
+    return (*extra, *sorted(filters.as_query().items()))
+
+
 def _filter_context(filters) -> dict:
     return {
         "filters": filters,
@@ -37,7 +42,7 @@ def _filter_context(filters) -> dict:
 @require_safe
 @cached_page
 def home(request):
-    spec_lists, use_case_lists = selectors.home_top_lists()
+    spec_lists, use_case_lists = at_generation("home-top-lists", compute=selectors.home_top_lists)
     context = {"spec_lists": spec_lists, "use_case_lists": use_case_lists, "crumbs": _crumbs()}
     context["finder"] = find_for_home(request.GET)
     return render(request, "metrics/home.html", context)
@@ -64,8 +69,14 @@ def cost_per_spec(request, metric):
     filters = parse_filters(request.GET)
     context = {
         "spec": spec,
-        "ranking": selectors.spec_ranking(spec=spec, filters=filters),
-        "trends": history.trends(scope=filters.scope),
+        "ranking": at_generation(
+            "spec-ranking",
+            *_chosen(filters, spec.slug),
+            compute=lambda: selectors.spec_ranking(spec=spec, filters=filters),
+        ),
+        "trends": at_generation(
+            "trends", filters.scope, compute=lambda: history.trends(scope=filters.scope)
+        ),
         "title": site_title(
             f"Cheapest GPUs per {spec.noun} right now", f"Cheapest GPUs per {spec.noun}"
         ),
@@ -96,7 +107,11 @@ def use_case(request, slug):
     task = use_case.task[:1].lower() + use_case.task[1:]
     context = {
         "use_case": use_case,
-        "tables": selectors.use_case_tables(use_case=use_case, filters=filters),
+        "tables": at_generation(
+            "use-case-tables",
+            *_chosen(filters, use_case.slug),
+            compute=lambda: selectors.use_case_tables(use_case=use_case, filters=filters),
+        ),
         "title": site_title(
             f"Best GPU per dollar for {task} (MLPerf)",
             f"Best GPU per dollar for {task}",
@@ -116,7 +131,11 @@ def shop_index(request):
     filters = parse_filters(request.GET)
     index = parse_index_query(request.GET, software=filters.software or "")
     context = {
-        "cards": selectors.card_index(filters=filters, index=index),
+        "cards": at_generation(
+            "card-index",
+            *_chosen(filters, index.q, index.vendor, index.sort_param),
+            compute=lambda: selectors.card_index(filters=filters, index=index),
+        ),
         "index": index,
         "headers": sort_headers(request.GET, index),
         "vendors": VENDORS,
