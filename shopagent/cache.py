@@ -180,16 +180,26 @@ _PLAIN_TYPES = frozenset(_PLAIN)
 
 
 def _fingerprint(values) -> str:
-    kind = type(values)
-    if kind is tuple or kind is list:
-        if all(type(value) in _PLAIN_TYPES for value in values):
-            return repr(values)
-        return "(" + ",".join(map(_fingerprint, values)) + ")"
-    if kind in _PLAIN_TYPES or isinstance(values, _PLAIN):
+    """A text that differs whenever `values` do: repr(), once every value is known to be plain
+    data (a dataclass counts as the tuple of its fields, named by its class)."""
+    if _is_plain(values):
         return repr(values)
+    if isinstance(values, _PLAIN):  # a subclass, SafeString say, renders differently
+        return f"{type(values).__name__}:{values!r}"
+    if isinstance(values, tuple | list):
+        return "(" + ",".join(map(_fingerprint, values)) + ")"
     if is_dataclass(values) and not isinstance(values, type):
-        return f"{kind.__name__}{_fingerprint(astuple_shallow(values))}"
-    raise TypeError(f"fragment values must be plain data, not {kind.__name__}")
+        return f"{type(values).__name__}{_fingerprint(astuple_shallow(values))}"
+    raise TypeError(f"fragment values must be plain data, not {type(values).__name__}")
+
+
+def _is_plain(values) -> bool:
+    kind = type(values)
+    if kind in _PLAIN_TYPES:
+        return True
+    if kind is tuple or kind is list:
+        return all(type(v) in _PLAIN_TYPES or _is_plain(v) for v in values)
+    return False
 
 
 def astuple_shallow(instance) -> tuple:

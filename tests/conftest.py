@@ -9,6 +9,7 @@ CACHE_DEPENDENT = {
     "tests/shopagent/test_throttle.py",
     "tests/shopagent/test_cache.py",
     "tests/shopagent/test_cache_backends.py",
+    "tests/shopagent/test_fragments.py",
     "tests/listings/test_ebay.py",
     "tests/listings/test_refresh_listings.py",
     "tests/listings/test_schedule.py",

@@ -18,6 +18,13 @@ _slug_paths: dict[tuple, str] = {}
 
 
 @register.filter
+def tray_choices(rows) -> list[tuple[str, str]]:
+    """(slug, label) of a ranking's cards: rows are cards, or scores with a .gpu."""
+    cards = (getattr(row, "gpu", row) for row in rows)
+    return [(card.slug, card.label) for card in cards]
+
+
+@register.filter
 def attr(obj, name: str):
     """An attribute named at render time: {{ gpu|attr:spec.field }}."""
     return getattr(obj, name, None)
