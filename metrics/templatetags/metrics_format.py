@@ -181,53 +181,62 @@ def _score_round(score, table) -> SafeString:
     return round_
 
 
+RANKED_CARD = '<tr><td class="num">{}</td><td class="card-cell">{}{}</td>'
 SCORE_ROW = (
-    '\n    <tr><td class="num">{}</td><td class="card-cell">{}{}</td>'
-    '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>{}'
+    '{}<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>{}'
     '<td class="num">{}</td><td>{}</td></tr>'
 )
+
+
+def _ranked_card(item, paths, badge) -> SafeString:
+    """A ranking row's first cells, from an item that starts (paths, rank, slug, label,
+    software level, software note)."""
+    _, rank, slug, label, level, note = item[:6]
+    return format_html(RANKED_CARD, rank, _card_links(slug, label, paths), badge(level, note))
+
+
+def _ranked_rows(kind: str, row: str, items: list, formats: tuple) -> SafeString:
+    """Ranking rows from items (paths, rank, slug, label, software level, software note, *cells):
+    the card cells, then each cell put through its format; each row rendered once for its values."""
+    paths, badge = card_paths(), badge_renderer()
+
+    def render(item) -> SafeString:
+        cells = (fmt(value) for fmt, value in zip(formats, item[6:], strict=True))
+        return format_html(row, _ranked_card(item, paths, badge), *cells)
+
+    return SafeString("\n    ".join(cached_fragments(kind, items, render)))
+
+
+def _card_item(rank: int, gpu) -> tuple:
+    """The start of a ranking row's item: where cards link to, the rank and the card."""
+    return (card_paths(), rank, gpu.slug, gpu.label, gpu.ml_software, gpu.ml_software_note)
+
+
+def _tokens_cell(shown_and_tokens) -> SafeString | str:
+    shown, tokens = shown_and_tokens
+    return format_html('<td class="num">{}</td>', sig(tokens, 5)) if shown else ""
+
+
+SCORE_FORMATS = (per_thousand, per_unit, lambda v: sig(v, 5), _tokens_cell, money, SafeString)
 
 
 @register.simple_tag
 def score_rows(table) -> SafeString:
     """The ranked rows of a use-case table (selectors.ModelTable)."""
-    paths, badge = card_paths(), badge_renderer()
     has_tokens = table.has_tokens
-
-    def render(item) -> SafeString:
-        _, rank, slug, label, level, note, per_dollar, per_sample = item[:8]
-        samples, tokens, price, round_ = item[8:]
-        return format_html(
-            SCORE_ROW,
-            rank,
-            _card_links(slug, label, paths),
-            badge(level, note),
-            per_thousand(per_dollar),
-            per_unit(per_sample),
-            sig(samples, 5),
-            format_html('<td class="num">{}</td>', sig(tokens, 5)) if has_tokens else "",
-            money(price),
-            round_,
-        )
-
     items = [
         (
-            (paths, has_tokens),
-            rank,
-            score.gpu.slug,
-            score.gpu.label,
-            score.gpu.ml_software,
-            score.gpu.ml_software_note,
+            *_card_item(rank, score.gpu),
             score.samples_per_dollar,
             score.dollars_per_sample,
             score.samples_per_s,
-            score.tokens_per_s,
+            (has_tokens, score.tokens_per_s),
             score.headline_price,
             str(_score_round(score, table)),
         )
         for rank, score in enumerate(table.ranked, start=1)
     ]
-    return SafeString("".join(cached_fragments("score-row", items, render)))
+    return _ranked_rows("score-row", SCORE_ROW, items, SCORE_FORMATS)
 
 
 FP16, GB = SPECS_BY_SLUG["fp16-flops"], SPECS_BY_SLUG["memory-gb"]
@@ -322,42 +331,22 @@ def trend_html(trend) -> SafeString:
 
 
 SPEC_RANK_ROW = (
-    '<tr><td class="num">{}</td><td class="card-cell">{}{}</td><td class="num">{}</td>'
-    '<td class="num">{}{}</td><td class="num">{} <span class="muted">{}</span></td>'
-    '<td class="num">{}</td></tr>'
+    '{}<td class="num">{}</td><td class="num">{}{}</td>'
+    '<td class="num">{} <span class="muted">{}</span></td><td class="num">{}</td></tr>'
 )
+
+
+SPEC_RANK_FORMATS = (per_unit, money, trend_html, figure, str, str)
 
 
 @register.simple_tag
 def spec_rank_rows(cards, spec, trends=None) -> SafeString:
     """The ranked rows of a cost-per-spec table (metrics.selectors.spec_ranking); `trends`
     (metrics.history.trends) adds each headline price's 30-day trend."""
-    paths, badge = card_paths(), badge_renderer()
     trends = trends or {}
-
-    def render(item) -> SafeString:
-        _, rank, slug, label, level, note, per, price, trend, value, unit, listings = item
-        return format_html(
-            SPEC_RANK_ROW,
-            rank,
-            _card_links(slug, label, paths),
-            badge(level, note),
-            per_unit(per),
-            money(price),
-            trend_html(trend),
-            figure(value),
-            unit,
-            listings,
-        )
-
     items = [
         (
-            paths,
-            rank,
-            gpu.slug,
-            gpu.label,
-            gpu.ml_software,
-            gpu.ml_software_note,
+            *_card_item(rank, gpu),
             gpu.per_unit,
             gpu.headline_price,
             trends.get(gpu.slug),
@@ -367,4 +356,4 @@ def spec_rank_rows(cards, spec, trends=None) -> SafeString:
         )
         for rank, gpu in enumerate(cards, start=1)
     ]
-    return SafeString("\n    ".join(cached_fragments("spec-rank-row", items, render)))
+    return _ranked_rows("spec-rank-row", SPEC_RANK_ROW, items, SPEC_RANK_FORMATS)
