@@ -16,6 +16,11 @@ from catalog.models import Gpu, MlModel, UseCase
 _SLUG_MARKER = "0-slug-marker-0"
 
 
+def undated(slugs) -> list[tuple[str, None]]:
+    """`SlugSitemap` items for pages that have no lastmod of their own."""
+    return [(slug, None) for slug in slugs]
+
+
 class SiteUrlSitemap(Sitemap):
     """Absolute URLs on SITE_URL whatever host the sitemap was requested on.
 
@@ -105,9 +110,7 @@ class LearnModelSitemap(SlugSitemap):
     url_name = "catalog:learn-model"
 
     def items(self):
-        return [
-            (slug, None) for slug in MlModel.objects.order_by("slug").values_list("slug", flat=True)
-        ]
+        return undated(MlModel.objects.order_by("slug").values_list("slug", flat=True))
 
 
 class LearnUseCaseSitemap(SlugSitemap):
@@ -116,6 +119,4 @@ class LearnUseCaseSitemap(SlugSitemap):
     url_name = "catalog:learn-use-case"
 
     def items(self):
-        return [
-            (slug, None) for slug in UseCase.objects.order_by("slug").values_list("slug", flat=True)
-        ]
+        return undated(UseCase.objects.order_by("slug").values_list("slug", flat=True))
