@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass
+from functools import cached_property
 
 GIB = 2**30
 KV_BYTES = 2  # FP16 keys and values, llama.cpp's default cache type
@@ -306,7 +307,7 @@ class LlmCatalogue:
     def quant(self, slug: str) -> QuantSpec | None:
         return next((q for q in self.quants if q.slug == slug), None)
 
-    @property
+    @cached_property
     def measured_by_key(self) -> dict[tuple[str, str, str], Measured]:
         """The newest measurement per (card, model, quantisation)."""
         best: dict[tuple[str, str, str], Measured] = {}
@@ -316,6 +317,18 @@ class LlmCatalogue:
 
     def error(self) -> FitError:
         return fit_error(self.measurements, self.fit)
+
+    def run(self, *, model: ModelSpec, quant: QuantSpec, context: int, card: CardSpec) -> CardRun:
+        """`run_on_card` with this catalogue's fit and newest measurements."""
+        return run_on_card(
+            model=model,
+            quant_slug=quant.slug,
+            bits_per_weight=quant.bits_per_weight,
+            context=context,
+            card=card,
+            fit=self.fit,
+            measured=self.measured_by_key,
+        )
 
 
 @dataclass(frozen=True)
@@ -333,19 +346,10 @@ def models_on_card(
     quant = catalogue.quant(quant_slug) or (catalogue.quants[0] if catalogue.quants else None)
     if quant is None:
         return None, []
-    measured = catalogue.measured_by_key
     rows = [
         ModelOnCard(
             model=model,
-            run=run_on_card(
-                model=model,
-                quant_slug=quant.slug,
-                bits_per_weight=quant.bits_per_weight,
-                context=DEFAULT_CONTEXT,
-                card=card,
-                fit=catalogue.fit,
-                measured=measured,
-            ),
+            run=catalogue.run(model=model, quant=quant, context=DEFAULT_CONTEXT, card=card),
         )
         for model in catalogue.models
     ]
