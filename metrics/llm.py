@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.http import QueryDict
 
 from catalog import llm
-from catalog.llm_catalogue import card_spec
+from catalog.llm_catalogue import CARD_SPEC_COLUMNS, card_spec
 from catalog.models import Gpu
 from metrics.models import CardPrice, Scope
 
@@ -160,17 +160,7 @@ class PricedCards:
 
 def load_priced_cards() -> PricedCards:
     """The cards and their prices (two queries)."""
-    cards = [
-        card_spec(gpu)
-        for gpu in Gpu.objects.only(
-            "slug",
-            "label",
-            "memory_gb",
-            "memory_bandwidth_gbs",
-            "fp16_tflops",
-            "fp16_fp16acc_tflops",
-        ).order_by("label")
-    ]
+    cards = [card_spec(gpu) for gpu in Gpu.objects.only(*CARD_SPEC_COLUMNS).order_by("label")]
     prices = {
         slug: (price, count)
         for slug, price, count in CardPrice.objects.filter(scope=Scope.ALL).values_list(
