@@ -73,20 +73,10 @@ def _strings(value) -> list[str]:
 
 def card_names() -> list[CardNames]:
     """Every card with its names (one query)."""
-    rows = Gpu.objects.order_by("label").values_list(
+    rows = Gpu.objects.order_by("label").values(
         "slug", "label", "manufacturer", "category", "aliases", "part_numbers"
     )
-    return [
-        CardNames.of(
-            slug=slug,
-            label=label,
-            manufacturer=manufacturer,
-            category=category,
-            aliases=aliases,
-            part_numbers=part_numbers,
-        )
-        for slug, label, manufacturer, category, aliases, part_numbers in rows
-    ]
+    return [CardNames.of(**row) for row in rows]
 
 
 @dataclass(frozen=True)
