@@ -249,41 +249,6 @@ def fit_error(points: list[Measured], fit: DecodeFit) -> FitError:
     )
 
 
-def run_on_card(
-    *,
-    model: ModelSpec,
-    quant_slug: str,
-    bits_per_weight: float,
-    context: int,
-    card: CardSpec,
-    fit: DecodeFit,
-    measured: dict[tuple[str, str, str], Measured],
-) -> CardRun:
-    """Fit, cards needed and speeds of one model on one card. A decode measurement wins over the
-    estimate when the setup is the measured one (one card, a context no longer than the default);
-    prefill is always the compute estimate."""
-    needed = cards_needed(model, bits_per_weight, context, card.memory_gb)
-    measurement = measured.get((card.slug, model.slug, quant_slug))
-    decode = estimate_decode(model, bits_per_weight, context, card.bandwidth_gbs, fit)
-    prefill = estimate_prefill(model, card.prefill_tflops, fit)
-    basis = "estimate"
-    if measurement and needed == 1 and context <= DEFAULT_CONTEXT:
-        decode, basis = measurement.decode_tokens_per_s, "measured"
-    if needed is None:
-        decode = prefill = None
-    return CardRun(
-        card=card,
-        weights_gib=weights_gib(model, bits_per_weight),
-        kv_cache_gib=kv_cache_gib(model, context),
-        fits=None if not card.memory_gb else needed == 1,
-        cards_needed=needed,
-        decode_tokens_per_s=decode,
-        prefill_tokens_per_s=prefill if needed is not None else None,
-        basis=basis,
-        measurement=measurement if basis == "measured" else None,
-    )
-
-
 # The whole catalogue, as catalog.llm_catalogue reads it from the database.
 
 
@@ -319,15 +284,29 @@ class LlmCatalogue:
         return fit_error(self.measurements, self.fit)
 
     def run(self, *, model: ModelSpec, quant: QuantSpec, context: int, card: CardSpec) -> CardRun:
-        """`run_on_card` with this catalogue's fit and newest measurements."""
-        return run_on_card(
-            model=model,
-            quant_slug=quant.slug,
-            bits_per_weight=quant.bits_per_weight,
-            context=context,
+        """Fit, cards needed and speeds of one model on one card. A decode measurement wins over
+        the estimate when the setup is the measured one (one card, a context no longer than the
+        default); prefill is always the compute estimate."""
+        bits = quant.bits_per_weight
+        needed = cards_needed(model, bits, context, card.memory_gb)
+        measurement = self.measured_by_key.get((card.slug, model.slug, quant.slug))
+        decode = estimate_decode(model, bits, context, card.bandwidth_gbs, self.fit)
+        prefill = estimate_prefill(model, card.prefill_tflops, self.fit)
+        basis = "estimate"
+        if measurement and needed == 1 and context <= DEFAULT_CONTEXT:
+            decode, basis = measurement.decode_tokens_per_s, "measured"
+        if needed is None:
+            decode = prefill = None
+        return CardRun(
             card=card,
-            fit=self.fit,
-            measured=self.measured_by_key,
+            weights_gib=weights_gib(model, bits),
+            kv_cache_gib=kv_cache_gib(model, context),
+            fits=None if not card.memory_gb else needed == 1,
+            cards_needed=needed,
+            decode_tokens_per_s=decode,
+            prefill_tokens_per_s=prefill if needed is not None else None,
+            basis=basis,
+            measurement=measurement if basis == "measured" else None,
         )
 
 
