@@ -27,9 +27,11 @@ def _crumbs(*tail):
 
 
 def _about(kind: str, subject, name: str) -> dict:
-    """The context a learn page about one subject shares: the subject, its title and crumbs."""
+    """What a learn page about one subject shows around it: heading, summary, title and crumbs."""
     return {
         kind: subject,
+        "heading": name,
+        "summary": subject.summary,
         "title": fit_title(*(title.format(name) for title in TITLES[kind]), limit=TITLE_LIMIT),
         "crumbs": _crumbs((name, subject.get_absolute_url())),
     }
