@@ -168,19 +168,10 @@ def new_run_id() -> str:
 
 
 # The Gpu fields card_facts reads: the screen needs names and sizes, not the whole spec sheet.
-CARD_FIELDS = (
-    "slug",
-    "label",
-    "manufacturer",
-    "memory_gb",
-    "form_factor",
-    "category",
-    "aliases",
-    "part_numbers",
-    "msrp_usd",
-    "typical_used_usd",
-    "typical_new_usd",
-)
+# CardFacts carries the first as they are and the name lists as tuples of strings.
+FACT_FIELDS = ("slug", "label", "manufacturer", "memory_gb", "form_factor", "category")
+NAME_LIST_FIELDS = ("aliases", "part_numbers")
+CARD_FIELDS = (*FACT_FIELDS, *NAME_LIST_FIELDS, "msrp_usd", "typical_used_usd", "typical_new_usd")
 
 
 def catalog_facts(
@@ -221,14 +212,8 @@ def _facts(*, card: dict, listing_prices: Sequence[Decimal]) -> heuristics.CardF
         else card["typical_used_usd"] or card["typical_new_usd"] or card["msrp_usd"]
     )
     return heuristics.CardFacts(
-        slug=card["slug"],
-        label=card["label"],
-        manufacturer=card["manufacturer"],
-        memory_gb=card["memory_gb"],
-        form_factor=card["form_factor"],
-        category=card["category"],
-        aliases=tuple(str(a) for a in card["aliases"] or ()),
-        part_numbers=tuple(str(p) for p in card["part_numbers"] or ()),
+        **{name: card[name] for name in FACT_FIELDS},
+        **{name: tuple(str(n) for n in card[name] or ()) for name in NAME_LIST_FIELDS},
         typical_price=Decimal(typical) if typical is not None else None,
     )
 
