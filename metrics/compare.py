@@ -226,11 +226,11 @@ def _mlperf_rows(cards, scores) -> list[Row]:
         per_dollar = {"samples/s": "samples_per_dollar"}
         if any(s and s.tokens_per_s for s in got):
             per_dollar["tokens/s"] = "tokens_per_dollar"
-        for unit, figure in per_dollar.items():
+        for unit, attribute in per_dollar.items():
             rows.append(
                 _row(
                     f"{model.name}: {unit} per $1,000",
-                    [getattr(s, figure) if s else None for s in got],
+                    [getattr(s, attribute) if s else None for s in got],
                     per_thousand,
                     better="higher",
                 )
