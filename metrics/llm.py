@@ -187,9 +187,9 @@ def llm_table(
     """Every card for one model: one-card fits, multi-card setups, unpriced and too small."""
     rows = priced.rows(catalogue, model, quant, context)
     runnable = [r for r in rows if r.run.cards_needed is not None]
-    priced = [r for r in runnable if r.setup_price is not None]
-    cheapest = min(priced, key=lambda r: (r.setup_price, r.run.card.label), default=None)
-    within = [r for r in priced if budget is None or r.setup_price <= budget]
+    with_price = [r for r in runnable if r.setup_price is not None]
+    cheapest = min(with_price, key=lambda r: (r.setup_price, r.run.card.label), default=None)
+    within = [r for r in with_price if budget is None or r.setup_price <= budget]
     return LlmTable(
         model=model,
         quant=quant,
@@ -203,7 +203,7 @@ def llm_table(
             key=lambda r: (r.run.cards_needed, r.run.card.label),
         ),
         too_small=[r for r in rows if r.run.cards_needed is None],
-        over_budget=len(priced) - len(within),
+        over_budget=len(with_price) - len(within),
         cheapest=cheapest,
     )
 
