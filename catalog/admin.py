@@ -14,6 +14,9 @@ from catalog.models import (
 from catalog.signals import catalog_changed
 from catalog.specs import SPEC_FIELDS
 
+# What an MLPerf result is, in a card's inline and in the results list.
+RESULT_FIELDS = ("model", "round", "samples_per_s", "tokens_per_s", "submitter", "system_name")
+
 
 class TrackEditsForm(forms.ModelForm):
     """Remembers which fields an admin changed, so load_catalog never overwrites them silently."""
@@ -60,16 +63,7 @@ class BenchmarkResultInline(admin.TabularInline):
     form = TrackEditsForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     extra = 0
-    fields = [
-        "model",
-        "round",
-        "samples_per_s",
-        "tokens_per_s",
-        "submitter",
-        "system_name",
-        "system_id",
-        "source_url",
-    ]
+    fields = [*RESULT_FIELDS, "system_id", "source_url"]
     show_change_link = True
 
 
@@ -118,16 +112,7 @@ class GpuAdmin(CatalogAdmin):
 
 @admin.register(BenchmarkResult)
 class BenchmarkResultAdmin(CatalogAdmin):
-    list_display = [
-        "gpu",
-        "model",
-        "round",
-        "samples_per_s",
-        "tokens_per_s",
-        "submitter",
-        "system_name",
-        "availability",
-    ]
+    list_display = ["gpu", *RESULT_FIELDS, "availability"]
     list_filter = ["round", "model", "gpu"]
     list_select_related = ["gpu", "model"]
     search_fields = ["gpu__label", "system_name", "system_id", "submitter"]

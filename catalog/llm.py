@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass
+from functools import cached_property
 
 GIB = 2**30
 KV_BYTES = 2  # FP16 keys and values, llama.cpp's default cache type
@@ -248,41 +249,6 @@ def fit_error(points: list[Measured], fit: DecodeFit) -> FitError:
     )
 
 
-def run_on_card(
-    *,
-    model: ModelSpec,
-    quant_slug: str,
-    bits_per_weight: float,
-    context: int,
-    card: CardSpec,
-    fit: DecodeFit,
-    measured: dict[tuple[str, str, str], Measured],
-) -> CardRun:
-    """Fit, cards needed and speeds of one model on one card. A decode measurement wins over the
-    estimate when the setup is the measured one (one card, a context no longer than the default);
-    prefill is always the compute estimate."""
-    needed = cards_needed(model, bits_per_weight, context, card.memory_gb)
-    measurement = measured.get((card.slug, model.slug, quant_slug))
-    decode = estimate_decode(model, bits_per_weight, context, card.bandwidth_gbs, fit)
-    prefill = estimate_prefill(model, card.prefill_tflops, fit)
-    basis = "estimate"
-    if measurement and needed == 1 and context <= DEFAULT_CONTEXT:
-        decode, basis = measurement.decode_tokens_per_s, "measured"
-    if needed is None:
-        decode = prefill = None
-    return CardRun(
-        card=card,
-        weights_gib=weights_gib(model, bits_per_weight),
-        kv_cache_gib=kv_cache_gib(model, context),
-        fits=None if not card.memory_gb else needed == 1,
-        cards_needed=needed,
-        decode_tokens_per_s=decode,
-        prefill_tokens_per_s=prefill if needed is not None else None,
-        basis=basis,
-        measurement=measurement if basis == "measured" else None,
-    )
-
-
 # The whole catalogue, as catalog.llm_catalogue reads it from the database.
 
 
@@ -306,7 +272,7 @@ class LlmCatalogue:
     def quant(self, slug: str) -> QuantSpec | None:
         return next((q for q in self.quants if q.slug == slug), None)
 
-    @property
+    @cached_property
     def measured_by_key(self) -> dict[tuple[str, str, str], Measured]:
         """The newest measurement per (card, model, quantisation)."""
         best: dict[tuple[str, str, str], Measured] = {}
@@ -316,6 +282,32 @@ class LlmCatalogue:
 
     def error(self) -> FitError:
         return fit_error(self.measurements, self.fit)
+
+    def run(self, *, model: ModelSpec, quant: QuantSpec, context: int, card: CardSpec) -> CardRun:
+        """Fit, cards needed and speeds of one model on one card. A decode measurement wins over
+        the estimate when the setup is the measured one (one card, a context no longer than the
+        default); prefill is always the compute estimate."""
+        bits = quant.bits_per_weight
+        needed = cards_needed(model, bits, context, card.memory_gb)
+        measurement = self.measured_by_key.get((card.slug, model.slug, quant.slug))
+        decode = estimate_decode(model, bits, context, card.bandwidth_gbs, self.fit)
+        prefill = estimate_prefill(model, card.prefill_tflops, self.fit)
+        basis = "estimate"
+        if measurement and needed == 1 and context <= DEFAULT_CONTEXT:
+            decode, basis = measurement.decode_tokens_per_s, "measured"
+        if needed is None:
+            decode = prefill = None
+        return CardRun(
+            card=card,
+            weights_gib=weights_gib(model, bits),
+            kv_cache_gib=kv_cache_gib(model, context),
+            fits=None if not card.memory_gb else needed == 1,
+            cards_needed=needed,
+            decode_tokens_per_s=decode,
+            prefill_tokens_per_s=prefill if needed is not None else None,
+            basis=basis,
+            measurement=measurement if basis == "measured" else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -333,19 +325,10 @@ def models_on_card(
     quant = catalogue.quant(quant_slug) or (catalogue.quants[0] if catalogue.quants else None)
     if quant is None:
         return None, []
-    measured = catalogue.measured_by_key
     rows = [
         ModelOnCard(
             model=model,
-            run=run_on_card(
-                model=model,
-                quant_slug=quant.slug,
-                bits_per_weight=quant.bits_per_weight,
-                context=DEFAULT_CONTEXT,
-                card=card,
-                fit=catalogue.fit,
-                measured=measured,
-            ),
+            run=catalogue.run(model=model, quant=quant, context=DEFAULT_CONTEXT, card=card),
         )
         for model in catalogue.models
     ]

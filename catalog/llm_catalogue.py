@@ -1,10 +1,31 @@
 """The LLM catalogue from the database as catalog.llm's dataclasses, cached per page generation."""
 
+from dataclasses import fields
+
 from catalog.llm import CardSpec, LlmCatalogue, Measured, ModelSpec, QuantSpec, calibrate
 from catalog.models import LlmMeasurement, LlmModel, Quantization
 from shopagent.cache import at_generation
 
 CACHE_SECONDS = 3600
+# The Gpu columns card_spec reads.
+CARD_SPEC_COLUMNS = (
+    "slug",
+    "label",
+    "memory_gb",
+    "memory_bandwidth_gbs",
+    "fp16_tflops",
+    "fp16_fp16acc_tflops",
+)
+# The LlmMeasurement columns a Measured carries as they are.
+MEASURED_COLUMNS = (
+    "context",
+    "decode_tokens_per_s",
+    "prefill_tokens_per_s",
+    "backend",
+    "test",
+    "source_url",
+    "measured_model",
+)
 
 
 def card_spec(gpu) -> CardSpec:
@@ -19,20 +40,12 @@ def card_spec(gpu) -> CardSpec:
 
 
 def _model_spec(row) -> ModelSpec:
-    return ModelSpec(
-        slug=row.slug,
-        name=row.name,
-        total_params_b=row.total_params_b,
-        active_params_b=row.active_params_b,
-        layers=row.layers,
-        kv_heads=row.kv_heads,
-        head_dim=row.head_dim,
-        max_context=row.max_context,
-        config_url=row.config_url,
-        url=row.url,
-        licence=row.licence,
-        notes=row.notes,
-    )
+    # ModelSpec's fields are LlmModel columns of the same names.
+    return ModelSpec(**_columns(row, [f.name for f in fields(ModelSpec)]))
+
+
+def _columns(row, names) -> dict:
+    return {name: getattr(row, name) for name in names}
 
 
 def load_llm_catalogue() -> LlmCatalogue:
@@ -54,20 +67,12 @@ def _read_llm_catalogue() -> LlmCatalogue:
         "gpu",
         "model",
         "quant",
-        *(f"gpu__{f}" for f in ("slug", "label", "memory_gb", "memory_bandwidth_gbs")),
-        "gpu__fp16_tflops",
-        "gpu__fp16_fp16acc_tflops",
+        *(f"gpu__{column}" for column in CARD_SPEC_COLUMNS),
         "model__slug",
         "quant__slug",
         "quant__bits_per_weight",
-        "context",
-        "decode_tokens_per_s",
-        "prefill_tokens_per_s",
-        "backend",
-        "test",
-        "source_url",
         "published_on",
-        "measured_model",
+        *MEASURED_COLUMNS,
     )
     measurements = [
         Measured(
@@ -75,14 +80,8 @@ def _read_llm_catalogue() -> LlmCatalogue:
             model=by_slug[row.model.slug],
             quant_slug=row.quant.slug,
             bits_per_weight=row.quant.bits_per_weight,
-            context=row.context,
-            decode_tokens_per_s=row.decode_tokens_per_s,
-            prefill_tokens_per_s=row.prefill_tokens_per_s,
-            backend=row.backend,
-            test=row.test,
-            source_url=row.source_url,
             published_on=row.published_on.isoformat(),
-            measured_model=row.measured_model,
+            **_columns(row, MEASURED_COLUMNS),
         )
         for row in rows
         if row.model.slug in by_slug

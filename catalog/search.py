@@ -78,20 +78,10 @@ def card_names() -> list[CardNames]:
 
 
 def _read_card_names() -> list[CardNames]:
-    rows = Gpu.objects.order_by("label").values_list(
+    rows = Gpu.objects.order_by("label").values(
         "slug", "label", "manufacturer", "category", "aliases", "part_numbers"
     )
-    return [
-        CardNames.of(
-            slug=slug,
-            label=label,
-            manufacturer=manufacturer,
-            category=category,
-            aliases=aliases,
-            part_numbers=part_numbers,
-        )
-        for slug, label, manufacturer, category, aliases, part_numbers in rows
-    ]
+    return [CardNames.of(**row) for row in rows]
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,11 @@ from shopagent.cache import at_generation
 _SLUG_MARKER = "0-slug-marker-0"
 
 
+def undated(slugs) -> list[tuple[str, None]]:
+    """`SlugSitemap` items for pages that have no lastmod of their own."""
+    return [(slug, None) for slug in slugs]
+
+
 class SiteUrlSitemap(Sitemap):
     """Absolute URLs on SITE_URL whatever host the sitemap was requested on.
 
@@ -97,32 +102,32 @@ class LearnPagesSitemap(SiteUrlSitemap):
         return reverse(name)
 
 
-class LearnGpuSitemap(SlugSitemap):
+class LearnSlugSitemap(SlugSitemap):
+    """A learn page per row of `model`, by slug; no lastmod unless `items` gives one."""
+
     changefreq = "weekly"
+    model = None
+
+    def items(self):
+        return undated(self.model.objects.order_by("slug").values_list("slug", flat=True))
+
+
+class LearnGpuSitemap(LearnSlugSitemap):
     priority = 0.6
     url_name = "catalog:learn-gpu"
+    model = Gpu
 
     def items(self):
-        return list(Gpu.objects.order_by("slug").values_list("slug", "updated_at"))
+        return list(self.model.objects.order_by("slug").values_list("slug", "updated_at"))
 
 
-class LearnModelSitemap(SlugSitemap):
-    changefreq = "weekly"
+class LearnModelSitemap(LearnSlugSitemap):
     priority = 0.4
     url_name = "catalog:learn-model"
-
-    def items(self):
-        return [
-            (slug, None) for slug in MlModel.objects.order_by("slug").values_list("slug", flat=True)
-        ]
+    model = MlModel
 
 
-class LearnUseCaseSitemap(SlugSitemap):
-    changefreq = "weekly"
+class LearnUseCaseSitemap(LearnSlugSitemap):
     priority = 0.5
     url_name = "catalog:learn-use-case"
-
-    def items(self):
-        return [
-            (slug, None) for slug in UseCase.objects.order_by("slug").values_list("slug", flat=True)
-        ]
+    model = UseCase

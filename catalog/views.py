@@ -15,8 +15,27 @@ from shopagent.cache import cached_page
 TITLE_LIMIT, DESCRIPTION_LIMIT = 70, 160
 
 
+# Each learn page's title, longest first, for the name of what it is about.
+TITLES = {
+    "gpu": ("{} specs and MLPerf results | ShopAgent", "{} specs | ShopAgent", "{} specs"),
+    "model": ("{}: MLPerf inference results by GPU | ShopAgent", "{} MLPerf results | ShopAgent"),
+    "use_case": ("{}: which GPU, measured by MLPerf | ShopAgent", "{} on GPUs | ShopAgent"),
+}
+
+
 def _crumbs(*tail):
     return [("Learn", reverse("catalog:learn-index")), *tail]
+
+
+def _about(kind: str, subject, name: str) -> dict:
+    """What a learn page about one subject shows around it: heading, summary, title and crumbs."""
+    return {
+        kind: subject,
+        "heading": name,
+        "summary": subject.summary,
+        "title": fit_title(*(title.format(name) for title in TITLES[kind]), limit=TITLE_LIMIT),
+        "crumbs": _crumbs((name, subject.get_absolute_url())),
+    }
 
 
 @require_safe
@@ -45,18 +64,7 @@ def learn_gpu(request, slug):
     """One card: every spec with its basis, and its MLPerf results with citations."""
     gpu = get_object_or_404(Gpu, slug=slug)
     results = gpu.benchmark_results.select_related("model").order_by("model__name", "-round")
-    context = {
-        "gpu": gpu,
-        "specs": spec_rows(gpu),
-        "results": results,
-        "title": fit_title(
-            f"{gpu.label} specs and MLPerf results | ShopAgent",
-            f"{gpu.label} specs | ShopAgent",
-            f"{gpu.label} specs",
-            limit=TITLE_LIMIT,
-        ),
-        "crumbs": _crumbs((gpu.label, gpu.get_absolute_url())),
-    }
+    context = {"specs": spec_rows(gpu), "results": results, **_about("gpu", gpu, gpu.label)}
     return render(request, "catalog/learn_gpu.html", context)
 
 
@@ -66,16 +74,7 @@ def learn_model(request, slug):
     """One MLPerf model: what it is and every single-accelerator result we have for it."""
     model = get_object_or_404(MlModel.objects.select_related("use_case"), slug=slug)
     results = model.results.select_related("gpu").order_by("-round", "-samples_per_s")
-    context = {
-        "model": model,
-        "results": results,
-        "title": fit_title(
-            f"{model.name}: MLPerf inference results by GPU | ShopAgent",
-            f"{model.name} MLPerf results | ShopAgent",
-            limit=TITLE_LIMIT,
-        ),
-        "crumbs": _crumbs((model.name, model.get_absolute_url())),
-    }
+    context = {"results": results, **_about("model", model, model.name)}
     return render(request, "catalog/learn_model.html", context)
 
 
@@ -91,15 +90,9 @@ def learn_use_case(request, slug):
         .order_by("model__name", "-round", "-samples_per_s")
     )
     context = {
-        "use_case": use_case,
         "ml_models": models,
         "results": results,
-        "title": fit_title(
-            f"{use_case.task}: which GPU, measured by MLPerf | ShopAgent",
-            f"{use_case.task} on GPUs | ShopAgent",
-            limit=TITLE_LIMIT,
-        ),
-        "crumbs": _crumbs((use_case.task, use_case.get_absolute_url())),
+        **_about("use_case", use_case, use_case.task),
     }
     return render(request, "catalog/learn_use_case.html", context)
 

@@ -45,6 +45,7 @@ from listings.bulk import insert_rows, item_ids_in, update_rows
 from listings.cleaning import MalformedItem, clean_item
 from listings.links import is_ebay_url
 from listings.models import (
+    SALE_FORMAT_FIELDS,
     Listing,
     PriceHistory,
     RefreshRun,
@@ -73,11 +74,7 @@ INGESTED_FIELDS = (
     "condition",
     "condition_id",
     "condition_kind",
-    "is_buy_now",
-    "is_auction",
-    "accepts_best_offer",
-    "bid_count",
-    "auction_ends_at",
+    *SALE_FORMAT_FIELDS,
     "seller_feedback_percent",
     "seller_feedback_score",
     "item_location_country",
@@ -106,13 +103,11 @@ class ItemOutcome:
     """The screen's answer for one item, as `import_listings --json` prints it."""
 
     item_id: str
-    title: str
     verdict: str
     reason: str
     quantity: int
     unit_price: Decimal | None
     currency: str
-    note: str = ""
 
     def as_json(self) -> dict:
         return {
@@ -173,19 +168,10 @@ def new_run_id() -> str:
 
 
 # The Gpu fields card_facts reads: the screen needs names and sizes, not the whole spec sheet.
-CARD_FIELDS = (
-    "slug",
-    "label",
-    "manufacturer",
-    "memory_gb",
-    "form_factor",
-    "category",
-    "aliases",
-    "part_numbers",
-    "msrp_usd",
-    "typical_used_usd",
-    "typical_new_usd",
-)
+# CardFacts carries the first as they are and the name lists as tuples of strings.
+FACT_FIELDS = ("slug", "label", "manufacturer", "memory_gb", "form_factor", "category")
+NAME_LIST_FIELDS = ("aliases", "part_numbers")
+CARD_FIELDS = (*FACT_FIELDS, *NAME_LIST_FIELDS, "msrp_usd", "typical_used_usd", "typical_new_usd")
 
 
 def catalog_facts(
@@ -226,14 +212,8 @@ def _facts(*, card: dict, listing_prices: Sequence[Decimal]) -> heuristics.CardF
         else card["typical_used_usd"] or card["typical_new_usd"] or card["msrp_usd"]
     )
     return heuristics.CardFacts(
-        slug=card["slug"],
-        label=card["label"],
-        manufacturer=card["manufacturer"],
-        memory_gb=card["memory_gb"],
-        form_factor=card["form_factor"],
-        category=card["category"],
-        aliases=tuple(str(a) for a in card["aliases"] or ()),
-        part_numbers=tuple(str(p) for p in card["part_numbers"] or ()),
+        **{name: card[name] for name in FACT_FIELDS},
+        **{name: tuple(str(n) for n in card[name] or ()) for name in NAME_LIST_FIELDS},
         typical_price=Decimal(typical) if typical is not None else None,
     )
 
@@ -417,25 +397,16 @@ def ingest_items(
                     report.outcomes.append(
                         ItemOutcome(
                             item_id=item_id,
-                            title=values["title"],
                             verdict=verdict.verdict,
                             reason=str(verdict.reason or ""),
                             quantity=values["quantity"],
                             unit_price=values["unit_price"],
                             currency=verdict.currency,
-                            note=verdict.note,
                         )
                     )
             report.seen += len(values_by_id)
             with transaction.atomic():
-                _upsert(
-                    gpu=gpu,
-                    values_by_id=values_by_id,
-                    report=report,
-                    answer=answer,
-                    now=now,
-                    dry_run=dry_run,
-                )
+                _upsert(gpu=gpu, values_by_id=values_by_id, report=report, answer=answer, now=now)
             answer.seen_ids.update(values_by_id)
             del batch, unique, values_by_id
         report.zero_answer = total == 0 and raw_count == 0
@@ -468,9 +439,8 @@ def _upsert(
     report: IngestReport,
     answer: _Answer,
     now: datetime,
-    dry_run: bool,
 ) -> None:
-    """Create, update or sight each item's listing (dry_run: only count), adding to answer."""
+    """Create, update or sight each item's listing (a dry run only counts), adding to answer."""
     marketplace = settings.EBAY_MARKETPLACE_ID
     existing = {
         listing.item_id: listing
@@ -524,7 +494,7 @@ def _upsert(
     report.updated += len(changed)
     if to_create or changed:
         report.changed_gpu_ids.add(gpu.pk)
-    if dry_run:
+    if report.dry_run:
         return
     created_ids: dict[str, int] = {}
     if to_create:

@@ -19,6 +19,16 @@ class ConditionKind(models.TextChoices):
     UNKNOWN = "unknown", "Unknown"
 
 
+# How a listing is sold: buy it now, auction (bids, end time), best offer.
+SALE_FORMAT_FIELDS = (
+    "is_buy_now",
+    "is_auction",
+    "accepts_best_offer",
+    "bid_count",
+    "auction_ends_at",
+)
+
+
 class ListingQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)

@@ -304,12 +304,7 @@ def _store(*, fetched: Fetched, run_id: str, dry_run: bool, catalog: Sequence) -
         result = fetched.result
         if result is None:
             return _failed(
-                gpu=gpu,
-                run=run,
-                run_id=run_id,
-                dry_run=dry_run,
-                fetched=fetched,
-                error=str(fetched.error),
+                fetched=fetched, run=run, run_id=run_id, dry_run=dry_run, error=str(fetched.error)
             )
         try:
             report = ingest_items(
@@ -328,11 +323,10 @@ def _store(*, fetched: Fetched, run_id: str, dry_run: bool, catalog: Sequence) -
         except Exception as exc:  # one card's bad data must not stop the other cards
             logger.exception("Ingest of %s failed", gpu.slug)
             return _failed(
-                gpu=gpu,
+                fetched=fetched,
                 run=run,
                 run_id=run_id,
                 dry_run=dry_run,
-                fetched=fetched,
                 error=f"ingest failed: {exc}",
             )
         if result.stalled:
@@ -350,10 +344,10 @@ def _store(*, fetched: Fetched, run_id: str, dry_run: bool, catalog: Sequence) -
 
 
 def _failed(
-    *, gpu: Gpu, run: RefreshRun | None, run_id: str, dry_run: bool, fetched: Fetched, error: str
+    *, fetched: Fetched, run: RefreshRun | None, run_id: str, dry_run: bool, error: str
 ) -> IngestReport:
     report = IngestReport(
-        gpu_slug=gpu.slug,
+        gpu_slug=fetched.gpu.slug,
         run_id=run_id,
         source=RefreshSource.LIVE,
         status=RefreshStatus.FAILED,

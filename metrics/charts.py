@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import ClassVar
 
 from catalog import presentation
 from metrics.history import PriceSeries
@@ -44,8 +45,12 @@ class SeriesSummary:
 
 @dataclass(frozen=True)
 class Chart:
-    width: int
-    height: int
+    # The SVG's size and the plot's edges are the same on every chart.
+    width: ClassVar[int] = WIDTH
+    height: ClassVar[int] = HEIGHT
+    plot_left: ClassVar[int] = LEFT
+    plot_right: ClassVar[int] = WIDTH - RIGHT
+
     days: int
     lines: list[ChartLine]
     y_labels: list[AxisLabel]
@@ -53,14 +58,6 @@ class Chart:
     grid: list[str]
     description: str
     summaries: list[SeriesSummary]
-
-    @property
-    def plot_left(self) -> int:
-        return LEFT
-
-    @property
-    def plot_right(self) -> int:
-        return WIDTH - RIGHT
 
 
 def _day(value: date) -> str:
@@ -127,8 +124,6 @@ def price_chart(
     summaries = [SeriesSummary(s.scope, s.label, summarize(s, currency)) for s in series]
     description = "; ".join(f"{s.label}: {s.text}" for s in summaries)
     return Chart(
-        width=WIDTH,
-        height=HEIGHT,
         days=days,
         lines=lines,
         y_labels=y_labels,

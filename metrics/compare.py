@@ -223,19 +223,14 @@ def _mlperf_rows(cards, scores) -> list[Row]:
             for cell, s in zip(row.cells, got, strict=True)
         ]
         rows.append(replace(row, cells=cells))
-        rows.append(
-            _row(
-                f"{model.name}: samples/s per $1,000",
-                [s.samples_per_dollar if s else None for s in got],
-                per_thousand,
-                better="higher",
-            )
-        )
+        per_dollar = {"samples/s": "samples_per_dollar"}
         if any(s and s.tokens_per_s for s in got):
+            per_dollar["tokens/s"] = "tokens_per_dollar"
+        for unit, attribute in per_dollar.items():
             rows.append(
                 _row(
-                    f"{model.name}: tokens/s per $1,000",
-                    [s.tokens_per_dollar if s else None for s in got],
+                    f"{model.name}: {unit} per $1,000",
+                    [getattr(s, attribute) if s else None for s in got],
                     per_thousand,
                     better="higher",
                 )

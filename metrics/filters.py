@@ -44,16 +44,8 @@ class RankingFilters:
 
     @property
     def is_active(self) -> bool:
-        return any(v is not None for v in self.as_query().values())
-
-    def as_query(self) -> dict:
-        return {
-            "min_memory": self.min_memory,
-            "max_budget": self.max_budget,
-            "condition": self.condition,
-            "category": self.category,
-            "software": self.software,
-        }
+        """Whether any filter is set (LABELS names every one)."""
+        return any(getattr(self, name) is not None for name in LABELS)
 
 
 def _number(name: str, raw: str, maximum: float) -> tuple[float | None, str | None]:

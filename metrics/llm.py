@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.http import QueryDict
 
 from catalog import llm
-from catalog.llm_catalogue import card_spec
+from catalog.llm_catalogue import CARD_SPEC_COLUMNS, card_spec
 from catalog.models import Gpu
 from metrics.models import CardPrice, Scope
 
@@ -139,51 +139,35 @@ def parse_llm_query(query: QueryDict, catalogue: llm.LlmCatalogue) -> LlmQuery:
     return LlmQuery(**values, notes=tuple(notes))
 
 
-def load_cards_and_prices() -> tuple[list[llm.CardSpec], dict[str, tuple[Decimal, int]]]:
-    """Every card's LLM-relevant specs and its headline price in any condition (two queries)."""
-    cards = [
-        card_spec(gpu)
-        for gpu in Gpu.objects.only(
-            "slug",
-            "label",
-            "memory_gb",
-            "memory_bandwidth_gbs",
-            "fp16_tflops",
-            "fp16_fp16acc_tflops",
-        ).order_by("label")
-    ]
+@dataclass(frozen=True)
+class PricedCards:
+    """Every card's LLM-relevant specs and its headline price in any condition."""
+
+    cards: list[llm.CardSpec]  # by label
+    prices: dict[str, tuple[Decimal, int]]  # slug -> (headline price, listing count)
+
+    def rows(
+        self, catalogue: llm.LlmCatalogue, model: llm.ModelSpec, quant: llm.QuantSpec, context: int
+    ) -> list[LlmRow]:
+        """Each card running the model, with its price."""
+        rows = []
+        for card in self.cards:
+            run = catalogue.run(model=model, quant=quant, context=context, card=card)
+            price, count = self.prices.get(card.slug, (None, None))
+            rows.append(LlmRow(run=run, price=price, listing_count=count))
+        return rows
+
+
+def load_priced_cards() -> PricedCards:
+    """The cards and their prices (two queries)."""
+    cards = [card_spec(gpu) for gpu in Gpu.objects.only(*CARD_SPEC_COLUMNS).order_by("label")]
     prices = {
         slug: (price, count)
         for slug, price, count in CardPrice.objects.filter(scope=Scope.ALL).values_list(
             "gpu__slug", "headline_price", "listing_count"
         )
     }
-    return cards, prices
-
-
-def _rows(
-    catalogue: llm.LlmCatalogue,
-    model: llm.ModelSpec,
-    quant: llm.QuantSpec,
-    context: int,
-    cards: list[llm.CardSpec],
-    prices: dict[str, tuple[Decimal, int]],
-) -> list[LlmRow]:
-    measured = catalogue.measured_by_key
-    rows = []
-    for card in cards:
-        run = llm.run_on_card(
-            model=model,
-            quant_slug=quant.slug,
-            bits_per_weight=quant.bits_per_weight,
-            context=context,
-            card=card,
-            fit=catalogue.fit,
-            measured=measured,
-        )
-        price, count = prices.get(card.slug, (None, None))
-        rows.append(LlmRow(run=run, price=price, listing_count=count))
-    return rows
+    return PricedCards(cards, prices)
 
 
 def value_order(row: LlmRow):
@@ -198,15 +182,14 @@ def llm_table(
     quant: llm.QuantSpec,
     context: int,
     budget: Decimal | None,
-    cards: list[llm.CardSpec],
-    prices: dict[str, tuple[Decimal, int]],
+    priced: PricedCards,
 ) -> LlmTable:
     """Every card for one model: one-card fits, multi-card setups, unpriced and too small."""
-    rows = _rows(catalogue, model, quant, context, cards, prices)
+    rows = priced.rows(catalogue, model, quant, context)
     runnable = [r for r in rows if r.run.cards_needed is not None]
-    priced = [r for r in runnable if r.setup_price is not None]
-    cheapest = min(priced, key=lambda r: (r.setup_price, r.run.card.label), default=None)
-    within = [r for r in priced if budget is None or r.setup_price <= budget]
+    with_price = [r for r in runnable if r.setup_price is not None]
+    cheapest = min(with_price, key=lambda r: (r.setup_price, r.run.card.label), default=None)
+    within = [r for r in with_price if budget is None or r.setup_price <= budget]
     return LlmTable(
         model=model,
         quant=quant,
@@ -220,23 +203,15 @@ def llm_table(
             key=lambda r: (r.run.cards_needed, r.run.card.label),
         ),
         too_small=[r for r in rows if r.run.cards_needed is None],
-        over_budget=len(priced) - len(within),
+        over_budget=len(with_price) - len(within),
         cheapest=cheapest,
     )
 
 
-def api_rows(
-    *,
-    catalogue: llm.LlmCatalogue,
-    model: llm.ModelSpec,
-    quant: llm.QuantSpec,
-    context: int,
-    cards: list[llm.CardSpec],
-    prices: dict[str, tuple[Decimal, int]],
-) -> list[dict]:
+def api_rows(rows: list[LlmRow]) -> list[dict]:
     """The data API's card list: every card, decode speed only where one card holds the model."""
     out = []
-    for row in _rows(catalogue, model, quant, context, cards, prices):
+    for row in rows:
         run = row.run
         single = run.cards_needed == 1
         out.append(
@@ -279,22 +254,13 @@ def compare_llm_runs(*, cards: list[Gpu], catalogue: llm.LlmCatalogue) -> list[C
     if quant is None or len(cards) < 2:
         return []
     specs = [card_spec(card) for card in cards]
-    measured = catalogue.measured_by_key
     compared = []
     for slug in COMPARE_MODELS:
         model = catalogue.model(slug)
         if model is None:
             continue
         runs = [
-            llm.run_on_card(
-                model=model,
-                quant_slug=quant.slug,
-                bits_per_weight=quant.bits_per_weight,
-                context=llm.DEFAULT_CONTEXT,
-                card=spec,
-                fit=catalogue.fit,
-                measured=measured,
-            )
+            catalogue.run(model=model, quant=quant, context=llm.DEFAULT_CONTEXT, card=spec)
             for spec in specs
         ]
         compared.append(CompareLlm(model, quant, runs))

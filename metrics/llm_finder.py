@@ -13,8 +13,9 @@ from catalog.presentation import per_unit
 from metrics.llm import (
     DEFAULT_QUANT,
     LlmRow,
+    PricedCards,
     llm_table,
-    load_cards_and_prices,
+    load_priced_cards,
     parse_budget,
     shown_value,
     single_param,
@@ -110,8 +111,7 @@ def find_cards(
     task: str,
     budget: Decimal | None,
     catalogue: llm.LlmCatalogue,
-    cards: list[llm.CardSpec],
-    prices: dict[str, tuple[Decimal, int]],
+    priced: PricedCards,
 ) -> FinderResult | None:
     """The top cards for a task within a budget, each with why; None for an unknown task."""
     if task in LLM_TASKS:
@@ -125,8 +125,7 @@ def find_cards(
             quant=quant,
             context=llm.DEFAULT_CONTEXT,
             budget=budget,
-            cards=cards,
-            prices=prices,
+            priced=priced,
         )
         ranked = sorted(
             [r for r in table.single + table.multi if r.tokens_per_s_per_1000_usd],
@@ -146,8 +145,8 @@ def find_cards(
         return None
     label, floor, why = PROXY_TASKS[task]
     eligible = []
-    for card in cards:
-        price = prices.get(card.slug, (None, None))[0]
+    for card in priced.cards:
+        price = priced.prices.get(card.slug, (None, None))[0]
         if price and card.fp16_tflops and (card.memory_gb or 0) >= floor:
             eligible.append((float(price) / card.fp16_tflops, card, price))
     eligible.sort(key=lambda e: (e[0], e[1].label))
@@ -190,9 +189,8 @@ def find_for_home(query: QueryDict) -> HomeFinder:
     result = None
     if task is not None:
         catalogue = load_llm_catalogue()
-        cards, prices = load_cards_and_prices()
         result = find_cards(
-            task=task, budget=budget, catalogue=catalogue, cards=cards, prices=prices
+            task=task, budget=budget, catalogue=catalogue, priced=load_priced_cards()
         )
         if result is None:
             notes.append("That model is not in the catalogue yet.")

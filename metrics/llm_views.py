@@ -27,15 +27,13 @@ def _table(catalogue, query, model_slug: str):
     """The model's table for this quantisation, context and budget, once per page generation."""
 
     def compute():
-        cards, prices = llm_metrics.load_cards_and_prices()
         return llm_metrics.llm_table(
             catalogue=catalogue,
             model=catalogue.model(model_slug),
             quant=catalogue.quant(query.quant),
             context=query.context,
             budget=query.budget,
-            cards=cards,
-            prices=prices,
+            priced=llm_metrics.load_priced_cards(),
         )
 
     return at_generation(
@@ -118,7 +116,7 @@ def llm_json(request):
             return _error(400, note)
         if context > model.max_context:
             return _error(400, f"context: {model.name} supports at most {model.max_context} tokens")
-    cards, prices = llm_metrics.load_cards_and_prices()
+    rows = llm_metrics.load_priced_cards().rows(catalogue, model, quant, context)
     return JsonResponse(
         {
             "model": model.slug,
@@ -126,13 +124,6 @@ def llm_json(request):
             "context": context,
             "weights_gb": round(llm.weights_gib(model, quant.bits_per_weight), 3),
             "kv_cache_gb": round(llm.kv_cache_gib(model, context), 3),
-            "cards": llm_metrics.api_rows(
-                catalogue=catalogue,
-                model=model,
-                quant=quant,
-                context=context,
-                cards=cards,
-                prices=prices,
-            ),
+            "cards": llm_metrics.api_rows(rows),
         }
     )

@@ -88,16 +88,19 @@ def with_prices(queryset: QuerySet, scopes: dict[str, str]) -> QuerySet:
     return queryset
 
 
-def _apply_filters(cards: QuerySet, filters: RankingFilters) -> QuerySet:
-    """Category, memory and budget (on the annotated headline_price) filters on annotated cards."""
+def _apply_filters(cards: QuerySet, filters: RankingFilters, *, gpu: str = "") -> QuerySet:
+    """Category, memory, software and budget (on the annotated headline_price) filters.
+
+    `gpu` is the path from the queryset's rows to their card ("gpu__" for per-card scores).
+    """
     if filters.category:
-        cards = cards.filter(category=filters.category)
+        cards = cards.filter(**{f"{gpu}category": filters.category})
     if filters.min_memory is not None:
-        cards = cards.filter(memory_gb__gte=filters.min_memory)
+        cards = cards.filter(**{f"{gpu}memory_gb__gte": filters.min_memory})
     if filters.max_budget is not None:
         cards = cards.filter(headline_price__lte=filters.max_budget)
     if filters.software:
-        cards = cards.filter(ml_software=filters.software)
+        cards = cards.filter(**{f"{gpu}ml_software": filters.software})
     return cards
 
 
@@ -128,15 +131,11 @@ def spec_ranking(*, spec: Spec, filters: RankingFilters) -> SpecRanking:
 
 def use_case_tables(*, use_case: UseCase, filters: RankingFilters) -> list[ModelTable]:
     """One table per MLPerf model of the use case, cards by samples/s per dollar (two queries)."""
-    scores = UseCaseScore.objects.filter(model__use_case=use_case, scope=filters.scope)
-    if filters.category:
-        scores = scores.filter(gpu__category=filters.category)
-    if filters.min_memory is not None:
-        scores = scores.filter(gpu__memory_gb__gte=filters.min_memory)
-    if filters.max_budget is not None:
-        scores = scores.filter(headline_price__lte=filters.max_budget)
-    if filters.software:
-        scores = scores.filter(gpu__ml_software=filters.software)
+    scores = _apply_filters(
+        UseCaseScore.objects.filter(model__use_case=use_case, scope=filters.scope),
+        filters,
+        gpu="gpu__",
+    )
     scores = scores.select_related("gpu").defer(*(f"gpu__{name}" for name in UNSHOWN_GPU_FIELDS))
     scores = scores.order_by(F("samples_per_dollar").desc(nulls_last=True), "gpu__label")
     by_model: dict[int, list[UseCaseScore]] = {}

@@ -6,7 +6,7 @@ from django.db.models import Max
 from django.urls import reverse
 
 from catalog.models import LlmModel, UseCase
-from catalog.sitemaps import SlugSitemap
+from catalog.sitemaps import SlugSitemap, undated
 from catalog.specs import SPECS
 from metrics.compare import sitemap_pairs
 from metrics.models import CardPrice
@@ -18,6 +18,12 @@ class RecomputedSitemap(SlugSitemap):
 
     changefreq = "daily"
     priority = 0.8
+
+    def location(self, item):
+        # A fixed page (home, an index) is listed by its URL name.
+        if isinstance(item, str):
+            return reverse(item)
+        return super().location(item)
 
     def lastmod(self, item):
         return self._last_computed
@@ -37,12 +43,7 @@ class RankingSitemap(RecomputedSitemap):
         fixed = ["metrics:home", "metrics:shop-index", "metrics:rankings-index"]
         fixed += ["metrics:use-case-index"]
         ranked = ranked_spec_slugs()  # a ranking with no priced card is not worth a crawl
-        return fixed + [(spec.slug, None) for spec in SPECS if spec.slug in ranked]
-
-    def location(self, item):
-        if isinstance(item, str):
-            return reverse(item)
-        return super().location(item)
+        return fixed + undated(spec.slug for spec in SPECS if spec.slug in ranked)
 
 
 class UseCaseSitemap(RecomputedSitemap):
@@ -50,7 +51,7 @@ class UseCaseSitemap(RecomputedSitemap):
 
     def items(self):
         slugs = UseCase.objects.order_by("position", "slug").values_list("slug", flat=True)
-        return [(slug, None) for slug in slugs]
+        return undated(slugs)
 
 
 class LlmSitemap(RecomputedSitemap):
@@ -60,12 +61,7 @@ class LlmSitemap(RecomputedSitemap):
 
     def items(self):
         slugs = LlmModel.objects.order_by("position", "slug").values_list("slug", flat=True)
-        return ["metrics:llm-index"] + [(slug, None) for slug in slugs]
-
-    def location(self, item):
-        if isinstance(item, str):
-            return reverse(item)
-        return super().location(item)
+        return ["metrics:llm-index"] + undated(slugs)
 
 
 class ComparePairSitemap(RecomputedSitemap):
@@ -77,4 +73,4 @@ class ComparePairSitemap(RecomputedSitemap):
 
     def items(self):
         priced, known = compare_sitemap_slugs()
-        return [(pair, None) for pair in sitemap_pairs(priced, known)]
+        return undated(sitemap_pairs(priced, known))

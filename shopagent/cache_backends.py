@@ -34,66 +34,41 @@ class ForgivingRedisCache(RedisCache):
             self._last_logged = now
             logger.error("Cache unavailable (%s: %s); serving uncached", operation, exc)
 
-    def get(self, key, default=None, version=None):
+    def _forgiving(self, operation: str, fallback, *args):
+        """RedisCache's answer to `operation`, or `fallback` (logged) while Redis is unreachable."""
         try:
-            return super().get(key, default, version)
+            return getattr(super(), operation)(*args)
         except UNAVAILABLE as exc:
-            self._unavailable("get", exc)
-            return default
+            self._unavailable(operation, exc)
+            return fallback
+
+    def get(self, key, default=None, version=None):
+        return self._forgiving("get", default, key, default, version)
 
     def get_many(self, keys, version=None):
-        try:
-            return super().get_many(keys, version)
-        except UNAVAILABLE as exc:
-            self._unavailable("get_many", exc)
-            return {}
+        return self._forgiving("get_many", {}, keys, version)
 
     def has_key(self, key, version=None):
-        try:
-            return super().has_key(key, version)
-        except UNAVAILABLE as exc:
-            self._unavailable("has_key", exc)
-            return False
+        return self._forgiving("has_key", False, key, version)
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            return super().add(key, value, timeout, version)
-        except UNAVAILABLE as exc:
-            self._unavailable("add", exc)
-            return False
+        return self._forgiving("add", False, key, value, timeout, version)
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            super().set(key, value, timeout, version)
-        except UNAVAILABLE as exc:
-            self._unavailable("set", exc)
+        self._forgiving("set", None, key, value, timeout, version)
 
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            return super().set_many(data, timeout, version)
-        except UNAVAILABLE as exc:
-            self._unavailable("set_many", exc)
-            return list(data)
+        # Every key failed: what RedisCache answers for keys it could not set.
+        return self._forgiving("set_many", list(data), data, timeout, version)
 
     def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            return super().touch(key, timeout, version)
-        except UNAVAILABLE as exc:
-            self._unavailable("touch", exc)
-            return False
+        return self._forgiving("touch", False, key, timeout, version)
 
     def delete(self, key, version=None):
-        try:
-            return super().delete(key, version)
-        except UNAVAILABLE as exc:
-            self._unavailable("delete", exc)
-            return False
+        return self._forgiving("delete", False, key, version)
 
     def delete_many(self, keys, version=None):
-        try:
-            super().delete_many(keys, version)
-        except UNAVAILABLE as exc:
-            self._unavailable("delete_many", exc)
+        self._forgiving("delete_many", None, keys, version)
 
     def incr(self, key, delta=1, version=None):
         try:
@@ -104,8 +79,4 @@ class ForgivingRedisCache(RedisCache):
             raise ValueError(f"Key '{key}' not found: cache unavailable") from exc
 
     def clear(self):
-        try:
-            return super().clear()
-        except UNAVAILABLE as exc:
-            self._unavailable("clear", exc)
-            return False
+        return self._forgiving("clear", False)

@@ -9,7 +9,7 @@ from django.db.models.functions import Cast
 
 from catalog.models import Gpu
 from listings.market import GoingRates, going_rates
-from listings.models import RefreshRun
+from listings.models import SALE_FORMAT_FIELDS, RefreshRun
 from listings.shop.form import BUYING_FILTERS
 from shopagent.cache import at_generation
 
@@ -37,11 +37,7 @@ CARD_FIELDS = (
     "shipping_cost",
     "shipping_known",
     "condition_kind",
-    "is_buy_now",
-    "is_auction",
-    "accepts_best_offer",
-    "bid_count",
-    "auction_ends_at",
+    *SALE_FORMAT_FIELDS,
     "quantity",
     "unit_price",
     "seller_feedback_percent",

@@ -138,15 +138,7 @@ def test_a_measured_card_shows_the_measurement_and_others_an_estimate(loaded_cat
     catalogue = load_llm_catalogue()
     model, quant = catalogue.model("llama-3.1-8b"), catalogue.quant("q4_k_m")
     runs = {
-        card.slug: llm.run_on_card(
-            model=model,
-            quant_slug="q4_k_m",
-            bits_per_weight=quant.bits_per_weight,
-            context=4096,
-            card=card,
-            fit=catalogue.fit,
-            measured=catalogue.measured_by_key,
-        )
+        card.slug: catalogue.run(model=model, quant=quant, context=4096, card=card)
         for card in (
             llm.CardSpec("nvidia-geforce-rtx-3080", "RTX 3080", 10, 760, 119),
             llm.CardSpec("nvidia-geforce-rtx-3090", "RTX 3090", 24, 936.2, 142.75),

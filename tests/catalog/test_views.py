@@ -155,6 +155,21 @@ def test_every_learn_page_has_a_fitting_title_description_and_breadcrumbs(client
     assert len(titles) == len(urls), "every page has its own title"
 
 
+def test_learn_pages_are_titled_for_what_they_are_about(client, loaded_catalog):
+    model = MlModel.objects.get(slug="resnet50")
+    titled = {
+        reverse("catalog:learn-gpu", kwargs={"slug": "nvidia-l4"}): (
+            "NVIDIA L4 specs and MLPerf results | ShopAgent"
+        ),
+        model.get_absolute_url(): f"{model.name}: MLPerf inference results by GPU | ShopAgent",
+        model.use_case.get_absolute_url(): (
+            f"{model.use_case.task}: which GPU, measured by MLPerf | ShopAgent"
+        ),
+    }
+    for url, title in titled.items():
+        assert head_parts(page(client, url))[0] == title
+
+
 def test_sitemap_lists_learn_pages(client, loaded_catalog):
     xml = page(client, reverse("sitemap"))
     for url in [

@@ -5,6 +5,7 @@ import re
 import pytest
 from django.urls import resolve, reverse
 
+from catalog.models import MlModel
 from metrics.compare import pair_candidates, pair_slug, sitemap_pairs
 from metrics.ranking import recompute_rankings
 
@@ -193,3 +194,19 @@ def test_compare_shows_local_llm_speed_per_card_with_its_basis(client, loaded_ca
     # 32B at Q4_K_M (about 19 GiB with its cache) fits the 24 GB 3090, not the 8 GB 4060 Ti.
     assert "estimate" in row_32b and "needs 3 cards" in row_32b
     assert reverse("metrics:llm-model", kwargs={"slug": "llama-3.1-70b"}) in section
+
+
+def test_pair_page_adds_tokens_per_dollar_only_for_a_model_measured_in_tokens(
+    client, pair, make_result, use_case
+):
+    llm = MlModel.objects.create(
+        slug="llama2-70b", name="Llama 2 70B", mlperf_id="llama2-70b", use_case=use_case
+    )
+    a, b = pair
+    make_result(a, llm, 10.0, tokens_per_s=1400.0)
+    make_result(b, llm, 20.0, tokens_per_s=1650.0)
+    recompute_rankings()
+    html = _html(client.get(PAIR))
+    assert _cells(html, "Llama 2 70B: samples/s per $1,000") == ["14.3 best", "12.1"]
+    assert _cells(html, "Llama 2 70B: tokens/s per $1,000") == ["2,000 best", "1,000"]
+    assert "ResNet50-v1.5: tokens/s" not in html

@@ -56,6 +56,7 @@ def test_picker_filters_by_budget_and_names_the_cheapest_option(client, shop):
     url = reverse("metrics:llm-index") + "?model=llama-3.1-70b&quant=q4_k_m&budget=900"
     html = _html(client, url)
     assert '<option value="llama-3.1-70b" selected>' in html
+    assert 'name="budget" min="1" step="any" inputmode="decimal" value="900"' in html
     assert "no priced card within $900" in html
     assert "the cheapest that runs it is 4 × NVIDIA GeForce RTX 3060 at $1,000" in html
 
@@ -166,6 +167,7 @@ def test_api_errors_are_json(client, shop, params, status, message):
 def test_home_finder_answers_a_70b_budget_with_two_cards_and_reasons(client, shop):
     html = _html(client, reverse("metrics:home") + "?task=llm-70b&budget=2000")
     assert "What do you want to do?" in html
+    assert 'name="budget" min="1" step="any" inputmode="decimal" value="2000"' in html
     assert html.index("What do you want to do?") < html.index("Top 5 GPUs")
     picks = html[html.index('class="finder-picks"') :]
     picks = picks[: picks.index("</ol>")]

@@ -256,6 +256,19 @@ def test_use_case_page_with_nothing_priced_says_no_data(client, resnet):
     assert "No data" in html
 
 
+def test_use_case_filters_narrow_the_cards_by_their_memory_and_category(
+    client, priced, resnet, make_result
+):
+    for gpu in priced:
+        make_result(gpu, resnet, 1000.0)
+    recompute_rankings()
+    url = reverse("metrics:use-case", args=[resnet.use_case.slug])
+    html = _html(client.get(url, {"min_memory": "40"}))
+    assert "Alpha Card" not in html and "Bravo Card" in html and "Charlie Card" in html
+    html = _html(client.get(url, {"category": "gaming"}))
+    assert "Alpha Card" in html and "Bravo Card" not in html and "Charlie Card" not in html
+
+
 def test_home_shows_top_five_per_spec_and_headline_use_case(client, priced, resnet, make_result):
     make_result(priced[0], resnet, 1000.0)
     recompute_rankings()
