@@ -15,6 +15,7 @@ from metrics import history, selectors
 from metrics.card_index import VENDORS, parse_index_query, sort_headers
 from metrics.compare import comparison_sections, pair_candidates, pair_slug
 from metrics.filters import CONDITIONS, parse_filters
+from metrics.filters import LABELS as FILTER_LABELS
 from metrics.llm import COMPARE_MODELS, compare_llm_runs
 from metrics.llm_finder import find_for_home
 from metrics.ranking import HEADLINE_K
@@ -27,7 +28,7 @@ def _crumbs(*trail: tuple[str, str]) -> list[tuple[str, str]]:
 
 def _chosen(filters, *extra) -> tuple:
     """What a page's selection depends on, for at_generation: the filters' values (not notes)."""
-    return (*extra, *sorted(filters.as_query().items()))
+    return (*extra, *(getattr(filters, name) for name in FILTER_LABELS))
 
 
 def _filter_context(filters) -> dict:
