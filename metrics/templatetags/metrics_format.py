@@ -6,7 +6,7 @@ from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from catalog.presentation import MISSING, figure, money, per_thousand, per_unit, sig
+from catalog.presentation import MISSING, figure, money, per_thousand, per_unit, sig, web_url
 from catalog.specs import SPECS_BY_SLUG
 
 register = template.Library()
@@ -121,10 +121,10 @@ def per_unit_items(rows, unit) -> SafeString:
 def _score_round(score, table) -> SafeString:
     """The MLPerf round a score comes from, linking its published log when there is one."""
     round_ = conditional_escape(score.round)
-    if score.source_url:
+    if href := web_url(score.source_url):
         round_ = format_html(
             '<a href="{}" rel="nofollow" title="{}">{}</a>',
-            score.source_url,
+            href,
             score.system_name,
             round_,
         )
