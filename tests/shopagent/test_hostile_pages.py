@@ -5,12 +5,13 @@ import csv
 import io
 import json
 import re
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import quote, urlencode, urlsplit
 from xml.etree import ElementTree
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
 
 from catalog.models import BenchmarkResult, LlmMeasurement, LlmModel, MlModel, Quantization, UseCase
 from metrics.ranking import recompute_rankings
@@ -115,9 +116,10 @@ def hostile(db):
         source_url=JS_URL,
         published_on=date(2025, 6, 1),
     )
-    # Five at the going rate and one well under it: a deal, so the feeds carry the label too.
+    # Five at the going rate and one well under it, new today: a deal, in the feeds too.
+    today = timezone.now() - timedelta(hours=1)
     for price in ("1500.00", "3000.00", "3000.00", "3000.00", "3000.00", "3000.00"):
-        make_listing(gpu, price=price, title=name(HOSTILE), condition=HOSTILE)
+        make_listing(gpu, price=price, title=name(HOSTILE), condition=HOSTILE, first_seen_at=today)
     for price in ("1200.00", "1300.00"):
         make_listing(other, price=price)
     recompute_rankings()
