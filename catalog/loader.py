@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
 from catalog.models import (
+    WEB_URL,
     BenchmarkResult,
     Gpu,
     LlmMeasurement,
@@ -23,6 +25,7 @@ from catalog.models import (
     MlModel,
     Quantization,
     UseCase,
+    validate_web_urls,
 )
 from catalog.signals import catalog_changed
 
@@ -38,7 +41,20 @@ LLM_FIXTURE_FILES = {
     "LLMs": "llm_models.json",
     "LLM measurements": "llm_measurements.json",
 }
+FIXTURE_MODELS = {
+    "use cases": UseCase,
+    "models": MlModel,
+    "cards": Gpu,
+    "results": BenchmarkResult,
+    "quantizations": Quantization,
+    "LLMs": LlmModel,
+    "LLM measurements": LlmMeasurement,
+}
 BLANK_VALUES = (None, "", [], {})
+
+
+class FixtureError(ValueError):
+    """A fixture row the catalog must not hold; nothing is loaded."""
 
 
 @dataclass
@@ -76,11 +92,35 @@ def read_fixtures(fixtures_dir: Path) -> dict[str, list[dict]]:
     return data
 
 
+def check_links(data: dict[str, list[dict]]) -> None:
+    """Raise FixtureError naming the file, row and field of the first URL that is not http(s)."""
+    files = {**FIXTURE_FILES, **LLM_FIXTURE_FILES}
+    for name, records in data.items():
+        fields = [
+            f
+            for f in FIXTURE_MODELS[name]._meta.concrete_fields
+            if WEB_URL in f.validators or validate_web_urls in f.validators
+        ]
+        for row, record in enumerate(records, start=1):
+            for field_ in fields:
+                value = record.get(field_.name)
+                if value in BLANK_VALUES:
+                    continue
+                try:
+                    field_.run_validators(value)
+                except ValidationError as exc:
+                    raise FixtureError(
+                        f"{files[name]} row {row}, field {field_.name}: {' '.join(exc.messages)} "
+                        f"(got {value!r}); nothing was loaded."
+                    ) from None
+
+
 def load_catalog(
     *, fixtures_dir: Path | None = None, overwrite: bool = False, dry_run: bool = False
 ) -> LoadReport:
     """Create and update catalog rows from the fixtures; `catalog_changed` if anything changed."""
     data = read_fixtures(fixtures_dir or default_fixtures_dir())
+    check_links(data)
     report = LoadReport(dry_run=dry_run)
     with transaction.atomic():
         report.counts["use cases"] = _sync(UseCase, data["use cases"], ("slug",), overwrite)

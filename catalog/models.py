@@ -1,13 +1,27 @@
 """What a card is: specs on one comparable basis, ML models, use cases and MLPerf results."""
 
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from catalog.presentation import WEB_SCHEMES
 from catalog.specs import POSITIVE_SPEC_FIELDS
+
+# Source, log and reference URLs become links on pages, so only web addresses are stored.
+WEB_URL = URLValidator(
+    schemes=list(WEB_SCHEMES), message="Enter an http:// or https:// address.", code="web_url"
+)
+
+
+def validate_web_urls(value) -> None:
+    """A list of http(s) addresses (a card's reference URLs)."""
+    if not isinstance(value, list) or not all(isinstance(url, str) for url in value):
+        raise ValidationError("Enter a list of http:// or https:// addresses.")
+    for url in value:
+        WEB_URL(url)
 
 
 def admin_edits_field() -> models.JSONField:
@@ -89,7 +103,11 @@ class Gpu(models.Model):
     )
     ml_software_note = models.CharField("ML software support, why", max_length=200, blank=True)
     source_url = models.URLField(
-        "spec source", max_length=500, blank=True, help_text="Vendor datasheet or whitepaper."
+        "spec source",
+        max_length=500,
+        blank=True,
+        validators=[WEB_URL],
+        help_text="Vendor datasheet or whitepaper.",
     )
     typical_used_usd = models.DecimalField(
         "typical used price (USD)", max_digits=10, decimal_places=2, null=True, blank=True
@@ -106,7 +124,7 @@ class Gpu(models.Model):
     spec_notes = models.TextField(
         blank=True, help_text="How each figure was put on the comparable basis, and corrections."
     )
-    reference_urls = models.JSONField(default=list, blank=True)
+    reference_urls = models.JSONField(default=list, blank=True, validators=[validate_web_urls])
     source = models.CharField(max_length=300, blank=True, help_text="Where the specs come from.")
     part_numbers = models.JSONField(default=list, blank=True)
 
@@ -202,7 +220,7 @@ class MlModel(models.Model):
         "UseCase", on_delete=models.PROTECT, related_name="models", null=True, blank=True
     )
     parameters = models.CharField(max_length=40, blank=True, help_text="e.g. 25.6M, 70B")
-    url = models.URLField("paper or model card", max_length=500, blank=True)
+    url = models.URLField("paper or model card", max_length=500, blank=True, validators=[WEB_URL])
     summary = models.TextField(blank=True)
     admin_edited_fields = admin_edits_field()
 
@@ -260,7 +278,7 @@ class BenchmarkResult(models.Model):
     availability = models.CharField(max_length=20, blank=True)
     framework = models.CharField(max_length=200, blank=True)
     notes = models.TextField(blank=True)
-    source_url = models.URLField(max_length=500, blank=True)
+    source_url = models.URLField(max_length=500, blank=True, validators=[WEB_URL])
     admin_edited_fields = admin_edits_field()
 
     objects = BenchmarkResultQuerySet.as_manager()
@@ -319,8 +337,10 @@ class LlmModel(models.Model):
     active_experts = models.PositiveSmallIntegerField("experts per token", null=True, blank=True)
     max_context = models.PositiveIntegerField("context the model supports (tokens)")
     licence = models.CharField(max_length=120, blank=True)
-    url = models.URLField("model card", max_length=500)
-    config_url = models.URLField("config.json the architecture comes from", max_length=500)
+    url = models.URLField("model card", max_length=500, validators=[WEB_URL])
+    config_url = models.URLField(
+        "config.json the architecture comes from", max_length=500, validators=[WEB_URL]
+    )
     notes = models.TextField(blank=True)
     position = models.PositiveSmallIntegerField(default=0)
     admin_edited_fields = admin_edits_field()
@@ -355,7 +375,7 @@ class Quantization(models.Model):
     slug = models.SlugField(max_length=30, unique=True, help_text="e.g. q4_k_m")
     name = models.CharField(max_length=30, help_text="e.g. Q4_K_M")
     bits_per_weight = models.FloatField()
-    source_url = models.URLField(max_length=500, blank=True)
+    source_url = models.URLField(max_length=500, blank=True, validators=[WEB_URL])
     notes = models.CharField(max_length=300, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
     admin_edited_fields = admin_edits_field()
@@ -387,7 +407,7 @@ class LlmMeasurement(models.Model):
     measured_model = models.CharField(
         max_length=200, blank=True, help_text="The exact model file, when it differs."
     )
-    source_url = models.URLField(max_length=500)
+    source_url = models.URLField(max_length=500, validators=[WEB_URL])
     published_on = models.DateField()
     notes = models.TextField(blank=True)
     admin_edited_fields = admin_edits_field()

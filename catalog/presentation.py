@@ -11,6 +11,8 @@ MISSING = "—"
 SITE = "ShopAgent"
 SYMBOLS = {"USD": "$", "GBP": "£", "EUR": "€", "CAD": "CA$", "AUD": "A$", "JPY": "¥"}
 CENT = Decimal("0.01")
+# The only schemes a stored source, log or reference URL may have, in the database and as a link.
+WEB_SCHEMES = ("http", "https")
 # Escapes that keep JSON inert inside a <script> element.
 JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
@@ -126,6 +128,16 @@ def absolute(path) -> str:
     if path.startswith(("http://", "https://")):
         return path
     return f"{settings.SITE_URL}{path}"
+
+
+def web_url(value) -> str:
+    """The address when it is an absolute http(s) URL, else "": a page links no other scheme
+    (javascript:, data:, ftp:), whatever reached the database."""
+    text = str(value or "").strip()
+    scheme, colon, rest = text.partition(":")
+    if colon and scheme.lower() in WEB_SCHEMES and rest.startswith("//"):
+        return text
+    return ""
 
 
 def json_for_script(data) -> str:

@@ -7,6 +7,7 @@ from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import format_html
 
 from catalog import presentation
 from catalog.models import Gpu
@@ -62,11 +63,16 @@ class DealsFeed(Feed):
     def item_description(self, deal: Deal):
         price = presentation.price(deal.unit_price, deal.currency)
         rate = presentation.price(deal.going_rate, deal.currency)
-        return (
-            f"{deal.condition} {deal.gpu_label} at {price} per "
-            f"card including stated shipping; the {deal.text.split(' the ')[-1]} is "
-            f"{rate}. Source: eBay listing, first seen "
-            f"{deal.first_seen_at:%Y-%m-%d %H:%M} UTC."
+        # An Atom summary is HTML to a feed reader, so the card's label goes in escaped.
+        return format_html(
+            "{} {} at {} per card including stated shipping; the {} is {}. "
+            "Source: eBay listing, first seen {} UTC.",
+            deal.condition,
+            deal.gpu_label,
+            price,
+            deal.text.split(" the ")[-1],
+            rate,
+            f"{deal.first_seen_at:%Y-%m-%d %H:%M}",
         )
 
     def item_link(self, deal: Deal):

@@ -3,6 +3,8 @@
 from django.db import models
 from django.db.models import Q
 
+from catalog.models import WEB_URL
+
 
 class Scope(models.TextChoices):
     ALL = "all", "Any condition"
@@ -61,7 +63,7 @@ class UseCaseScore(models.Model):
     tokens_per_s = models.FloatField(null=True, blank=True)
     round = models.CharField(max_length=40)
     system_name = models.CharField(max_length=300, blank=True)
-    source_url = models.URLField(max_length=500, blank=True)
+    source_url = models.URLField(max_length=500, blank=True, validators=[WEB_URL])
     run_benchmark = models.CharField(
         "MLPerf benchmark run", max_length=60, blank=True, help_text="e.g. gptj-99.9"
     )

@@ -19,6 +19,7 @@ register.filter("per_thousand", presentation.per_thousand)
 register.filter("sig", presentation.sig)
 register.filter("figure", presentation.figure)
 register.filter("absolute", presentation.absolute)
+register.filter("web_url", presentation.web_url)
 
 
 @register.simple_tag

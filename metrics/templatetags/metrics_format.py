@@ -7,7 +7,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 
 from catalog.llm import RUNTIME_OVERHEAD_GIB
-from catalog.presentation import MISSING, figure, money, per_thousand, per_unit, sig
+from catalog.presentation import MISSING, figure, money, per_thousand, per_unit, sig, web_url
 from catalog.specs import SPECS_BY_SLUG
 from shopagent.cache import at_generation, cached_fragments
 
@@ -169,10 +169,10 @@ def per_unit_items(rows, unit) -> SafeString:
 def _score_round(score, table) -> SafeString:
     """The MLPerf round a score comes from, linking its published log when there is one."""
     round_ = conditional_escape(score.round)
-    if score.source_url:
+    if href := web_url(score.source_url):
         round_ = format_html(
             '<a href="{}" rel="nofollow" title="{}">{}</a>',
-            score.source_url,
+            href,
             score.system_name,
             round_,
         )

@@ -44,10 +44,10 @@ def browser():
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
-@pytest.fixture
-def page(browser, live_server):
-    """A tab in a fresh context (empty storage); only the live test server is reachable."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def local_tab(browser, live_server, *, viewport, color_scheme="light"):
+    """A tab in a fresh context (empty storage) that can reach only the live test server:
+    (context, tab)."""
+    context = browser.new_context(viewport=viewport, color_scheme=color_scheme)
 
     def only_local(route):
         if route.request.url.startswith(live_server.url):
@@ -56,7 +56,13 @@ def page(browser, live_server):
             route.abort()
 
     context.route("**/*", only_local)
-    tab = context.new_page()
+    return context, context.new_page()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A desktop-sized tab in a fresh context; only the live test server is reachable."""
+    context, tab = local_tab(browser, live_server, viewport={"width": 1280, "height": 900})
     yield tab
     # Closing the context drops its keep-alive connections, so no server thread outlives the test.
     context.close()

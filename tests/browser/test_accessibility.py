@@ -11,6 +11,7 @@ from django.core.management import call_command
 
 from catalog.models import Gpu
 from metrics.ranking import recompute_rankings
+from tests.browser.conftest import local_tab
 from tests.factories import make_listing
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -54,19 +55,6 @@ def site():
     recompute_rankings()
 
 
-def _tab(browser, live_server, *, viewport, color_scheme="light"):
-    context = browser.new_context(viewport=viewport, color_scheme=color_scheme)
-
-    def only_local(route):
-        if route.request.url.startswith(live_server.url):
-            route.continue_()
-        else:
-            route.abort()
-
-    context.route("**/*", only_local)
-    return context, context.new_page()
-
-
 AXE = files("axe_playwright_python").joinpath("axe.min.js").read_text()
 
 
@@ -88,7 +76,7 @@ def test_no_serious_accessibility_violations_in_light_or_dark(browser, live_serv
     expected = 404 if name == "404" else 200
     for scheme in ["light", "dark"]:
         for viewport in [DESKTOP, PHONE]:
-            context, tab = _tab(browser, live_server, viewport=viewport, color_scheme=scheme)
+            context, tab = local_tab(browser, live_server, viewport=viewport, color_scheme=scheme)
             try:
                 response = tab.goto(live_server.url + PAGES[name])
                 assert response.status == expected
@@ -124,7 +112,7 @@ OFF_SCREEN_FIGURES = """() => {
 def test_every_figure_is_reachable_on_a_phone_without_sideways_page_scroll(
     browser, live_server, site, name
 ):
-    context, tab = _tab(browser, live_server, viewport=PHONE)
+    context, tab = local_tab(browser, live_server, viewport=PHONE)
     try:
         tab.goto(live_server.url + PAGES[name])
         strict = "true" if name in STACKED else "false"
@@ -137,7 +125,7 @@ def test_every_figure_is_reachable_on_a_phone_without_sideways_page_scroll(
 
 
 def test_all_cards_on_a_phone_shows_each_figure_with_its_column_name(browser, live_server, site):
-    context, tab = _tab(browser, live_server, viewport=PHONE)
+    context, tab = local_tab(browser, live_server, viewport=PHONE)
     try:
         tab.goto(live_server.url + "/ml/shop/gpu/?q=3090")
         row = tab.locator("table.stack tbody tr").first

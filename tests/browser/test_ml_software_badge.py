@@ -3,9 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from catalog.models import Gpu
-from listings.models import Listing
 from metrics.ranking import recompute_rankings
+from tests.factories import make_gpu, make_listing
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -15,10 +14,8 @@ NOTE = "ROCm dropped this card after 5.7; use older builds"
 
 @pytest.fixture
 def limited_card():
-    from django.utils import timezone
-
-    gpu = Gpu.objects.create(
-        slug="amd-instinct-mi50-16gb",
+    gpu = make_gpu(
+        "amd-instinct-mi50-16gb",
         label="AMD Instinct MI50 16GB",
         manufacturer="AMD",
         category="datacenter",
@@ -27,19 +24,7 @@ def limited_card():
         ml_software="limited",
         ml_software_note=NOTE,
     )
-    now = timezone.now()
-    Listing.objects.create(
-        item_id="v1|1|0",
-        gpu=gpu,
-        title="AMD Instinct MI50 16GB",
-        verdict="keep",
-        unit_price=120,
-        price=120,
-        currency="USD",
-        condition_kind="used",
-        first_seen_at=now,
-        last_seen_at=now,
-    )
+    make_listing(gpu, price=120, title="AMD Instinct MI50 16GB")
     recompute_rankings()
     return gpu
 

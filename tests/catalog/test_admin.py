@@ -101,6 +101,9 @@ def test_card_edit_page_shows_results_inline_and_view_on_site(staff_client, load
         ("release_date", "2999-01-01", "cannot be in the future"),
         ("typical_used_usd", "-100", "must be greater than zero"),
         ("fp16_fp16acc_tflops", "0", "must be greater than zero"),
+        ("source_url", "javascript:alert(1)", "Enter a valid URL."),
+        ("source_url", "ftp://example.com/datasheet.pdf", "Enter an http:// or https:// address."),
+        ("reference_urls", '["data:text/html,x"]', "Enter an http:// or https:// address."),
     ],
 )
 def test_edit_form_rejects_bad_values_with_a_clear_message(

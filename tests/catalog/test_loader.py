@@ -1,5 +1,6 @@
 import io
 import json
+import shutil
 from unittest import mock
 
 import pytest
@@ -136,6 +137,35 @@ def test_a_missing_fixture_file_is_a_command_error(tmp_path):
 
     with pytest.raises(CommandError, match="gpus.json|use_cases.json"):
         run("--fixtures-dir", str(tmp_path))
+
+
+@pytest.mark.parametrize(
+    "filename, row, field, value",
+    [
+        ("gpus.json", 3, "source_url", "javascript:alert(1)"),
+        ("gpus.json", 1, "reference_urls", ["https://example.com/a.pdf", "ftp://example.com/b"]),
+        ("benchmark_results.json", 7, "source_url", "data:text/html,<script>alert(1)</script>"),
+        ("ml_models.json", 2, "url", "ftp://example.com/paper.pdf"),
+        ("llm_models.json", 1, "config_url", "javascript:alert(1)"),
+        ("llm_measurements.json", 2, "source_url", "ftp://example.com/log.txt"),
+    ],
+)
+@pytest.mark.django_db
+def test_a_fixture_url_that_is_not_http_stops_the_load_naming_file_row_and_field(
+    tmp_path, filename, row, field, value
+):
+    from django.core.management.base import CommandError
+
+    shutil.copytree(default_fixtures_dir(), tmp_path, dirs_exist_ok=True)
+    records = json.loads((tmp_path / filename).read_text(encoding="utf-8"))
+    records[row - 1][field] = value
+    (tmp_path / filename).write_text(json.dumps(records), encoding="utf-8")
+    with pytest.raises(CommandError) as raised:
+        run("--fixtures-dir", str(tmp_path))
+    assert f"{filename} row {row}, field {field}: " in str(raised.value)
+    assert "Enter an http:// or https:// address." in str(raised.value)
+    assert "nothing was loaded" in str(raised.value)
+    assert not Gpu.objects.exists() and not UseCase.objects.exists()
 
 
 @pytest.mark.django_db

@@ -37,6 +37,21 @@ def make_item(n, title, price="1000.00", **extra):
 
 
 @pytest.fixture
+def changed_gpu_ids():
+    """The card ids each listings_changed signal sent during the test carried, in order."""
+    from listings.signals import listings_changed
+
+    received = []
+
+    def receiver(sender, gpu_ids, **kwargs):
+        received.append(gpu_ids)
+
+    listings_changed.connect(receiver)
+    yield received
+    listings_changed.disconnect(receiver)
+
+
+@pytest.fixture
 def sleeps():
     """Delays the client asked for, instead of sleeping."""
     return []
@@ -62,41 +77,31 @@ def token(http):
     return http.add(responses.POST, TOKEN_URL, json=load("ebay_token.json"))
 
 
+# The tiny catalog: sibling variants, as the screen needs. (slug, label, memory GB, category, MSRP)
+CATALOG = [
+    ("nvidia-geforce-rtx-4090", "NVIDIA GeForce RTX 4090", 24, "gaming", "1599"),
+    ("nvidia-geforce-rtx-4080", "NVIDIA GeForce RTX 4080", 16, "gaming", "1199"),
+    ("nvidia-geforce-rtx-4080-super", "NVIDIA GeForce RTX 4080 Super", 16, "gaming", "999"),
+    ("nvidia-t4", "NVIDIA T4", 16, "datacenter", "2000"),
+]
+ALIASES = {"nvidia-t4": ["Tesla T4"]}
+
+
 @pytest.fixture
 def catalog(db):
     """A tiny catalog with sibling variants, as the screen needs."""
-    rows = [
-        dict(
-            slug="nvidia-geforce-rtx-4090",
-            label="NVIDIA GeForce RTX 4090",
-            memory_gb=24,
-            category="gaming",
-            msrp_usd=Decimal("1599"),
-        ),
-        dict(
-            slug="nvidia-geforce-rtx-4080",
-            label="NVIDIA GeForce RTX 4080",
-            memory_gb=16,
-            category="gaming",
-            msrp_usd=Decimal("1199"),
-        ),
-        dict(
-            slug="nvidia-geforce-rtx-4080-super",
-            label="NVIDIA GeForce RTX 4080 Super",
-            memory_gb=16,
-            category="gaming",
-            msrp_usd=Decimal("999"),
-        ),
-        dict(
-            slug="nvidia-t4",
-            label="NVIDIA T4",
-            memory_gb=16,
-            category="datacenter",
-            msrp_usd=Decimal("2000"),
-            aliases=["Tesla T4"],
-        ),
-    ]
-    return {r["slug"]: Gpu.objects.create(manufacturer="NVIDIA", **r) for r in rows}
+    return {
+        slug: Gpu.objects.create(
+            slug=slug,
+            label=label,
+            manufacturer="NVIDIA",
+            memory_gb=memory,
+            category=category,
+            msrp_usd=Decimal(msrp),
+            aliases=ALIASES.get(slug, []),
+        )
+        for slug, label, memory, category, msrp in CATALOG
+    }
 
 
 @pytest.fixture

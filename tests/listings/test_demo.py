@@ -13,6 +13,7 @@ from catalog.models import Gpu
 from listings.demo import demo_items, seed_demo_listings
 from listings.ingest import notify_listings_changed
 from listings.models import Listing, RefreshRun
+from tests.factories import make_gpu
 
 pytestmark = pytest.mark.django_db
 
@@ -136,10 +137,9 @@ def test_a_bigger_memory_variant_is_dearer_in_the_demo():
 
 
 def test_demo_titles_do_not_repeat_the_memory_a_label_states(catalog):
-    gpu = Gpu.objects.create(
-        slug="nvidia-geforce-rtx-3080-12gb",
+    gpu = make_gpu(
+        "nvidia-geforce-rtx-3080-12gb",
         label="NVIDIA GeForce RTX 3080 12GB",
-        manufacturer="NVIDIA",
         category="gaming",
         memory_gb=12,
         typical_used_usd=Decimal("430"),

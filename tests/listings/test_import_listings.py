@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 from listings import search_files
 from listings.management.commands import import_listings as import_command
 from listings.models import Listing, RefreshRun
+from tests.factories import make_gpu
 from tests.fakes.site_workers import SiteWorkers
 from tests.listings.conftest import DATA, SAMPLES, make_item
 from tests.shopagent.test_cache import CREATE_CARD
@@ -108,15 +109,7 @@ def test_reimport_is_idempotent(rtx4090):
 
 @pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/ebay-samples is not present")
 def test_a_shared_real_search_imports_without_error(db):
-    from catalog.models import Gpu
-
-    gpu = Gpu.objects.create(
-        slug="nvidia-t4",
-        label="NVIDIA T4",
-        manufacturer="NVIDIA",
-        category="datacenter",
-        memory_gb=16,
-    )
+    gpu = make_gpu("nvidia-t4", label="NVIDIA T4", category="datacenter", memory_gb=16)
     output = run(str(SAMPLES / "search-nvidia-t4.json"), "--gpu", gpu.slug, "--json", "--dry-run")
 
     lines = [json.loads(line) for line in output.splitlines()]

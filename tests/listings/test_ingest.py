@@ -6,7 +6,6 @@ from django.utils import timezone
 
 from listings.ingest import ingest_items
 from listings.models import Listing, PriceHistory, RefreshRun, RefreshSource, Verdict
-from listings.signals import listings_changed
 from tests.listings.conftest import make_item
 
 pytestmark = pytest.mark.django_db
@@ -277,23 +276,14 @@ def test_records_a_refresh_run_with_counts(rtx4090):
 
 
 def test_sends_listings_changed_after_commit_only_when_something_changed(
-    rtx4090, django_capture_on_commit_callbacks
+    rtx4090, changed_gpu_ids, django_capture_on_commit_callbacks
 ):
-    received = []
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest(rtx4090, GOOD)
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest(rtx4090, GOOD, run_id="run-2")
 
-    def receiver(sender, gpu_ids, **kwargs):
-        received.append(gpu_ids)
-
-    listings_changed.connect(receiver)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            ingest(rtx4090, GOOD)
-        with django_capture_on_commit_callbacks(execute=True):
-            ingest(rtx4090, GOOD, run_id="run-2")
-    finally:
-        listings_changed.disconnect(receiver)
-
-    assert received == [[rtx4090.pk]]
+    assert changed_gpu_ids == [[rtx4090.pk]]
 
 
 @pytest.mark.parametrize("count", [10, 200])

@@ -85,9 +85,7 @@ def ebay(settings, catalog):
 @pytest.fixture
 def stocked(ebay):
     """Both cards refreshed once successfully: the listings a fault must not touch."""
-    ebay.script(BIG, [items_page(big_items())])
-    ebay.script(OTHER, [items_page(other_items())])
-    ok, out, error = refresh(BIG_SLUG, OTHER_SLUG)
+    ok, out, error = refresh_both(ebay, [items_page(big_items())], [items_page(other_items())])
     assert ok, error
     before = stored(BIG_SLUG)
     assert len(before) == 4 and all(row[3] for row in before)
@@ -99,6 +97,47 @@ def assert_other_card_refreshed():
     assert new_item.is_active and new_item.gpu.slug == OTHER_SLUG
     run = RefreshRun.objects.filter(gpu__slug=OTHER_SLUG).order_by("-started_at").first()
     assert run.status == RefreshStatus.OK
+
+
+def assert_the_faulty_card_failed_alone(result, stocked, why):
+    """The run failed on the faulty card alone (`why`), whose listings are as they were (what it
+    fetched is kept, nothing archived), and the other card was refreshed."""
+    ok, _, error = result
+    assert not ok
+    assert error.startswith(f"{BIG_SLUG}: failed: {why}")
+    assert stored(BIG_SLUG) == stocked
+    assert_other_card_refreshed()
+
+
+def other_page_with_a_new_item():
+    return items_page(other_items() + other_items(start=200, count=1))
+
+
+def refresh_both(ebay, big_steps, other_steps=None):
+    """Refresh both cards, eBay answering the faulty card with `big_steps` and the other with
+    `other_steps` (by default its listings and one new one); (succeeded, output, error text)."""
+    ebay.script(BIG, big_steps)
+    ebay.script(OTHER, other_steps or [other_page_with_a_new_item()])
+    return refresh(BIG_SLUG, OTHER_SLUG)
+
+
+def start_run_holding_the_lock(ebay, *slugs):
+    """A refresh in another thread, returned once it waits on eBay holding the lock:
+    (the thread, a dict that gets its result)."""
+    first = {}
+
+    def first_run():
+        try:
+            first["result"] = refresh(*slugs)
+        finally:
+            connection.close()  # this thread's own connection, so the test database can go
+
+    thread = threading.Thread(target=first_run)
+    thread.start()
+    deadline = time.monotonic() + 5
+    while not ebay.searches(BIG)[1:] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return thread, first
 
 
 FAILING_FAULTS = {
@@ -114,10 +153,7 @@ FAILING_FAULTS = {
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("fault", FAILING_FAULTS, ids=list(FAILING_FAULTS))
 def test_a_failed_search_loses_nothing_and_fails_only_its_card(ebay, stocked, fault):
-    ebay.script(BIG, FAILING_FAULTS[fault]())
-    ebay.script(OTHER, [items_page(other_items() + other_items(start=200, count=1))])
-
-    ok, out, error = refresh(BIG_SLUG, OTHER_SLUG)
+    ok, out, error = refresh_both(ebay, FAILING_FAULTS[fault]())
 
     assert not ok
     failed_lines = error.splitlines()
@@ -138,10 +174,7 @@ RECOVERING_FAULTS = {
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("fault", RECOVERING_FAULTS, ids=list(RECOVERING_FAULTS))
 def test_a_passing_fault_is_retried_and_the_refresh_succeeds(ebay, stocked, fault):
-    ebay.script(BIG, RECOVERING_FAULTS[fault]())
-    ebay.script(OTHER, [items_page(other_items() + other_items(start=200, count=1))])
-
-    ok, out, error = refresh(BIG_SLUG, OTHER_SLUG)
+    ok, out, error = refresh_both(ebay, RECOVERING_FAULTS[fault]())
 
     assert ok, error
     assert stored(BIG_SLUG) == stocked
@@ -164,12 +197,10 @@ def test_retry_after_is_honoured_before_the_next_attempt(ebay, stocked):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_token_that_expires_mid_run_is_replaced_once(ebay, stocked):
-    ebay.script(BIG, [items_page(big_items())])
-    ebay.script(OTHER, [items_page(other_items() + other_items(start=200, count=1))])
     ebay.revoke_current_token()
     tokens_before = ebay.tokens_issued
 
-    ok, _, error = refresh(BIG_SLUG, OTHER_SLUG)
+    ok, _, error = refresh_both(ebay, [items_page(big_items())])
 
     assert ok, error
     assert ebay.tokens_issued == tokens_before + 1
@@ -203,10 +234,12 @@ def test_broken_items_are_rejected_one_by_one_and_the_rest_refreshed(ebay, stock
     euro = make_item(61, "NVIDIA GeForce RTX 4090 24GB", "1650.00")
     euro["price"]["currency"] = "EUR"
     no_title = {"itemId": "v1|314159279999|0", "price": {"value": "1.00", "currency": "USD"}}
-    ebay.script(BIG, [items_page([*big_items(), missing_price, euro, no_title])])
-    ebay.script(OTHER, [items_page(other_items())])
 
-    ok, out, error = refresh(BIG_SLUG, OTHER_SLUG)
+    ok, out, error = refresh_both(
+        ebay,
+        [items_page([*big_items(), missing_price, euro, no_title])],
+        [items_page(other_items())],
+    )
 
     assert ok, error
     assert stored(BIG_SLUG)[:4] == stocked
@@ -217,10 +250,8 @@ def test_broken_items_are_rejected_one_by_one_and_the_rest_refreshed(ebay, stock
 
 @pytest.mark.django_db(transaction=True)
 def test_an_empty_answer_archives_nothing(ebay, stocked):
-    ebay.script(BIG, [items_page([], total=0)])
-    ebay.script(OTHER, [items_page(other_items())])
 
-    ok, out, error = refresh(BIG_SLUG, OTHER_SLUG)
+    ok, out, error = refresh_both(ebay, [items_page([], total=0)], [items_page(other_items())])
 
     assert stored(BIG_SLUG) == stocked
     assert "nothing archived" in out + error
@@ -228,10 +259,8 @@ def test_an_empty_answer_archives_nothing(ebay, stocked):
 
 @pytest.mark.django_db(transaction=True)
 def test_an_honest_refresh_still_archives_what_sold(ebay, stocked):
-    ebay.script(BIG, [items_page(big_items(count=3))])
-    ebay.script(OTHER, [items_page(other_items())])
 
-    ok, _, error = refresh(BIG_SLUG, OTHER_SLUG)
+    ok, _, error = refresh_both(ebay, [items_page(big_items(count=3))], [items_page(other_items())])
 
     assert ok, error
     sold = Listing.objects.get(item_id=big_items(start=3, count=1)[0]["itemId"])
@@ -243,19 +272,7 @@ def test_an_honest_refresh_still_archives_what_sold(ebay, stocked):
 def test_a_second_run_during_a_slow_first_run_exits_with_a_clear_message(ebay, stocked):
     ebay.script(BIG, [slow(items_page(big_items()), 0.4)])
     ebay.script(OTHER, [items_page(other_items())])
-    first = {}
-
-    def first_run():
-        try:
-            first["result"] = refresh(BIG_SLUG, OTHER_SLUG)
-        finally:
-            connection.close()  # this thread's own connection, so the test database can go
-
-    thread = threading.Thread(target=first_run)
-    thread.start()
-    deadline = time.monotonic() + 5
-    while not ebay.searches(BIG)[1:] and time.monotonic() < deadline:
-        time.sleep(0.02)  # until the first run is waiting on eBay, holding the lock
+    thread, first = start_run_holding_the_lock(ebay, BIG_SLUG, OTHER_SLUG)
 
     second_ok, _, second_error = refresh(BIG_SLUG)
     thread.join(timeout=30)
@@ -275,16 +292,10 @@ def test_a_body_dripped_a_byte_at_a_time_is_cut_off_at_the_call_deadline(setting
     settings.EBAY_CALL_DEADLINE_SECONDS = 1.0
     settings.EBAY_MAX_RETRIES = 0
     # A byte every 0.1 s never trips the 0.5 s socket timeout; only a total deadline stops it.
-    ebay.script(BIG, [dripped(items_page(big_items(start=50)), 0.1)])
-    ebay.script(OTHER, [items_page(other_items() + other_items(start=200, count=1))])
+    result = refresh_both(ebay, [dripped(items_page(big_items(start=50)), 0.1)])
 
-    ok, _, error = refresh(BIG_SLUG, OTHER_SLUG)
-
-    assert not ok
-    assert error.startswith(f"{BIG_SLUG}: failed: eBay's answer took longer than 1 s")
+    assert_the_faulty_card_failed_alone(result, stocked, "eBay's answer took longer than 1 s")
     assert ebay.bytes_dripped < len(ebay.scripts[BIG][0].body) / 4
-    assert stored(BIG_SLUG) == stocked
-    assert_other_card_refreshed()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -292,16 +303,10 @@ def test_retries_stop_at_the_cards_deadline(settings, ebay, stocked):
     settings.EBAY_CARD_DEADLINE_SECONDS = 1.0
     settings.EBAY_BACKOFF_SECONDS = 0.3
     settings.EBAY_MAX_RETRIES = 10
-    ebay.script(BIG, [status(503)])
-    ebay.script(OTHER, [items_page(other_items() + other_items(start=200, count=1))])
+    result = refresh_both(ebay, [status(503)])
 
-    ok, _, error = refresh(BIG_SLUG, OTHER_SLUG)
-
-    assert not ok
-    assert error.startswith(f"{BIG_SLUG}: failed: card deadline")
+    assert_the_faulty_card_failed_alone(result, stocked, "card deadline")
     assert len(ebay.searches(BIG)) - 1 < 10  # far fewer than the retries allowed
-    assert stored(BIG_SLUG) == stocked
-    assert_other_card_refreshed()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -309,11 +314,11 @@ def test_a_run_past_its_deadline_skips_the_cards_it_did_not_reach(settings, ebay
     settings.REFRESH_RUN_DEADLINE_SECONDS = 1.0
     settings.EBAY_TIMEOUT_SECONDS = 5
     # Cards go in slug order: the 4080 (slow, past the run's deadline) before the 4090.
-    ebay.script(OTHER, [slow(items_page(other_items() + other_items(start=200, count=1)), 2.0)])
-    ebay.script(BIG, [items_page(big_items(start=50))])
     searches_before = len(ebay.searches(BIG))
 
-    ok, out, error = refresh(BIG_SLUG, OTHER_SLUG)
+    ok, out, error = refresh_both(
+        ebay, [items_page(big_items(start=50))], [slow(other_page_with_a_new_item(), 2.0)]
+    )
 
     assert ok, error
     assert f"{BIG_SLUG}: skipped, the run's deadline passed" in out
@@ -347,19 +352,7 @@ def test_the_lock_is_renewed_while_a_slow_card_is_in_progress(settings, ebay, st
     monkeypatch.setattr(refresh_module, "LOCK_TTL", timedelta(seconds=1.2))
     settings.EBAY_TIMEOUT_SECONDS = 8
     ebay.script(BIG, [slow(items_page(big_items()), 4.0)])
-    first = {}
-
-    def first_run():
-        try:
-            first["result"] = refresh(BIG_SLUG)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=first_run)
-    thread.start()
-    deadline = time.monotonic() + 5
-    while not ebay.searches(BIG)[1:] and time.monotonic() < deadline:
-        time.sleep(0.02)
+    thread, first = start_run_holding_the_lock(ebay, BIG_SLUG)
     time.sleep(2.0)  # longer than the lock's lifetime: only a heartbeat keeps it
 
     second_ok, _, second_error = refresh(BIG_SLUG)
@@ -387,18 +380,14 @@ def test_a_next_link_that_goes_nowhere_stops_paging_and_the_card_is_truncated(eb
         ]
     else:
         pages = [items_page(big_items(count=4), total=9999, next_href=repeating_next(ebay, 0))]
-    ebay.script(BIG, [*pages, items_page(big_items(start=500, count=1))])
-    ebay.script(OTHER, [items_page(other_items() + other_items(start=200, count=1))])
     searches_before = len(ebay.searches(BIG))
 
-    ok, out, error = refresh(BIG_SLUG, OTHER_SLUG)
+    result = refresh_both(ebay, [*pages, items_page(big_items(start=500, count=1))])
 
-    assert not ok
-    assert error.startswith(f"{BIG_SLUG}: failed: truncated: eBay's next link did not advance")
+    why = "truncated: eBay's next link did not advance"
+    assert_the_faulty_card_failed_alone(result, stocked, why)
     assert len(ebay.searches(BIG)) - searches_before == len(pages)
     assert last_run(BIG_SLUG).status == RefreshStatus.FAILED
-    assert stored(BIG_SLUG) == stocked  # what it fetched is kept; nothing archived
-    assert_other_card_refreshed()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -445,10 +434,8 @@ def fans(count=100):
 
 @pytest.mark.django_db(transaction=True)
 def test_an_answer_the_screen_rejected_entirely_archives_nothing(ebay, stocked):
-    ebay.script(BIG, [items_page(fans())])
-    ebay.script(OTHER, [items_page(other_items())])
 
-    ok, out, error = refresh(BIG_SLUG, OTHER_SLUG)
+    ok, out, error = refresh_both(ebay, [items_page(fans())], [items_page(other_items())])
 
     assert ok, error
     assert f"{BIG_SLUG}: 100 seen, 100 new, 0 updated, 0 archived, 100 rejected" in out
@@ -458,10 +445,8 @@ def test_an_answer_the_screen_rejected_entirely_archives_nothing(ebay, stocked):
 
 @pytest.mark.django_db(transaction=True)
 def test_an_answer_of_listings_stored_under_another_card_archives_nothing(ebay, stocked):
-    ebay.script(BIG, [items_page(other_items())])
-    ebay.script(OTHER, [items_page(other_items())])
 
-    ok, out, error = refresh(BIG_SLUG, OTHER_SLUG)
+    ok, out, error = refresh_both(ebay, [items_page(other_items())], [items_page(other_items())])
 
     assert ok, error
     assert stored(BIG_SLUG) == stocked
@@ -512,10 +497,7 @@ def test_malformed_items_are_rejected_one_by_one_and_the_rest_of_the_card_is_sto
     nul = make_item(24, "NVIDIA GeForce RTX 4090 24GB\x00 #24", "1724.00")
     huge = make_item(25, "NVIDIA GeForce RTX 4090 24GB #25 " + "x" * 1_000_000, "1725.00")
     answer = [*big_items(), fresh, bad_options, deep, surrogate, nul, huge]
-    ebay.script(BIG, [items_page(answer)])
-    ebay.script(OTHER, [items_page(other_items() + other_items(start=200, count=1))])
-
-    ok, out, error = refresh(BIG_SLUG, OTHER_SLUG)
+    ok, out, error = refresh_both(ebay, [items_page(answer)])
 
     assert ok, error
     assert "2 malformed items rejected" in out

@@ -11,19 +11,9 @@ from metrics.ranking import recompute_rankings
 
 pytestmark = pytest.mark.django_db
 
-NUMBER_COLUMNS = (
-    "memory_gb",
-    "memory_bandwidth_gbs",
-    "fp32_tflops",
-    "fp16_tflops",
-    "fp16_fp16acc_tflops",
-    "fp8_tflops",
-    "int8_tops",
-    "tensor_cores",
-    "board_power_w",
-    "headline_used_usd",
-    "headline_new_usd",
-)
+# Every other column holds a number or null.
+TEXT_COLUMNS = ("slug", "name", "vendor", "category", "ml_software", "source_url", "mlperf")
+NUMBER_COLUMNS = [name for name in COLUMNS if name not in TEXT_COLUMNS]
 
 
 @pytest.fixture

@@ -312,15 +312,22 @@ def test_compare_with_fewer_than_two_cards_explains(client, priced, query):
         assert "Ignored card “zulu”: no such card" in html
 
 
-def test_page_shows_new_price_after_listings_change_despite_cache(
-    client, make_gpu, make_listing, django_capture_on_commit_callbacks
-):
+@pytest.fixture
+def cached_ranking(client, make_gpu, make_listing, django_capture_on_commit_callbacks):
+    """A 10 GB card listed at $1,000, ranked, and the memory ranking ($100.0 per GB) cached."""
     gpu = make_gpu("echo-card", label="Echo Card", memory_gb=10)
     make_listing(gpu, 1000)
     with django_capture_on_commit_callbacks(execute=True):
         recompute_rankings()
     url = reverse("metrics:cost-per-spec", args=["memory-gb"])
     assert "$100.0" in _html(client.get(url))
+    return gpu, url
+
+
+def test_page_shows_new_price_after_listings_change_despite_cache(
+    client, cached_ranking, django_capture_on_commit_callbacks
+):
+    gpu, url = cached_ranking
     Listing.objects.filter(gpu=gpu).update(unit_price=500)
     assert "$100.0" in _html(client.get(url))  # cached until rankings change
     with django_capture_on_commit_callbacks(execute=True):
@@ -329,15 +336,8 @@ def test_page_shows_new_price_after_listings_change_despite_cache(
     assert "$50.00" in html and "$100.0" not in html
 
 
-def test_page_follows_a_catalog_change(
-    client, make_gpu, make_listing, django_capture_on_commit_callbacks
-):
-    gpu = make_gpu("foxtrot-card", label="Foxtrot Card", memory_gb=10)
-    make_listing(gpu, 1000)
-    with django_capture_on_commit_callbacks(execute=True):
-        recompute_rankings()
-    url = reverse("metrics:cost-per-spec", args=["memory-gb"])
-    assert "$100.0" in _html(client.get(url))
+def test_page_follows_a_catalog_change(client, cached_ranking, django_capture_on_commit_callbacks):
+    gpu, url = cached_ranking
     gpu.memory_gb = 20
     gpu.save()
     with django_capture_on_commit_callbacks(execute=True):

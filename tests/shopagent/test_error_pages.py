@@ -9,6 +9,14 @@ NAV = [
 ]
 
 
+def assert_styled_with_navigation_and_search(html):
+    """An error page keeps the site's style sheet, navigation and search box."""
+    assert '<link rel="stylesheet" href="/static/css/site.css">' in html
+    for name in NAV:
+        assert f'href="{reverse(name)}"' in html
+    assert f'action="{reverse("catalog:search")}"' in html
+
+
 @pytest.fixture
 def production_errors(settings):
     settings.DEBUG = False
@@ -26,10 +34,7 @@ def test_missing_page_is_a_styled_404_with_navigation_and_no_details(
     assert response.status_code == 404
     html = response.content.decode()
     assert "<h1>Page not found</h1>" in html
-    assert '<link rel="stylesheet" href="/static/css/site.css">' in html
-    for name in NAV:
-        assert f'href="{reverse(name)}"' in html
-    assert f'action="{reverse("catalog:search")}"' in html
+    assert_styled_with_navigation_and_search(html)
     assert '<meta name="robots" content="noindex">' in html
     assert "No such metric" not in html and "URLconf" not in html and "Traceback" not in html
 
@@ -42,8 +47,5 @@ def test_server_error_page_renders_without_the_database(client, production_error
     assert response.status_code == 500
     html = response.content.decode()
     assert "Something went wrong on our side" in html
-    assert '<link rel="stylesheet" href="/static/css/site.css">' in html
-    for name in NAV:
-        assert f'href="{reverse(name)}"' in html
-    assert f'action="{reverse("catalog:search")}"' in html
+    assert_styled_with_navigation_and_search(html)
     assert "secret-detail" not in html and "OperationalError" not in html
