@@ -16,17 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from catalog.models import (
-    WEB_URL,
-    BenchmarkResult,
-    Gpu,
-    LlmMeasurement,
-    LlmModel,
-    MlModel,
-    Quantization,
-    UseCase,
-    validate_web_urls,
-)
+from catalog import models as catalog
+from catalog.models import WEB_URL, validate_web_urls
 from catalog.signals import catalog_changed
 
 FIXTURE_FILES = {
@@ -42,13 +33,13 @@ LLM_FIXTURE_FILES = {
     "LLM measurements": "llm_measurements.json",
 }
 FIXTURE_MODELS = {
-    "use cases": UseCase,
-    "models": MlModel,
-    "cards": Gpu,
-    "results": BenchmarkResult,
-    "quantizations": Quantization,
-    "LLMs": LlmModel,
-    "LLM measurements": LlmMeasurement,
+    "use cases": catalog.UseCase,
+    "models": catalog.MlModel,
+    "cards": catalog.Gpu,
+    "results": catalog.BenchmarkResult,
+    "quantizations": catalog.Quantization,
+    "LLMs": catalog.LlmModel,
+    "LLM measurements": catalog.LlmMeasurement,
 }
 BLANK_VALUES = (None, "", [], {})
 
@@ -123,24 +114,24 @@ def load_catalog(
     check_links(data)
     report = LoadReport(dry_run=dry_run)
     with transaction.atomic():
-        report.counts["use cases"] = _sync(UseCase, data["use cases"], ("slug",), overwrite)
-        use_case_ids = dict(UseCase.objects.values_list("slug", "id"))
+        report.counts["use cases"] = _sync(catalog.UseCase, data["use cases"], ("slug",), overwrite)
+        use_case_ids = dict(catalog.UseCase.objects.values_list("slug", "id"))
         models_ = [_with_fk(r, "use_case", use_case_ids) for r in data["models"]]
-        report.counts["models"] = _sync(MlModel, models_, ("mlperf_id",), overwrite)
-        report.counts["cards"] = _sync(Gpu, data["cards"], ("slug",), overwrite)
+        report.counts["models"] = _sync(catalog.MlModel, models_, ("mlperf_id",), overwrite)
+        report.counts["cards"] = _sync(catalog.Gpu, data["cards"], ("slug",), overwrite)
 
-        gpu_ids = dict(Gpu.objects.values_list("slug", "id"))
-        model_ids = dict(MlModel.objects.values_list("mlperf_id", "id"))
+        gpu_ids = dict(catalog.Gpu.objects.values_list("slug", "id"))
+        model_ids = dict(catalog.MlModel.objects.values_list("mlperf_id", "id"))
         results = [
             _with_fk(_with_fk(r, "gpu", gpu_ids), "model", model_ids) for r in data["results"]
         ]
         key = ("gpu_id", "model_id", "round", "scenario", "submitter", "system_id")
-        report.counts["results"] = _sync(BenchmarkResult, results, key, overwrite)
+        report.counts["results"] = _sync(catalog.BenchmarkResult, results, key, overwrite)
         _sync_llms(data, report, gpu_ids, overwrite)
         if dry_run:
             transaction.set_rollback(True)
     if report.changed and not dry_run:
-        catalog_changed.send(sender=Gpu, source="load_catalog")
+        catalog_changed.send(sender=catalog.Gpu, source="load_catalog")
     return report
 
 
@@ -150,15 +141,15 @@ def _sync_llms(data: dict, report: LoadReport, gpu_ids: dict, overwrite: bool) -
         return
     quant_ids, llm_ids = {}, {}
     report.counts["quantizations"] = _sync(
-        Quantization, data.get("quantizations", []), ("slug",), overwrite, ids=quant_ids
+        catalog.Quantization, data.get("quantizations", []), ("slug",), overwrite, ids=quant_ids
     )
-    report.counts["LLMs"] = _sync(LlmModel, data["LLMs"], ("slug",), overwrite, ids=llm_ids)
+    report.counts["LLMs"] = _sync(catalog.LlmModel, data["LLMs"], ("slug",), overwrite, ids=llm_ids)
     measurements = [
         _with_fk(_with_fk(_with_fk(r, "gpu", gpu_ids), "model", llm_ids), "quant", quant_ids)
         for r in data.get("LLM measurements", [])
     ]
     key = ("gpu_id", "model_id", "quant_id", "backend", "source_url")
-    report.counts["LLM measurements"] = _sync(LlmMeasurement, measurements, key, overwrite)
+    report.counts["LLM measurements"] = _sync(catalog.LlmMeasurement, measurements, key, overwrite)
 
 
 def _with_fk(record: dict, name: str, ids: dict) -> dict:

@@ -37,29 +37,33 @@ def admin_edits_field() -> models.JSONField:
 class Manufacturer(models.TextChoices):
     NVIDIA = "NVIDIA", "NVIDIA"
     AMD = "AMD", "AMD"
-    INTEL = "Intel", "Intel"
-    QUALCOMM = "Qualcomm", "Qualcomm"
+    INTEL = "Intel"
+    QUALCOMM = "Qualcomm"
 
 
 class Category(models.TextChoices):
-    DATACENTER = "datacenter", "Datacenter"
-    WORKSTATION = "workstation", "Workstation"
-    GAMING = "gaming", "Gaming"
+    """The market a card is made for: servers, professional workstations or gaming PCs."""
+
+    DATACENTER = "datacenter"
+    WORKSTATION = "workstation"
+    GAMING = "gaming"
 
 
 class FormFactor(models.TextChoices):
+    """How a card fits a machine: a PCIe slot card, or a module for a vendor's own board."""
+
     PCIE = "pcie", "PCIe card"
     SXM = "sxm", "SXM module"
     OAM = "oam", "OAM module"
-    SUPERCHIP = "superchip", "Superchip"
-    OTHER = "other", "Other"
+    SUPERCHIP = "superchip"
+    OTHER = "other"
 
 
 class MlSoftware(models.TextChoices):
     FIRST_CLASS = "first-class", "First-class"
-    SUPPORTED = "supported", "Supported"
-    LIMITED = "limited", "Limited"
-    UNSUPPORTED = "unsupported", "Unsupported"
+    SUPPORTED = "supported"
+    LIMITED = "limited"
+    UNSUPPORTED = "unsupported"
 
 
 class GpuQuerySet(models.QuerySet):

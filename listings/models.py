@@ -7,16 +7,16 @@ from django.db.models import Q
 
 
 class Verdict(models.TextChoices):
-    KEEP = "keep", "Keep"
-    DROP = "drop", "Drop"
+    KEEP = "keep"
+    DROP = "drop"
 
 
 class ConditionKind(models.TextChoices):
-    NEW = "new", "New"
-    USED = "used", "Used"
-    REFURBISHED = "refurbished", "Refurbished"
+    NEW = "new"
+    USED = "used"
+    REFURBISHED = "refurbished"
     PARTS = "parts", "For parts"
-    UNKNOWN = "unknown", "Unknown"
+    UNKNOWN = "unknown"
 
 
 # How a listing is sold: buy it now, auction (bids, end time), best offer.
@@ -168,10 +168,10 @@ class PriceHistory(models.Model):
 
 
 class RefreshStatus(models.TextChoices):
-    RUNNING = "running", "Running"
+    RUNNING = "running"
     OK = "ok", "OK"
-    FAILED = "failed", "Failed"
-    SKIPPED = "skipped", "Skipped"
+    FAILED = "failed"
+    SKIPPED = "skipped"
 
 
 class RefreshSource(models.TextChoices):

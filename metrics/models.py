@@ -8,7 +8,7 @@ from catalog.models import WEB_URL
 
 class Scope(models.TextChoices):
     ALL = "all", "Any condition"
-    NEW = "new", "New"
+    NEW = "new"
     USED = "used", "Used or refurbished"
 
 
@@ -103,6 +103,9 @@ class PageGeneration(models.Model):
 
     class Meta:
         ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="page_generation_one_row"),
+        ]
 
     def __str__(self):
         return f"page generation {self.number} ({self.changed_at:%Y-%m-%d %H:%M:%S})"

@@ -26,9 +26,11 @@ def _crumbs(*trail: tuple[str, str]) -> list[tuple[str, str]]:
     return [("Home", reverse("metrics:home")), *trail]
 
 
-def _chosen(filters, *extra) -> tuple:
-    """What a page's selection depends on, for at_generation: the filters' values (not notes)."""
-    return (*extra, *(getattr(filters, name) for name in FILTER_LABELS))
+def _selected(name: str, filters, *extra, compute):
+    """A page's selection, once per page generation for these filters (their values, not notes)
+    and `extra` (the spec, use case or search words)."""
+    chosen = (getattr(filters, label) for label in FILTER_LABELS)
+    return at_generation(name, *extra, *chosen, compute=compute)
 
 
 def _filter_context(filters) -> dict:
@@ -70,9 +72,10 @@ def cost_per_spec(request, metric):
     filters = parse_filters(request.GET)
     context = {
         "spec": spec,
-        "ranking": at_generation(
+        "ranking": _selected(
             "spec-ranking",
-            *_chosen(filters, spec.slug),
+            filters,
+            spec.slug,
             compute=lambda: selectors.spec_ranking(spec=spec, filters=filters),
         ),
         "trends": at_generation(
@@ -108,9 +111,10 @@ def use_case(request, slug):
     task = use_case.task[:1].lower() + use_case.task[1:]
     context = {
         "use_case": use_case,
-        "tables": at_generation(
+        "tables": _selected(
             "use-case-tables",
-            *_chosen(filters, use_case.slug),
+            filters,
+            use_case.slug,
             compute=lambda: selectors.use_case_tables(use_case=use_case, filters=filters),
         ),
         "title": site_title(
@@ -132,9 +136,12 @@ def shop_index(request):
     filters = parse_filters(request.GET)
     index = parse_index_query(request.GET, software=filters.software or "")
     context = {
-        "cards": at_generation(
+        "cards": _selected(
             "card-index",
-            *_chosen(filters, index.q, index.vendor, index.sort_param),
+            filters,
+            index.q,
+            index.vendor,
+            index.sort_param,
             compute=lambda: selectors.card_index(filters=filters, index=index),
         ),
         "index": index,
