@@ -95,11 +95,8 @@ class FitCheck:
 
     @property
     def error_pct(self) -> float:
-        return (
-            100
-            * (self.estimate - self.measured.decode_tokens_per_s)
-            / (self.measured.decode_tokens_per_s)
-        )
+        measured = self.measured.decode_tokens_per_s
+        return 100 * (self.estimate - measured) / measured
 
 
 @dataclass(frozen=True)

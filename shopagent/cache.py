@@ -194,12 +194,24 @@ def _fingerprint(values) -> str:
 
 
 def _is_plain(values) -> bool:
+    """Whether repr(values) shows all of it: plain values, tuples and lists of them, and
+    dataclasses (whose generated repr names the class and every field) holding them."""
     kind = type(values)
     if kind in _PLAIN_TYPES:
         return True
     if kind is tuple or kind is list:
         return all(type(v) in _PLAIN_TYPES or _is_plain(v) for v in values)
-    return False
+    if kind not in _DATACLASS_FIELDS:
+        shown = is_dataclass(kind) and kind.__dataclass_params__.repr
+        names = tuple(f.name for f in fields(kind)) if shown else ()
+        # Only a repr that shows every field will do (the dataclasses here keep the generated one).
+        _DATACLASS_FIELDS[kind] = names if shown and all(f.repr for f in fields(kind)) else None
+    names = _DATACLASS_FIELDS[kind]
+    return names is not None and all(_is_plain(getattr(values, name)) for name in names)
+
+
+# Per class: the fields a dataclass's repr shows, or None when it is not such a dataclass.
+_DATACLASS_FIELDS: dict[type, tuple[str, ...] | None] = {}
 
 
 def astuple_shallow(instance) -> tuple:

@@ -207,9 +207,9 @@ def _ranked_rows(kind: str, row: str, items: list, formats: tuple) -> SafeString
     return SafeString("\n    ".join(cached_fragments(kind, items, render)))
 
 
-def _card_item(rank: int, gpu) -> tuple:
-    """The start of a ranking row's item: where cards link to, the rank and the card."""
-    return (card_paths(), rank, gpu.slug, gpu.label, gpu.ml_software, gpu.ml_software_note)
+def _card_item(paths: tuple[str, str], rank: int, gpu) -> tuple:
+    """The start of a ranking row's item: where cards link to (card_paths()), rank and card."""
+    return (paths, rank, gpu.slug, gpu.label, gpu.ml_software, gpu.ml_software_note)
 
 
 def _tokens_cell(shown_and_tokens) -> SafeString | str:
@@ -223,10 +223,10 @@ SCORE_FORMATS = (per_thousand, per_unit, lambda v: sig(v, 5), _tokens_cell, mone
 @register.simple_tag
 def score_rows(table) -> SafeString:
     """The ranked rows of a use-case table (selectors.ModelTable)."""
-    has_tokens = table.has_tokens
+    has_tokens, paths = table.has_tokens, card_paths()
     items = [
         (
-            *_card_item(rank, score.gpu),
+            *_card_item(paths, rank, score.gpu),
             score.samples_per_dollar,
             score.dollars_per_sample,
             score.samples_per_s,
@@ -343,10 +343,10 @@ SPEC_RANK_FORMATS = (per_unit, money, trend_html, figure, str, str)
 def spec_rank_rows(cards, spec, trends=None) -> SafeString:
     """The ranked rows of a cost-per-spec table (metrics.selectors.spec_ranking); `trends`
     (metrics.history.trends) adds each headline price's 30-day trend."""
-    trends = trends or {}
+    trends, paths = trends or {}, card_paths()
     items = [
         (
-            *_card_item(rank, gpu),
+            *_card_item(paths, rank, gpu),
             gpu.per_unit,
             gpu.headline_price,
             trends.get(gpu.slug),
