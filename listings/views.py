@@ -17,14 +17,11 @@ from listings import analytics
 from listings.links import buy_url
 from listings.models import Listing
 from listings.schedule import counts_views
-from listings.shop.cards import card_specs, go_path_parts, listing_card, spec_tips
+from listings.shop.cards import card_specs, listings_page
 from listings.shop.form import ShopFilterForm
 from listings.shop.queries import (
-    CARD_FIELDS,
     UNSHOWN_GPU_FIELDS,
     card_facts,
-    filter_listings,
-    paginate,
 )
 from listings.shop.seo import gpu_shop_path, shop_seo
 from shopagent.cache import cached_page
@@ -45,26 +42,23 @@ def shop_gpu(request, slug):
     form.is_valid()
     applied = form.applied()
     notes = form.ignored_notes()
-    listings = filter_listings(visible, gpu=gpu, applied=applied, rates=rates).only(*CARD_FIELDS)
-    # Sorting alone keeps every listing, so the summary's count is the paginator's.
-    count = summary["count"] if applied.keys() <= {"sort"} else None
-    page, page_note = paginate(listings, request, count=count)
-    notes += [page_note] if page_note else []
+    page = listings_page(
+        gpu=gpu,
+        visible=visible,
+        applied=applied,
+        facts=facts,
+        raw_page=request.GET.get("page", "1"),
+    )
+    notes += [page.note] if page.note else []
     if applied.get("sort") == "deal" and not rates.known:
         notes.append("No going rate for this card yet: sorted by price per card instead.")
-    for listing in page.object_list:
-        listing.gpu = gpu
-    go_around, tips = go_path_parts(), spec_tips(gpu, specs)
     context = {
         "gpu": gpu,
         "form": form,
         "applied": applied,
         "notes": notes,
         "page": page,
-        "cards": [
-            listing_card(x, specs, go_around=go_around, tips=tips, rates=rates)
-            for x in page.object_list
-        ],
+        "cards": page.cards,
         "rates": rates,
         "summary": summary,
         "checked_at": facts.checked_at,

@@ -12,6 +12,8 @@ from catalog.presentation import figure, per_unit, price
 from catalog.specs import SPECS, Spec, dollars_per_unit
 from listings.market import GoingRates, deal_percent, deal_text
 from listings.models import Listing
+from listings.shop.queries import CARD_FIELDS, CardFacts, filter_listings, paginate
+from shopagent.cache import at_generation
 
 # The one image host the Content-Security-Policy allows (shopagent/security.py): a photo from
 # anywhere else would be blocked, so it gets the placeholder instead.
@@ -181,3 +183,69 @@ def listing_deal(listing: Listing, *, rates: GoingRates) -> tuple[str, str]:
     percent = deal_percent(unit_price=listing.unit_price, going_rate=rate)
     side = "below" if percent < 0 else "above" if percent > 0 else "at"
     return deal_text(percent=percent, rate_name=name), side
+
+
+@dataclass(frozen=True)
+class ListingsPage:
+    """One page of a card's listings as cards, with what the paging links and count need."""
+
+    cards: tuple[ListingCard, ...]
+    number: int
+    num_pages: int
+    count: int
+    start_index: int
+    end_index: int
+    note: str | None = None  # why the page asked for was not the one shown
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.num_pages > 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def listings_page(
+    *, gpu: Gpu, visible, applied: dict, facts: CardFacts, raw_page: str
+) -> ListingsPage:
+    """The page of listing cards the filters, sort and page number ask for (one or two
+    queries), worked out once per page generation for each such request."""
+
+    def compute() -> ListingsPage:
+        listings = filter_listings(visible, gpu=gpu, applied=applied, rates=facts.rates)
+        # Sorting alone keeps every listing, so the summary's count is the paginator's.
+        count = facts.summary["count"] if applied.keys() <= {"sort"} else None
+        page, note = paginate(listings.only(*CARD_FIELDS), raw_page, count=count)
+        specs = card_specs(gpu)
+        go_around, tips = go_path_parts(), spec_tips(gpu, specs)
+        cards = []
+        for listing in page.object_list:
+            listing.gpu = gpu
+            cards.append(
+                listing_card(listing, specs, go_around=go_around, tips=tips, rates=facts.rates)
+            )
+        return ListingsPage(
+            cards=tuple(cards),
+            number=page.number,
+            num_pages=page.paginator.num_pages,
+            count=page.paginator.count,
+            start_index=page.start_index(),
+            end_index=page.end_index(),
+            note=note,
+        )
+
+    chosen = sorted((name, repr(value)) for name, value in applied.items())
+    return at_generation("shop-listings-page", gpu.pk, chosen, raw_page, compute=compute)

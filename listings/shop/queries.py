@@ -157,15 +157,15 @@ def last_checked_at(*, gpu: Gpu):
     return runs.order_by("-finished_at").values_list("finished_at", flat=True).first()
 
 
-def paginate(queryset, request, *, count: int | None = None):
-    """The requested page: past the end gives the last page, junk the first with a note.
+def paginate(queryset, raw: str, *, count: int | None = None):
+    """The requested page (`raw` is the page parameter as typed): past the end gives the last
+    page, junk the first with a note.
 
     `count`, when the caller already knows how many rows the queryset has, saves a COUNT query.
     """
     paginator = Paginator(queryset, PER_PAGE)
     if count is not None:
         paginator.count = count
-    raw = request.GET.get("page", "1")
     try:
         number = int(raw)
     except ValueError:
