@@ -10,6 +10,7 @@ from django.views.decorators.http import require_safe
 
 from catalog.models import Gpu
 from metrics.history import export_rows
+from shopagent.cache import cached_page
 
 BASIS = (
     "Daily headline price per card: the median of the five cheapest landed prices (item price "
@@ -23,6 +24,7 @@ def _card(slug: str) -> Gpu:
 
 
 @require_safe
+@cached_page
 def price_history_csv(request, slug):
     """date, condition, headline_price, listing_count, currency: one row per stored day."""
     gpu = _card(slug)
@@ -36,6 +38,7 @@ def price_history_csv(request, slug):
 
 
 @require_safe
+@cached_page
 def price_history_json(request, slug):
     """The same rows as the CSV, with the card, basis and source."""
     gpu = _card(slug)

@@ -143,6 +143,10 @@ def page_cache_key(request: HttpRequest) -> str:
     return f"page:{current_generation()}:{digest}"
 
 
+# Response headers a cached page is served with again, besides its content type.
+KEPT_HEADERS = ("Content-Disposition",)
+
+
 def cached_page(view):
     """Serve anonymous GET/HEAD requests from the page cache for CACHE_PAGE_SECONDS."""
 
@@ -154,8 +158,9 @@ def cached_page(view):
         key = page_cache_key(request)
         hit = cache.get(key)
         if hit is not None:
-            content, content_type = hit
-            return HttpResponse(content, content_type=content_type)
+            content, content_type, *kept = hit  # pages stored before KEPT_HEADERS have no third
+            headers = kept[0] if kept else {}
+            return HttpResponse(content, content_type=content_type, headers=headers)
         response = view(request, *args, **kwargs)
         if (
             response.status_code == 200
@@ -165,9 +170,9 @@ def cached_page(view):
         ):
             if hasattr(response, "render") and not response.is_rendered:
                 response.render()
-            cache.set(
-                key, (response.content, response["Content-Type"]), settings.CACHE_PAGE_SECONDS
-            )
+            headers = {name: response[name] for name in KEPT_HEADERS if name in response}
+            stored = (response.content, response["Content-Type"], headers)
+            cache.set(key, stored, settings.CACHE_PAGE_SECONDS)
         return response
 
     return wrapper
@@ -242,3 +247,14 @@ def cached_fragments(kind: str, items: Sequence, render: Callable) -> list[SafeS
     if rendered:
         cache.set_many(rendered, settings.CACHE_PAGE_SECONDS)
     return [SafeString(found.get(key) or rendered[key]) for key in keys]
+
+
+def cached_join(kind: str, items: Sequence, render: Callable, sep: str = "") -> SafeString:
+    """The items' fragments (cached_fragments) joined by `sep`: one cache read when the same list
+    was shown before, as a whole table is on every page that shows it unchanged."""
+    key = _fragment_key(f"{kind}-joined", (sep, items))
+    html = cache.get(key)
+    if html is None:
+        html = sep.join(cached_fragments(kind, items, render))
+        cache.set(key, html, settings.CACHE_PAGE_SECONDS)
+    return SafeString(html)

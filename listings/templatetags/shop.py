@@ -12,7 +12,7 @@ from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 from django.utils.timezone import get_current_timezone, is_naive
 
-from shopagent.cache import cached_fragments
+from shopagent.cache import cached_fragments, cached_join
 
 register = template.Library()
 
@@ -23,10 +23,12 @@ def listing_cards(cards, label) -> SafeString:
     listing_card.html partial once and then reused until one of its figures changes."""
     partial = get_template("listings/includes/listing_card.html")
     items = [(card, label) for card in cards]
-    rendered = cached_fragments(
-        "listing-card", items, lambda item: partial.render({"card": item[0], "label": item[1]})
+    return cached_join(
+        "listing-card",
+        items,
+        lambda item: partial.render({"card": item[0], "label": item[1]}),
+        "\n",
     )
-    return SafeString("\n".join(rendered))
 
 
 @register.simple_tag

@@ -9,7 +9,7 @@ from django.utils.safestring import SafeString
 from catalog.llm import RUNTIME_OVERHEAD_GIB
 from catalog.presentation import MISSING, figure, money, per_thousand, per_unit, sig, web_url
 from catalog.specs import SPECS_BY_SLUG
-from shopagent.cache import at_generation, cached_fragments
+from shopagent.cache import at_generation, cached_join
 
 register = template.Library()
 
@@ -126,7 +126,7 @@ def _top_items(rows, value, note) -> SafeString:
         )
         for row in rows
     ]
-    return SafeString("".join(cached_fragments("top-item", items, render)))
+    return cached_join("top-item", items, render)
 
 
 @register.simple_tag
@@ -204,7 +204,7 @@ def _ranked_rows(kind: str, row: str, items: list, formats: tuple) -> SafeString
         cells = (fmt(value) for fmt, value in zip(formats, item[6:], strict=True))
         return format_html(row, _ranked_card(item, paths, badge), *cells)
 
-    return SafeString("\n    ".join(cached_fragments(kind, items, render)))
+    return cached_join(kind, items, render, "\n    ")
 
 
 def _card_item(paths: tuple[str, str], rank: int, gpu) -> tuple:
@@ -310,8 +310,7 @@ def card_index_rows(cards) -> SafeString:
         )
         for gpu in cards
     ]
-    rows = cached_fragments("card-index-row", items, lambda item: _card_index_row(item, badge))
-    return SafeString("\n    ".join(rows))
+    return cached_join("card-index-row", items, lambda item: _card_index_row(item, badge), "\n    ")
 
 
 def trend_html(trend) -> SafeString:

@@ -184,3 +184,14 @@ def test_ranking_rows_show_each_cards_30_day_trend(web, make_gpu, make_listing):
     row = html.split("/ml/learn/gpu/nvidia-l4/")[1].split("</tr>")[0]
     assert "▼10%" in row
     assert "(down 10% since" in row  # the words a screen reader reads
+
+
+def test_a_cached_history_download_keeps_its_file_name(web, charted):
+    url = reverse("metrics:price-history-csv", kwargs={"slug": charted.slug})
+    first, again = web.get(url), web.get(url)
+    assert again.content == first.content
+    for response in (first, again):
+        assert response["Content-Disposition"] == (
+            f'inline; filename="{charted.slug}-price-history.csv"'
+        )
+        assert response["Content-Type"].startswith("text/csv")
