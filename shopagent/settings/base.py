@@ -104,7 +104,7 @@ if _cache_url.startswith("redis"):
 if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     # Each worker's own memory: room for every page and the table rows and listing cards they are
     # built from (Django's default of 300 entries would evict pages while fragments are written).
-    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 5000)
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 2000)
 CACHE_PAGE_SECONDS = env.int("CACHE_PAGE_SECONDS", default=600)
 
 AUTH_PASSWORD_VALIDATORS = [
