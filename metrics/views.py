@@ -181,6 +181,7 @@ def _compare_context(request, comparison, sections, *, title_candidates, crumb) 
         "sections": sections,
         "choices": at_generation("card-choices", compute=selectors.card_choices, local=True),
         "picks": (chosen + ["", ""])[: max(2, len(chosen))],
+        "compare_key": " ".join(chosen),  # what the cached comparison table varies on
         "pair_url": (
             reverse("metrics:compare-pair", args=[pair_slug(*chosen)]) if len(chosen) == 2 else ""
         ),
