@@ -119,7 +119,7 @@ def at_generation(
         stored = (compute(),)  # a tuple, so a computed None is stored too
         cache.set(key, stored, seconds)
     if local and seconds > 0:
-        stale = [k for k in _local_values if not k.startswith(f"data:{generation}:")]
+        stale = [k for k in list(_local_values) if not k.startswith(f"data:{generation}:")]
         for old in stale:
             _local_values.pop(old, None)
         _local_values[key] = (stored[0], now + seconds)
@@ -246,7 +246,7 @@ def cached_fragments(kind: str, items: Sequence, render: Callable) -> list[SafeS
             rendered[key] = str(render(item))
     if rendered:
         cache.set_many(rendered, settings.CACHE_PAGE_SECONDS)
-    return [SafeString(found.get(key) or rendered[key]) for key in keys]
+    return [SafeString(found[key] if key in found else rendered[key]) for key in keys]
 
 
 def cached_join(kind: str, items: Sequence, render: Callable, sep: str = "") -> SafeString:
