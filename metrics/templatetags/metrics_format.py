@@ -166,19 +166,17 @@ def per_unit_items(rows, unit) -> SafeString:
     return _top_items(rows, per_unit, lambda row: f"per {unit}")
 
 
-def _score_round(score, table) -> SafeString:
-    """The MLPerf round a score comes from, linking its published log when there is one."""
-    round_ = conditional_escape(score.round)
-    if href := web_url(score.source_url):
-        round_ = format_html(
-            '<a href="{}" rel="nofollow" title="{}">{}</a>',
-            href,
-            score.system_name,
-            round_,
-        )
-    if score.run_benchmark and score.run_benchmark != table.model.mlperf_id:
-        round_ = format_html('{} <span class="muted">({} run)</span>', round_, score.run_benchmark)
-    return round_
+def _score_round(parts) -> SafeString:
+    """The MLPerf round a score comes from, linking its published log when there is one; `parts`
+    are the round, log URL, system name, the benchmark run and the model's own benchmark."""
+    round_, source_url, system_name, run_benchmark, model_benchmark = parts
+    shown = conditional_escape(round_)
+    if href := web_url(source_url):
+        link = '<a href="{}" rel="nofollow" title="{}">{}</a>'
+        shown = format_html(link, href, system_name, shown)
+    if run_benchmark and run_benchmark != model_benchmark:
+        shown = format_html('{} <span class="muted">({} run)</span>', shown, run_benchmark)
+    return shown
 
 
 RANKED_CARD = '<tr><td class="num">{}</td><td class="card-cell">{}{}</td>'
@@ -217,7 +215,7 @@ def _tokens_cell(shown_and_tokens) -> SafeString | str:
     return format_html('<td class="num">{}</td>', sig(tokens, 5)) if shown else ""
 
 
-SCORE_FORMATS = (per_thousand, per_unit, lambda v: sig(v, 5), _tokens_cell, money, SafeString)
+SCORE_FORMATS = (per_thousand, per_unit, lambda v: sig(v, 5), _tokens_cell, money, _score_round)
 
 
 @register.simple_tag
@@ -232,7 +230,13 @@ def score_rows(table) -> SafeString:
             score.samples_per_s,
             (has_tokens, score.tokens_per_s),
             score.headline_price,
-            str(_score_round(score, table)),
+            (
+                score.round,
+                score.source_url,
+                score.system_name,
+                score.run_benchmark,
+                table.model.mlperf_id,
+            ),
         )
         for rank, score in enumerate(table.ranked, start=1)
     ]
