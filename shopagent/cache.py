@@ -243,10 +243,10 @@ def cached_fragments(kind: str, items: Sequence, render: Callable) -> list[SafeS
     rendered = {}
     for key, item in zip(keys, items, strict=True):
         if key not in found and key not in rendered:
-            rendered[key] = str(render(item))
+            rendered[key] = render(item)  # markup made safe by escaping; pickling keeps it so
     if rendered:
         cache.set_many(rendered, settings.CACHE_PAGE_SECONDS)
-    return [SafeString(found[key] if key in found else rendered[key]) for key in keys]
+    return [found[key] if key in found else rendered[key] for key in keys]
 
 
 def cached_join(kind: str, items: Sequence, render: Callable, sep: str = "") -> SafeString:
@@ -255,6 +255,7 @@ def cached_join(kind: str, items: Sequence, render: Callable, sep: str = "") -> 
     key = _fragment_key(f"{kind}-joined", (sep, items))
     html = cache.get(key)
     if html is None:
-        html = sep.join(cached_fragments(kind, items, render))
+        # Safe fragments joined by a literal separator, as format_html_join does.
+        html = SafeString(sep.join(cached_fragments(kind, items, render)))
         cache.set(key, html, settings.CACHE_PAGE_SECONDS)
-    return SafeString(html)
+    return html

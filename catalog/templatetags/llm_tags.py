@@ -27,7 +27,7 @@ def runs_these_models(gpu) -> SafeString:
         }
         return get_template("catalog/includes/llm_runs_models.html").render(context)
 
-    return SafeString(at_generation("llm-runs-models", gpu.pk, compute=render))
+    return at_generation("llm-runs-models", gpu.pk, compute=render)
 
 
 @register.inclusion_tag("catalog/includes/llm_methodology.html")

@@ -138,7 +138,7 @@ def compare_select(number, pick, choices) -> SafeString:
         context = {"number": number, "pick": pick, "choices": choices}
         return get_template("metrics/includes/compare_select.html").render(context)
 
-    return SafeString(at_generation("compare-select", number, pick, compute=render))
+    return at_generation("compare-select", number, pick, compute=render)
 
 
 @register.simple_tag
@@ -151,7 +151,7 @@ def llm_table(table, query) -> SafeString:
         return get_template("metrics/includes/llm_table.html").render(context)
 
     key = (table.model.slug, table.quant.slug, table.context, query.budget)
-    return SafeString(at_generation("llm-table-html", *key, compute=render))
+    return at_generation("llm-table-html", *key, compute=render)
 
 
 @register.simple_tag
