@@ -19,10 +19,7 @@ from listings.models import Listing
 from listings.schedule import counts_views
 from listings.shop.cards import card_specs, listings_page
 from listings.shop.form import ShopFilterForm
-from listings.shop.queries import (
-    UNSHOWN_GPU_FIELDS,
-    card_facts,
-)
+from listings.shop.queries import UNSHOWN_GPU_FIELDS, card_facts
 from listings.shop.seo import gpu_shop_path, shop_seo
 from shopagent.cache import cached_page
 
@@ -44,6 +41,7 @@ def shop_gpu(request, slug):
     notes = form.ignored_notes()
     page = listings_page(
         gpu=gpu,
+        specs=specs,
         visible=visible,
         applied=applied,
         facts=facts,

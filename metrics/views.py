@@ -1,7 +1,5 @@
 """Ranking pages: load stored rankings, render. Every page is cached per generation."""
 
-import hashlib
-
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -170,8 +168,7 @@ def _comparison(slugs: list[str]):
         )
         return comparison, sections
 
-    named = hashlib.sha256("\n".join(slugs).encode()).hexdigest()[:32]
-    return at_generation("comparison", named, compute=compute)
+    return at_generation("comparison", *slugs, compute=compute)
 
 
 def _compare_context(request, comparison, sections, *, title_candidates, crumb) -> dict:

@@ -105,10 +105,8 @@ def at_generation(
     unpickling from the shared cache would cost more than the lookup).
     """
     generation = current_generation()
-    named = ":".join(map(str, parts))
-    if len(named) > 100 or not named.replace(":", "").isalnum():
-        # Free text (query values, reprs) is hashed: a key stays short and portable.
-        named = hashlib.blake2b(named.encode(), digest_size=16).hexdigest()
+    # The parts' repr, hashed: unambiguous ("a:b" is not ("a", "b")), short and portable.
+    named = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
     key = f"data:{generation}:{name}:{named}"
     seconds = settings.CACHE_PAGE_SECONDS if seconds is None else seconds
     now = time.monotonic()

@@ -219,7 +219,7 @@ class ListingsPage:
 
 
 def listings_page(
-    *, gpu: Gpu, visible, applied: dict, facts: CardFacts, raw_page: str
+    *, gpu: Gpu, specs: list[Spec], visible, applied: dict, facts: CardFacts, raw_page: str
 ) -> ListingsPage:
     """The page of listing cards the filters, sort and page number ask for (one or two
     queries), worked out once per page generation for each such request."""
@@ -229,7 +229,6 @@ def listings_page(
         # Sorting alone keeps every listing, so the summary's count is the paginator's.
         count = facts.summary["count"] if applied.keys() <= {"sort"} else None
         page, note = paginate(listings.only(*CARD_FIELDS), raw_page, count=count)
-        specs = card_specs(gpu)
         go_around, tips = go_path_parts(), spec_tips(gpu, specs)
         cards = []
         for listing in page.object_list:
@@ -247,5 +246,6 @@ def listings_page(
             note=note,
         )
 
-    chosen = sorted((name, repr(value)) for name, value in applied.items())
+    # specs follow from the card, so the card, the filters and the page number name the page.
+    chosen = sorted(applied.items())
     return at_generation("shop-listings-page", gpu.pk, chosen, raw_page, compute=compute)

@@ -112,3 +112,10 @@ def test_a_renamed_card_shows_its_new_name_on_every_cached_row(client):
     for page in pages:
         html = client.get(page + "?after=rename").content.decode()
         assert "Renamed Card 9000" in html, page
+
+
+def test_data_named_by_different_parts_is_kept_apart():
+    reads = iter(range(10))
+    one = at_generation("test-parts", "a:b", compute=lambda: next(reads))
+    two = at_generation("test-parts", "a", "b", compute=lambda: next(reads))
+    assert (one, two) == (0, 1)
