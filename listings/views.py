@@ -19,7 +19,7 @@ from listings.models import Listing
 from listings.schedule import counts_views
 from listings.shop.cards import card_specs, listings_page
 from listings.shop.form import ShopFilterForm
-from listings.shop.queries import UNSHOWN_GPU_FIELDS, card_facts
+from listings.shop.queries import UNSHOWN_GPU_FIELDS, shop_facts
 from listings.shop.seo import gpu_shop_path, shop_seo
 from shopagent.cache import cached_page
 
@@ -30,9 +30,7 @@ from shopagent.cache import cached_page
 def shop_gpu(request, slug):
     """One card's listings as cards, with filters, sorts, $/spec pills and a price summary."""
     gpu = get_object_or_404(Gpu.objects.defer(*UNSHOWN_GPU_FIELDS), slug=slug)
-    # No usable eBay link, nothing to buy: such a listing would show a button that 404s.
-    visible = Listing.objects.visible().filter(gpu=gpu).exclude(item_web_url="", affiliate_url="")
-    facts = card_facts(gpu=gpu, visible=visible)
+    facts = shop_facts(gpu)
     summary, rates = facts.summary, facts.rates
     specs = card_specs(gpu)
     form = ShopFilterForm(request.GET, specs=specs, countries=facts.countries)
@@ -40,12 +38,7 @@ def shop_gpu(request, slug):
     applied = form.applied()
     notes = form.ignored_notes()
     page = listings_page(
-        gpu=gpu,
-        specs=specs,
-        visible=visible,
-        applied=applied,
-        facts=facts,
-        raw_page=request.GET.get("page", "1"),
+        gpu, specs, applied=applied, facts=facts, raw_page=request.GET.get("page", "1")
     )
     notes += [page.note] if page.note else []
     if applied.get("sort") == "deal" and not rates.known:

@@ -31,17 +31,25 @@ UNSHOWN_GPU_FIELDS = (
 
 
 @dataclass(frozen=True)
-class RankedCard:
-    """A card on a cost-per-spec page: what its row shows."""
+class CardRef:
+    """The card as every ranking row shows it: a link by slug and label, and the ML software
+    badge. A UseCaseScore's .gpu is read the same way."""
 
     slug: str
     label: str
+    ml_software: str = ""
+    ml_software_note: str = ""
+
+
+@dataclass(frozen=True)
+class RankedCard:
+    """A card on a cost-per-spec page: what its row shows."""
+
+    gpu: CardRef
     spec_value: float | None
     headline_price: Decimal | None
     listing_count: int | None
     per_unit: float | None
-    ml_software: str = ""
-    ml_software_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,15 +121,15 @@ def spec_ranking(*, spec: Spec, filters: RankingFilters) -> SpecRanking:
         .values_list(
             "slug",
             "label",
+            "ml_software",
+            "ml_software_note",
             spec.field,
             "headline_price",
             "listing_count",
             "per_unit",
-            "ml_software",
-            "ml_software_note",
         )
     )
-    cards = [RankedCard(*row) for row in rows]
+    cards = [RankedCard(CardRef(*row[:4]), *row[4:]) for row in rows]
     return SpecRanking(
         spec=spec,
         ranked=[c for c in cards if c.per_unit is not None],
@@ -155,22 +163,12 @@ def use_case_tables(*, use_case: UseCase, filters: RankingFilters) -> list[Model
 
 
 @dataclass(frozen=True)
-class CardRef:
-    """What a link to a card needs."""
-
-    slug: str
-    label: str
-
-
-@dataclass(frozen=True)
 class TopRow:
     """One line of a home page top-5 list: the card and its $/unit or samples/s per dollar."""
 
     gpu: CardRef
     value: float
     headline_price: Decimal | None = None
-    ml_software: str = ""
-    ml_software_note: str = ""
 
 
 def home_top_lists(*, limit: int = TOP_N) -> tuple[list[TopList], list[TopList]]:
@@ -188,7 +186,7 @@ def home_top_lists(*, limit: int = TOP_N) -> tuple[list[TopList], list[TopList]]
     for n, spec in enumerate(SPECS, start=4):
         priced = sorted((row[n], row[1], row[0], *row[2:4]) for row in prices if row[n] is not None)
         rows = [
-            TopRow(gpu=CardRef(slug, label), value=v, ml_software=level, ml_software_note=note)
+            TopRow(gpu=CardRef(slug, label, level, note), value=v)
             for v, label, slug, level, note in priced[:limit]
         ]
         spec_lists.append(TopList(title=spec.unit, spec=spec, rows=rows))
@@ -222,13 +220,7 @@ def home_top_lists(*, limit: int = TOP_N) -> tuple[list[TopList], list[TopList]]
     ):
         model_names[model_id] = model_name
         models = by_use_case.setdefault(use_case_id, {})
-        row = TopRow(
-            gpu=CardRef(slug, label),
-            value=per_dollar,
-            headline_price=price,
-            ml_software=level,
-            ml_software_note=note,
-        )
+        row = TopRow(gpu=CardRef(slug, label, level, note), value=per_dollar, headline_price=price)
         models.setdefault(model_id, []).append(row)
     use_case_lists = []
     for use_case in use_cases:
@@ -250,8 +242,7 @@ def home_top_lists(*, limit: int = TOP_N) -> tuple[list[TopList], list[TopList]]
 class IndexCard:
     """One row of the all-cards table: what it shows of a card and its prices."""
 
-    slug: str
-    label: str
+    gpu: CardRef
     manufacturer: str
     category_label: str
     ml_software_label: str
@@ -264,8 +255,6 @@ class IndexCard:
     all_listing_count: int | None
     per_fp16: float | None
     per_gb: float | None
-    ml_software_note: str = ""
-    ml_software: str = ""
 
 
 def card_index(*, filters: RankingFilters, index: IndexQuery | None = None) -> list[IndexCard]:
@@ -288,9 +277,10 @@ def card_index(*, filters: RankingFilters, index: IndexQuery | None = None) -> l
     rows = cards.order_by(order, "label").values_list(
         "slug",
         "label",
+        "ml_software",
+        "ml_software_note",
         "manufacturer",
         "category",
-        "ml_software",
         "memory_gb",
         "fp16_tflops",
         "tdp_w",
@@ -300,12 +290,17 @@ def card_index(*, filters: RankingFilters, index: IndexQuery | None = None) -> l
         "all_listing_count",
         "per_fp16",
         "per_gb",
-        "ml_software_note",
     )
     categories, software = dict(Category.choices), dict(MlSoftware.choices)
     return [
-        IndexCard(slug, label, vendor, categories.get(cat, cat), software.get(sw, ""), *rest, sw)
-        for slug, label, vendor, cat, sw, *rest in rows
+        IndexCard(
+            CardRef(slug, label, sw, note),
+            vendor,
+            categories.get(cat, cat),
+            software.get(sw, ""),
+            *rest,
+        )
+        for slug, label, sw, note, vendor, cat, *rest in rows
     ]
 
 

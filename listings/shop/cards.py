@@ -12,7 +12,7 @@ from catalog.presentation import figure, per_unit, price
 from catalog.specs import SPECS, Spec, dollars_per_unit
 from listings.market import GoingRates, deal_percent, deal_text
 from listings.models import Listing
-from listings.shop.queries import CARD_FIELDS, CardFacts, filter_listings, paginate
+from listings.shop.queries import CARD_FIELDS, ShopFacts, filter_listings, paginate, shown_listings
 from shopagent.cache import at_generation
 
 # The one image host the Content-Security-Policy allows (shopagent/security.py): a photo from
@@ -219,13 +219,13 @@ class ListingsPage:
 
 
 def listings_page(
-    *, gpu: Gpu, specs: list[Spec], visible, applied: dict, facts: CardFacts, raw_page: str
+    gpu: Gpu, specs: list[Spec], *, applied: dict, facts: ShopFacts, raw_page: str
 ) -> ListingsPage:
     """The page of listing cards the filters, sort and page number ask for (one or two
     queries), worked out once per page generation for each such request."""
 
     def compute() -> ListingsPage:
-        listings = filter_listings(visible, gpu=gpu, applied=applied, rates=facts.rates)
+        listings = filter_listings(shown_listings(gpu), gpu=gpu, applied=applied, rates=facts.rates)
         # Sorting alone keeps every listing, so the summary's count is the paginator's.
         count = facts.summary["count"] if applied.keys() <= {"sort"} else None
         page, note = paginate(listings.only(*CARD_FIELDS), raw_page, count=count)

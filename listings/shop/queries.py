@@ -9,7 +9,7 @@ from django.db.models.functions import Cast
 
 from catalog.models import Gpu
 from listings.market import GoingRates, going_rates
-from listings.models import SALE_FORMAT_FIELDS, RefreshRun
+from listings.models import SALE_FORMAT_FIELDS, Listing, RefreshRun
 from listings.shop.form import BUYING_FILTERS
 from shopagent.cache import at_generation
 
@@ -107,8 +107,14 @@ def by_deal(queryset, *, rates: GoingRates):
     )
 
 
+def shown_listings(gpu: Gpu):
+    """The card's listings a shop page may show: visible, and with an eBay link to follow (a
+    listing without one would show a button that 404s)."""
+    return Listing.objects.visible().filter(gpu=gpu).exclude(item_web_url="", affiliate_url="")
+
+
 @dataclass(frozen=True)
-class CardFacts:
+class ShopFacts:
     """What every shop page of one card shows whatever its filters: price range, countries,
     going rates and when prices were last checked."""
 
@@ -118,12 +124,12 @@ class CardFacts:
     checked_at: datetime | None
 
 
-def card_facts(*, gpu: Gpu, visible) -> CardFacts:
-    """The card's CardFacts (three queries), read once per page generation by all its pages."""
+def shop_facts(gpu: Gpu) -> ShopFacts:
+    """The card's ShopFacts (three queries), read once per page generation by all its pages."""
 
-    def compute() -> CardFacts:
-        summary, countries = summarize_listings(visible)
-        return CardFacts(summary, countries, going_rates(gpu_id=gpu.pk), last_checked_at(gpu=gpu))
+    def compute() -> ShopFacts:
+        summary, countries = summarize_listings(shown_listings(gpu))
+        return ShopFacts(summary, countries, going_rates(gpu_id=gpu.pk), last_checked_at(gpu=gpu))
 
     return at_generation("shop-card-facts", gpu.pk, compute=compute)
 

@@ -19,9 +19,8 @@ _slug_paths: dict[tuple, str] = {}
 
 @register.filter
 def tray_choices(rows) -> list[tuple[str, str]]:
-    """(slug, label) of a ranking's cards: rows are cards, or scores with a .gpu."""
-    cards = (getattr(row, "gpu", row) for row in rows)
-    return [(card.slug, card.label) for card in cards]
+    """(slug, label) of a ranking's cards: every ranking row has its card as .gpu."""
+    return [(row.gpu.slug, row.gpu.label) for row in rows]
 
 
 @register.filter
@@ -121,8 +120,8 @@ def _top_items(rows, value, note) -> SafeString:
             row.gpu.label,
             value(row.value),
             note(row),
-            row.ml_software,
-            row.ml_software_note,
+            row.gpu.ml_software,
+            row.gpu.ml_software_note,
         )
         for row in rows
     ]
@@ -296,23 +295,23 @@ def card_index_rows(cards) -> SafeString:
     items = [
         (
             paths,
-            gpu.slug,
-            gpu.label,
-            gpu.manufacturer,
-            gpu.category_label,
-            gpu.headline_price,
-            gpu.new_headline_price,
-            gpu.used_headline_price,
-            gpu.all_listing_count,
-            gpu.memory_gb,
-            gpu.fp16_tflops,
-            gpu.per_fp16,
-            gpu.per_gb,
-            gpu.tdp_w,
-            gpu.ml_software,
-            gpu.ml_software_note,
+            card.gpu.slug,
+            card.gpu.label,
+            card.manufacturer,
+            card.category_label,
+            card.headline_price,
+            card.new_headline_price,
+            card.used_headline_price,
+            card.all_listing_count,
+            card.memory_gb,
+            card.fp16_tflops,
+            card.per_fp16,
+            card.per_gb,
+            card.tdp_w,
+            card.gpu.ml_software,
+            card.gpu.ml_software_note,
         )
-        for gpu in cards
+        for card in cards
     ]
     return cached_join("card-index-row", items, lambda item: _card_index_row(item, badge), "\n    ")
 
@@ -349,14 +348,14 @@ def spec_rank_rows(cards, spec, trends=None) -> SafeString:
     trends, paths = trends or {}, card_paths()
     items = [
         (
-            *_card_item(paths, rank, gpu),
-            gpu.per_unit,
-            gpu.headline_price,
-            trends.get(gpu.slug),
-            gpu.spec_value,
+            *_card_item(paths, rank, card.gpu),
+            card.per_unit,
+            card.headline_price,
+            trends.get(card.gpu.slug),
+            card.spec_value,
             spec.unit,
-            gpu.listing_count,
+            card.listing_count,
         )
-        for rank, gpu in enumerate(cards, start=1)
+        for rank, card in enumerate(cards, start=1)
     ]
     return _ranked_rows("spec-rank-row", SPEC_RANK_ROW, items, SPEC_RANK_FORMATS)
