@@ -92,11 +92,7 @@ class FitCheck:
 
     measured: Measured
     estimate: float
-
-    @property
-    def error_pct(self) -> float:
-        measured = self.measured.decode_tokens_per_s
-        return 100 * (self.estimate - measured) / measured
+    error_pct: float  # signed: above zero the estimate is faster than the measurement
 
 
 @dataclass(frozen=True)
@@ -237,7 +233,8 @@ def fit_error(points: list[Measured], fit: DecodeFit) -> FitError:
     for p in points:
         estimate = estimate_decode(p.model, p.bits_per_weight, p.context, p.card.bandwidth_gbs, fit)
         if estimate is not None:
-            checks.append(FitCheck(measured=p, estimate=estimate))
+            error = 100 * (estimate - p.decode_tokens_per_s) / p.decode_tokens_per_s
+            checks.append(FitCheck(measured=p, estimate=estimate, error_pct=error))
     errors = [abs(c.error_pct) for c in checks]
     return FitError(
         mean_abs_pct=statistics.fmean(errors) if errors else 0.0,

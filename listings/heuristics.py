@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from functools import cached_property, lru_cache
 from statistics import median
-from typing import Any
+from typing import Any, Literal
 
 
 class Reason(StrEnum):
@@ -49,8 +49,8 @@ class CardFacts:
 class Screened:
     """The screen's verdict on one listing."""
 
-    verdict: str
-    reason: str
+    verdict: Literal["keep", "drop"]
+    reason: str  # a Reason's value, "" when kept
     quantity: int
     unit_price: Decimal | None
     currency: str

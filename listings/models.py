@@ -167,17 +167,17 @@ class PriceHistory(models.Model):
         return f"{self.listing_id} {self.price} {self.currency} @ {self.observed_at:%Y-%m-%d %H:%M}"
 
 
+class RefreshSource(models.TextChoices):
+    LIVE = "live", "Live eBay search"
+    IMPORT = "import", "Imported file"
+    DEMO = "demo", "Demo data"
+
+
 class RefreshStatus(models.TextChoices):
     RUNNING = "running"
     OK = "ok", "OK"
     FAILED = "failed"
     SKIPPED = "skipped"
-
-
-class RefreshSource(models.TextChoices):
-    LIVE = "live", "Live eBay search"
-    IMPORT = "import", "Imported file"
-    DEMO = "demo", "Demo data"
 
 
 class RefreshRunQuerySet(models.QuerySet):

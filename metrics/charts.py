@@ -20,11 +20,14 @@ LEFT, RIGHT, TOP, BOTTOM = 52, 8, 10, 24  # margins: price labels left, dates be
 
 @dataclass(frozen=True)
 class ChartLine:
+    """One condition's line, and its text alternative: lowest, highest and change."""
+
     scope: str
     label: str
     points: str  # the SVG polyline's "x,y x,y" list
     last_x: str
     last_y: str
+    summary: str
 
 
 @dataclass(frozen=True)
@@ -32,15 +35,7 @@ class AxisLabel:
     x: str
     y: str
     text: str
-
-
-@dataclass(frozen=True)
-class SeriesSummary:
-    """The chart's text alternative for one condition: lowest, highest and change."""
-
-    scope: str
-    label: str
-    text: str
+    anchor: str  # SVG text-anchor: prices end at the plot's edge, dates start and end it
 
 
 @dataclass(frozen=True)
@@ -53,11 +48,9 @@ class Chart:
 
     days: int
     lines: list[ChartLine]
-    y_labels: list[AxisLabel]
-    x_labels: list[AxisLabel]
+    labels: list[AxisLabel]
     grid: list[str]
     description: str
-    summaries: list[SeriesSummary]
 
 
 def _day(value: date) -> str:
@@ -112,25 +105,23 @@ def price_chart(
                 points=" ".join(f"{cx},{cy}" for cx, cy in coords),
                 last_x=str(coords[-1][0]),
                 last_y=str(coords[-1][1]),
+                summary=summarize(s, currency),
             )
         )
     ticks = [high - (high - low) * Decimal(i) / 3 for i in range(4)]
     # Coordinates go to the template as strings: no localization can put a comma in them.
-    y_labels = [AxisLabel(str(LEFT - 4), str(y(t) + 4), _tick(t, currency)) for t in ticks]
-    x_labels = [
-        AxisLabel(str(LEFT), str(HEIGHT - 6), f"{first_day:%b} {first_day.day}"),
-        AxisLabel(str(WIDTH - RIGHT), str(HEIGHT - 6), f"{today:%b} {today.day}"),
+    labels = [AxisLabel(str(LEFT - 4), str(y(t) + 4), _tick(t, currency), "end") for t in ticks]
+    labels += [
+        AxisLabel(str(LEFT), str(HEIGHT - 6), f"{first_day:%b} {first_day.day}", "start"),
+        AxisLabel(str(WIDTH - RIGHT), str(HEIGHT - 6), f"{today:%b} {today.day}", "end"),
     ]
-    summaries = [SeriesSummary(s.scope, s.label, summarize(s, currency)) for s in series]
-    description = "; ".join(f"{s.label}: {s.text}" for s in summaries)
+    description = "; ".join(f"{line.label}: {line.summary}" for line in lines)
     return Chart(
         days=days,
         lines=lines,
-        y_labels=y_labels,
-        x_labels=x_labels,
+        labels=labels,
         grid=[str(y(t)) for t in ticks],
         description=description,
-        summaries=summaries,
     )
 
 

@@ -14,6 +14,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 import numpy as np
 from django.db import transaction
@@ -282,8 +283,9 @@ def _rebuild_days(
 # --- readers for pages and exports --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PricePoint:
+class PricePoint(NamedTuple):
+    """One day of a series, as the daily price table stores it."""
+
     day: date
     price: Decimal
     listing_count: int

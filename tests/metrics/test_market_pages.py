@@ -66,6 +66,22 @@ def test_shop_and_learn_pages_draw_an_accessible_svg_chart(web, charted, page):
     assert "down 5% from $1,000.00" in summary  # 1,000 -> 950
 
 
+def test_the_chart_axis_puts_dates_at_both_ends_and_prices_at_the_plots_edge(web, charted):
+    url = reverse("listings:shop-gpu", kwargs={"slug": charted.slug})
+    svg = _svg(web.get(url, {"history": "30"}).content.decode())
+    today = timezone.localdate()
+    first = today - timedelta(days=29)
+    assert f'text-anchor="start">{first:%b} {first.day}</text>' in svg
+    assert f'text-anchor="end">{today:%b} {today.day}</text>' in svg
+    # Prices 900 to 2,000 padded by a tenth of their range: ticks 2,110 down to 790.
+    assert re.findall(r'text-anchor="end">(\$[^<]+)</text>', svg)[:4] == [
+        "$2.1k",
+        "$1.7k",
+        "$1.2k",
+        "$790",
+    ]
+
+
 def test_the_period_is_chosen_by_link_and_a_bad_one_is_ignored_with_a_note(web, charted):
     url = reverse("listings:shop-gpu", kwargs={"slug": charted.slug})
     html = web.get(url, {"history": "30"}).content.decode()
