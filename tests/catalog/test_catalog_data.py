@@ -170,3 +170,35 @@ def test_typical_prices_look_like_the_used_market_and_say_where_they_come_from()
 
 def test_wrong_msrps_are_gone():
     assert CARDS["nvidia-h100-pcie"]["msrp_usd"] is None, "98000 was a reseller figure"
+    # NVIDIA's launch prices: Quadro RTX 6000 $6,300, RTX 8000 $10,000 (not a later street price).
+    assert (
+        CARDS["nvidia-quadro-rtx-6000"]["msrp_usd"],
+        CARDS["nvidia-quadro-rtx-8000"]["msrp_usd"],
+    ) == (
+        "6300",
+        "10000",
+    )
+
+
+def test_a_laptop_gpu_has_no_card_price():
+    laptop = CARDS["amd-radeon-rx-7700s"]
+    assert laptop["form_factor"] == "other"
+    assert (laptop["msrp_usd"], laptop["typical_used_usd"], laptop["typical_new_usd"]) == (
+        None,
+    ) * 3
+    assert "laptop GPU" in laptop["spec_notes"]
+
+
+@pytest.mark.parametrize(
+    "slug, released",
+    [
+        ("nvidia-h100-pcie", "2022-03-22"),  # not the H100 NVL's 2023-03-21
+        ("nvidia-h100-nvl", "2023-03-21"),
+        ("nvidia-h200-sxm", "2023-11-13"),  # not the H200 NVL's 2024-11-18
+        ("amd-radeon-rx-9070-gre", None),  # on sale in May 2025, not 2026-06-02
+    ],
+)
+def test_release_dates_belong_to_the_card_not_its_sibling(slug, released):
+    assert CARDS[slug]["release_date"] == released
+    if released:
+        assert f"Release date: {released}" in CARDS[slug]["spec_notes"]
