@@ -180,6 +180,10 @@ def test_wrong_msrps_are_gone():
     )
 
 
+def test_l4_tensor_cores_match_its_58_sms():
+    assert CARDS["nvidia-l4"]["tensor_cores"] == 232
+
+
 def test_a_laptop_gpu_has_no_card_price():
     laptop = CARDS["amd-radeon-rx-7700s"]
     assert laptop["form_factor"] == "other"
