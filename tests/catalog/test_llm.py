@@ -77,6 +77,7 @@ def test_gpt_oss_20b_files_are_about_the_size_published_whatever_the_quantisatio
     # The MXFP4 file (11.27 GiB, llama.cpp PR #21024) lies between Q4_0 and F16.
     assert llm.weights_gib(GPT_OSS_20B, Q4_0) == pytest.approx(10.39, abs=0.01)
     assert llm.weights_gib(GPT_OSS_20B, F16) == pytest.approx(12.79, abs=0.01)
+    assert llm.weights_gib(GPT_OSS_20B, Q4_0) < 11.27 < llm.weights_gib(GPT_OSS_20B, F16)
 
 
 def test_gpt_oss_20b_at_f16_fits_one_16_gb_card():
