@@ -44,6 +44,22 @@ class ModelSpec:
     url: str = ""
     licence: str = ""
     notes: str = ""
+    experts: int | None = None
+    active_experts: int | None = None
+    # Weights a published file keeps at one format whatever the quantisation (gpt-oss's MXFP4
+    # experts); None for models whose every weight takes the chosen quantisation.
+    fixed_params_b: float | None = None
+    fixed_bits_per_weight: float | None = None
+    fixed_weights_note: str = ""
+    fixed_weights_source_url: str = ""
+
+    @property
+    def fixed_active_params_b(self) -> float:
+        """The fixed-format weights one token reads: the active experts' share of them."""
+        if not self.fixed_params_b:
+            return 0.0
+        share = self.active_experts / self.experts if self.experts and self.active_experts else 1
+        return self.fixed_params_b * share
 
 
 @dataclass(frozen=True)
@@ -125,15 +141,29 @@ class CardRun:
     def multi_card(self) -> bool:
         return self.cards_needed is not None and self.cards_needed > 1
 
+    @property
+    def basis_label(self) -> str:
+        """The decode figure's basis in words; a measurement names the context it ran at."""
+        if self.measurement is None:
+            return "estimate"
+        return f"measured at {self.measurement.context:,} tokens of context"
+
 
 def weights_gib(model: ModelSpec, bits_per_weight: float) -> float:
     """Every weight in memory: an MoE model keeps all its experts loaded."""
-    return model.total_params_b * 1e9 * bits_per_weight / 8 / GIB
+    return _gib(model.total_params_b, model.fixed_params_b, model, bits_per_weight)
 
 
 def active_weights_gib(model: ModelSpec, bits_per_weight: float) -> float:
     """The weights one generated token reads: the active experts only, for an MoE model."""
-    return model.active_params_b * 1e9 * bits_per_weight / 8 / GIB
+    return _gib(model.active_params_b, model.fixed_active_params_b, model, bits_per_weight)
+
+
+def _gib(params_b: float, fixed_b: float | None, model: ModelSpec, bits_per_weight: float) -> float:
+    """`params_b` billion weights, of which `fixed_b` stay at the model's fixed format."""
+    fixed_b = fixed_b or 0.0
+    fixed_bits = (model.fixed_bits_per_weight or bits_per_weight) * fixed_b
+    return ((params_b - fixed_b) * bits_per_weight + fixed_bits) * 1e9 / 8 / GIB
 
 
 def kv_cache_gib(model: ModelSpec, context: int) -> float:
@@ -280,7 +310,8 @@ class LlmCatalogue:
     def run(self, *, model: ModelSpec, quant: QuantSpec, context: int, card: CardSpec) -> CardRun:
         """Fit, cards needed and speeds of one model on one card. A decode measurement wins over
         the estimate when the setup is the measured one (one card, a context no longer than the
-        default); prefill is always the compute estimate."""
+        default) and is shown with the shorter context it ran at (`CardRun.basis_label`);
+        prefill is always the compute estimate."""
         bits = quant.bits_per_weight
         needed = cards_needed(model, bits, context, card.memory_gb)
         measurement = self.measured_by_key.get((card.slug, model.slug, quant.slug))

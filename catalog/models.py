@@ -340,6 +340,22 @@ class LlmModel(models.Model):
     experts = models.PositiveSmallIntegerField("experts (MoE)", null=True, blank=True)
     active_experts = models.PositiveSmallIntegerField("experts per token", null=True, blank=True)
     max_context = models.PositiveIntegerField("context the model supports (tokens)")
+    fixed_params_b = models.FloatField(
+        "parameters kept at a fixed format (billions)",
+        null=True,
+        blank=True,
+        help_text="Weights every published file keeps at one format whatever the quantisation "
+        "(gpt-oss keeps its MoE experts in MXFP4); empty when every weight takes the quantisation.",
+    )
+    fixed_bits_per_weight = models.FloatField(
+        "bits per weight of the fixed-format parameters", null=True, blank=True
+    )
+    fixed_weights_note = models.TextField(
+        "fixed-format weights: what and why", blank=True, help_text="How the count is worked out."
+    )
+    fixed_weights_source_url = models.URLField(
+        "source of the fixed format", max_length=500, blank=True, validators=[WEB_URL]
+    )
     licence = models.CharField(max_length=120, blank=True)
     url = models.URLField("model card", max_length=500, validators=[WEB_URL])
     config_url = models.URLField(
@@ -359,6 +375,15 @@ class LlmModel(models.Model):
                 & Q(active_params_b__gt=0)
                 & Q(active_params_b__lte=F("total_params_b")),
                 name="llm_params_positive_active_within_total",
+            ),
+            models.CheckConstraint(
+                condition=(Q(fixed_params_b__isnull=True) & Q(fixed_bits_per_weight__isnull=True))
+                | (
+                    Q(fixed_params_b__gt=0)
+                    & Q(fixed_params_b__lte=F("total_params_b"))
+                    & Q(fixed_bits_per_weight__gt=0)
+                ),
+                name="llm_fixed_weights_both_or_neither_within_total",
             ),
         ]
 

@@ -180,7 +180,13 @@ def _llm_rows(llms, links: dict[str, str]) -> list[Row]:
         cells = []
         for cell, run in zip(row.cells, runs, strict=True):
             if run.fits:
-                cells.append(replace(cell, source_label=run.basis))
+                cells.append(
+                    replace(
+                        cell,
+                        source_label=run.basis_label,
+                        source_url=run.measurement.source_url if run.measurement else "",
+                    )
+                )
             elif run.cards_needed:
                 cells.append(replace(cell, source_label=f"needs {run.cards_needed} cards"))
             else:

@@ -223,6 +223,7 @@ def api_rows(rows: list[LlmRow]) -> list[dict]:
                 "prefill_tokens_per_s": _round(run.prefill_tokens_per_s) if single else None,
                 "basis": run.basis,
                 "source_url": run.measurement.source_url if run.measurement else None,
+                "measured_context": run.measurement.context if run.measurement else None,
                 "price_usd": float(row.price) if row.price is not None else None,
                 "tokens_per_s_per_1000_usd": (
                     _round(row.tokens_per_s_per_1000_usd) if single else None

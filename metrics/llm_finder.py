@@ -101,7 +101,7 @@ def _llm_pick(row: LlmRow, model: llm.ModelSpec, quant: llm.QuantSpec) -> Finder
     label = run.card.label if run.cards_needed == 1 else f"{run.cards_needed} × {run.card.label}"
     reason = (
         f"Fits {model.name} at {quant.name} on {_count_words(run.cards_needed)}; "
-        f"{speed:,.0f} tok/s ({run.basis}); {per_unit(row.dollars_per_token_per_s)} per tok/s"
+        f"{speed:,.0f} tok/s ({run.basis_label}); {per_unit(row.dollars_per_token_per_s)} per tok/s"
     )
     return FinderPick(label, run.card.slug, run.cards_needed, row.setup_price, reason, run.basis)
 
@@ -139,7 +139,8 @@ def find_cards(
             if table.cheapest and table.cheapest.run.decode_tokens_per_s
             else None,
             basis_note="Ranked by tokens/s per $1,000; speeds are measured where a public "
-            "measurement exists, otherwise estimated from memory bandwidth.",
+            "measurement exists (at the context it ran at, stated with it), otherwise estimated "
+            f"from memory bandwidth at a {llm.DEFAULT_CONTEXT:,}-token context.",
         )
     if task not in PROXY_TASKS:
         return None

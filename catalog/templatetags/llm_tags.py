@@ -1,5 +1,7 @@
 """The "runs these models" table a card's learn and shop pages show."""
 
+from dataclasses import dataclass
+
 from django import template
 from django.template.loader import get_template
 from django.utils.safestring import SafeString
@@ -34,11 +36,42 @@ def runs_these_models(gpu) -> SafeString:
 def llm_methodology():
     """The decode fit, its error on every calibration point, and the fixed assumptions."""
     catalogue = load_llm_catalogue()
+    error = catalogue.error()
     return {
         "fit": catalogue.fit,
-        "error": catalogue.error(),
+        "error": error,
+        "scope": _calibration_scope(error),
         "quants": catalogue.quants,
         "overhead_gib": llm.RUNTIME_OVERHEAD_GIB,
         "default_context": llm.DEFAULT_CONTEXT,
         "max_cards": llm.MAX_CARDS,
     }
+
+
+@dataclass(frozen=True)
+class CalibrationScope:
+    """What the calibration points cover, so the error figures are read as in-sample."""
+
+    cards: list[str]
+    min_bandwidth_gbs: float | None
+    max_bandwidth_gbs: float | None
+    moe_points: int
+    moe_min_error_pct: float | None
+    moe_max_error_pct: float | None
+
+
+def _calibration_scope(error: llm.FitError) -> CalibrationScope:
+    bandwidths = [c.measured.card.bandwidth_gbs for c in error.checks]
+    moe = [
+        c.error_pct
+        for c in error.checks
+        if c.measured.model.active_params_b < c.measured.model.total_params_b
+    ]
+    return CalibrationScope(
+        cards=sorted({c.measured.card.label for c in error.checks}),
+        min_bandwidth_gbs=min(bandwidths, default=None),
+        max_bandwidth_gbs=max(bandwidths, default=None),
+        moe_points=len(moe),
+        moe_min_error_pct=min(moe, default=None),
+        moe_max_error_pct=max(moe, default=None),
+    )

@@ -196,6 +196,18 @@ def test_compare_shows_local_llm_speed_per_card_with_its_basis(client, loaded_ca
     assert reverse("metrics:llm-model", kwargs={"slug": "llama-3.1-70b"}) in section
 
 
+@pytest.mark.django_db
+def test_compare_names_the_context_a_measured_llm_speed_ran_at(client, loaded_catalog):
+    slugs = ["nvidia-geforce-rtx-3080", "nvidia-geforce-rtx-3090"]
+    html = client.get(reverse("metrics:compare"), {"gpu": slugs}).content.decode()
+    section = html[html.index("Local LLMs: decode tokens/s") :]
+    row_8b = section[section.index("Llama 3.1 8B at Q4_K_M") :]
+    row_8b = row_8b[: row_8b.index("</tr>")]
+    assert "LLM-inference-speed-benchmarks/issues/12" in row_8b
+    assert "measured at 128 tokens of context</a>" in row_8b  # the RTX 3080
+    assert "estimate" in row_8b  # the RTX 3090, measured at other quantisations only
+
+
 def test_pair_page_adds_tokens_per_dollar_only_for_a_model_measured_in_tokens(
     client, pair, make_result, use_case
 ):

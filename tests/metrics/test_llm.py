@@ -61,11 +61,30 @@ def test_picker_filters_by_budget_and_names_the_cheapest_option(client, shop):
     assert "the cheapest that runs it is 4 × NVIDIA GeForce RTX 3060 at $1,000" in html
 
 
-def test_8b_page_shows_the_measured_figure_with_its_source(client, shop):
+def test_8b_page_shows_the_measured_figure_with_its_source_and_context(client, shop):
     html = _html(client, reverse("metrics:llm-index") + "?model=llama-3.1-8b&quant=q4_k_m")
     assert "111.95" in html or "112" in html
     assert "https://github.com/dmatora/LLM-inference-speed-benchmarks/issues/12" in html
+    assert "measured at 128 tokens of context: <a" in html
     assert "llama.cpp CUDA, 2024-08-26" in html
+
+
+def test_gpt_oss_20b_at_f16_runs_on_one_16_gb_card(client, shop, make_listing):
+    from catalog.models import Gpu
+
+    for _ in range(3):
+        make_listing(Gpu.objects.get(slug="nvidia-geforce-rtx-4060-ti-16gb"), 450)
+    recompute_rankings()
+    url = reverse("metrics:llm-model", kwargs={"slug": "gpt-oss-20b"}) + "?quant=f16"
+    html = _html(client, url)
+    # 19.11B MXFP4 experts + 1.79B at 16 bits, not 20.9B at 16 bits (38.9 GiB).
+    assert "weights 12.8 GiB" in html
+    assert "19.11B of the weights stay at 4.25 bits per weight" in html
+    assert 'id="fixed-format-weights"' in html and "bartowski/openai_gpt-oss-20b-GGUF" in html
+    one_card = html[html.index('id="one-card"') : html.index('id="multi-card"')]
+    assert "NVIDIA GeForce RTX 4060 Ti 16GB" in one_card and "RTX 3060" not in one_card
+    multi = html[html.index('id="multi-card"') :]
+    assert "Multi-card setup: 2 ×" in multi and "NVIDIA GeForce RTX 3060" in multi  # 12 GB
 
 
 def test_tokens_per_thousand_dollars_is_readable(client, shop):
@@ -129,6 +148,7 @@ def test_api_returns_fit_speed_and_price_per_card(client, shop):
         "prefill_tokens_per_s",
         "basis",
         "source_url",
+        "measured_context",
         "price_usd",
         "tokens_per_s_per_1000_usd",
     }
@@ -140,7 +160,7 @@ def test_api_cites_a_measurement_and_honours_the_context(client, shop):
     short = _api(client, model="llama-3.1-8b", quant="q4_k_m").json()
     rtx3080 = {c["slug"]: c for c in short["cards"]}["nvidia-geforce-rtx-3080"]
     assert rtx3080["basis"] == "measured" and rtx3080["decode_tokens_per_s"] == 111.95
-    assert "dmatora" in rtx3080["source_url"]
+    assert "dmatora" in rtx3080["source_url"] and rtx3080["measured_context"] == 128
     f16 = _api(client, model="llama-3.1-8b", quant="f16").json()
     rtx3060 = {c["slug"]: c for c in f16["cards"]}["nvidia-geforce-rtx-3060"]
     assert (rtx3060["fits"], rtx3060["cards_needed"]) == (False, 2)
@@ -175,6 +195,14 @@ def test_home_finder_answers_a_70b_budget_with_two_cards_and_reasons(client, sho
     assert "2 × NVIDIA GeForce RTX 3090</a> at $1,400" in picks
     assert "Fits Llama 3.1 70B at Q4_K_M on two cards" in picks
     assert "tok/s (estimate)" in picks and "per tok/s" in picks
+
+
+def test_home_finder_states_the_context_a_measured_speed_ran_at(client, shop):
+    html = _html(client, reverse("metrics:home") + "?task=llm-8b&budget=500")
+    picks = html[html.index('class="finder-picks"') :]
+    picks = picks[: picks.index("</ol>")]
+    assert "NVIDIA GeForce RTX 3080" in picks
+    assert "112 tok/s (measured at 128 tokens of context)" in picks
 
 
 def test_home_finder_says_what_the_cheapest_working_option_costs(client, shop):
