@@ -7,7 +7,8 @@ Fit: weights (total parameters x bits per weight) + KV cache (2 x layers x KV he
 dimension x context x 2 bytes, FP16) + a fixed runtime overhead per card must not exceed memory.
 Decode: single-stream generation reads the active weights and the KV cache once per token, so it
 is memory-bandwidth bound: seconds per token = bytes / (bandwidth x efficiency) + overhead. The
-efficiency and the overhead are fitted by least squares to published measurements.
+efficiency and the overhead are fitted by least squares to published measurements, apart for HBM
+cards and for the rest (GDDR, LPDDR), which llama.cpp drives at very different shares of bandwidth.
 Prefill: 2 x active parameters FLOPs per prompt token at the card's dense FP16 tensor rate x an
 efficiency taken from the same measurements. Both speeds are estimates unless measured.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 GIB = 2**30
@@ -28,6 +29,12 @@ MIN_CONTEXT, MAX_CONTEXT = 512, 131072
 MAX_CARDS = 8  # Larger setups are servers, not something the shop pages price.
 # Used only when no measurement is loaded: typical of llama.cpp on recent cards.
 FALLBACK_EFFICIENCY, FALLBACK_OVERHEAD_MS, FALLBACK_PREFILL_EFFICIENCY = 0.75, 0.5, 0.5
+# Memory families fitted apart: llama.cpp's single-stream decode reaches a much smaller share of an
+# HBM card's bandwidth than of a GDDR card's (per-token kernel and launch costs weigh more).
+GDDR, HBM = "gddr", "hbm"
+MEMORY_FAMILIES = (GDDR, HBM)
+# A family with fewer measured points than this takes the other family's fit.
+MIN_FAMILY_POINTS = 2
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,12 @@ class CardSpec:
     # The rate prompt processing runs at: llama.cpp's FP16 matrix multiplies accumulate in FP16, so
     # the FP16-accumulate tensor rate where a card has two (GeForce), the one FP16 rate elsewhere.
     prefill_tflops: float | None = None
+    memory_family: str = GDDR  # HBM or GDDR (any other memory, unknown included)
+
+
+def memory_family(memory_type: str) -> str:
+    """HBM for HBM2, HBM2e, HBM3 and HBM3e; GDDR for any other memory type or an unknown one."""
+    return HBM if memory_type.upper().startswith("HBM") else GDDR
 
 
 @dataclass(frozen=True)
@@ -94,12 +107,36 @@ class Measured:
 
 @dataclass(frozen=True)
 class DecodeFit:
-    """seconds per token = bytes read / (bandwidth x efficiency) + overhead."""
+    """One memory family's seconds per token = bytes read / (bandwidth x efficiency) + overhead."""
 
     efficiency: float
     overhead_ms: float
     prefill_efficiency: float
-    points: int
+    points: int  # the family's own measured points
+    family: str = GDDR
+    borrowed_from: str = ""  # the family whose fit stands in when this one has too few points
+    typical: bool = False  # too few points everywhere, or no physical fit: typical figures
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """One decode fit per memory family; prompt processing has one efficiency for every card."""
+
+    fits: tuple[DecodeFit, ...]  # in MEMORY_FAMILIES order
+
+    def for_family(self, family: str) -> DecodeFit:
+        return next((f for f in self.fits if f.family == family), self.fits[0])
+
+    def for_card(self, card: CardSpec) -> DecodeFit:
+        return self.for_family(card.memory_family)
+
+    @property
+    def points(self) -> int:
+        return sum(f.points for f in self.fits)
+
+    @property
+    def prefill_efficiency(self) -> float:
+        return self.fits[0].prefill_efficiency
 
 
 @dataclass(frozen=True)
@@ -116,6 +153,10 @@ class FitError:
     mean_abs_pct: float
     max_abs_pct: float
     checks: list[FitCheck]
+
+    def of_family(self, family: str) -> FitError:
+        """The error on one memory family's points."""
+        return _summarise([c for c in self.checks if c.measured.card.memory_family == family])
 
 
 @dataclass(frozen=True)
@@ -217,28 +258,48 @@ def estimate_prefill(model: ModelSpec, tflops: float | None, fit: DecodeFit) -> 
     return tflops * 1e12 * fit.prefill_efficiency / (2 * model.active_params_b * 1e9)
 
 
-def calibrate(points: list[Measured]) -> DecodeFit:
+def calibrate(points: list[Measured]) -> Calibration:
+    """Each memory family's decode fit from that family's points; a family with fewer than
+    MIN_FAMILY_POINTS takes the other family's fit (and says so)."""
+    prefill = _prefill_efficiency(points)
+    own = {
+        family: _fit_family(family, [p for p in points if p.card.memory_family == family], prefill)
+        for family in MEMORY_FAMILIES
+    }
+    fits = []
+    for family in MEMORY_FAMILIES:
+        fit = own[family]
+        other = next(own[f] for f in MEMORY_FAMILIES if f != family)
+        if fit.points < MIN_FAMILY_POINTS and other.points >= MIN_FAMILY_POINTS:
+            fit = replace(other, family=family, points=fit.points, borrowed_from=other.family)
+        fits.append(fit)
+    return Calibration(tuple(fits))
+
+
+def _fit_family(family: str, points: list[Measured], prefill: float) -> DecodeFit:
     """Least squares of seconds/token on bytes/bandwidth: slope 1/efficiency, intercept overhead.
 
     Falls back to typical figures with fewer than two points or a fit without physical meaning."""
     usable = [p for p in points if p.card.bandwidth_gbs]
     xs = [_ideal_seconds(p) for p in usable]
     ys = [1 / p.decode_tokens_per_s for p in usable]
-    prefill = _prefill_efficiency(points)
+    typical = DecodeFit(
+        FALLBACK_EFFICIENCY, FALLBACK_OVERHEAD_MS, prefill, len(xs), family, typical=True
+    )
     if len(xs) < 2 or len(set(xs)) < 2:
-        return DecodeFit(FALLBACK_EFFICIENCY, FALLBACK_OVERHEAD_MS, prefill, len(xs))
+        return typical
     mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
     sxx = sum((x - mean_x) ** 2 for x in xs)
     slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sxx
     intercept = mean_y - slope * mean_x
     if slope <= 0 or 1 / slope > 1:
-        return DecodeFit(FALLBACK_EFFICIENCY, FALLBACK_OVERHEAD_MS, prefill, len(xs))
+        return typical
     if intercept < 0:  # no negative overhead: refit through the origin
         slope, intercept = (
             sum(x * y for x, y in zip(xs, ys, strict=True)) / sum(x * x for x in xs),
             0.0,
         )
-    return DecodeFit(1 / slope, intercept * 1000, prefill, len(xs))
+    return DecodeFit(1 / slope, intercept * 1000, prefill, len(xs), family)
 
 
 def _ideal_seconds(p: Measured) -> float:
@@ -257,14 +318,20 @@ def _prefill_efficiency(points: list[Measured]) -> float:
     return statistics.median(ratios) if ratios else FALLBACK_PREFILL_EFFICIENCY
 
 
-def fit_error(points: list[Measured], fit: DecodeFit) -> FitError:
-    """Mean and largest absolute % error of the estimate on the points it was fitted to."""
+def fit_error(points: list[Measured], calibration: Calibration) -> FitError:
+    """Mean and largest absolute % error of the estimate on the points it was fitted to, each
+    point against its own memory family's fit."""
     checks = []
     for p in points:
+        fit = calibration.for_card(p.card)
         estimate = estimate_decode(p.model, p.bits_per_weight, p.context, p.card.bandwidth_gbs, fit)
         if estimate is not None:
             error = 100 * (estimate - p.decode_tokens_per_s) / p.decode_tokens_per_s
             checks.append(FitCheck(measured=p, estimate=estimate, error_pct=error))
+    return _summarise(checks)
+
+
+def _summarise(checks: list[FitCheck]) -> FitError:
     errors = [abs(c.error_pct) for c in checks]
     return FitError(
         mean_abs_pct=statistics.fmean(errors) if errors else 0.0,
@@ -288,7 +355,7 @@ class LlmCatalogue:
     models: list[ModelSpec]
     quants: list[QuantSpec]
     measurements: list[Measured]
-    fit: DecodeFit
+    fit: Calibration
 
     def model(self, slug: str) -> ModelSpec | None:
         return next((m for m in self.models if m.slug == slug), None)
@@ -315,8 +382,9 @@ class LlmCatalogue:
         bits = quant.bits_per_weight
         needed = cards_needed(model, bits, context, card.memory_gb)
         measurement = self.measured_by_key.get((card.slug, model.slug, quant.slug))
-        decode = estimate_decode(model, bits, context, card.bandwidth_gbs, self.fit)
-        prefill = estimate_prefill(model, card.prefill_tflops, self.fit)
+        fit = self.fit.for_card(card)
+        decode = estimate_decode(model, bits, context, card.bandwidth_gbs, fit)
+        prefill = estimate_prefill(model, card.prefill_tflops, fit)
         basis = "estimate"
         if measurement and needed == 1 and context <= DEFAULT_CONTEXT:
             decode, basis = measurement.decode_tokens_per_s, "measured"

@@ -2,7 +2,15 @@
 
 from dataclasses import fields
 
-from catalog.llm import CardSpec, LlmCatalogue, Measured, ModelSpec, QuantSpec, calibrate
+from catalog.llm import (
+    CardSpec,
+    LlmCatalogue,
+    Measured,
+    ModelSpec,
+    QuantSpec,
+    calibrate,
+    memory_family,
+)
 from catalog.models import LlmMeasurement, LlmModel, Quantization
 from shopagent.cache import at_generation
 
@@ -15,6 +23,7 @@ CARD_SPEC_COLUMNS = (
     "memory_bandwidth_gbs",
     "fp16_tflops",
     "fp16_fp16acc_tflops",
+    "memory_type",
 )
 # The LlmMeasurement columns a Measured carries as they are.
 MEASURED_COLUMNS = (
@@ -36,6 +45,7 @@ def card_spec(gpu) -> CardSpec:
         bandwidth_gbs=gpu.memory_bandwidth_gbs,
         fp16_tflops=gpu.fp16_tflops,
         prefill_tflops=gpu.fp16_fp16acc_tflops or gpu.fp16_tflops,
+        memory_family=memory_family(gpu.memory_type),
     )
 
 

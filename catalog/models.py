@@ -59,6 +59,23 @@ class FormFactor(models.TextChoices):
     OTHER = "other"
 
 
+class MemoryType(models.TextChoices):
+    """The memory technology on the card, as its datasheet names it."""
+
+    GDDR5 = "GDDR5", "GDDR5"
+    GDDR5X = "GDDR5X", "GDDR5X"
+    GDDR6 = "GDDR6", "GDDR6"
+    GDDR6X = "GDDR6X", "GDDR6X"
+    GDDR7 = "GDDR7", "GDDR7"
+    HBM2 = "HBM2", "HBM2"
+    HBM2E = "HBM2e", "HBM2e"
+    HBM3 = "HBM3", "HBM3"
+    HBM3E = "HBM3e", "HBM3e"
+    LPDDR4X = "LPDDR4X", "LPDDR4X"
+    LPDDR5 = "LPDDR5", "LPDDR5"
+    LPDDR5X = "LPDDR5X", "LPDDR5X"
+
+
 class MlSoftware(models.TextChoices):
     FIRST_CLASS = "first-class", "First-class"
     SUPPORTED = "supported"
@@ -88,6 +105,9 @@ class Gpu(models.Model):
 
     memory_gb = models.FloatField("memory (GB)", null=True, blank=True)
     memory_bandwidth_gbs = models.FloatField("memory bandwidth (GB/s)", null=True, blank=True)
+    memory_type = models.CharField(
+        max_length=10, choices=MemoryType.choices, blank=True, help_text="Blank = unknown."
+    )
     fp32_tflops = models.FloatField("FP32 TFLOPS (non-tensor)", null=True, blank=True)
     fp16_tflops = models.FloatField(
         "FP16 tensor TFLOPS (dense, FP32 accumulate)", null=True, blank=True

@@ -23,12 +23,17 @@ def spec_rows(gpu: Gpu) -> list[SpecRow]:
     """Every spec of `gpu` with its unit and how the figure was obtained."""
     notes = gpu.basis_notes
     rows = [
-        (f.label, getattr(gpu, f.field), f.unit, notes.get(f.basis, f.note) if f.basis else f.note)
+        (f, getattr(gpu, f.field), notes.get(f.basis, f.note) if f.basis else f.note)
         for f in FIGURES
     ]
     result = [
-        SpecRow(label, figure(value, UNKNOWN), unit if value is not None else "", note)
-        for label, value, unit, note in rows
+        SpecRow(
+            f.label,
+            (value or UNKNOWN) if f.text else figure(value, UNKNOWN),
+            f.unit if value not in (None, "") else "",
+            note,
+        )
+        for f, value, note in rows
     ]
     result.append(
         SpecRow(

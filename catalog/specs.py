@@ -14,12 +14,20 @@ class Figure:
     unit: str  # "" for a count
     note: str  # how the figure is obtained, unless the card's spec notes say otherwise
     basis: str = ""  # the key in Gpu.basis_notes that overrides `note`
+    text: bool = False  # a name (GDDR6X, HBM3), not a number: shown as it is, never ranked
 
 
-# Learn page order; every figure must be positive when known.
+# Learn page order; every number must be positive when known.
 FIGURES: tuple[Figure, ...] = (
     Figure("memory_gb", "Memory", "GB", "On-board memory (VRAM / HBM)."),
     Figure("memory_bandwidth_gbs", "Memory bandwidth", "GB/s", "Peak memory bandwidth."),
+    Figure(
+        "memory_type",
+        "Memory type",
+        "",
+        "The memory technology (GDDR6, HBM3, ...) of the vendor document the card cites.",
+        text=True,
+    ),
     Figure("fp32_tflops", "FP32", "TFLOPS", "Shader (non-tensor) FP32.", basis="FP32"),
     Figure(
         "fp16_tflops",
@@ -53,8 +61,10 @@ FIGURES: tuple[Figure, ...] = (
 PRICE_FIELDS = ("msrp_usd", "typical_used_usd", "typical_new_usd")
 # What the admin groups under "Specs".
 SPEC_FIELDS = tuple(f.field for f in FIGURES if f.field not in PRICE_FIELDS)
+# Specs that are names, not numbers.
+TEXT_SPEC_FIELDS = tuple(f.field for f in FIGURES if f.text)
 # Blank means unknown and is always allowed; a known figure or price must be above zero.
-POSITIVE_SPEC_FIELDS = [*SPEC_FIELDS, *PRICE_FIELDS]
+POSITIVE_SPEC_FIELDS = [n for n in (*SPEC_FIELDS, *PRICE_FIELDS) if n not in TEXT_SPEC_FIELDS]
 
 
 @dataclass(frozen=True)

@@ -119,6 +119,7 @@ def comparison_sections(
                 _row(s.heading, [getattr(c, s.field) for c in cards], figure, better="higher")
                 for s in SPECS
             ],
+            _row("Memory type", [c.memory_type for c in cards], _dash),
             _row(
                 "Board power (W)",
                 [c.tdp_w for c in cards],

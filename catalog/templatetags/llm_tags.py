@@ -34,17 +34,20 @@ def runs_these_models(gpu) -> SafeString:
 
 @register.inclusion_tag("catalog/includes/llm_methodology.html")
 def llm_methodology():
-    """The decode fit, its error on every calibration point, and the fixed assumptions."""
+    """The decode fit of each memory family, its error on every calibration point, and the fixed
+    assumptions."""
     catalogue = load_llm_catalogue()
     error = catalogue.error()
     return {
         "fit": catalogue.fit,
+        "families": [(fit, error.of_family(fit.family)) for fit in catalogue.fit.fits],
         "error": error,
         "scope": _calibration_scope(error),
         "quants": catalogue.quants,
         "overhead_gib": llm.RUNTIME_OVERHEAD_GIB,
         "default_context": llm.DEFAULT_CONTEXT,
         "max_cards": llm.MAX_CARDS,
+        "min_family_points": llm.MIN_FAMILY_POINTS,
     }
 
 

@@ -166,6 +166,24 @@ def test_an_editor_can_correct_software_support_and_typical_prices(staff_client,
     assert {"ml_software", "ml_software_note", "typical_used_usd"} <= set(gpu.admin_edited_fields)
 
 
+def test_an_editor_can_correct_the_memory_type_and_only_to_a_known_one(
+    staff_client, loaded_catalog
+):
+    gpu = Gpu.objects.get(slug="nvidia-a100-pcie-40gb")
+    url = reverse("admin:catalog_gpu_change", args=[gpu.pk])
+    assert 'name="memory_type"' in staff_client.get(url).content.decode()
+
+    response = staff_client.post(url, change_form_data(gpu, memory_type="DDR9"))
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+
+    response = staff_client.post(url, change_form_data(gpu, memory_type="HBM2e"))
+    assert response.status_code == 302
+    gpu.refresh_from_db()
+    assert gpu.memory_type == "HBM2e"
+    assert gpu.admin_edited_fields == ["memory_type"]
+
+
 def test_use_cases_are_reordered_from_the_list(staff_client, loaded_catalog):
     url = reverse("admin:catalog_usecase_changelist")
     cases = list(UseCase.objects.all())

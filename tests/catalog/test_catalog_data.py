@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from catalog.models import MlSoftware
+from catalog.build import apply_memory_types
+from catalog.models import MemoryType, MlSoftware
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "gpus.json"
 CARDS = {gpu["slug"]: gpu for gpu in json.loads(FIXTURE.read_text(encoding="utf-8"))}
@@ -206,3 +207,45 @@ def test_release_dates_belong_to_the_card_not_its_sibling(slug, released):
     assert CARDS[slug]["release_date"] == released
     if released:
         assert f"Release date: {released}" in CARDS[slug]["spec_notes"]
+
+
+def test_every_card_names_its_memory_type_as_its_datasheet_does():
+    assert {gpu["memory_type"] for gpu in CARDS.values()} <= set(MemoryType.values)
+    expected = {
+        "nvidia-a100-pcie-40gb": "HBM2",
+        "nvidia-a100-pcie": "HBM2e",
+        "nvidia-h100-pcie": "HBM2e",
+        "nvidia-h100-sxm": "HBM3",
+        "nvidia-h200-sxm": "HBM3e",
+        "nvidia-tesla-v100-32gb": "HBM2",
+        "nvidia-tesla-p100": "HBM2",
+        "nvidia-titan-v": "HBM2",
+        "amd-radeon-vii": "HBM2",
+        "amd-instinct-mi60": "HBM2",
+        "amd-instinct-mi210": "HBM2e",
+        "amd-instinct-mi300x": "HBM3",
+        "amd-instinct-mi325x": "HBM3e",
+        "intel-gaudi2": "HBM2e",
+        "nvidia-l40s": "GDDR6",
+        "nvidia-t4": "GDDR6",
+        "nvidia-geforce-rtx-3090": "GDDR6X",
+        "nvidia-geforce-rtx-5090": "GDDR7",
+        "nvidia-tesla-p40": "GDDR5",
+        "qualcomm-cloud-ai-100-standard": "LPDDR4X",
+    }
+    assert {slug: CARDS[slug]["memory_type"] for slug in expected} == expected
+
+
+def test_the_memory_type_block_must_name_every_card_once_with_a_known_type():
+    cards = {"nvidia-l4": {"slug": "nvidia-l4"}, "nvidia-a100-pcie": {"slug": "nvidia-a100-pcie"}}
+    with pytest.raises(ValueError, match="no memory type entry for nvidia-a100-pcie"):
+        apply_memory_types(cards, {"nvidia-l4": "GDDR6"})
+    with pytest.raises(ValueError, match="unknown memory type 'HBM4'"):
+        apply_memory_types(cards, {"nvidia-l4": "GDDR6", "nvidia-a100-pcie": "HBM4"})
+    with pytest.raises(ValueError, match="memory type for unknown card nvidia-x"):
+        apply_memory_types(cards, {"nvidia-l4": "", "nvidia-a100-pcie": "HBM2e", "nvidia-x": ""})
+    apply_memory_types(cards, {"nvidia-l4": "", "nvidia-a100-pcie": "HBM2e"})
+    assert (cards["nvidia-l4"]["memory_type"], cards["nvidia-a100-pcie"]["memory_type"]) == (
+        "",
+        "HBM2e",
+    )

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from catalog import llm
-from catalog.llm_catalogue import load_llm_catalogue
-from catalog.models import LlmMeasurement, LlmModel, Quantization
+from catalog.llm_catalogue import card_spec, load_llm_catalogue
+from catalog.models import Gpu, LlmMeasurement, LlmModel, Quantization
 
 LLAMA_8B = llm.ModelSpec("llama-3.1-8b", "Llama 3.1 8B", 8.03, 8.03, 32, 8, 128, 131072)
 LLAMA_70B = llm.ModelSpec("llama-3.1-70b", "Llama 3.1 70B", 70.55, 70.55, 80, 8, 128, 131072)
@@ -109,8 +109,8 @@ def test_prefill_estimate_is_fp16_compute_over_two_flops_per_parameter():
     assert llm.estimate_prefill(LLAMA_8B, 100, fit) == pytest.approx(3113.3, abs=0.1)
 
 
-def _point(bandwidth, tokens_per_s, *, context=128):
-    card = llm.CardSpec(f"card-{bandwidth}", "Card", 24, bandwidth, 100)
+def _point(bandwidth, tokens_per_s, *, context=128, family=llm.GDDR):
+    card = llm.CardSpec(f"card-{bandwidth}", "Card", 24, bandwidth, 100, memory_family=family)
     return llm.Measured(
         card, LLAMA_8B, "q4_k_m", Q4_K_M, context, tokens_per_s, None, "", "", "", ""
     )
@@ -121,15 +121,53 @@ def test_calibration_recovers_efficiency_and_overhead_from_exact_points():
     points = [
         _point(bw, llm.estimate_decode(LLAMA_8B, Q4_K_M, 128, bw, truth)) for bw in (300, 900)
     ]
-    fit = llm.calibrate(points)
+    calibration = llm.calibrate(points)
+    fit = calibration.for_family(llm.GDDR)
     assert fit.efficiency == pytest.approx(0.7)
     assert fit.overhead_ms == pytest.approx(2.0)
-    assert llm.fit_error(points, fit).max_abs_pct == pytest.approx(0, abs=1e-6)
+    assert llm.fit_error(points, calibration).max_abs_pct == pytest.approx(0, abs=1e-6)
+
+
+def test_each_memory_family_is_fitted_on_its_own_points():
+    gddr = llm.DecodeFit(efficiency=0.8, overhead_ms=1.5, prefill_efficiency=0.5, points=0)
+    hbm = llm.DecodeFit(efficiency=0.55, overhead_ms=3.0, prefill_efficiency=0.5, points=0)
+    points = [
+        _point(bw, llm.estimate_decode(LLAMA_8B, Q4_K_M, 128, bw, gddr)) for bw in (400, 1000)
+    ] + [
+        _point(bw, llm.estimate_decode(LLAMA_8B, Q4_K_M, 128, bw, hbm), family=llm.HBM)
+        for bw in (1935, 3350)
+    ]
+    calibration = llm.calibrate(points)
+    on_hbm = calibration.for_family(llm.HBM)
+    assert (on_hbm.efficiency, on_hbm.overhead_ms) == (pytest.approx(0.55), pytest.approx(3.0))
+    assert calibration.for_family(llm.GDDR).efficiency == pytest.approx(0.8)
+    assert calibration.points == 4
+    assert llm.fit_error(points, calibration).of_family(llm.HBM).max_abs_pct < 1e-6
+
+
+def test_a_family_with_too_few_points_takes_the_other_familys_fit():
+    truth = llm.DecodeFit(efficiency=0.7, overhead_ms=2.0, prefill_efficiency=0.5, points=0)
+    points = [
+        _point(bw, llm.estimate_decode(LLAMA_8B, Q4_K_M, 128, bw, truth)) for bw in (300, 900)
+    ] + [_point(2000, 120, family=llm.HBM)]
+    on_hbm = llm.calibrate(points).for_family(llm.HBM)
+    assert on_hbm.efficiency == pytest.approx(0.7) and on_hbm.overhead_ms == pytest.approx(2.0)
+    assert (on_hbm.borrowed_from, on_hbm.points) == (llm.GDDR, 1)
 
 
 def test_calibration_with_one_point_falls_back_to_typical_figures():
-    fit = llm.calibrate([_point(900, 100)])
+    fit = llm.calibrate([_point(900, 100)]).for_family(llm.GDDR)
     assert (fit.efficiency, fit.overhead_ms) == (llm.FALLBACK_EFFICIENCY, llm.FALLBACK_OVERHEAD_MS)
+    assert fit.typical
+
+
+@pytest.mark.parametrize(
+    "memory_type, family",
+    [("HBM2", "hbm"), ("HBM2e", "hbm"), ("HBM3e", "hbm"), ("GDDR6X", "gddr"), ("LPDDR4X", "gddr")],
+)
+def test_hbm_memory_types_are_the_hbm_family_and_the_rest_gddr(memory_type, family):
+    assert llm.memory_family(memory_type) == family
+    assert llm.memory_family("") == llm.GDDR  # unknown memory
 
 
 @pytest.mark.django_db
@@ -159,19 +197,46 @@ def test_fixtures_load_the_required_models_with_their_config_architecture(loaded
 @pytest.mark.django_db
 def test_every_measurement_cites_a_url_a_date_and_a_backend(loaded_catalog):
     rows = list(LlmMeasurement.objects.all())
-    assert len(rows) == 9
+    assert len(rows) == 19
     assert all(r.source_url.startswith("https://") and r.published_on and r.backend for r in rows)
 
 
 @pytest.mark.django_db
 def test_estimate_error_on_the_published_measurements_is_pinned(loaded_catalog):
     catalogue = load_llm_catalogue()
-    assert catalogue.fit.points == 9
-    assert catalogue.fit.efficiency == pytest.approx(0.817, abs=0.001)
-    assert catalogue.fit.overhead_ms == pytest.approx(2.05, abs=0.01)
+    gddr, hbm = catalogue.fit.for_family(llm.GDDR), catalogue.fit.for_family(llm.HBM)
+    assert (gddr.points, hbm.points) == (9, 10)
+    assert gddr.efficiency == pytest.approx(0.817, abs=0.001)
+    assert gddr.overhead_ms == pytest.approx(2.05, abs=0.01)
+    # A100 / H100 under llama.cpp: about half the bandwidth and twice the per-token overhead.
+    assert hbm.efficiency == pytest.approx(0.552, abs=0.001)
+    assert hbm.overhead_ms == pytest.approx(3.12, abs=0.01)
+    assert not hbm.borrowed_from
     error = catalogue.error()
-    assert error.mean_abs_pct == pytest.approx(12.6, abs=0.1)
-    assert error.max_abs_pct == pytest.approx(27.0, abs=0.1)  # Qwen3 30B-A3B, a MoE model
+    assert error.of_family(llm.GDDR).mean_abs_pct == pytest.approx(12.6, abs=0.1)
+    assert error.of_family(llm.GDDR).max_abs_pct == pytest.approx(27.0, abs=0.1)  # a MoE model
+    assert error.of_family(llm.HBM).mean_abs_pct == pytest.approx(4.8, abs=0.1)
+    assert error.of_family(llm.HBM).max_abs_pct == pytest.approx(12.1, abs=0.1)
+    assert error.mean_abs_pct == pytest.approx(8.5, abs=0.1)
+
+
+@pytest.mark.django_db
+def test_datacenter_hbm_cards_are_estimated_near_what_llama_cpp_measures(loaded_catalog):
+    catalogue = load_llm_catalogue()
+    model, quant = catalogue.model("llama-3.1-8b"), catalogue.quant("q4_k_m")
+    cards = {gpu.slug: card_spec(gpu) for gpu in Gpu.objects.all()}
+
+    def estimate(slug):
+        card = cards[slug]
+        fit = catalogue.fit.for_card(card)
+        return llm.estimate_decode(model, quant.bits_per_weight, 4096, card.bandwidth_gbs, fit)
+
+    # llama.cpp measures about 138 tokens/s on an A100 80GB PCIe (tg1024, May 2024); one fit for
+    # every card estimated 192.
+    assert estimate("nvidia-a100-pcie") == pytest.approx(122.2, abs=0.1)
+    assert abs(estimate("nvidia-a100-pcie") - 138) / 138 < 0.15
+    assert estimate("nvidia-h100-sxm") == pytest.approx(165.4, abs=0.1)  # was 267
+    assert estimate("nvidia-geforce-rtx-4090") == pytest.approx(116.1, abs=0.1)  # about as before
 
 
 @pytest.mark.django_db
@@ -215,11 +280,16 @@ def test_learn_page_shows_which_models_the_card_runs(client, loaded_catalog):
 def test_methodology_publishes_the_fit_and_its_error(client, loaded_catalog):
     html = client.get(reverse("catalog:methodology")).content.decode()
     assert 'id="llm"' in html
-    assert "mean absolute error 12.6%, largest 27.0%" in html
+    assert "mean absolute error 8.5%, largest 27.0%" in html
+    assert "in-sample" in html
+    hbm_row = html[html.index("HBM (HBM2, HBM2e, HBM3, HBM3e)") :].split("</tr>")[0]
+    assert ">10<" in hbm_row and ">0.55<" in hbm_row and ">3.12<" in hbm_row and "4.8%" in hbm_row
+    assert "uses the other family's fit" in html
+    assert "github.com/XiongjieDai/GPU-Benchmarks-on-LLM-Inference" in html
     assert "https://github.com/ggml-org/llama.cpp/pull/21024" in html
     # The error is in-sample: the calibration cards and their bandwidth range are named.
-    assert "AMD Radeon RX 7900 XT, NVIDIA GeForce RTX 3080" in html
-    assert "from 384 to 1792 GB/s of memory bandwidth" in html
+    assert "AMD Radeon RX 7900 XT, NVIDIA A100" in html
+    assert "from 384 to 2039 GB/s of memory bandwidth" in html
     assert "on the 1 mixture-of-experts point above the estimate runs 27% from" in html
     assert "with the context it ran at" in html
 
@@ -283,7 +353,7 @@ def test_dry_run_counts_the_llm_catalogue_and_writes_nothing(db):
     from catalog.loader import load_catalog
 
     report = load_catalog(dry_run=True)
-    assert report.counts["LLMs"].created == 11
+    assert report.counts["LLMs"].created == 12
     assert report.counts["quantizations"].created == 4
-    assert report.counts["LLM measurements"].created == 9
+    assert report.counts["LLM measurements"].created == 19
     assert not LlmModel.objects.exists()

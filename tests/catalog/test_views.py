@@ -47,6 +47,25 @@ def test_card_page_gives_units_basis_and_unknown_for_blanks(client, loaded_catal
     assert ">0<" not in gaudi
 
 
+@pytest.mark.parametrize(
+    "slug, memory_type",
+    [
+        ("nvidia-a100-pcie", "HBM2e"),
+        ("nvidia-h100-sxm", "HBM3"),
+        ("nvidia-geforce-rtx-5090", "GDDR7"),
+    ],
+)
+def test_card_page_names_the_memory_type(client, loaded_catalog, slug, memory_type):
+    html = page(client, reverse("catalog:learn-gpu", kwargs={"slug": slug}))
+    assert f'<th scope="row">Memory type</th><td class="num">{memory_type}</td>' in html
+
+
+def test_card_page_says_unknown_for_a_blank_memory_type(client, loaded_catalog):
+    Gpu.objects.filter(slug="nvidia-l4").update(memory_type="")
+    html = page(client, reverse("catalog:learn-gpu", kwargs={"slug": "nvidia-l4"}))
+    assert '<th scope="row">Memory type</th><td class="num">unknown</td>' in html
+
+
 def test_card_page_links_to_rankings_and_to_the_shop_when_it_exists(client, loaded_catalog):
     html = page(client, reverse("catalog:learn-gpu", kwargs={"slug": "nvidia-t4"}))
     assert f'href="{reverse("metrics:rankings-index")}"' in html

@@ -222,3 +222,10 @@ def test_pair_page_adds_tokens_per_dollar_only_for_a_model_measured_in_tokens(
     assert _cells(html, "Llama 2 70B: samples/s per $1,000") == ["14.3 best", "12.1"]
     assert _cells(html, "Llama 2 70B: tokens/s per $1,000") == ["2,000 best", "1,000"]
     assert "ResNet50-v1.5: tokens/s" not in html
+
+
+def test_compare_names_each_cards_memory_type_as_text(client, loaded_catalog):
+    slugs = ["nvidia-a100-pcie", "nvidia-geforce-rtx-4090"]
+    html = _html(client.get(reverse("metrics:compare"), {"gpu": slugs}))
+    assert _cells(html, "Memory type") == ["HBM2e", "GDDR6X"]
+    assert "$ per Memory type" not in html  # a name, not a spec to divide a price by
