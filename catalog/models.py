@@ -59,21 +59,21 @@ class FormFactor(models.TextChoices):
     OTHER = "other"
 
 
-class MemoryType(models.TextChoices):
-    """The memory technology on the card, as its datasheet names it."""
-
-    GDDR5 = "GDDR5", "GDDR5"
-    GDDR5X = "GDDR5X", "GDDR5X"
-    GDDR6 = "GDDR6", "GDDR6"
-    GDDR6X = "GDDR6X", "GDDR6X"
-    GDDR7 = "GDDR7", "GDDR7"
-    HBM2 = "HBM2", "HBM2"
-    HBM2E = "HBM2e", "HBM2e"
-    HBM3 = "HBM3", "HBM3"
-    HBM3E = "HBM3e", "HBM3e"
-    LPDDR4X = "LPDDR4X", "LPDDR4X"
-    LPDDR5 = "LPDDR5", "LPDDR5"
-    LPDDR5X = "LPDDR5X", "LPDDR5X"
+# The memory technology on the card, as its datasheet names it: each name is its own label.
+MEMORY_TYPES = (
+    "GDDR5",
+    "GDDR5X",
+    "GDDR6",
+    "GDDR6X",
+    "GDDR7",
+    "HBM2",
+    "HBM2e",
+    "HBM3",
+    "HBM3e",
+    "LPDDR4X",
+    "LPDDR5",
+    "LPDDR5X",
+)
 
 
 class MlSoftware(models.TextChoices):
@@ -106,7 +106,10 @@ class Gpu(models.Model):
     memory_gb = models.FloatField("memory (GB)", null=True, blank=True)
     memory_bandwidth_gbs = models.FloatField("memory bandwidth (GB/s)", null=True, blank=True)
     memory_type = models.CharField(
-        max_length=10, choices=MemoryType.choices, blank=True, help_text="Blank = unknown."
+        max_length=10,
+        choices=[(name, name) for name in MEMORY_TYPES],
+        blank=True,
+        help_text="Blank = unknown.",
     )
     fp32_tflops = models.FloatField("FP32 TFLOPS (non-tensor)", null=True, blank=True)
     fp16_tflops = models.FloatField(
