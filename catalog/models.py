@@ -238,6 +238,10 @@ class MlModel(models.Model):
         return reverse("catalog:learn-model", kwargs={"slug": self.slug})
 
 
+# MLPerf's official metric for its LLM benchmarks; a use case with this metric ranks by it.
+TOKENS_PER_S = "tokens/s"
+
+
 class UseCase(models.Model):
     """A task people buy a card for, measured by one or more MLPerf models."""
 
@@ -258,6 +262,15 @@ class UseCase(models.Model):
 
     def get_absolute_url(self):
         return reverse("catalog:learn-use-case", kwargs={"slug": self.slug})
+
+    @property
+    def ranks_by_tokens(self) -> bool:
+        """Ranked by tokens/s per dollar (MLPerf's LLM metric), not samples/s per dollar."""
+        return self.metric == TOKENS_PER_S
+
+
+# MLPerf's status for hardware that was not shipping yet when the result was submitted.
+PREVIEW = "preview"
 
 
 class BenchmarkResultQuerySet(models.QuerySet):
