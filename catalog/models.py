@@ -212,6 +212,9 @@ class Gpu(models.Model):
         return self.search_query or self.label
 
 
+SOURCES_HELP = "Where the facts above come from: one 'fact: URL (read YYYY-MM-DD)' per line."
+
+
 class MlModel(models.Model):
     """A model MLPerf Inference benchmarks (ResNet50-v1.5, GPT-J 6B, ...)."""
 
@@ -226,6 +229,7 @@ class MlModel(models.Model):
     parameters = models.CharField(max_length=40, blank=True, help_text="e.g. 25.6M, 70B")
     url = models.URLField("paper or model card", max_length=500, blank=True, validators=[WEB_URL])
     summary = models.TextField(blank=True)
+    sources = models.TextField(blank=True, help_text=SOURCES_HELP)
     admin_edited_fields = admin_edits_field()
 
     class Meta:
@@ -250,6 +254,7 @@ class UseCase(models.Model):
     task = models.CharField(max_length=120, help_text="e.g. Image classification")
     metric = models.CharField(max_length=40, default="samples/s")
     summary = models.TextField(blank=True)
+    sources = models.TextField(blank=True, help_text=SOURCES_HELP)
     position = models.PositiveSmallIntegerField(default=0)
     is_headline = models.BooleanField(default=False, help_text="Shown on the home page.")
     admin_edited_fields = admin_edits_field()
