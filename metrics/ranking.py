@@ -99,8 +99,9 @@ def best_valid(
     throughput: np.ndarray,
     preview: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Indices of one result per (card, model): a shipping run before a preview one, then the
-    highest throughput (NaN last), the newer round on a tie.
+    """Indices of one result per (card, model): a run with a throughput figure (not NaN) before
+    one without, a shipping run before a preview one, then the highest throughput, the newer
+    round on a tie.
 
     Every stored result is a valid closed-division run; an older round's optimised run is what a
     buyer can reproduce, so it beats a newer round's slower (e.g. reference-code) run. A preview
@@ -112,11 +113,13 @@ def best_valid(
         return np.zeros(0, dtype=np.int64)
     if preview is None:
         preview = np.zeros(card_index.size, dtype=bool)
+    throughput = np.asarray(throughput, dtype=np.float64)
     order = np.lexsort(
         (
             -np.asarray(round_key),
-            -np.asarray(throughput, dtype=np.float64),
+            -throughput,
             np.asarray(preview, dtype=bool),
+            ~np.isfinite(throughput),  # a run without the metric's figure only when no other
             model_index,
             card_index,
         )

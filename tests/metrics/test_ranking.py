@@ -307,3 +307,14 @@ def test_a_shipping_run_beats_a_faster_preview_run_which_counts_only_when_alone(
     b200_score = UseCaseScore.objects.get(gpu=b200, scope="all")
     assert (b200_score.samples_per_s, b200_score.is_preview) == (90000.0, True)
     assert b200_score.notes == "Private code"
+
+
+def test_a_preview_run_with_tokens_per_second_beats_a_shipping_run_without():
+    chosen = best_valid(
+        card_index=np.array([0, 0]),
+        model_index=np.array([0, 0]),
+        round_key=np.array([4000.0, 4001.0]),
+        throughput=np.array([np.nan, 2632.76]),
+        preview=np.array([False, True]),
+    )
+    assert chosen.tolist() == [1]
