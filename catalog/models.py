@@ -235,6 +235,9 @@ class Gpu(models.Model):
         return self.search_query or self.label
 
 
+SOURCES_HELP = "Where the facts above come from: one 'fact: URL (read YYYY-MM-DD)' per line."
+
+
 class MlModel(models.Model):
     """A model MLPerf Inference benchmarks (ResNet50-v1.5, GPT-J 6B, ...)."""
 
@@ -249,6 +252,7 @@ class MlModel(models.Model):
     parameters = models.CharField(max_length=40, blank=True, help_text="e.g. 25.6M, 70B")
     url = models.URLField("paper or model card", max_length=500, blank=True, validators=[WEB_URL])
     summary = models.TextField(blank=True)
+    sources = models.TextField(blank=True, help_text=SOURCES_HELP)
     admin_edited_fields = admin_edits_field()
 
     class Meta:
@@ -261,6 +265,10 @@ class MlModel(models.Model):
         return reverse("catalog:learn-model", kwargs={"slug": self.slug})
 
 
+# MLPerf's official metric for its LLM benchmarks; a use case with this metric ranks by it.
+TOKENS_PER_S = "tokens/s"
+
+
 class UseCase(models.Model):
     """A task people buy a card for, measured by one or more MLPerf models."""
 
@@ -269,6 +277,7 @@ class UseCase(models.Model):
     task = models.CharField(max_length=120, help_text="e.g. Image classification")
     metric = models.CharField(max_length=40, default="samples/s")
     summary = models.TextField(blank=True)
+    sources = models.TextField(blank=True, help_text=SOURCES_HELP)
     position = models.PositiveSmallIntegerField(default=0)
     is_headline = models.BooleanField(default=False, help_text="Shown on the home page.")
     admin_edited_fields = admin_edits_field()
@@ -281,6 +290,15 @@ class UseCase(models.Model):
 
     def get_absolute_url(self):
         return reverse("catalog:learn-use-case", kwargs={"slug": self.slug})
+
+    @property
+    def ranks_by_tokens(self) -> bool:
+        """Ranked by tokens/s per dollar (MLPerf's LLM metric), not samples/s per dollar."""
+        return self.metric == TOKENS_PER_S
+
+
+# MLPerf's status for hardware that was not shipping yet when the result was submitted.
+PREVIEW = "preview"
 
 
 class BenchmarkResultQuerySet(models.QuerySet):

@@ -33,8 +33,10 @@ BASIS = (
     "Dense figures (no sparsity). fp32_tflops: shader FP32. fp16_tflops and fp8_tflops: dense "
     "tensor throughput with FP32 accumulate; fp16_fp16acc_tflops: with FP16 accumulate. "
     "headline_*_usd: median of the 5 cheapest screened eBay listings in that condition, null when "
-    "none. mlperf: each model's best valid single-accelerator Closed Offline result in any round; "
-    "benchmark is the MLPerf benchmark that ran (a 99.9% accuracy run also meets 99%)."
+    "none. mlperf: each model's best valid single-accelerator Closed Offline result in any round "
+    "(highest tokens_per_s for language models, MLPerf's official LLM metric, else samples_per_s; "
+    "a shipping run before a preview one); tokens_per_s is null for other models; benchmark is "
+    "the MLPerf benchmark that ran (a 99.9% accuracy run also meets 99%)."
 )
 
 # (column, Gpu field or annotation); every card has each column, null when unknown.
@@ -82,15 +84,22 @@ def gpu_data() -> GpuData:
         UseCaseScore.objects.filter(scope=Scope.ALL)
         .order_by("gpu_id", "model__slug")
         .values_list(
-            "gpu_id", "model__slug", "samples_per_s", "round", "source_url", "run_benchmark"
+            "gpu_id",
+            "model__slug",
+            "samples_per_s",
+            "tokens_per_s",
+            "round",
+            "source_url",
+            "run_benchmark",
         )
     )
     mlperf: dict[int, list[dict]] = {}
-    for gpu_id, model, samples, round_, source_url, ran in scores:
+    for gpu_id, model, samples, tokens, round_, source_url, ran in scores:
         mlperf.setdefault(gpu_id, []).append(
             {
                 "model": model,
                 "samples_per_s": samples,
+                "tokens_per_s": tokens,
                 "round": round_,
                 "source_url": source_url or None,
                 "benchmark": ran or None,

@@ -3,7 +3,7 @@
 from django.db import models
 from django.db.models import Q
 
-from catalog.models import WEB_URL
+from catalog.models import PREVIEW, WEB_URL
 
 
 class Scope(models.TextChoices):
@@ -50,8 +50,10 @@ class CardPrice(models.Model):
 class UseCaseScore(models.Model):
     """One card x one MLPerf model in one scope: its best valid result, per dollar.
 
-    The best valid result is the highest samples/s of any round; a run at a stricter accuracy
+    The best valid result is the highest figure of any round in the use case's metric (tokens/s
+    for LLMs, else samples/s), a shipping run before a preview one; a run at a stricter accuracy
     target (99.9%) also meets the looser one (99%), so `run_benchmark` names what actually ran.
+    `availability` and `notes` are the chosen result's, shown with its figure.
     """
 
     gpu = models.ForeignKey("catalog.Gpu", on_delete=models.CASCADE, related_name="use_case_scores")
@@ -71,6 +73,11 @@ class UseCaseScore(models.Model):
     samples_per_dollar = models.FloatField(null=True, blank=True)
     dollars_per_sample = models.FloatField(null=True, blank=True)
     tokens_per_dollar = models.FloatField(null=True, blank=True)
+    dollars_per_token = models.FloatField("dollars per token/s", null=True, blank=True)
+    availability = models.CharField(
+        max_length=20, blank=True, help_text="The result's MLPerf status: available or preview."
+    )
+    notes = models.TextField(blank=True, help_text="The result's caveats, shown with its figure.")
     computed_at = models.DateTimeField()
 
     class Meta:
@@ -89,6 +96,10 @@ class UseCaseScore(models.Model):
 
     def __str__(self):
         return f"{self.gpu_id} / {self.model_id} {self.scope}: {self.samples_per_dollar}"
+
+    @property
+    def is_preview(self) -> bool:
+        return self.availability == PREVIEW
 
 
 class PageGeneration(models.Model):

@@ -17,7 +17,7 @@ from django.db.models import FloatField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from catalog.models import BenchmarkResult, Gpu, MlModel
+from catalog.models import PREVIEW, TOKENS_PER_S, BenchmarkResult, Gpu, MlModel
 from catalog.specs import SPECS
 from listings.models import Listing
 from metrics.models import CardPrice, Scope, UseCaseScore
@@ -96,18 +96,34 @@ def best_valid(
     card_index: np.ndarray,
     model_index: np.ndarray,
     round_key: np.ndarray,
-    samples: np.ndarray,
+    throughput: np.ndarray,
+    preview: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Indices of one result per (card, model): its highest samples/s, the newer round on a tie.
+    """Indices of one result per (card, model): a run with a throughput figure (not NaN) before
+    one without, a shipping run before a preview one, then the highest throughput, the newer
+    round on a tie.
 
     Every stored result is a valid closed-division run; an older round's optimised run is what a
-    buyer can reproduce, so it beats a newer round's slower (e.g. reference-code) run.
+    buyer can reproduce, so it beats a newer round's slower (e.g. reference-code) run. A preview
+    run is of hardware not yet shipping, so it stands in only for a card with no shipping run.
     """
     card_index = np.asarray(card_index)
     model_index = np.asarray(model_index)
     if card_index.size == 0:
         return np.zeros(0, dtype=np.int64)
-    order = np.lexsort((-np.asarray(round_key), -np.asarray(samples), model_index, card_index))
+    if preview is None:
+        preview = np.zeros(card_index.size, dtype=bool)
+    throughput = np.asarray(throughput, dtype=np.float64)
+    order = np.lexsort(
+        (
+            -np.asarray(round_key),
+            -throughput,
+            np.asarray(preview, dtype=bool),
+            ~np.isfinite(throughput),  # a run without the metric's figure only when no other
+            model_index,
+            card_index,
+        )
+    )
     cards, models = card_index[order], model_index[order]
     first = np.ones(order.size, dtype=bool)
     first[1:] = (cards[1:] != cards[:-1]) | (models[1:] != models[:-1])
@@ -214,7 +230,10 @@ def recompute_rankings(
                 )
             )
 
-    mlperf_ids = dict(MlModel.objects.values_list("id", "mlperf_id"))
+    model_rows = list(MlModel.objects.values_list("id", "mlperf_id", "use_case__metric"))
+    mlperf_ids = {pk: mlperf_id for pk, mlperf_id, _ in model_rows}
+    # Models of a tokens/s use case rank by MLPerf's official LLM metric, the rest by samples/s.
+    by_tokens = {pk for pk, _, metric in model_rows if metric == TOKENS_PER_S}
     looser = looser_targets(mlperf_ids)
     bench_rows = list(
         BenchmarkResult.objects.single_accelerator_offline()
@@ -228,6 +247,8 @@ def recompute_rankings(
             "tokens_per_s",
             "system_name",
             "source_url",
+            "availability",
+            "notes",
         )
     )
     # A 99.9% run is also a candidate for its 99% twin, ranked there under the 99% model.
@@ -240,23 +261,34 @@ def recompute_rankings(
     ]
     score_objects = []
     if candidates:
-        b_gpu, b_model, b_round, b_samples, b_tokens, b_system, b_source, b_ran = zip(
-            *candidates, strict=True
-        )
+        (
+            b_gpu,
+            b_model,
+            b_round,
+            b_samples,
+            b_tokens,
+            b_system,
+            b_source,
+            b_availability,
+            b_notes,
+            b_ran,
+        ) = zip(*candidates, strict=True)
         rounds, round_inverse = np.unique(np.array(b_round, dtype=str), return_inverse=True)
         b_card = np.searchsorted(gpu_ids, np.array(b_gpu, dtype=np.int64))
+        models = np.array(b_model, dtype=np.int64)
         samples = np.array(b_samples, dtype=np.float64)
         tokens = np.array(b_tokens, dtype=np.float64)
         chosen = best_valid(
             card_index=b_card,
-            model_index=np.array(b_model, dtype=np.int64),
+            model_index=models,
             round_key=np.array([round_key(r) for r in rounds])[round_inverse],
-            samples=samples,
+            throughput=np.where(np.isin(models, list(by_tokens)), tokens, samples),
+            preview=np.array(b_availability, dtype=str) == PREVIEW,
         )
         for scope, headline in headline_by_scope.items():
             price = headline[b_card[chosen]]
             spd, dps = per_dollar(throughput=samples[chosen], prices=price)
-            tpd, _ = per_dollar(throughput=tokens[chosen], prices=price)
+            tpd, dpt = per_dollar(throughput=tokens[chosen], prices=price)
             for n, row in enumerate(chosen):
                 score_objects.append(
                     UseCaseScore(
@@ -273,6 +305,9 @@ def recompute_rankings(
                         samples_per_dollar=_or_none(spd[n]),
                         dollars_per_sample=_or_none(dps[n]),
                         tokens_per_dollar=_or_none(tpd[n]),
+                        dollars_per_token=_or_none(dpt[n]),
+                        availability=b_availability[row],
+                        notes=b_notes[row],
                         computed_at=now,
                     )
                 )

@@ -3,9 +3,9 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, FilteredRelation, Q, QuerySet
+from django.db.models import Case, Count, F, FilteredRelation, Q, QuerySet, When
 
-from catalog.models import Category, Gpu, MlModel, MlSoftware, UseCase
+from catalog.models import PREVIEW, TOKENS_PER_S, Category, Gpu, MlModel, MlSoftware, UseCase
 from catalog.search import card_names, filter_cards
 from catalog.specs import SPECS, Spec
 from metrics.card_index import IndexQuery
@@ -63,13 +63,18 @@ class SpecRanking:
 
 @dataclass(frozen=True)
 class ModelTable:
+    """One MLPerf model's cards: ranked by tokens/s per dollar when `by_tokens` (an LLM use
+    case), else by samples/s per dollar; `no_data` have no price, `no_tokens` no tokens/s."""
+
     model: MlModel
     ranked: list[UseCaseScore]
     no_data: list[UseCaseScore]
+    by_tokens: bool = False
+    no_tokens: list[UseCaseScore] = field(default_factory=list)
 
     @property
     def has_tokens(self) -> bool:
-        return any(score.tokens_per_s for score in self.ranked)
+        return self.by_tokens or any(score.tokens_per_s for score in self.ranked)
 
 
 @dataclass(frozen=True)
@@ -138,14 +143,17 @@ def spec_ranking(*, spec: Spec, filters: RankingFilters) -> SpecRanking:
 
 
 def use_case_tables(*, use_case: UseCase, filters: RankingFilters) -> list[ModelTable]:
-    """One table per MLPerf model of the use case, cards by samples/s per dollar (two queries)."""
+    """One table per MLPerf model of the use case, cards by throughput per dollar in the use
+    case's metric (two queries)."""
+    by_tokens = use_case.ranks_by_tokens
+    per_dollar = "tokens_per_dollar" if by_tokens else "samples_per_dollar"
     scores = _apply_filters(
         UseCaseScore.objects.filter(model__use_case=use_case, scope=filters.scope),
         filters,
         gpu="gpu__",
     )
     scores = scores.select_related("gpu").defer(*(f"gpu__{name}" for name in UNSHOWN_GPU_FIELDS))
-    scores = scores.order_by(F("samples_per_dollar").desc(nulls_last=True), "gpu__label")
+    scores = scores.order_by(F(per_dollar).desc(nulls_last=True), "gpu__label")
     by_model: dict[int, list[UseCaseScore]] = {}
     for score in scores:
         by_model.setdefault(score.model_id, []).append(score)
@@ -155,8 +163,14 @@ def use_case_tables(*, use_case: UseCase, filters: RankingFilters) -> list[Model
         tables.append(
             ModelTable(
                 model=model,
-                ranked=[s for s in rows if s.samples_per_dollar is not None],
-                no_data=[s for s in rows if s.samples_per_dollar is None],
+                ranked=[s for s in rows if getattr(s, per_dollar) is not None],
+                no_data=[s for s in rows if s.headline_price is None],
+                by_tokens=by_tokens,
+                no_tokens=[
+                    s for s in rows if s.headline_price is not None and s.tokens_per_dollar is None
+                ]
+                if by_tokens
+                else [],
             )
         )
     return tables
@@ -164,11 +178,13 @@ def use_case_tables(*, use_case: UseCase, filters: RankingFilters) -> list[Model
 
 @dataclass(frozen=True)
 class TopRow:
-    """One line of a home page top-5 list: the card and its $/unit or samples/s per dollar."""
+    """One line of a home page top-5 list: the card and its $/unit or throughput per dollar
+    (of a preview run when `preview`)."""
 
     gpu: CardRef
     value: float
     headline_price: Decimal | None = None
+    preview: bool = False
 
 
 def home_top_lists(*, limit: int = TOP_N) -> tuple[list[TopList], list[TopList]]:
@@ -192,9 +208,18 @@ def home_top_lists(*, limit: int = TOP_N) -> tuple[list[TopList], list[TopList]]
         spec_lists.append(TopList(title=spec.unit, spec=spec, rows=rows))
 
     use_cases = list(UseCase.objects.filter(is_headline=True))
-    scores = UseCaseScore.objects.filter(
-        model__use_case__in=use_cases, scope=Scope.ALL, samples_per_dollar__isnull=False
-    ).order_by("-samples_per_dollar", "gpu__label")
+    # Each use case ranks by its own metric: tokens/s per dollar for LLMs, else samples/s.
+    by_tokens = Q(model__use_case__metric=TOKENS_PER_S)
+    scores = (
+        UseCaseScore.objects.filter(model__use_case__in=use_cases, scope=Scope.ALL)
+        .annotate(
+            per_dollar=Case(
+                When(by_tokens, then=F("tokens_per_dollar")), default=F("samples_per_dollar")
+            )
+        )
+        .filter(per_dollar__isnull=False)
+        .order_by("-per_dollar", "gpu__label")
+    )
     by_use_case: dict[int, dict[int, list[TopRow]]] = {}
     model_names: dict[int, str] = {}
     for (
@@ -207,20 +232,27 @@ def home_top_lists(*, limit: int = TOP_N) -> tuple[list[TopList], list[TopList]]
         price,
         level,
         note,
+        availability,
     ) in scores.values_list(
         "model__use_case_id",
         "model_id",
         "model__name",
         "gpu__slug",
         "gpu__label",
-        "samples_per_dollar",
+        "per_dollar",
         "headline_price",
         "gpu__ml_software",
         "gpu__ml_software_note",
+        "availability",
     ):
         model_names[model_id] = model_name
         models = by_use_case.setdefault(use_case_id, {})
-        row = TopRow(gpu=CardRef(slug, label, level, note), value=per_dollar, headline_price=price)
+        row = TopRow(
+            gpu=CardRef(slug, label, level, note),
+            value=per_dollar,
+            headline_price=price,
+            preview=availability == PREVIEW,
+        )
         models.setdefault(model_id, []).append(row)
     use_case_lists = []
     for use_case in use_cases:

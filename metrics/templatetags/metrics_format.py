@@ -7,6 +7,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 
 from catalog.llm import RUNTIME_OVERHEAD_GIB
+from catalog.models import PREVIEW
 from catalog.presentation import MISSING, figure, money, per_thousand, per_unit, sig, web_url
 from catalog.specs import SPECS_BY_SLUG
 from shopagent.cache import at_generation, cached_join
@@ -153,10 +154,16 @@ def llm_table(table, query) -> SafeString:
     return at_generation("llm-table-html", *key, compute=render)
 
 
+def _throughput_note(row) -> str:
+    price = f"at {money(row.headline_price, 'whole')}"
+    return f"{price} (preview)" if row.preview else price
+
+
 @register.simple_tag
 def throughput_items(rows) -> SafeString:
-    """A top list by samples/s per dollar, shown per $1,000, at each card's headline price."""
-    return _top_items(rows, per_thousand, lambda row: f"at {money(row.headline_price, 'whole')}")
+    """A top list by throughput per dollar (the use case's metric), shown per $1,000, at each
+    card's headline price; a preview run's row says so."""
+    return _top_items(rows, per_thousand, _throughput_note)
 
 
 @register.simple_tag
@@ -166,16 +173,28 @@ def per_unit_items(rows, unit) -> SafeString:
 
 
 def _score_round(parts) -> SafeString:
-    """The MLPerf round a score comes from, linking its published log when there is one; `parts`
-    are the round, log URL, system name, the benchmark run and the model's own benchmark."""
-    round_, source_url, system_name, run_benchmark, model_benchmark = parts
+    """The MLPerf round a score comes from, linking its published log when there is one, marked
+    "(preview)" for hardware not yet shipping, with the result's notes; `parts` are the round,
+    log URL, system name, the benchmark run, the model's own benchmark, availability and notes."""
+    round_, source_url, system_name, run_benchmark, model_benchmark, availability, notes = parts
     shown = conditional_escape(round_)
     if href := web_url(source_url):
         link = '<a href="{}" rel="nofollow" title="{}">{}</a>'
         shown = format_html(link, href, system_name, shown)
+    if availability == PREVIEW:
+        shown = format_html('{} <span class="muted">(preview)</span>', shown)
     if run_benchmark and run_benchmark != model_benchmark:
         shown = format_html('{} <span class="muted">({} run)</span>', shown, run_benchmark)
+    if notes:
+        shown = format_html("{} {}", shown, _result_note(system_name, notes))
     return shown
+
+
+def _result_note(system_name: str, notes: str) -> SafeString:
+    """A result's notes, folded as on the learn pages' results table."""
+    return get_template("catalog/includes/result_note.html").render(
+        {"system_name": system_name, "notes": notes}
+    )
 
 
 RANKED_CARD = '<tr><td class="num">{}</td><td class="card-cell">{}{}</td>'
@@ -219,13 +238,13 @@ SCORE_FORMATS = (per_thousand, per_unit, lambda v: sig(v, 5), _tokens_cell, mone
 
 @register.simple_tag
 def score_rows(table) -> SafeString:
-    """The ranked rows of a use-case table (selectors.ModelTable)."""
+    """The ranked rows of a use-case table (selectors.ModelTable), per dollar in its metric."""
     has_tokens, paths = table.has_tokens, card_paths()
     items = [
         (
             *_card_item(paths, rank, score.gpu),
-            score.samples_per_dollar,
-            score.dollars_per_sample,
+            score.tokens_per_dollar if table.by_tokens else score.samples_per_dollar,
+            score.dollars_per_token if table.by_tokens else score.dollars_per_sample,
             score.samples_per_s,
             (has_tokens, score.tokens_per_s),
             score.headline_price,
@@ -235,6 +254,8 @@ def score_rows(table) -> SafeString:
                 score.system_name,
                 score.run_benchmark,
                 table.model.mlperf_id,
+                score.availability,
+                score.notes,
             ),
         )
         for rank, score in enumerate(table.ranked, start=1)

@@ -60,3 +60,17 @@ def test_the_command_rewrites_only_the_derived_files_byte_for_byte(reference_dir
         assert (fixtures / name).read_bytes() == (default_fixtures_dir() / name).read_bytes()
     for name, content in hand_edited.items():
         assert (fixtures / name).read_bytes() == content
+
+
+def test_gptj_runs_before_v4_1_get_tokens_per_second_at_mlperfs_69_per_sample_and_say_so():
+    v40 = {**_row("nvidia-h100-sxm", "NVIDIA H100-SXM-80GB"), "version": "v4.0"}
+    v40.update(benchmark="gptj-99.9", samples_per_s="31.0737")
+    v41 = {**v40, "version": "v4.1", "samples_per_s": "37.3842"}
+    v41.update(official_result="2579.51", official_units="Tokens/s")
+
+    (old, new), _ = build_results([v40, v41], {"nvidia-h100-sxm"})
+
+    assert old["tokens_per_s"] == 2144.085  # 31.0737 x 69
+    assert old["notes"] == "tokens/s derived: 69 tokens per sample, MLPerf's GPT-J conversion"
+    assert new["tokens_per_s"] == 2579.51
+    assert new["notes"] == "tokens/s is the official result"

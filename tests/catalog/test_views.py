@@ -243,3 +243,37 @@ def test_a_results_note_opens_by_click_tap_or_keyboard_not_hover(client, loaded_
     html = client.get(result.gpu.get_absolute_url()).content.decode()
     assert '<details class="cell-note"><summary>Note<span class="visually-hidden">' in html
     assert f'title="{result.notes}"' not in html
+
+
+def test_use_case_pages_describe_llama_3_1_and_whisper_samples_as_mlperf_runs_them(
+    client, loaded_catalog
+):
+    llm = page(client, reverse("catalog:learn-use-case", kwargs={"slug": "large-language-model"}))
+    assert "news summaries (GPT-J 6B and Llama 3.1 8B on CNN/DailyMail)" in llm
+    assert "chat answers (Llama 2 70B on OpenOrca)" in llm
+    assert "69 tokens per sample" in llm
+    assert (
+        '<a href="https://github.com/mlcommons/inference/blob/master/language/llama3.1-8b/'
+        'README.md" rel="nofollow">' in llm
+    )
+    speech = page(client, reverse("catalog:learn-use-case", kwargs={"slug": "speech-to-text"}))
+    assert "several utterances packed into about 30 s of audio" in speech
+    assert "one sample is one utterance)" in speech  # RNN-T only
+    assert "speech2text/README.md" in speech and "(read 2026-11-30)" in speech
+
+
+def test_model_pages_give_3d_unet_and_dlrm_v2_sizes_data_and_their_sources(client, loaded_catalog):
+    unet = page(client, reverse("catalog:learn-model", kwargs={"slug": "3d-unet-99"}))
+    assert "<dt>Parameters</dt><dd>32.5M</dd>" in unet
+    assert "https://github.com/mlcommons/inference/blob/master/docs/index.md" in unet
+    dlrm = page(client, reverse("catalog:learn-model", kwargs={"slug": "dlrm-v2-99"}))
+    assert "<dt>Parameters</dt><dd>~23B</dd>" in dlrm
+    assert "Criteo 1TB Click Logs, synthetic multi-hot version" in dlrm and "4TB" not in dlrm
+    assert 'href="https://arxiv.org/abs/2008.13535"' in dlrm
+
+
+def test_methodology_says_which_file_each_mlperf_figure_was_read_from(client, db):
+    html = page(client, reverse("catalog:methodology"))
+    assert "<code>mlperf_log_detail.txt</code>" in html
+    assert "<code>summary_results.json</code>" in html
+    assert "<code>ntuhpc/mlperf_inference_results_v5.0</code>" in html

@@ -5,7 +5,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from catalog.models import MlModel
+from catalog.models import MlModel, UseCase
 from metrics.export import COLUMNS
 from metrics.ranking import recompute_rankings
 
@@ -19,8 +19,15 @@ NUMBER_COLUMNS = [name for name in COLUMNS if name not in TEXT_COLUMNS]
 @pytest.fixture
 def catalog(make_gpu, make_listing, make_result, resnet):
     """A priced card with MLPerf results (one a faster 99.9% run) and a bare card without data."""
-    gptj_99 = MlModel.objects.create(slug="gptj-99", name="GPT-J (99%)", mlperf_id="gptj-99")
-    gptj_999 = MlModel.objects.create(slug="gptj-99-9", name="GPT-J (99.9%)", mlperf_id="gptj-99.9")
+    llm = UseCase.objects.create(
+        slug="large-language-model", area="Language", task="LLM", metric="tokens/s"
+    )
+    gptj_99 = MlModel.objects.create(
+        slug="gptj-99", name="GPT-J (99%)", mlperf_id="gptj-99", use_case=llm
+    )
+    gptj_999 = MlModel.objects.create(
+        slug="gptj-99-9", name="GPT-J (99.9%)", mlperf_id="gptj-99.9", use_case=llm
+    )
     h100 = make_gpu(
         "nvidia-h100-pcie",
         label="NVIDIA H100 PCIe",
@@ -42,8 +49,8 @@ def catalog(make_gpu, make_listing, make_result, resnet):
     make_listing(h100, 30000.5, condition_kind="new")
     make_result(h100, resnet, 50000.0, round="MLPerf Inference v4.1")
     make_result(h100, resnet, 40000.0, round="MLPerf Inference v5.0")
-    make_result(h100, gptj_99, 13.0, round="MLPerf Inference v4.1")
-    make_result(h100, gptj_999, 31.0, round="MLPerf Inference v4.0")
+    make_result(h100, gptj_99, 13.0, round="MLPerf Inference v4.1", tokens_per_s=897.0)
+    make_result(h100, gptj_999, 31.0, round="MLPerf Inference v4.0", tokens_per_s=2139.0)
     make_gpu(
         "amd-radeon-rx-580",
         label='AMD Radeon RX 580 "8GB"',
@@ -113,11 +120,13 @@ def test_json_mlperf_rows_are_the_ones_the_rankings_use(client, catalog):
     assert by_model["resnet50"] == {
         "model": "resnet50",
         "samples_per_s": 50000.0,
+        "tokens_per_s": None,
         "round": "MLPerf Inference v4.1",
         "source_url": "https://github.com/mlcommons/results/nvidia-h100-pcie/v4.1/log.txt",
         "benchmark": "resnet50",
     }
     assert by_model["gptj-99"]["samples_per_s"] == 31.0  # the faster 99.9% run
+    assert by_model["gptj-99"]["tokens_per_s"] == 2139.0
     assert by_model["gptj-99"]["benchmark"] == "gptj-99.9"
     assert by_model["gptj-99"]["round"] == "MLPerf Inference v4.0"
 

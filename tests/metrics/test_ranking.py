@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
-from catalog.models import MlModel
+from catalog.models import MlModel, UseCase
 from metrics.models import CardPrice, UseCaseScore
 from metrics.ranking import (
     best_valid,
@@ -71,7 +71,7 @@ def test_best_result_wins_whatever_its_round_and_a_tie_goes_to_the_newer_round()
         card_index=np.array([0, 0, 0, 0, 1, 1]),
         model_index=np.array([0, 0, 0, 1, 0, 0]),
         round_key=np.array([3001.0, 4001.0, 4001.0, 3000.0, 4000.0, 5000.0]),
-        samples=np.array([9999.0, 100.0, 120.0, 7.0, 1.0, 1.0]),
+        throughput=np.array([9999.0, 100.0, 120.0, 7.0, 1.0, 1.0]),
     )
     assert sorted(chosen.tolist()) == [0, 3, 5]
 
@@ -259,3 +259,62 @@ def test_recompute_command_reports_and_dry_run_stores_nothing(make_gpu, make_lis
     assert not CardPrice.objects.exists()
     call_command("recompute_rankings", stdout=out)
     assert CardPrice.objects.count() == 2
+
+
+@pytest.fixture
+def llama(db):
+    llm = UseCase.objects.create(
+        slug="large-language-model", area="Language", task="LLM", metric="tokens/s"
+    )
+    return MlModel.objects.create(
+        slug="llama2-70b-99", name="Llama 2 70B", mlperf_id="llama2-70b-99", use_case=llm
+    )
+
+
+@pytest.mark.django_db
+def test_an_llm_card_is_scored_by_its_run_with_the_most_tokens_per_second(
+    make_gpu, make_listing, make_result, llama
+):
+    b200 = make_gpu("nvidia-b200")
+    make_listing(b200, 40000)
+    # More samples/s but shorter answers: fewer tokens/s, MLPerf's LLM metric.
+    make_result(b200, llama, 40.0, tokens_per_s=10960.0, round="MLPerf Inference v4.1")
+    make_result(b200, llama, 39.0, tokens_per_s=11388.0, round="MLPerf Inference v5.0")
+
+    recompute_rankings()
+
+    score = UseCaseScore.objects.get(gpu=b200, model=llama, scope="all")
+    assert (score.tokens_per_s, score.round) == (11388.0, "MLPerf Inference v5.0")
+    assert score.tokens_per_dollar == pytest.approx(11388.0 / 40000)
+    assert score.dollars_per_token == pytest.approx(40000 / 11388.0)
+
+
+@pytest.mark.django_db
+def test_a_shipping_run_beats_a_faster_preview_run_which_counts_only_when_alone(
+    make_gpu, make_listing, make_result, resnet
+):
+    gh200, b200 = make_gpu("nvidia-gh200-144gb"), make_gpu("nvidia-b200")
+    make_listing(gh200, 30000)
+    make_listing(b200, 40000)
+    make_result(gh200, resnet, 53611.9, availability="preview", system_id="hpe")
+    make_result(gh200, resnet, 53420.6, availability="available", system_id="nvidia")
+    make_result(b200, resnet, 90000.0, availability="preview", notes="Private code")
+
+    recompute_rankings()
+
+    gh200_score = UseCaseScore.objects.get(gpu=gh200, scope="all")
+    assert (gh200_score.samples_per_s, gh200_score.is_preview) == (53420.6, False)
+    b200_score = UseCaseScore.objects.get(gpu=b200, scope="all")
+    assert (b200_score.samples_per_s, b200_score.is_preview) == (90000.0, True)
+    assert b200_score.notes == "Private code"
+
+
+def test_a_preview_run_with_tokens_per_second_beats_a_shipping_run_without():
+    chosen = best_valid(
+        card_index=np.array([0, 0]),
+        model_index=np.array([0, 0]),
+        round_key=np.array([4000.0, 4001.0]),
+        throughput=np.array([np.nan, 2632.76]),
+        preview=np.array([False, True]),
+    )
+    assert chosen.tolist() == [1]

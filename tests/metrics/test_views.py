@@ -251,6 +251,66 @@ def test_use_case_page_names_a_99_9_run_ranked_for_the_99_target_with_its_log(
     assert "MLPerf Inference v4.0" in table_99 and "(gptj-99.9 run)" in table_99
 
 
+@pytest.fixture
+def llama_table(make_gpu, make_listing, make_result):
+    """An LLM use case (metric tokens/s) whose samples/s order differs from its tokens/s order;
+    one card's result is a preview run with a caveat."""
+    llm = UseCase.objects.create(
+        slug="large-language-model",
+        area="Language",
+        task="Large language model",
+        metric="tokens/s",
+        is_headline=True,
+    )
+    llama = MlModel.objects.create(
+        slug="llama2-70b-99", name="Llama 2 70B (99%)", mlperf_id="llama2-70b-99", use_case=llm
+    )
+    b200 = make_gpu("nvidia-b200", label="NVIDIA B200")
+    h200 = make_gpu("nvidia-h200-sxm", label="NVIDIA H200 SXM")
+    make_listing(b200, 40000)
+    make_listing(h200, 30000)
+    make_result(
+        b200, llama, 40.0, tokens_per_s=10960.0, availability="preview", notes="Private code"
+    )
+    make_result(
+        h200, llama, 30.0, tokens_per_s=8700.0, notes="H200 CTS: custom thermal, TGP 1000 W"
+    )
+    recompute_rankings()
+    return llm
+
+
+def test_llm_page_ranks_by_tokens_per_dollar_and_marks_preview_runs_and_caveats(
+    client, llama_table
+):
+    html = _html(client.get(reverse("metrics:use-case", args=[llama_table.slug])))
+    # B200: 1.000 samples/s per $1,000 but 274 tokens/s; H200: 1.000 samples/s but 290 tokens/s.
+    order = _rank_order(html, ["NVIDIA B200", "NVIDIA H200 SXM"])
+    assert order == ["NVIDIA H200 SXM", "NVIDIA B200"]
+    assert "Tokens/s per $1,000" in html and "$ per token/s" in html
+    assert "Samples/s per $1,000" not in html
+    assert '<td class="num">290</td>' in html  # 8,700 tokens/s / $30,000 per $1,000
+    assert '<td class="num">274</td>' in html  # 10,960 tokens/s / $40,000 per $1,000
+    assert '<td class="num">$3.45</td>' in html  # $30,000 / 8,700 tokens/s
+    b200_row = html[html.index("NVIDIA B200") :]
+    b200_row = b200_row[: b200_row.index("</tr>")]
+    assert "(preview)" in b200_row and "Private code" in b200_row
+    h200_row = html[html.index("NVIDIA H200 SXM") :]
+    h200_row = h200_row[: h200_row.index("</tr>")]
+    assert "(preview)" not in h200_row and "TGP 1000 W" in h200_row
+
+
+def test_home_lists_llm_cards_by_tokens_per_dollar(client, llama_table):
+    html = _html(client.get(reverse("metrics:home")))
+    top = html[html.index("Top 5 GPUs for large language model") :]
+    top = top[: top.index("</section>")]
+    assert "Llama 2 70B (99%): tokens/s per $1,000" in top
+    assert _rank_order(top, ["NVIDIA B200", "NVIDIA H200 SXM"]) == [
+        "NVIDIA H200 SXM",
+        "NVIDIA B200",
+    ]
+    assert ": 290 " in top and "at $40,000 (preview)" in top
+
+
 def test_use_case_page_with_nothing_priced_says_no_data(client, resnet):
     html = _html(client.get(reverse("metrics:use-case", args=[resnet.use_case.slug])))
     assert "No data" in html
