@@ -434,10 +434,6 @@ class LlmModel(models.Model):
     def get_absolute_url(self):
         return reverse("metrics:llm-model", kwargs={"slug": self.slug})
 
-    @property
-    def is_moe(self) -> bool:
-        return self.active_params_b < self.total_params_b
-
 
 class Quantization(models.Model):
     """A llama.cpp weight format and its average bits per weight."""

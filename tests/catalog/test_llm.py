@@ -188,7 +188,13 @@ def test_fixtures_load_the_required_models_with_their_config_architecture(loaded
     llama = LlmModel.objects.get(slug="llama-3.1-70b")
     assert (llama.layers, llama.kv_heads, llama.head_dim, llama.hidden_size) == (80, 8, 128, 8192)
     oss = LlmModel.objects.get(slug="gpt-oss-20b")
-    assert oss.is_moe and (oss.layers, oss.kv_heads, oss.head_dim) == (24, 8, 64)
+    assert (oss.experts, oss.active_experts, oss.total_params_b, oss.active_params_b) == (
+        32,
+        4,
+        20.9,
+        3.6,
+    )
+    assert (oss.layers, oss.kv_heads, oss.head_dim) == (24, 8, 64)
     assert all(m.config_url.endswith("/config.json") for m in LlmModel.objects.all())
     bits = dict(Quantization.objects.values_list("slug", "bits_per_weight"))
     assert bits["q4_k_m"] == 4.85 and bits["q8_0"] == 8.5 and bits["f16"] == 16.0
