@@ -22,6 +22,8 @@ from functools import cached_property
 
 GIB = 2**30
 KV_BYTES = 2  # FP16 keys and values, llama.cpp's default cache type
+# llama.cpp's sliding-window cache: window + n_ubatch (default 512) cells, padded to 256.
+SWA_UBATCH, SWA_PAD = 512, 256
 # CUDA/ROCm context and llama.cpp compute buffers at a 512-token batch, per card.
 RUNTIME_OVERHEAD_GIB = 0.5
 DEFAULT_CONTEXT = 4096
@@ -59,6 +61,8 @@ class ModelSpec:
     fixed_bits_per_weight: float | None = None
     fixed_weights_note: str = ""
     fixed_weights_source_url: str = ""
+    sliding_window: int | None = None
+    sliding_layers: int | None = None
 
     @property
     def fixed_active_params_b(self) -> float:
@@ -208,8 +212,21 @@ def _gib(params_b: float, fixed_b: float | None, model: ModelSpec, bits_per_weig
 
 
 def kv_cache_gib(model: ModelSpec, context: int) -> float:
-    """Keys and values of every layer for `context` tokens in FP16."""
-    return 2 * model.layers * model.kv_heads * model.head_dim * context * KV_BYTES / GIB
+    """Keys and values of every layer in FP16: `context` tokens on a full-attention layer, and on
+    a sliding-window layer the cells llama.cpp gives it (`swa_cells`)."""
+    sliding = model.sliding_layers or 0
+    tokens = (model.layers - sliding) * context
+    if sliding:
+        tokens += sliding * swa_cells(model.sliding_window, context)
+    return 2 * model.kv_heads * model.head_dim * tokens * KV_BYTES / GIB
+
+
+def swa_cells(window: int, context: int) -> int:
+    """KV cells llama.cpp allocates to a sliding-window layer: the window plus one micro-batch,
+    rounded up to 256 cells, never more than the context (llama-server and llama-cli default,
+    `--swa-full` off)."""
+    padded = -(-(window + SWA_UBATCH) // SWA_PAD) * SWA_PAD
+    return min(context, padded)
 
 
 def cards_needed(

@@ -381,6 +381,19 @@ class LlmModel(models.Model):
     experts = models.PositiveSmallIntegerField("experts (MoE)", null=True, blank=True)
     active_experts = models.PositiveSmallIntegerField("experts per token", null=True, blank=True)
     max_context = models.PositiveIntegerField("context the model supports (tokens)")
+    sliding_window = models.PositiveIntegerField(
+        "sliding window (tokens)",
+        null=True,
+        blank=True,
+        help_text="config.json's sliding_window, for models whose sliding-window layers attend to "
+        "only the last N tokens; blank when every layer attends to the whole context.",
+    )
+    sliding_layers = models.PositiveSmallIntegerField(
+        "layers with a sliding window",
+        null=True,
+        blank=True,
+        help_text="How many of the layers use the window (from config.json's layer pattern).",
+    )
     fixed_params_b = models.FloatField(
         "parameters kept at a fixed format (billions)",
         null=True,
@@ -425,6 +438,15 @@ class LlmModel(models.Model):
                     & Q(fixed_bits_per_weight__gt=0)
                 ),
                 name="llm_fixed_weights_both_or_neither_within_total",
+            ),
+            models.CheckConstraint(
+                condition=(Q(sliding_window__isnull=True) & Q(sliding_layers__isnull=True))
+                | (
+                    Q(sliding_window__gt=0)
+                    & Q(sliding_layers__gt=0)
+                    & Q(sliding_layers__lte=F("layers"))
+                ),
+                name="llm_sliding_window_both_or_neither_within_layers",
             ),
         ]
 

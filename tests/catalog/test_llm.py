@@ -25,6 +25,20 @@ GPT_OSS_20B = llm.ModelSpec(
     active_experts=4,
     fixed_params_b=19.11,
     fixed_bits_per_weight=4.25,
+    sliding_window=128,
+    sliding_layers=12,
+)
+GEMMA_2_27B = llm.ModelSpec(
+    "gemma-2-27b",
+    "Gemma 2 27B",
+    27.2,
+    27.2,
+    46,
+    16,
+    128,
+    8192,
+    sliding_window=4096,
+    sliding_layers=23,
 )
 
 
@@ -32,6 +46,16 @@ def test_kv_cache_of_llama_3_1_8b_at_4096_tokens_is_half_a_gib():
     # 2 (K and V) x 32 layers x 8 KV heads x 128 x 4096 tokens x 2 bytes = 536,870,912 bytes
     assert llm.kv_cache_gib(LLAMA_8B, 4096) == 0.5
     assert llm.kv_cache_gib(LLAMA_8B, 8192) == 1.0
+
+
+def test_sliding_window_layers_hold_only_the_cells_llama_cpp_gives_them():
+    # gpt-oss-20b: 2 x 8 KV heads x 64 x 2 bytes = 2,048 bytes a layer a token. 12 full layers
+    # hold the whole context; 12 sliding layers hold 128 + 512 cells, padded to 768.
+    assert llm.kv_cache_gib(GPT_OSS_20B, 131072) == 3.017578125  # was 6.0 counting every layer
+    assert llm.kv_cache_gib(GPT_OSS_20B, 512) == 0.0234375  # a short context caps both kinds
+    # Gemma 2 27B: 8,192 bytes a layer a token; the window (4,096 + 512 cells) only bites above it.
+    assert llm.kv_cache_gib(GEMMA_2_27B, 4096) == 1.4375
+    assert llm.kv_cache_gib(GEMMA_2_27B, 8192) == 2.24609375  # was 2.875
 
 
 def test_llama_3_1_70b_at_q4_k_m_needs_two_24_gb_cards_or_one_48_gb_card():
@@ -195,6 +219,8 @@ def test_fixtures_load_the_required_models_with_their_config_architecture(loaded
         3.6,
     )
     assert (oss.layers, oss.kv_heads, oss.head_dim) == (24, 8, 64)
+    assert (oss.sliding_window, oss.sliding_layers) == (128, 12)
+    assert (llama.sliding_window, llama.sliding_layers) == (None, None)
     assert all(m.config_url.endswith("/config.json") for m in LlmModel.objects.all())
     bits = dict(Quantization.objects.values_list("slug", "bits_per_weight"))
     assert bits["q4_k_m"] == 4.85 and bits["q8_0"] == 8.5 and bits["f16"] == 16.0

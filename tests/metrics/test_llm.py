@@ -115,8 +115,9 @@ def test_a_context_beyond_the_model_is_capped_with_a_note(client, shop):
     url = reverse("metrics:llm-model", kwargs={"slug": "gemma-2-27b"}) + "?context=32768"
     html = _html(client, url)
     assert "Gemma 2 27B supports at most 8,192 tokens; showing that context." in html
-    # 2 x 46 layers x 16 KV heads x 128 x 8192 tokens x 2 bytes = 2.875 GiB
-    assert "KV cache 2.88 GiB at 8192 tokens" in html
+    # 2 x 16 KV heads x 128 x 2 bytes x (23 full layers x 8,192 tokens + 23 sliding-window layers
+    # x 4,608 cells) = 2.246 GiB
+    assert "KV cache 2.25 GiB at 8192 tokens" in html
 
 
 def test_unknown_model_page_is_404(client, shop):
