@@ -1,5 +1,7 @@
 """The local-LLM arithmetic on worked examples, and the fit on the published measurements."""
 
+from dataclasses import replace
+
 import pytest
 from django.urls import reverse
 
@@ -13,33 +15,13 @@ Q4_0, Q4_K_M, Q8_0, F16 = 4.5, 4.85, 8.5, 16.0
 # gpt-oss-20b as config.json gives it; 24 layers x 32 experts x 3 x 2880 x 2880 = 19.11 B of its
 # weights are MoE experts, which every published GGUF keeps in MXFP4 (4.25 bits per weight).
 GPT_OSS_20B = llm.ModelSpec(
-    "gpt-oss-20b",
-    "gpt-oss 20B",
-    20.9,
-    3.6,
-    24,
-    8,
-    64,
-    131072,
-    experts=32,
-    active_experts=4,
-    fixed_params_b=19.11,
-    fixed_bits_per_weight=4.25,
-    sliding_window=128,
-    sliding_layers=12,
+    "gpt-oss-20b", "gpt-oss 20B", 20.9, 3.6, 24, 8, 64, 131072, experts=32, active_experts=4
 )
-GEMMA_2_27B = llm.ModelSpec(
-    "gemma-2-27b",
-    "Gemma 2 27B",
-    27.2,
-    27.2,
-    46,
-    16,
-    128,
-    8192,
-    sliding_window=4096,
-    sliding_layers=23,
-)
+GPT_OSS_20B = replace(GPT_OSS_20B, fixed_params_b=19.11, fixed_bits_per_weight=4.25)
+# Alternate layers (12 of 24) attend to a 128-token sliding window; Gemma 2 27B's 23 of 46 to 4,096.
+GPT_OSS_20B = replace(GPT_OSS_20B, sliding_window=128, sliding_layers=12)
+GEMMA_2_27B = llm.ModelSpec("gemma-2-27b", "Gemma 2 27B", 27.2, 27.2, 46, 16, 128, 8192)
+GEMMA_2_27B = replace(GEMMA_2_27B, sliding_window=4096, sliding_layers=23)
 
 
 def test_kv_cache_of_llama_3_1_8b_at_4096_tokens_is_half_a_gib():
