@@ -124,7 +124,7 @@ class DecodeFit:
 
 @dataclass(frozen=True)
 class Calibration:
-    """One decode fit per memory family; prompt processing has one efficiency for every card."""
+    """One decode fit and one prompt efficiency per memory family."""
 
     fits: tuple[DecodeFit, ...]  # in MEMORY_FAMILIES order
 
@@ -137,10 +137,6 @@ class Calibration:
     @property
     def points(self) -> int:
         return sum(f.points for f in self.fits)
-
-    @property
-    def prefill_efficiency(self) -> float:
-        return self.fits[0].prefill_efficiency
 
 
 @dataclass(frozen=True)
@@ -277,18 +273,25 @@ def estimate_prefill(model: ModelSpec, tflops: float | None, fit: DecodeFit) -> 
 
 def calibrate(points: list[Measured]) -> Calibration:
     """Each memory family's decode fit from that family's points; a family with fewer than
-    MIN_FAMILY_POINTS takes the other family's fit (and says so)."""
-    prefill = _prefill_efficiency(points)
-    own = {
-        family: _fit_family(family, [p for p in points if p.card.memory_family == family], prefill)
-        for family in MEMORY_FAMILIES
-    }
+    MIN_FAMILY_POINTS takes the other family's fit (and says so). The prompt efficiency is each
+    family's own too: a family without a published prompt figure takes the other's."""
+    by_family = {f: [p for p in points if p.card.memory_family == f] for f in MEMORY_FAMILIES}
+    prefill = {f: _prefill_efficiency(by_family[f]) for f in MEMORY_FAMILIES}
+    known = [value for value in prefill.values() if value is not None]
+    fallback = known[0] if known else FALLBACK_PREFILL_EFFICIENCY
+    own = {f: _fit_family(f, by_family[f], prefill[f] or fallback) for f in MEMORY_FAMILIES}
     fits = []
     for family in MEMORY_FAMILIES:
         fit = own[family]
         other = next(own[f] for f in MEMORY_FAMILIES if f != family)
         if fit.points < MIN_FAMILY_POINTS and other.points >= MIN_FAMILY_POINTS:
-            fit = replace(other, family=family, points=fit.points, borrowed_from=other.family)
+            fit = replace(
+                other,
+                family=family,
+                points=fit.points,
+                borrowed_from=other.family,
+                prefill_efficiency=fit.prefill_efficiency,
+            )
         fits.append(fit)
     return Calibration(tuple(fits))
 
@@ -325,14 +328,15 @@ def _ideal_seconds(p: Measured) -> float:
     return bytes_read / (p.card.bandwidth_gbs * 1e9)
 
 
-def _prefill_efficiency(points: list[Measured]) -> float:
-    """Median of measured prompt tokens/s over the FP16 tensor-compute ceiling."""
+def _prefill_efficiency(points: list[Measured]) -> float | None:
+    """Median of measured prompt tokens/s over the FP16 tensor-compute ceiling; None without a
+    published prompt figure."""
     ratios = [
         p.prefill_tokens_per_s * 2 * p.model.active_params_b * 1e9 / (p.card.prefill_tflops * 1e12)
         for p in points
         if p.prefill_tokens_per_s and p.card.prefill_tflops
     ]
-    return statistics.median(ratios) if ratios else FALLBACK_PREFILL_EFFICIENCY
+    return statistics.median(ratios) if ratios else None
 
 
 def fit_error(points: list[Measured], calibration: Calibration) -> FitError:

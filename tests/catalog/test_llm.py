@@ -226,6 +226,10 @@ def test_estimate_error_on_the_published_measurements_is_pinned(loaded_catalog):
     assert hbm.efficiency == pytest.approx(0.552, abs=0.001)
     assert hbm.overhead_ms == pytest.approx(3.12, abs=0.01)
     assert not hbm.borrowed_from
+    # Prompt speed over the FP16 tensor peak: the median of each family's pp512 runs.
+    assert (gddr.prefill_efficiency, hbm.prefill_efficiency) == pytest.approx(
+        (0.526, 0.307), abs=0.001
+    )
     error = catalogue.error()
     assert error.of_family(llm.GDDR).mean_abs_pct == pytest.approx(12.6, abs=0.1)
     assert error.of_family(llm.GDDR).max_abs_pct == pytest.approx(27.0, abs=0.1)  # a MoE model
@@ -251,6 +255,23 @@ def test_datacenter_hbm_cards_are_estimated_near_what_llama_cpp_measures(loaded_
     assert abs(estimate("nvidia-a100-pcie") - 138) / 138 < 0.15
     assert estimate("nvidia-h100-sxm") == pytest.approx(165.4, abs=0.1)  # was 267
     assert estimate("nvidia-geforce-rtx-4090") == pytest.approx(116.1, abs=0.1)  # about as before
+
+
+@pytest.mark.django_db
+def test_hbm_prompt_speed_is_estimated_from_hbm_runs(loaded_catalog):
+    catalogue = load_llm_catalogue()
+    model = catalogue.model("llama-3.1-8b")
+    cards = {gpu.slug: card_spec(gpu) for gpu in Gpu.objects.all()}
+
+    def prefill(slug):
+        card = cards[slug]
+        return llm.estimate_prefill(model, card.prefill_tflops, catalogue.fit.for_card(card))
+
+    # llama-bench pp512 on an A100 80GB PCIe: 5,981 tokens/s (May 2024); one efficiency for every
+    # card, taken from GeForce runs, estimated 10,213.
+    assert prefill("nvidia-a100-pcie") == pytest.approx(5964, abs=1)
+    assert prefill("nvidia-h100-sxm") == pytest.approx(18916, abs=1)  # was 32,389
+    assert prefill("nvidia-geforce-rtx-4090") == pytest.approx(10812, abs=1)  # unchanged
 
 
 @pytest.mark.django_db
@@ -297,6 +318,7 @@ def test_methodology_publishes_the_fit_and_its_error(client, loaded_catalog):
     assert "mean absolute error 8.5%, largest 27.0%" in html
     assert "in-sample" in html
     hbm_row = html[html.index("HBM (HBM2, HBM2e, HBM3, HBM3e)") :].split("</tr>")[0]
+    assert ">0.31<" in hbm_row  # its own prompt efficiency
     assert ">10<" in hbm_row and ">0.55<" in hbm_row and ">3.12<" in hbm_row and "4.8%" in hbm_row
     assert "uses the other family's fit" in html
     assert "github.com/XiongjieDai/GPU-Benchmarks-on-LLM-Inference" in html
