@@ -116,6 +116,18 @@ def test_model_page_lists_results_across_cards(client, loaded_catalog):
     html = page(client, reverse("catalog:learn-model", kwargs={"slug": "resnet50"}))
     assert "ResNet50-v1.5" in html and "NVIDIA L4" in html and "NVIDIA T4" in html
     assert reverse("catalog:learn-use-case", kwargs={"slug": "image-classification"}) in html
+    assert ">Samples/s</th>" in html and "Tokens/s" not in html  # not a language model
+
+
+def test_language_model_results_show_tokens_per_second(client, loaded_catalog):
+    html = page(client, reverse("catalog:learn-model", kwargs={"slug": "llama2-70b-99"}))
+    assert ">Samples/s</th>" in html and ">Tokens/s</th>" in html
+    llm = page(client, reverse("catalog:learn-use-case", kwargs={"slug": "large-language-model"}))
+    assert ">Tokens/s</th>" in llm
+    vision = page(
+        client, reverse("catalog:learn-use-case", kwargs={"slug": "image-classification"})
+    )
+    assert ">Tokens/s</th>" not in vision
 
 
 def test_use_case_page_explains_samples_per_dollar(client, loaded_catalog):
