@@ -376,7 +376,7 @@ class LlmCatalogue:
     models: list[ModelSpec]
     quants: list[QuantSpec]
     measurements: list[Measured]
-    fit: Calibration
+    calibration: Calibration
 
     def model(self, slug: str) -> ModelSpec | None:
         return next((m for m in self.models if m.slug == slug), None)
@@ -393,7 +393,7 @@ class LlmCatalogue:
         return best
 
     def error(self) -> FitError:
-        return fit_error(self.measurements, self.fit)
+        return fit_error(self.measurements, self.calibration)
 
     def run(self, *, model: ModelSpec, quant: QuantSpec, context: int, card: CardSpec) -> CardRun:
         """Fit, cards needed and speeds of one model on one card. A decode measurement wins over
@@ -403,7 +403,7 @@ class LlmCatalogue:
         bits = quant.bits_per_weight
         needed = cards_needed(model, bits, context, card.memory_gb)
         measurement = self.measured_by_key.get((card.slug, model.slug, quant.slug))
-        fit = self.fit.for_card(card)
+        fit = self.calibration.for_card(card)
         decode = estimate_decode(model, bits, context, card.bandwidth_gbs, fit)
         prefill = estimate_prefill(model, card.prefill_tflops, fit)
         basis = "estimate"

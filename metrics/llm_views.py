@@ -47,7 +47,6 @@ def _context(catalogue, query, table) -> dict:
         "table": table,
         "models": catalogue.models,
         "quants": catalogue.quants,
-        "fit": catalogue.fit,
         "contexts": sorted({2048, 4096, 8192, 16384, 32768, 65536, 131072, query.context}),
         "default_context": llm.DEFAULT_CONTEXT,
         "overhead_gib": llm.RUNTIME_OVERHEAD_GIB,

@@ -39,8 +39,8 @@ def llm_methodology():
     catalogue = load_llm_catalogue()
     error = catalogue.error()
     return {
-        "fit": catalogue.fit,
-        "families": [(fit, error.of_family(fit.family)) for fit in catalogue.fit.fits],
+        "calibration": catalogue.calibration,
+        "families": [(fit, error.of_family(fit.family)) for fit in catalogue.calibration.fits],
         "error": error,
         "scope": _calibration_scope(error),
         "quants": catalogue.quants,

@@ -218,7 +218,8 @@ def test_every_measurement_cites_a_url_a_date_and_a_backend(loaded_catalog):
 @pytest.mark.django_db
 def test_estimate_error_on_the_published_measurements_is_pinned(loaded_catalog):
     catalogue = load_llm_catalogue()
-    gddr, hbm = catalogue.fit.for_family(llm.GDDR), catalogue.fit.for_family(llm.HBM)
+    calibration = catalogue.calibration
+    gddr, hbm = calibration.for_family(llm.GDDR), calibration.for_family(llm.HBM)
     assert (gddr.points, hbm.points) == (9, 10)
     assert gddr.efficiency == pytest.approx(0.817, abs=0.001)
     assert gddr.overhead_ms == pytest.approx(2.05, abs=0.01)
@@ -246,7 +247,7 @@ def test_datacenter_hbm_cards_are_estimated_near_what_llama_cpp_measures(loaded_
 
     def estimate(slug):
         card = cards[slug]
-        fit = catalogue.fit.for_card(card)
+        fit = catalogue.calibration.for_card(card)
         return llm.estimate_decode(model, quant.bits_per_weight, 4096, card.bandwidth_gbs, fit)
 
     # llama.cpp measures about 138 tokens/s on an A100 80GB PCIe (tg1024, May 2024); one fit for
@@ -265,7 +266,8 @@ def test_hbm_prompt_speed_is_estimated_from_hbm_runs(loaded_catalog):
 
     def prefill(slug):
         card = cards[slug]
-        return llm.estimate_prefill(model, card.prefill_tflops, catalogue.fit.for_card(card))
+        fit = catalogue.calibration.for_card(card)
+        return llm.estimate_prefill(model, card.prefill_tflops, fit)
 
     # llama-bench pp512 on an A100 80GB PCIe: 5,981 tokens/s (May 2024); one efficiency for every
     # card, taken from GeForce runs, estimated 10,213.
