@@ -44,7 +44,7 @@ class DealsFeed(Feed):
 
     def link(self, gpu):
         if gpu:
-            return reverse("listings:shop-gpu", kwargs={"slug": gpu.slug}) + "?sort=deal"
+            return reverse("metrics:shop-gpu", kwargs={"slug": gpu.slug}) + "?sort=deal"
         return reverse("metrics:shop-index")
 
     def feed_guid(self, gpu):
@@ -76,7 +76,7 @@ class DealsFeed(Feed):
         )
 
     def item_link(self, deal: Deal):
-        return reverse("listings:shop-gpu", kwargs={"slug": deal.gpu_slug}) + "?sort=deal"
+        return reverse("metrics:shop-gpu", kwargs={"slug": deal.gpu_slug}) + "?sort=deal"
 
     def item_guid(self, deal: Deal):
         return _tag(f"deal/{deal.listing_id}")

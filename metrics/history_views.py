@@ -24,7 +24,7 @@ def _card(slug: str) -> Gpu:
 
 
 @require_safe
-@cached_page
+@cached_page()
 def price_history_csv(request, slug):
     """date, condition, headline_price, listing_count, currency: one row per stored day."""
     gpu = _card(slug)
@@ -38,7 +38,7 @@ def price_history_csv(request, slug):
 
 
 @require_safe
-@cached_page
+@cached_page()
 def price_history_json(request, slug):
     """The same rows as the CSV, with the card, basis and source."""
     gpu = _card(slug)

@@ -9,7 +9,7 @@ CACHE_DEPENDENT = {
     "tests/shopagent/test_throttle.py",
     "tests/shopagent/test_cache.py",
     "tests/shopagent/test_cache_backends.py",
-    "tests/shopagent/test_fragments.py",
+    "tests/shopagent/test_page_cache.py",
     "tests/listings/test_ebay.py",
     "tests/listings/test_refresh_listings.py",
     "tests/listings/test_schedule.py",
@@ -27,13 +27,9 @@ def _fresh_cache():
     """Each test starts with an empty cache, as a fresh server would."""
     from django.core.cache import cache
 
-    from shopagent.cache import forget_local_values
-
     cache.clear()
-    forget_local_values()
     yield
     cache.clear()
-    forget_local_values()
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ def views_of(gpu):
 
 def visit(gpu, times, *, agent=BROWSER, **query):
     client = Client(HTTP_USER_AGENT=agent)
-    url = reverse("listings:shop-gpu", kwargs={"slug": gpu.slug})
+    url = reverse("metrics:shop-gpu", kwargs={"slug": gpu.slug})
     return [client.get(url, query).status_code for _ in range(times)]
 
 
