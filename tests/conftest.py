@@ -16,10 +16,31 @@ CACHE_DEPENDENT = {
 }
 
 
+# Fixtures through which a test reads or writes the database.
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+}
+
+
+def _runs_site_workers(item) -> bool:
+    code = getattr(getattr(item, "function", None), "__code__", None)
+    return code is not None and "SiteWorkers" in (*code.co_names, *code.co_varnames)
+
+
 def pytest_collection_modifyitems(items):
+    """Mark what each `make test` pass selects: `cache` (the Redis pass), `database` (a test that
+    uses the database: the PostgreSQL pass), `workers` (the site in several processes on one
+    SQLite file: the SQLite pass only)."""
     for item in items:
         if item.nodeid.split("::")[0] in CACHE_DEPENDENT:
             item.add_marker(pytest.mark.cache)
+        if DATABASE_FIXTURES & set(item.fixturenames) or item.get_closest_marker("django_db"):
+            item.add_marker(pytest.mark.database)
+        if _runs_site_workers(item):
+            item.add_marker(pytest.mark.workers)
 
 
 @pytest.fixture(autouse=True)
