@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 from django.db import transaction
-from django.db.models import CharField, FloatField, Q
+from django.db.models import CharField, FloatField, Max, Min, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -429,21 +429,25 @@ TREND_DAYS = 30
 
 
 def trends(*, scope: str, today: date | None = None) -> dict[str, Trend]:
-    """By card slug: the change from the first recorded day of the last 30 to the latest (one
-    query, two rows per card)."""
+    """By card slug: the change from the first recorded day of the last 30 to the latest (two
+    queries, reading two rows per card: each card's first and last day in the window)."""
     today = today or today_utc()
-    rows = (
-        DailyPrice.objects.filter(scope=scope, day__gt=today - timedelta(days=TREND_DAYS))
-        .order_by("gpu_id", "day")
-        .values_list("gpu__slug", "day", "headline_price")
-    )
-    first: dict[str, tuple[date, Decimal]] = {}
-    last: dict[str, Decimal] = {}
-    for slug, day, price in rows:
-        first.setdefault(slug, (day, price))
-        last[slug] = price
-    return {
-        slug: Trend(percent=round((last[slug] - price) / price * 100), since=day)
-        for slug, (day, price) in first.items()
-        if day < today
+    window = DailyPrice.objects.filter(scope=scope, day__gt=today - timedelta(days=TREND_DAYS))
+    bounds = {
+        row["gpu_id"]: (row["first"], row["last"])
+        for row in window.order_by().values("gpu_id").annotate(first=Min("day"), last=Max("day"))
+        if row["first"] < today
     }
+    days = {day for pair in bounds.values() for day in pair}
+    prices = {
+        (row["gpu_id"], row["day"]): (row["gpu__slug"], row["headline_price"])
+        for row in window.filter(day__in=days, gpu_id__in=bounds).values(
+            "gpu_id", "gpu__slug", "day", "headline_price"
+        )
+    }
+    found = {}
+    for gpu_id, (first, last) in bounds.items():
+        slug, start = prices[gpu_id, first]
+        end = prices[gpu_id, last][1]
+        found[slug] = Trend(percent=round((end - start) / start * 100), since=first)
+    return found

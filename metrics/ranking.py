@@ -242,9 +242,7 @@ def _read_listing_prices(*, cards: Cards, only: list[int] | None) -> ListingPric
     if only is not None:
         listings = listings.filter(gpu_id__in=only)
     # Floats, not Decimals: building 50,000 Decimals costs more than the whole ranking.
-    rows = list(
-        listings.values_list("gpu_id", Cast("unit_price", FloatField()), "condition_kind")
-    )
+    rows = list(listings.values_list("gpu_id", Cast("unit_price", FloatField()), "condition_kind"))
     return ListingPrices(
         card=np.searchsorted(cards.ids, np.array([row[0] for row in rows], dtype=np.int64)),
         price=np.array([row[1] for row in rows], dtype=np.float64),

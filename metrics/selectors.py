@@ -334,18 +334,7 @@ def card_index(*, filters: RankingFilters, index: IndexQuery | None = None) -> l
     order = F(index.column.order_by)
     order = order.desc(nulls_last=True) if index.descending else order.asc(nulls_last=True)
     rows = cards.order_by(order, "label").values(
-        *CARD_FIELDS,
-        "manufacturer",
-        "category",
-        "memory_gb",
-        "fp16_tflops",
-        "tdp_w",
-        "headline_price",
-        "new_headline_price",
-        "used_headline_price",
-        "all_listing_count",
-        "per_fp16",
-        "per_gb",
+        *CARD_FIELDS, "manufacturer", "category", *INDEX_FIGURES
     )
     categories, software = dict(Category.choices), dict(MlSoftware.choices)
     return [
