@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from catalog.models import Gpu
 from listings.models import Listing
 from metrics.ranking import recompute_rankings
 from shopagent.cache import bump_generation, cached_page
@@ -92,3 +93,40 @@ def test_only_the_parameters_a_view_declares_reach_it(rf):
 
     view(rf.get("/x/", {"b": ["2", "1"], "utm_source": "z", "a": "3"}))
     assert seen == {"a": ["3"], "b": ["2", "1"]}
+
+
+def test_every_cached_page_shares_its_entry_with_links_that_add_tracking_parameters(
+    client, loaded_catalog
+):
+    gpu = make_listing(Gpu.objects.get(slug="nvidia-l4"), "2100.00").gpu
+    recompute_rankings()
+    pages = [
+        reverse("metrics:home") + "?task=llm-8b",
+        reverse("metrics:shop-index") + "?vendor=NVIDIA",
+        reverse("metrics:rankings-index"),
+        reverse("metrics:cost-per-spec", args=["fp16-flops"]) + "?condition=used",
+        reverse("metrics:use-case-index"),
+        reverse("metrics:use-case", args=["image-classification"]),
+        reverse("metrics:compare") + f"?gpu={gpu.slug}&gpu=nvidia-t4",
+        reverse("metrics:compare-pair", args=["nvidia-l4-vs-nvidia-t4"]),
+        reverse("metrics:shop-gpu", args=[gpu.slug]) + "?sort=-price",
+        reverse("metrics:learn-gpu", args=[gpu.slug]) + "?history=30",
+        reverse("metrics:llm-index") + "?model=llama-3.1-8b",
+        reverse("metrics:llm-model", args=["llama-3.1-8b"]),
+        reverse("metrics:llm-json") + "?model=llama-3.1-8b&quant=q4_k_m",
+        reverse("metrics:data-gpus-json"),
+        reverse("metrics:deals-feed"),
+        reverse("metrics:price-history-csv", args=[gpu.slug]),
+        reverse("catalog:learn-index"),
+        reverse("catalog:learn-model", args=["resnet50"]),
+        reverse("catalog:methodology"),
+        "/sitemap.xml",
+    ]
+    for page in pages:
+        first = client.get(page)
+        assert first.status_code == 200, page
+        sep = "&" if "?" in page else "?"
+        with CaptureQueriesContext(connection) as queries:
+            shared = client.get(f"{page}{sep}utm_source=mail&utm_campaign=x&fbclid=abc&gclid=1")
+        assert shared.content == first.content, page
+        assert len(queries.captured_queries) == 1, page  # the generation: served from the cache
