@@ -3,15 +3,17 @@ address, and a link to a route that does not exist fails loudly rather than vani
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.template.loader import render_to_string
+from django.template import Context, Template
 from django.test import override_settings
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from catalog.build import page_addresses
 from catalog.loader import FixtureError, load_catalog
 from catalog.models import RESERVED_SLUGS, Gpu
+from metrics.selectors import CardRef
 from tests.factories import make_gpu
 
+CARD = CardRef(slug="nvidia-l4", label="NVIDIA L4")
 # Where a card's slug sits in a page address.
 CARD_PREFIXES = ("ml/shop/gpu/", "ml/learn/gpu/")
 
@@ -84,12 +86,10 @@ def test_the_catalog_build_names_a_card_slugged_like_a_page():
 @override_settings(ROOT_URLCONF="tests.metrics.no_card_pages_urls")
 def test_a_link_to_a_missing_page_fails_loudly():
     with pytest.raises(NoReverseMatch):
-        render_to_string("includes/card_links.html", {"card": {"slug": "x", "label": "X"}})
+        Template("{% load present %}{% card_links card %}").render(Context({"card": CARD}))
 
 
 def test_card_links_name_both_pages_of_the_card():
-    html = render_to_string(
-        "includes/card_links.html", {"card": {"slug": "nvidia-l4", "label": "L4"}}
-    )
+    html = Template("{% load present %}{% card_links card %}").render(Context({"card": CARD}))
     assert f'href="{reverse("metrics:shop-gpu", args=["nvidia-l4"])}"' in html
     assert f'href="{reverse("metrics:learn-gpu", args=["nvidia-l4"])}"' in html
