@@ -76,16 +76,23 @@ class CatalogAdmin(admin.ModelAdmin):
     def get_changelist_form(self, request, **kwargs):
         return super().get_changelist_form(request, form=TrackEditsForm, **kwargs)
 
-    def _announce(self, model):
-        transaction.on_commit(lambda: catalog_changed.send(sender=model, source="admin"))
+    def _announce(self, model, gpu_ids=None):
+        transaction.on_commit(
+            lambda: catalog_changed.send(sender=model, source="admin", gpu_ids=gpu_ids)
+        )
+
+    def changed_gpu_ids(self, obj) -> list[int] | None:
+        """The cards a change to `obj` alters; None when it may alter any."""
+        return None
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        self._announce(type(form.instance))
+        self._announce(type(form.instance), self.changed_gpu_ids(form.instance))
 
     def delete_model(self, request, obj):
+        gpu_ids = self.changed_gpu_ids(obj)
         super().delete_model(request, obj)
-        self._announce(type(obj))
+        self._announce(type(obj), gpu_ids)
 
     def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset)
@@ -146,6 +153,9 @@ class GpuAdmin(CatalogAdmin):
         ),
         ("History", {"fields": ["admin_edited_fields", "updated_at"]}),
     ]
+
+    def changed_gpu_ids(self, obj):
+        return [obj.pk]  # a card's figures and its inline results alter its own pages alone
 
     def save_model(self, request, obj, form, change):
         # The summary states memory, form and architecture: it follows an edit of them unless an

@@ -150,3 +150,17 @@ class DailyPrice(models.Model):
 
     def __str__(self):
         return f"{self.gpu_id} {self.scope} {self.day}: ${self.headline_price}"
+
+
+class PageChange(models.Model):
+    """A page whose content changed and that search engines have not yet been told about
+    (IndexNow); the row goes once a submission of it succeeds."""
+
+    url = models.URLField(max_length=500, unique=True)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.url

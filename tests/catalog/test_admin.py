@@ -135,7 +135,7 @@ def test_a_saved_edit_is_kept_by_the_next_load_and_announced(
     finally:
         catalog_changed.disconnect(receiver)
     assert response.status_code == 302
-    assert sent == [{"signal": catalog_changed, "source": "admin"}]
+    assert sent == [{"signal": catalog_changed, "source": "admin", "gpu_ids": [gpu.pk]}]
     gpu.refresh_from_db()
     assert gpu.admin_edited_fields == ["fp32_tflops"]
 
