@@ -27,6 +27,8 @@ class CardPrice(models.Model):
     dollars_per_tensor_cores = models.FloatField(null=True, blank=True)
     dollars_per_memory_gb = models.FloatField(null=True, blank=True)
     dollars_per_memory_bandwidth_gbs = models.FloatField(null=True, blank=True)
+    dollars_per_l2_cache_mb = models.FloatField(null=True, blank=True)
+    dollars_per_shared_memory_per_sm_kb = models.FloatField(null=True, blank=True)
     computed_at = models.DateTimeField()
 
     class Meta:
