@@ -55,27 +55,25 @@ def shared_rule(gpu: dict, shared: dict) -> dict | None:
 
 def apply_cache_figures(gpu: dict, l2: dict, shared: dict) -> dict[str, str]:
     """Set the card's L2 cache and shared memory per SM; their spec-note lines by key."""
+    figures = (
+        ("l2_cache_mb", L2_NOTE, l2["cards"].get(gpu["slug"]), "mb", "MB", l2["unknown"]),
+        (
+            "shared_memory_per_sm_kb",
+            SHARED_NOTE,
+            shared_rule(gpu, shared),
+            "kb",
+            "KB",
+            shared["unknown"],
+        ),
+    )
     notes = {}
-    entry = l2["cards"].get(gpu["slug"])
-    if entry is None:
-        gpu["l2_cache_mb"] = None
-        notes[L2_NOTE] = f"unknown: {l2['unknown'].get(gpu['slug'], 'no entry')}."
-    else:
-        gpu["l2_cache_mb"] = entry["mb"]
-        notes[L2_NOTE] = _cited(f"{entry['mb']:g} MB", entry)
-    rule = shared_rule(gpu, shared)
-    if rule is None:
-        gpu["shared_memory_per_sm_kb"] = None
-        notes[SHARED_NOTE] = f"unknown: {shared['unknown'].get(gpu['slug'], 'no entry')}."
-    else:
-        gpu["shared_memory_per_sm_kb"] = rule["kb"]
-        notes[SHARED_NOTE] = _cited(f"{rule['kb']:g} KB", rule)
-    for url in (entry or {}).get("url"), (rule or {}).get("url"):
-        if url and url not in gpu["reference_urls"]:
-            gpu["reference_urls"] = [*gpu["reference_urls"], url]
+    for field, key, entry, size, unit, unknown in figures:
+        if entry is None:
+            gpu[field] = None
+            notes[key] = f"unknown: {unknown.get(gpu['slug'], 'no entry')}."
+            continue
+        gpu[field] = entry[size]
+        notes[key] = f"{entry[size]:g} {unit}: {entry['note']} ({entry['source']})."
+        if entry["url"] not in gpu["reference_urls"]:  # listed under the card's sources
+            gpu["reference_urls"] = [*gpu["reference_urls"], entry["url"]]
     return notes
-
-
-def _cited(value: str, entry: dict) -> str:
-    """The note line; the URL goes to the card's reference URLs, listed under its sources."""
-    return f"{value}: {entry['note']} ({entry['source']})."
