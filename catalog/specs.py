@@ -189,13 +189,57 @@ SPEC_TABLE: tuple[Spec, ...] = (
         field="l2_cache_mb",
         row_label="L2 cache",
         row_unit="MB",
-        note="Last-level on-chip cache.",
+        note=(
+            "The GPU's L2 cache, summed over the dies of a multi-die card; AMD's Infinity Cache, "
+            "a further level, is not counted."
+        ),
+        basis="L2 cache",
+        slug="l2-cache-mb",
+        key="l2",
+        label="L2 cache",
+        unit="MB L2 cache",
+        units="MB of L2 cache",
+        noun="MB of L2 cache",
+        short_name="$/MB L2",
+        brief="on-chip L2 cache",
+        explanation=(
+            "The on-chip cache every multiprocessor shares: the larger it is, the more of a "
+            "layer's weights and activations are read without going to memory. AMD's Infinity "
+            "Cache, a further level, is not counted."
+        ),
+        when_to_choose=(
+            "Comparing cards of one architecture for small-batch inference and mid-sized "
+            "matrices; across architectures memory bandwidth and TFLOPS say more."
+        ),
     ),
     Spec(
         field="shared_memory_per_sm_kb",
         row_label="Shared memory per SM",
         row_unit="KB",
-        note="Per multiprocessor.",
+        note=(
+            "The most on-chip shared memory one multiprocessor can give its thread blocks. "
+            "NVIDIA: the largest shared-memory carve-out of an SM's L1, as CUDA reports it for "
+            "the compute capability. AMD: a compute unit's local data share (LDS), 64 KB (160 KB "
+            "on CDNA 4); RDNA's 128 KB per work-group processor is 64 KB per CU."
+        ),
+        basis="Shared memory per SM",
+        slug="shared-memory-per-sm-kb",
+        key="smem",
+        label="Shared memory per SM",
+        unit="KB shared memory per SM",
+        units="KB of shared memory per SM",
+        noun="KB of shared memory per SM",
+        short_name="$/KB smem",
+        brief="shared memory per SM (NVIDIA) or LDS per CU (AMD)",
+        explanation=(
+            "The fast scratchpad one multiprocessor gives its thread blocks (NVIDIA shared "
+            "memory, AMD LDS): it bounds the tile sizes of matrix and attention kernels. It is a "
+            "per-SM figure, so it ranks generations, not card sizes."
+        ),
+        when_to_choose=(
+            "Writing or running custom kernels (FlashAttention-style attention, large GEMM "
+            "tiles) that need a big per-SM scratchpad."
+        ),
     ),
     Spec(
         field="tdp_w",
@@ -234,6 +278,8 @@ SPECS: tuple[Spec, ...] = tuple(
         "tensor_cores",
         "memory_gb",
         "memory_bandwidth_gbs",
+        "l2_cache_mb",
+        "shared_memory_per_sm_kb",
     )
 )
 

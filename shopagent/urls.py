@@ -9,6 +9,7 @@ from shopagent.sitemaps import SITEMAPS
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots-txt"),
+    path("<str:key>.txt", views.indexnow_key, name="indexnow-key"),
     # Django's sitemap view reads ?p= (the page of a sitemap with over 50,000 entries).
     path("sitemap.xml", cached_page(reads=("p",))(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("admin/login/", throttle.admin_login, name="admin-login"),
