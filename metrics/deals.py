@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Case, DecimalField, F, OuterRef, Subquery, Value, When
+from django.db.models import F, Q
 from django.utils import timezone
 
 from catalog.models import Gpu
 from listings.market import deal_percent, deal_text
 from listings.models import ConditionKind, Listing
-from metrics.models import CardPrice, Scope
+from metrics.models import Scope
 
 NEW_FOR = timedelta(days=14)
 # A deal is at least this far under the going rate: closer is ordinary price spread.
@@ -37,21 +37,16 @@ class Deal:
     first_seen_at: datetime
 
 
-def _going_rate(scope: str) -> Subquery:
-    return Subquery(
-        CardPrice.objects.filter(gpu=OuterRef("gpu"), scope=scope).values("headline_price")[:1]
+USED_KINDS = (ConditionKind.USED, ConditionKind.REFURBISHED)
+# A listing and the price row of its card in its own condition's scope: new, used (used or
+# refurbished), or any condition for the rest. One condition, so a listing joins one row.
+OWN_SCOPE = (
+    Q(gpu__card_prices__scope=Scope.NEW, condition_kind=ConditionKind.NEW)
+    | Q(gpu__card_prices__scope=Scope.USED, condition_kind__in=USED_KINDS)
+    | (
+        Q(gpu__card_prices__scope=Scope.ALL)
+        & ~Q(condition_kind__in=[ConditionKind.NEW, *USED_KINDS])
     )
-
-
-# The going rate a listing is compared with: its condition's headline price.
-GOING_RATE = Case(
-    When(condition_kind=ConditionKind.NEW, then=_going_rate(Scope.NEW)),
-    When(
-        condition_kind__in=[ConditionKind.USED, ConditionKind.REFURBISHED],
-        then=_going_rate(Scope.USED),
-    ),
-    default=_going_rate(Scope.ALL),
-    output_field=DecimalField(max_digits=12, decimal_places=2),
 )
 RATE_NAMES = {
     ConditionKind.NEW: "new going rate",
@@ -65,16 +60,17 @@ UNDER = Decimal("0.96")
 
 def new_deals(*, gpu: Gpu | None = None, now: datetime | None = None) -> list[Deal]:
     """Listings first seen in the last two weeks at least 5% under their condition's going rate,
-    newest first (one query, read until MAX_DEALS are found)."""
+    newest first (one query)."""
     now = now or timezone.now()
     listings = Listing.objects.priced_for_headline().filter(
         first_seen_at__gte=now - NEW_FOR, currency=settings.EBAY_CURRENCY
     )
     if gpu is not None:
         listings = listings.filter(gpu=gpu)
+    # From each card's price rows to its listings under 96% of the rate, by the index of
+    # visible listings by card and price: only near-deals are read.
     rows = (
-        listings.annotate(going_rate=GOING_RATE)
-        .filter(unit_price__lt=F("going_rate") * Value(UNDER))
+        listings.filter(OWN_SCOPE, unit_price__lt=F("gpu__card_prices__headline_price") * UNDER)
         .order_by("-first_seen_at", "-id")
         .values(
             "id",
@@ -84,7 +80,7 @@ def new_deals(*, gpu: Gpu | None = None, now: datetime | None = None) -> list[De
             "unit_price",
             "currency",
             "first_seen_at",
-            "going_rate",
+            going_rate=F("gpu__card_prices__headline_price"),
         )
     )
     labels = dict(ConditionKind.choices)
