@@ -17,6 +17,7 @@ from listings.shop.queries import UNSHOWN_GPU_FIELDS, shop_facts
 from metrics.card_seo import shop_seo
 from metrics.charts import price_history_section
 from metrics.going_rate import read_going_rates
+from metrics.views import _crumbs
 from shopagent.cache import cached_page
 
 # The shop page's form fields, its page number, and the price chart's period.
@@ -79,7 +80,3 @@ def learn_gpu(request, slug):
         "llm_runs": models_on(gpu),
     }
     return render(request, "metrics/learn_gpu.html", context)
-
-
-def _crumbs(*trail: tuple[str, str]) -> list[tuple[str, str]]:
-    return [("Home", reverse("metrics:home")), *trail]

@@ -393,12 +393,13 @@ def price_history(*, gpu_id: int, days: int, today: date | None = None) -> list[
     ]
 
 
-def export_rows(*, gpu_id: int) -> list[tuple[date, str, Decimal, int]]:
-    """Every stored day of a card, all scopes: (date, condition, headline price, listing count)."""
+def export_rows(*, gpu_id: int) -> list[dict]:
+    """Every stored day of a card, all scopes: dicts of day, scope (the condition),
+    headline_price and listing_count."""
     return list(
         DailyPrice.objects.filter(gpu_id=gpu_id)
         .order_by("day", "scope")
-        .values_list("day", "scope", "headline_price", "listing_count")
+        .values("day", "scope", "headline_price", "listing_count")
     )
 
 

@@ -32,8 +32,16 @@ def price_history_csv(request, slug):
     response["Content-Disposition"] = f'inline; filename="{gpu.slug}-price-history.csv"'
     writer = csv.writer(response)
     writer.writerow(["date", "condition", "headline_price", "listing_count", "currency"])
-    for day, scope, price, count in export_rows(gpu_id=gpu.pk):
-        writer.writerow([day.isoformat(), scope, f"{price:.2f}", count, settings.EBAY_CURRENCY])
+    for row in export_rows(gpu_id=gpu.pk):
+        writer.writerow(
+            [
+                row["day"].isoformat(),
+                row["scope"],
+                f"{row['headline_price']:.2f}",
+                row["listing_count"],
+                settings.EBAY_CURRENCY,
+            ]
+        )
     return response
 
 
@@ -50,12 +58,12 @@ def price_history_json(request, slug):
             "source": settings.SITE_URL + reverse("catalog:methodology") + "#price-history",
             "rows": [
                 {
-                    "date": day.isoformat(),
-                    "condition": scope,
-                    "headline_price": f"{price:.2f}",
-                    "listing_count": count,
+                    "date": row["day"].isoformat(),
+                    "condition": row["scope"],
+                    "headline_price": f"{row['headline_price']:.2f}",
+                    "listing_count": row["listing_count"],
                 }
-                for day, scope, price, count in export_rows(gpu_id=gpu.pk)
+                for row in export_rows(gpu_id=gpu.pk)
             ],
         }
     )
