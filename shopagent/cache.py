@@ -30,6 +30,7 @@ from django.utils import timezone
 logger = logging.getLogger(__name__)
 
 GENERATION_ROW = 1
+LOG_EVERY_SECONDS = 60.0
 # Response headers a cached page is served with again, besides its content type.
 KEPT_HEADERS = ("Content-Disposition",)
 
@@ -101,7 +102,7 @@ def cached_page(*, reads: Iterable[str] = ()):
             except DatabaseError:
                 if stored is None:
                     raise
-                logger.warning("Database unreachable: serving %s from the page cache", key)
+                _log_outage()
                 return _response(stored)
             if stored is not None and stored[0] == generation:
                 return _response(stored)
@@ -117,6 +118,17 @@ def cached_page(*, reads: Iterable[str] = ()):
         return wrapper
 
     return decorator
+
+
+_last_logged = [0.0]
+
+
+def _log_outage() -> None:
+    """One warning a minute per process while stored pages stand in for an unreachable database."""
+    now = time.monotonic()
+    if now - _last_logged[0] >= LOG_EVERY_SECONDS:
+        _last_logged[0] = now
+        logger.warning("Database unreachable: serving stored pages from the page cache")
 
 
 def _signed_in(request: HttpRequest) -> bool:
