@@ -1,0 +1,285 @@
+"""The decode and prompt-speed model's calibration: one fit per backend family, and its backtest.
+
+A calibration family is a llama.cpp backend on a kind of card (CUDA on HBM cards, Vulkan on
+Radeons, SYCL on Arc...), listed in fixtures/llm_calibration.json with the family it borrows from
+when its own measurements are too few. Each family's fit is least squares of seconds per token on
+bytes read / bandwidth (slope 1 / efficiency, intercept a per-token overhead), shrunk towards the
+family it borrows from: no point of its own takes that fit whole, one or two points fit only the
+efficiency (keeping the borrowed overhead), three or more fit both. A mixture-of-experts model
+also pays a per-token compute floor, k x 2 x active parameters / the card's shader or tensor
+rate, with k fitted on every MoE measurement at once. The backtest leaves each measurement out
+in turn, refits, and estimates it: each family's expected error is the median |error| there.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, field, replace
+
+# Used only when no measurement calibrates a family or anything it borrows from: typical of
+# llama.cpp on recent cards.
+TYPICAL_EFFICIENCY, TYPICAL_OVERHEAD_MS = 0.75, 2.0
+TYPICAL_PREFILL_EFFICIENCY, TYPICAL_SHADER_PREFILL_EFFICIENCY = 0.5, 0.5
+# Points a family needs before its overhead is its own rather than the borrowed one.
+FULL_FIT_POINTS = 3
+
+
+@dataclass(frozen=True)
+class Family:
+    """A llama.cpp backend on a kind of card; the first family a card matches is its own."""
+
+    key: str
+    label: str
+    backend: str
+    memory: str = ""  # "hbm", "gddr", "lpddr" or "" for any
+    manufacturers: tuple[str, ...] = ()
+    architectures: tuple[str, ...] = ()
+    borrows_from: str = ""
+
+    def matches(self, *, backend: str, memory: str, manufacturer: str, architecture: str) -> bool:
+        return (
+            backend == self.backend
+            and (not self.memory or memory == self.memory)
+            and (not self.manufacturers or manufacturer in self.manufacturers)
+            and (not self.architectures or architecture in self.architectures)
+        )
+
+
+@dataclass(frozen=True)
+class FamilyFit:
+    """One family's decode fit and prompt efficiencies, and where they come from."""
+
+    family: Family
+    efficiency: float
+    overhead_ms: float
+    prefill_efficiency: float  # of the FP16 tensor rate, cards with tensor or matrix units
+    shader_prefill_efficiency: float  # of the FP32 shader rate, cards without them
+    points: int  # the family's own dense-model measurements
+    borrowed_from: str = ""  # the family whose fit stands in, or part of it
+    overhead_borrowed: bool = False
+    typical: bool = False  # nothing measured anywhere in its chain: typical figures
+    expected_error_pct: float | None = None
+    expected_error_is_own: bool = False  # from its own backtest points, not the overall median
+
+    @property
+    def key(self) -> str:
+        return self.family.key
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Every family's fit and the MoE compute floor's coefficient."""
+
+    fits: tuple[FamilyFit, ...]
+    moe_floor: float  # k: extra seconds per token = k x 2 x active params / shader-or-tensor rate
+    moe_points: int
+    overall_error_pct: float | None = None
+
+    def fit(self, key: str) -> FamilyFit | None:
+        return next((f for f in self.fits if f.key == key), None)
+
+    @property
+    def points(self) -> int:
+        return sum(f.points for f in self.fits)
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """One measurement against the estimate made without it."""
+
+    point: object  # catalog.llm.Measured
+    family_key: str
+    estimate: float
+    error_pct: float  # signed: above zero the estimate is faster than the measurement
+
+
+@dataclass(frozen=True)
+class BacktestSummary:
+    family_key: str
+    label: str
+    points: int
+    median_abs_pct: float | None
+    max_abs_pct: float | None
+
+
+@dataclass(frozen=True)
+class CalibrationReport:
+    """The calibration on every measurement, with its leave-one-out backtest."""
+
+    calibration: Calibration
+    backtests: list[Backtest] = field(default_factory=list)
+
+    def summaries(self) -> list[BacktestSummary]:
+        rows = []
+        for fit in self.calibration.fits:
+            errors = [abs(b.error_pct) for b in self.backtests if b.family_key == fit.key]
+            rows.append(
+                BacktestSummary(
+                    fit.key,
+                    fit.family.label,
+                    len(errors),
+                    statistics.median(errors) if errors else None,
+                    max(errors) if errors else None,
+                )
+            )
+        return rows
+
+    @property
+    def overall(self) -> BacktestSummary:
+        errors = [abs(b.error_pct) for b in self.backtests]
+        return BacktestSummary(
+            "",
+            "All measurements",
+            len(errors),
+            statistics.median(errors) if errors else None,
+            max(errors) if errors else None,
+        )
+
+
+def in_fit_order(families: tuple[Family, ...]) -> list[Family]:
+    """Families with each one after the family it borrows from (which must exist, no cycles)."""
+    by_key = {f.key: f for f in families}
+    ordered: list[Family] = []
+
+    def visit(family: Family, seen: tuple[str, ...]) -> None:
+        if family in ordered:
+            return
+        if family.key in seen:
+            raise ValueError(f"calibration families borrow in a circle: {seen}")
+        if family.borrows_from:
+            if family.borrows_from not in by_key:
+                raise ValueError(f"{family.key} borrows from unknown {family.borrows_from}")
+            visit(by_key[family.borrows_from], (*seen, family.key))
+        ordered.append(family)
+
+    for family in families:
+        visit(family, ())
+    return ordered
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A measurement as the fit sees it: x = ideal seconds at full bandwidth, y = seconds/token,
+    floor = the MoE compute floor's seconds per unit of k (0 for a dense model)."""
+
+    family_key: str
+    x: float
+    y: float
+    floor: float
+    prefill_ratio: float | None  # measured prompt speed over the card's tensor ceiling
+    shader_prefill_ratio: float | None  # over the shader ceiling, cards without tensor units
+
+
+def fit_families(families: tuple[Family, ...], samples: list[Sample]) -> Calibration:
+    """Each family's fit from its dense samples (shrunk towards the family it borrows from), then
+    the MoE floor from the MoE samples' residuals."""
+    fits: dict[str, FamilyFit] = {}
+    dense = [s for s in samples if not s.floor]
+    for family in in_fit_order(families):
+        own = [s for s in dense if s.family_key == family.key]
+        parent = fits.get(family.borrows_from)
+        fits[family.key] = _fit_family(family, own, parent, samples)
+    calibration = Calibration(tuple(fits[f.key] for f in families), 0.0, 0)
+    moe = [s for s in samples if s.floor]
+    residuals = [(s.floor, s.y - _dense_seconds(calibration.fit(s.family_key), s.x)) for s in moe]
+    sxx = sum(f * f for f, _ in residuals)
+    moe_floor = max(0.0, sum(f * r for f, r in residuals) / sxx) if sxx else 0.0
+    return replace(calibration, moe_floor=moe_floor, moe_points=len(moe))
+
+
+def _dense_seconds(fit: FamilyFit, x: float) -> float:
+    return x / fit.efficiency + fit.overhead_ms / 1000
+
+
+def _fit_family(
+    family: Family, own: list[Sample], parent: FamilyFit | None, every: list[Sample]
+) -> FamilyFit:
+    prefill = _median([s.prefill_ratio for s in every if s.family_key == family.key])
+    shader = _median([s.shader_prefill_ratio for s in every if s.family_key == family.key])
+    if parent is not None:
+        prefill = prefill or parent.prefill_efficiency
+        shader = shader or parent.shader_prefill_efficiency
+    prefill = prefill or TYPICAL_PREFILL_EFFICIENCY
+    shader = shader or TYPICAL_SHADER_PREFILL_EFFICIENCY
+    base = dict(prefill_efficiency=prefill, shader_prefill_efficiency=shader, points=len(own))
+    full = _least_squares(own) if len(own) >= FULL_FIT_POINTS else None
+    if full is not None:
+        return FamilyFit(family, *full, **base)
+    if parent is None:
+        full = _least_squares(own)
+        if full is not None:
+            return FamilyFit(family, *full, **base)
+        overhead = TYPICAL_OVERHEAD_MS
+        if not own:
+            return FamilyFit(family, TYPICAL_EFFICIENCY, overhead, **base, typical=True)
+        return FamilyFit(family, _efficiency(own, overhead), overhead, **base)
+    if not own:
+        return FamilyFit(
+            family,
+            parent.efficiency,
+            parent.overhead_ms,
+            **base,
+            borrowed_from=parent.key,
+            overhead_borrowed=True,
+            typical=parent.typical,
+        )
+    return FamilyFit(
+        family,
+        _efficiency(own, parent.overhead_ms),
+        parent.overhead_ms,
+        **base,
+        borrowed_from=parent.key,
+        overhead_borrowed=True,
+    )
+
+
+def _least_squares(samples: list[Sample]) -> tuple[float, float] | None:
+    """(efficiency, overhead ms) from y = x / efficiency + overhead; None without a physical fit
+    (too few distinct points, an efficiency above 1 or a negative overhead)."""
+    xs, ys = [s.x for s in samples], [s.y for s in samples]
+    if len(set(xs)) < 2:
+        return None
+    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
+    sxx = sum((x - mean_x) ** 2 for x in xs)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sxx
+    intercept = mean_y - slope * mean_x
+    if slope <= 1 or intercept < 0:
+        return None
+    return 1 / slope, intercept * 1000
+
+
+def _efficiency(samples: list[Sample], overhead_ms: float) -> float:
+    """The efficiency that best fits the samples with the overhead held: least squares of
+    (y - overhead) on x through the origin, capped at 1."""
+    pairs = [(s.x, s.y - overhead_ms / 1000) for s in samples]
+    slope = sum(x * y for x, y in pairs) / sum(x * x for x, _ in pairs)
+    return min(1.0, 1 / slope) if slope > 0 else 1.0
+
+
+def _median(values: list[float | None]) -> float | None:
+    known = [v for v in values if v]
+    return statistics.median(known) if known else None
+
+
+def with_expected_errors(calibration: Calibration, backtests: list[Backtest]) -> Calibration:
+    """Each family's expected error: the median |error| of its own backtest points, or where it
+    has none the median over every point (its estimate is borrowed, and says so)."""
+    every = [abs(b.error_pct) for b in backtests]
+    overall = statistics.median(every) if every else None
+    fits = []
+    for fit in calibration.fits:
+        own = [abs(b.error_pct) for b in backtests if b.family_key == fit.key]
+        if own:
+            fits.append(replace(fit, expected_error_pct=statistics.median(own), expected_error_is_own=True))
+        else:
+            fits.append(replace(fit, expected_error_pct=overall))
+    return replace(calibration, fits=tuple(fits), overall_error_pct=overall)
+
+
+def signed_error_pct(estimate: float, measured: float) -> float:
+    return 100 * (estimate - measured) / measured
+
+
+def finite(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)
