@@ -9,7 +9,8 @@ device's memory. A board with several GPUs (MI250, K80, M10) is that many device
 share of memory, bandwidth and compute; a model split across devices runs them one after another,
 at one device's speed.
 Decode: single-stream generation reads the active weights and the KV cache once per token:
-seconds per token = bytes / (device bandwidth x efficiency) + overhead, plus for a mixture of
+seconds per token = bytes / (device bandwidth x efficiency) + layers x an overhead per layer, plus
+for a mixture of
 experts a compute floor, k x 2 x active parameters / the device's shader or tensor rate. The
 efficiency and the overhead are fitted per backend family (`catalog.llm_calibration`), k on every
 MoE measurement. Prefill: 2 x active parameters FLOPs per prompt token at the FP16 tensor rate, or
@@ -274,7 +275,7 @@ def estimate_decode(
         return None
     seconds = (
         ideal / fit.efficiency
-        + fit.overhead_ms / 1000
+        + model.layers * fit.layer_overhead_us / 1e6
         + moe_floor * floor_seconds(model, card)
     )
     return 1 / seconds
@@ -317,6 +318,7 @@ def _sample(point: Measured, key: str) -> Sample | None:
     return Sample(
         family_key=key,
         x=ideal,
+        layers=point.model.layers,
         y=1 / point.decode_tokens_per_s,
         floor=floor_seconds(point.model, card),
         prefill_ratio=prefill * flops_per_token / (tensor * 1e12) if prefill and tensor else None,

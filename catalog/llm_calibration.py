@@ -3,9 +3,10 @@
 A calibration family is a llama.cpp backend on a kind of card (CUDA on HBM cards, Vulkan on
 Radeons, SYCL on Arc...), listed in fixtures/llm_calibration.json with the family it borrows from
 when its own measurements are too few. Each family's fit is least squares of seconds per token on
-bytes read / bandwidth (slope 1 / efficiency, intercept a per-token overhead), shrunk towards the
-family it borrows from: no point of its own takes that fit whole, one or two points fit only the
-efficiency (keeping the borrowed overhead), three or more fit both. A mixture-of-experts model
+bytes read / bandwidth (slope 1 / efficiency) and on the model's layers (slope: the kernel-launch
+and synchronisation overhead per layer per token), shrunk towards the family it borrows from: no
+point of its own takes that fit whole, one or two points fit only the efficiency (keeping the
+borrowed overhead), three or more fit both. A mixture-of-experts model
 also pays a per-token compute floor, k x 2 x active parameters / the card's shader or tensor
 rate, with k fitted on every MoE measurement at once. The backtest leaves each measurement out
 in turn, refits, and estimates it: each family's expected error is the median |error| there.
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field, replace
 
 # Used only when no measurement calibrates a family or anything it borrows from: typical of
 # llama.cpp on recent cards.
-TYPICAL_EFFICIENCY, TYPICAL_OVERHEAD_MS = 0.75, 2.0
+TYPICAL_EFFICIENCY, TYPICAL_LAYER_OVERHEAD_US = 0.75, 50.0
 TYPICAL_PREFILL_EFFICIENCY, TYPICAL_SHADER_PREFILL_EFFICIENCY = 0.5, 0.5
 # Points a family needs before its overhead is its own rather than the borrowed one.
 FULL_FIT_POINTS = 3
@@ -52,7 +53,7 @@ class FamilyFit:
 
     family: Family
     efficiency: float
-    overhead_ms: float
+    layer_overhead_us: float  # per layer per token: kernel launches and synchronisation
     prefill_efficiency: float  # of the FP16 tensor rate, cards with tensor or matrix units
     shader_prefill_efficiency: float  # of the FP32 shader rate, cards without them
     points: int  # the family's own dense-model measurements
@@ -165,6 +166,7 @@ class Sample:
 
     family_key: str
     x: float
+    layers: int
     y: float
     floor: float
     prefill_ratio: float | None  # measured prompt speed over the card's tensor ceiling
@@ -182,14 +184,14 @@ def fit_families(families: tuple[Family, ...], samples: list[Sample]) -> Calibra
         fits[family.key] = _fit_family(family, own, parent, samples)
     calibration = Calibration(tuple(fits[f.key] for f in families), 0.0, 0)
     moe = [s for s in samples if s.floor]
-    residuals = [(s.floor, s.y - _dense_seconds(calibration.fit(s.family_key), s.x)) for s in moe]
+    residuals = [(s.floor, s.y - _dense_seconds(calibration.fit(s.family_key), s)) for s in moe]
     sxx = sum(f * f for f, _ in residuals)
     moe_floor = max(0.0, sum(f * r for f, r in residuals) / sxx) if sxx else 0.0
     return replace(calibration, moe_floor=moe_floor, moe_points=len(moe))
 
 
-def _dense_seconds(fit: FamilyFit, x: float) -> float:
-    return x / fit.efficiency + fit.overhead_ms / 1000
+def _dense_seconds(fit: FamilyFit, sample: Sample) -> float:
+    return sample.x / fit.efficiency + sample.layers * fit.layer_overhead_us / 1e6
 
 
 def _fit_family(
@@ -210,7 +212,7 @@ def _fit_family(
         full = _least_squares(own)
         if full is not None:
             return FamilyFit(family, *full, **base)
-        overhead = TYPICAL_OVERHEAD_MS
+        overhead = TYPICAL_LAYER_OVERHEAD_US
         if not own:
             return FamilyFit(family, TYPICAL_EFFICIENCY, overhead, **base, typical=True)
         return FamilyFit(family, _efficiency(own, overhead), overhead, **base)
@@ -218,7 +220,7 @@ def _fit_family(
         return FamilyFit(
             family,
             parent.efficiency,
-            parent.overhead_ms,
+            parent.layer_overhead_us,
             **base,
             borrowed_from=parent.key,
             overhead_borrowed=True,
@@ -226,8 +228,8 @@ def _fit_family(
         )
     return FamilyFit(
         family,
-        _efficiency(own, parent.overhead_ms),
-        parent.overhead_ms,
+        _efficiency(own, parent.layer_overhead_us),
+        parent.layer_overhead_us,
         **base,
         borrowed_from=parent.key,
         overhead_borrowed=True,
@@ -235,24 +237,28 @@ def _fit_family(
 
 
 def _least_squares(samples: list[Sample]) -> tuple[float, float] | None:
-    """(efficiency, overhead ms) from y = x / efficiency + overhead; None without a physical fit
-    (too few distinct points, an efficiency above 1 or a negative overhead)."""
-    xs, ys = [s.x for s in samples], [s.y for s in samples]
-    if len(set(xs)) < 2:
+    """(efficiency, overhead us per layer) from y = x / efficiency + layers x overhead; None
+    without a physical fit (too few distinct points, an efficiency above 1 or a negative
+    overhead)."""
+    sxx = sum(s.x * s.x for s in samples)
+    sll = sum(s.layers * s.layers for s in samples)
+    sxl = sum(s.x * s.layers for s in samples)
+    sxy = sum(s.x * s.y for s in samples)
+    sly = sum(s.layers * s.y for s in samples)
+    determinant = sxx * sll - sxl * sxl
+    if len(samples) < 2 or determinant <= 1e-12 * sxx * sll:
         return None
-    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
-    sxx = sum((x - mean_x) ** 2 for x in xs)
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sxx
-    intercept = mean_y - slope * mean_x
-    if slope <= 1 or intercept < 0:
+    slope = (sxy * sll - sly * sxl) / determinant
+    per_layer = (sly * sxx - sxy * sxl) / determinant
+    if slope < 1 or per_layer < 0:
         return None
-    return 1 / slope, intercept * 1000
+    return 1 / slope, per_layer * 1e6
 
 
-def _efficiency(samples: list[Sample], overhead_ms: float) -> float:
+def _efficiency(samples: list[Sample], layer_overhead_us: float) -> float:
     """The efficiency that best fits the samples with the overhead held: least squares of
     (y - overhead) on x through the origin, capped at 1."""
-    pairs = [(s.x, s.y - overhead_ms / 1000) for s in samples]
+    pairs = [(s.x, s.y - s.layers * layer_overhead_us / 1e6) for s in samples]
     slope = sum(x * y for x, y in pairs) / sum(x * x for x, _ in pairs)
     return min(1.0, 1 / slope) if slope > 0 else 1.0
 
