@@ -148,7 +148,9 @@ def memory_family(memory_type: str) -> str:
 def backend_of(text: str) -> str:
     """The llama.cpp backend a measurement's backend text names ("llama.cpp ROCm 6.0" -> rocm)."""
     lowered = text.lower()
-    return next((key for key, words in BACKEND_WORDS.items() if any(w in lowered for w in words)), "")
+    return next(
+        (key for key, words in BACKEND_WORDS.items() if any(w in lowered for w in words)), ""
+    )
 
 
 @dataclass(frozen=True)
@@ -421,6 +423,12 @@ class CardRun:
         return self.family.expected_error_pct
 
     @property
+    def error_label(self) -> str:
+        """ "±N%" beside an estimate; "" for a measured figure."""
+        error = self.expected_error_pct
+        return "" if error is None else f"±{error:.0f}%"
+
+    @property
     def scaled(self) -> bool:
         """A measured figure taken at another context and scaled to the one shown."""
         return self.measurement is not None and self.measurement.context != self.context
@@ -431,8 +439,7 @@ class CardRun:
         if self.basis == "no llama.cpp":
             return "llama.cpp does not run this card"
         if self.measurement is None:
-            error = self.expected_error_pct
-            return "estimate" if error is None else f"estimate ±{error:.0f}%"
+            return "estimate"
         if self.scaled:
             return f"measured at {self.measurement.context:,} tokens, shown at {self.context:,}"
         return f"measured at {self.context:,} tokens"
@@ -474,9 +481,7 @@ class LlmCatalogue:
         key = family_key(card, card.backend, self.families)
         return self.calibration.fit(key) if key else None
 
-    def decode(
-        self, model: ModelSpec, bits: float, context: int, card: CardSpec
-    ) -> float | None:
+    def decode(self, model: ModelSpec, bits: float, context: int, card: CardSpec) -> float | None:
         """The estimate of one device's single-stream decode on the card's own backend."""
         fit = self.fit_for(card)
         if fit is None:

@@ -277,7 +277,9 @@ def with_expected_errors(calibration: Calibration, backtests: list[Backtest]) ->
     for fit in calibration.fits:
         own = [abs(b.error_pct) for b in backtests if b.family_key == fit.key]
         if own:
-            fits.append(replace(fit, expected_error_pct=statistics.median(own), expected_error_is_own=True))
+            fits.append(
+                replace(fit, expected_error_pct=statistics.median(own), expected_error_is_own=True)
+            )
         else:
             fits.append(replace(fit, expected_error_pct=overall))
     return replace(calibration, fits=tuple(fits), overall_error_pct=overall)

@@ -150,7 +150,7 @@ def llm_table(table, query) -> SafeString:
         context = {"table": table, "query": query, "overhead_gib": RUNTIME_OVERHEAD_GIB}
         return get_template("metrics/includes/llm_table.html").render(context)
 
-    key = (table.model.slug, table.quant.slug, table.context, query.budget)
+    key = (table.model.slug, table.quant.slug, table.context, query.budget, table.include_modules)
     return at_generation("llm-table-html", *key, compute=render)
 
 
