@@ -458,3 +458,20 @@ def test_llm_page_leaves_server_modules_out_until_asked_and_says_how_many(client
 def test_laptop_gpus_appear_in_no_llm_table(client, market):
     html = _html(client, reverse("metrics:llm-index") + "?model=llama-3.1-8b&include=modules")
     assert "RX 7700S" not in html
+
+
+def test_ranking_rows_and_the_shop_page_carry_the_needs_badges(client, market):
+    spec = _html(client, reverse("metrics:cost-per-spec", kwargs={"metric": "fp16-flops"}))
+    row = spec[spec.index("NVIDIA Tesla V100 SXM2 16GB</a>") :]
+    row = row[: row.index("</tr>")]
+    assert "SXM module: needs an SXM server board" in row and "ML software: limited" in row
+    index = _html(client, reverse("metrics:shop-index"))
+    row = index[index.index("AMD Instinct MI250</a>") :]
+    row = row[: row.index("</tr>")]
+    assert "OAM module: needs an OAM server board" in row and "2 GPUs on one board" in row
+    shop = _html(client, reverse("listings:shop-gpu", kwargs={"slug": "nvidia-tesla-k80"}))
+    badges = shop[shop.index('class="ml-software-line"') :]
+    badges = badges[: badges.index("</p>")]
+    assert "ML software: unsupported" in badges and "2 GPUs on one board" in badges
+    assert "Passive: needs server airflow or a fan shroud" in badges
+    assert "Power: 1x 8-pin CPU (EPS-12V)" in badges
