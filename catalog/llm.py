@@ -270,13 +270,15 @@ def estimate_decode(
     card: CardSpec,
     fit: FamilyFit,
     moe_floor: float = 0.0,
+    quant_factor: float = 1.0,
 ) -> float | None:
-    """Single-stream tokens/s of one device; None where bandwidth is unknown."""
+    """Single-stream tokens/s of one device; None where bandwidth is unknown. `quant_factor`
+    scales the bandwidth time for the weight format's kernels (the calibration's factor)."""
     ideal = ideal_seconds(model, bits_per_weight, context, card)
     if ideal is None:
         return None
     seconds = (
-        ideal / fit.efficiency
+        ideal * quant_factor / fit.efficiency
         + model.layers * fit.layer_overhead_us / 1e6
         + moe_floor * floor_seconds(model, card)
     )
@@ -322,6 +324,7 @@ def _sample(point: Measured, key: str) -> Sample | None:
         x=ideal,
         layers=point.model.layers,
         y=1 / point.decode_tokens_per_s,
+        quant=point.quant_slug,
         floor=floor_seconds(point.model, card),
         prefill_ratio=prefill * flops_per_token / (tensor * 1e12) if prefill and tensor else None,
         shader_prefill_ratio=(
@@ -366,7 +369,13 @@ def calibrate(points: list[Measured], families: tuple[Family, ...]) -> Calibrati
 def _estimate_point(point: Measured, key: str, calibration: Calibration) -> float | None:
     fit = calibration.fit(key)
     return estimate_decode(
-        point.model, point.bits_per_weight, point.context, point.card, fit, calibration.moe_floor
+        point.model,
+        point.bits_per_weight,
+        point.context,
+        point.card,
+        fit,
+        calibration.moe_floor,
+        calibration.quant_factor(point.quant_slug),
     )
 
 
@@ -481,13 +490,16 @@ class LlmCatalogue:
         key = family_key(card, card.backend, self.families)
         return self.calibration.fit(key) if key else None
 
-    def decode(self, model: ModelSpec, bits: float, context: int, card: CardSpec) -> float | None:
+    def decode(
+        self, model: ModelSpec, quant: QuantSpec, context: int, card: CardSpec
+    ) -> float | None:
         """The estimate of one device's single-stream decode on the card's own backend."""
         fit = self.fit_for(card)
         if fit is None:
             return None
-        moe = self.calibration.moe_floor
-        return estimate_decode(model, bits, context, card, fit, moe)
+        calibration = self.calibration
+        bits, factor = quant.bits_per_weight, calibration.quant_factor(quant.slug)
+        return estimate_decode(model, bits, context, card, fit, calibration.moe_floor, factor)
 
     def run(self, *, model: ModelSpec, quant: QuantSpec, context: int, card: CardSpec) -> CardRun:
         """Fit, cards needed and speeds of one model on one card. A measurement on the card's own
@@ -513,10 +525,10 @@ class LlmCatalogue:
         )
         if fit is None or needed is None:
             return run
-        decode = self.decode(model, bits, context, card)
+        decode = self.decode(model, quant, context, card)
         measured = self.measured_by_key.get((card.slug, model.slug, quant.slug, card.backend))
         if measured and needed == 1 and devices == 1 and decode:
-            then = self.decode(model, bits, measured.context, card)
+            then = self.decode(model, quant, measured.context, card)
             decode = measured.decode_tokens_per_s * decode / then if then else None
             run = replace(run, basis="measured", measurement=measured)
         return replace(

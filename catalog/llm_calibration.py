@@ -6,10 +6,14 @@ when its own measurements are too few. Each family's fit is least squares of sec
 bytes read / bandwidth (slope 1 / efficiency) and on the model's layers (slope: the kernel-launch
 and synchronisation overhead per layer per token), shrunk towards the family it borrows from: no
 point of its own takes that fit whole, one or two points fit only the efficiency (keeping the
-borrowed overhead), three or more fit both. A mixture-of-experts model
-also pays a per-token compute floor, k x 2 x active parameters / the card's shader or tensor
-rate, with k fitted on every MoE measurement at once. The backtest leaves each measurement out
-in turn, refits, and estimates it: each family's expected error is the median |error| there.
+borrowed overhead), three or more fit both. A mixture-of-experts model also pays a per-token
+compute floor, k x 2 x active parameters / the card's shader or tensor rate, with k fitted on
+every MoE measurement at once. llama.cpp's kernels reach different shares of bandwidth per weight
+format (F16 and Q8_0 nearer to it than the 4-bit formats, whose unpacking costs time), so each
+quantisation's bytes/bandwidth term carries a factor, relative to the most measured quantisation,
+from the families that measured both. The backtest leaves each
+measurement out in turn, refits, and estimates it: each family's expected error is the median
+|error| there.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ TYPICAL_EFFICIENCY, TYPICAL_LAYER_OVERHEAD_US = 0.75, 50.0
 TYPICAL_PREFILL_EFFICIENCY, TYPICAL_SHADER_PREFILL_EFFICIENCY = 0.5, 0.5
 # Points a family needs before its overhead is its own rather than the borrowed one.
 FULL_FIT_POINTS = 3
+# The bounds keep a quantisation factor fitted on very few points physical.
+QUANT_FACTOR_RANGE = (0.5, 1.5)
 
 
 @dataclass(frozen=True)
@@ -76,9 +82,14 @@ class Calibration:
     moe_floor: float  # k: extra seconds per token = k x 2 x active params / shader-or-tensor rate
     moe_points: int
     overall_error_pct: float | None = None
+    # (quantisation, factor on its bytes/bandwidth time); the reference quantisation is 1.
+    quant_factors: tuple[tuple[str, float], ...] = ()
 
     def fit(self, key: str) -> FamilyFit | None:
         return next((f for f in self.fits if f.key == key), None)
+
+    def quant_factor(self, quant: str) -> float:
+        return dict(self.quant_factors).get(quant, 1.0)
 
     @property
     def points(self) -> int:
@@ -171,23 +182,91 @@ class Sample:
     floor: float
     prefill_ratio: float | None  # measured prompt speed over the card's tensor ceiling
     shader_prefill_ratio: float | None  # over the shader ceiling, cards without tensor units
+    quant: str = ""
 
 
 def fit_families(families: tuple[Family, ...], samples: list[Sample]) -> Calibration:
-    """Each family's fit from its dense samples (shrunk towards the family it borrows from), then
-    the MoE floor from the MoE samples' residuals."""
-    fits: dict[str, FamilyFit] = {}
+    """The quantisation factors, each family's fit from its dense samples with them (shrunk
+    towards the family it borrows from), then the MoE floor from the MoE samples' residuals."""
     dense = [s for s in samples if not s.floor]
+    factors = _quant_factors(dense)
+    scaled = [_scaled(s, factors) for s in dense]
+    fits: dict[str, FamilyFit] = {}
     for family in in_fit_order(families):
-        own = [s for s in dense if s.family_key == family.key]
-        parent = fits.get(family.borrows_from)
-        fits[family.key] = _fit_family(family, own, parent, samples)
-    calibration = Calibration(tuple(fits[f.key] for f in families), 0.0, 0)
-    moe = [s for s in samples if s.floor]
-    residuals = [(s.floor, s.y - _dense_seconds(calibration.fit(s.family_key), s)) for s in moe]
+        own = [s for s in scaled if s.family_key == family.key]
+        fits[family.key] = _fit_family(family, own, fits.get(family.borrows_from), samples)
+    calibration = Calibration(
+        tuple(fits[f.key] for f in families), 0.0, 0, quant_factors=tuple(sorted(factors.items()))
+    )
+    moe = [_scaled(s, factors) for s in samples if s.floor]
+    residuals = [(s.floor, s.y - _dense_seconds(fits[s.family_key], s)) for s in moe]
     sxx = sum(f * f for f, _ in residuals)
     moe_floor = max(0.0, sum(f * r for f, r in residuals) / sxx) if sxx else 0.0
     return replace(calibration, moe_floor=moe_floor, moe_points=len(moe))
+
+
+def _scaled(sample: Sample, factors: dict[str, float]) -> Sample:
+    return replace(sample, x=sample.x * factors.get(sample.quant, 1.0))
+
+
+def _quant_factors(dense: list[Sample]) -> dict[str, float]:
+    """Each quantisation's factor on x relative to the most measured one: within every family
+    that measured both, least squares of y on x per quantisation and layers (one slope each, one
+    overhead) gives the ratio of the two slopes; the factor is their mean weighted by points."""
+    counts: dict[str, int] = {}
+    for sample in dense:
+        counts[sample.quant] = counts.get(sample.quant, 0) + 1
+    if not counts:
+        return {}
+    reference = max(sorted(counts), key=counts.get)
+    ratios: dict[str, list[tuple[float, int]]] = {}
+    for key in sorted({s.family_key for s in dense}):
+        own = [s for s in dense if s.family_key == key]
+        quants = sorted({s.quant for s in own})
+        if reference not in quants or len(quants) < 2 or len(own) < len(quants) + 2:
+            continue
+        slopes = _slopes(own, quants)
+        if slopes is None or slopes[reference] <= 0:
+            continue
+        for quant in quants:
+            if quant != reference and slopes[quant] > 0:
+                weight = sum(1 for s in own if s.quant == quant)
+                ratios.setdefault(quant, []).append((slopes[quant] / slopes[reference], weight))
+    low, high = QUANT_FACTOR_RANGE
+    return {
+        quant: min(high, max(low, sum(r * w for r, w in pairs) / sum(w for _, w in pairs)))
+        for quant, pairs in ratios.items()
+    }
+
+
+def _slopes(samples: list[Sample], quants: list[str]) -> dict[str, float] | None:
+    """Least squares of y on x (one slope per quantisation) and layers; None if singular."""
+    rows = [[s.x if s.quant == q else 0.0 for q in quants] + [float(s.layers)] for s in samples]
+    size = len(quants) + 1
+    normal = [[sum(r[i] * r[j] for r in rows) for j in range(size)] for i in range(size)]
+    rhs = [sum(r[i] * s.y for r, s in zip(rows, samples, strict=True)) for i in range(size)]
+    solution = _solve(normal, rhs)
+    return None if solution is None else dict(zip(quants, solution, strict=False))
+
+
+def _solve(matrix: list[list[float]], rhs: list[float]) -> list[float] | None:
+    """Gaussian elimination with partial pivoting; None for a singular system."""
+    size = len(rhs)
+    rows = [[*row, value] for row, value in zip(matrix, rhs, strict=True)]
+    scale = max(abs(v) for row in matrix for v in row) or 1.0
+    for col in range(size):
+        pivot = max(range(col, size), key=lambda r: abs(rows[r][col]))
+        if abs(rows[pivot][col]) <= 1e-12 * scale:
+            return None
+        rows[col], rows[pivot] = rows[pivot], rows[col]
+        for r in range(col + 1, size):
+            ratio = rows[r][col] / rows[col][col]
+            rows[r] = [a - ratio * b for a, b in zip(rows[r], rows[col], strict=True)]
+    solution = [0.0] * size
+    for r in range(size - 1, -1, -1):
+        known = sum(rows[r][c] * solution[c] for c in range(r + 1, size))
+        solution[r] = (rows[r][size] - known) / rows[r][r]
+    return solution
 
 
 def _dense_seconds(fit: FamilyFit, sample: Sample) -> float:

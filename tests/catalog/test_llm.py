@@ -13,7 +13,7 @@ from catalog.models import Gpu, LlmMeasurement, LlmModel, Quantization
 LLAMA_8B = llm.ModelSpec("llama-3.1-8b", "Llama 3.1 8B", 8.03, 8.03, 32, 8, 128, 131072)
 LLAMA_70B = llm.ModelSpec("llama-3.1-70b", "Llama 3.1 70B", 70.55, 70.55, 80, 8, 128, 131072)
 Q4_0, Q4_K_M, Q8_0, F16 = 4.5, 4.85, 8.5, 16.0
-MEASUREMENTS = 56  # published runs in fixtures/llm_measurements.json
+MEASUREMENTS = 55  # published runs in fixtures/llm_measurements.json
 # gpt-oss-20b as config.json gives it; 24 layers x 32 experts x 3 x 2880 x 2880 = 19.11 B of its
 # weights are MoE experts, which every published GGUF keeps in MXFP4 (4.25 bits per weight).
 GPT_OSS_20B = llm.ModelSpec(
@@ -317,7 +317,7 @@ def test_an_mi250_is_two_64_gb_devices_at_one_devices_speed(loaded_catalog):
     # Before, one 128 GB device at 3.3 TB/s: 36 tokens/s, ranked first. One GCD reads at 1.6.
     as_one = replace(mi250, devices=1)
     assert q4.decode_tokens_per_s < 0.6 * catalogue.decode(
-        catalogue.model("llama-3.1-70b"), 4.85, 4096, as_one
+        catalogue.model("llama-3.1-70b"), catalogue.quant("q4_k_m"), 4096, as_one
     )
     assert q4.decode_tokens_per_s < 25
 
@@ -384,9 +384,9 @@ def test_a_measured_row_is_shown_at_the_context_of_the_table_and_says_so(loaded_
     assert run.basis_label == "measured at 128 tokens, shown at 4,096"
     assert run.expected_error_pct is None and run.error_label == ""
     # Scaled by the card's own model: the estimate's ratio between the two contexts.
-    model = catalogue.model("llama-3.1-8b")
-    ratio = catalogue.decode(model, 4.85, 4096, cards["nvidia-geforce-rtx-3080"]) / (
-        catalogue.decode(model, 4.85, 128, cards["nvidia-geforce-rtx-3080"])
+    model, quant = catalogue.model("llama-3.1-8b"), catalogue.quant("q4_k_m")
+    ratio = catalogue.decode(model, quant, 4096, cards["nvidia-geforce-rtx-3080"]) / (
+        catalogue.decode(model, quant, 128, cards["nvidia-geforce-rtx-3080"])
     )
     assert run.decode_tokens_per_s == pytest.approx(111.95 * ratio)
     short = _run(catalogue, cards, "nvidia-geforce-rtx-3080", "llama-3.1-8b", context=128)
@@ -503,3 +503,21 @@ def test_dry_run_counts_the_llm_catalogue_and_writes_nothing(db):
     assert report.counts["quantizations"].created == 4
     assert report.counts["LLM measurements"].created == MEASUREMENTS
     assert not LlmModel.objects.exists()
+
+
+def test_each_quantisation_gets_its_own_bandwidth_factor():
+    # F16 kernels run nearer the bandwidth than 4-bit ones: the same card, the same overhead,
+    # measured F16 at 0.8 of the Q4_K_M time per byte.
+    truth = replace(FIT, efficiency=0.7, layer_overhead_us=40.0)
+    cards = [_gddr(bw) for bw in (300, 600, 900)]
+    points = [_point(c, _exact(c, truth)) for c in cards]
+    for card in cards[:2]:
+        speed = llm.estimate_decode(LLAMA_8B, F16, 128, card, truth, quant_factor=0.8)
+        points.append(
+            llm.Measured(card, LLAMA_8B, "f16", F16, 128, speed, None, "CUDA", "", "", "")
+        )
+    calibration = llm.calibrate(points, FAMILIES).calibration
+    # Fitted by turns with the family fits: close to the truth, not exactly on it.
+    assert calibration.quant_factor("f16") == pytest.approx(0.8, abs=0.06)
+    assert calibration.quant_factor("q4_k_m") == 1  # the most measured: the reference
+    assert calibration.quant_factor("iq2_xs") == 1  # never measured: no factor
