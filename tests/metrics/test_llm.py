@@ -302,7 +302,7 @@ def test_llm_pages_query_a_fixed_number_of_times(
 NASTY = ["", "-1", "1e309", "nan", "-Infinity", "1" * 5000, "१२", "½", "%00", "a\x00b", "😀" * 50]
 
 
-@pytest.mark.parametrize("name", ["model", "quant", "context", "budget", "task"])
+@pytest.mark.parametrize("name", ["model", "quant", "context", "budget", "task", "include"])
 def test_hostile_values_never_cause_a_server_error(client, shop, name):
     for value in NASTY:
         query = {name: value}
@@ -319,6 +319,8 @@ def test_hostile_values_never_cause_a_server_error(client, shop, name):
         assert api.status_code in (200, 400, 404), (name, value)
         if api["Content-Type"] == "application/json":
             assert "error" in api.json() or "cards" in api.json()
+        finder = client.get(reverse("metrics:finder-json"), {"task": "llm-8b", **query})
+        assert finder.status_code in (200, 400), (name, value)
 
 
 # Cards a desktop buyer cannot act on, priced cheaply so that a finder that let them through
