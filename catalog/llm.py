@@ -11,7 +11,7 @@ at one device's speed.
 Decode: single-stream generation reads the active weights and the KV cache once per token:
 seconds per token = bytes / (device bandwidth x efficiency) + layers x an overhead per layer, plus
 for a mixture of
-experts a compute floor, k x 2 x active parameters / the device's shader or tensor rate. The
+experts a compute floor, k x 2 x active parameters / the device's FP32 shader rate. The
 efficiency and the overhead are fitted per backend family (`catalog.llm_calibration`), k on every
 MoE measurement. Prefill: 2 x active parameters FLOPs per prompt token at the FP16 tensor rate, or
 at the FP32 shader rate on a card without tensor or matrix units, x the family's efficiency. Where
@@ -128,9 +128,10 @@ class CardSpec:
 
     @property
     def compute_tflops(self) -> float | None:
-        """One device's fastest dense rate a token's matrix work can use: tensor or shader."""
-        rates = [r for r in (self.fp16_tflops, self.fp32_tflops) if r]
-        return self.per_device(max(rates)) if rates else None
+        """One device's rate for a generated token's matrix work: one token's products are
+        matrix-vector products, which run on the shader cores (tensor units need a batch), so the
+        FP32 shader rate; the tensor rate only where no shader rate is known."""
+        return self.per_device(self.fp32_tflops or self.fp16_tflops)
 
     @property
     def runs_llama_cpp(self) -> bool:
@@ -255,8 +256,8 @@ def ideal_seconds(model: ModelSpec, bits: float, context: int, card: CardSpec) -
 
 
 def floor_seconds(model: ModelSpec, card: CardSpec) -> float:
-    """A mixture of experts' compute floor per unit of k: its active FLOPs at one device's
-    fastest dense rate; 0 for a dense model or a card with no known rate."""
+    """A mixture of experts' compute floor per unit of k: its active FLOPs at one device's shader
+    rate; 0 for a dense model or a card with no known rate."""
     rate = card.compute_tflops
     if not model.is_moe or not rate:
         return 0.0

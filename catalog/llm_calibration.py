@@ -7,7 +7,7 @@ bytes read / bandwidth (slope 1 / efficiency) and on the model's layers (slope: 
 and synchronisation overhead per layer per token), shrunk towards the family it borrows from: no
 point of its own takes that fit whole, one or two points fit only the efficiency (keeping the
 borrowed overhead), three or more fit both. A mixture-of-experts model also pays a per-token
-compute floor, k x 2 x active parameters / the card's shader or tensor rate, with k fitted on
+compute floor, k x 2 x active parameters / the card's shader rate, with k fitted on
 every MoE measurement at once. llama.cpp's kernels reach different shares of bandwidth per weight
 format (F16 and Q8_0 nearer to it than the 4-bit formats, whose unpacking costs time), so each
 quantisation's bytes/bandwidth term carries a factor, relative to the most measured quantisation,
@@ -79,7 +79,7 @@ class Calibration:
     """Every family's fit and the MoE compute floor's coefficient."""
 
     fits: tuple[FamilyFit, ...]
-    moe_floor: float  # k: extra seconds per token = k x 2 x active params / shader-or-tensor rate
+    moe_floor: float  # k: extra seconds per token = k x 2 x active params / shader rate
     moe_points: int
     overall_error_pct: float | None = None
     # (quantisation, factor on its bytes/bandwidth time); the reference quantisation is 1.
