@@ -305,7 +305,7 @@ def test_a_p40_runs_qwen3_30b_a3b_at_a_compute_bound_speed_not_its_bandwidth_spe
     assert llm.floor_seconds(model, p40) == pytest.approx(
         82.6 / 11.76 * llm.floor_seconds(model, rtx4090)
     )
-    assert 35 < run.decode_tokens_per_s
+    assert run.decode_tokens_per_s > 35
 
 
 @pytest.mark.django_db
