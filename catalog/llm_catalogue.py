@@ -1,36 +1,50 @@
 """The LLM catalogue from the database as catalog.llm's dataclasses."""
 
+import json
 from dataclasses import dataclass, fields
+from pathlib import Path
+
+from django.conf import settings
 
 from catalog.llm import (
     DEFAULT_CONTEXT,
     MAX_CARDS,
-    MIN_FAMILY_POINTS,
     RUNTIME_OVERHEAD_GIB,
-    Calibration,
     CardSpec,
-    DecodeFit,
-    FitError,
     LlmCatalogue,
     Measured,
     ModelOnCard,
     ModelSpec,
     QuantSpec,
-    calibrate,
     memory_family,
     models_on_card,
 )
+from catalog.llm_calibration import (
+    FULL_FIT_POINTS,
+    Backtest,
+    BacktestSummary,
+    Calibration,
+    Family,
+)
+from catalog.llm_calibration import FamilyFit as FittedFamily
 from catalog.models import LlmMeasurement, LlmModel, Quantization
 
+CALIBRATION_FILE = "llm_calibration.json"
 # The Gpu columns card_spec reads.
 CARD_SPEC_COLUMNS = (
     "slug",
     "label",
+    "manufacturer",
+    "architecture",
     "memory_gb",
     "memory_bandwidth_gbs",
+    "fp32_tflops",
     "fp16_tflops",
     "fp16_fp16acc_tflops",
     "memory_type",
+    "devices",
+    "llama_cpp_backend",
+    "runs_llms_with",
 )
 # The LlmMeasurement columns a Measured carries as they are.
 MEASURED_COLUMNS = (
@@ -53,6 +67,30 @@ def card_spec(gpu) -> CardSpec:
         fp16_tflops=gpu.fp16_tflops,
         prefill_tflops=gpu.fp16_fp16acc_tflops or gpu.fp16_tflops,
         memory_family=memory_family(gpu.memory_type),
+        fp32_tflops=gpu.fp32_tflops,
+        devices=gpu.devices,
+        backend=gpu.llama_cpp_backend,
+        manufacturer=gpu.manufacturer,
+        architecture=gpu.architecture,
+        runs_with=gpu.runs_llms_with,
+    )
+
+
+def read_families(path: Path | None = None) -> tuple[Family, ...]:
+    """The calibration families of fixtures/llm_calibration.json, in their order."""
+    path = path or Path(settings.BASE_DIR) / "fixtures" / CALIBRATION_FILE
+    rows = json.loads(path.read_text(encoding="utf-8"))["families"]
+    return tuple(
+        Family(
+            key=row["key"],
+            label=row["label"],
+            backend=row["backend"],
+            memory=row["memory"],
+            manufacturers=tuple(row["manufacturers"]),
+            architectures=tuple(row["architectures"]),
+            borrows_from=row["borrows_from"],
+        )
+        for row in rows
     )
 
 
@@ -96,7 +134,7 @@ def load_llm_catalogue() -> LlmCatalogue:
         for row in rows
         if row.model.slug in by_slug
     ]
-    return LlmCatalogue(models, quants, measurements, calibrate(measurements))
+    return LlmCatalogue(models, quants, measurements, read_families())
 
 
 @dataclass(frozen=True)
@@ -119,70 +157,63 @@ def models_on(gpu, *, catalogue: LlmCatalogue | None = None) -> CardModels:
 
 
 @dataclass(frozen=True)
-class FamilyFit:
-    """One memory family's decode fit and its error on the family's own measurements."""
+class FamilyRow:
+    """One backend family's fit and the leave-one-out backtest of its own measurements."""
 
-    fit: DecodeFit
-    error: FitError
+    fit: FittedFamily
+    summary: BacktestSummary
 
 
 @dataclass(frozen=True)
 class CalibrationScope:
-    """What the calibration points cover, so the error figures are read as in-sample."""
+    """What the measurements cover, so estimates for other cards are read as extrapolated."""
 
     cards: list[str]
     min_bandwidth_gbs: float | None
     max_bandwidth_gbs: float | None
     moe_points: int
-    moe_min_error_pct: float | None
-    moe_max_error_pct: float | None
 
 
 @dataclass(frozen=True)
 class LlmMethodology:
-    """The methodology page's LLM section: each family's fit and error, every calibration point,
-    what they cover, and the fixed assumptions."""
+    """The methodology page's LLM section: each backend family's fit, the leave-one-out backtest
+    behind its expected error (every measured point, estimated without it), what the points
+    cover, and the fixed assumptions."""
 
     calibration: Calibration
-    families: list[FamilyFit]
-    error: FitError
+    families: list[FamilyRow]
+    overall: BacktestSummary
+    backtests: list[Backtest]
     scope: CalibrationScope
     quants: list[QuantSpec]
     overhead_gib: float = RUNTIME_OVERHEAD_GIB
     default_context: int = DEFAULT_CONTEXT
     max_cards: int = MAX_CARDS
-    min_family_points: int = MIN_FAMILY_POINTS
+    full_fit_points: int = FULL_FIT_POINTS
 
 
 def llm_methodology(*, catalogue: LlmCatalogue | None = None) -> LlmMethodology:
-    """The decode fit of each memory family, its error on every calibration point, and what the
-    points cover."""
+    """Each backend family's fit, its backtest and what the measurements cover."""
     catalogue = catalogue or load_llm_catalogue()
-    error = catalogue.error()
+    report = catalogue.report
     return LlmMethodology(
-        calibration=catalogue.calibration,
+        calibration=report.calibration,
         families=[
-            FamilyFit(fit=fit, error=error.of_family(fit.family))
-            for fit in catalogue.calibration.fits
+            FamilyRow(fit=fit, summary=summary)
+            for fit, summary in zip(report.calibration.fits, report.summaries(), strict=True)
         ],
-        error=error,
-        scope=_calibration_scope(error),
+        overall=report.overall,
+        backtests=report.backtests,
+        scope=_calibration_scope(report.backtests),
         quants=catalogue.quants,
     )
 
 
-def _calibration_scope(error: FitError) -> CalibrationScope:
-    bandwidths = [c.measured.card.bandwidth_gbs for c in error.checks]
-    moe = [
-        c.error_pct
-        for c in error.checks
-        if c.measured.model.active_params_b < c.measured.model.total_params_b
-    ]
+def _calibration_scope(backtests: list[Backtest]) -> CalibrationScope:
+    bandwidths = [b.point.card.device_bandwidth_gbs for b in backtests]
     return CalibrationScope(
-        cards=sorted({c.measured.card.label for c in error.checks}),
+        cards=sorted({b.point.card.label for b in backtests}),
         min_bandwidth_gbs=min(bandwidths, default=None),
         max_bandwidth_gbs=max(bandwidths, default=None),
-        moe_points=len(moe),
-        moe_min_error_pct=min(moe, default=None),
-        moe_max_error_pct=max(moe, default=None),
+        moe_points=sum(1 for b in backtests if b.point.model.is_moe),
     )

@@ -40,6 +40,21 @@ class CardRef:
     label: str
     ml_software: str = ""
     ml_software_note: str = ""
+    form_factor: str = "pcie"
+    cooling: str = ""
+    devices: int = 1
+
+
+# The Gpu columns a CardRef holds, in its fields' order.
+CARD_REF_COLUMNS = (
+    "slug",
+    "label",
+    "ml_software",
+    "ml_software_note",
+    "form_factor",
+    "cooling",
+    "devices",
+)
 
 
 @dataclass(frozen=True)
@@ -127,7 +142,7 @@ def spec_ranking(*, spec: Spec, filters: RankingFilters) -> SpecRanking:
     rows = (
         cards.annotate(per_unit=F(f"price_row__{spec.column}"))
         .order_by(F("per_unit").asc(nulls_last=True), "label")
-        .values(*CARD_FIELDS, spec.field, "headline_price", "listing_count", "per_unit")
+        .values(*CARD_REF_COLUMNS, spec.field, "headline_price", "listing_count", "per_unit")
     )
     trend_of = trends(scope=filters.scope)
     cards = [
@@ -200,17 +215,11 @@ def home_top_lists(*, limit: int = TOP_N) -> tuple[list[TopList], list[TopList]]
 
 def _card_ref(row: dict, prefix: str = "gpu__") -> CardRef:
     """The CardRef of a values() row that names its card's fields under `prefix`."""
-    return CardRef(
-        slug=row[f"{prefix}slug"],
-        label=row[f"{prefix}label"],
-        ml_software=row[f"{prefix}ml_software"],
-        ml_software_note=row[f"{prefix}ml_software_note"],
-    )
+    return CardRef(**{name: row[f"{prefix}{name}"] for name in CARD_REF_COLUMNS})
 
 
-# A card's fields a CardRef shows: on the card itself, and through a row's `gpu`.
-CARD_FIELDS = ("slug", "label", "ml_software", "ml_software_note")
-CARD_REF_FIELDS = tuple(f"gpu__{name}" for name in CARD_FIELDS)
+# The fields a CardRef shows, read through a row's `gpu`.
+CARD_REF_FIELDS = tuple(f"gpu__{name}" for name in CARD_REF_COLUMNS)
 
 
 def _spec_top_lists(*, limit: int) -> list[TopList]:
@@ -334,7 +343,7 @@ def card_index(*, filters: RankingFilters, index: IndexQuery | None = None) -> l
     order = F(index.column.order_by)
     order = order.desc(nulls_last=True) if index.descending else order.asc(nulls_last=True)
     rows = cards.order_by(order, "label").values(
-        *CARD_FIELDS, "manufacturer", "category", *INDEX_FIGURES
+        *CARD_REF_COLUMNS, "manufacturer", "category", *INDEX_FIGURES
     )
     categories, software = dict(Category.choices), dict(MlSoftware.choices)
     return [
