@@ -356,15 +356,17 @@ def calibrate(points: list[Measured], families: tuple[Family, ...]) -> Calibrati
     """The calibration on every measurement, each family's expected error from a leave-one-out
     backtest: every point estimated by a calibration fitted without it."""
     keyed = _keyed(points, families)
+    # Each point's sample, worked out once for the full fit and every fit without one point.
+    samples = [_sample(point, key) for point, key in keyed]
     backtests = []
     for index, (point, key) in enumerate(keyed):
-        without = fit_points([p for i, (p, _) in enumerate(keyed) if i != index], families)
-        estimate = _estimate_point(point, key, without)
+        others = [s for i, s in enumerate(samples) if i != index and s is not None]
+        estimate = _estimate_point(point, key, fit_families(families, others))
         if estimate is not None:
             error = signed_error_pct(estimate, point.decode_tokens_per_s)
             backtests.append(Backtest(point, key, estimate, error))
-    calibration = with_expected_errors(fit_points(points, families), backtests)
-    return CalibrationReport(calibration, backtests)
+    full = fit_families(families, [s for s in samples if s is not None])
+    return CalibrationReport(with_expected_errors(full, backtests), backtests)
 
 
 def _estimate_point(point: Measured, key: str, calibration: Calibration) -> float | None:
