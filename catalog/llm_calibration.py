@@ -206,7 +206,17 @@ def fit_families(families: tuple[Family, ...], samples: list[Sample]) -> Calibra
 
 
 def _scaled(sample: Sample, factors: dict[str, float]) -> Sample:
-    return replace(sample, x=sample.x * factors.get(sample.quant, 1.0))
+    # Built field by field, not with dataclasses.replace: a backtest scales thousands of samples.
+    return Sample(
+        family_key=sample.family_key,
+        x=sample.x * factors.get(sample.quant, 1.0),
+        layers=sample.layers,
+        y=sample.y,
+        floor=sample.floor,
+        prefill_ratio=sample.prefill_ratio,
+        shader_prefill_ratio=sample.shader_prefill_ratio,
+        quant=sample.quant,
+    )
 
 
 def _quant_factors(dense: list[Sample]) -> dict[str, float]:
