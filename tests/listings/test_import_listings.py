@@ -163,8 +163,11 @@ def test_other_writers_wait_for_a_large_import_instead_of_failing(tmp_path):
     ]
     path = _write(tmp_path / "big.json", items)
     stop = tmp_path / "stop"
-    # A short busy timeout: a writer fails if any one transaction holds the lock longer than this.
-    timeout = "DATABASES['default']['OPTIONS']['timeout'] = 2\n"
+    # A short busy timeout (production waits 20 s): a writer fails if any one transaction holds
+    # the lock longer than this. A batch of 2,000 holds it about half a second here; the whole
+    # file in one transaction would hold it for tens of seconds. 5 s leaves room for a machine
+    # busy with other work, where a batch takes a few times longer.
+    timeout = "DATABASES['default']['OPTIONS']['timeout'] = 5\n"
     writes = (
         "import os, time\n"
         "from listings.models import RefreshLock\n"
