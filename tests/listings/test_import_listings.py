@@ -190,12 +190,27 @@ def test_other_writers_wait_for_a_large_import_instead_of_failing(tmp_path):
 
 def test_a_file_nested_too_deeply_to_read_is_refused_with_a_message(rtx4090, tmp_path):
     bad = tmp_path / "deep.json"
-    bad.write_text('{"itemSummaries": [' + '{"a": ' * 100_000 + "1" + "}" * 100_000 + "]}")
+    deep = '{"a": ' * 100_000 + "1" + "}" * 100_000
+    good = json.dumps(make_item(1, "NVIDIA GeForce RTX 4090 24GB Founders Edition", "1650.00"))
+    bad.write_text(f'{{"warnings": {deep}, "itemSummaries": [{good}]}}')
 
     with pytest.raises(CommandError, match="deep.json: a value nested too deeply"):
         run(str(bad), "--gpu", rtx4090.slug)
 
     assert not Listing.objects.exists()
+
+
+def test_an_item_nested_too_deeply_to_decode_is_rejected_alone(rtx4090, tmp_path):
+    deep = '{"a": ' * 100_000 + '"]}[\\\\"' + "}" * 100_000  # brackets in a string too
+    good = [make_item(n, "NVIDIA GeForce RTX 4090 24GB Founders Edition", "1650.00") for n in (1, 2)]
+    path = tmp_path / "one-deep.json"
+    path.write_text(f"[{json.dumps(good[0])}, {deep}, {json.dumps(good[1])}]")
+
+    output = run(str(path), "--gpu", rtx4090.slug)
+
+    assert "2 seen, 2 new" in output
+    assert "1 malformed items rejected: 1 nested deeper than 16 levels" in output
+    assert RefreshRun.objects.get().malformed == 1
 
 
 def test_malformed_items_in_a_file_are_rejected_and_counted_and_the_rest_imported(

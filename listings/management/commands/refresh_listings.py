@@ -66,6 +66,9 @@ class Command(BaseCommand):
             self.stdout.write(style(report.summary()))
         for slug in summary.skipped:
             self.stdout.write(self.style.WARNING(f"{slug}: skipped, {summary.skip_reason}"))
-        if summary.failed:
-            raise CommandError("\n".join(r.summary() for r in summary.failed))
+        problems = [r.summary() for r in summary.failed]
+        if summary.stopped_early:
+            problems.append(f"Refresh stopped early: {summary.stopped_early}.")
+        if problems:
+            raise CommandError("\n".join(problems))
         self.stdout.write(f"{len(summary.reports)} cards refreshed, {summary.api_calls} API calls.")
