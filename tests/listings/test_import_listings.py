@@ -202,7 +202,9 @@ def test_a_file_nested_too_deeply_to_read_is_refused_with_a_message(rtx4090, tmp
 
 def test_an_item_nested_too_deeply_to_decode_is_rejected_alone(rtx4090, tmp_path):
     deep = '{"a": ' * 100_000 + '"]}[\\\\"' + "}" * 100_000  # brackets in a string too
-    good = [make_item(n, "NVIDIA GeForce RTX 4090 24GB Founders Edition", "1650.00") for n in (1, 2)]
+    good = [
+        make_item(n, "NVIDIA GeForce RTX 4090 24GB Founders Edition", "1650.00") for n in (1, 2)
+    ]
     path = tmp_path / "one-deep.json"
     path.write_text(f"[{json.dumps(good[0])}, {deep}, {json.dumps(good[1])}]")
 
