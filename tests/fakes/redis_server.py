@@ -24,7 +24,14 @@ class RedisServer:
 
     @property
     def url(self) -> str:
+        """As CACHE_URL takes it."""
         return f"redis://{self.socket}"
+
+    @property
+    def caches(self) -> dict:
+        """CACHES for the site's Redis backend on this server, as settings build it."""
+        backend = "shopagent.cache_backends.ForgivingRedisCache"
+        return {"default": {"BACKEND": backend, "LOCATION": f"unix://{self.socket}"}}
 
     def start(self) -> "RedisServer":
         self.socket.unlink(missing_ok=True)

@@ -36,6 +36,7 @@ from tests.fakes.ebay_server import (
     status,
     truncated_json,
 )
+from tests.fakes.redis_server import RedisServer, has_redis
 from tests.listings.conftest import make_item
 
 BIG = "NVIDIA GeForce RTX 4090"  # the card each fault hits
@@ -808,3 +809,20 @@ def test_a_run_that_loses_its_lock_stops_fetching_and_says_so(settings, ebay, ca
     assert len(ebay.searches()) == 1  # the slow card's search, then nothing
     assert f"{BIG_SLUG}: skipped, the refresh lock was lost" in out
     assert last_run(BIG_SLUG).status == RefreshStatus.SKIPPED
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(not has_redis(), reason="needs Debian's redis-server")
+def test_with_the_shared_cache_down_the_token_is_kept_in_the_process(
+    settings, ebay, catalog, tmp_path
+):
+    with RedisServer(tmp_path) as redis:
+        settings.CACHES = redis.caches
+        redis.kill()
+        ebay.responder = catalog_pages(items_per_card=3, page_size=2)
+
+        ok, out, error = refresh(workers=2)
+
+    assert ok, error
+    assert len(ebay.searches()) == 8  # two pages for each of the four cards
+    assert ebay.tokens_issued == 1
