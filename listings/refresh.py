@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from catalog.models import Gpu
 from listings import analytics
-from listings.budget import CallGate, CircuitOpen, serialised_writes
+from listings.budget import CallGate, serialised_writes
 from listings.ebay import BudgetExhausted, CallsStopped, EbayClient, EbayError, SearchResult
 from listings.ingest import (
     IngestReport,
@@ -289,8 +289,11 @@ def _fetch(*, gpu: Gpu, client: EbayClient) -> Fetched:
         fetched.result = client.search(
             query=gpu.ebay_query, category_ids=[str(c) for c in gpu.ebay_category_ids or ()]
         )
-    except CircuitOpen as exc:
-        # A card whose own calls were failing when the breaker opened failed; the rest are skipped.
+    except BudgetExhausted as exc:
+        fetched.error = exc  # a spent budget is not a fault: the card is skipped
+    except CallsStopped as exc:
+        # A card cut off part-way (its own calls failing when the breaker opened, or under way
+        # when the run's deadline passed or its lock was lost) failed; the rest are skipped.
         fetched.error = EbayError(str(exc)) if client.calls_sent > sent_before else exc
     except EbayError as exc:
         fetched.error = exc
