@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from listings import ebay as ebay_module
 from listings import refresh as refresh_module
+from listings import refresh_lock
 from listings.models import ApiUsage, Listing, RefreshLock, RefreshRun, RefreshStatus
 from tests.fakes.ebay_server import (
     SEARCH_PATH,
@@ -356,7 +357,7 @@ def test_a_429_storm_opens_the_breaker_and_the_other_cards_are_skipped(settings,
 
 @pytest.mark.django_db(transaction=True)
 def test_the_lock_is_renewed_while_a_slow_card_is_in_progress(settings, ebay, stocked, monkeypatch):
-    monkeypatch.setattr(refresh_module, "LOCK_TTL", timedelta(seconds=1.2))
+    monkeypatch.setattr(refresh_lock, "LOCK_TTL", timedelta(seconds=1.2))
     settings.EBAY_TIMEOUT_SECONDS = 8
     ebay.script(BIG, [slow(items_page(big_items()), 4.0)])
     thread, first = start_run_holding_the_lock(ebay, BIG_SLUG)
@@ -794,7 +795,7 @@ def test_waiting_for_another_workers_token_request_is_bounded(settings, ebay, st
 
 @pytest.mark.django_db(transaction=True)
 def test_a_run_that_loses_its_lock_stops_fetching_and_says_so(settings, ebay, catalog, monkeypatch):
-    monkeypatch.setattr(refresh_module, "LOCK_TTL", timedelta(seconds=1.2))
+    monkeypatch.setattr(refresh_lock, "LOCK_TTL", timedelta(seconds=1.2))
     settings.EBAY_TIMEOUT_SECONDS = 8
     # Cards go in slug order: the 4080 is slow, the other three come after it.
     ebay.script(OTHER, [slow(items_page(other_items()), 2.5)])

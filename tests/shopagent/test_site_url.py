@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from metrics.ranking import recompute_rankings
 from tests.factories import make_gpu, make_listing
@@ -26,7 +27,7 @@ def site(settings):
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "evil.example"]
     gpu = make_gpu(slug="nvidia-l40s", label="NVIDIA L40S")
     for price in ("1000", "1000", "1000", "1000", "1000", "800"):
-        make_listing(gpu, price)
+        make_listing(gpu, price, first_seen_at=timezone.now())  # new: a deal in the feeds
     recompute_rankings()
     return gpu
 

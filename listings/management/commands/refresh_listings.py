@@ -7,7 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from catalog.models import Gpu
 from listings.ebay import has_credentials
-from listings.refresh import LockHeld, refresh_listings, stale_gpus
+from listings.refresh import refresh_listings, stale_gpus
+from listings.refresh_lock import LockHeld
 from listings.schedule import plan_refresh
 
 
