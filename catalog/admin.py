@@ -1,7 +1,9 @@
 from django import forms
 from django.contrib import admin
 from django.db import models, transaction
+from django.forms.models import model_to_dict
 
+from catalog.build import summary
 from catalog.models import (
     BenchmarkResult,
     Gpu,
@@ -18,13 +20,49 @@ from catalog.specs import SPEC_FIELDS
 RESULT_FIELDS = ("model", "round", "samples_per_s", "tokens_per_s", "submitter", "system_name")
 
 
+# The fields the generated summary sentence states ("... a datacenter PCIe card on the Ampere
+# architecture with 24 GB of memory").
+SUMMARY_FIELDS = ("label", "category", "form_factor", "architecture", "memory_gb")
+
+
+def unix_newlines(data):
+    """Form data with every CRLF or CR made LF: browsers post a textarea's lines with CRLF."""
+    data = data.copy()
+    for key, values in data.lists():
+        data.setlist(
+            key,
+            [
+                v.replace("\r\n", "\n").replace("\r", "\n") if isinstance(v, str) else v
+                for v in values
+            ],
+        )
+    return data
+
+
 class TrackEditsForm(forms.ModelForm):
-    """Remembers which fields an admin changed, so load_catalog never overwrites them silently."""
+    """Remembers which fields an admin changed, so load_catalog never overwrites them silently.
+
+    A field counts as changed when its stored value differs, not when the posted text differs from
+    the page's: "24" for 24.0 or a note's CRLF line endings are no edit."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound:
+            self.data = unix_newlines(self.data)
+        self.values_before = model_to_dict(self.instance)
+
+    @property
+    def edited_fields(self) -> list[str]:
+        """The fields whose value the form changes (valid forms only)."""
+        before, after = self.values_before, model_to_dict(self.instance, fields=list(self.fields))
+        return sorted(name for name, value in after.items() if value != before.get(name, value))
 
     def save(self, commit=True):
-        if self.changed_data:
-            edited = set(self.instance.admin_edited_fields) | set(self.changed_data)
-            self.instance.admin_edited_fields = sorted(edited)
+        edited = self.edited_fields
+        if edited:
+            self.instance.admin_edited_fields = sorted(
+                {*self.instance.admin_edited_fields, *edited}
+            )
         return super().save(commit)
 
 
@@ -38,16 +76,23 @@ class CatalogAdmin(admin.ModelAdmin):
     def get_changelist_form(self, request, **kwargs):
         return super().get_changelist_form(request, form=TrackEditsForm, **kwargs)
 
-    def _announce(self, model):
-        transaction.on_commit(lambda: catalog_changed.send(sender=model, source="admin"))
+    def _announce(self, model, gpu_ids=None):
+        transaction.on_commit(
+            lambda: catalog_changed.send(sender=model, source="admin", gpu_ids=gpu_ids)
+        )
+
+    def changed_gpu_ids(self, obj) -> list[int] | None:
+        """The cards a change to `obj` alters; None when it may alter any."""
+        return None
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        self._announce(type(form.instance))
+        self._announce(type(form.instance), self.changed_gpu_ids(form.instance))
 
     def delete_model(self, request, obj):
+        gpu_ids = self.changed_gpu_ids(obj)
         super().delete_model(request, obj)
-        self._announce(type(obj))
+        self._announce(type(obj), gpu_ids)
 
     def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset)
@@ -108,6 +153,17 @@ class GpuAdmin(CatalogAdmin):
         ),
         ("History", {"fields": ["admin_edited_fields", "updated_at"]}),
     ]
+
+    def changed_gpu_ids(self, obj):
+        return [obj.pk]  # a card's figures and its inline results alter its own pages alone
+
+    def save_model(self, request, obj, form, change):
+        # The summary states memory, form and architecture: it follows an edit of them unless an
+        # admin wrote the summary themselves.
+        stated = set(SUMMARY_FIELDS) & set(form.edited_fields)
+        if stated and "summary" not in obj.admin_edited_fields:
+            obj.summary = summary({"label": obj.label}, model_to_dict(obj))
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(BenchmarkResult)

@@ -9,6 +9,9 @@ from catalog.presentation import figure
 from catalog.specs import FIGURES
 
 UNKNOWN = "unknown"
+# Figures many cards have no source for: their row is left off a card that lacks one, not shown as
+# "unknown" (catalog_data.json says why for each such card).
+OMITTED_WHEN_UNKNOWN = ("l2_cache_mb", "shared_memory_per_sm_kb")
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,7 @@ def spec_rows(gpu: Gpu) -> list[SpecRow]:
     rows = [
         (f, getattr(gpu, f.field), notes.get(f.basis, f.note) if f.basis else f.note)
         for f in FIGURES
+        if getattr(gpu, f.field) is not None or f.field not in OMITTED_WHEN_UNKNOWN
     ]
     result = [
         SpecRow(

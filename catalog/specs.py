@@ -52,8 +52,24 @@ FIGURES: tuple[Figure, ...] = (
     ),
     Figure("int8_tops", "INT8 tensor", "TOPS", "Dense INT8.", basis="INT8"),
     Figure("tensor_cores", "Tensor / matrix cores", "", "Count of tensor or matrix units."),
-    Figure("l2_cache_mb", "L2 cache", "MB", "Last-level on-chip cache."),
-    Figure("shared_memory_per_sm_kb", "Shared memory per SM", "KB", "Per multiprocessor."),
+    Figure(
+        "l2_cache_mb",
+        "L2 cache",
+        "MB",
+        "The GPU's L2 cache, summed over the dies of a multi-die card; AMD's Infinity Cache, a "
+        "further level, is not counted.",
+        basis="L2 cache",
+    ),
+    Figure(
+        "shared_memory_per_sm_kb",
+        "Shared memory per SM",
+        "KB",
+        "The most on-chip shared memory one multiprocessor can give its thread blocks. NVIDIA: "
+        "the largest shared-memory carve-out of an SM's L1, as CUDA reports it for the compute "
+        "capability. AMD: a compute unit's local data share (LDS), 64 KB (160 KB on CDNA 4); "
+        "RDNA's 128 KB per work-group processor is 64 KB per CU.",
+        basis="Shared memory per SM",
+    ),
     Figure("tdp_w", "Board power", "W", "The vendor's rated power.", basis="Board power"),
     Figure("msrp_usd", "MSRP", "USD", "Launch price, for reference.", basis="MSRP"),
 )
@@ -195,6 +211,46 @@ SPECS: tuple[Spec, ...] = (
         brief="memory bandwidth",
         explanation="How fast the card reads its memory; it bounds LLM token generation speed.",
         when_to_choose="LLM inference at small batch sizes, where every token reads all weights.",
+    ),
+    Spec(
+        slug="l2-cache-mb",
+        key="l2",
+        field="l2_cache_mb",
+        label="L2 cache",
+        unit="MB L2 cache",
+        units="MB of L2 cache",
+        noun="MB of L2 cache",
+        short_name="$/MB L2",
+        brief="on-chip L2 cache",
+        explanation=(
+            "The on-chip cache every multiprocessor shares: the larger it is, the more of a "
+            "layer's weights and activations are read without going to memory. AMD's Infinity "
+            "Cache, a further level, is not counted."
+        ),
+        when_to_choose=(
+            "Comparing cards of one architecture for small-batch inference and mid-sized "
+            "matrices; across architectures memory bandwidth and TFLOPS say more."
+        ),
+    ),
+    Spec(
+        slug="shared-memory-per-sm-kb",
+        key="smem",
+        field="shared_memory_per_sm_kb",
+        label="Shared memory per SM",
+        unit="KB shared memory per SM",
+        units="KB of shared memory per SM",
+        noun="KB of shared memory per SM",
+        short_name="$/KB smem",
+        brief="shared memory per SM (NVIDIA) or LDS per CU (AMD)",
+        explanation=(
+            "The fast scratchpad one multiprocessor gives its thread blocks (NVIDIA shared "
+            "memory, AMD LDS): it bounds the tile sizes of matrix and attention kernels. It is a "
+            "per-SM figure, so it ranks generations, not card sizes."
+        ),
+        when_to_choose=(
+            "Writing or running custom kernels (FlashAttention-style attention, large GEMM "
+            "tiles) that need a big per-SM scratchpad."
+        ),
     ),
 )
 

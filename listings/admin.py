@@ -77,17 +77,17 @@ class ListingAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        notify_listings_changed(gpu_ids=[obj.gpu_id])
+        notify_listings_changed(gpu_ids=[obj.gpu_id], source="admin")
 
     def delete_model(self, request, obj):
         gpu_id = obj.gpu_id
         super().delete_model(request, obj)
-        notify_listings_changed(gpu_ids=[gpu_id])
+        notify_listings_changed(gpu_ids=[gpu_id], source="admin")
 
     def delete_queryset(self, request, queryset):
         gpu_ids = set(queryset.values_list("gpu_id", flat=True))
         super().delete_queryset(request, queryset)
-        notify_listings_changed(gpu_ids=gpu_ids)
+        notify_listings_changed(gpu_ids=gpu_ids, source="admin")
 
     @admin.action(description="Exclude by hand (with a reason)")
     def exclude_by_hand(self, request, queryset):
@@ -98,7 +98,7 @@ class ListingAdmin(admin.ModelAdmin):
                 count = queryset.update(
                     excluded_by_admin=True, exclusion_reason=form.cleaned_data["reason"]
                 )
-                notify_listings_changed(gpu_ids=gpu_ids)
+                notify_listings_changed(gpu_ids=gpu_ids, source="admin")
             self.message_user(request, f"{count} listings excluded.", messages.SUCCESS)
             return None
         return TemplateResponse(
@@ -119,7 +119,7 @@ class ListingAdmin(admin.ModelAdmin):
         with transaction.atomic():
             gpu_ids = set(queryset.values_list("gpu_id", flat=True))
             count = queryset.update(excluded_by_admin=False, exclusion_reason="")
-            notify_listings_changed(gpu_ids=gpu_ids)
+            notify_listings_changed(gpu_ids=gpu_ids, source="admin")
         self.message_user(request, f"{count} listings included again.", messages.SUCCESS)
 
 

@@ -425,11 +425,13 @@ def ingest_items(
     return report
 
 
-def notify_listings_changed(*, gpu_ids: Iterable[int]) -> None:
+def notify_listings_changed(*, gpu_ids: Iterable[int], source: str = "") -> None:
     """Send listings_changed once the current transaction commits, if any card changed."""
     gpu_ids = sorted(set(gpu_ids))
     if gpu_ids:
-        transaction.on_commit(lambda: listings_changed.send(sender=Listing, gpu_ids=gpu_ids))
+        transaction.on_commit(
+            lambda: listings_changed.send(sender=Listing, gpu_ids=gpu_ids, source=source)
+        )
 
 
 def _upsert(

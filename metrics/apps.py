@@ -1,18 +1,25 @@
 from django.apps import AppConfig
 
 
-def recompute_after_change(sender, gpu_ids=None, history_since=None, **kwargs):
+def recompute_after_change(sender, gpu_ids=None, history_since=None, source="", **kwargs):
     """Stored rankings and today's price history follow every catalog or listings change; pages
-    never compute them.
+    never compute them. Then the pages that changed are queued for search engines (IndexNow).
 
-    A listings change names its cards, so only those are recomputed; a catalog change, all. A
+    A change that names its cards recomputes only those; any other catalog change, all. A
     sender that wrote past price history (demo seeding) passes `history_since`, a date, and the
-    days from then are rebuilt too."""
+    days from then are rebuilt too. A change made in the admin (`source="admin"`) only queues its
+    pages: the next command run submits them, so a request never waits on a search engine."""
+    from django.db import transaction
+
     from metrics.history import record_price_history
+    from metrics.indexnow import queue_changed_pages, submit_changed_pages
     from metrics.ranking import recompute_rankings
 
     recompute_rankings(only_gpu_ids=gpu_ids)
     record_price_history(only_gpu_ids=gpu_ids, since=history_since)
+    queue_changed_pages(gpu_ids=gpu_ids)
+    if source != "admin":
+        transaction.on_commit(submit_changed_pages)  # never inside a transaction
 
 
 class MetricsConfig(AppConfig):

@@ -32,6 +32,10 @@ ATTRIBUTION = (
 BASIS = (
     "Dense figures (no sparsity). fp32_tflops: shader FP32. fp16_tflops and fp8_tflops: dense "
     "tensor throughput with FP32 accumulate; fp16_fp16acc_tflops: with FP16 accumulate. "
+    "l2_cache_mb: the GPU's L2 cache, summed over a multi-die card's dies, AMD's Infinity Cache "
+    "not counted. shared_memory_per_sm_kb: the most shared memory one multiprocessor can give "
+    "(NVIDIA: the largest shared-memory carve-out per SM, as CUDA reports it; AMD: LDS per "
+    "compute unit). "
     "headline_*_usd: median of the 5 cheapest screened eBay listings in that condition, null when "
     "none. mlperf: each model's best valid single-accelerator Closed Offline result in any round "
     "(highest tokens_per_s for language models, MLPerf's official LLM metric, else samples_per_s; "
@@ -71,6 +75,8 @@ CARD_COLUMNS = (
     ("fp8_tflops", "fp8_tflops"),
     ("int8_tops", "int8_tops"),
     ("tensor_cores", "tensor_cores"),
+    ("l2_cache_mb", "l2_cache_mb"),
+    ("shared_memory_per_sm_kb", "shared_memory_per_sm_kb"),
     ("board_power_w", "tdp_w"),
     ("ml_software", "ml_software"),
     ("headline_used_usd", "used_headline_price"),

@@ -27,6 +27,8 @@ class CardPrice(models.Model):
     dollars_per_tensor_cores = models.FloatField(null=True, blank=True)
     dollars_per_memory_gb = models.FloatField(null=True, blank=True)
     dollars_per_memory_bandwidth_gbs = models.FloatField(null=True, blank=True)
+    dollars_per_l2_cache_mb = models.FloatField(null=True, blank=True)
+    dollars_per_shared_memory_per_sm_kb = models.FloatField(null=True, blank=True)
     computed_at = models.DateTimeField()
 
     class Meta:
@@ -150,3 +152,17 @@ class DailyPrice(models.Model):
 
     def __str__(self):
         return f"{self.gpu_id} {self.scope} {self.day}: ${self.headline_price}"
+
+
+class PageChange(models.Model):
+    """A page whose content changed and that search engines have not yet been told about
+    (IndexNow); the row goes once a submission of it succeeds."""
+
+    url = models.URLField(max_length=500, unique=True)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.url

@@ -9,6 +9,7 @@ from shopagent.sitemaps import SITEMAPS
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots-txt"),
+    path("<str:key>.txt", views.indexnow_key, name="indexnow-key"),
     path("sitemap.xml", cached_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("admin/login/", throttle.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),

@@ -1,10 +1,10 @@
-"""Site-wide endpoints that belong to no app: health check and robots.txt."""
+"""Site-wide endpoints that belong to no app: health check, robots.txt and the IndexNow key."""
 
 import logging
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -42,3 +42,12 @@ def robots_txt(request):
         "",
     ]
     return HttpResponse("\n".join(lines), content_type="text/plain")
+
+
+@require_safe
+def indexnow_key(request, key):
+    """The IndexNow key file, SITE_URL/<key>.txt: search engines read it to check a submission
+    came from this site. Only the configured key exists."""
+    if not settings.INDEXNOW_KEY or key != settings.INDEXNOW_KEY:
+        raise Http404("No such file.")
+    return HttpResponse(settings.INDEXNOW_KEY, content_type="text/plain; charset=utf-8")

@@ -1,5 +1,6 @@
 """Settings for every environment; production differs only by environment variables."""
 
+import re
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -162,6 +163,15 @@ REFRESH_RUN_DEADLINE_SECONDS = env.float("REFRESH_RUN_DEADLINE_SECONDS", default
 EBAY_BREAKER_THRESHOLD = env.int("EBAY_BREAKER_THRESHOLD", default=12)
 # Cards fetched at once by refresh_listings (writes stay one card at a time).
 REFRESH_WORKERS = env.int("REFRESH_WORKERS", default=8)
+
+# IndexNow: changed pages are submitted to search engines only when a key is set. The key is
+# served at SITE_URL/<key>.txt, as the protocol asks (8-128 letters, digits and dashes).
+INDEXNOW_KEY = env.str("INDEXNOW_KEY", default="")
+if INDEXNOW_KEY and not re.fullmatch(r"[A-Za-z0-9-]{8,128}", INDEXNOW_KEY):
+    raise ImproperlyConfigured(
+        "INDEXNOW_KEY must be 8 to 128 letters, digits and dashes (see .env.example)."
+    )
+INDEXNOW_ENDPOINT = env.str("INDEXNOW_ENDPOINT", default="https://api.indexnow.org/indexnow")
 
 # Analytics: nothing is sent anywhere unless a key is set.
 POSTHOG_API_KEY = env.str("POSTHOG_API_KEY", default="")

@@ -135,7 +135,7 @@ def test_a_saved_edit_is_kept_by_the_next_load_and_announced(
     finally:
         catalog_changed.disconnect(receiver)
     assert response.status_code == 302
-    assert sent == [{"signal": catalog_changed, "source": "admin"}]
+    assert sent == [{"signal": catalog_changed, "source": "admin", "gpu_ids": [gpu.pk]}]
     gpu.refresh_from_db()
     assert gpu.admin_edited_fields == ["fp32_tflops"]
 
@@ -211,3 +211,64 @@ def test_future_release_date_is_rejected_relative_to_today(loaded_catalog):
     gpu.release_date = datetime.date.today() + datetime.timedelta(days=2)
     with pytest.raises(ValidationError, match="future"):
         gpu.full_clean()
+
+
+def browser_form_data(gpu: Gpu, **overrides) -> dict:
+    """The change form as a browser posts it: every textarea's lines end in CRLF."""
+    data = change_form_data(gpu, **overrides)
+    return {
+        name: value.replace("\n", "\r\n") if isinstance(value, str) else value
+        for name, value in data.items()
+    }
+
+
+def test_editing_only_memory_records_only_memory_though_the_notes_come_back_with_crlf(
+    staff_client, loaded_catalog
+):
+    gpu = Gpu.objects.get(slug="nvidia-geforce-rtx-3090")
+    notes = gpu.spec_notes
+    assert "\n" in notes
+    url = reverse("admin:catalog_gpu_change", args=[gpu.pk])
+    response = staff_client.post(url, browser_form_data(gpu, memory_gb="24.5"))
+    assert response.status_code == 302
+    gpu.refresh_from_db()
+    assert gpu.admin_edited_fields == ["memory_gb"]
+    assert gpu.spec_notes == notes  # stored with LF line endings, as before
+    assert gpu.memory_gb == 24.5
+
+
+def test_a_figure_typed_differently_but_equal_is_no_edit(staff_client, loaded_catalog):
+    gpu = Gpu.objects.get(slug="nvidia-geforce-rtx-3090")
+    url = reverse("admin:catalog_gpu_change", args=[gpu.pk])
+    response = staff_client.post(
+        url, browser_form_data(gpu, memory_gb="24.000", fp32_tflops=f"{gpu.fp32_tflops}0")
+    )
+    assert response.status_code == 302
+    gpu.refresh_from_db()
+    assert gpu.admin_edited_fields == []
+
+
+def test_the_learn_page_summary_follows_an_edit_of_the_memory(staff_client, loaded_catalog):
+    gpu = Gpu.objects.get(slug="nvidia-geforce-rtx-3090")
+    assert "24 GB of memory" in gpu.summary
+    url = reverse("admin:catalog_gpu_change", args=[gpu.pk])
+    staff_client.post(url, browser_form_data(gpu, memory_gb="24.5"))
+
+    html = staff_client.get(gpu.get_absolute_url()).content.decode()
+    lede = html.split('<p class="lede">', 1)[1].split("</p>", 1)[0]
+    assert "with 24.5 GB of memory" in lede
+    assert "24 GB" not in lede
+    gpu.refresh_from_db()
+    assert gpu.admin_edited_fields == ["memory_gb"]
+
+
+def test_a_summary_an_admin_wrote_is_kept_when_the_memory_changes(staff_client, loaded_catalog):
+    gpu = Gpu.objects.get(slug="nvidia-geforce-rtx-3090")
+    url = reverse("admin:catalog_gpu_change", args=[gpu.pk])
+    staff_client.post(url, browser_form_data(gpu, summary="The 2020 flagship.\nStill sought."))
+    gpu.refresh_from_db()
+    assert gpu.summary == "The 2020 flagship.\nStill sought."
+    staff_client.post(url, browser_form_data(gpu, memory_gb="24.5"))
+    gpu.refresh_from_db()
+    assert gpu.summary == "The 2020 flagship.\nStill sought."
+    assert gpu.admin_edited_fields == ["memory_gb", "summary"]

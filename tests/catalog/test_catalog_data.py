@@ -249,3 +249,73 @@ def test_the_memory_type_block_must_name_every_card_once_with_a_known_type():
         "",
         "HBM2e",
     )
+
+
+@pytest.mark.parametrize(
+    ("slug", "l2_mb", "shared_kb"),
+    [
+        ("nvidia-tesla-v100-16gb", 6, 96),
+        ("nvidia-tesla-p100", 4, 64),
+        ("nvidia-geforce-rtx-2080-ti", 5.5, 64),
+        ("nvidia-a100-pcie-40gb", 40, 164),
+        ("nvidia-geforce-rtx-3090", 6, 100),
+        ("nvidia-geforce-rtx-3080", 5, 100),
+        ("nvidia-geforce-rtx-3060", 3, 100),
+        ("nvidia-geforce-rtx-4090", 72, 100),
+        ("nvidia-geforce-rtx-4070", 36, 100),
+        ("nvidia-l4", 48, 100),
+        ("nvidia-h100-sxm", 50, 228),
+        ("nvidia-geforce-rtx-5090", 96, 100),
+        ("nvidia-b200", None, 228),
+        ("amd-instinct-mi250", 16, 64),
+        ("amd-instinct-mi300x", 32, 64),
+        ("amd-instinct-mi355x", 32, 160),
+        ("amd-radeon-rx-7900-xtx", 6, 64),
+        ("amd-radeon-rx-6800-xt", 4, 64),
+        ("intel-arc-b580", 18, None),
+        ("intel-gaudi2", None, None),
+    ],
+)
+def test_cache_figures_are_the_vendors_with_what_each_counts(slug, l2_mb, shared_kb):
+    card = CARDS[slug]
+    assert (card["l2_cache_mb"], card["shared_memory_per_sm_kb"]) == (l2_mb, shared_kb)
+    notes = dict(line.split(": ", 1) for line in card["spec_notes"].splitlines() if ": " in line)
+    for key, value in (("L2 cache", l2_mb), ("Shared memory per SM", shared_kb)):
+        # A figure names its source; a blank says why there is none.
+        assert notes[key].startswith("unknown: " if value is None else f"{value:g} "), key
+
+
+def test_most_cards_have_cache_figures_and_each_cites_a_reference_url():
+    with_l2 = [card for card in CARDS.values() if card["l2_cache_mb"]]
+    with_shared = [card for card in CARDS.values() if card["shared_memory_per_sm_kb"]]
+    assert len(with_l2) >= 95 and len(with_shared) >= 120
+    assert all(
+        card["manufacturer"] != "NVIDIA" for card in CARDS.values() if card not in with_shared
+    )
+    data = json.loads((FIXTURE.parent / "catalog_data.json").read_text(encoding="utf-8"))
+    for slug, entry in data["l2_cache"]["cards"].items():
+        assert entry["url"] in CARDS[slug]["reference_urls"], slug
+        assert entry["source"].startswith(("read 2026-", "entered 2026-", "derived ")), slug
+
+
+def test_the_cache_blocks_must_cover_every_card_with_a_figure_or_a_reason():
+    from catalog.cache_figures import check_cache_blocks
+
+    cards = {
+        "nvidia-l4": {"manufacturer": "NVIDIA", "cuda_compute_capability": "8.9"},
+        "intel-x": {"manufacturer": "Intel", "architecture": "Xe2"},
+    }
+    figure = {"mb": 48, "note": "48 MB", "url": "https://example.com", "source": "read"}
+    rule = {"kb": 100, "note": "100 KB", "url": "https://example.com", "source": "read"}
+    shared = {"by_compute_capability": {"8.9": rule}, "by_architecture": {}, "unknown": {}}
+    l2 = {"cards": {"nvidia-l4": figure}, "unknown": {}}
+    with pytest.raises(ValueError, match="no L2 cache entry for intel-x"):
+        check_cache_blocks(cards, l2, shared)
+    l2["unknown"]["intel-x"] = "no source"
+    with pytest.raises(ValueError, match="no shared memory rule or reason for intel-x"):
+        check_cache_blocks(cards, l2, shared)
+    shared["unknown"]["intel-x"] = "no source"
+    check_cache_blocks(cards, l2, shared)
+    l2["unknown"]["nvidia-l4"] = "no source"
+    with pytest.raises(ValueError, match="nvidia-l4: both an L2 figure and a reason for none"):
+        check_cache_blocks(cards, l2, shared)

@@ -289,3 +289,19 @@ def test_methodology_says_which_file_each_mlperf_figure_was_read_from(client, db
     assert "<code>mlperf_log_detail.txt</code>" in html
     assert "<code>summary_results.json</code>" in html
     assert "<code>ntuhpc/mlperf_inference_results_v5.0</code>" in html
+
+
+def test_card_page_shows_cache_figures_with_their_basis_and_leaves_off_unknown_ones(
+    client, loaded_catalog
+):
+    html = page(client, reverse("catalog:learn-gpu", kwargs={"slug": "nvidia-h100-sxm"}))
+    assert '<th scope="row">L2 cache</th><td class="num">50</td><td>MB</td>' in html
+    assert '<th scope="row">Shared memory per SM</th><td class="num">228</td><td>KB</td>' in html
+    assert "Hopper tuning guide" in html  # the basis names the source
+    assert "https://pmc.ncbi.nlm.nih.gov/articles/PMC10448217/table/t0015" in html  # linked
+
+    b200 = page(client, reverse("catalog:learn-gpu", kwargs={"slug": "nvidia-b200"}))
+    assert '<th scope="row">L2 cache</th>' not in b200  # no source gives it: no row
+    assert '<th scope="row">Shared memory per SM</th><td class="num">228</td>' in b200
+    gaudi = page(client, reverse("catalog:learn-gpu", kwargs={"slug": "intel-gaudi2"}))
+    assert "L2 cache" not in gaudi and "Shared memory per SM" not in gaudi

@@ -21,6 +21,8 @@ ROUND_SPECS = {
     "fp16_tflops": 120,
     "int8_tops": 240,
     "tensor_cores": 240,
+    "l2_cache_mb": 40,
+    "shared_memory_per_sm_kb": 100,
 }
 
 

@@ -39,6 +39,8 @@ def catalog(make_gpu, make_listing, make_result, resnet):
         fp8_tflops=1513,
         int8_tops=1513,
         tensor_cores=456,
+        l2_cache_mb=50,
+        shared_memory_per_sm_kb=228,
         tdp_w=350,
         ml_software="first-class",
         ml_software_note="Current CUDA and PyTorch builds",
@@ -60,6 +62,8 @@ def catalog(make_gpu, make_listing, make_result, resnet):
         fp16_tflops=None,
         int8_tops=None,
         tensor_cores=None,
+        l2_cache_mb=None,
+        shared_memory_per_sm_kb=None,
     )
     recompute_rankings()
 
@@ -99,6 +103,7 @@ def test_json_lists_every_card_with_typed_figures_nulls_and_headline_prices(clie
     assert h100["category"] == "datacenter"
     assert h100["fp16_tflops"] == 756 and h100["fp8_tflops"] == 1513
     assert h100["tensor_cores"] == 456 and h100["board_power_w"] == 350
+    assert h100["l2_cache_mb"] == 50 and h100["shared_memory_per_sm_kb"] == 228
     assert h100["ml_software"] == "first-class"
     assert h100["headline_used_usd"] == 21000.0  # median of the 3 used listings
     assert h100["headline_new_usd"] == 30000.5
@@ -107,6 +112,7 @@ def test_json_lists_every_card_with_typed_figures_nulls_and_headline_prices(clie
     assert bare["name"] == 'AMD Radeon RX 580 "8GB"'
     for name in ("fp16_tflops", "fp8_tflops", "int8_tops", "tensor_cores", "board_power_w"):
         assert bare[name] is None, name
+    assert bare["l2_cache_mb"] is None and bare["shared_memory_per_sm_kb"] is None
     assert bare["headline_used_usd"] is None and bare["headline_new_usd"] is None
     assert bare["ml_software"] is None and bare["source_url"] is None
     assert bare["mlperf"] == []
@@ -138,6 +144,7 @@ def test_csv_has_the_same_columns_and_values_with_the_licence_in_a_header_commen
     assert "CC BY-SA 4.0" in comments[0]
     assert "https://creativecommons.org/licenses/by-sa/4.0/" in comments[0]
     assert list(rows[0]) == list(COLUMNS)
+    assert {"l2_cache_mb", "shared_memory_per_sm_kb"} <= set(rows[0])
     assert [row["slug"] for row in rows] == [card["slug"] for card in data["gpus"]]
     for row, card in zip(rows, data["gpus"], strict=True):
         assert json.loads(row["mlperf"]) == card["mlperf"]

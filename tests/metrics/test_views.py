@@ -56,6 +56,27 @@ def test_fp8_ranking_says_no_data_for_cards_without_fp8(client, priced):
     assert "no data: FP8 unknown" in html
 
 
+def test_cache_rankings_rank_by_dollars_per_mb_of_l2_and_kb_of_shared_memory(
+    client, make_gpu, make_listing
+):
+    big = make_gpu("hopper-card", label="Hopper Card", l2_cache_mb=50, shared_memory_per_sm_kb=228)
+    small = make_gpu("ampere-card", label="Ampere Card", l2_cache_mb=6, shared_memory_per_sm_kb=100)
+    blank = make_gpu("npu-card", label="Npu Card", l2_cache_mb=None, shared_memory_per_sm_kb=None)
+    make_listing(big, 25000)  # $500 per MB of L2, ~$109.65 per KB
+    make_listing(small, 900)  # $150 per MB of L2, $9 per KB
+    make_listing(blank, 100)
+    recompute_rankings()
+
+    l2 = _html(client.get(reverse("metrics:cost-per-spec", args=["l2-cache-mb"])))
+    assert "Cheapest GPUs per MB of L2 cache" in l2
+    assert _rank_order(l2, ["Ampere Card", "Hopper Card"]) == ["Ampere Card", "Hopper Card"]
+    assert "$150.0" in l2 and "$500.0" in l2
+    assert "no data: L2 cache unknown" in l2
+    smem = _html(client.get(reverse("metrics:cost-per-spec", args=["shared-memory-per-sm-kb"])))
+    assert "$9.00" in smem and "$109.6" in smem
+    assert "no data: Shared memory per SM unknown" in smem
+
+
 @pytest.mark.parametrize(
     "url", ["/ml/shop/gpu/performance/cost-per-speed/", "/ml/shop/use-case/nope/"]
 )

@@ -10,6 +10,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from xml.etree import ElementTree
 
 import pytest
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ from metrics.ranking import recompute_rankings
 from tests.factories import make_gpu, make_listing
 
 SCRIPT = "<script>alert(1)</script>"
+INDEXNOW_KEY = "0f3c5d7e9a1b2c4d"
 IMG = '"><img src=x onerror=alert(1)>'
 HOSTILE = f"{SCRIPT} {IMG} &amp; 'single'"
 # What a page shows for HOSTILE: every character that means something in HTML escaped.
@@ -141,6 +143,8 @@ def _other_paths(hostile) -> list[str]:
     listing = hostile["gpu"].listings.first()
     return [
         reverse("robots-txt"),
+        reverse("indexnow-key", kwargs={"key": INDEXNOW_KEY}),
+        f"/{quote(SCRIPT)}.txt",
         reverse("healthz"),
         reverse("sitemap"),
         f"{reverse('catalog:search')}?{urlencode({'q': 'card'})}",
@@ -181,7 +185,8 @@ def pages(client, hostile):
     """Every page as (route name, path, response)."""
     found = []
     for path in dict.fromkeys([*_sitemap_paths(client), *_other_paths(hostile)]):
-        response = client.get(path)
+        with override_settings(INDEXNOW_KEY=INDEXNOW_KEY):
+            response = client.get(path)
         if response.status_code == 404:
             route = "not-found"
         else:
