@@ -129,7 +129,15 @@ class GpuAdmin(CatalogAdmin):
         "ml_software",
         "typical_used_usd",
     ]
-    list_filter = ["manufacturer", "category", "architecture", "form_factor", "ml_software"]
+    list_filter = [
+        "manufacturer",
+        "category",
+        "architecture",
+        "form_factor",
+        "cooling",
+        "llama_cpp_backend",
+        "ml_software",
+    ]
     search_fields = ["label", "slug", "part_numbers", "aliases"]
     readonly_fields = ["admin_edited_fields", "updated_at"]
     prepopulated_fields = {"slug": ["label"]}
@@ -141,7 +149,14 @@ class GpuAdmin(CatalogAdmin):
             "Specs (dense; FP32 = shader FP32; FP16/FP8 = FP32 accumulate; blank = unknown)",
             {"fields": [*SPEC_FIELDS, "cuda_compute_capability", "supported_precisions"]},
         ),
-        ("ML software", {"fields": ["ml_software", "ml_software_note"]}),
+        (
+            "What it needs (vendor document in spec_notes' Needs line)",
+            {"fields": ["cooling", "power_connectors", "devices"]},
+        ),
+        (
+            "ML software",
+            {"fields": ["ml_software", "ml_software_note", "llama_cpp_backend", "runs_llms_with"]},
+        ),
         (
             "Typical prices (estimates for the screen and the demo)",
             {"fields": ["typical_used_usd", "typical_new_usd", "typical_price_source"]},

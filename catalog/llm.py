@@ -4,39 +4,57 @@ The arithmetic takes plain dataclasses and returns them; `catalog.llm_catalogue`
 adapter from the database. Sizes are GiB (2^30 bytes), the unit card memory is sold in.
 
 Fit: weights (total parameters x bits per weight) + KV cache (2 x layers x KV heads x head
-dimension x context x 2 bytes, FP16) + a fixed runtime overhead per card must not exceed memory.
-Decode: single-stream generation reads the active weights and the KV cache once per token, so it
-is memory-bandwidth bound: seconds per token = bytes / (bandwidth x efficiency) + overhead. The
-efficiency and the overhead are fitted by least squares to published measurements, apart for HBM
-cards and for the rest (GDDR, LPDDR), which llama.cpp drives at very different shares of bandwidth.
-Prefill: 2 x active parameters FLOPs per prompt token at the card's dense FP16 tensor rate x an
-efficiency taken from the same measurements. Both speeds are estimates unless measured.
+dimension x context x 2 bytes, FP16) + a fixed runtime overhead per device must fit in one
+device's memory. A board with several GPUs (MI250, K80, M10) is that many devices with an equal
+share of memory, bandwidth and compute; a model split across devices runs them one after another,
+at one device's speed.
+Decode: single-stream generation reads the active weights and the KV cache once per token:
+seconds per token = bytes / (device bandwidth x efficiency) + layers x an overhead per layer, plus
+for a mixture of
+experts a compute floor, k x 2 x active parameters / the device's FP32 shader rate. The
+efficiency and the overhead are fitted per backend family (`catalog.llm_calibration`), k on every
+MoE measurement. Prefill: 2 x active parameters FLOPs per prompt token at the FP16 tensor rate, or
+at the FP32 shader rate on a card without tensor or matrix units, x the family's efficiency. Where
+llama.cpp does not run a card there is no speed at all. Both speeds are estimates unless measured.
 """
 
 from __future__ import annotations
 
 import math
-import statistics
 from dataclasses import dataclass, replace
 from functools import cached_property
+
+from catalog.llm_calibration import (
+    Backtest,
+    Calibration,
+    CalibrationReport,
+    Family,
+    FamilyFit,
+    Sample,
+    fit_families,
+    signed_error_pct,
+    with_expected_errors,
+)
 
 GIB = 2**30
 KV_BYTES = 2  # FP16 keys and values, llama.cpp's default cache type
 # llama.cpp's sliding-window cache: window + n_ubatch (default 512) cells, padded to 256.
 SWA_UBATCH, SWA_PAD = 512, 256
-# CUDA/ROCm context and llama.cpp compute buffers at a 512-token batch, per card.
+# CUDA/ROCm context and llama.cpp compute buffers at a 512-token batch, per device.
 RUNTIME_OVERHEAD_GIB = 0.5
 DEFAULT_CONTEXT = 4096
 MIN_CONTEXT, MAX_CONTEXT = 512, 131072
 MAX_CARDS = 8  # Larger setups are servers, not something the shop pages price.
-# Used only when no measurement is loaded: typical of llama.cpp on recent cards.
-FALLBACK_EFFICIENCY, FALLBACK_OVERHEAD_MS, FALLBACK_PREFILL_EFFICIENCY = 0.75, 0.5, 0.5
-# Memory families fitted apart: llama.cpp's single-stream decode reaches a much smaller share of an
-# HBM card's bandwidth than of a GDDR card's (per-token kernel and launch costs weigh more).
-GDDR, HBM = "gddr", "hbm"
-MEMORY_FAMILIES = (GDDR, HBM)
-# A family with fewer measured points than this takes the other family's fit.
-MIN_FAMILY_POINTS = 2
+# Memory kinds a calibration family can name: HBM stacks, LPDDR (unified memory), GDDR (the rest).
+HBM, LPDDR, GDDR = "hbm", "lpddr", "gddr"
+# The words in a measurement's backend text that name the llama.cpp backend it ran.
+BACKEND_WORDS = {
+    "cuda": ("cuda",),
+    "rocm": ("rocm", "hip"),
+    "vulkan": ("vulkan",),
+    "sycl": ("sycl",),
+    "metal": ("metal",),
+}
 
 
 @dataclass(frozen=True)
@@ -72,9 +90,15 @@ class ModelSpec:
         share = self.active_experts / self.experts if self.experts and self.active_experts else 1
         return self.fixed_params_b * share
 
+    @property
+    def is_moe(self) -> bool:
+        return self.active_params_b < self.total_params_b
+
 
 @dataclass(frozen=True)
 class CardSpec:
+    """A card's figures for the whole board; `devices` GPUs share them evenly."""
+
     slug: str
     label: str
     memory_gb: float | None
@@ -83,12 +107,51 @@ class CardSpec:
     # The rate prompt processing runs at: llama.cpp's FP16 matrix multiplies accumulate in FP16, so
     # the FP16-accumulate tensor rate where a card has two (GeForce), the one FP16 rate elsewhere.
     prefill_tflops: float | None = None
-    memory_family: str = GDDR  # HBM or GDDR (any other memory, unknown included)
+    memory_family: str = GDDR  # HBM, LPDDR or GDDR (any other memory, unknown included)
+    fp32_tflops: float | None = None  # shader FP32
+    devices: int = 1
+    backend: str = "cuda"  # llama.cpp backend; "" where llama.cpp does not run the card
+    manufacturer: str = ""
+    architecture: str = ""
+    runs_with: str = ""  # what runs LLMs where llama.cpp does not
+
+    def per_device(self, value: float | None) -> float | None:
+        return value / self.devices if value else None
+
+    @property
+    def device_memory_gb(self) -> float | None:
+        return self.per_device(self.memory_gb)
+
+    @property
+    def device_bandwidth_gbs(self) -> float | None:
+        return self.per_device(self.bandwidth_gbs)
+
+    @property
+    def compute_tflops(self) -> float | None:
+        """One device's rate for a generated token's matrix work: one token's products are
+        matrix-vector products, which run on the shader cores (tensor units need a batch), so the
+        FP32 shader rate; the tensor rate only where no shader rate is known."""
+        return self.per_device(self.fp32_tflops or self.fp16_tflops)
+
+    @property
+    def runs_llama_cpp(self) -> bool:
+        return bool(self.backend)
 
 
 def memory_family(memory_type: str) -> str:
-    """HBM for HBM2, HBM2e, HBM3 and HBM3e; GDDR for any other memory type or an unknown one."""
-    return HBM if memory_type.upper().startswith("HBM") else GDDR
+    """HBM for HBM2..HBM3e, LPDDR for LPDDR4X/5/5X, GDDR for any other type or an unknown one."""
+    kind = memory_type.upper()
+    if kind.startswith("HBM"):
+        return HBM
+    return LPDDR if kind.startswith("LPDDR") else GDDR
+
+
+def backend_of(text: str) -> str:
+    """The llama.cpp backend a measurement's backend text names ("llama.cpp ROCm 6.0" -> rocm)."""
+    lowered = text.lower()
+    return next(
+        (key for key, words in BACKEND_WORDS.items() if any(w in lowered for w in words)), ""
+    )
 
 
 @dataclass(frozen=True)
@@ -108,86 +171,10 @@ class Measured:
     published_on: str
     measured_model: str = ""
 
-
-@dataclass(frozen=True)
-class DecodeFit:
-    """One memory family's seconds per token = bytes read / (bandwidth x efficiency) + overhead."""
-
-    efficiency: float
-    overhead_ms: float
-    prefill_efficiency: float
-    points: int  # the family's own measured points
-    family: str = GDDR
-    borrowed_from: str = ""  # the family whose fit stands in when this one has too few points
-    typical: bool = False  # too few points everywhere, or no physical fit: typical figures
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """One decode fit and one prompt efficiency per memory family."""
-
-    fits: tuple[DecodeFit, ...]  # in MEMORY_FAMILIES order
-
-    def for_family(self, family: str) -> DecodeFit:
-        return next((f for f in self.fits if f.family == family), self.fits[0])
-
-    def for_card(self, card: CardSpec) -> DecodeFit:
-        return self.for_family(card.memory_family)
-
     @property
-    def points(self) -> int:
-        return sum(f.points for f in self.fits)
-
-
-@dataclass(frozen=True)
-class FitCheck:
-    """One calibration point against the fitted estimate."""
-
-    measured: Measured
-    estimate: float
-    error_pct: float  # signed: above zero the estimate is faster than the measurement
-
-
-@dataclass(frozen=True)
-class FitError:
-    mean_abs_pct: float
-    max_abs_pct: float
-    checks: list[FitCheck]
-
-    def of_family(self, family: str) -> FitError:
-        """The error on one memory family's points."""
-        return _summarise([c for c in self.checks if c.measured.card.memory_family == family])
-
-
-@dataclass(frozen=True)
-class CardRun:
-    """One card running one model at one quantisation and context."""
-
-    card: CardSpec
-    weights_gib: float
-    kv_cache_gib: float
-    fits: bool | None  # None: the card's memory is unknown
-    cards_needed: int | None  # None: unknown memory, or more than MAX_CARDS
-    decode_tokens_per_s: float | None  # on the setup of `cards_needed` cards
-    prefill_tokens_per_s: float | None
-    basis: str  # "measured" or "estimate"
-    measurement: Measured | None = None
-
-    @property
-    def memory_needed_gib(self) -> float:
-        """Weights, KV cache and one card's runtime overhead."""
-        return self.weights_gib + self.kv_cache_gib + RUNTIME_OVERHEAD_GIB
-
-    @property
-    def multi_card(self) -> bool:
-        return self.cards_needed is not None and self.cards_needed > 1
-
-    @property
-    def basis_label(self) -> str:
-        """The decode figure's basis in words; a measurement names the context it ran at."""
-        if self.measurement is None:
-            return "estimate"
-        return f"measured at {self.measurement.context:,} tokens of context"
+    def backend_key(self) -> str:
+        """The llama.cpp backend it ran; the card's own when the text names none."""
+        return backend_of(self.backend) or self.card.backend
 
 
 def weights_gib(model: ModelSpec, bits_per_weight: float) -> float:
@@ -225,14 +212,30 @@ def swa_cells(window: int, context: int) -> int:
     return min(context, padded)
 
 
-def cards_needed(
-    model: ModelSpec, bits_per_weight: float, context: int, memory_gb: float | None
+def devices_needed(
+    model: ModelSpec, bits_per_weight: float, context: int, device_memory_gb: float | None
 ) -> int | None:
-    """How many of one card hold the model split by layers; None when unknown or over MAX_CARDS."""
-    if not memory_gb or memory_gb <= RUNTIME_OVERHEAD_GIB:
+    """How many devices of this memory hold the model split by layers; None when unknown."""
+    if not device_memory_gb or device_memory_gb <= RUNTIME_OVERHEAD_GIB:
         return None
     need = weights_gib(model, bits_per_weight) + kv_cache_gib(model, context)
-    count = max(1, math.ceil(need / (memory_gb - RUNTIME_OVERHEAD_GIB) - 1e-9))
+    return max(1, math.ceil(need / (device_memory_gb - RUNTIME_OVERHEAD_GIB) - 1e-9))
+
+
+def cards_needed(
+    model: ModelSpec,
+    bits_per_weight: float,
+    context: int,
+    memory_gb: float | None,
+    devices: int = 1,
+) -> int | None:
+    """How many of one card hold the model split by layers over its devices; None when unknown
+    or over MAX_CARDS."""
+    device_memory = memory_gb / devices if memory_gb else None
+    need = devices_needed(model, bits_per_weight, context, device_memory)
+    if need is None:
+        return None
+    count = math.ceil(need / devices)
     return count if count <= MAX_CARDS else None
 
 
@@ -244,120 +247,136 @@ def bytes_per_token_gib(model: ModelSpec, bits_per_weight: float, context: int) 
     return active_weights_gib(model, bits_per_weight) + kv_cache_gib(model, context)
 
 
+def ideal_seconds(model: ModelSpec, bits: float, context: int, card: CardSpec) -> float | None:
+    """Seconds per token at one device's full bandwidth, no overhead."""
+    bandwidth = card.device_bandwidth_gbs
+    if not bandwidth:
+        return None
+    return bytes_per_token_gib(model, bits, context) * GIB / (bandwidth * 1e9)
+
+
+def floor_seconds(model: ModelSpec, card: CardSpec) -> float:
+    """A mixture of experts' compute floor per unit of k: its active FLOPs at one device's shader
+    rate; 0 for a dense model or a card with no known rate."""
+    rate = card.compute_tflops
+    if not model.is_moe or not rate:
+        return 0.0
+    return 2 * model.active_params_b * 1e9 / (rate * 1e12)
+
+
 def estimate_decode(
     model: ModelSpec,
     bits_per_weight: float,
     context: int,
-    bandwidth_gbs: float | None,
-    fit: DecodeFit,
+    card: CardSpec,
+    fit: FamilyFit,
+    moe_floor: float = 0.0,
+    quant_factor: float = 1.0,
 ) -> float | None:
-    """Single-stream tokens/s from bandwidth. A layer split runs its cards one after another, so a
-    multi-card setup reads the same bytes per token at one card's bandwidth."""
-    if not bandwidth_gbs:
+    """Single-stream tokens/s of one device; None where bandwidth is unknown. `quant_factor`
+    scales the bandwidth time for the weight format's kernels (the calibration's factor)."""
+    ideal = ideal_seconds(model, bits_per_weight, context, card)
+    if ideal is None:
         return None
     seconds = (
-        bytes_per_token_gib(model, bits_per_weight, context)
-        * GIB
-        / (bandwidth_gbs * 1e9 * fit.efficiency)
-        + fit.overhead_ms / 1000
+        ideal * quant_factor / fit.efficiency
+        + model.layers * fit.layer_overhead_us / 1e6
+        + moe_floor * floor_seconds(model, card)
     )
     return 1 / seconds
 
 
-def estimate_prefill(model: ModelSpec, tflops: float | None, fit: DecodeFit) -> float | None:
-    """Prompt tokens/s from dense FP16 tensor compute: 2 FLOPs per active parameter per token."""
-    if not tflops:
+def estimate_prefill(model: ModelSpec, card: CardSpec, fit: FamilyFit) -> float | None:
+    """Prompt tokens/s: 2 FLOPs per active parameter per token at the FP16 tensor rate, or the
+    FP32 shader rate on a card without tensor or matrix units."""
+    tensor, shader = card.per_device(card.prefill_tflops), card.per_device(card.fp32_tflops)
+    if tensor:
+        flops = tensor * fit.prefill_efficiency
+    elif shader:
+        flops = shader * fit.shader_prefill_efficiency
+    else:
         return None
-    return tflops * 1e12 * fit.prefill_efficiency / (2 * model.active_params_b * 1e9)
+    return flops * 1e12 / (2 * model.active_params_b * 1e9)
 
 
-def calibrate(points: list[Measured]) -> Calibration:
-    """Each memory family's decode fit from that family's points; a family with fewer than
-    MIN_FAMILY_POINTS takes the other family's fit (and says so). The prompt efficiency is each
-    family's own too: a family without a published prompt figure takes the other's."""
-    by_family = {f: [p for p in points if p.card.memory_family == f] for f in MEMORY_FAMILIES}
-    prefill = {f: _prefill_efficiency(by_family[f]) for f in MEMORY_FAMILIES}
-    known = [value for value in prefill.values() if value is not None]
-    fallback = known[0] if known else FALLBACK_PREFILL_EFFICIENCY
-    own = {f: _fit_family(f, by_family[f], prefill[f] or fallback) for f in MEMORY_FAMILIES}
-    fits = []
-    for family in MEMORY_FAMILIES:
-        fit = own[family]
-        other = next(own[f] for f in MEMORY_FAMILIES if f != family)
-        if fit.points < MIN_FAMILY_POINTS and other.points >= MIN_FAMILY_POINTS:
-            fit = replace(
-                other,
-                family=family,
-                points=fit.points,
-                borrowed_from=other.family,
-                prefill_efficiency=fit.prefill_efficiency,
-            )
-        fits.append(fit)
-    return Calibration(tuple(fits))
+def family_key(card: CardSpec, backend: str, families: tuple[Family, ...]) -> str | None:
+    """The first calibration family matching the card on that backend; None for none."""
+    for family in families:
+        if family.matches(
+            backend=backend,
+            memory=card.memory_family,
+            manufacturer=card.manufacturer,
+            architecture=card.architecture,
+        ):
+            return family.key
+    return None
 
 
-def _fit_family(family: str, points: list[Measured], prefill: float) -> DecodeFit:
-    """Least squares of seconds/token on bytes/bandwidth: slope 1/efficiency, intercept overhead.
-
-    Falls back to typical figures with fewer than two points or a fit without physical meaning."""
-    usable = [p for p in points if p.card.bandwidth_gbs]
-    xs = [_ideal_seconds(p) for p in usable]
-    ys = [1 / p.decode_tokens_per_s for p in usable]
-    typical = DecodeFit(
-        FALLBACK_EFFICIENCY, FALLBACK_OVERHEAD_MS, prefill, len(xs), family, typical=True
+def _sample(point: Measured, key: str) -> Sample | None:
+    card = point.card
+    ideal = ideal_seconds(point.model, point.bits_per_weight, point.context, card)
+    if ideal is None:
+        return None
+    flops_per_token = 2 * point.model.active_params_b * 1e9
+    tensor, shader = card.per_device(card.prefill_tflops), card.per_device(card.fp32_tflops)
+    prefill = point.prefill_tokens_per_s
+    return Sample(
+        family_key=key,
+        x=ideal,
+        layers=point.model.layers,
+        y=1 / point.decode_tokens_per_s,
+        quant=point.quant_slug,
+        floor=floor_seconds(point.model, card),
+        prefill_ratio=prefill * flops_per_token / (tensor * 1e12) if prefill and tensor else None,
+        shader_prefill_ratio=(
+            prefill * flops_per_token / (shader * 1e12)
+            if prefill and shader and not tensor
+            else None
+        ),
     )
-    if len(xs) < 2 or len(set(xs)) < 2:
-        return typical
-    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
-    sxx = sum((x - mean_x) ** 2 for x in xs)
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sxx
-    intercept = mean_y - slope * mean_x
-    if slope <= 0 or 1 / slope > 1:
-        return typical
-    if intercept < 0:  # no negative overhead: refit through the origin
-        slope, intercept = (
-            sum(x * y for x, y in zip(xs, ys, strict=True)) / sum(x * x for x in xs),
-            0.0,
-        )
-    return DecodeFit(1 / slope, intercept * 1000, prefill, len(xs), family)
 
 
-def _ideal_seconds(p: Measured) -> float:
-    """Seconds per token at the card's full bandwidth, no overhead."""
-    bytes_read = bytes_per_token_gib(p.model, p.bits_per_weight, p.context) * GIB
-    return bytes_read / (p.card.bandwidth_gbs * 1e9)
+def _keyed(points: list[Measured], families: tuple[Family, ...]) -> list[tuple[Measured, str]]:
+    """The points that fall in a calibration family, with its key."""
+    keyed = []
+    for point in points:
+        key = family_key(point.card, point.backend_key, families)
+        if key is not None and point.card.device_bandwidth_gbs:
+            keyed.append((point, key))
+    return keyed
 
 
-def _prefill_efficiency(points: list[Measured]) -> float | None:
-    """Median of measured prompt tokens/s over the FP16 tensor-compute ceiling; None without a
-    published prompt figure."""
-    ratios = [
-        p.prefill_tokens_per_s * 2 * p.model.active_params_b * 1e9 / (p.card.prefill_tflops * 1e12)
-        for p in points
-        if p.prefill_tokens_per_s and p.card.prefill_tflops
-    ]
-    return statistics.median(ratios) if ratios else None
+def fit_points(points: list[Measured], families: tuple[Family, ...]) -> Calibration:
+    """The calibration from these measurements, without the backtest."""
+    samples = [_sample(p, key) for p, key in _keyed(points, families)]
+    return fit_families(families, [s for s in samples if s is not None])
 
 
-def fit_error(points: list[Measured], calibration: Calibration) -> FitError:
-    """Mean and largest absolute % error of the estimate on the points it was fitted to, each
-    point against its own memory family's fit."""
-    checks = []
-    for p in points:
-        fit = calibration.for_card(p.card)
-        estimate = estimate_decode(p.model, p.bits_per_weight, p.context, p.card.bandwidth_gbs, fit)
+def calibrate(points: list[Measured], families: tuple[Family, ...]) -> CalibrationReport:
+    """The calibration on every measurement, each family's expected error from a leave-one-out
+    backtest: every point estimated by a calibration fitted without it."""
+    keyed = _keyed(points, families)
+    backtests = []
+    for index, (point, key) in enumerate(keyed):
+        without = fit_points([p for i, (p, _) in enumerate(keyed) if i != index], families)
+        estimate = _estimate_point(point, key, without)
         if estimate is not None:
-            error = 100 * (estimate - p.decode_tokens_per_s) / p.decode_tokens_per_s
-            checks.append(FitCheck(measured=p, estimate=estimate, error_pct=error))
-    return _summarise(checks)
+            error = signed_error_pct(estimate, point.decode_tokens_per_s)
+            backtests.append(Backtest(point, key, estimate, error))
+    calibration = with_expected_errors(fit_points(points, families), backtests)
+    return CalibrationReport(calibration, backtests)
 
 
-def _summarise(checks: list[FitCheck]) -> FitError:
-    errors = [abs(c.error_pct) for c in checks]
-    return FitError(
-        mean_abs_pct=statistics.fmean(errors) if errors else 0.0,
-        max_abs_pct=max(errors, default=0.0),
-        checks=checks,
+def _estimate_point(point: Measured, key: str, calibration: Calibration) -> float | None:
+    fit = calibration.fit(key)
+    return estimate_decode(
+        point.model,
+        point.bits_per_weight,
+        point.context,
+        point.card,
+        fit,
+        calibration.moe_floor,
+        calibration.quant_factor(point.quant_slug),
     )
 
 
@@ -372,11 +391,76 @@ class QuantSpec:
 
 
 @dataclass(frozen=True)
+class CardRun:
+    """One card (or several of it) running one model at one quantisation and context."""
+
+    card: CardSpec
+    weights_gib: float
+    kv_cache_gib: float
+    fits: bool | None  # None: the card's memory is unknown
+    cards_needed: int | None  # None: unknown memory, or more than MAX_CARDS
+    devices_used: int | None  # GPUs the model is split over (on a multi-GPU board, may be > 1)
+    decode_tokens_per_s: float | None  # one stream, at the context shown
+    prefill_tokens_per_s: float | None
+    basis: str  # "measured", "estimate" or "no llama.cpp"
+    context: int = DEFAULT_CONTEXT
+    measurement: Measured | None = None
+    family: FamilyFit | None = None
+
+    @property
+    def memory_needed_gib(self) -> float:
+        """Weights, KV cache and one device's runtime overhead."""
+        return self.weights_gib + self.kv_cache_gib + RUNTIME_OVERHEAD_GIB
+
+    @property
+    def multi_card(self) -> bool:
+        return self.cards_needed is not None and self.cards_needed > 1
+
+    @property
+    def device_split(self) -> bool:
+        """One multi-GPU board with the model split over its GPUs."""
+        return self.cards_needed == 1 and (self.devices_used or 1) > 1
+
+    @property
+    def backend(self) -> str:
+        return self.card.backend
+
+    @property
+    def expected_error_pct(self) -> float | None:
+        """The estimate's expected error (its family's backtest median); None when measured."""
+        if self.basis != "estimate" or self.family is None:
+            return None
+        return self.family.expected_error_pct
+
+    @property
+    def error_label(self) -> str:
+        """ "±N%" beside an estimate; "" for a measured figure."""
+        error = self.expected_error_pct
+        return "" if error is None else f"±{error:.0f}%"
+
+    @property
+    def scaled(self) -> bool:
+        """A measured figure taken at another context and scaled to the one shown."""
+        return self.measurement is not None and self.measurement.context != self.context
+
+    @property
+    def basis_label(self) -> str:
+        """The decode figure's basis in words."""
+        if self.basis == "no llama.cpp":
+            return "llama.cpp does not run this card"
+        if self.measurement is None:
+            return "estimate"
+        if self.scaled:
+            return f"measured at {self.measurement.context:,} tokens, shown at {self.context:,}"
+        return f"measured at {self.context:,} tokens"
+
+
+@dataclass(frozen=True)
 class LlmCatalogue:
     models: list[ModelSpec]
     quants: list[QuantSpec]
     measurements: list[Measured]
-    calibration: Calibration
+    families: tuple[Family, ...]
 
     def model(self, slug: str) -> ModelSpec | None:
         return next((m for m in self.models if m.slug == slug), None)
@@ -385,42 +469,73 @@ class LlmCatalogue:
         return next((q for q in self.quants if q.slug == slug), None)
 
     @cached_property
-    def measured_by_key(self) -> dict[tuple[str, str, str], Measured]:
-        """The newest measurement per (card, model, quantisation)."""
-        best: dict[tuple[str, str, str], Measured] = {}
+    def report(self) -> CalibrationReport:
+        return calibrate(self.measurements, self.families)
+
+    @property
+    def calibration(self) -> Calibration:
+        return self.report.calibration
+
+    @cached_property
+    def measured_by_key(self) -> dict[tuple[str, str, str, str], Measured]:
+        """The newest measurement per (card, model, quantisation, backend)."""
+        best: dict[tuple[str, str, str, str], Measured] = {}
         for m in sorted(self.measurements, key=lambda m: m.published_on):
-            best[(m.card.slug, m.model.slug, m.quant_slug)] = m
+            best[(m.card.slug, m.model.slug, m.quant_slug, m.backend_key)] = m
         return best
 
-    def error(self) -> FitError:
-        return fit_error(self.measurements, self.calibration)
+    def fit_for(self, card: CardSpec) -> FamilyFit | None:
+        """The card's own backend family's fit; None where llama.cpp does not run it."""
+        if not card.runs_llama_cpp:
+            return None
+        key = family_key(card, card.backend, self.families)
+        return self.calibration.fit(key) if key else None
+
+    def decode(
+        self, model: ModelSpec, quant: QuantSpec, context: int, card: CardSpec
+    ) -> float | None:
+        """The estimate of one device's single-stream decode on the card's own backend."""
+        fit = self.fit_for(card)
+        if fit is None:
+            return None
+        calibration = self.calibration
+        bits, factor = quant.bits_per_weight, calibration.quant_factor(quant.slug)
+        return estimate_decode(model, bits, context, card, fit, calibration.moe_floor, factor)
 
     def run(self, *, model: ModelSpec, quant: QuantSpec, context: int, card: CardSpec) -> CardRun:
-        """Fit, cards needed and speeds of one model on one card. A decode measurement wins over
-        the estimate when the setup is the measured one (one card, a context no longer than the
-        default) and is shown with the shorter context it ran at (`CardRun.basis_label`);
-        prefill is always the compute estimate."""
+        """Fit, cards needed and speeds of one model on one card. A measurement on the card's own
+        backend of the same model and quantisation, on one device, stands in for the estimate,
+        scaled to the context shown by the card's own decode model; prefill is always the
+        compute estimate."""
         bits = quant.bits_per_weight
-        needed = cards_needed(model, bits, context, card.memory_gb)
-        measurement = self.measured_by_key.get((card.slug, model.slug, quant.slug))
-        fit = self.calibration.for_card(card)
-        decode = estimate_decode(model, bits, context, card.bandwidth_gbs, fit)
-        prefill = estimate_prefill(model, card.prefill_tflops, fit)
-        basis = "estimate"
-        if measurement and needed == 1 and context <= DEFAULT_CONTEXT:
-            decode, basis = measurement.decode_tokens_per_s, "measured"
-        if needed is None:
-            decode = prefill = None
-        return CardRun(
+        needed = cards_needed(model, bits, context, card.memory_gb, card.devices)
+        devices = devices_needed(model, bits, context, card.device_memory_gb)
+        fit = self.fit_for(card)
+        run = CardRun(
             card=card,
             weights_gib=weights_gib(model, bits),
             kv_cache_gib=kv_cache_gib(model, context),
             fits=None if not card.memory_gb else needed == 1,
             cards_needed=needed,
+            devices_used=devices if needed is not None else None,
+            decode_tokens_per_s=None,
+            prefill_tokens_per_s=None,
+            basis="estimate" if fit else "no llama.cpp",
+            context=context,
+            family=fit,
+        )
+        if fit is None or needed is None:
+            return run
+        decode = self.decode(model, quant, context, card)
+        measured = self.measured_by_key.get((card.slug, model.slug, quant.slug, card.backend))
+        if measured and needed == 1 and devices == 1 and decode:
+            then = self.decode(model, quant, measured.context, card)
+            decode = measured.decode_tokens_per_s * decode / then if then else None
+            run = replace(run, basis="measured", measurement=measured)
+        return replace(
+            run,
             decode_tokens_per_s=decode,
-            prefill_tokens_per_s=prefill if needed is not None else None,
-            basis=basis,
-            measurement=measurement if basis == "measured" else None,
+            prefill_tokens_per_s=estimate_prefill(model, card, fit),
         )
 
 

@@ -1,29 +1,33 @@
 """The LLM catalogue from the database as catalog.llm's dataclasses, cached per page generation."""
 
+import json
 from dataclasses import fields
+from pathlib import Path
 
-from catalog.llm import (
-    CardSpec,
-    LlmCatalogue,
-    Measured,
-    ModelSpec,
-    QuantSpec,
-    calibrate,
-    memory_family,
-)
+from django.conf import settings
+
+from catalog.llm import CardSpec, LlmCatalogue, Measured, ModelSpec, QuantSpec, memory_family
+from catalog.llm_calibration import Family
 from catalog.models import LlmMeasurement, LlmModel, Quantization
 from shopagent.cache import at_generation
 
 CACHE_SECONDS = 3600
+CALIBRATION_FILE = "llm_calibration.json"
 # The Gpu columns card_spec reads.
 CARD_SPEC_COLUMNS = (
     "slug",
     "label",
+    "manufacturer",
+    "architecture",
     "memory_gb",
     "memory_bandwidth_gbs",
+    "fp32_tflops",
     "fp16_tflops",
     "fp16_fp16acc_tflops",
     "memory_type",
+    "devices",
+    "llama_cpp_backend",
+    "runs_llms_with",
 )
 # The LlmMeasurement columns a Measured carries as they are.
 MEASURED_COLUMNS = (
@@ -46,6 +50,30 @@ def card_spec(gpu) -> CardSpec:
         fp16_tflops=gpu.fp16_tflops,
         prefill_tflops=gpu.fp16_fp16acc_tflops or gpu.fp16_tflops,
         memory_family=memory_family(gpu.memory_type),
+        fp32_tflops=gpu.fp32_tflops,
+        devices=gpu.devices,
+        backend=gpu.llama_cpp_backend,
+        manufacturer=gpu.manufacturer,
+        architecture=gpu.architecture,
+        runs_with=gpu.runs_llms_with,
+    )
+
+
+def read_families(path: Path | None = None) -> tuple[Family, ...]:
+    """The calibration families of fixtures/llm_calibration.json, in their order."""
+    path = path or Path(settings.BASE_DIR) / "fixtures" / CALIBRATION_FILE
+    rows = json.loads(path.read_text(encoding="utf-8"))["families"]
+    return tuple(
+        Family(
+            key=row["key"],
+            label=row["label"],
+            backend=row["backend"],
+            memory=row["memory"],
+            manufacturers=tuple(row["manufacturers"]),
+            architectures=tuple(row["architectures"]),
+            borrows_from=row["borrows_from"],
+        )
+        for row in rows
     )
 
 
@@ -96,4 +124,6 @@ def _read_llm_catalogue() -> LlmCatalogue:
         for row in rows
         if row.model.slug in by_slug
     ]
-    return LlmCatalogue(models, quants, measurements, calibrate(measurements))
+    catalogue = LlmCatalogue(models, quants, measurements, read_families())
+    catalogue.report  # noqa: B018 - the backtest is computed once, with the cached catalogue
+    return catalogue

@@ -50,13 +50,39 @@ class Category(models.TextChoices):
 
 
 class FormFactor(models.TextChoices):
-    """How a card fits a machine: a PCIe slot card, or a module for a vendor's own board."""
+    """How a card fits a machine: a PCIe slot card, a module for a vendor's own board, a GPU
+    built into laptops, or a whole computer."""
 
     PCIE = "pcie", "PCIe card"
     SXM = "sxm", "SXM module"
     OAM = "oam", "OAM module"
-    SUPERCHIP = "superchip"
-    OTHER = "other"
+    SUPERCHIP = "superchip", "Superchip"
+    MXM = "mxm", "MXM module"
+    LAPTOP = "laptop", "Laptop GPU"
+    SYSTEM = "system", "Whole computer"
+
+
+# Modules that need their vendor's server board: the finder leaves them out unless asked.
+SERVER_MODULES = (FormFactor.SXM, FormFactor.OAM, FormFactor.SUPERCHIP)
+# What a desktop buyer can act on: a slot card, or a whole machine.
+DESKTOP_FORM_FACTORS = (FormFactor.PCIE, FormFactor.SYSTEM)
+
+
+class Cooling(models.TextChoices):
+    """Active: the card's own fans. Passive: a heatsink that needs server airflow."""
+
+    ACTIVE = "active"
+    PASSIVE = "passive"
+
+
+class LlamaCppBackend(models.TextChoices):
+    """The llama.cpp backend a card runs best; blank where llama.cpp does not run it."""
+
+    CUDA = "cuda", "CUDA"
+    ROCM = "rocm", "ROCm"
+    VULKAN = "vulkan", "Vulkan"
+    SYCL = "sycl", "SYCL"
+    METAL = "metal", "Metal"
 
 
 # The memory technology on the card, as its datasheet names it: each name is its own label.
@@ -98,6 +124,35 @@ class Gpu(models.Model):
     category = models.CharField(max_length=20, choices=Category.choices)
     form_factor = models.CharField(
         max_length=20, choices=FormFactor.choices, default=FormFactor.PCIE
+    )
+    cooling = models.CharField(
+        max_length=10, choices=Cooling.choices, blank=True, help_text="Blank = unknown."
+    )
+    power_connectors = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text='Board power inputs, e.g. "2x 8-pin PCIe", "1x 16-pin 12V-2x6", "none (powered '
+        'through the module socket)"; blank = unknown.',
+    )
+    devices = models.PositiveSmallIntegerField(
+        default=1,
+        help_text="GPUs the system sees on this board (2 for an MI250 or a K80, 4 for an M10): "
+        "memory, bandwidth and compute are split evenly between them.",
+    )
+    llama_cpp_backend = models.CharField(
+        "llama.cpp backend",
+        max_length=10,
+        choices=LlamaCppBackend.choices,
+        blank=True,
+        help_text="The backend llama.cpp runs this card with; blank where llama.cpp does not run "
+        "it (no llama.cpp speed is shown).",
+    )
+    runs_llms_with = models.CharField(
+        "runs LLMs with",
+        max_length=200,
+        blank=True,
+        help_text="Where llama.cpp does not run the card: the software that does (Optimum "
+        "Habana, vLLM, the vendor's SDK).",
     )
     architecture = models.CharField(max_length=60, blank=True)
     release_date = models.DateField(null=True, blank=True)
@@ -172,7 +227,11 @@ class Gpu(models.Model):
 
     class Meta:
         ordering = ["manufacturer", "label"]
-        indexes = [models.Index(fields=["category"]), models.Index(fields=["memory_gb"])]
+        indexes = [
+            models.Index(fields=["category"]),
+            models.Index(fields=["memory_gb"]),
+            models.Index(fields=["form_factor"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(memory_gb__isnull=True) | Q(memory_gb__gt=0), name="gpu_memory_positive"
@@ -198,6 +257,7 @@ class Gpu(models.Model):
             models.CheckConstraint(
                 condition=Q(msrp_usd__isnull=True) | Q(msrp_usd__gt=0), name="gpu_msrp_positive"
             ),
+            models.CheckConstraint(condition=Q(devices__gte=1), name="gpu_devices_positive"),
         ]
 
     def __str__(self):
@@ -229,6 +289,11 @@ class Gpu(models.Model):
             if sep and key.strip():
                 notes[key.strip()] = text.strip()
         return notes
+
+    @property
+    def is_laptop(self) -> bool:
+        """A GPU sold only built into laptops: no card to buy, so no buy advice."""
+        return self.form_factor == FormFactor.LAPTOP
 
     @property
     def ebay_query(self) -> str:

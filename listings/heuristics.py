@@ -406,7 +406,9 @@ def _read_catalog(card: CardFacts, catalog: Sequence[CardFacts]) -> _Catalog:
         tuple((c.slug, c.label, tuple(c.aliases), tuple(c.part_numbers)) for c in cards)
     )
     texts = (card.label, *card.aliases, *card.part_numbers)
-    mobile = card.form_factor == "module" or any(_LAPTOP.search(_normalize(t)) for t in texts)
+    mobile = card.form_factor in ("laptop", "mxm") or any(
+        _LAPTOP.search(_normalize(t)) for t in texts
+    )
     return _Catalog(
         card=card,
         facts={c.slug: c for c in cards},

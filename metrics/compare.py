@@ -133,6 +133,15 @@ def comparison_sections(
                 lambda rank: _dash(_software_label(rank)),
                 better="higher",
             ),
+            _row("Form factor", [c.get_form_factor_display() for c in cards], _dash),
+            _row("Cooling", [c.get_cooling_display() for c in cards], _dash),
+            _row("Power connectors", [c.power_connectors for c in cards], _dash),
+            _row("GPUs on the board", [c.devices for c in cards], str),
+            _row(
+                "llama.cpp backend",
+                [c.get_llama_cpp_backend_display() or "none" for c in cards],
+                _dash,
+            ),
             _row("Category", [c.get_category_display() for c in cards], _dash),
             _row("Vendor", [c.manufacturer for c in cards], _dash),
         ],
@@ -180,11 +189,14 @@ def _llm_rows(llms, links: dict[str, str]) -> list[Row]:
         )
         cells = []
         for cell, run in zip(row.cells, runs, strict=True):
-            if run.fits:
+            if run.basis == "no llama.cpp":
+                cells.append(replace(cell, source_label=run.basis_label))
+            elif run.fits:
+                label = " ".join(filter(None, (run.basis_label, run.error_label)))
                 cells.append(
                     replace(
                         cell,
-                        source_label=run.basis_label,
+                        source_label=label,
                         source_url=run.measurement.source_url if run.measurement else "",
                     )
                 )

@@ -13,12 +13,62 @@ from django.http import QueryDict
 
 from catalog import llm
 from catalog.llm_catalogue import CARD_SPEC_COLUMNS, card_spec
-from catalog.models import Gpu
+from catalog.models import DESKTOP_FORM_FACTORS, SERVER_MODULES, Gpu, MlSoftware
 from catalog.presentation import typed_number
 from metrics.models import CardPrice, Scope
 
 MAX_BUDGET_USD = 10_000_000
 DEFAULT_MODEL, DEFAULT_QUANT = "llama-3.1-8b", "q4_k_m"
+# The `include` value that adds server modules (SXM, OAM, superchip) to the recommendations.
+INCLUDE_MODULES = "modules"
+# ML software a buyer can act on: anything but unsupported (and unknown).
+WORKING_SOFTWARE = (MlSoftware.FIRST_CLASS, MlSoftware.SUPPORTED, MlSoftware.LIMITED)
+# The Gpu columns CardNeeds reads (besides the slug).
+NEEDS_COLUMNS = (
+    "form_factor",
+    "cooling",
+    "power_connectors",
+    "devices",
+    "ml_software",
+    "ml_software_note",
+    "supported_precisions",
+)
+
+
+@dataclass(frozen=True)
+class CardNeeds:
+    """What a buyer must know before acting on a card: how it fits a machine, how it is cooled,
+    how it is powered, its GPUs and whether its ML software works."""
+
+    form_factor: str = "pcie"
+    cooling: str = ""
+    power_connectors: str = ""
+    devices: int = 1
+    ml_software: str = ""
+    ml_software_note: str = ""
+    supported_precisions: tuple[str, ...] = ()
+
+    @property
+    def server_module(self) -> bool:
+        return self.form_factor in SERVER_MODULES
+
+    @property
+    def desktop(self) -> bool:
+        return self.form_factor in DESKTOP_FORM_FACTORS
+
+    @property
+    def software_works(self) -> bool:
+        return self.ml_software in WORKING_SOFTWARE
+
+    @property
+    def bf16(self) -> bool:
+        return "BF16" in self.supported_precisions
+
+    def recommendable(self, *, include_modules: bool) -> bool:
+        """A card the finder may answer with: a desktop card (or, when asked, a server module)
+        whose ML software works. Laptop GPUs and MXM modules never."""
+        fits = self.desktop or (include_modules and self.server_module)
+        return fits and self.software_works
 
 
 @dataclass(frozen=True)
@@ -28,6 +78,7 @@ class LlmRow:
     run: llm.CardRun
     price: Decimal | None  # one card's headline price
     listing_count: int | None
+    needs: CardNeeds = field(default_factory=CardNeeds)
 
     @property
     def setup_price(self) -> Decimal | None:
@@ -61,6 +112,10 @@ class LlmTable:
     too_small: list[LlmRow]  # would need more than MAX_CARDS, or memory unknown
     over_budget: int = 0
     cheapest: LlmRow | None = None  # the cheapest priced setup, whatever the budget
+    other_software: list[LlmRow] = field(default_factory=list)  # llama.cpp does not run them
+    hidden_modules: int = 0  # server modules left out unless asked for
+    hidden_unsupported: int = 0  # cards whose ML software does not work, never recommended
+    include_modules: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,6 +126,7 @@ class LlmQuery:
     quant: str = DEFAULT_QUANT
     context: int = llm.DEFAULT_CONTEXT
     budget: Decimal | None = None
+    include_modules: bool = False
     notes: tuple[str, ...] = field(default=())
 
 
@@ -138,7 +194,21 @@ def parse_llm_query(query: QueryDict, catalogue: llm.LlmCatalogue) -> LlmQuery:
                 notes.append(note)
             else:
                 values[name] = value
+    values["include_modules"] = parse_include(query, notes)
     return LlmQuery(**values, notes=tuple(notes))
+
+
+def parse_include(query: QueryDict, notes: list[str]) -> bool:
+    """`include=modules` adds server modules; any other value is ignored with a note."""
+    raw = single_param(query, "include", notes)
+    if raw is None:
+        return False
+    if raw == INCLUDE_MODULES:
+        return True
+    notes.append(
+        f"Ignored include={shown_value(raw)}: the only choice is include={INCLUDE_MODULES}"
+    )
+    return False
 
 
 @dataclass(frozen=True)
@@ -147,6 +217,7 @@ class PricedCards:
 
     cards: list[llm.CardSpec]  # by label
     prices: dict[str, tuple[Decimal, int]]  # slug -> (headline price, listing count)
+    needs: dict[str, CardNeeds] = field(default_factory=dict)  # slug -> what the card needs
 
     def rows(
         self, catalogue: llm.LlmCatalogue, model: llm.ModelSpec, quant: llm.QuantSpec, context: int
@@ -156,20 +227,30 @@ class PricedCards:
         for card in self.cards:
             run = catalogue.run(model=model, quant=quant, context=context, card=card)
             price, count = self.prices.get(card.slug, (None, None))
-            rows.append(LlmRow(run=run, price=price, listing_count=count))
+            needs = self.needs.get(card.slug, CardNeeds())
+            rows.append(LlmRow(run=run, price=price, listing_count=count, needs=needs))
         return rows
 
 
 def load_priced_cards() -> PricedCards:
-    """The cards and their prices (two queries)."""
-    cards = [card_spec(gpu) for gpu in Gpu.objects.only(*CARD_SPEC_COLUMNS).order_by("label")]
+    """The cards, what they need and their prices (two queries)."""
+    gpus = list(Gpu.objects.only(*CARD_SPEC_COLUMNS, *NEEDS_COLUMNS).order_by("label"))
+    cards = [card_spec(gpu) for gpu in gpus]
+    needs = {gpu.slug: card_needs(gpu) for gpu in gpus}
     prices = {
         slug: (price, count)
         for slug, price, count in CardPrice.objects.filter(scope=Scope.ALL).values_list(
             "gpu__slug", "headline_price", "listing_count"
         )
     }
-    return PricedCards(cards, prices)
+    return PricedCards(cards, prices, needs)
+
+
+def card_needs(gpu) -> CardNeeds:
+    """A Gpu's needs as the finder and the badges read them."""
+    values = {name: getattr(gpu, name) for name in NEEDS_COLUMNS}
+    values["supported_precisions"] = tuple(values["supported_precisions"] or ())
+    return CardNeeds(**values)
 
 
 def value_order(row: LlmRow):
@@ -185,10 +266,16 @@ def llm_table(
     context: int,
     budget: Decimal | None,
     priced: PricedCards,
+    include_modules: bool = False,
 ) -> LlmTable:
-    """Every card for one model: one-card fits, multi-card setups, unpriced and too small."""
-    rows = priced.rows(catalogue, model, quant, context)
-    runnable = [r for r in rows if r.run.cards_needed is not None]
+    """Every card a buyer can act on for one model: one-card fits, multi-card setups, unpriced,
+    too small and cards llama.cpp does not run; server modules only when asked for, cards whose
+    ML software does not work never (both counted)."""
+    every = priced.rows(catalogue, model, quant, context)
+    rows = [r for r in every if r.needs.recommendable(include_modules=include_modules)]
+    runnable = [
+        r for r in rows if r.run.cards_needed is not None and r.run.decode_tokens_per_s is not None
+    ]
     with_price = [r for r in runnable if r.setup_price is not None]
     cheapest = min(with_price, key=lambda r: (r.setup_price, r.run.card.label), default=None)
     within = [r for r in with_price if budget is None or r.setup_price <= budget]
@@ -204,14 +291,21 @@ def llm_table(
             [r for r in runnable if r.setup_price is None],
             key=lambda r: (r.run.cards_needed, r.run.card.label),
         ),
-        too_small=[r for r in rows if r.run.cards_needed is None],
+        too_small=[r for r in rows if r.run.cards_needed is None and r.run.card.runs_llama_cpp],
         over_budget=len(with_price) - len(within),
         cheapest=cheapest,
+        other_software=[r for r in rows if not r.run.card.runs_llama_cpp],
+        hidden_modules=0
+        if include_modules
+        else sum(1 for r in every if r.needs.server_module and r.needs.software_works),
+        hidden_unsupported=sum(1 for r in every if r.needs.desktop and not r.needs.software_works),
+        include_modules=include_modules,
     )
 
 
 def api_rows(rows: list[LlmRow]) -> list[dict]:
-    """The data API's card list: every card, decode speed only where one card holds the model."""
+    """The data API's card list: every card, decode speed only where one card holds the model,
+    at the context asked for, with its basis and expected error."""
     out = []
     for row in rows:
         run = row.run
@@ -221,11 +315,17 @@ def api_rows(rows: list[LlmRow]) -> list[dict]:
                 "slug": run.card.slug,
                 "fits": bool(run.fits),
                 "cards_needed": run.cards_needed,
+                "devices_used": run.devices_used,
                 "decode_tokens_per_s": _round(run.decode_tokens_per_s) if single else None,
                 "prefill_tokens_per_s": _round(run.prefill_tokens_per_s) if single else None,
                 "basis": run.basis,
+                "expected_error_pct": _round(run.expected_error_pct) if single else None,
+                "backend": run.card.backend or None,
+                "runs_with": run.card.runs_with or None,
+                "context": run.context,
                 "source_url": run.measurement.source_url if run.measurement else None,
                 "measured_context": run.measurement.context if run.measurement else None,
+                "form_factor": row.needs.form_factor,
                 "price_usd": float(row.price) if row.price is not None else None,
                 "tokens_per_s_per_1000_usd": (
                     _round(row.tokens_per_s_per_1000_usd) if single else None

@@ -12,11 +12,13 @@ from catalog.llm_catalogue import load_llm_catalogue
 from catalog.presentation import per_unit
 from metrics.llm import (
     DEFAULT_QUANT,
+    CardNeeds,
     LlmRow,
     PricedCards,
     llm_table,
     load_priced_cards,
     parse_budget,
+    parse_include,
     shown_value,
     single_param,
     value_order,
@@ -45,18 +47,40 @@ class FinderPick:
     label: str
     slug: str
     cards: int
-    price: Decimal
+    price: Decimal  # the whole setup
     reason: str
     basis: str  # "measured", "estimate" or "spec proxy"
+    unit_price: Decimal | None = None  # one card's, for a multi-card setup
+    needs: CardNeeds = CardNeeds()
+
+    def as_json(self) -> dict:
+        return {
+            "slug": self.slug,
+            "cards": self.cards,
+            "price_usd": float(self.price),
+            "reason": self.reason,
+            "basis": self.basis,
+        }
 
 
 @dataclass(frozen=True)
 class FinderResult:
+    task: str
     task_label: str
     budget: Decimal | None
     picks: list[FinderPick]
     cheapest: FinderPick | None  # shown when nothing fits the budget
     basis_note: str
+    include_modules: bool = False
+
+    def as_json(self) -> dict:
+        return {
+            "task": self.task,
+            "budget_usd": float(self.budget) if self.budget is not None else None,
+            "include": "modules" if self.include_modules else None,
+            "picks": [pick.as_json() for pick in self.picks],
+            "cheapest": self.cheapest.as_json() if self.cheapest else None,
+        }
 
 
 # "LLM by model size": one representative model per size, so the form needs no query.
@@ -75,8 +99,17 @@ def finder_tasks() -> list[tuple[str, str]]:
     return tasks + [(slug, label) for slug, (label, _, _) in PROXY_TASKS.items()]
 
 
-def parse_finder(query: QueryDict) -> tuple[str | None, Decimal | None, list[str]]:
-    """The finder's task and budget; an unknown task or a bad budget is ignored with a note."""
+@dataclass(frozen=True)
+class FinderQuery:
+    task: str | None
+    budget: Decimal | None
+    include_modules: bool
+    notes: list[str]
+
+
+def parse_finder(query: QueryDict) -> FinderQuery:
+    """The finder's task, budget and whether to include server modules; an unknown task or a
+    bad budget is ignored with a note."""
     notes: list[str] = []
     task = single_param(query, "task", notes)
     if task is not None and task not in LLM_TASKS and task not in PROXY_TASKS:
@@ -88,22 +121,37 @@ def parse_finder(query: QueryDict) -> tuple[str | None, Decimal | None, list[str
         budget, note = parse_budget(raw)
         if note:
             notes.append(note)
-    return task, budget, notes
+    include_modules = parse_include(query, notes)
+    return FinderQuery(task, budget, include_modules, notes)
 
 
 def _count_words(n: int) -> str:
     return {1: "one card", 2: "two cards", 3: "three cards", 4: "four cards"}.get(n, f"{n} cards")
 
 
+def _setup_label(label: str, cards: int) -> str:
+    return label if cards == 1 else f"{cards} × {label}"
+
+
 def _llm_pick(row: LlmRow, model: llm.ModelSpec, quant: llm.QuantSpec) -> FinderPick:
     run = row.run
     speed = run.decode_tokens_per_s
-    label = run.card.label if run.cards_needed == 1 else f"{run.cards_needed} × {run.card.label}"
+    basis = run.basis_label + (f", {run.error_label}" if run.error_label else "")
+    split = f", split over its {run.devices_used} GPUs" if run.device_split else ""
     reason = (
-        f"Fits {model.name} at {quant.name} on {_count_words(run.cards_needed)}; "
-        f"{speed:,.0f} tok/s ({run.basis_label}); {per_unit(row.dollars_per_token_per_s)} per tok/s"
+        f"Fits {model.name} at {quant.name} on {_count_words(run.cards_needed)}{split}; "
+        f"{speed:,.0f} tok/s ({basis}); {per_unit(row.dollars_per_token_per_s)} per tok/s"
     )
-    return FinderPick(label, run.card.slug, run.cards_needed, row.setup_price, reason, run.basis)
+    return FinderPick(
+        _setup_label(run.card.label, run.cards_needed),
+        run.card.slug,
+        run.cards_needed,
+        row.setup_price,
+        reason,
+        run.basis,
+        unit_price=row.price,
+        needs=row.needs,
+    )
 
 
 def find_cards(
@@ -112,64 +160,95 @@ def find_cards(
     budget: Decimal | None,
     catalogue: llm.LlmCatalogue,
     priced: PricedCards,
+    include_modules: bool = False,
 ) -> FinderResult | None:
-    """The top cards for a task within a budget, each with why; None for an unknown task."""
+    """The top cards a buyer can act on for a task within a budget, each with why; None for an
+    unknown task. Server modules only when asked for; never a laptop GPU or a card whose ML
+    software is unsupported."""
     if task in LLM_TASKS:
-        model = catalogue.model(LLM_TASKS[task][1])
-        quant = catalogue.quant(DEFAULT_QUANT)
-        if model is None or quant is None:
-            return None
-        table = llm_table(
-            catalogue=catalogue,
-            model=model,
-            quant=quant,
-            context=llm.DEFAULT_CONTEXT,
-            budget=budget,
-            priced=priced,
-        )
-        ranked = sorted(
-            [r for r in table.single + table.multi if r.tokens_per_s_per_1000_usd],
-            key=value_order,
-        )
-        return FinderResult(
-            task_label=f"Run {model.name} at {quant.name}, {llm.DEFAULT_CONTEXT:,}-token context",
-            budget=budget,
-            picks=[_llm_pick(r, model, quant) for r in ranked[:TOP_FINDER]],
-            cheapest=_llm_pick(table.cheapest, model, quant)
-            if table.cheapest and table.cheapest.run.decode_tokens_per_s
-            else None,
-            basis_note="Ranked by tokens/s per $1,000; speeds are measured where a public "
-            "measurement exists (at the context it ran at, stated with it), otherwise estimated "
-            f"from memory bandwidth at a {llm.DEFAULT_CONTEXT:,}-token context.",
-        )
-    if task not in PROXY_TASKS:
+        return _find_for_llm(task, budget, catalogue, priced, include_modules)
+    if task in PROXY_TASKS:
+        return _find_by_proxy(task, budget, priced, include_modules)
+    return None
+
+
+def _find_for_llm(task, budget, catalogue, priced, include_modules) -> FinderResult | None:
+    model = catalogue.model(LLM_TASKS[task][1])
+    quant = catalogue.quant(DEFAULT_QUANT)
+    if model is None or quant is None:
         return None
+    table = llm_table(
+        catalogue=catalogue,
+        model=model,
+        quant=quant,
+        context=llm.DEFAULT_CONTEXT,
+        budget=budget,
+        priced=priced,
+        include_modules=include_modules,
+    )
+    ranked = sorted(
+        [r for r in table.single + table.multi if r.tokens_per_s_per_1000_usd], key=value_order
+    )
+    return FinderResult(
+        task=task,
+        task_label=f"Run {model.name} at {quant.name}, {llm.DEFAULT_CONTEXT:,}-token context",
+        budget=budget,
+        picks=[_llm_pick(r, model, quant) for r in ranked[:TOP_FINDER]],
+        cheapest=_llm_pick(table.cheapest, model, quant) if table.cheapest else None,
+        basis_note="Ranked by tokens/s per $1,000, every speed at a "
+        f"{llm.DEFAULT_CONTEXT:,}-token context: measured where a public measurement exists "
+        "(scaled from the context it ran at, and saying so), otherwise estimated from memory "
+        "bandwidth, with ±N% the expected error of the card's backend family.",
+        include_modules=include_modules,
+    )
+
+
+def _find_by_proxy(task, budget, priced, include_modules) -> FinderResult:
     label, floor, why = PROXY_TASKS[task]
+    training = task == "fine-tuning"
     eligible = []
     for card in priced.cards:
+        needs = priced.needs.get(card.slug, CardNeeds())
         price = priced.prices.get(card.slug, (None, None))[0]
+        if not needs.recommendable(include_modules=include_modules):
+            continue
         if price and card.fp16_tflops and (card.memory_gb or 0) >= floor:
-            eligible.append((float(price) / card.fp16_tflops, card, price))
-    eligible.sort(key=lambda e: (e[0], e[1].label))
-    within = [e for e in eligible if budget is None or e[2] <= budget]
+            # Training without BF16 needs FP16 loss scaling: such cards rank after those with it.
+            lacks_bf16 = training and not needs.bf16
+            eligible.append((lacks_bf16, float(price) / card.fp16_tflops, card, price, needs))
+    eligible.sort(key=lambda e: (e[0], e[1], e[2].label))
+    within = [e for e in eligible if budget is None or e[3] <= budget]
 
     def pick(entry) -> FinderPick:
-        per_tflops, card, price = entry
+        lacks_bf16, per_tflops, card, price, needs = entry
         floor_text = f" (≥ {floor} GB: {why})" if floor else ""
+        bf16 = ""
+        if training:
+            bf16 = (
+                "; no BF16: trains in FP16 with loss scaling, ranked after cards with BF16"
+                if lacks_bf16
+                else "; BF16"
+            )
         reason = (
             f"{card.memory_gb:g} GB{floor_text}; {card.fp16_tflops:,.1f} FP16 TFLOPS; "
-            f"{per_unit(per_tflops)} per TFLOPS"
+            f"{per_unit(per_tflops)} per TFLOPS{bf16}"
         )
-        return FinderPick(card.label, card.slug, 1, price, reason, "spec proxy")
+        return FinderPick(card.label, card.slug, 1, price, reason, "spec proxy", needs=needs)
 
-    cheapest = min(eligible, key=lambda e: (e[2], e[1].label), default=None)
+    cheapest = min(eligible, key=lambda e: (e[3], e[2].label), default=None)
+    note = "Spec proxy, not a benchmark: ranked by dense FP16 tensor TFLOPS per dollar" + (
+        f" among cards with at least {floor} GB" if floor else ""
+    )
+    if training:
+        note += "; cards without BF16 rank after those with it"
     return FinderResult(
+        task=task,
         task_label=label,
         budget=budget,
         picks=[pick(e) for e in within[:TOP_FINDER]],
         cheapest=pick(cheapest) if cheapest else None,
-        basis_note="Spec proxy, not a benchmark: ranked by dense FP16 tensor TFLOPS per dollar"
-        + (f" among cards with at least {floor} GB." if floor else "."),
+        basis_note=note + ".",
+        include_modules=include_modules,
     )
 
 
@@ -182,17 +261,23 @@ class HomeFinder:
     budget: Decimal | None
     notes: list[str]
     result: FinderResult | None
+    include_modules: bool = False
 
 
 def find_for_home(query: QueryDict) -> HomeFinder:
     """Parse the finder form and answer it; no query at all until a task is chosen."""
-    task, budget, notes = parse_finder(query)
-    result = None
-    if task is not None:
-        catalogue = load_llm_catalogue()
+    asked = parse_finder(query)
+    notes, result = list(asked.notes), None
+    if asked.task is not None:
         result = find_cards(
-            task=task, budget=budget, catalogue=catalogue, priced=load_priced_cards()
+            task=asked.task,
+            budget=asked.budget,
+            catalogue=load_llm_catalogue(),
+            priced=load_priced_cards(),
+            include_modules=asked.include_modules,
         )
         if result is None:
             notes.append("That model is not in the catalogue yet.")
-    return HomeFinder(finder_tasks(), task, budget, notes, result)
+    return HomeFinder(
+        finder_tasks(), asked.task, asked.budget, notes, result, asked.include_modules
+    )

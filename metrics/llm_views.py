@@ -11,6 +11,7 @@ from catalog import llm
 from catalog.llm_catalogue import load_llm_catalogue
 from catalog.presentation import site_title
 from metrics import llm as llm_metrics
+from metrics.llm_finder import find_cards, parse_finder
 from metrics.views import _crumbs
 from shopagent.cache import at_generation, cached_page
 
@@ -34,11 +35,11 @@ def _table(catalogue, query, model_slug: str):
             context=query.context,
             budget=query.budget,
             priced=llm_metrics.load_priced_cards(),
+            include_modules=query.include_modules,
         )
 
-    return at_generation(
-        "llm-table", model_slug, query.quant, query.context, query.budget, compute=compute
-    )
+    key = (model_slug, query.quant, query.context, query.budget, query.include_modules)
+    return at_generation("llm-table", *key, compute=compute)
 
 
 def _context(catalogue, query, table) -> dict:
@@ -136,3 +137,24 @@ def llm_json(request):
             "cards": llm_metrics.api_rows(rows),
         }
     )
+
+
+@require_safe
+@cached_page
+def finder_json(request):
+    """GET ?task=<task>&budget=<usd>[&include=modules]: the home finder's answer as data."""
+    asked = parse_finder(request.GET)
+    if asked.notes:
+        return _error(400, "; ".join(asked.notes))
+    if asked.task is None:
+        return _error(400, "Unknown task: pass task=<one of the home page finder's tasks>.")
+    result = find_cards(
+        task=asked.task,
+        budget=asked.budget,
+        catalogue=load_llm_catalogue(),
+        priced=llm_metrics.load_priced_cards(),
+        include_modules=asked.include_modules,
+    )
+    if result is None:
+        return _error(404, "That task's model is not in the catalogue.")
+    return JsonResponse(result.as_json())

@@ -39,6 +39,21 @@ class CardRef:
     label: str
     ml_software: str = ""
     ml_software_note: str = ""
+    form_factor: str = "pcie"
+    cooling: str = ""
+    devices: int = 1
+
+
+# The Gpu columns a CardRef holds, in its fields' order.
+CARD_REF_COLUMNS = (
+    "slug",
+    "label",
+    "ml_software",
+    "ml_software_note",
+    "form_factor",
+    "cooling",
+    "devices",
+)
 
 
 @dataclass(frozen=True)
@@ -124,17 +139,15 @@ def spec_ranking(*, spec: Spec, filters: RankingFilters) -> SpecRanking:
         cards.annotate(per_unit=F(f"price_row__{spec.column}"))
         .order_by(F("per_unit").asc(nulls_last=True), "label")
         .values_list(
-            "slug",
-            "label",
-            "ml_software",
-            "ml_software_note",
+            *CARD_REF_COLUMNS,
             spec.field,
             "headline_price",
             "listing_count",
             "per_unit",
         )
     )
-    cards = [RankedCard(CardRef(*row[:4]), *row[4:]) for row in rows]
+    width = len(CARD_REF_COLUMNS)
+    cards = [RankedCard(CardRef(*row[:width]), *row[width:]) for row in rows]
     return SpecRanking(
         spec=spec,
         ranked=[c for c in cards if c.per_unit is not None],
@@ -195,16 +208,14 @@ def home_top_lists(*, limit: int = TOP_N) -> tuple[list[TopList], list[TopList]]
     columns = [spec.column for spec in SPECS]
     prices = list(
         CardPrice.objects.filter(scope=Scope.ALL).values_list(
-            "gpu__slug", "gpu__label", "gpu__ml_software", "gpu__ml_software_note", *columns
+            *(f"gpu__{column}" for column in CARD_REF_COLUMNS), *columns
         )
     )
+    width = len(CARD_REF_COLUMNS)
     spec_lists = []
-    for n, spec in enumerate(SPECS, start=4):
-        priced = sorted((row[n], row[1], row[0], *row[2:4]) for row in prices if row[n] is not None)
-        rows = [
-            TopRow(gpu=CardRef(slug, label, level, note), value=v)
-            for v, label, slug, level, note in priced[:limit]
-        ]
+    for n, spec in enumerate(SPECS, start=width):
+        priced = sorted((row[n], row[1], row[:width]) for row in prices if row[n] is not None)
+        rows = [TopRow(gpu=CardRef(*ref), value=v) for v, _, ref in priced[:limit]]
         spec_lists.append(TopList(title=spec.unit, spec=spec, rows=rows))
 
     use_cases = list(UseCase.objects.filter(is_headline=True))
@@ -226,29 +237,23 @@ def home_top_lists(*, limit: int = TOP_N) -> tuple[list[TopList], list[TopList]]
         use_case_id,
         model_id,
         model_name,
-        slug,
-        label,
         per_dollar,
         price,
-        level,
-        note,
         availability,
+        *ref,
     ) in scores.values_list(
         "model__use_case_id",
         "model_id",
         "model__name",
-        "gpu__slug",
-        "gpu__label",
         "per_dollar",
         "headline_price",
-        "gpu__ml_software",
-        "gpu__ml_software_note",
         "availability",
+        *(f"gpu__{column}" for column in CARD_REF_COLUMNS),
     ):
         model_names[model_id] = model_name
         models = by_use_case.setdefault(use_case_id, {})
         row = TopRow(
-            gpu=CardRef(slug, label, level, note),
+            gpu=CardRef(*ref),
             value=per_dollar,
             headline_price=price,
             preview=availability == PREVIEW,
@@ -307,10 +312,7 @@ def card_index(*, filters: RankingFilters, index: IndexQuery | None = None) -> l
     order = F(index.column.order_by)
     order = order.desc(nulls_last=True) if index.descending else order.asc(nulls_last=True)
     rows = cards.order_by(order, "label").values_list(
-        "slug",
-        "label",
-        "ml_software",
-        "ml_software_note",
+        *CARD_REF_COLUMNS,
         "manufacturer",
         "category",
         "memory_gb",
@@ -324,15 +326,16 @@ def card_index(*, filters: RankingFilters, index: IndexQuery | None = None) -> l
         "per_gb",
     )
     categories, software = dict(Category.choices), dict(MlSoftware.choices)
+    width = len(CARD_REF_COLUMNS)
     return [
         IndexCard(
-            CardRef(slug, label, sw, note),
-            vendor,
-            categories.get(cat, cat),
-            software.get(sw, ""),
-            *rest,
+            CardRef(*row[:width]),
+            row[width],
+            categories.get(row[width + 1], row[width + 1]),
+            software.get(row[2], ""),
+            *row[width + 2 :],
         )
-        for slug, label, sw, note, vendor, cat, *rest in rows
+        for row in rows
     ]
 
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("ml/shop/llm/", llm_views.llm_index, name="llm-index"),
     path("ml/shop/llm/<str:slug>/", llm_views.llm_model, name="llm-model"),
     path("ml/data/llm.json", llm_views.llm_json, name="llm-json"),
+    path("ml/data/finder.json", llm_views.finder_json, name="finder-json"),
     # A slug never holds a dot, so no card's path can take the place of its feed or files.
     path("ml/shop/deals.atom", cached_page(DealsFeed()), name="deals-feed"),
     path("ml/shop/gpu/<slug:slug>/deals.atom", cached_page(DealsFeed()), name="gpu-deals-feed"),

@@ -23,6 +23,7 @@ A6000 = {
     "fp16_tflops": 154.8,
     "int8_tops": 309.7,
     "tensor_cores": 336,
+    "llama_cpp_backend": "cuda",
 }
 
 

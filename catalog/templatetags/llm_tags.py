@@ -7,6 +7,7 @@ from django.template.loader import get_template
 from django.utils.safestring import SafeString
 
 from catalog import llm
+from catalog.llm_calibration import FULL_FIT_POINTS, Backtest
 from catalog.llm_catalogue import card_spec, load_llm_catalogue
 from shopagent.cache import at_generation
 
@@ -34,47 +35,39 @@ def runs_these_models(gpu) -> SafeString:
 
 @register.inclusion_tag("catalog/includes/llm_methodology.html")
 def llm_methodology():
-    """The decode fit of each memory family, its error on every calibration point, and the fixed
-    assumptions."""
+    """Each backend family's fit, the leave-one-out backtest behind its expected error (every
+    measured point, estimated without it) and the fixed assumptions."""
     catalogue = load_llm_catalogue()
-    error = catalogue.error()
+    report = catalogue.report
     return {
-        "calibration": catalogue.calibration,
-        "families": [(fit, error.of_family(fit.family)) for fit in catalogue.calibration.fits],
-        "error": error,
-        "scope": _calibration_scope(error),
+        "calibration": report.calibration,
+        "families": list(zip(report.calibration.fits, report.summaries(), strict=True)),
+        "overall": report.overall,
+        "backtests": report.backtests,
+        "scope": _calibration_scope(report.backtests),
         "quants": catalogue.quants,
         "overhead_gib": llm.RUNTIME_OVERHEAD_GIB,
         "default_context": llm.DEFAULT_CONTEXT,
         "max_cards": llm.MAX_CARDS,
-        "min_family_points": llm.MIN_FAMILY_POINTS,
+        "full_fit_points": FULL_FIT_POINTS,
     }
 
 
 @dataclass(frozen=True)
 class CalibrationScope:
-    """What the calibration points cover, so the error figures are read as in-sample."""
+    """What the measurements cover, so estimates for other cards are read as extrapolated."""
 
     cards: list[str]
     min_bandwidth_gbs: float | None
     max_bandwidth_gbs: float | None
     moe_points: int
-    moe_min_error_pct: float | None
-    moe_max_error_pct: float | None
 
 
-def _calibration_scope(error: llm.FitError) -> CalibrationScope:
-    bandwidths = [c.measured.card.bandwidth_gbs for c in error.checks]
-    moe = [
-        c.error_pct
-        for c in error.checks
-        if c.measured.model.active_params_b < c.measured.model.total_params_b
-    ]
+def _calibration_scope(backtests: list[Backtest]) -> CalibrationScope:
+    bandwidths = [b.point.card.device_bandwidth_gbs for b in backtests]
     return CalibrationScope(
-        cards=sorted({c.measured.card.label for c in error.checks}),
+        cards=sorted({b.point.card.label for b in backtests}),
         min_bandwidth_gbs=min(bandwidths, default=None),
         max_bandwidth_gbs=max(bandwidths, default=None),
-        moe_points=len(moe),
-        moe_min_error_pct=min(moe, default=None),
-        moe_max_error_pct=max(moe, default=None),
+        moe_points=sum(1 for b in backtests if b.point.model.is_moe),
     )

@@ -77,16 +77,38 @@ def _card_links(slug: str, label: str, paths: tuple[str, str]) -> SafeString:
 
 
 def badge_renderer():
-    """Render the ML software badge partial, once per distinct (level, note) on a page."""
-    template = get_template("includes/ml_software_badge.html")
-    rendered: dict[tuple[str, str], SafeString] = {}
+    """Render the ML software badge and what-it-needs badges (`card_badges`), once per distinct
+    set on a page."""
+    software = get_template("includes/ml_software_badge.html")
+    needs = get_template("includes/card_needs_badges.html")
+    rendered: dict[tuple, SafeString] = {}
 
-    def render(level: str, note: str) -> SafeString:
-        if (level, note) not in rendered:
-            rendered[level, note] = template.render({"level": level, "note": note})
-        return rendered[level, note]
+    def render(level: str, note: str, form_factor="pcie", cooling="", devices=1) -> SafeString:
+        key = (level, note, form_factor, cooling, devices)
+        if key not in rendered:
+            context = {
+                "level": level,
+                "note": note,
+                "form_factor": form_factor,
+                "cooling": cooling,
+                "devices": devices,
+            }
+            rendered[key] = SafeString(software.render(context) + needs.render(context))
+        return rendered[key]
 
     return render
+
+
+def card_badges(gpu) -> tuple:
+    """What a row's badges show of its card: ML software level and why, form factor, cooling and
+    GPUs on the board."""
+    return (
+        gpu.ml_software,
+        gpu.ml_software_note,
+        getattr(gpu, "form_factor", "pcie"),
+        getattr(gpu, "cooling", ""),
+        getattr(gpu, "devices", 1),
+    )
 
 
 def card_paths() -> tuple[str, str]:
@@ -105,13 +127,13 @@ def _top_items(rows, value, note) -> SafeString:
     paths, badge = card_paths(), badge_renderer()
 
     def render(item) -> SafeString:
-        _, slug, label, figure_text, note_text, level, level_note = item
+        _, slug, label, figure_text, note_text, badges = item
         return format_html(
             '<li>{}: {} <span class="muted">{}</span>{}</li>',
             _card_links(slug, label, paths),
             figure_text,
             note_text,
-            badge(level, level_note),
+            badge(*badges),
         )
 
     items = [
@@ -121,8 +143,7 @@ def _top_items(rows, value, note) -> SafeString:
             row.gpu.label,
             value(row.value),
             note(row),
-            row.gpu.ml_software,
-            row.gpu.ml_software_note,
+            card_badges(row.gpu),
         )
         for row in rows
     ]
@@ -150,7 +171,7 @@ def llm_table(table, query) -> SafeString:
         context = {"table": table, "query": query, "overhead_gib": RUNTIME_OVERHEAD_GIB}
         return get_template("metrics/includes/llm_table.html").render(context)
 
-    key = (table.model.slug, table.quant.slug, table.context, query.budget)
+    key = (table.model.slug, table.quant.slug, table.context, query.budget, table.include_modules)
     return at_generation("llm-table-html", *key, compute=render)
 
 
@@ -206,18 +227,18 @@ SCORE_ROW = (
 
 def _ranked_card(item, paths, badge) -> SafeString:
     """A ranking row's first cells, from an item that starts (paths, rank, slug, label,
-    software level, software note)."""
-    _, rank, slug, label, level, note = item[:6]
-    return format_html(RANKED_CARD, rank, _card_links(slug, label, paths), badge(level, note))
+    badges)."""
+    _, rank, slug, label, badges = item[:5]
+    return format_html(RANKED_CARD, rank, _card_links(slug, label, paths), badge(*badges))
 
 
 def _ranked_rows(kind: str, row: str, items: list, formats: tuple) -> SafeString:
-    """Ranking rows from items (paths, rank, slug, label, software level, software note, *cells):
+    """Ranking rows from items (paths, rank, slug, label, badges, *cells):
     the card cells, then each cell put through its format; each row rendered once for its values."""
     paths, badge = card_paths(), badge_renderer()
 
     def render(item) -> SafeString:
-        cells = (fmt(value) for fmt, value in zip(formats, item[6:], strict=True))
+        cells = (fmt(value) for fmt, value in zip(formats, item[5:], strict=True))
         return format_html(row, _ranked_card(item, paths, badge), *cells)
 
     return cached_join(kind, items, render, "\n    ")
@@ -225,7 +246,7 @@ def _ranked_rows(kind: str, row: str, items: list, formats: tuple) -> SafeString
 
 def _card_item(paths: tuple[str, str], rank: int, gpu) -> tuple:
     """The start of a ranking row's item: where cards link to (card_paths()), rank and card."""
-    return (paths, rank, gpu.slug, gpu.label, gpu.ml_software, gpu.ml_software_note)
+    return (paths, rank, gpu.slug, gpu.label, card_badges(gpu))
 
 
 def _tokens_cell(shown_and_tokens) -> SafeString | str:
@@ -284,7 +305,7 @@ CARD_INDEX_ROW = (
 
 def _card_index_row(item, badge) -> SafeString:
     (paths, slug, label, maker, category, headline, new, used, listings) = item[:9]
-    memory, fp16, per_fp16, per_gb, power, level, note = item[9:]
+    memory, fp16, per_fp16, per_gb, power, badges = item[9:]
     return format_html(
         CARD_INDEX_ROW,
         slug=slug,
@@ -305,7 +326,7 @@ def _card_index_row(item, badge) -> SafeString:
         per_gb_heading=GB.per_unit,
         per_gb=per_unit(per_gb),
         power=f"{figure(power)} W" if power else MISSING,
-        badge=badge(level, note) or MISSING,
+        badge=badge(*badges) or MISSING,
     )
 
 
@@ -329,8 +350,7 @@ def card_index_rows(cards) -> SafeString:
             card.per_fp16,
             card.per_gb,
             card.tdp_w,
-            card.gpu.ml_software,
-            card.gpu.ml_software_note,
+            card_badges(card.gpu),
         )
         for card in cards
     ]

@@ -187,7 +187,7 @@ def test_l4_tensor_cores_match_its_58_sms():
 
 def test_a_laptop_gpu_has_no_card_price():
     laptop = CARDS["amd-radeon-rx-7700s"]
-    assert laptop["form_factor"] == "other"
+    assert laptop["form_factor"] == "laptop"
     assert (laptop["msrp_usd"], laptop["typical_used_usd"], laptop["typical_new_usd"]) == (
         None,
     ) * 3
@@ -249,6 +249,62 @@ def test_the_memory_type_block_must_name_every_card_once_with_a_known_type():
         "",
         "HBM2e",
     )
+
+
+def test_every_card_says_how_it_fits_a_machine_and_how_it_is_cooled():
+    assert {gpu["form_factor"] for gpu in CARDS.values()} <= {
+        "pcie",
+        "sxm",
+        "oam",
+        "superchip",
+        "mxm",
+        "laptop",
+        "system",
+    }
+    assert CARDS["nvidia-tesla-v100-sxm2-16gb"]["form_factor"] == "sxm"
+    assert CARDS["intel-gaudi2"]["form_factor"] == "oam"
+    # Datacenter PCIe cards have no fans of their own; gaming cards do.
+    assert CARDS["nvidia-tesla-p40"]["cooling"] == "passive"
+    assert CARDS["nvidia-geforce-rtx-3090"]["cooling"] == "active"
+    assert CARDS["nvidia-tesla-p40"]["power_connectors"] == "1x 8-pin CPU (EPS-12V)"
+    assert "Needs: PCIe card; passive cooling" in CARDS["nvidia-tesla-p40"]["spec_notes"]
+
+
+def test_multi_gpu_boards_count_their_devices():
+    assert CARDS["amd-instinct-mi250"]["devices"] == 2
+    assert CARDS["nvidia-tesla-k80"]["devices"] == 2
+    assert CARDS["nvidia-tesla-m10"]["devices"] == 4
+    assert CARDS["nvidia-geforce-rtx-3090"]["devices"] == 1
+    m10, k80 = CARDS["nvidia-tesla-m10"], CARDS["nvidia-tesla-k80"]
+    assert (m10["memory_gb"], m10["memory_bandwidth_gbs"]) == (32, 332.8)  # 4 x 8 GB, 4 x 83.2
+    assert (k80["memory_gb"], k80["memory_bandwidth_gbs"]) == (24, 480)  # 2 x 12 GB, 2 x 240
+    # Honest software badges: Kepler is off every current CUDA and PyTorch build.
+    assert k80["ml_software"] == "unsupported" and m10["ml_software"] == "limited"
+    assert "Tesla M10" in m10["aliases"] and "Tesla K80" in k80["aliases"]
+
+
+def test_llama_cpp_backend_is_blank_where_llama_cpp_does_not_run_the_card():
+    assert CARDS["intel-gaudi2"]["llama_cpp_backend"] == ""
+    assert "Optimum Habana" in CARDS["intel-gaudi2"]["runs_llms_with"]
+    assert CARDS["qualcomm-cloud-ai-100-pro"]["llama_cpp_backend"] == ""
+    assert "Cloud AI SDK" in CARDS["qualcomm-cloud-ai-100-pro"]["runs_llms_with"]
+    assert CARDS["intel-arc-a770"]["llama_cpp_backend"] == "sycl"
+    assert CARDS["amd-radeon-rx-6800"]["llama_cpp_backend"] == "vulkan"
+    assert CARDS["amd-radeon-rx-7900-xtx"]["llama_cpp_backend"] == "rocm"
+    assert CARDS["nvidia-tesla-p40"]["llama_cpp_backend"] == "cuda"
+
+
+def test_a_card_missing_from_a_needs_block_stops_the_build():
+    from catalog.build import apply_card_needs
+
+    data = json.loads((FIXTURE.parent / "catalog_data.json").read_text(encoding="utf-8"))
+    cards = {slug: dict(gpu) for slug, gpu in CARDS.items()}
+    del data["cooling"]["cooling"]["nvidia-tesla-p40"]
+    data["form_factors"]["form_factors"]["nvidia-t4"] = "cartridge"
+    with pytest.raises(ValueError) as raised:
+        apply_card_needs(cards, data)
+    assert "cooling: no entry for nvidia-tesla-p40" in str(raised.value)
+    assert "form_factors: nvidia-t4 has unknown value 'cartridge'" in str(raised.value)
 
 
 @pytest.mark.parametrize(

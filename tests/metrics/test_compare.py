@@ -207,14 +207,16 @@ def test_compare_shows_local_llm_speed_per_card_with_its_basis(client, loaded_ca
 
 @pytest.mark.django_db
 def test_compare_names_the_context_a_measured_llm_speed_ran_at(client, loaded_catalog):
+    """A measured speed is scaled to the table's context and says from which."""
     slugs = ["nvidia-geforce-rtx-3080", "nvidia-geforce-rtx-3090"]
     html = client.get(reverse("metrics:compare"), {"gpu": slugs}).content.decode()
     section = html[html.index("Local LLMs: decode tokens/s") :]
     row_8b = section[section.index("Llama 3.1 8B at Q4_K_M") :]
     row_8b = row_8b[: row_8b.index("</tr>")]
     assert "LLM-inference-speed-benchmarks/issues/12" in row_8b
-    assert "measured at 128 tokens of context</a>" in row_8b  # the RTX 3080
-    assert "estimate" in row_8b  # the RTX 3090, measured at other quantisations only
+    # Both rows at the compare table's 4,096 tokens, each saying where it was measured.
+    assert "measured at 128 tokens, shown at 4,096</a>" in row_8b  # the RTX 3080
+    assert "measured at 256 tokens, shown at 4,096</a>" in row_8b  # the RTX 3090
 
 
 def test_pair_page_adds_tokens_per_dollar_only_for_a_model_measured_in_tokens(
@@ -238,3 +240,14 @@ def test_compare_names_each_cards_memory_type_as_text(client, loaded_catalog):
     html = _html(client.get(reverse("metrics:compare"), {"gpu": slugs}))
     assert _cells(html, "Memory type") == ["HBM2e", "GDDR6X"]
     assert "$ per Memory type" not in html  # a name, not a spec to divide a price by
+
+
+@pytest.mark.django_db
+def test_compare_columns_say_what_each_card_needs(client, loaded_catalog):
+    slugs = ["nvidia-tesla-p40", "nvidia-tesla-v100-sxm2-16gb", "nvidia-geforce-rtx-3090"]
+    html = client.get(reverse("metrics:compare"), {"gpu": slugs}).content.decode()
+    head = html[html.index("<thead>") : html.index("</thead>")]
+    assert "Passive: needs server airflow or a fan shroud" in head  # the P40
+    assert "SXM module: needs an SXM server board" in head  # the V100 SXM2
+    assert head.count('data-card-needs="') == 2  # the 3090 needs nothing special
+    assert "1x 8-pin CPU (EPS-12V)" in html and ">GPUs on the board<" in html

@@ -12,7 +12,18 @@ from metrics.ranking import recompute_rankings
 pytestmark = pytest.mark.django_db
 
 # Every other column holds a number or null.
-TEXT_COLUMNS = ("slug", "name", "vendor", "category", "ml_software", "source_url", "mlperf")
+TEXT_COLUMNS = (
+    "slug",
+    "name",
+    "vendor",
+    "category",
+    "ml_software",
+    "form_factor",
+    "cooling",
+    "llama_cpp_backend",
+    "source_url",
+    "mlperf",
+)
 NUMBER_COLUMNS = [name for name in COLUMNS if name not in TEXT_COLUMNS]
 
 
@@ -105,6 +116,7 @@ def test_json_lists_every_card_with_typed_figures_nulls_and_headline_prices(clie
     assert h100["tensor_cores"] == 456 and h100["board_power_w"] == 350
     assert h100["l2_cache_mb"] == 50 and h100["shared_memory_per_sm_kb"] == 228
     assert h100["ml_software"] == "first-class"
+    assert (h100["form_factor"], h100["devices"], h100["llama_cpp_backend"]) == ("pcie", 1, "cuda")
     assert h100["headline_used_usd"] == 21000.0  # median of the 3 used listings
     assert h100["headline_new_usd"] == 30000.5
     assert h100["source_url"] == "https://www.nvidia.com/h100-datasheet.pdf"
@@ -115,6 +127,7 @@ def test_json_lists_every_card_with_typed_figures_nulls_and_headline_prices(clie
     assert bare["l2_cache_mb"] is None and bare["shared_memory_per_sm_kb"] is None
     assert bare["headline_used_usd"] is None and bare["headline_new_usd"] is None
     assert bare["ml_software"] is None and bare["source_url"] is None
+    assert bare["cooling"] is None  # unknown
     assert bare["mlperf"] == []
 
 

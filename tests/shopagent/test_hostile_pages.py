@@ -160,6 +160,7 @@ def _other_paths(hostile) -> list[str]:
         reverse("metrics:data-gpus-json"),
         reverse("metrics:data-gpus-csv"),
         f"{reverse('metrics:llm-json')}?model={hostile['llm'].slug}&quant=q4_k_m",
+        f"{reverse('metrics:finder-json')}?task=fp16&budget=5000",
         reverse("metrics:price-history-csv", kwargs={"slug": slug}),
         reverse("metrics:price-history-json", kwargs={"slug": slug}),
         reverse("listings:go", kwargs={"pk": listing.pk}),

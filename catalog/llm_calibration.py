@@ -1,0 +1,372 @@
+"""The decode and prompt-speed model's calibration: one fit per backend family, and its backtest.
+
+A calibration family is a llama.cpp backend on a kind of card (CUDA on HBM cards, Vulkan on
+Radeons, SYCL on Arc...), listed in fixtures/llm_calibration.json with the family it borrows from
+when its own measurements are too few. Each family's fit is least squares of seconds per token on
+bytes read / bandwidth (slope 1 / efficiency) and on the model's layers (slope: the kernel-launch
+and synchronisation overhead per layer per token), shrunk towards the family it borrows from: no
+point of its own takes that fit whole, one or two points fit only the efficiency (keeping the
+borrowed overhead), three or more fit both. A mixture-of-experts model also pays a per-token
+compute floor, k x 2 x active parameters / the card's shader rate, with k fitted on
+every MoE measurement at once. llama.cpp's kernels reach different shares of bandwidth per weight
+format (F16 and Q8_0 nearer to it than the 4-bit formats, whose unpacking costs time), so each
+quantisation's bytes/bandwidth term carries a factor, relative to the most measured quantisation,
+from the families that measured both. The backtest leaves each
+measurement out in turn, refits, and estimates it: each family's expected error is the median
+|error| there.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, field, replace
+
+# Used only when no measurement calibrates a family or anything it borrows from: typical of
+# llama.cpp on recent cards.
+TYPICAL_EFFICIENCY, TYPICAL_LAYER_OVERHEAD_US = 0.75, 50.0
+TYPICAL_PREFILL_EFFICIENCY, TYPICAL_SHADER_PREFILL_EFFICIENCY = 0.5, 0.5
+# Points a family needs before its overhead is its own rather than the borrowed one.
+FULL_FIT_POINTS = 3
+# The bounds keep a quantisation factor fitted on very few points physical.
+QUANT_FACTOR_RANGE = (0.5, 1.5)
+
+
+@dataclass(frozen=True)
+class Family:
+    """A llama.cpp backend on a kind of card; the first family a card matches is its own."""
+
+    key: str
+    label: str
+    backend: str
+    memory: str = ""  # "hbm", "gddr", "lpddr" or "" for any
+    manufacturers: tuple[str, ...] = ()
+    architectures: tuple[str, ...] = ()
+    borrows_from: str = ""
+
+    def matches(self, *, backend: str, memory: str, manufacturer: str, architecture: str) -> bool:
+        return (
+            backend == self.backend
+            and (not self.memory or memory == self.memory)
+            and (not self.manufacturers or manufacturer in self.manufacturers)
+            and (not self.architectures or architecture in self.architectures)
+        )
+
+
+@dataclass(frozen=True)
+class FamilyFit:
+    """One family's decode fit and prompt efficiencies, and where they come from."""
+
+    family: Family
+    efficiency: float
+    layer_overhead_us: float  # per layer per token: kernel launches and synchronisation
+    prefill_efficiency: float  # of the FP16 tensor rate, cards with tensor or matrix units
+    shader_prefill_efficiency: float  # of the FP32 shader rate, cards without them
+    points: int  # the family's own dense-model measurements
+    borrowed_from: str = ""  # the family whose fit stands in, or part of it
+    overhead_borrowed: bool = False
+    typical: bool = False  # nothing measured anywhere in its chain: typical figures
+    expected_error_pct: float | None = None
+    expected_error_is_own: bool = False  # from its own backtest points, not the overall median
+
+    @property
+    def key(self) -> str:
+        return self.family.key
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Every family's fit and the MoE compute floor's coefficient."""
+
+    fits: tuple[FamilyFit, ...]
+    moe_floor: float  # k: extra seconds per token = k x 2 x active params / shader rate
+    moe_points: int
+    overall_error_pct: float | None = None
+    # (quantisation, factor on its bytes/bandwidth time); the reference quantisation is 1.
+    quant_factors: tuple[tuple[str, float], ...] = ()
+
+    def fit(self, key: str) -> FamilyFit | None:
+        return next((f for f in self.fits if f.key == key), None)
+
+    def quant_factor(self, quant: str) -> float:
+        return dict(self.quant_factors).get(quant, 1.0)
+
+    @property
+    def points(self) -> int:
+        return sum(f.points for f in self.fits)
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """One measurement against the estimate made without it."""
+
+    point: object  # catalog.llm.Measured
+    family_key: str
+    estimate: float
+    error_pct: float  # signed: above zero the estimate is faster than the measurement
+
+
+@dataclass(frozen=True)
+class BacktestSummary:
+    family_key: str
+    label: str
+    points: int
+    median_abs_pct: float | None
+    max_abs_pct: float | None
+
+
+@dataclass(frozen=True)
+class CalibrationReport:
+    """The calibration on every measurement, with its leave-one-out backtest."""
+
+    calibration: Calibration
+    backtests: list[Backtest] = field(default_factory=list)
+
+    def summaries(self) -> list[BacktestSummary]:
+        rows = []
+        for fit in self.calibration.fits:
+            errors = [abs(b.error_pct) for b in self.backtests if b.family_key == fit.key]
+            rows.append(
+                BacktestSummary(
+                    fit.key,
+                    fit.family.label,
+                    len(errors),
+                    statistics.median(errors) if errors else None,
+                    max(errors) if errors else None,
+                )
+            )
+        return rows
+
+    @property
+    def overall(self) -> BacktestSummary:
+        errors = [abs(b.error_pct) for b in self.backtests]
+        return BacktestSummary(
+            "",
+            "All measurements",
+            len(errors),
+            statistics.median(errors) if errors else None,
+            max(errors) if errors else None,
+        )
+
+
+def in_fit_order(families: tuple[Family, ...]) -> list[Family]:
+    """Families with each one after the family it borrows from (which must exist, no cycles)."""
+    by_key = {f.key: f for f in families}
+    ordered: list[Family] = []
+
+    def visit(family: Family, seen: tuple[str, ...]) -> None:
+        if family in ordered:
+            return
+        if family.key in seen:
+            raise ValueError(f"calibration families borrow in a circle: {seen}")
+        if family.borrows_from:
+            if family.borrows_from not in by_key:
+                raise ValueError(f"{family.key} borrows from unknown {family.borrows_from}")
+            visit(by_key[family.borrows_from], (*seen, family.key))
+        ordered.append(family)
+
+    for family in families:
+        visit(family, ())
+    return ordered
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A measurement as the fit sees it: x = ideal seconds at full bandwidth, y = seconds/token,
+    floor = the MoE compute floor's seconds per unit of k (0 for a dense model)."""
+
+    family_key: str
+    x: float
+    layers: int
+    y: float
+    floor: float
+    prefill_ratio: float | None  # measured prompt speed over the card's tensor ceiling
+    shader_prefill_ratio: float | None  # over the shader ceiling, cards without tensor units
+    quant: str = ""
+
+
+def fit_families(families: tuple[Family, ...], samples: list[Sample]) -> Calibration:
+    """The quantisation factors, each family's fit from its dense samples with them (shrunk
+    towards the family it borrows from), then the MoE floor from the MoE samples' residuals."""
+    dense = [s for s in samples if not s.floor]
+    factors = _quant_factors(dense)
+    scaled = [_scaled(s, factors) for s in dense]
+    fits: dict[str, FamilyFit] = {}
+    for family in in_fit_order(families):
+        own = [s for s in scaled if s.family_key == family.key]
+        fits[family.key] = _fit_family(family, own, fits.get(family.borrows_from), samples)
+    calibration = Calibration(
+        tuple(fits[f.key] for f in families), 0.0, 0, quant_factors=tuple(sorted(factors.items()))
+    )
+    moe = [_scaled(s, factors) for s in samples if s.floor]
+    residuals = [(s.floor, s.y - _dense_seconds(fits[s.family_key], s)) for s in moe]
+    sxx = sum(f * f for f, _ in residuals)
+    moe_floor = max(0.0, sum(f * r for f, r in residuals) / sxx) if sxx else 0.0
+    return replace(calibration, moe_floor=moe_floor, moe_points=len(moe))
+
+
+def _scaled(sample: Sample, factors: dict[str, float]) -> Sample:
+    return replace(sample, x=sample.x * factors.get(sample.quant, 1.0))
+
+
+def _quant_factors(dense: list[Sample]) -> dict[str, float]:
+    """Each quantisation's factor on x relative to the most measured one: within every family
+    that measured both, least squares of y on x per quantisation and layers (one slope each, one
+    overhead) gives the ratio of the two slopes; the factor is their mean weighted by points."""
+    counts: dict[str, int] = {}
+    for sample in dense:
+        counts[sample.quant] = counts.get(sample.quant, 0) + 1
+    if not counts:
+        return {}
+    reference = max(sorted(counts), key=counts.get)
+    ratios: dict[str, list[tuple[float, int]]] = {}
+    for key in sorted({s.family_key for s in dense}):
+        own = [s for s in dense if s.family_key == key]
+        quants = sorted({s.quant for s in own})
+        if reference not in quants or len(quants) < 2 or len(own) < len(quants) + 2:
+            continue
+        slopes = _slopes(own, quants)
+        if slopes is None or slopes[reference] <= 0:
+            continue
+        for quant in quants:
+            if quant != reference and slopes[quant] > 0:
+                weight = sum(1 for s in own if s.quant == quant)
+                ratios.setdefault(quant, []).append((slopes[quant] / slopes[reference], weight))
+    low, high = QUANT_FACTOR_RANGE
+    return {
+        quant: min(high, max(low, sum(r * w for r, w in pairs) / sum(w for _, w in pairs)))
+        for quant, pairs in ratios.items()
+    }
+
+
+def _slopes(samples: list[Sample], quants: list[str]) -> dict[str, float] | None:
+    """Least squares of y on x (one slope per quantisation) and layers; None if singular."""
+    rows = [[s.x if s.quant == q else 0.0 for q in quants] + [float(s.layers)] for s in samples]
+    size = len(quants) + 1
+    normal = [[sum(r[i] * r[j] for r in rows) for j in range(size)] for i in range(size)]
+    rhs = [sum(r[i] * s.y for r, s in zip(rows, samples, strict=True)) for i in range(size)]
+    solution = _solve(normal, rhs)
+    return None if solution is None else dict(zip(quants, solution, strict=False))
+
+
+def _solve(matrix: list[list[float]], rhs: list[float]) -> list[float] | None:
+    """Gaussian elimination with partial pivoting; None for a singular system."""
+    size = len(rhs)
+    rows = [[*row, value] for row, value in zip(matrix, rhs, strict=True)]
+    scale = max(abs(v) for row in matrix for v in row) or 1.0
+    for col in range(size):
+        pivot = max(range(col, size), key=lambda r: abs(rows[r][col]))
+        if abs(rows[pivot][col]) <= 1e-12 * scale:
+            return None
+        rows[col], rows[pivot] = rows[pivot], rows[col]
+        for r in range(col + 1, size):
+            ratio = rows[r][col] / rows[col][col]
+            rows[r] = [a - ratio * b for a, b in zip(rows[r], rows[col], strict=True)]
+    solution = [0.0] * size
+    for r in range(size - 1, -1, -1):
+        known = sum(rows[r][c] * solution[c] for c in range(r + 1, size))
+        solution[r] = (rows[r][size] - known) / rows[r][r]
+    return solution
+
+
+def _dense_seconds(fit: FamilyFit, sample: Sample) -> float:
+    return sample.x / fit.efficiency + sample.layers * fit.layer_overhead_us / 1e6
+
+
+def _fit_family(
+    family: Family, own: list[Sample], parent: FamilyFit | None, every: list[Sample]
+) -> FamilyFit:
+    prefill = _median([s.prefill_ratio for s in every if s.family_key == family.key])
+    shader = _median([s.shader_prefill_ratio for s in every if s.family_key == family.key])
+    if parent is not None:
+        prefill = prefill or parent.prefill_efficiency
+        shader = shader or parent.shader_prefill_efficiency
+    prefill = prefill or TYPICAL_PREFILL_EFFICIENCY
+    shader = shader or TYPICAL_SHADER_PREFILL_EFFICIENCY
+    base = dict(prefill_efficiency=prefill, shader_prefill_efficiency=shader, points=len(own))
+    full = _least_squares(own) if len(own) >= FULL_FIT_POINTS else None
+    if full is not None:
+        return FamilyFit(family, *full, **base)
+    if parent is None:
+        full = _least_squares(own)
+        if full is not None:
+            return FamilyFit(family, *full, **base)
+        overhead = TYPICAL_LAYER_OVERHEAD_US
+        if not own:
+            return FamilyFit(family, TYPICAL_EFFICIENCY, overhead, **base, typical=True)
+        return FamilyFit(family, _efficiency(own, overhead), overhead, **base)
+    if not own:
+        return FamilyFit(
+            family,
+            parent.efficiency,
+            parent.layer_overhead_us,
+            **base,
+            borrowed_from=parent.key,
+            overhead_borrowed=True,
+            typical=parent.typical,
+        )
+    return FamilyFit(
+        family,
+        _efficiency(own, parent.layer_overhead_us),
+        parent.layer_overhead_us,
+        **base,
+        borrowed_from=parent.key,
+        overhead_borrowed=True,
+    )
+
+
+def _least_squares(samples: list[Sample]) -> tuple[float, float] | None:
+    """(efficiency, overhead us per layer) from y = x / efficiency + layers x overhead; None
+    without a physical fit (too few distinct points, an efficiency above 1 or a negative
+    overhead)."""
+    sxx = sum(s.x * s.x for s in samples)
+    sll = sum(s.layers * s.layers for s in samples)
+    sxl = sum(s.x * s.layers for s in samples)
+    sxy = sum(s.x * s.y for s in samples)
+    sly = sum(s.layers * s.y for s in samples)
+    determinant = sxx * sll - sxl * sxl
+    if len(samples) < 2 or determinant <= 1e-12 * sxx * sll:
+        return None
+    slope = (sxy * sll - sly * sxl) / determinant
+    per_layer = (sly * sxx - sxy * sxl) / determinant
+    if slope < 1 or per_layer < 0:
+        return None
+    return 1 / slope, per_layer * 1e6
+
+
+def _efficiency(samples: list[Sample], layer_overhead_us: float) -> float:
+    """The efficiency that best fits the samples with the overhead held: least squares of
+    (y - overhead) on x through the origin, capped at 1."""
+    pairs = [(s.x, s.y - s.layers * layer_overhead_us / 1e6) for s in samples]
+    slope = sum(x * y for x, y in pairs) / sum(x * x for x, _ in pairs)
+    return min(1.0, 1 / slope) if slope > 0 else 1.0
+
+
+def _median(values: list[float | None]) -> float | None:
+    known = [v for v in values if v]
+    return statistics.median(known) if known else None
+
+
+def with_expected_errors(calibration: Calibration, backtests: list[Backtest]) -> Calibration:
+    """Each family's expected error: the median |error| of its own backtest points, or where it
+    has none the median over every point (its estimate is borrowed, and says so)."""
+    every = [abs(b.error_pct) for b in backtests]
+    overall = statistics.median(every) if every else None
+    fits = []
+    for fit in calibration.fits:
+        own = [abs(b.error_pct) for b in backtests if b.family_key == fit.key]
+        if own:
+            fits.append(
+                replace(fit, expected_error_pct=statistics.median(own), expected_error_is_own=True)
+            )
+        else:
+            fits.append(replace(fit, expected_error_pct=overall))
+    return replace(calibration, fits=tuple(fits), overall_error_pct=overall)
+
+
+def signed_error_pct(estimate: float, measured: float) -> float:
+    return 100 * (estimate - measured) / measured
+
+
+def finite(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)
