@@ -46,7 +46,7 @@ from listings.ingest.report import (
     notify_listings_changed,
 )
 from listings.ingest.screen import card_facts, catalog_facts, screen_batch, screen_items
-from listings.ingest.upsert import INGESTED_FIELDS, upsert
+from listings.ingest.upsert import INGESTED_FIELDS, upsert_batch
 from listings.models import RefreshRun, RefreshSource
 from shopagent.cache import bump_generation
 
@@ -123,7 +123,9 @@ def ingest_items(
             )
             report.seen += len(values_by_id)
             with transaction.atomic():
-                upsert(gpu=gpu, values_by_id=values_by_id, report=report, answer=answer, now=now)
+                upsert_batch(
+                    gpu=gpu, values_by_id=values_by_id, report=report, answer=answer, now=now
+                )
             answer.seen_ids.update(values_by_id)
             del batch, values_by_id
         report.zero_answer = total == 0 and raw_count == 0

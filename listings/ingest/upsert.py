@@ -63,7 +63,7 @@ class UpsertPlan:
     priced: list[Listing] = field(default_factory=list)
 
 
-def upsert(
+def upsert_batch(
     *,
     gpu: Gpu,
     values_by_id: dict[str, dict],
