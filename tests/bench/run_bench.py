@@ -38,6 +38,10 @@ from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.bench.report import print_table, write_and_guard  # noqa: E402
+
 CONDITIONS = [("New", "1000"), ("Used", "3000"), ("Used", "3000"), ("Seller refurbished", "2500")]
 COUNTRIES = ["US", "US", "US", "DE", "GB", "CN", "JP", "CA"]
 
@@ -592,89 +596,7 @@ def measure_generation_read() -> float:
     return round(statistics.median(timings) * 1e6, 1)
 
 
-MODES = {
-    "cache_on": "cached pages: each page again, with a new tracking parameter each request",
-    "cache_off": (
-        "nothing cached (CACHE_URL=dummycache://): every view renders, as the first view after"
-        " a change does and every view while the cache is down"
-    ),
-}
-# The guard: a page's median within this many times the /healthz median, per mode.
-GUARD = {"cache_on": 2.0, "cache_off": 30.0}
-# Pages the page cache never serves: guarded only with nothing cached.
-NEVER_CACHED = {"healthz", "search"}
-
-
-def guard_lines(figures: dict) -> tuple[list[str], bool]:
-    """A PASS or FAIL line per page and mode, and whether every page passed."""
-    lines, ok = [], True
-    for mode, limit in GUARD.items():
-        for name, row in figures[mode].items():
-            if name.startswith("_") or name == "healthz":
-                continue
-            if mode == "cache_on" and name in NEVER_CACHED:
-                continue
-            passed = row["ratio"] <= limit and row["statuses"] == [200]
-            ok &= passed
-            lines.append(
-                f"  {'PASS' if passed else 'FAIL'} {mode:9s} {name:17s} {row['median_ms']:7.2f} ms"
-                f" = {row['ratio']:5.1f}x /healthz ({row['healthz_ms']:.2f} ms; limit {limit:g}x)"
-                + ("" if row["statuses"] == [200] else f" statuses {row['statuses']}")
-            )
-    return lines, ok
-
-
-def print_table(figures: dict) -> None:
-    print(
-        f"\nShopAgent bench on {figures['database']} "
-        f"({figures['listings_active']} active listings, "
-        f"{figures['history_rows']} price-history rows)"
-    )
-    print(
-        f"  ingestion: {figures['ingest_items']} items in {figures['ingest_seconds']} s = "
-        f"{figures['ingest_items_per_s']} items/s (target >= 2000)"
-    )
-    print(f"  ranking recompute: {figures['ranking_recompute_seconds']} s (target <= 0.5)")
-    print(
-        f"  page-cache hit: {figures['generation_read_us']} us median to read the page "
-        "generation (one primary-key SELECT)"
-    )
-    imports = figures.get("imports")
-    if imports:
-        ratio = imports["changed_seconds"] / imports["new_seconds"]
-        print(
-            f"  import of {imports['items']} new items: {imports['new_seconds']} s "
-            f"(peak RSS {imports['new_rss_mb']} MB); the same items with changed prices: "
-            f"{imports['changed_seconds']} s = {ratio:.2f}x (target <= 2x)"
-        )
-        print(
-            f"  import of a {imports['big_items']}-item file: {imports['big_seconds']} s, "
-            f"peak RSS {imports['big_rss_mb']} MB (target < 500)"
-        )
-    print(
-        f"  price history: a year rebuilt from {figures['history_aggregation_rows']} rows in "
-        f"{figures['history_aggregation_seconds']} s ({figures['history_daily_prices']} daily "
-        f"prices); today's record after a refresh {figures['history_today_seconds']} s"
-    )
-    for mode, heading in MODES.items():
-        pages = figures[mode]
-        print(f"\n  {heading}")
-        print(
-            f"  {'page':17s} {'median ms':>10s} {'p95 ms':>9s} {'req/s':>8s} {'/healthz':>9s}"
-            f" {'x /healthz':>10s}  path"
-        )
-        for name, row in pages.items():
-            if name.startswith("_"):
-                continue
-            print(
-                f"  {name:17s} {row['median_ms']:10.2f} {row['p95_ms']:9.2f} "
-                f"{row['requests_per_s']:8.1f} {row['healthz_ms']:9.2f} {row['ratio']:10.2f}"
-                f"  {row['path']}"
-            )
-        print(f"  worker peak RSS: {pages['_worker_peak_rss_mb']} MB (target <= 250)")
-
-
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--listings", type=int, default=52000)
     parser.add_argument("--history", type=int, default=1000000)
@@ -695,8 +617,38 @@ def main() -> None:
     parser.add_argument(
         "--skip-faults", action="store_true", help="no hung/down Redis or gzip-bomb figures"
     )
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+def bench_paths(shop_slug: str) -> dict[str, str]:
+    """The pages timed, by name: the busiest card's shop page and every other page type."""
+    shop = f"/ml/shop/gpu/{shop_slug}/"
+    return {
+        "healthz": "/healthz",
+        "home": "/",
+        "home_finder": "/?task=llm-14b&budget=1500",
+        "shop": shop,
+        "shop_filtered": f"{shop}?sort=deal&condition=used&page=2",
+        "rankings": "/ml/shop/gpu/performance/",
+        "cost_per_spec": "/ml/shop/gpu/performance/cost-per-fp32-flops/",
+        "use_case": "/ml/shop/use-case/image-classification/",
+        "all_cards": "/ml/shop/gpu/",
+        "all_cards_search": "/ml/shop/gpu/?q=rtx&vendor=NVIDIA&sort=-per-fp16",
+        "compare": "/ml/shop/gpu/compare/nvidia-geforce-rtx-3090-vs-nvidia-geforce-rtx-4090/",
+        "learn": "/ml/learn/gpu/nvidia-geforce-rtx-4090/",
+        "llm_picker": "/ml/shop/llm/",
+        "llm_model": "/ml/shop/llm/llama-3.1-70b/?quant=q8_0&context=32768",
+        "methodology": "/ml/learn/methodology/",
+        "gpus_json": "/ml/data/gpus.json",
+        "deals_feed": "/ml/shop/deals.atom",
+        "search": "/ml/search/?q=3090",
+        "sitemap": "/sitemap.xml",
+        "history_csv": f"/ml/data/gpu/{shop_slug}/price-history.csv",
+    }
+
+
+def main() -> None:
+    args = parse_args()
     sys.path.insert(0, str(ROOT))
     if args.refresh_only:
         with tempfile.TemporaryDirectory(prefix="shopagent-bench-") as tmpdir:
@@ -708,29 +660,7 @@ def main() -> None:
         tmp = Path(tmpdir)
         os.environ.update(_env(tmp, "locmemcache://bench"))
         figures = build_dataset(args, tmp)
-        shop = f"/ml/shop/gpu/{figures['shop_slug']}/"
-        paths = {
-            "healthz": "/healthz",
-            "home": "/",
-            "home_finder": "/?task=llm-14b&budget=1500",
-            "shop": shop,
-            "shop_filtered": f"{shop}?sort=deal&condition=used&page=2",
-            "rankings": "/ml/shop/gpu/performance/",
-            "cost_per_spec": "/ml/shop/gpu/performance/cost-per-fp32-flops/",
-            "use_case": "/ml/shop/use-case/image-classification/",
-            "all_cards": "/ml/shop/gpu/",
-            "all_cards_search": "/ml/shop/gpu/?q=rtx&vendor=NVIDIA&sort=-per-fp16",
-            "compare": "/ml/shop/gpu/compare/nvidia-geforce-rtx-3090-vs-nvidia-geforce-rtx-4090/",
-            "learn": "/ml/learn/gpu/nvidia-geforce-rtx-4090/",
-            "llm_picker": "/ml/shop/llm/",
-            "llm_model": "/ml/shop/llm/llama-3.1-70b/?quant=q8_0&context=32768",
-            "methodology": "/ml/learn/methodology/",
-            "gpus_json": "/ml/data/gpus.json",
-            "deals_feed": "/ml/shop/deals.atom",
-            "search": "/ml/search/?q=3090",
-            "sitemap": "/sitemap.xml",
-            "history_csv": f"/ml/data/gpu/{figures['shop_slug']}/price-history.csv",
-        }
+        paths = bench_paths(figures["shop_slug"])
         figures["cache_on"] = measure_server(args, tmp, "locmemcache://bench", paths)
         figures["cache_off"] = measure_server(args, tmp, "dummycache://", paths)
         if not args.skip_faults:
@@ -747,19 +677,7 @@ def main() -> None:
     print_faults(figures)
     if "refresh" in figures:
         print_refresh(figures["refresh"])
-    out = Path(args.output)
-    out.mkdir(parents=True, exist_ok=True)
-    target = out / f"bench-{figures['database']}.json"
-    target.write_text(json.dumps(figures, indent=2, default=str))
-    shown = target.relative_to(ROOT) if target.is_relative_to(ROOT) else target
-    print(f"\n  figures written to {shown}")
-    print("  query plan of the shop page's listings query:")
-    print("   ", figures["explain"]["shop_listings"].replace("\n", "\n    "))
-    lines, ok = guard_lines(figures)
-    print("\nSpeed guard: cached pages within 2x /healthz, pages with nothing cached within 30x")
-    print("\n".join(lines))
-    print(f"  {'every page passes' if ok else 'SOME PAGES FAIL'}")
-    if not ok:
+    if not write_and_guard(figures, output=Path(args.output), root=ROOT):
         sys.exit(1)
 
 
