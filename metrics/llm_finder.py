@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.http import QueryDict
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from catalog import llm
 from catalog.llm_catalogue import load_llm_catalogue
@@ -42,6 +44,20 @@ PROXY_TASKS = {
     ),
     "fp16": ("General FP16 compute", 0, ""),
 }
+
+
+# Use cases MLPerf measures only on data-centre cards, and the finder task that answers them
+# for any card (with a labelled spec proxy).
+USE_CASE_TASKS = {"text-to-image": "image-generation"}
+
+
+def finder_href(*, use_case: str, budget: Decimal | None = None) -> str:
+    """The home finder's answer for a use case within a budget, or "" when it has none."""
+    task = USE_CASE_TASKS.get(use_case)
+    if task is None:
+        return ""
+    query = {"task": task, **({"budget": f"{budget.normalize():f}"} if budget else {})}
+    return f"{reverse('metrics:home')}?{urlencode(query)}#finder-heading"
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,10 @@ class TopList:
     use_case: UseCase | None = None
     model_name: str = ""
     rows: list = field(default_factory=list)
+    # Cards with a result for the list's model but no current listing: why a list is short.
+    unpriced: int = 0
+    # The home finder's answer for the use case, where MLPerf covers only data-centre cards.
+    finder_href: str = ""
 
 
 def with_prices(queryset: QuerySet, scopes: dict[str, str]) -> QuerySet:
@@ -251,8 +255,7 @@ def _use_case_top_lists(*, limit: int) -> list[TopList]:
                 When(by_tokens, then=F("tokens_per_dollar")), default=F("samples_per_dollar")
             )
         )
-        .filter(per_dollar__isnull=False)
-        .order_by("-per_dollar", "gpu__label")
+        .order_by(F("per_dollar").desc(nulls_last=True), "gpu__label")
         .values(
             "model__use_case_id",
             "model_id",
@@ -265,7 +268,12 @@ def _use_case_top_lists(*, limit: int) -> list[TopList]:
     )
     by_use_case: dict[int, dict[int, list[TopRow]]] = {}
     model_names: dict[int, str] = {}
+    unpriced: dict[int, int] = {}
     for score in scores:
+        if score["per_dollar"] is None:
+            if score["headline_price"] is None:
+                unpriced[score["model_id"]] = unpriced.get(score["model_id"], 0) + 1
+            continue
         model_names[score["model_id"]] = score["model__name"]
         models = by_use_case.setdefault(score["model__use_case_id"], {})
         models.setdefault(score["model_id"], []).append(
@@ -287,6 +295,7 @@ def _use_case_top_lists(*, limit: int) -> list[TopList]:
                 use_case=use_case,
                 model_name=model_names.get(model, ""),
                 rows=models[model][:limit] if model else [],
+                unpriced=unpriced.get(model, 0),
             )
         )
     return lists
@@ -396,9 +405,25 @@ def compare_cards(*, slugs: list[str]) -> Comparison:
     return Comparison(cards=chosen, notes=notes, scores=scores)
 
 
-def card_choices() -> list[tuple[str, str]]:
-    """(slug, label) of every card, for the compare picker (one query)."""
-    return list(Gpu.objects.order_by("label").values_list("slug", "label"))
+@dataclass(frozen=True)
+class ChoiceGroup:
+    """One vendor's cards in the compare picker: (slug, name without the vendor) pairs, so a
+    phone-width select shows the part of a name that tells two cards apart."""
+
+    vendor: str
+    cards: list[tuple[str, str]]
+
+
+def card_choices() -> list[ChoiceGroup]:
+    """Every card by vendor, for the compare picker (one query)."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    rows = Gpu.objects.order_by("manufacturer", "label").values_list(
+        "manufacturer", "slug", "label"
+    )
+    for vendor, slug, label in rows:
+        name = label.removeprefix(f"{vendor} ") if vendor else label
+        groups.setdefault(vendor or "Other", []).append((slug, name))
+    return [ChoiceGroup(vendor=vendor, cards=cards) for vendor, cards in groups.items()]
 
 
 def pair_cards(*, candidates: list[tuple[str, str]]) -> tuple[str, str] | None:

@@ -1,5 +1,7 @@
 """Ranking, all-cards and compare pages: read stored rankings through selectors, render."""
 
+from dataclasses import replace
+
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,7 +38,16 @@ def _filter_context(chosen) -> dict:
 @cached_page(reads=llm_finder.PARAMS)
 def home(request):
     spec_lists, use_case_lists = selectors.home_top_lists()
-    context = {"spec_lists": spec_lists, "use_case_lists": use_case_lists, "crumbs": _crumbs()}
+    use_case_lists = [
+        replace(top, finder_href=llm_finder.finder_href(use_case=top.use_case.slug))
+        for top in use_case_lists
+    ]
+    context = {
+        "spec_lists": spec_lists,
+        "use_case_lists": use_case_lists,
+        "top_n": selectors.TOP_N,
+        "crumbs": _crumbs(),
+    }
     context["finder"] = find_for_home(request.GET)
     return render(request, "metrics/home.html", context)
 
@@ -94,6 +105,7 @@ def use_case(request, slug):
     context = {
         "use_case": use_case,
         "tables": selectors.use_case_tables(use_case=use_case, filters=chosen),
+        "finder_href": llm_finder.finder_href(use_case=use_case.slug, budget=chosen.max_budget),
         "title": site_title(
             f"Best GPU per dollar for {task} (MLPerf)",
             f"Best GPU per dollar for {task}",

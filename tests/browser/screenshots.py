@@ -108,10 +108,16 @@ def main(out_dir: str) -> None:
         "all-cards-filtered": "/ml/shop/gpu/?vendor=NVIDIA&min_memory=24&sort=per-fp16",
         "compare": "/ml/shop/gpu/compare/nvidia-geforce-rtx-3090-vs-nvidia-geforce-rtx-4090/",
         "compare-picker": "/ml/shop/gpu/compare/",
+        "compare-three": "/ml/shop/gpu/compare/?gpu=nvidia-geforce-rtx-3090"
+        "&gpu=nvidia-geforce-rtx-4090&gpu=nvidia-rtx-a6000",
         "rankings": "/ml/shop/gpu/performance/",
         "ranking": "/ml/shop/gpu/performance/cost-per-fp32-flops/",
         "use-cases": "/ml/shop/use-case/",
         "use-case": "/ml/shop/use-case/image-classification/",
+        "use-case-llm": "/ml/shop/use-case/large-language-model/",
+        "use-case-text-to-image": "/ml/shop/use-case/text-to-image/?max_budget=1500",
+        "llm": "/ml/shop/llm/",
+        "llm-model": "/ml/shop/llm/llama-3.1-70b/",
         "learn": "/ml/learn/",
         "learn-gpu": "/ml/learn/gpu/nvidia-geforce-rtx-3090/",
         "learn-model": "/ml/learn/models/resnet50/",
@@ -120,7 +126,11 @@ def main(out_dir: str) -> None:
         "search": "/ml/search/?q=3090",
         "404": "/no-such-page/",
     }
-    dark = {"home", "all-cards", "compare", "ranking", "use-case", "learn-gpu", "404"}
+    dark = {
+        *("home", "all-cards", "compare", "compare-three", "compare-picker", "ranking"),
+        *("use-case", "use-case-text-to-image", "llm", "llm-model", "learn-gpu", "methodology"),
+        "404",
+    }
     try:
         wait_until_up(url, server)
         with sync_playwright() as playwright:

@@ -123,7 +123,9 @@ def test_empty_compare_page_has_a_picker_that_needs_no_javascript(client, pair):
     form = html.split('class="filters compare-picker"')[1].split("</form>")[0]
     assert f'action="{reverse("metrics:compare")}"' in html
     assert form.count('<select name="gpu">') == 3
-    assert '<option value="nvidia-geforce-rtx-4090">NVIDIA GeForce RTX 4090</option>' in form
+    # Grouped by vendor, each name without it: a phone-width select shows what tells cards apart.
+    assert '<optgroup label="NVIDIA">' in form
+    assert '<option value="nvidia-geforce-rtx-4090">GeForce RTX 4090</option>' in form
     assert "Choose at least two cards" in html
 
 
