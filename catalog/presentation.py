@@ -144,6 +144,11 @@ def site_title(*candidates: str) -> str:
     return fit_title(*candidates, suffix=f" | {SITE}")
 
 
+def fit_description(*candidates: str) -> str:
+    """A meta description of at most 160 characters, the most a search result shows."""
+    return fit_title(*candidates, limit=160)
+
+
 def absolute(path) -> str:
     """A site path as an absolute URL on SITE_URL; absolute URLs pass through."""
     path = str(path)

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_safe
 
 from catalog.llm_catalogue import load_llm_catalogue
 from catalog.models import MlSoftware, UseCase
-from catalog.presentation import site_title
+from catalog.presentation import fit_description, site_title
 from catalog.specs import SPECS, SPECS_BY_SLUG
 from metrics import card_index, filters, llm_finder, selectors
 from metrics.card_index import VENDORS, parse_index_query, sort_headers
@@ -213,4 +213,10 @@ def compare_pair(request, pair):
         crumb=(f"{short[0]} vs {short[1]}", request.path),
     )
     context["is_pair_page"] = True
+    context["description"] = fit_description(
+        f"{first} vs {second}: live eBay prices, specs, dollars per TFLOPS and per GB, MLPerf,"
+        " board power.",
+        f"{first} vs {second}: live eBay prices, specs and value compared.",
+        f"{short[0]} vs {short[1]}: live eBay prices, specs and value compared.",
+    )
     return render(request, "metrics/compare.html", context)

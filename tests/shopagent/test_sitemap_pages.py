@@ -1,0 +1,59 @@
+"""Every page the sitemap lists, fetched with the test client: a title a search result shows in
+full (at most 70 characters) and a meta description it shows in full (at most 160)."""
+
+import html
+import re
+from urllib.parse import urlsplit
+from xml.etree import ElementTree
+
+import pytest
+from django.db.models.functions import Length
+
+from catalog.models import Gpu
+from metrics.ranking import recompute_rankings
+from tests.factories import make_listing
+
+pytestmark = pytest.mark.django_db
+
+SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+# The longest names make the longest titles and descriptions: price them, one after another
+# (each is the next one's neighbour in price, so their compare pairs are in the sitemap), plus
+# the cards of the popular pairs.
+LONG_NAMES = 8
+POPULAR = ("nvidia-geforce-rtx-3090", "nvidia-geforce-rtx-4090", "nvidia-tesla-p40")
+
+
+def head(body: str, pattern: str) -> str:
+    match = re.search(pattern, body, re.S)
+    return html.unescape(match[1]) if match else ""
+
+
+def sitemap_paths(client) -> list[str]:
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    root = ElementTree.fromstring(response.content)  # noqa: S314 - our own sitemap
+    return [urlsplit(loc.text).path for loc in root.findall("s:url/s:loc", SITEMAP_NS)]
+
+
+def test_every_sitemap_page_has_a_title_and_description_that_fit_a_search_result(
+    client, loaded_catalog
+):
+    longest = Gpu.objects.order_by(-Length("label"), "slug")[:LONG_NAMES]
+    for n, gpu in enumerate([*longest, *Gpu.objects.filter(slug__in=POPULAR)]):
+        make_listing(gpu, 1000 + 100 * n)
+    recompute_rankings()
+
+    paths = sitemap_paths(client)
+    assert len(paths) > 2 * Gpu.objects.count()  # every card's shop and learn page, and more
+    assert any(path.startswith("/ml/shop/gpu/compare/nvidia-rtx-pro-6000") for path in paths)
+    too_long = []
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        body = response.content.decode()
+        title = head(body, r"<title>(.*?)</title>")
+        description = head(body, r'<meta name="description" content="(.*?)">')
+        assert title and description, path
+        if len(title) > 70 or len(description) > 160:
+            too_long.append(f"{path}: title {len(title)}, description {len(description)}")
+    assert too_long == []
