@@ -19,7 +19,7 @@ TEST_ENV := DJANGO_SETTINGS_MODULE=shopagent.settings.test ENV_FILE=/dev/null
 .PHONY: help install run serve test lint format bench screenshots chromium clean
 
 help:
-	@echo "make run    - install, migrate, load the catalog and listings, serve on http://$(HOST):$(PORT)"
+	@echo "make run    - install, migrate, load the catalog and listings, serve on http://$(HOST):$(PORT) (PORT=, HOST= to change)"
 	@echo "make test   - lint, migration and deploy checks, the test suite on SQLite and PostgreSQL"
 	@echo "make serve  - production server (gunicorn + whitenoise), settings from the environment"
 	@echo "make lint   - ruff lint and format check;  make format - apply ruff's formatting"
@@ -43,9 +43,15 @@ $(STAMP): pyproject.toml
 	   echo "SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(64))')"; } > .env
 
 # Seed data: the catalog always; demo listings only while no eBay credentials are configured.
+# Links (canonical, sitemap, robots.txt, feeds, JSON documents) point at the address served, so
+# `make run PORT=8811` links to :8811, unless SITE_URL is set in the environment or in .env.
+LINK_HOST = $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
 run: install
 	DEBUG=true $(PY) manage.py seed_demo_listings --skip-if-live
-	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+	@if [ -z "$${SITE_URL:-}" ] && ! grep -qs '^SITE_URL=' "$${ENV_FILE:-.env}"; then \
+		export SITE_URL="http://$(LINK_HOST):$(PORT)"; fi; \
+	echo "== serving http://$(HOST):$(PORT)/ (links: $${SITE_URL:-SITE_URL from $${ENV_FILE:-.env}})"; \
+	DEBUG=true exec $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production: settings (DATABASE_URL, CACHE_URL, ...) from the environment. On every machine but one,
 # SKIP_MIGRATE=1 leaves migrating and loading the catalog to that one.
