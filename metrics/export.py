@@ -1,24 +1,38 @@
-"""Open data: every card's specs, headline prices and ranked MLPerf results as JSON and CSV.
+"""Open data: every card's specs, headline prices and ranked MLPerf results as JSON and CSV, and
+what every data document shares: its version, when its data was current (`as_of`), its licence and
+its documentation (the data README at /ml/data/), in the body of a JSON document and in the
+headers of every one.
 
-Two queries whatever the number of cards: the cards with their new and used price rows, and the
-MLPerf results the rankings use (stored UseCaseScore rows in any condition, one per card and model).
+Three queries whatever the number of cards: the cards with their new and used price rows, the
+MLPerf results the rankings use (stored UseCaseScore rows in any condition, one per card and model)
+and the data's as-of time.
 """
 
 import csv
 import io
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
+from catalog.llm import DEFAULT_CONTEXT
 from catalog.models import Gpu
+from metrics.llm import DEFAULT_QUANT
+from metrics.llm_finder import finder_tasks
 from metrics.models import Scope, UseCaseScore
-from metrics.selectors import with_prices
+from metrics.selectors import data_as_of, with_prices
 from shopagent.cache import cached_page
+
+# The open data's format: raised when a field is renamed, removed or changes meaning (the data
+# README lists what changed), so a reader can tell which documentation applies.
+DATA_VERSION = 2
 
 LICENCE = {
     "name": "CC BY-SA 4.0",
@@ -40,7 +54,9 @@ BASIS = (
     "none. mlperf: each model's best valid single-accelerator Closed Offline result in any round "
     "(highest tokens_per_s for language models, MLPerf's official LLM metric, else samples_per_s; "
     "a shipping run before a preview one); tokens_per_s is null for other models; benchmark is "
-    "the MLPerf benchmark that ran (a 99.9% accuracy run also meets 99%)."
+    "the MLPerf benchmark that ran (a 99.9% accuracy run also meets 99%); availability is "
+    "MLPerf's status of the system (available, or preview: not shipping yet); system and "
+    "submitter name the run; notes are its caveats."
 )
 
 # A text cell starting with one of these is a formula to a spreadsheet (CSV injection): OWASP's
@@ -119,10 +135,15 @@ def gpu_data() -> GpuData:
             "round",
             "source_url",
             "run_benchmark",
+            "availability",
+            "system_name",
+            "submitter",
+            "notes",
         )
     )
     mlperf: dict[int, list[dict]] = {}
-    for gpu_id, model, samples, tokens, round_, source_url, ran in scores:
+    for gpu_id, model, samples, tokens, round_, source_url, ran, *run in scores:
+        availability, system, submitter, notes = (_plain(value) for value in run)
         mlperf.setdefault(gpu_id, []).append(
             {
                 "model": model,
@@ -131,6 +152,10 @@ def gpu_data() -> GpuData:
                 "round": round_,
                 "source_url": source_url or None,
                 "benchmark": ran or None,
+                "availability": availability,
+                "system": system,
+                "submitter": submitter,
+                "notes": notes,
             }
         )
     cards = with_prices(Gpu.objects.all(), {"new_": Scope.NEW, "used_": Scope.USED})
@@ -148,32 +173,67 @@ def gpu_data() -> GpuData:
     )
 
 
-def _meta() -> dict:
+def documentation_url() -> str:
+    return f"{settings.SITE_URL}{reverse('metrics:data-index')}"
+
+
+def data_meta(*, as_of: datetime | None) -> dict:
+    """What every JSON data document starts with."""
     return {
+        "version": DATA_VERSION,
+        "as_of": as_of.isoformat() if as_of else None,
         "licence": LICENCE,
-        "attribution": ATTRIBUTION,
-        "basis": BASIS,
-        "documentation": f"{settings.SITE_URL}{reverse('catalog:methodology')}#open-data",
+        "documentation": documentation_url(),
     }
+
+
+def with_data_headers(response: HttpResponse, *, as_of: datetime | None) -> HttpResponse:
+    """The licence and the documentation as `Link` relations (RFC 8288), and the version and
+    as-of time, on any data response: a CSV carries them here, outside its rows."""
+    response["Link"] = (
+        f'<{LICENCE["url"]}>; rel="license", <{documentation_url()}>; rel="describedby"'
+    )
+    response["Data-Version"] = str(DATA_VERSION)
+    if as_of:
+        response["Data-As-Of"] = as_of.isoformat()
+        response["Last-Modified"] = http_date(as_of.timestamp())
+    return response
+
+
+def data_json(body: dict, *, as_of: datetime | None, indent: int | None = None) -> JsonResponse:
+    """A JSON data document: the shared fields, then `body`, with the data headers."""
+    response = JsonResponse(
+        {**data_meta(as_of=as_of), **body},
+        json_dumps_params={"ensure_ascii": False, "indent": indent},
+    )
+    return with_data_headers(response, as_of=as_of)
+
+
+def data_csv(text: str, *, as_of: datetime | None, filename: str) -> HttpResponse:
+    """A CSV data document: plain rows under one header row, its metadata in the headers."""
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8; header=present")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return with_data_headers(response, as_of=as_of)
 
 
 @require_safe
 @cached_page()
 def gpus_json(request):
     data = gpu_data()
-    body = {**_meta(), "columns": list(COLUMNS), "gpus": data.cards}
-    return JsonResponse(body, json_dumps_params={"ensure_ascii": False, "indent": 1})
+    body = {
+        "attribution": ATTRIBUTION,
+        "basis": BASIS,
+        "columns": list(COLUMNS),
+        "gpus": data.cards,
+    }
+    return data_json(body, as_of=data_as_of(), indent=1)
 
 
 @require_safe
 @cached_page()
 def gpus_csv(request):
     data = gpu_data()
-    meta = _meta()
     out = io.StringIO()
-    # Two comment lines carry the licence with the file; skip them when reading (skiprows=2).
-    out.write(f"# Licence: {LICENCE['name']} ({LICENCE['url']}). {meta['attribution']}\r\n")
-    out.write(f"# {meta['basis']} mlperf is a JSON list. Docs: {meta['documentation']}\r\n")
     # CRLF rows (RFC 4180): the csv module then quotes any cell holding a CR or LF.
     writer = csv.writer(out)
     write_csv_row(writer, COLUMNS)
@@ -185,4 +245,21 @@ def gpus_csv(request):
                 json.dumps(card["mlperf"], ensure_ascii=False),
             ],
         )
-    return HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    return data_csv(out.getvalue(), as_of=data_as_of(), filename="gpus.csv")
+
+
+@require_safe
+@cached_page()
+def data_index(request):
+    """The data README: every open data document, its fields, licence, version and as_of."""
+    context = {
+        "crumbs": [("Home", reverse("metrics:home")), ("Open data", request.path)],
+        "data_version": DATA_VERSION,
+        "licence": LICENCE,
+        "columns": COLUMNS,
+        "basis": BASIS,
+        "default_quant": DEFAULT_QUANT,
+        "default_context": DEFAULT_CONTEXT,
+        "tasks": finder_tasks(),
+    }
+    return render(request, "metrics/data_index.html", context)

@@ -1,16 +1,17 @@
 """Downloads of a card's daily headline prices: our derived figures only, as CSV and JSON."""
 
 import csv
+import io
 
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from catalog.models import Gpu
-from metrics.export import write_csv_row
+from metrics.export import data_csv, data_json, write_csv_row
 from metrics.history import export_rows
+from metrics.selectors import data_as_of
 from shopagent.cache import cached_page
 
 BASIS = (
@@ -29,35 +30,34 @@ def _card(slug: str) -> Gpu:
 def price_history_csv(request, slug):
     """date, condition, headline_price, listing_count, currency: one row per stored day."""
     gpu = _card(slug)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{gpu.slug}-price-history.csv"'
-    writer = csv.writer(response)
+    out = io.StringIO()
+    writer = csv.writer(out)
     write_csv_row(writer, ["date", "condition", "headline_price", "listing_count", "currency"])
     for row in export_rows(gpu_id=gpu.pk):
         values = [row["day"].isoformat(), row["scope"], f"{row['headline_price']:.2f}"]
         write_csv_row(writer, [*values, row["listing_count"], settings.EBAY_CURRENCY])
-    return response
+    filename = f"{gpu.slug}-price-history.csv"
+    return data_csv(out.getvalue(), as_of=data_as_of(), filename=filename)
 
 
 @require_safe
 @cached_page()
 def price_history_json(request, slug):
-    """The same rows as the CSV, with the card, basis and source."""
+    """The same rows as the CSV, with the card, basis and source; prices are numbers."""
     gpu = _card(slug)
-    return JsonResponse(
-        {
-            "card": {"slug": gpu.slug, "label": gpu.label},
-            "currency": settings.EBAY_CURRENCY,
-            "basis": BASIS,
-            "source": settings.SITE_URL + reverse("catalog:methodology") + "#price-history",
-            "rows": [
-                {
-                    "date": row["day"].isoformat(),
-                    "condition": row["scope"],
-                    "headline_price": f"{row['headline_price']:.2f}",
-                    "listing_count": row["listing_count"],
-                }
-                for row in export_rows(gpu_id=gpu.pk)
-            ],
-        }
-    )
+    body = {
+        "card": {"slug": gpu.slug, "label": gpu.label},
+        "currency": settings.EBAY_CURRENCY,
+        "basis": BASIS,
+        "source": settings.SITE_URL + reverse("catalog:methodology") + "#price-history",
+        "rows": [
+            {
+                "date": row["day"].isoformat(),
+                "condition": row["scope"],
+                "headline_price": float(row["headline_price"]),
+                "listing_count": row["listing_count"],
+            }
+            for row in export_rows(gpu_id=gpu.pk)
+        ],
+    }
+    return data_json(body, as_of=data_as_of())

@@ -308,8 +308,10 @@ def llm_table(
 
 
 def api_rows(rows: list[LlmRow]) -> list[dict]:
-    """The data API's card list: every card, decode speed only where one card holds the model,
-    at the context asked for, with its basis and expected error."""
+    """The data API's card list: every card at the context asked for, with its basis and
+    expected error; decode speed, its price and tokens/s per $1,000 for one card or a multi-card
+    setup (of `cards_needed` cards, priced whole), as the pages show them; prompt speed only for
+    one card, as the pages show it."""
     out = []
     for row in rows:
         run = row.run
@@ -320,10 +322,10 @@ def api_rows(rows: list[LlmRow]) -> list[dict]:
                 "fits": bool(run.fits),
                 "cards_needed": run.cards_needed,
                 "devices_used": run.devices_used,
-                "decode_tokens_per_s": _round(run.decode_tokens_per_s) if single else None,
+                "decode_tokens_per_s": _round(run.decode_tokens_per_s),
                 "prefill_tokens_per_s": _round(run.prefill_tokens_per_s) if single else None,
                 "basis": run.basis,
-                "expected_error_pct": _round(run.expected_error_pct) if single else None,
+                "expected_error_pct": _round(run.expected_error_pct),
                 "backend": run.card.backend or None,
                 "runs_with": run.card.runs_with or None,
                 "context": run.context,
@@ -331,9 +333,8 @@ def api_rows(rows: list[LlmRow]) -> list[dict]:
                 "measured_context": run.measurement.context if run.measurement else None,
                 "form_factor": row.needs.form_factor,
                 "price_usd": float(row.price) if row.price is not None else None,
-                "tokens_per_s_per_1000_usd": (
-                    _round(row.tokens_per_s_per_1000_usd) if single else None
-                ),
+                "setup_price_usd": _money(row.setup_price),
+                "tokens_per_s_per_1000_usd": _round(row.tokens_per_s_per_1000_usd),
             }
         )
     return out
@@ -341,6 +342,10 @@ def api_rows(rows: list[LlmRow]) -> list[dict]:
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
+
+
+def _money(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
 
 
 # A small, a mid-size and a large model: what a compare page shows of local-LLM speed.

@@ -11,7 +11,9 @@ from catalog import llm
 from catalog.llm_catalogue import load_llm_catalogue
 from catalog.presentation import site_title
 from metrics import llm as llm_metrics
+from metrics.export import data_json
 from metrics.llm_finder import PARAMS, find_cards, parse_finder
+from metrics.selectors import data_as_of
 from metrics.views import _crumbs
 from shopagent.cache import cached_page
 
@@ -95,7 +97,8 @@ def _error(status: int, message: str) -> JsonResponse:
 @require_safe
 @cached_page(reads=("model", "quant", "context"))
 def llm_json(request):
-    """GET ?model=<slug>&quant=<slug>[&context=N]: every card's fit and speed for one model.
+    """GET ?model=<slug>[&quant=<slug>, default q4_k_m][&context=N]: every card's fit and speed
+    for one model, a multi-card setup's as the pages show it.
 
     The same rules as the HTML pages: a parameter given more than once is refused, and a number
     is ASCII digits with thousands commas only."""
@@ -110,7 +113,7 @@ def llm_json(request):
     model = catalogue.model(given["model"] or "")
     if model is None:
         return _error(404, "Unknown model: pass model=<slug> of a model on /ml/shop/llm/.")
-    quant = catalogue.quant(given["quant"] or "")
+    quant = catalogue.quant(given["quant"] or llm_metrics.DEFAULT_QUANT)
     if quant is None:
         choices = ", ".join(q.slug for q in catalogue.quants)
         return _error(400, f"Unknown quant: choose one of {choices}.")
@@ -122,16 +125,15 @@ def llm_json(request):
         if context > model.max_context:
             return _error(400, f"context: {model.name} supports at most {model.max_context} tokens")
     rows = llm_metrics.load_priced_cards().rows(catalogue, model, quant, context)
-    return JsonResponse(
-        {
-            "model": model.slug,
-            "quant": quant.slug,
-            "context": context,
-            "weights_gb": round(llm.weights_gib(model, quant.bits_per_weight), 3),
-            "kv_cache_gb": round(llm.kv_cache_gib(model, context), 3),
-            "cards": llm_metrics.api_rows(rows),
-        }
-    )
+    body = {
+        "model": model.slug,
+        "quant": quant.slug,
+        "context": context,
+        "weights_gib": round(llm.weights_gib(model, quant.bits_per_weight), 3),
+        "kv_cache_gib": round(llm.kv_cache_gib(model, context), 3),
+        "cards": llm_metrics.api_rows(rows),
+    }
+    return data_json(body, as_of=data_as_of())
 
 
 @require_safe
@@ -152,4 +154,4 @@ def finder_json(request):
     )
     if result is None:
         return _error(404, "That task's model is not in the catalogue.")
-    return JsonResponse(result.as_json())
+    return data_json(result.as_json(), as_of=data_as_of())

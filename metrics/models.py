@@ -55,7 +55,8 @@ class UseCaseScore(models.Model):
     The best valid result is the highest figure of any round in the use case's metric (tokens/s
     for LLMs, else samples/s), a shipping run before a preview one; a run at a stricter accuracy
     target (99.9%) also meets the looser one (99%), so `run_benchmark` names what actually ran.
-    `availability` and `notes` are the chosen result's, shown with its figure.
+    `availability`, `notes`, `system_name` and `submitter` are the chosen result's, shown with
+    its figure and in open data.
     """
 
     gpu = models.ForeignKey("catalog.Gpu", on_delete=models.CASCADE, related_name="use_case_scores")
@@ -67,6 +68,7 @@ class UseCaseScore(models.Model):
     tokens_per_s = models.FloatField(null=True, blank=True)
     round = models.CharField(max_length=40)
     system_name = models.CharField(max_length=300, blank=True)
+    submitter = models.CharField(max_length=120, blank=True)
     source_url = models.URLField(max_length=500, blank=True, validators=[WEB_URL])
     run_benchmark = models.CharField(
         "MLPerf benchmark run", max_length=60, blank=True, help_text="e.g. gptj-99.9"

@@ -1,6 +1,7 @@
 """Read stored rankings for pages: a fixed number of queries whatever the number of cards."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import Case, Count, F, FilteredRelation, Q, QuerySet, When
@@ -11,7 +12,8 @@ from catalog.specs import SPECS, Spec
 from metrics.card_index import IndexQuery
 from metrics.filters import RankingFilters, shown
 from metrics.history import Trend, trends
-from metrics.models import CardPrice, Scope, UseCaseScore
+from metrics.models import CardPrice, PageGeneration, Scope, UseCaseScore
+from shopagent.cache import GENERATION_ROW
 
 TOP_N = 5
 MAX_COMPARE = 8
@@ -454,3 +456,13 @@ def ranked_spec_slugs() -> set[str]:
         **{spec.slug: Count(spec.column) for spec in SPECS}
     )
     return {slug for slug, n in counts.items() if n}
+
+
+def data_as_of() -> datetime | None:
+    """When the stored data last changed (the latest refresh, import, recompute or catalog edit
+    that altered it): what a data document is current as of (one primary-key read)."""
+    return (
+        PageGeneration.objects.filter(pk=GENERATION_ROW)
+        .values_list("changed_at", flat=True)
+        .first()
+    )

@@ -36,14 +36,14 @@ class RecomputedSitemap(SlugSitemap):
 
 
 class RankingSitemap(RecomputedSitemap):
-    """Home, the indexes and every cost-per-spec ranking."""
+    """Home, the indexes (the data README among them) and every cost-per-spec ranking."""
 
     url_name = "metrics:cost-per-spec"
     url_kwarg = "metric"
 
     def items(self):
         fixed = ["metrics:home", "metrics:shop-index", "metrics:rankings-index"]
-        fixed += ["metrics:use-case-index"]
+        fixed += ["metrics:use-case-index", "metrics:data-index"]
         ranked = ranked_spec_slugs()  # a ranking with no priced card is not worth a crawl
         return fixed + undated(spec.slug for spec in SPECS if spec.slug in ranked)
 

@@ -30,6 +30,7 @@ urlpatterns = [
     path("ml/learn/gpu/<slug:slug>/", card_views.learn_gpu, name="learn-gpu"),
     path("ml/shop/use-case/", views.use_case_index, name="use-case-index"),
     path("ml/shop/use-case/<slug:slug>/", views.use_case, name="use-case"),
+    path("ml/data/", export.data_index, name="data-index"),
     path("ml/data/gpus.json", export.gpus_json, name="data-gpus-json"),
     path("ml/data/gpus.csv", export.gpus_csv, name="data-gpus-csv"),
     path("ml/shop/llm/", llm_views.llm_index, name="llm-index"),

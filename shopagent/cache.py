@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 GENERATION_ROW = 1
 LOG_EVERY_SECONDS = 60.0
 # Response headers a cached page is served with again, besides its content type.
-KEPT_HEADERS = ("Content-Disposition",)
+KEPT_HEADERS = ("Content-Disposition", "Link", "Last-Modified", "Data-As-Of", "Data-Version")
 
 
 def _fresh_generation() -> int:

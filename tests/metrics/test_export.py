@@ -3,11 +3,16 @@ import io
 import json
 
 import pytest
-from django.urls import reverse
+from django.urls import resolve, reverse
+from django.utils.http import http_date
 
-from catalog.models import MlModel, UseCase
-from metrics.export import COLUMNS
+from catalog.models import Gpu, MlModel, UseCase
+from metrics import urls as metrics_urls
+from metrics.export import COLUMNS, DATA_VERSION, LICENCE
+from metrics.history import record_price_history
+from metrics.models import PageGeneration
 from metrics.ranking import recompute_rankings
+from shopagent.cache import bump_generation
 
 pytestmark = pytest.mark.django_db
 
@@ -60,11 +65,22 @@ def catalog(make_gpu, make_listing, make_result, resnet):
     for price in [20000, 21000, 22000]:
         make_listing(h100, price, condition_kind="used")
     make_listing(h100, 30000.5, condition_kind="new")
-    make_result(h100, resnet, 50000.0, round="MLPerf Inference v4.1")
+    run = {"availability": "available", "system_name": "1x H100", "submitter": "NVIDIA"}
+    make_result(h100, resnet, 50000.0, round="MLPerf Inference v4.1", **run)
     make_result(h100, resnet, 40000.0, round="MLPerf Inference v5.0")
     make_result(h100, gptj_99, 13.0, round="MLPerf Inference v4.1", tokens_per_s=897.0)
-    make_result(h100, gptj_999, 31.0, round="MLPerf Inference v4.0", tokens_per_s=2139.0)
-    make_gpu(
+    make_result(
+        h100,
+        gptj_999,
+        31.0,
+        round="MLPerf Inference v4.0",
+        tokens_per_s=2139.0,
+        availability="available",
+        system_name="H100 PCIe, custom cooling",
+        submitter="Example Labs",
+        notes="1,000 W custom-cooled system",
+    )
+    preview = make_gpu(
         "amd-radeon-rx-580",
         label='AMD Radeon RX 580 "8GB"',
         manufacturer="AMD",
@@ -76,6 +92,7 @@ def catalog(make_gpu, make_listing, make_result, resnet):
         l2_cache_mb=None,
         shared_memory_per_sm_kb=None,
     )
+    make_result(preview, resnet, 900.0, availability="preview", submitter="AMD", system_name="")
     recompute_rankings()
 
 
@@ -86,14 +103,12 @@ def _json(client) -> dict:
     return json.loads(response.content)
 
 
-def _csv(client) -> tuple[list[str], list[dict]]:
+def _csv(client) -> list[dict]:
+    """The rows as a default CSV reader reads the file: no lines to skip."""
     response = client.get(reverse("metrics:data-gpus-csv"))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    lines = response.content.decode().splitlines(keepends=True)
-    comments = [line for line in lines if line.startswith("#")]
-    rows = list(csv.DictReader(io.StringIO("".join(lines[len(comments) :]))))
-    return comments, rows
+    return list(csv.DictReader(io.StringIO(response.content.decode())))
 
 
 def test_json_lists_every_card_with_typed_figures_nulls_and_headline_prices(client, catalog):
@@ -128,7 +143,8 @@ def test_json_lists_every_card_with_typed_figures_nulls_and_headline_prices(clie
     assert bare["headline_used_usd"] is None and bare["headline_new_usd"] is None
     assert bare["ml_software"] is None and bare["source_url"] is None
     assert bare["cooling"] is None  # unknown
-    assert bare["mlperf"] == []
+    [run] = bare["mlperf"]  # a run of hardware not shipping yet, and no system named
+    assert (run["availability"], run["system"], run["submitter"]) == ("preview", None, "AMD")
 
 
 def test_json_mlperf_rows_are_the_ones_the_rankings_use(client, catalog):
@@ -143,19 +159,28 @@ def test_json_mlperf_rows_are_the_ones_the_rankings_use(client, catalog):
         "round": "MLPerf Inference v4.1",
         "source_url": "https://github.com/mlcommons/results/nvidia-h100-pcie/v4.1/log.txt",
         "benchmark": "resnet50",
+        "availability": "available",
+        "system": "1x H100",
+        "submitter": "NVIDIA",
+        "notes": None,
     }
     assert by_model["gptj-99"]["samples_per_s"] == 31.0  # the faster 99.9% run
     assert by_model["gptj-99"]["tokens_per_s"] == 2139.0
     assert by_model["gptj-99"]["benchmark"] == "gptj-99.9"
     assert by_model["gptj-99"]["round"] == "MLPerf Inference v4.0"
+    # Each row says what ran, who ran it, whether it shipped, and its caveats.
+    assert {key: by_model["gptj-99"][key] for key in ("availability", "system", "submitter")} == {
+        "availability": "available",
+        "system": "H100 PCIe, custom cooling",
+        "submitter": "Example Labs",
+    }
+    assert by_model["gptj-99"]["notes"] == "1,000 W custom-cooled system"
 
 
-def test_csv_has_the_same_columns_and_values_with_the_licence_in_a_header_comment(client, catalog):
+def test_csv_has_the_same_columns_and_values_under_one_header_row(client, catalog):
     data = _json(client)
-    comments, rows = _csv(client)
+    rows = _csv(client)
 
-    assert "CC BY-SA 4.0" in comments[0]
-    assert "https://creativecommons.org/licenses/by-sa/4.0/" in comments[0]
     assert list(rows[0]) == list(COLUMNS)
     assert {"l2_cache_mb", "shared_memory_per_sm_kb"} <= set(rows[0])
     assert [row["slug"] for row in rows] == [card["slug"] for card in data["gpus"]]
@@ -198,5 +223,76 @@ def test_export_is_cached_and_follows_a_recompute(
 
 def test_export_answers_with_an_empty_catalog(client, db):
     assert _json(client)["gpus"] == []
-    comments, rows = _csv(client)
-    assert rows == [] and comments
+    assert _csv(client) == []
+
+
+@pytest.fixture
+def priced_site(loaded_catalog, make_listing):
+    """The real catalog with one priced card and its price history, the data generation bumped
+    as every change does."""
+    gpu = Gpu.objects.get(slug="nvidia-geforce-rtx-3090")
+    for price in (650, 700, 720):
+        make_listing(gpu, price)
+    recompute_rankings()
+    record_price_history()
+    bump_generation()
+    return gpu
+
+
+def _data_paths(slug: str) -> list[str]:
+    """A request for every file under /ml/data/."""
+    return [
+        reverse("metrics:data-gpus-json"),
+        reverse("metrics:data-gpus-csv"),
+        reverse("metrics:llm-json") + "?model=llama-3.1-8b",
+        reverse("metrics:finder-json") + "?task=llm-8b&budget=2000",
+        reverse("metrics:price-history-csv", kwargs={"slug": slug}),
+        reverse("metrics:price-history-json", kwargs={"slug": slug}),
+    ]
+
+
+def test_every_data_file_states_its_version_as_of_licence_and_documentation(
+    client, priced_site, settings
+):
+    data_routes = {
+        pattern.name
+        for pattern in metrics_urls.urlpatterns
+        if str(pattern.pattern).startswith("ml/data/") and pattern.name != "data-index"
+    }
+    paths = _data_paths(priced_site.slug)
+    assert {resolve(path.split("?")[0]).url_name for path in paths} == data_routes
+    as_of = PageGeneration.objects.get().changed_at
+    readme = f"{settings.SITE_URL}{reverse('metrics:data-index')}"
+    for path in paths:
+        for _ in ("rendered", "from the page cache"):
+            response = client.get(path)
+            assert response.status_code == 200, path
+            assert response["Data-Version"] == str(DATA_VERSION), path
+            assert response["Data-As-Of"] == as_of.isoformat(), path
+            assert response["Last-Modified"] == http_date(as_of.timestamp()), path
+            assert response["Link"] == (
+                f'<{LICENCE["url"]}>; rel="license", <{readme}>; rel="describedby"'
+            ), path
+        if response["Content-Type"].startswith("application/json"):
+            body = response.json()
+            assert (body["version"], body["as_of"]) == (DATA_VERSION, as_of.isoformat()), path
+            assert body["licence"] == LICENCE and body["documentation"] == readme, path
+        else:  # a plain CSV: its first line is the header row, every row as wide
+            rows = list(csv.reader(io.StringIO(response.content.decode())))
+            assert rows[0][0] in ("slug", "date") and len(rows) > 1, path
+            assert {len(row) for row in rows} == {len(rows[0])}, path
+
+
+def test_the_data_readme_documents_every_file_and_is_linked_from_the_methodology(
+    client, priced_site
+):
+    html = client.get(reverse("metrics:data-index")).content.decode()
+    for path in _data_paths(priced_site.slug)[:4]:
+        assert path.split("?")[0] in html
+    assert "price-history.csv" in html and "price-history.json" in html
+    for field in ("weights_gib", "setup_price_usd", "availability", "submitter", "as_of"):
+        assert f"<code>{field}</code>" in html
+    assert f"now <strong>{DATA_VERSION}</strong>" in html
+    methodology = client.get(reverse("catalog:methodology")).content.decode()
+    assert f'href="{reverse("metrics:data-index")}"' in methodology
+    assert 'rel="license"' in methodology

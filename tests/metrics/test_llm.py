@@ -1,6 +1,7 @@
 """Local-LLM pages, the data API and the home page finder, on the real catalog with test prices."""
 
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -138,12 +139,23 @@ def test_api_returns_fit_speed_and_price_per_card(client, shop):
     assert response.status_code == 200 and response["Content-Type"] == "application/json"
     data = response.json()
     assert (data["model"], data["quant"], data["context"]) == ("llama-3.1-70b", "q4_k_m", 4096)
-    assert data["weights_gb"] == pytest.approx(39.834, abs=0.001)
-    assert data["kv_cache_gb"] == 1.25
+    assert data["weights_gib"] == pytest.approx(39.834, abs=0.001)
+    assert data["kv_cache_gib"] == 1.25
     cards = {card["slug"]: card for card in data["cards"]}
     rtx3090 = cards["nvidia-geforce-rtx-3090"]
     assert (rtx3090["fits"], rtx3090["cards_needed"]) == (False, 2)
-    assert rtx3090["decode_tokens_per_s"] is None and rtx3090["price_usd"] == 700.0
+    # A multi-card setup's speed and price, as the page's multi-card table shows them.
+    assert rtx3090["price_usd"] == 700.0 and rtx3090["setup_price_usd"] == 1400.0
+    assert rtx3090["decode_tokens_per_s"] > 0 and rtx3090["expected_error_pct"] > 0
+    assert rtx3090["prefill_tokens_per_s"] is None
+    assert rtx3090["tokens_per_s_per_1000_usd"] == pytest.approx(
+        rtx3090["decode_tokens_per_s"] / 1.4, abs=0.01
+    )
+    page = _html(client, reverse("metrics:llm-model", kwargs={"slug": "llama-3.1-70b"}))
+    row = next(r for r in page.split('id="multi-card"')[1].split("<tr>") if "rtx-3090/" in r)
+    shown = re.search(r'data-label="Decode tokens/s">([\d.]+) ', row)[1]
+    assert float(shown) == pytest.approx(rtx3090["decode_tokens_per_s"], rel=0.01)
+    assert '$1,400 <span class="muted">($700 each)' in row
     l40s = cards["nvidia-l40s"]  # measured at 256 tokens (May 2024), shown at 4,096
     assert (l40s["fits"], l40s["cards_needed"], l40s["basis"]) == (True, 1, "measured")
     assert l40s["expected_error_pct"] is None and l40s["measured_context"] == 256
@@ -177,13 +189,14 @@ def test_api_returns_fit_speed_and_price_per_card(client, shop):
         "source_url",
         "measured_context",
         "price_usd",
+        "setup_price_usd",
         "tokens_per_s_per_1000_usd",
     }
 
 
 def test_api_cites_a_measurement_and_honours_the_context(client, shop):
     data = _api(client, model="llama-3.1-8b", quant="q4_k_m", context=8192).json()
-    assert data["kv_cache_gb"] == 1.0
+    assert data["kv_cache_gib"] == 1.0
     short = _api(client, model="llama-3.1-8b", quant="q4_k_m").json()
     rtx3080 = {c["slug"]: c for c in short["cards"]}["nvidia-geforce-rtx-3080"]
     assert rtx3080["basis"] == "measured" and rtx3080["decode_tokens_per_s"] < 111.95
@@ -203,7 +216,6 @@ def test_api_cites_a_measurement_and_honours_the_context(client, shop):
         ({"model": "nope", "quant": "q4_k_m"}, 404, "Unknown model"),
         ({"quant": "q4_k_m"}, 404, "Unknown model"),
         ({"model": "llama-3.1-8b", "quant": "q3"}, 400, "Unknown quant"),
-        ({"model": "llama-3.1-8b"}, 400, "Unknown quant"),
         ({"model": "llama-3.1-8b", "quant": "f16", "context": "lots"}, 400, "context"),
         ({"model": "llama-3.1-8b", "quant": "f16", "context": "999999999"}, 400, "context"),
         ({"model": "gemma-2-27b", "quant": "q8_0", "context": "16384"}, 400, "at most 8192"),
@@ -229,6 +241,12 @@ def test_api_refuses_a_parameter_given_twice_as_the_pages_do(client, shop, name)
     assert response.json() == {"error": f"{name}: given more than once"}
     page = _html(client, f"{reverse('metrics:llm-index')}?{query}")
     assert f"Ignored {name}: given more than once" in page
+
+
+def test_api_quantisation_defaults_to_q4_k_m(client, shop):
+    data = _api(client, model="llama-3.1-8b").json()
+    assert data["quant"] == "q4_k_m"
+    assert data == _api(client, model="llama-3.1-8b", quant="q4_k_m").json()
 
 
 def test_api_takes_thousands_commas(client, shop):

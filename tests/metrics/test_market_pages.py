@@ -128,7 +128,7 @@ def test_history_downloads_as_csv_and_json(web, charted):
     assert data["rows"][-1] == {
         "date": timezone.localdate().isoformat(),
         "condition": "used",
-        "headline_price": "950.00",
+        "headline_price": 950.0,  # a number, not a string
         "listing_count": 3,
     }
     assert web.get("/ml/data/gpu/no-such-card/price-history.csv").status_code == 404
