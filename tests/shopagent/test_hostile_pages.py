@@ -34,7 +34,7 @@ DATA_URL = "data:text/html,<script>alert(1)</script>"
 # Site paths, queries, fragments, the web and the feedback address: every link a page may hold.
 SAFE_HREFS = ("/", "#", "?", "http://", "https://", "mailto:")
 # Pages that show no card, model or listing data, so there is no hostile text to look for.
-NOTHING_TO_SHOW = {"robots-txt", "healthz", "not-found"}
+NOTHING_TO_SHOW = {"robots-txt", "healthz", "not-found", "metrics:data-index"}
 
 
 def name(text: str) -> str:
