@@ -270,13 +270,14 @@ def _use_case_top_lists(*, limit: int) -> list[TopList]:
     )
     by_use_case: dict[int, dict[int, list[TopRow]]] = {}
     model_names: dict[int, str] = {}
-    unpriced: dict[int, int] = {}
+    unpriced: dict[int, dict[int, int]] = {}  # use case -> model -> results without a price
     for score in scores:
+        model_names[score["model_id"]] = score["model__name"]
         if score["per_dollar"] is None:
             if score["headline_price"] is None:
-                unpriced[score["model_id"]] = unpriced.get(score["model_id"], 0) + 1
+                counts = unpriced.setdefault(score["model__use_case_id"], {})
+                counts[score["model_id"]] = counts.get(score["model_id"], 0) + 1
             continue
-        model_names[score["model_id"]] = score["model__name"]
         models = by_use_case.setdefault(score["model__use_case_id"], {})
         models.setdefault(score["model_id"], []).append(
             TopRow(
@@ -289,15 +290,19 @@ def _use_case_top_lists(*, limit: int) -> list[TopList]:
     lists = []
     for use_case in use_cases:
         models = by_use_case.get(use_case.pk, {})
-        # The model with the most priced cards gives the broadest comparison.
+        waiting = unpriced.get(use_case.pk, {})
+        # The model with the most priced cards gives the broadest comparison; with none priced,
+        # the one with the most results waiting for a listing.
         model = max(models, key=lambda m: (len(models[m]), model_names[m]), default=None)
+        if model is None:
+            model = max(waiting, key=lambda m: (waiting[m], model_names[m]), default=None)
         lists.append(
             TopList(
                 title=use_case.task,
                 use_case=use_case,
                 model_name=model_names.get(model, ""),
-                rows=models[model][:limit] if model else [],
-                unpriced=unpriced.get(model, 0),
+                rows=models.get(model, [])[:limit],
+                unpriced=waiting.get(model, 0),
             )
         )
     return lists

@@ -110,6 +110,8 @@ def main(out_dir: str) -> None:
         "compare-picker": "/ml/shop/gpu/compare/",
         "compare-three": "/ml/shop/gpu/compare/?gpu=nvidia-geforce-rtx-3090"
         "&gpu=nvidia-geforce-rtx-4090&gpu=nvidia-rtx-a6000",
+        "compare-lookalikes": "/ml/shop/gpu/compare/?gpu=nvidia-rtx-pro-6000-blackwell-max-q"
+        "&gpu=nvidia-rtx-pro-6000-blackwell-server",
         "rankings": "/ml/shop/gpu/performance/",
         "ranking": "/ml/shop/gpu/performance/cost-per-fp32-flops/",
         "use-cases": "/ml/shop/use-case/",
@@ -123,13 +125,14 @@ def main(out_dir: str) -> None:
         "learn-model": "/ml/learn/models/resnet50/",
         "learn-use-case": "/ml/learn/use-case/image-classification/",
         "methodology": "/ml/learn/methodology/",
+        "data": "/ml/data/",
         "search": "/ml/search/?q=3090",
         "404": "/no-such-page/",
     }
     dark = {
-        *("home", "all-cards", "compare", "compare-three", "compare-picker", "ranking"),
-        *("use-case", "use-case-text-to-image", "llm", "llm-model", "learn-gpu", "methodology"),
-        "404",
+        *("home", "all-cards", "compare", "compare-three", "compare-lookalikes", "compare-picker"),
+        *("rankings", "ranking", "use-case", "use-case-llm", "use-case-text-to-image", "llm"),
+        *("llm-model", "learn", "learn-gpu", "methodology", "data", "404"),
     }
     try:
         wait_until_up(url, server)

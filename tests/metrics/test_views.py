@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from catalog.models import MlModel, UseCase
+from catalog.models import Gpu, MlModel, UseCase
 from catalog.signals import catalog_changed
 from catalog.specs import SPECS
 from listings.models import Listing
@@ -365,6 +365,39 @@ def test_home_shows_top_five_per_spec_and_headline_use_case(client, priced, resn
     assert "Top 5 GPUs for image classification" in html
     assert reverse("metrics:use-case", args=[resnet.use_case.slug]) in html
     assert "No data yet: no card with this spec is priced." in html  # FP8
+
+
+def test_a_short_home_top_list_says_why_it_has_fewer_than_five(client, priced, resnet, make_result):
+    make_result(priced[0], resnet, 1000.0)
+    make_result(Gpu.objects.get(slug="delta-card"), resnet, 2000.0)  # no listing
+    recompute_rankings()
+    html = _html(client.get(reverse("metrics:home")))
+    top = html[html.index("Top 5 GPUs for image classification") :]
+    top = top[: top.index("</section>")]
+    assert top.count("<li>") == 1
+    assert (
+        "Only 1 card has a single-accelerator MLPerf result for ResNet50-v1.5 and a current "
+        "listing; 1 more has a result but no listing." in top
+    )
+
+
+def test_text_to_image_without_data_in_a_budget_points_to_the_image_finder(client, priced):
+    sdxl_case = UseCase.objects.create(
+        slug="text-to-image", area="Generative", task="Text-to-image", is_headline=True
+    )
+    MlModel.objects.create(
+        slug="stable-diffusion-xl", name="Stable Diffusion XL", mlperf_id="sdxl", use_case=sdxl_case
+    )
+    finder = "/?task=image-generation&amp;budget=1500#finder-heading"
+    url = reverse("metrics:use-case", args=["text-to-image"])
+    html = _html(client.get(url, {"max_budget": "1,500"}))
+    assert (
+        "No data: no card with a single-accelerator MLPerf result for Stable Diffusion XL" in html
+    )
+    assert f'home within $1,500, <a href="{finder}">' in html
+    home = _html(client.get(reverse("metrics:home")))
+    text_to_image = home[home.index("Top 5 GPUs for text-to-image") :]
+    assert 'href="/?task=image-generation#finder-heading"' in text_to_image
 
 
 def test_home_without_any_prices_says_no_data(client, db):
