@@ -11,9 +11,12 @@ compute floor, k x 2 x active parameters / the card's shader rate, with k fitted
 every MoE measurement at once. llama.cpp's kernels reach different shares of bandwidth per weight
 format (F16 and Q8_0 nearer to it than the 4-bit formats, whose unpacking costs time), so each
 quantisation's bytes/bandwidth term carries a factor, relative to the most measured quantisation,
-from the families that measured both. The backtest leaves each
-measurement out in turn, refits, and estimates it: each family's expected error is the median
-|error| there.
+from the families that measured both. A backend's kernels get faster over time: an era marks a
+change after which its earlier measurements no longer show today's speed. Those earlier-build
+measurements still calibrate, their seconds per token divided by the backend's earlier-build
+factor (the median ratio of such measurements to the fit from current ones), and none of them
+stands in for a card's figure. The backtest leaves each measurement out in turn, refits, and
+estimates it: each family's expected error is the median |error| there.
 """
 
 from __future__ import annotations
@@ -30,6 +33,24 @@ TYPICAL_PREFILL_EFFICIENCY, TYPICAL_SHADER_PREFILL_EFFICIENCY = 0.5, 0.5
 FULL_FIT_POINTS = 3
 # The bounds keep a quantisation factor fitted on very few points physical.
 QUANT_FACTOR_RANGE = (0.5, 1.5)
+# Likewise an earlier-build factor: kernels have not got more than twice as fast, nor slower.
+EARLIER_FACTOR_RANGE = (1.0, 2.0)
+
+
+@dataclass(frozen=True)
+class Era:
+    """A change to one backend's kernels (dated) after which measurements from before it no
+    longer show the speed today's builds reach."""
+
+    backend: str
+    since: str  # ISO date of the change
+    reason: str = ""
+    source_url: str = ""
+
+
+def earlier_build(backend: str, published_on: str, eras: tuple[Era, ...]) -> bool:
+    """Whether a measurement on this backend predates one of its eras (ISO dates sort as text)."""
+    return any(era.backend == backend and published_on < era.since for era in eras)
 
 
 @dataclass(frozen=True)
@@ -84,12 +105,17 @@ class Calibration:
     overall_error_pct: float | None = None
     # (quantisation, factor on its bytes/bandwidth time); the reference quantisation is 1.
     quant_factors: tuple[tuple[str, float], ...] = ()
+    # (backend, factor on seconds per token of its earlier-build measurements); 1 where none.
+    earlier_factors: tuple[tuple[str, float], ...] = ()
 
     def fit(self, key: str) -> FamilyFit | None:
         return next((f for f in self.fits if f.key == key), None)
 
     def quant_factor(self, quant: str) -> float:
         return dict(self.quant_factors).get(quant, 1.0)
+
+    def earlier_factor(self, backend: str) -> float:
+        return dict(self.earlier_factors).get(backend, 1.0)
 
     @property
     def points(self) -> int:
@@ -104,6 +130,7 @@ class Backtest:
     family_key: str
     estimate: float
     error_pct: float  # signed: above zero the estimate is faster than the measurement
+    earlier: bool = False  # an earlier build: estimated with its backend's earlier-build factor
 
 
 @dataclass(frozen=True)
@@ -183,9 +210,37 @@ class Sample:
     prefill_ratio: float | None  # measured prompt speed over the card's tensor ceiling
     shader_prefill_ratio: float | None  # over the shader ceiling, cards without tensor units
     quant: str = ""
+    backend: str = ""
+    earlier: bool = False  # ran a build from before its backend's latest era
 
 
 def fit_families(families: tuple[Family, ...], samples: list[Sample]) -> Calibration:
+    """The calibration on the current-build samples alone gives each backend's earlier-build
+    factor; the calibration on every sample, earlier ones divided by that factor, is the fit."""
+    current = _fit_all(families, [s for s in samples if not s.earlier])
+    earlier = [s for s in samples if s.earlier]
+    factors = _earlier_factors(current, earlier)
+    eased = [replace(s, y=s.y / factors.get(s.backend, 1.0)) if s.earlier else s for s in samples]
+    fitted = _fit_all(families, eased)
+    return replace(fitted, earlier_factors=tuple(sorted(factors.items())))
+
+
+def _earlier_factors(calibration: Calibration, earlier: list[Sample]) -> dict[str, float]:
+    """Per backend, the median ratio of its earlier-build samples' seconds per token to what the
+    current-build fit predicts, over families with current measurements of their own."""
+    ratios: dict[str, list[float]] = {}
+    for sample in earlier:
+        fit = calibration.fit(sample.family_key)
+        if fit is None or not fit.points:
+            continue
+        scaled = replace(sample, x=sample.x * calibration.quant_factor(sample.quant))
+        predicted = _dense_seconds(fit, scaled) + calibration.moe_floor * sample.floor
+        ratios.setdefault(sample.backend, []).append(sample.y / predicted)
+    low, high = EARLIER_FACTOR_RANGE
+    return {b: min(high, max(low, statistics.median(r))) for b, r in sorted(ratios.items())}
+
+
+def _fit_all(families: tuple[Family, ...], samples: list[Sample]) -> Calibration:
     """The quantisation factors, each family's fit from its dense samples with them (shrunk
     towards the family it borrows from), then the MoE floor from the MoE samples' residuals."""
     dense = [s for s in samples if not s.floor]

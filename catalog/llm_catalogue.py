@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 
 from catalog.llm import CardSpec, LlmCatalogue, Measured, ModelSpec, QuantSpec, memory_family
-from catalog.llm_calibration import Family
+from catalog.llm_calibration import Era, Family
 from catalog.models import LlmMeasurement, LlmModel, Quantization
 from shopagent.cache import at_generation
 
@@ -38,6 +38,7 @@ MEASURED_COLUMNS = (
     "test",
     "source_url",
     "measured_model",
+    "build",
 )
 
 
@@ -73,6 +74,17 @@ def read_families(path: Path | None = None) -> tuple[Family, ...]:
             architectures=tuple(row["architectures"]),
             borrows_from=row["borrows_from"],
         )
+        for row in rows
+    )
+
+
+def read_eras(path: Path | None = None) -> tuple[Era, ...]:
+    """The backend eras of fixtures/llm_calibration.json: dated kernel changes after which earlier
+    measurements on that backend no longer show today's speed."""
+    path = path or Path(settings.BASE_DIR) / "fixtures" / CALIBRATION_FILE
+    rows = json.loads(path.read_text(encoding="utf-8")).get("eras", [])
+    return tuple(
+        Era(row["backend"], row["since"], row.get("reason", ""), row.get("source_url", ""))
         for row in rows
     )
 
@@ -124,6 +136,6 @@ def _read_llm_catalogue() -> LlmCatalogue:
         for row in rows
         if row.model.slug in by_slug
     ]
-    catalogue = LlmCatalogue(models, quants, measurements, read_families())
+    catalogue = LlmCatalogue(models, quants, measurements, read_families(), read_eras())
     catalogue.report  # noqa: B018 - the backtest is computed once, with the cached catalogue
     return catalogue

@@ -41,6 +41,7 @@ def llm_methodology():
     report = catalogue.report
     return {
         "calibration": report.calibration,
+        "eras": catalogue.eras,
         "families": list(zip(report.calibration.fits, report.summaries(), strict=True)),
         "overall": report.overall,
         "backtests": report.backtests,
