@@ -403,19 +403,26 @@ def _median(values: list[float | None]) -> float | None:
 
 
 def with_expected_errors(calibration: Calibration, backtests: list[Backtest]) -> Calibration:
-    """Each family's expected error: the median |error| of its own backtest points, or where it
-    has none the median over every point (its estimate is borrowed, and says so)."""
+    """Each family's expected error: the median |error| of its own backtest points; where it has
+    none, that of the nearest family it borrows from that has some (its estimate is that family's
+    fit), else the median over every point. Either way it says the figure is not its own."""
     every = [abs(b.error_pct) for b in backtests]
     overall = statistics.median(every) if every else None
+    own: dict[str, float] = {}
+    for fit in calibration.fits:
+        errors = [abs(b.error_pct) for b in backtests if b.family_key == fit.key]
+        if errors:
+            own[fit.key] = statistics.median(errors)
+    parents = {fit.key: fit.family.borrows_from for fit in calibration.fits}
     fits = []
     for fit in calibration.fits:
-        own = [abs(b.error_pct) for b in backtests if b.family_key == fit.key]
-        if own:
-            fits.append(
-                replace(fit, expected_error_pct=statistics.median(own), expected_error_is_own=True)
-            )
-        else:
-            fits.append(replace(fit, expected_error_pct=overall))
+        if fit.key in own:
+            fits.append(replace(fit, expected_error_pct=own[fit.key], expected_error_is_own=True))
+            continue
+        key = parents.get(fit.key, "")
+        while key and key not in own:
+            key = parents.get(key, "")
+        fits.append(replace(fit, expected_error_pct=own.get(key, overall)))
     return replace(calibration, fits=tuple(fits), overall_error_pct=overall)
 
 
