@@ -384,16 +384,18 @@ def calibrate(
     backtest: every point estimated by a calibration fitted without it (an earlier build's with
     its backend's earlier-build factor)."""
     keyed = _keyed(points, families)
+    # Each point's sample, worked out once for the full fit and every fit without one point.
+    samples = [_sample(point, key, eras) for point, key in keyed]
     backtests = []
     for index, (point, key) in enumerate(keyed):
-        without = fit_points([p for i, (p, _) in enumerate(keyed) if i != index], families, eras)
+        others = [s for i, s in enumerate(samples) if i != index and s is not None]
         earlier = earlier_build(point.backend_key, point.published_on, eras)
-        estimate = _estimate_point(point, key, without, earlier)
+        estimate = _estimate_point(point, key, fit_families(families, others), earlier)
         if estimate is not None:
             error = signed_error_pct(estimate, point.decode_tokens_per_s)
             backtests.append(Backtest(point, key, estimate, error, earlier))
-    calibration = with_expected_errors(fit_points(points, families, eras), backtests)
-    return CalibrationReport(calibration, backtests)
+    full = fit_families(families, [s for s in samples if s is not None])
+    return CalibrationReport(with_expected_errors(full, backtests), backtests)
 
 
 def _estimate_point(

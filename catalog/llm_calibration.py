@@ -180,9 +180,10 @@ def in_fit_order(families: tuple[Family, ...]) -> list[Family]:
     """Families with each one after the family it borrows from (which must exist, no cycles)."""
     by_key = {f.key: f for f in families}
     ordered: list[Family] = []
+    placed: set[str] = set()
 
     def visit(family: Family, seen: tuple[str, ...]) -> None:
-        if family in ordered:
+        if family.key in placed:
             return
         if family.key in seen:
             raise ValueError(f"calibration families borrow in a circle: {seen}")
@@ -191,6 +192,7 @@ def in_fit_order(families: tuple[Family, ...]) -> list[Family]:
                 raise ValueError(f"{family.key} borrows from unknown {family.borrows_from}")
             visit(by_key[family.borrows_from], (*seen, family.key))
         ordered.append(family)
+        placed.add(family.key)
 
     for family in families:
         visit(family, ())
@@ -217,12 +219,27 @@ class Sample:
 def fit_families(families: tuple[Family, ...], samples: list[Sample]) -> Calibration:
     """The calibration on the current-build samples alone gives each backend's earlier-build
     factor; the calibration on every sample, earlier ones divided by that factor, is the fit."""
-    current = _fit_all(families, [s for s in samples if not s.earlier])
     earlier = [s for s in samples if s.earlier]
+    if not earlier:
+        return _fit_all(families, samples)
+    # The factor needs only the families the earlier samples fall in and those they borrow from.
+    needed = _with_lenders({s.family_key for s in earlier}, families)
+    current = _fit_all(families, [s for s in samples if not s.earlier], only=needed)
     factors = _earlier_factors(current, earlier)
-    eased = [replace(s, y=s.y / factors.get(s.backend, 1.0)) if s.earlier else s for s in samples]
+    eased = [_moved(s, y=s.y / factors.get(s.backend, 1.0)) if s.earlier else s for s in samples]
     fitted = _fit_all(families, eased)
     return replace(fitted, earlier_factors=tuple(sorted(factors.items())))
+
+
+def _with_lenders(keys: set[str], families: tuple[Family, ...]) -> set[str]:
+    """These families and every family they borrow from, directly or not."""
+    lender = {f.key: f.borrows_from for f in families}
+    found = set()
+    for key in keys:
+        while key and key not in found:
+            found.add(key)
+            key = lender.get(key, "")
+    return found
 
 
 def _earlier_factors(calibration: Calibration, earlier: list[Sample]) -> dict[str, float]:
@@ -233,27 +250,43 @@ def _earlier_factors(calibration: Calibration, earlier: list[Sample]) -> dict[st
         fit = calibration.fit(sample.family_key)
         if fit is None or not fit.points:
             continue
-        scaled = replace(sample, x=sample.x * calibration.quant_factor(sample.quant))
+        scaled = _moved(sample, x=sample.x * calibration.quant_factor(sample.quant))
         predicted = _dense_seconds(fit, scaled) + calibration.moe_floor * sample.floor
         ratios.setdefault(sample.backend, []).append(sample.y / predicted)
     low, high = EARLIER_FACTOR_RANGE
     return {b: min(high, max(low, statistics.median(r))) for b, r in sorted(ratios.items())}
 
 
-def _fit_all(families: tuple[Family, ...], samples: list[Sample]) -> Calibration:
+def _fit_all(
+    families: tuple[Family, ...], samples: list[Sample], only: set[str] | None = None
+) -> Calibration:
     """The quantisation factors, each family's fit from its dense samples with them (shrunk
-    towards the family it borrows from), then the MoE floor from the MoE samples' residuals."""
+    towards the family it borrows from), then the MoE floor from the MoE samples' residuals;
+    `only` limits the fits to those families (which must include what they borrow from)."""
     dense = [s for s in samples if not s.floor]
     factors = _quant_factors(dense)
-    scaled = [_scaled(s, factors) for s in dense]
+    own: dict[str, list[Sample]] = {}
+    for sample in dense:
+        own.setdefault(sample.family_key, []).append(_scaled(sample, factors))
+    every: dict[str, list[Sample]] = {}
+    for sample in samples:
+        every.setdefault(sample.family_key, []).append(sample)
     fits: dict[str, FamilyFit] = {}
     for family in in_fit_order(families):
-        own = [s for s in scaled if s.family_key == family.key]
-        fits[family.key] = _fit_family(family, own, fits.get(family.borrows_from), samples)
+        if only is None or family.key in only:
+            fits[family.key] = _fit_family(
+                family,
+                own.get(family.key, []),
+                fits.get(family.borrows_from),
+                every.get(family.key, []),
+            )
     calibration = Calibration(
-        tuple(fits[f.key] for f in families), 0.0, 0, quant_factors=tuple(sorted(factors.items()))
+        tuple(fits[f.key] for f in families if f.key in fits),
+        0.0,
+        0,
+        quant_factors=tuple(sorted(factors.items())),
     )
-    moe = [_scaled(s, factors) for s in samples if s.floor]
+    moe = [_scaled(s, factors) for s in samples if s.floor and s.family_key in fits]
     residuals = [(s.floor, s.y - _dense_seconds(fits[s.family_key], s)) for s in moe]
     sxx = sum(f * f for f, _ in residuals)
     moe_floor = max(0.0, sum(f * r for f, r in residuals) / sxx) if sxx else 0.0
@@ -261,7 +294,24 @@ def _fit_all(families: tuple[Family, ...], samples: list[Sample]) -> Calibration
 
 
 def _scaled(sample: Sample, factors: dict[str, float]) -> Sample:
-    return replace(sample, x=sample.x * factors.get(sample.quant, 1.0))
+    return _moved(sample, x=sample.x * factors.get(sample.quant, 1.0))
+
+
+def _moved(sample: Sample, *, x: float | None = None, y: float | None = None) -> Sample:
+    """The sample with another x or y. Built field by field, not with dataclasses.replace: a
+    backtest scales thousands of samples."""
+    return Sample(
+        family_key=sample.family_key,
+        x=sample.x if x is None else x,
+        layers=sample.layers,
+        y=sample.y if y is None else y,
+        floor=sample.floor,
+        prefill_ratio=sample.prefill_ratio,
+        shader_prefill_ratio=sample.shader_prefill_ratio,
+        quant=sample.quant,
+        backend=sample.backend,
+        earlier=sample.earlier,
+    )
 
 
 def _quant_factors(dense: list[Sample]) -> dict[str, float]:
@@ -331,8 +381,10 @@ def _dense_seconds(fit: FamilyFit, sample: Sample) -> float:
 def _fit_family(
     family: Family, own: list[Sample], parent: FamilyFit | None, every: list[Sample]
 ) -> FamilyFit:
-    prefill = _median([s.prefill_ratio for s in every if s.family_key == family.key])
-    shader = _median([s.shader_prefill_ratio for s in every if s.family_key == family.key])
+    """From the family's scaled dense samples (`own`) and all its samples (`every`, MoE too, for
+    the prompt efficiencies)."""
+    prefill = _median([s.prefill_ratio for s in every])
+    shader = _median([s.shader_prefill_ratio for s in every])
     if parent is not None:
         prefill = prefill or parent.prefill_efficiency
         shader = shader or parent.shader_prefill_efficiency

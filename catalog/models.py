@@ -115,6 +115,15 @@ class GpuQuerySet(models.QuerySet):
         return self.filter(**{f"{field}__isnull": False, f"{field}__gt": 0})
 
 
+# Names that sit where a card's slug goes in a page address (/ml/shop/gpu/<slug>/,
+# /ml/learn/gpu/<slug>/) but belong to another page: a card slugged so would lose its page.
+RESERVED_SLUGS = {
+    "compare": "the compare page, /ml/shop/gpu/compare/",
+    "performance": "the rankings, /ml/shop/gpu/performance/",
+    "intel-habana-gaudi2": "the Gaudi 2's old learn page, which redirects to intel-gaudi2",
+}
+
+
 class Gpu(models.Model):
     """One card or accelerator. Performance figures are dense (no sparsity); FP32 is shader FP32."""
 
@@ -264,10 +273,15 @@ class Gpu(models.Model):
         return self.label
 
     def get_absolute_url(self):
-        return reverse("catalog:learn-gpu", kwargs={"slug": self.slug})
+        return reverse("metrics:learn-gpu", kwargs={"slug": self.slug})
 
     def clean(self):
         errors = {}
+        if self.slug in RESERVED_SLUGS:
+            errors["slug"] = (
+                f"“{self.slug}” is the address of another page ({RESERVED_SLUGS[self.slug]}); "
+                "choose another slug."
+            )
         for name in POSITIVE_SPEC_FIELDS:
             value = getattr(self, name)
             if value is not None and value <= 0:

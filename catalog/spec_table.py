@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from catalog.models import Gpu
 from catalog.presentation import figure
-from catalog.specs import FIGURES
+from catalog.specs import SPEC_TABLE
 
 UNKNOWN = "unknown"
 # Figures many cards have no source for: their row is left off a card that lacks one, not shown as
@@ -27,14 +27,14 @@ def spec_rows(gpu: Gpu) -> list[SpecRow]:
     notes = gpu.basis_notes
     rows = [
         (f, getattr(gpu, f.field), notes.get(f.basis, f.note) if f.basis else f.note)
-        for f in FIGURES
+        for f in SPEC_TABLE
         if getattr(gpu, f.field) is not None or f.field not in OMITTED_WHEN_UNKNOWN
     ]
     result = [
         SpecRow(
-            f.label,
+            f.row_label,
             (value or UNKNOWN) if f.text else figure(value, UNKNOWN),
-            f.unit if value not in (None, "") else "",
+            f.row_unit if value not in (None, "") else "",
             note,
         )
         for f, value, note in rows

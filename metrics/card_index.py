@@ -39,6 +39,8 @@ DEFAULT_SORT = "price"
 VENDORS = dict(Manufacturer.choices)
 SOFTWARE = dict(MlSoftware.choices)
 LABELS = {"q": "Search", "vendor": "Vendor", "software": "ML software", "sort": "Sort"}
+# The query parameters the table reads besides the ranking filters (software is one of those).
+PARAMS = ("q", "vendor", "sort")
 
 
 @dataclass(frozen=True)

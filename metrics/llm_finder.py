@@ -25,6 +25,8 @@ from metrics.llm import (
 )
 
 TOP_FINDER = 3
+# The query parameters the finder reads.
+PARAMS = ("task", "budget", "include")
 
 # Spec proxies where no benchmark covers the task; each floor is the memory the task needs.
 PROXY_TASKS = {

@@ -524,7 +524,7 @@ def test_a_measured_row_is_shown_at_the_context_of_the_table_and_says_so(loaded_
 
 @pytest.mark.django_db
 def test_learn_page_shows_which_models_the_card_runs(client, loaded_catalog):
-    url = reverse("catalog:learn-gpu", kwargs={"slug": "nvidia-geforce-rtx-3090"})
+    url = reverse("metrics:learn-gpu", kwargs={"slug": "nvidia-geforce-rtx-3090"})
     html = client.get(url).content.decode()
     assert "Runs these models" in html
     assert reverse("metrics:llm-model", kwargs={"slug": "llama-3.1-70b"}) in html
@@ -585,7 +585,7 @@ def test_an_admin_edit_to_a_model_is_kept_by_the_next_load_and_reaches_the_pages
     from django.core.management import call_command
     from django.forms.models import model_to_dict
 
-    learn = reverse("catalog:learn-gpu", args=["nvidia-l4"])
+    learn = reverse("metrics:learn-gpu", args=["nvidia-l4"])
     assert "Llama 3.1 8B</a>" in staff_client.get(learn).content.decode()  # catalogue now cached
     model = LlmModel.objects.get(slug="llama-3.1-8b")
     data = {k: ("" if v is None else v) for k, v in model_to_dict(model).items() if k != "id"}
