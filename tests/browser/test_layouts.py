@@ -3,6 +3,8 @@ and on screen, compare's columns and pickers readable, and the LLM picker one ta
 
 One page load per page and width, shared by the checks on it: the module's tests only read."""
 
+import re
+
 import pytest
 from django.core.management import call_command
 
@@ -77,6 +79,7 @@ FIGURE_CELLS = """(selector) => {
       text: td.textContent.trim().slice(0, 40),
       label: label === 'none' ? '' : label.replace(/^"|"$/g, ''),
       width: box.width, height: box.height,
+      lines: Math.round(box.height / parseFloat(getComputedStyle(td).lineHeight)),
       whole: td.scrollWidth <= td.clientWidth + 1,
       visible: box.left >= Math.max(0, wrap.left) - 1
         && box.right <= Math.min(width, wrap.right) + 1,
@@ -92,11 +95,14 @@ def figure_cells(tab, selector):
 
 
 def assert_named_and_whole(cells, labels, *, floor=120):
-    """Every cell shows its column's name and its text whole, on screen, `floor` px wide or more."""
+    """Every cell shows its column's name and its text whole, on screen, `floor` px wide or more;
+    each of `labels` (figures) on one line: no row stands tall and blank beside a squeezed cell."""
     assert {cell["label"] for cell in cells} >= set(labels), {cell["label"] for cell in cells}
     for cell in cells:
         assert cell["label"] and cell["whole"] and cell["visible"], cell
         assert cell["width"] >= floor, cell
+        if cell["label"] in labels and cell["label"] != "Basis":
+            assert cell["lines"] == 1, cell
 
 
 def test_phone_tables_name_every_figure_and_never_cut_one(tabs):
@@ -109,13 +115,9 @@ def test_phone_tables_name_every_figure_and_never_cut_one(tabs):
     single = figure_cells(tab, "#one-card + .table-wrap tbody td[data-label]")
     names = ["Decode tokens/s", "Prompt tokens/s", "Headline price", "Tokens/s per $1,000"]
     assert_named_and_whole(single, names)
-    rows = tab.evaluate(
-        """() => Array.from(document.querySelectorAll('#one-card + .table-wrap tbody tr'))
-                  .map(tr => tr.getBoundingClientRect().height)"""
-    )
-    assert max(rows) < 300, f"a row is {max(rows):.0f} px tall"  # was 274 px of badges per row
 
     tab = tabs("phone", "/ml/shop/llm/llama-3.1-70b/")
+    assert_named_and_whole(figure_cells(tab, "#one-card + .table-wrap tbody td[data-label]"), names)
     multi = figure_cells(tab, "#multi-card ~ .table-wrap tbody td[data-label]")
     assert_named_and_whole(multi, ["Decode tokens/s", "Setup price"])
 
@@ -123,6 +125,12 @@ def test_phone_tables_name_every_figure_and_never_cut_one(tabs):
     ranked = figure_cells(tab, "table.ranking.stack tbody td[data-label]")
     assert_named_and_whole(ranked, ["$ per FP32 TFLOPS", "Headline price", "Listings"])
     assert any(c["text"].startswith("$118.78") for c in ranked)
+
+    tab = tabs("phone", "/ml/shop/use-case/image-classification/")
+    scored = figure_cells(tab, "table.ranking.stack tbody td[data-label]")
+    assert_named_and_whole(scored, ["Samples/s per $1,000", "$ per sample/s", "Headline price"])
+    prices = [c["text"] for c in scored if c["label"] == "Headline price"]
+    assert prices and all(re.fullmatch(r"\$[\d,]+(\.\d\d)?", price) for price in prices), prices
 
 
 def test_phone_compare_shows_three_columns_and_pickers_that_tell_cards_apart(tabs):
@@ -176,6 +184,19 @@ def test_desktop_tables_show_every_column(tabs):
         }"""
     )
     assert fit == {"over": 0, "head": "ML software", "headWhole": True}
+
+    # Three cards side by side: every column in view, a long figure wrapping in its own.
+    tab = tabs("desktop", "/ml/shop/gpu/compare/?" + "&".join(f"gpu={slug}" for slug in THREE))
+    fit = tab.evaluate(
+        """() => {
+          const wrap = document.querySelector('.compare-wrap');
+          const right = wrap.getBoundingClientRect().right;
+          return {over: wrap.scrollWidth - wrap.clientWidth,
+                  cut: Array.from(wrap.querySelectorAll('thead th.card-cell'))
+                    .filter(th => th.getBoundingClientRect().right > right + 1).length};
+        }"""
+    )
+    assert fit == {"over": 0, "cut": 0}
 
     tab = tabs("desktop", "/ml/learn/methodology/")
     over = tab.evaluate(

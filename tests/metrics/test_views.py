@@ -313,9 +313,10 @@ def test_llm_page_ranks_by_tokens_per_dollar_and_marks_preview_runs_and_caveats(
     assert order == ["NVIDIA H200 SXM", "NVIDIA B200"]
     assert "Tokens/s per $1,000" in html and "$ per token/s" in html
     assert "Samples/s per $1,000" not in html
-    assert '<td class="num">290</td>' in html  # 8,700 tokens/s / $30,000 per $1,000
-    assert '<td class="num">274</td>' in html  # 10,960 tokens/s / $40,000 per $1,000
-    assert '<td class="num">$3.45</td>' in html  # $30,000 / 8,700 tokens/s
+    per_thousand = '<td class="num" data-label="Tokens/s per $1,000">'
+    assert per_thousand + "290</td>" in html  # 8,700 tokens/s / $30,000 per $1,000
+    assert per_thousand + "274</td>" in html  # 10,960 tokens/s / $40,000 per $1,000
+    assert '<td class="num" data-label="$ per token/s">$3.45</td>' in html  # $30,000 / 8,700
     b200_row = html[html.index("NVIDIA B200") :]
     b200_row = b200_row[: b200_row.index("</tr>")]
     assert "(preview)" in b200_row and "Private code" in b200_row
