@@ -15,7 +15,7 @@ from listings import heuristics
 from listings.ingest.clean import item_key, reject_malformed
 from listings.ingest.report import IngestReport, ItemOutcome
 from listings.links import is_ebay_url
-from listings.models import Listing, Verdict
+from listings.models import FLAG_FIELDS, Listing, Verdict
 from listings.summaries import landed_unit_price, parse_item
 
 MIN_LISTINGS_FOR_TYPICAL_PRICE = 3
@@ -97,8 +97,7 @@ def screen_batch(
         item_id = item_key(item)
         values = _listing_values(values=parsed, screened=verdict, gpu=gpu, demo=demo)
         values_by_id[item_id] = values
-        if verdict.verdict != Verdict.KEEP:
-            report.rejected += 1
+        report.tally(values)
         if keep_outcomes:
             report.outcomes.append(
                 ItemOutcome(
@@ -108,6 +107,7 @@ def screen_batch(
                     quantity=values["quantity"],
                     unit_price=values["unit_price"],
                     currency=verdict.currency,
+                    flags=list(verdict.flags),
                 )
             )
     return values_by_id
@@ -158,5 +158,6 @@ def _listing_values(*, values: dict, screened: heuristics.Screened, gpu: Gpu, de
         quantity=quantity,
         is_demo=demo,
         gpu_id=gpu.pk,
+        **{name: flag in screened.flags for flag, name in FLAG_FIELDS.items()},
     )
     return values
