@@ -102,7 +102,7 @@ def comparison_sections(
 ) -> list[Section]:
     """The rows of the compare table: prices, specs, $ per spec, MLPerf, power and software."""
     price = Section(
-        "Price (eBay headline, median of the 5 cheapest listings)",
+        "Price (eBay going rate: median of the 5 cheapest fixed-price listings)",
         [
             _row("Any condition", [c.all_headline_price for c in cards], whole, better="lower"),
             _row("New", [c.new_headline_price for c in cards], whole, better="lower"),
@@ -110,6 +110,12 @@ def comparison_sections(
                 "Used or refurbished", [c.used_headline_price for c in cards], whole, better="lower"
             ),
             _row("Listings", [c.all_listing_count or 0 for c in cards], str),
+            _row(
+                "From (cheapest fixed price)",
+                [c.all_lowest_price for c in cards],
+                whole,
+                better="lower",
+            ),
         ],
     )
     specs = Section(
