@@ -110,12 +110,7 @@ def comparison_sections(
                 "Used or refurbished", [c.used_headline_price for c in cards], whole, better="lower"
             ),
             _row("Listings", [c.all_listing_count or 0 for c in cards], str),
-            _row(
-                "From (cheapest fixed price)",
-                [c.all_lowest_price for c in cards],
-                whole,
-                better="lower",
-            ),
+            _row("From (fixed price)", [c.all_lowest_price for c in cards], whole, better="lower"),
         ],
     )
     specs = Section(

@@ -59,7 +59,7 @@ def test_a_sellers_listings_of_a_card_count_once_at_their_median():
     )
     # Card 0: seller 7's three at their median, $700, and the unknown seller's $1,000; seller 7's
     # listing of card 1 is its own offer there.
-    assert sorted(zip(group.tolist(), prices.tolist())) == [
+    assert sorted(zip(group.tolist(), prices.tolist(), strict=True)) == [
         (0, 700.0),
         (0, 1000.0),
         (1, 50.0),
