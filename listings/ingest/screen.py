@@ -41,7 +41,10 @@ def catalog_facts(
             {"pk": gpu.pk, **{name: getattr(gpu, name) for name in CARD_FIELDS}} for gpu in gpus
         ]
     prices: dict[int, list[Decimal]] = defaultdict(list)
-    rows = Listing.objects.visible().filter(currency=settings.EBAY_CURRENCY, is_demo=False)
+    # What the going rate is made of: a bid or an engineering sample says little of the price.
+    rows = Listing.objects.priced_for_headline().filter(
+        currency=settings.EBAY_CURRENCY, is_demo=False
+    )
     if priced is not None:
         rows = rows.filter(gpu__in=[gpu.pk for gpu in priced])
     for gpu_id, unit_price in rows.values_list("gpu_id", "unit_price"):
@@ -50,8 +53,8 @@ def catalog_facts(
 
 
 def card_facts(*, gpu: Gpu, listing_prices: Sequence[Decimal] = ()) -> heuristics.CardFacts:
-    """One card as the screen sees it; typical price = median visible listing, else the catalog's
-    typical used (or new) price, else the MSRP."""
+    """One card as the screen sees it; typical price = median listing the going rate counts, else
+    the catalog's typical used (or new) price, else the MSRP."""
     return _facts(
         card={name: getattr(gpu, name) for name in CARD_FIELDS}, listing_prices=listing_prices
     )
