@@ -154,14 +154,17 @@ def aspect_texts(item: Mapping[str, Any]) -> list[str]:
 
 def seller_flag(item: Mapping[str, Any]) -> str:
     """LOW_FEEDBACK_SELLER when the seller's stated feedback shows little track record: a score
-    under MIN_FEEDBACK_SCORE or under MIN_FEEDBACK_PERCENT positive; "" otherwise or unstated."""
+    under MIN_FEEDBACK_SCORE or under MIN_FEEDBACK_PERCENT positive over the last 12 months;
+    "" otherwise or unstated."""
     seller = item.get("seller")
     if not isinstance(seller, Mapping):
         return ""
     score, percent = _number(seller.get("feedbackScore")), _number(seller.get("feedbackPercentage"))
     if score is not None and score < MIN_FEEDBACK_SCORE:
         return LOW_FEEDBACK_SELLER
-    if percent is not None and percent < MIN_FEEDBACK_PERCENT:
+    # eBay gives 0.0 when the seller had no ratings in the last 12 months (sellers with
+    # hundreds of ratings show it): no recent record, not an unhappy one; the score decides.
+    if percent is not None and 0 < percent < MIN_FEEDBACK_PERCENT:
         return LOW_FEEDBACK_SELLER
     return ""
 

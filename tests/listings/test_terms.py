@@ -154,6 +154,7 @@ def test_a_sample_the_screen_drops_still_carries_its_flag_for_the_report():
         ("100.0", 9, True),
         ("94.9", 5000, True),  # a long record with too many unhappy buyers
         ("0.0", 1, True),
+        ("0.0", 252, False),  # a long record, no rating in the last 12 months: eBay says 0.0
         ("95.0", 10, False),
         ("99.8", 2500, False),
     ],
