@@ -19,6 +19,7 @@ from django.views.decorators.http import require_safe
 
 from catalog.models import Gpu
 from listings.open_data import listing_records
+from listings.shop.queries import last_checked_at
 from metrics.going_rate import read_going_rates
 from metrics.models import Scope, UseCaseScore
 from metrics.selectors import with_prices
@@ -203,7 +204,11 @@ def gpus_csv(request):
     return HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
 
 
+# listings.json's layout: raised when a field is renamed, removed or changes meaning.
+LISTINGS_VERSION = 1
 LISTINGS_BASIS = (
+    "as_of: when the card's listings were last checked on eBay (its latest successful refresh), "
+    "null when never. version: the layout of this document, raised when a field changes. "
     "landed_price_usd: price per card, item price plus stated shipping divided by the cards in "
     "the lot (units). in_going_rate: whether the card's going rate counts the listing; auctions "
     "(a current bid), engineering samples and sellers with a feedback score under 10 or under "
@@ -223,8 +228,11 @@ def gpu_listings_json(request, slug):
     rates = read_going_rates(gpu_id=gpu.pk)
     listings = listing_records(gpu=gpu)
     counted = [row["landed_price_usd"] for row in listings if row["in_going_rate"]]
+    checked = last_checked_at(gpu=gpu)
     body = {
         "slug": gpu.slug,
+        "as_of": checked.isoformat() if checked else None,
+        "version": LISTINGS_VERSION,
         "going_rate_used_usd": _plain(rates.used),
         "going_rate_new_usd": _plain(rates.new),
         "listing_count": len(listings),

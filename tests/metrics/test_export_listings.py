@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from metrics.ranking import recompute_rankings
+from tests.factories import make_refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -43,9 +44,12 @@ def card(make_gpu, make_listing):
 
 
 def test_lists_every_listing_a_shop_page_lists_with_its_price_per_card_and_why(client, card):
+    checked = make_refresh(card).finished_at
     data = client.get(url(card.slug)).json()
 
     assert data["slug"] == card.slug
+    assert data["version"] == 1
+    assert data["as_of"] == checked.isoformat()
     assert data["going_rate_used_usd"] == 4300.0  # the dealer once at $4,100, the pair at $4,500
     assert data["going_rate_new_usd"] == 4500.0
     assert (data["listing_count"], data["from_usd"]) == (8, 4000.0)
@@ -102,6 +106,7 @@ def test_a_laptop_gpu_lists_nothing_and_says_why(client, make_gpu, make_listing)
     data = client.get(url(laptop.slug)).json()
 
     assert (data["listings"], data["listing_count"], data["going_rate_used_usd"]) == ([], 0, None)
+    assert (data["as_of"], data["version"]) == (None, 1)  # never refreshed: no card to search
     assert "laptop GPU" in data["note"]
 
 
@@ -112,7 +117,7 @@ def test_is_cached_like_every_page(client, card, django_assert_num_queries):
 
 
 def test_is_answered_in_a_fixed_number_of_queries(client, card, django_assert_max_num_queries):
-    with django_assert_max_num_queries(4):  # generation, card, going rates, listings
+    with django_assert_max_num_queries(5):  # generation, card, last refresh, rates, listings
         client.get(url(card.slug))
 
 
