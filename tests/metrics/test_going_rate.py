@@ -122,29 +122,45 @@ def _json(client, url, **query):
     return json.loads(client.get(url, query).content)
 
 
+def _html(client, url, query=None):
+    response = client.get(url, query or {})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _finder_pick(html, label):
+    picks = html[html.index('class="finder-picks"') :]
+    return next(item for item in picks.split("<li>") if f">{label}</a>" in item)
+
+
 def test_every_page_shows_the_same_count_and_from_price(rtx3090, client):
+    shipped = {"shippingOptions": [{"shippingCost": {"value": "12.50", "currency": "USD"}}]}
     extra = [
         offer(30, 600, buyingOptions=["AUCTION"], currentBidPrice={"value": "600.00"}),
         offer(31, 500, title="NVIDIA GeForce RTX 3090 24GB engineering sample"),
+        offer(32, 975, **shipped),  # landed: $987.50, the cheapest one can buy at its price
     ]
     ingest(rtx3090, [*market(), *extra])
-    count, low = 12, "$1,000"
+    count, low = 13, "$987.50"
 
-    shop = client.get(reverse("metrics:shop-gpu", kwargs={"slug": SLUG})).content.decode()
-    assert f"{count} eBay listings, from {low}.00 per card" in shop
+    shop = _html(client, reverse("metrics:shop-gpu", kwargs={"slug": SLUG}))
+    assert f"{count} eBay listings, from {low} per card at a fixed price" in shop
     compare = client.get(reverse("metrics:compare"), {"gpu": [SLUG, "nvidia-t4"]})
-    sections = compare.context["sections"][0].rows
-    by_heading = {row.heading: [cell.text for cell in row.cells] for row in sections}
-    assert by_heading["Listings"][0] == str(count)
-    assert by_heading["From (fixed price)"][0] == low
-    index = client.get(reverse("metrics:shop-index"), {"q": "3090"}).context["cards"]
-    card = next(c for c in index if c.gpu.slug == SLUG)
-    assert (card.all_listing_count, card.all_lowest_price) == (count, Decimal("1000.00"))
+    rows = {row.heading: [c.text for c in row.cells] for row in compare.context["sections"][0].rows}
+    assert (rows["Listings"][0], rows["From (fixed price)"][0]) == (str(count), low)
+    index = _html(client, reverse("metrics:shop-index"), {"q": "3090"})
+    row = index[index.index(f'value="{SLUG}"') :]
+    row = row[: row.index("</tr>")]
+    assert f'data-label="Listings">{count}</td>' in row
+    assert f'data-label="From">{low}</td>' in row
+    home = _html(client, reverse("metrics:home"), {"task": "llm-8b", "budget": "5000"})
+    assert f"{count} listings, from {low}." in _finder_pick(home, rtx3090.label)
     finder = _json(client, reverse("metrics:finder-json"), task="llm-8b", budget="5000")
     pick = next(p for p in finder["picks"] if p["slug"] == SLUG)
-    assert (pick["listing_count"], pick["from_usd"]) == (count, 1000.0)
+    assert (pick["listing_count"], pick["from_usd"]) == (count, 987.5)
     gpus = {g["slug"]: g for g in _json(client, reverse("metrics:data-gpus-json"))["gpus"]}
-    assert (gpus[SLUG]["listing_count"], gpus[SLUG]["from_usd"]) == (count, 1000.0)
+    assert (gpus[SLUG]["listing_count"], gpus[SLUG]["from_usd"]) == (count, 987.5)
     assert gpus["nvidia-t4"]["listing_count"] == 0
     data = _json(client, reverse("metrics:data-gpu-listings", kwargs={"slug": SLUG}))
-    assert (data["listing_count"], data["from_usd"]) == (count, 1000.0)
+    assert (data["listing_count"], data["from_usd"]) == (count, 987.5)
+    assert min(row["landed_price_usd"] for row in data["listings"]) == 500.0  # the sample, flagged
