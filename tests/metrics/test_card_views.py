@@ -394,3 +394,17 @@ def test_a_laptop_gpus_page_says_why_it_lists_nothing(client, loaded_catalog):
     assert "$400.00" not in html and "Used going rate" not in html
     assert "Llama 3.1 70B" in html  # its LLM table still says what fits its 8 GB...
     assert "Multi-card setup" not in html and "No: a laptop has one" in html  # ...on one GPU
+
+
+def test_a_laptop_gpus_learn_page_says_why_it_offers_no_prices(client, loaded_catalog):
+    from catalog.models import Gpu
+
+    laptop = Gpu.objects.get(slug="amd-radeon-rx-7700s")
+    desktop = Gpu.objects.get(slug="nvidia-geforce-rtx-3090")
+
+    html = client.get(reverse("metrics:learn-gpu", kwargs={"slug": laptop.slug})).content.decode()
+    other = client.get(reverse("metrics:learn-gpu", kwargs={"slug": desktop.slug})).content.decode()
+
+    assert "is a laptop GPU: it is sold only built into laptops, never as a card" in html
+    assert "Live eBay prices for the AMD Radeon RX 7700S" not in html
+    assert "Live eBay prices for the NVIDIA GeForce RTX 3090" in other
