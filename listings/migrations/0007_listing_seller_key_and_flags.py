@@ -28,7 +28,9 @@ def _sample(title: str) -> bool:
 def flag_stored_listings(apps, schema_editor):
     Listing = apps.get_model("listings", "Listing")
     Listing.objects.filter(
-        Q(seller_feedback_score__lt=10) | Q(seller_feedback_percent__lt=95)
+        Q(seller_feedback_score__lt=10)
+        # eBay's 0.0% is no rating in the last 12 months: the score decides
+        | Q(seller_feedback_percent__gt=0, seller_feedback_percent__lt=95)
     ).update(low_feedback_seller=True)
     samples = [
         pk
