@@ -7,12 +7,14 @@ from django.urls import resolve, reverse
 from django.utils.http import http_date
 
 from catalog.models import Gpu, MlModel, UseCase
+from listings.models import RefreshRun
 from metrics import urls as metrics_urls
 from metrics.export import COLUMNS, DATA_VERSION, LICENCE
 from metrics.history import record_price_history
 from metrics.models import PageGeneration
 from metrics.ranking import recompute_rankings
 from shopagent.cache import bump_generation
+from tests.factories import make_refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -235,6 +237,7 @@ def priced_site(loaded_catalog, make_listing):
         make_listing(gpu, price)
     recompute_rankings()
     record_price_history()
+    make_refresh(gpu)  # when its listings were last checked: listings.json's as_of
     bump_generation()
     return gpu
 
@@ -248,6 +251,7 @@ def _data_paths(slug: str) -> list[str]:
         reverse("metrics:finder-json") + "?task=llm-8b&budget=2000",
         reverse("metrics:price-history-csv", kwargs={"slug": slug}),
         reverse("metrics:price-history-json", kwargs={"slug": slug}),
+        reverse("metrics:data-gpu-listings", kwargs={"slug": slug}),
     ]
 
 
@@ -261,9 +265,12 @@ def test_every_data_file_states_its_version_as_of_licence_and_documentation(
     }
     paths = _data_paths(priced_site.slug)
     assert {resolve(path.split("?")[0]).url_name for path in paths} == data_routes
-    as_of = PageGeneration.objects.get().changed_at
+    changed = PageGeneration.objects.get().changed_at
+    checked = RefreshRun.objects.get(gpu=priced_site).finished_at
     readme = f"{settings.SITE_URL}{reverse('metrics:data-index')}"
     for path in paths:
+        # A card's listings are current as of its last check on eBay; the rest, the last change.
+        as_of = checked if path.endswith("listings.json") else changed
         for _ in ("rendered", "from the page cache"):
             response = client.get(path)
             assert response.status_code == 200, path
@@ -289,8 +296,10 @@ def test_the_data_readme_documents_every_file_and_is_linked_from_the_methodology
     html = client.get(reverse("metrics:data-index")).content.decode()
     for path in _data_paths(priced_site.slug)[:4]:
         assert path.split("?")[0] in html
-    assert "price-history.csv" in html and "price-history.json" in html
-    for field in ("weights_gib", "setup_price_usd", "availability", "submitter", "as_of"):
+    for name in ("price-history.csv", "price-history.json", "listings.json"):
+        assert name in html
+    fields = ("weights_gib", "setup_price_usd", "availability", "submitter", "as_of", "from_usd")
+    for field in (*fields, "landed_price_usd", "in_going_rate"):
         assert f"<code>{field}</code>" in html
     assert f"now <strong>{DATA_VERSION}</strong>" in html
     methodology = client.get(reverse("catalog:methodology")).content.decode()

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('metrics', '0009_card_price_per_l2_cache_and_shared_memory'),
+        ('metrics', '0010_card_price_counts_and_unpriced_rows'),
     ]
 
     operations = [
