@@ -48,6 +48,12 @@ class ListingQuerySet(models.QuerySet):
         """Visible listings that count toward a headline price: every one but running auctions."""
         return self.visible().exclude(is_auction=True, is_buy_now=False)
 
+    def alertable(self):
+        """Listings a price alert may announce: visible, bought now at a fixed price, with a landed
+        price per card (shipping stated: a price that leaves shipping out is not landed), and
+        real (no demo listing). The one rule price alerts follow."""
+        return self.visible().filter(is_buy_now=True, shipping_known=True, is_demo=False)
+
 
 class Listing(models.Model):
     marketplace = models.CharField(max_length=20, default="EBAY_US")

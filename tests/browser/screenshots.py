@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,6 +87,7 @@ def main(out_dir: str) -> None:
     }
     env.pop("EBAY_CLIENT_ID", None)
     slug = prepare_database(env)
+    last_month = (datetime.now(UTC).date().replace(day=1) - timedelta(days=1)).replace(day=1)
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
         cwd=ROOT,
@@ -118,9 +120,13 @@ def main(out_dir: str) -> None:
         "learn-use-case": "/ml/learn/use-case/image-classification/",
         "methodology": "/ml/learn/methodology/",
         "search": "/ml/search/?q=3090",
+        "reports": "/ml/shop/reports/",
+        "report": f"/ml/shop/reports/{last_month:%Y-%m}/",
+        "alerts": "/ml/alerts/",
+        "alert-subscribe": f"/ml/alerts/subscribe/?gpu={slug}",
         "404": "/no-such-page/",
     }
-    dark = {"home", "all-cards", "compare", "ranking", "use-case", "learn-gpu", "404"}
+    dark = {"home", "all-cards", "compare", "ranking", "use-case", "learn-gpu", "report", "404"}
     try:
         wait_until_up(url, server)
         with sync_playwright() as playwright:
