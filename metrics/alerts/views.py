@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from catalog.models import Gpu
+from catalog.presentation import site_title
 from metrics.alerts import throttle
 from metrics.alerts.forms import AlertForm, ChangeAlertForm
 from metrics.alerts.matching import at_target
@@ -91,7 +92,13 @@ def _chosen_card(form: AlertForm) -> Gpu:
 
 
 def _review(request, *, form: AlertForm, gpu: Gpu, status: int = 200, note: str = ""):
-    context = {"form": form, "gpu": gpu, "rates": read_going_rates(gpu_id=gpu.pk), "note": note}
+    context = {
+        "form": form,
+        "gpu": gpu,
+        "rates": read_going_rates(gpu_id=gpu.pk),
+        "note": note,
+        "title": site_title(f"Price alert: {gpu.label}", "Set a price alert"),
+    }
     return render(request, "metrics/alerts_subscribe.html", context, status=status)
 
 

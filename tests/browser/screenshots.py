@@ -67,43 +67,10 @@ def wait_until_up(url: str, server: subprocess.Popen) -> None:
     raise SystemExit("the server did not answer within 20 s")
 
 
-def main(out_dir: str) -> None:
-    from playwright.sync_api import sync_playwright
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="shopagent-screens-"))
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "shopagent.settings.base",
-        "ENV_FILE": "/dev/null",
-        # As in production (so the 404 page is the site's own), served over plain HTTP on loopback.
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "SECURE_SSL_REDIRECT": "false",
-        "DATABASE_URL": f"sqlite:///{work / 'db.sqlite3'}",
-        "CACHE_URL": "locmemcache://screens",
-        "POSTHOG_API_KEY": "",
-    }
-    env.pop("EBAY_CLIENT_ID", None)
-    slug = prepare_database(env)
+def page_paths(slug: str) -> dict[str, str]:
+    """Every page type by name; `slug` is the card with the most listings."""
     last_month = (datetime.now(UTC).date().replace(day=1) - timedelta(days=1)).replace(day=1)
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    pages = {
+    return {
         "home": "/",
         "shop": f"/ml/shop/gpu/{slug}/",
         "all-cards": "/ml/shop/gpu/",
@@ -126,6 +93,44 @@ def main(out_dir: str) -> None:
         "alert-subscribe": f"/ml/alerts/subscribe/?gpu={slug}",
         "404": "/no-such-page/",
     }
+
+
+def main(out_dir: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="shopagent-screens-"))
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "shopagent.settings.base",
+        "ENV_FILE": "/dev/null",
+        # As in production (so the 404 page is the site's own), served over plain HTTP on loopback.
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "SECURE_SSL_REDIRECT": "false",
+        "DATABASE_URL": f"sqlite:///{work / 'db.sqlite3'}",
+        "CACHE_URL": "locmemcache://screens",
+        "POSTHOG_API_KEY": "",
+    }
+    env.pop("EBAY_CLIENT_ID", None)
+    slug = prepare_database(env)
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    pages = page_paths(slug)
     dark = {"home", "all-cards", "compare", "ranking", "use-case", "learn-gpu", "report", "404"}
     try:
         wait_until_up(url, server)

@@ -129,11 +129,7 @@ def hostile(db):
     recompute_rankings()
     _past_months(gpu)
     alert = PriceAlert.objects.create(
-        email="buyer@example.com",
-        gpu=gpu,
-        target_price=2000,
-        created_at=timezone.now(),
-        confirmed_at=timezone.now(),
+        email="a@example.com", gpu=gpu, target_price=2000, created_at=today, confirmed_at=today
     )
     return {
         "gpu": gpu,

@@ -1,13 +1,16 @@
 """The report pages and feed: every month linked, each month's figures, 404s for months that
 have no report, the Atom feed and the sitemap."""
 
+import html as html_lib
 import re
+from datetime import date
 from xml.etree import ElementTree
 
 import feedparser
 import pytest
 from django.urls import reverse
 
+from tests.factories import make_month
 from tests.metrics.reports.conftest import months_ago
 
 pytestmark = pytest.mark.django_db
@@ -51,12 +54,22 @@ def test_a_months_page_shows_rates_changes_movers_lows_and_its_summary(client, m
     assert f'href="{_path(months_ago(2))}"' in html  # the month before
 
 
-def test_a_months_page_fits_search_result_limits_and_is_canonical(client, market):
-    path = _path(months_ago(1))
+@pytest.mark.parametrize(
+    "path",
+    [
+        reverse("metrics:reports-index"),
+        _path(months_ago(1)),
+        _path(date(2025, 9, 1)),
+        "/ml/alerts/",
+    ],
+)
+def test_report_and_alert_pages_fit_search_result_limits_and_are_canonical(client, market, path):
+    make_month(market["a"], date(2025, 9, 1), "used", 1500)  # the longest month name
     html = client.get(path).content.decode()
 
-    assert len(_head(html, r"<title>(.*?)</title>")) <= 70
-    assert 50 <= len(_head(html, r'<meta name="description" content="(.*?)">')) <= 160
+    assert len(html_lib.unescape(_head(html, r"<title>(.*?)</title>"))) <= 70
+    description = html_lib.unescape(_head(html, r'<meta name="description" content="(.*?)">'))
+    assert 50 <= len(description) <= 160
     assert f'<link rel="canonical" href="https://shopagent.test{path}">' in html
 
 
