@@ -47,7 +47,7 @@ def test_the_shop_page_form_posts_to_subscribe_without_a_token_and_out_of_analyt
     html = client.get(reverse("metrics:shop-gpu", kwargs={"slug": card.slug})).content.decode()
     form = page_form(html, action=SUBSCRIBE)
     assert set(form["fields"]) == {"gpu", "email", "target_price"}
-    assert 'class="filters alert-form ph-no-capture"' in html
+    assert 'class="alert-form ph-no-capture"' in html
 
 
 def test_the_cached_forms_post_is_shown_back_and_changes_nothing(mail_server, browser, card):
