@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import wraps
 
+from django.conf import settings
 from django.http import Http404, HttpResponseRedirect
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import render
@@ -63,25 +64,36 @@ def private_page(view):
     return never_cache(wrapper)
 
 
-@csrf_exempt  # checks the token itself, on the step that changes something (see below)
+@csrf_exempt  # checks the request itself, before anything is stored (see below)
 @private_page
 @ANY_METHOD
 def subscribe(request):
-    """A card's alert form. The form on a card's shop page is served from the page cache, so it
-    cannot carry a CSRF token: its POST is shown back here for review, with this page's own
-    token, and changes nothing. The review's POST (token checked) stores the alert and sends the
-    confirmation email. A GET (?gpu=<slug>) shows the form for that card."""
-    if request.method == "POST" and TOKEN_FIELD in request.POST:
-        return _request_alert(request)
+    """A card's alert form. The form on a card's shop page comes from the page cache, so it
+    cannot carry a CSRF token: a browser's POST of it counts as checked when its Origin header
+    names this site (no other site's page can send that), otherwise it is shown back for review
+    with this page's own token (403, nothing stored). A checked POST stores the alert and sends
+    the confirmation email. A GET (?gpu=<slug>) shows the form for that card."""
     if request.method == "POST":
-        form = AlertForm(request.POST)
-        form.is_valid()
-        return _review(request, form=form, gpu=_chosen_card(form))
+        return _request_alert(request)
     slugs = request.GET.getlist("gpu")
     gpu = Gpu.objects.only("id", "slug", "label").filter(slug=slugs[0]).first() if slugs else None
     if gpu is None or len(slugs) > 1:
         raise Http404("No such card.")
     return _review(request, form=AlertForm(initial={"gpu": gpu.slug}), gpu=gpu)
+
+
+def _from_this_site(request) -> bool:
+    """The browser says the POST comes from one of this site's pages: browsers set Origin on
+    every form POST and no page can set it, and our referrer policy keeps it on same-origin
+    requests."""
+    origin = request.headers.get("Origin", "")
+    own = f"{request.scheme}://{request.get_host()}"
+    return origin == own or (origin != "null" and origin in settings.CSRF_TRUSTED_ORIGINS)
+
+
+def _checked(request) -> bool:
+    """Origin from this site, else Django's own CSRF check (token against cookie)."""
+    return _from_this_site(request) or _csrf.process_view(request, None, (), {}) is None
 
 
 def _chosen_card(form: AlertForm) -> Gpu:
@@ -106,8 +118,12 @@ def _request_alert(request):
     form = AlertForm(request.POST)
     valid = form.is_valid()
     gpu = _chosen_card(form)
-    if _csrf.process_view(request, None, (), {}) is not None:
-        note = "This form had expired: check it and send it again."
+    if not _checked(request):
+        note = (
+            "This form had expired: check it and send it again."
+            if TOKEN_FIELD in request.POST
+            else "Check your alert and send it again to get the confirmation email."
+        )
         return _review(request, form=form, gpu=gpu, status=403, note=note)
     if not valid:
         return _review(request, form=form, gpu=gpu, status=400)

@@ -31,9 +31,10 @@ def _fields(card, **values):
 
 
 def _subscribe(browser: Client, fields: dict):
-    """Both steps: the cached form's POST, then the review's with its token."""
+    """A POST with no Origin header (a browser that sends none), then the review's POST with
+    its token."""
     review = browser.post(SUBSCRIBE, fields)
-    if review.status_code != 200:
+    if review.status_code != 403:
         return review
     return browser.post(SUBSCRIBE, {**page_form(review.content.decode())["fields"], **fields})
 
@@ -50,12 +51,29 @@ def test_the_shop_page_form_posts_to_subscribe_without_a_token_and_out_of_analyt
     assert 'class="alert-form ph-no-capture"' in html
 
 
-def test_the_cached_forms_post_is_shown_back_and_changes_nothing(mail_server, browser, card):
-    response = browser.post(SUBSCRIBE, _fields(card))
+def test_the_cached_forms_post_from_this_site_sets_the_alert_in_one_step(
+    mail_server, browser, card
+):
+    response = browser.post(SUBSCRIBE, _fields(card), HTTP_ORIGIN="http://testserver")
 
-    assert response.status_code == 200
-    assert 'value="buyer@example.com"' in response.content.decode()
+    assert response.status_code == 200 and "Check your inbox" in response.content.decode()
     assert response["Cache-Control"].startswith("max-age=0")
+    assert PriceAlert.objects.get().email == "buyer@example.com"
+    [confirmation] = mail_server.received
+    assert link(confirmation, "confirm")
+
+
+@pytest.mark.parametrize("origin", [None, "https://evil.example", "null", "http://testserver.evil"])
+def test_a_post_without_a_token_from_no_or_another_origin_is_shown_back_and_changes_nothing(
+    mail_server, browser, card, origin
+):
+    headers = {"HTTP_ORIGIN": origin} if origin else {}
+    response = browser.post(SUBSCRIBE, _fields(card), **headers)
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert 'value="buyer@example.com"' in html and "send it again" in html
+    assert page_form(html, action=SUBSCRIBE)["fields"]["csrfmiddlewaretoken"]
     assert not PriceAlert.objects.exists() and mail_server.received == []
 
 
