@@ -136,3 +136,28 @@ def test_sending_many_alerts_takes_a_fixed_number_of_queries_each(
 
     with django_assert_max_num_queries(6 + 10 * 4):  # a claim, the deliveries in a savepoint
         assert send_alerts().alerts == 10
+
+
+def test_a_second_run_at_the_same_time_never_sends_the_email_again(
+    mail_server, card, confirmed_alert, monkeypatch
+):
+    """Two runs at once (a cron send_alerts during a refresh's): the second reads the same owed
+    listings, but the first run's claim has moved the alert on, so it sends nothing."""
+    from metrics.alerts import sending
+
+    confirmed_alert(target="1600.00")
+    make_priced(card, "1500.00")
+    read_owed = sending.owed_listings
+
+    def the_other_run_finishes_in_between(alerts):
+        owed = read_owed(alerts)
+        with monkeypatch.context() as inner:
+            inner.setattr(sending, "owed_listings", read_owed)
+            assert send_alerts().alerts == 1
+        return owed
+
+    monkeypatch.setattr(sending, "owed_listings", the_other_run_finishes_in_between)
+    late = send_alerts()
+
+    assert late.alerts == 0 and late.failed == 0
+    assert len(mail_server.received) == 1 and AlertDelivery.objects.count() == 1
