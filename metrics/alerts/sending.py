@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from metrics.alerts import throttle
 from metrics.alerts.matching import owed_listings
 from metrics.alerts.messages import alert_email, confirmation_email
 from metrics.alerts.tokens import CONFIRM_DAYS
@@ -86,13 +87,16 @@ class Outbox:
 
 
 def send_alerts(*, now: datetime | None = None, dry_run: bool = False) -> AlertRun:
-    """Delete expired unconfirmed alerts, send pending confirmations and owed alerts."""
+    """Delete expired unconfirmed alerts and rate-limit counts, send pending confirmations and
+    owed alerts."""
     now = now or timezone.now()
     run = AlertRun(dry_run=dry_run)
     expired = PriceAlert.objects.unconfirmed().filter(
         created_at__lte=now - timedelta(days=CONFIRM_DAYS)
     )
     run.expired = expired.count() if dry_run else expired.delete()[1].get(PriceAlert._meta.label, 0)
+    if not dry_run:
+        throttle.forget_expired(now=now)
     with nullcontext() if dry_run else Outbox() as outbox:
         _send_confirmations(run=run, outbox=outbox, now=now)
         _send_owed(run=run, outbox=outbox, now=now)

@@ -28,10 +28,16 @@ def _client_key(request: HttpRequest) -> str:
     return f"client:{client_digest(request, 'price-alerts')}"
 
 
+def forget_expired(*, now: datetime) -> None:
+    """Delete the counts whose window is over (each request does, and every send_alerts run,
+    so none outlives its window by more than a refresh interval)."""
+    AlertRequests.objects.filter(window_ends_at__lte=now).delete()
+
+
 def _count(*, key: str, limit: int, window: timedelta, now: datetime) -> int:
     """Count one request under key: 0 within the limit, else the seconds until it resets."""
     with transaction.atomic():
-        AlertRequests.objects.filter(window_ends_at__lte=now).delete()
+        forget_expired(now=now)
         AlertRequests.objects.get_or_create(key=key, defaults={"window_ends_at": now + window})
         AlertRequests.objects.filter(key=key).update(count=F("count") + 1)
         count, ends = AlertRequests.objects.values_list("count", "window_ends_at").get(key=key)

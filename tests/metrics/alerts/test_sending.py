@@ -134,7 +134,7 @@ def test_sending_many_alerts_takes_a_fixed_number_of_queries_each(
         confirmed_alert(email=f"b{i}@example.com", target="1600.00")
     make_priced(card, "1500.00")
 
-    with django_assert_max_num_queries(6 + 10 * 4):  # a claim, the deliveries in a savepoint
+    with django_assert_max_num_queries(7 + 10 * 4):  # a claim, the deliveries in a savepoint
         assert send_alerts().alerts == 10
 
 

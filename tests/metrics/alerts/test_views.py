@@ -9,6 +9,7 @@ import pytest
 from django.core import signing
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from metrics.alerts.sending import send_alerts
 from metrics.alerts.tokens import CONFIRM, MANAGE, UNSUBSCRIBE, make_token
@@ -145,12 +146,16 @@ def test_a_client_may_ask_ten_times_an_hour(mail_server, browser, card):
     assert other.status_code == 200
 
 
-def test_rate_limits_keep_no_address_in_clear(mail_server, browser, card):
+def test_rate_limits_keep_no_address_in_clear_nor_past_their_window(mail_server, browser, card):
     _subscribe(browser, _fields(card))
 
     keys = list(AlertRequests.objects.values_list("key", flat=True))
     assert len(keys) == 2
     assert not any("example.com" in key or "127.0.0.1" in key for key in keys)
+    send_alerts(now=timezone.now() + timedelta(minutes=61))  # the client's hour is over
+    assert AlertRequests.objects.count() == 1
+    send_alerts(now=timezone.now() + timedelta(hours=25))  # and the address's day
+    assert not AlertRequests.objects.exists()
 
 
 def test_asking_again_for_a_confirmed_alert_sends_the_link_to_change_it(
@@ -300,6 +305,7 @@ def test_the_about_page_says_what_is_stored_and_how_to_delete_it(client):
 
     assert "What we store" in html and "How to delete it" in html
     assert "We do not keep your network (IP) address" in html
+    assert "up to 10 requests an hour from one connection, 3 a day for one email" in html
 
 
 def test_an_expired_alert_link_is_a_404_with_the_way_back(client, card, confirmed_alert):
