@@ -178,7 +178,7 @@ def test_asking_again_before_confirming_replaces_the_alert_and_its_link(mail_ser
 
     alert = PriceAlert.objects.get()
     assert (alert.target_price, alert.condition) == (1500, "new")
-    assert "new NVIDIA GeForce RTX 4090 is listed on eBay at or under $1,500" in text_part(
+    assert "of the NVIDIA GeForce RTX 4090 (new) lands at or under $1,500" in text_part(
         mail_server.received[1]
     )
 

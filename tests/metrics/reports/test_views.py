@@ -34,6 +34,13 @@ def test_the_index_links_every_finished_month_newest_first(client, market):
     assert f"In {months_ago(1):%B %Y} we tracked the eBay going rates of 3 cards." in html
 
 
+def test_the_shop_pages_link_the_reports(client, market):
+    pages = [reverse("metrics:shop-index"), reverse("metrics:shop-gpu", args=[market["a"].slug])]
+    for path in pages:
+        html = client.get(path).content.decode()
+        assert f'href="{reverse("metrics:reports-index")}"' in html, path
+
+
 def test_the_index_without_a_finished_month_says_when_the_first_comes(client, db):
     html = client.get(reverse("metrics:reports-index")).content.decode()
 
