@@ -111,7 +111,7 @@ def test_the_feed_has_a_report_a_month_with_absolute_links(client, market):
 
 
 def test_the_feed_strips_characters_xml_cannot_carry(client, market):
-    market["a"].label = "Card\x0b A\x00"
+    market["a"].label = "Card\x0b A\x1f"  # PostgreSQL stores both, XML 1.0 carries neither
     market["a"].save()
 
     response = client.get(reverse("metrics:reports-feed"))
