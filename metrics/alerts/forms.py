@@ -3,7 +3,7 @@ change of an alert's target and condition on its manage page."""
 
 from django import forms
 
-from catalog.models import Gpu
+from catalog.models import FormFactor, Gpu
 from listings.shop.form import TypedDecimalField
 from metrics.models import Scope
 
@@ -23,7 +23,7 @@ class ChangeAlertForm(forms.Form):
 
 class AlertForm(ChangeAlertForm):
     gpu = forms.ModelChoiceField(
-        queryset=Gpu.objects.only("id", "slug", "label"),
+        queryset=Gpu.objects.exclude(form_factor=FormFactor.LAPTOP).only("id", "slug", "label"),
         to_field_name="slug",
         widget=forms.HiddenInput,
         error_messages={"invalid_choice": "No such card."},

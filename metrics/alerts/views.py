@@ -76,7 +76,8 @@ def subscribe(request):
     if request.method == "POST":
         return _request_alert(request)
     slugs = request.GET.getlist("gpu")
-    gpu = Gpu.objects.only("id", "slug", "label").filter(slug=slugs[0]).first() if slugs else None
+    cards = AlertForm.base_fields["gpu"].queryset  # every card but laptop GPUs (no listings)
+    gpu = cards.filter(slug=slugs[0]).first() if slugs else None
     if gpu is None or len(slugs) > 1:
         raise Http404("No such card.")
     return _review(request, form=AlertForm(initial={"gpu": gpu.slug}), gpu=gpu)

@@ -82,7 +82,7 @@ def test_the_migration_fills_the_months_of_the_days_already_stored(make_gpu):
 
     from django.apps import apps
 
-    migration = import_module("metrics.migrations.0010_monthly_prices")
+    migration = import_module("metrics.migrations.0011_monthly_prices")
     _days(make_gpu("card-a"), date(2026, 1, 30), ["900", "1000", "1100", "1200", "1300"])
 
     migration.fill_monthly_prices(apps, None)

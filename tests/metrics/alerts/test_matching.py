@@ -38,6 +38,9 @@ def test_a_new_listing_at_or_under_the_target_is_owed_cheapest_first(card, confi
         {"verdict": Verdict.DROP, "reason": "accessory"},
         {"excluded_by_admin": True},
         {"is_active": False},
+        {"engineering_sample": True},  # flagged: left out of going rates too
+        {"low_feedback_seller": True},
+        {"item_web_url": "", "affiliate_url": ""},  # nothing to link to
         {"condition_kind": ConditionKind.NEW},  # the alert is for used cards
         {"condition_kind": ConditionKind.PARTS},
     ],

@@ -324,3 +324,17 @@ def test_a_week_old_unconfirmed_alert_is_deleted_by_the_next_run(card, confirmed
 
     assert send_alerts(dry_run=True).expired == 1 and PriceAlert.objects.exists()
     assert send_alerts().expired == 1 and not PriceAlert.objects.exists()
+
+
+def test_a_laptop_gpu_has_no_alert_form_and_takes_no_alert(mail_server, browser, card):
+    from tests.factories import make_gpu
+
+    laptop = make_gpu("amd-radeon-rx-7700s", label="AMD Radeon RX 7700S", form_factor="laptop")
+    shop = browser.get(reverse("metrics:shop-gpu", kwargs={"slug": laptop.slug}))
+
+    assert shop.status_code == 200 and "alert-form" not in shop.content.decode()
+    assert browser.get(f"{SUBSCRIBE}?gpu={laptop.slug}").status_code == 404
+    origin = {"HTTP_ORIGIN": "http://testserver"}
+    response = browser.post(SUBSCRIBE, _fields(laptop), **origin)
+    assert response.status_code == 404
+    assert not PriceAlert.objects.exists() and mail_server.received == []

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('catalog', '0010_gpu_form_factor_cooling_devices_backend'),
         ('listings', '0006_landed_price'),
-        ('metrics', '0010_monthly_prices'),
+        ('metrics', '0011_monthly_prices'),
     ]
 
     operations = [

@@ -54,7 +54,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0010_gpu_form_factor_cooling_devices_backend'),
-        ('metrics', '0009_card_price_per_l2_cache_and_shared_memory'),
+        ('metrics', '0010_card_price_counts_and_unpriced_rows'),
     ]
 
     operations = [
