@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('metrics', '0010_card_price_counts_and_unpriced_rows'),
+        ('metrics', '0012_price_alerts'),
     ]
 
     operations = [
