@@ -6,6 +6,7 @@ from django.forms.models import model_to_dict
 from catalog.build import summary
 from catalog.models import (
     BenchmarkResult,
+    CloudOffer,
     Gpu,
     LlmMeasurement,
     LlmModel,
@@ -112,6 +113,15 @@ class BenchmarkResultInline(admin.TabularInline):
     show_change_link = True
 
 
+class CloudOfferInline(admin.TabularInline):
+    model = CloudOffer
+    form = TrackEditsForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    extra = 0
+    fields = ["provider", "kind", "instance", "usd_per_gpu_hour", "observed_on", "source_url"]
+    show_change_link = True
+
+
 @admin.register(Gpu)
 class GpuAdmin(CatalogAdmin):
     list_display = [
@@ -141,7 +151,7 @@ class GpuAdmin(CatalogAdmin):
     search_fields = ["label", "slug", "part_numbers", "aliases"]
     readonly_fields = ["admin_edited_fields", "updated_at"]
     prepopulated_fields = {"slug": ["label"]}
-    inlines = [BenchmarkResultInline]
+    inlines = [BenchmarkResultInline, CloudOfferInline]
     fieldsets = [
         (None, {"fields": ["label", "slug", "manufacturer", "category", "form_factor"]}),
         ("Product", {"fields": ["architecture", "release_date", "msrp_usd", "summary"]}),
@@ -246,3 +256,16 @@ class LlmMeasurementAdmin(CatalogAdmin):
     list_select_related = ["gpu", "model", "quant"]
     search_fields = ["gpu__label", "model__name", "backend", "source_url"]
     autocomplete_fields = ["gpu"]
+
+
+@admin.register(CloudOffer)
+class CloudOfferAdmin(CatalogAdmin):
+    list_display = ["gpu", "provider", "kind", "usd_per_gpu_hour", "instance", "observed_on"]
+    list_filter = ["kind", "provider", "gpu"]
+    list_select_related = ["gpu"]
+    search_fields = ["gpu__label", "gpu__slug", "provider", "instance"]
+    autocomplete_fields = ["gpu"]
+    date_hierarchy = "observed_on"
+
+    def changed_gpu_ids(self, obj):
+        return [obj.gpu_id]  # an offer alters its own card's rent figures alone

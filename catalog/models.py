@@ -593,3 +593,46 @@ class LlmMeasurement(models.Model):
 
     def __str__(self):
         return f"{self.gpu} / {self.model} {self.quant}: {self.decode_tokens_per_s} tok/s"
+
+
+class OfferKind(models.TextChoices):
+    """How a cloud offer is sold: a fixed on-demand rate, interruptible spot capacity, or a
+    marketplace of hosts who set their own prices (Vast.ai, RunPod's Community Cloud)."""
+
+    ON_DEMAND = "on-demand", "On-demand"
+    SPOT = "spot", "Spot"
+    COMMUNITY = "community", "Community / marketplace"
+
+
+class CloudOffer(models.Model):
+    """A published price for renting one of a card's GPUs for an hour, with its source and date.
+
+    Multi-GPU instances are stored per GPU (the instance price divided by its GPUs), and the
+    note says so."""
+
+    gpu = models.ForeignKey(Gpu, on_delete=models.CASCADE, related_name="cloud_offers")
+    provider = models.CharField(max_length=80)
+    kind = models.CharField(max_length=12, choices=OfferKind.choices)
+    instance = models.CharField(
+        max_length=120, blank=True, help_text="The instance or plan priced, e.g. p5.48xlarge."
+    )
+    usd_per_gpu_hour = models.DecimalField("USD per GPU-hour", max_digits=9, decimal_places=4)
+    observed_on = models.DateField(help_text="When the price was published or observed.")
+    source_url = models.URLField(max_length=500, validators=[WEB_URL])
+    note = models.TextField(blank=True, help_text="What the price covers; how it was divided.")
+    admin_edited_fields = admin_edits_field()
+
+    class Meta:
+        ordering = ["gpu", "kind", "usd_per_gpu_hour", "provider"]
+        indexes = [models.Index(fields=["kind", "gpu"], name="cloud_offer_kind_gpu")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gpu", "provider", "kind", "instance"], name="cloud_offer_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(usd_per_gpu_hour__gt=0), name="cloud_offer_price_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.gpu} / {self.provider} {self.kind}: ${self.usd_per_gpu_hour}/GPU-hour"
