@@ -29,20 +29,41 @@ ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 LIMITS = {"provider": 80, "instance": 120, "note": 2000}
 
 
-def on_demand_medians() -> dict[int, Decimal]:
-    """Each card's median on-demand offer in USD per GPU-hour, by card id (one query); a card
-    with no on-demand offer is absent."""
+@dataclass(frozen=True)
+class CloudRent:
+    """A card's rent: the median of its on-demand offers, in USD per GPU-hour."""
+
+    median: Decimal
+    offers: int
+
+
+def on_demand_rents() -> dict[int, CloudRent]:
+    """Each card's median on-demand offer, by card id (one query); a card with no on-demand
+    offer is absent."""
     prices: dict[int, list[Decimal]] = {}
     rows = CloudOffer.objects.filter(kind=OfferKind.ON_DEMAND).values_list(
         "gpu_id", "usd_per_gpu_hour"
     )
     for gpu_id, price in rows:
         prices.setdefault(gpu_id, []).append(price)
-    return {gpu_id: _median(values) for gpu_id, values in prices.items()}
+    return {gpu_id: _rent(values) for gpu_id, values in prices.items()}
 
 
-def _median(values: list[Decimal]) -> Decimal:
-    return Decimal(statistics.median(sorted(values))).quantize(Decimal("0.0001"))
+def card_offers(*, gpu_id: int) -> list[CloudOffer]:
+    """A card's offers, on-demand first, cheapest first (one query)."""
+    offers = CloudOffer.objects.filter(gpu_id=gpu_id).order_by("usd_per_gpu_hour", "provider")
+    return sorted(offers, key=lambda offer: offer.kind != OfferKind.ON_DEMAND)
+
+
+def rent_of(offers: list[CloudOffer]) -> CloudRent | None:
+    """The median of the on-demand offers among `offers`; None without one."""
+    prices = [o.usd_per_gpu_hour for o in offers if o.kind == OfferKind.ON_DEMAND]
+    return _rent(prices) if prices else None
+
+
+def _rent(prices: list[Decimal]) -> CloudRent:
+    median = Decimal(statistics.median(sorted(prices))).quantize(Decimal("0.0001"))
+    return CloudRent(median=median, offers=len(prices))
 
 
 class OfferFileError(ValueError):
@@ -79,7 +100,7 @@ def read_offers(data: bytes) -> tuple[list[dict], list[RejectedRow]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise OfferFileError(f"not UTF-8 text (byte {exc.start})") from None
-    reader = csv.DictReader(io.StringIO(text, newline=""), restval=None)
+    reader = csv.DictReader(io.StringIO(text, newline=""), restval=None, strict=True)
     try:
         header = [name.strip() for name in reader.fieldnames or ()]
     except csv.Error as exc:

@@ -1,7 +1,8 @@
 """Open data: every card's specs, headline prices and ranked MLPerf results as JSON and CSV.
 
-Two queries whatever the number of cards: the cards with their new and used price rows, and the
-MLPerf results the rankings use (stored UseCaseScore rows in any condition, one per card and model).
+Three queries whatever the number of cards: the cards with their new and used price rows, the
+MLPerf results the rankings use (stored UseCaseScore rows in any condition, one per card and model)
+and the on-demand cloud offers.
 """
 
 import csv
@@ -15,6 +16,7 @@ from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from catalog.cloud_offers import on_demand_rents
 from catalog.models import Gpu
 from metrics.models import Scope, UseCaseScore
 from metrics.selectors import with_prices
@@ -37,7 +39,9 @@ BASIS = (
     "(NVIDIA: the largest shared-memory carve-out per SM, as CUDA reports it; AMD: LDS per "
     "compute unit). "
     "headline_*_usd: median of the 5 cheapest screened eBay listings in that condition, null when "
-    "none. mlperf: each model's best valid single-accelerator Closed Offline result in any round "
+    "none. cloud_usd_per_hour: the median of the card's cited on-demand cloud offers in USD per "
+    "GPU-hour (multi-GPU instances divided by their GPUs), null when none. "
+    "mlperf: each model's best valid single-accelerator Closed Offline result in any round "
     "(highest tokens_per_s for language models, MLPerf's official LLM metric, else samples_per_s; "
     "a shipping run before a preview one); tokens_per_s is null for other models; benchmark is "
     "the MLPerf benchmark that ran (a 99.9% accuracy run also meets 99%)."
@@ -87,7 +91,9 @@ CARD_COLUMNS = (
     ("headline_new_usd", "new_headline_price"),
     ("source_url", "source_url"),
 )
-COLUMNS = (*(name for name, _ in CARD_COLUMNS), "mlperf")
+# Columns that are not Gpu fields, before `mlperf`.
+DERIVED_COLUMNS = ("cloud_usd_per_hour",)
+COLUMNS = (*(name for name, _ in CARD_COLUMNS), *DERIVED_COLUMNS, "mlperf")
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,8 @@ def _plain(value):
 
 
 def gpu_data() -> GpuData:
-    """Every card with specs, used/new headline prices and ranked MLPerf rows (two queries)."""
+    """Every card with specs, used/new headline prices, its median on-demand cloud rent and ranked
+    MLPerf rows (three queries)."""
     scores = (
         UseCaseScore.objects.filter(scope=Scope.ALL)
         .order_by("gpu_id", "model__slug")
@@ -135,12 +142,14 @@ def gpu_data() -> GpuData:
         )
     cards = with_prices(Gpu.objects.all(), {"new_": Scope.NEW, "used_": Scope.USED})
     rows = cards.order_by("slug").values_list("id", *(field for _, field in CARD_COLUMNS))
+    cloud = {gpu_id: rent.median for gpu_id, rent in on_demand_rents().items()}
     return GpuData(
         cards=[
             {
                 **{
                     name: _plain(value) for (name, _), value in zip(CARD_COLUMNS, rest, strict=True)
                 },
+                "cloud_usd_per_hour": _plain(cloud.get(gpu_id)),
                 "mlperf": mlperf.get(gpu_id, []),
             }
             for gpu_id, *rest in rows
@@ -181,7 +190,7 @@ def gpus_csv(request):
         write_csv_row(
             writer,
             [
-                *("" if card[name] is None else card[name] for name, _ in CARD_COLUMNS),
+                *("" if card[name] is None else card[name] for name in COLUMNS[:-1]),
                 json.dumps(card["mlperf"], ensure_ascii=False),
             ],
         )

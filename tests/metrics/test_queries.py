@@ -16,8 +16,8 @@ MAX_QUERIES = {
     "use-case-index": 4,
     "cost-per-spec": 4,  # the ranking, the 30-day trends
     "use-case": 5,
-    "data-gpus-json": 3,
-    "data-gpus-csv": 3,
+    "data-gpus-json": 4,  # and the cloud offers
+    "data-gpus-csv": 4,
     "compare": 9,  # the cards, their scores, the picker's choices, the LLM catalogue (three)
     "compare-pair": 10,  # and the pair's two slugs
 }
