@@ -23,6 +23,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from listings.models import Listing, PriceHistory
+from metrics.depreciation import record_depreciation
 from metrics.models import CardPrice, DailyPrice, Scope
 from metrics.ranking import USED_KINDS, card_prices
 from shopagent.cache import bump_generation
@@ -173,6 +174,7 @@ def record_price_history(
         replaced.delete()
         # A year of 135 cards in three conditions is about 150,000 rows.
         DailyPrice.objects.bulk_create([DailyPrice(**row) for row in objects], batch_size=1000)
+        record_depreciation(only_gpu_ids=only_gpu_ids, today=today)  # resale follows the prices
         transaction.on_commit(bump_generation)  # pages with charts show the new day
     logger.info("Price history recorded: %s", report)
     return report
