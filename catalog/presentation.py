@@ -111,6 +111,14 @@ def per_unit(value, currency: str | None = "USD") -> str:
     return f"{symbol(currency)}{sig(number, 3)}"
 
 
+def percent(value, decimals: int = 1) -> str:
+    """A share as a percentage: 0.0153 reads 1.5%; an em dash for no value."""
+    number = finite(value)
+    if number is None:
+        return MISSING
+    return f"{number * 100:,.{int(decimals)}f}%"
+
+
 def per_thousand(value) -> str:
     """A small rate per dollar shown per $1,000 (0.0002258 samples/s per $ reads 0.226)."""
     number = finite(value)

@@ -6,7 +6,7 @@ condition, as every ranking uses) and ranks setups by tokens/s per $1,000.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.http import QueryDict
@@ -16,6 +16,7 @@ from catalog.llm_catalogue import CARD_SPEC_COLUMNS, card_spec
 from catalog.models import DESKTOP_FORM_FACTORS, SERVER_MODULES, Gpu, MlSoftware
 from catalog.presentation import typed_number
 from metrics.models import CardPrice, Scope
+from metrics.ownership import DEFAULT_KWH_USD, LlmEnergy, llm_energy, parse_kwh
 
 MAX_BUDGET_USD = 10_000_000
 DEFAULT_MODEL, DEFAULT_QUANT = "llama-3.1-8b", "q4_k_m"
@@ -32,6 +33,7 @@ NEEDS_COLUMNS = (
     "ml_software",
     "ml_software_note",
     "supported_precisions",
+    "tdp_w",
 )
 
 
@@ -47,6 +49,7 @@ class CardNeeds:
     ml_software: str = ""
     ml_software_note: str = ""
     supported_precisions: tuple[str, ...] = ()
+    tdp_w: int | None = None  # rated board power
 
     @property
     def server_module(self) -> bool:
@@ -79,6 +82,17 @@ class LlmRow:
     price: Decimal | None  # one card's headline price
     listing_count: int | None
     needs: CardNeeds = field(default_factory=CardNeeds)
+    kwh_usd: Decimal = DEFAULT_KWH_USD  # what electricity costs, for the energy figures
+
+    @property
+    def energy(self) -> LlmEnergy | None:
+        """Tokens per joule and electricity per million tokens at every card's board power."""
+        if self.run.cards_needed is None or not self.needs.tdp_w:
+            return None
+        power = self.needs.tdp_w * self.run.cards_needed
+        return llm_energy(
+            tokens_per_s=self.run.decode_tokens_per_s, power_w=power, kwh_usd=self.kwh_usd
+        )
 
     @property
     def setup_price(self) -> Decimal | None:
@@ -116,6 +130,7 @@ class LlmTable:
     hidden_modules: int = 0  # server modules left out unless asked for
     hidden_unsupported: int = 0  # cards whose ML software does not work, never recommended
     include_modules: bool = False
+    kwh_usd: Decimal = DEFAULT_KWH_USD
 
 
 @dataclass(frozen=True)
@@ -127,6 +142,7 @@ class LlmQuery:
     context: int = llm.DEFAULT_CONTEXT
     budget: Decimal | None = None
     include_modules: bool = False
+    kwh_usd: Decimal = DEFAULT_KWH_USD
     notes: tuple[str, ...] = field(default=())
 
 
@@ -162,7 +178,7 @@ def parse_context(raw: str) -> tuple[int | None, str | None]:
 
 
 # The query parameters the LLM picker reads.
-PARAMS = ("model", "quant", "context", "budget", "include")
+PARAMS = ("model", "quant", "context", "budget", "include", "kwh_usd")
 
 
 def single_param(query: QueryDict, name: str, notes: list[str]) -> str | None:
@@ -190,7 +206,11 @@ def parse_llm_query(query: QueryDict, catalogue: llm.LlmCatalogue) -> LlmQuery:
         else:
             choices = ", ".join(q.slug for q in catalogue.quants)
             notes.append(f"Ignored quant={shown_value(quant)}: choose one of {choices}")
-    for name, parse in (("context", parse_context), ("budget", parse_budget)):
+    for name, parse in (
+        ("context", parse_context),
+        ("budget", parse_budget),
+        ("kwh_usd", parse_kwh),
+    ):
         raw = single_param(query, name, notes)
         if raw is not None:
             value, note = parse(raw)
@@ -271,11 +291,12 @@ def llm_table(
     budget: Decimal | None,
     priced: PricedCards,
     include_modules: bool = False,
+    kwh_usd: Decimal = DEFAULT_KWH_USD,
 ) -> LlmTable:
     """Every card a buyer can act on for one model: one-card fits, multi-card setups, unpriced,
     too small and cards llama.cpp does not run; server modules only when asked for, cards whose
     ML software does not work never (both counted)."""
-    every = priced.rows(catalogue, model, quant, context)
+    every = [replace(r, kwh_usd=kwh_usd) for r in priced.rows(catalogue, model, quant, context)]
     rows = [r for r in every if r.needs.recommendable(include_modules=include_modules)]
     runnable = [
         r for r in rows if r.run.cards_needed is not None and r.run.decode_tokens_per_s is not None
@@ -304,6 +325,7 @@ def llm_table(
         else sum(1 for r in every if r.needs.server_module and r.needs.software_works),
         hidden_unsupported=sum(1 for r in every if r.needs.desktop and not r.needs.software_works),
         include_modules=include_modules,
+        kwh_usd=kwh_usd,
     )
 
 

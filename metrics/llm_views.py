@@ -34,6 +34,7 @@ def _table(catalogue, query, model_slug: str):
         budget=query.budget,
         priced=llm_metrics.load_priced_cards(),
         include_modules=query.include_modules,
+        kwh_usd=query.kwh_usd,
     )
 
 

@@ -43,7 +43,7 @@ class RankingSitemap(RecomputedSitemap):
 
     def items(self):
         fixed = ["metrics:home", "metrics:shop-index", "metrics:rankings-index"]
-        fixed += ["metrics:use-case-index"]
+        fixed += ["metrics:use-case-index", "metrics:rent-or-buy"]
         ranked = ranked_spec_slugs()  # a ranking with no priced card is not worth a crawl
         return fixed + undated(spec.slug for spec in SPECS if spec.slug in ranked)
 

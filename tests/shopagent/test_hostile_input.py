@@ -30,6 +30,10 @@ PARAMETERS = [
     "gpu",
     "from",
     "q",
+    "hours_per_day",
+    "kwh_usd",
+    "months",
+    "history",
 ]
 NASTY = [
     "",
@@ -87,6 +91,8 @@ def _paths(slug, listing_id):
         "/ml/shop/gpu/performance/cost-per-memory-gb/",
         "/ml/shop/use-case/",
         "/ml/shop/use-case/image-classification/",
+        "/ml/shop/rent-or-buy/",
+        "/ml/data/rent-or-buy.json",
         f"/ml/shop/gpu/{slug}/",
         "/ml/learn/",
         "/ml/learn/methodology/",

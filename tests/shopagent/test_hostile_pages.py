@@ -14,7 +14,15 @@ from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
-from catalog.models import BenchmarkResult, LlmMeasurement, LlmModel, MlModel, Quantization, UseCase
+from catalog.models import (
+    BenchmarkResult,
+    CloudOffer,
+    LlmMeasurement,
+    LlmModel,
+    MlModel,
+    Quantization,
+    UseCase,
+)
 from metrics.ranking import recompute_rankings
 from tests.factories import make_gpu, make_listing
 
@@ -118,6 +126,16 @@ def hostile(db):
         source_url=JS_URL,
         published_on=date(2025, 6, 1),
     )
+    # A cloud offer whose texts are hostile and whose source URL was never validated.
+    CloudOffer.objects.create(
+        gpu=gpu,
+        kind="on-demand",
+        usd_per_gpu_hour="1.25",
+        observed_on=date(2025, 9, 17),
+        source_url=JS_URL,
+        provider=HOSTILE[:80],
+        **texts("instance", "note"),
+    )
     # Five at the going rate and one well under it, new today: a deal, in the feeds too.
     today = timezone.now() - timedelta(hours=1)
     for price in ("1500.00", "3000.00", "3000.00", "3000.00", "3000.00", "3000.00"):
@@ -159,6 +177,7 @@ def _other_paths(hostile) -> list[str]:
         reverse("metrics:gpu-deals-feed", kwargs={"slug": slug}),
         reverse("metrics:data-gpus-json"),
         reverse("metrics:data-gpus-csv"),
+        f"{reverse('metrics:rent-or-buy-json')}?kwh_usd=0.30",
         f"{reverse('metrics:llm-json')}?model={hostile['llm'].slug}&quant=q4_k_m",
         f"{reverse('metrics:finder-json')}?task=fp16&budget=5000",
         reverse("metrics:price-history-csv", kwargs={"slug": slug}),
