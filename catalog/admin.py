@@ -113,15 +113,6 @@ class BenchmarkResultInline(admin.TabularInline):
     show_change_link = True
 
 
-class CloudOfferInline(admin.TabularInline):
-    model = CloudOffer
-    form = TrackEditsForm
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    extra = 0
-    fields = ["provider", "kind", "instance", "usd_per_gpu_hour", "observed_on", "source_url"]
-    show_change_link = True
-
-
 @admin.register(Gpu)
 class GpuAdmin(CatalogAdmin):
     list_display = [
@@ -151,7 +142,7 @@ class GpuAdmin(CatalogAdmin):
     search_fields = ["label", "slug", "part_numbers", "aliases"]
     readonly_fields = ["admin_edited_fields", "updated_at"]
     prepopulated_fields = {"slug": ["label"]}
-    inlines = [BenchmarkResultInline, CloudOfferInline]
+    inlines = [BenchmarkResultInline]
     fieldsets = [
         (None, {"fields": ["label", "slug", "manufacturer", "category", "form_factor"]}),
         ("Product", {"fields": ["architecture", "release_date", "msrp_usd", "summary"]}),

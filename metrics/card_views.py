@@ -27,10 +27,11 @@ from shopagent.cache import cached_page
 SHOP_PARAMS = (*ShopFilterForm.base_fields, "page", "history")
 
 
-def running_costs(request, gpu, *, page_params) -> dict:
+def running_costs(request, gpu, *, page_params, rates=None) -> dict:
     """What a card page shows of owning against renting it, and the energy of its LLM table, for
-    the visitor's hours a day, electricity price and months (three queries, four with the LLM
-    catalogue). The form carries the page's other parameters over."""
+    the visitor's hours a day, electricity price and months (two queries, three without the
+    card's going `rates`, and the LLM catalogue's). The form carries the page's other
+    parameters over."""
     usage = parse_usage(request.GET)
     keep = [
         (name, value)
@@ -39,7 +40,7 @@ def running_costs(request, gpu, *, page_params) -> dict:
         for value in request.GET.getlist(name)
     ]
     return {
-        "own": None if gpu.is_laptop else card_ownership(gpu=gpu, usage=usage),
+        "own": None if gpu.is_laptop else card_ownership(gpu=gpu, usage=usage, rates=rates),
         "usage_form": usage_form(usage, path=request.path),
         "usage_keep": keep,
         "llm_runs": with_energy(models_on(gpu), power_w=gpu.tdp_w, kwh_usd=usage.kwh_usd),
@@ -80,7 +81,7 @@ def shop_gpu(request, slug):
         "checked_at": facts.checked_at,
         "is_variant": bool(request.GET),
         "history": price_history_section(gpu=gpu, query=request.GET),
-        **running_costs(request, gpu, page_params=SHOP_PARAMS),
+        **running_costs(request, gpu, page_params=SHOP_PARAMS, rates=rates),
         "crumbs": _crumbs(("Shop", reverse("metrics:shop-index")), (gpu.label, request.path)),
         **shop_seo(gpu=gpu, summary=facts.summary, page=listings.page),
     }

@@ -355,12 +355,13 @@ class CardOwnership:
     offers: list
 
 
-def card_ownership(*, gpu, usage: Usage) -> CardOwnership:
-    """One card's section (three queries)."""
+def card_ownership(*, gpu, usage: Usage, rates: GoingRates | None = None) -> CardOwnership:
+    """One card's section: its offers and the depreciation rates (two queries), and its going
+    rates unless the page has read them (a third)."""
     offers = card_offers(gpu_id=gpu.pk)
     row = own_or_rent(
         gpu=gpu,
-        rates=read_going_rates(gpu_id=gpu.pk),
+        rates=rates if rates is not None else read_going_rates(gpu_id=gpu.pk),
         rent=rent_of(offers),
         depreciation=read_depreciation(),
         usage=usage,

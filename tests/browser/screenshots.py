@@ -112,6 +112,7 @@ def main(out_dir: str) -> None:
         "ranking": "/ml/shop/gpu/performance/cost-per-fp32-flops/",
         "use-cases": "/ml/shop/use-case/",
         "use-case": "/ml/shop/use-case/image-classification/",
+        "rent-or-buy": "/ml/shop/rent-or-buy/?hours_per_day=4",
         "learn": "/ml/learn/",
         "learn-gpu": "/ml/learn/gpu/nvidia-geforce-rtx-3090/",
         "learn-model": "/ml/learn/models/resnet50/",
@@ -120,7 +121,16 @@ def main(out_dir: str) -> None:
         "search": "/ml/search/?q=3090",
         "404": "/no-such-page/",
     }
-    dark = {"home", "all-cards", "compare", "ranking", "use-case", "learn-gpu", "404"}
+    dark = {
+        "home",
+        "all-cards",
+        "compare",
+        "ranking",
+        "use-case",
+        "learn-gpu",
+        "rent-or-buy",
+        "404",
+    }
     try:
         wait_until_up(url, server)
         with sync_playwright() as playwright:

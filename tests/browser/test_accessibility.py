@@ -29,6 +29,7 @@ PAGES = {
     "search": "/ml/search/?q=3090",
     "404": "/no-such-page/",
     "shop": "/ml/shop/gpu/nvidia-geforce-rtx-3090/",
+    "rent-or-buy": "/ml/shop/rent-or-buy/",
 }
 # Pages whose every figure must sit on screen at 375 px (tables stack or fit); on the others a
 # table may scroll inside its own box, never the page.
