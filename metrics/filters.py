@@ -74,6 +74,26 @@ def _choice(name: str, raw: str, choices) -> tuple[str | None, str | None]:
     return None, f"Ignored {LABELS[name]} {shown(raw)}: choose one of {options}"
 
 
+def read_each(query: QueryDict, parsers: dict, *, labels: dict) -> tuple[dict, list[str]]:
+    """Each parameter's one value through its parser, which answers (value, note): the values
+    read and the notes. A parameter given more than once is ignored with a note naming it as
+    `labels` does; a blank one is absent."""
+    values, notes = {}, []
+    for name, parse in parsers.items():
+        given = [v.strip() for v in query.getlist(name) if v.strip()]
+        if not given:
+            continue
+        if len(given) > 1:
+            notes.append(f"{labels[name]}: given more than once")
+            continue
+        value, note = parse(given[0])
+        if note:
+            notes.append(note)
+        else:
+            values[name] = value
+    return values, notes
+
+
 def parse_filters(query: QueryDict) -> RankingFilters:
     """Read min_memory, max_budget, condition, category and software; a bad value is a note."""
     parsers = {
@@ -83,19 +103,8 @@ def parse_filters(query: QueryDict) -> RankingFilters:
         "category": lambda raw: _choice("category", raw, Category.values),
         "software": lambda raw: _choice("software", raw, MlSoftware.values),
     }
-    values, notes = {}, []
-    for name, parse in parsers.items():
-        given = [v.strip() for v in query.getlist(name) if v.strip()]
-        if not given:
-            continue
-        if len(given) > 1:
-            notes.append(f"Ignored {LABELS[name]}: given more than once")
-            continue
-        value, note = parse(given[0])
-        if note:
-            notes.append(note)
-        else:
-            values[name] = value
+    labels = {name: f"Ignored {label}" for name, label in LABELS.items()}
+    values, notes = read_each(query, parsers, labels=labels)
     if values.get("max_budget") is not None:
         values["max_budget"] = Decimal(str(round(values["max_budget"], 2)))
     return RankingFilters(**values, notes=tuple(notes))

@@ -23,6 +23,7 @@ from catalog.models import FormFactor, Gpu
 from catalog.presentation import typed_number
 from listings.market import GoingRates
 from metrics.depreciation import DAYS_PER_MONTH, Rate, read_depreciation
+from metrics.filters import read_each
 from metrics.going_rate import read_all_going_rates, read_going_rates
 
 CENT = Decimal("0.01")
@@ -118,20 +119,16 @@ PARSERS = {
 def parse_usage(query: QueryDict, *, api: bool = False) -> Usage:
     """hours_per_day, kwh_usd and months; a value that cannot be used keeps its default and
     leaves a note naming the field as the form labels it (the parameter, for the data API)."""
-    values, notes = {}, []
-    for name, parse in PARSERS.items():
-        label = name if api else f"Ignored {LABELS[name]}"
-        given = [v.strip() for v in query.getlist(name) if v.strip()]
-        if not given:
-            continue
-        if len(given) > 1:
-            notes.append(f"{label}: given more than once")
-            continue
-        value, problem = parse(given[0])
-        if problem:
-            notes.append(f"{label} {_shown(given[0])}: {problem}")
-        else:
-            values[name] = value
+    labels = {name: name if api else f"Ignored {label}" for name, label in LABELS.items()}
+
+    def noted(name):
+        def parse(raw):
+            value, problem = PARSERS[name](raw)
+            return value, f"{labels[name]} {_shown(raw)}: {problem}" if problem else None
+
+        return parse
+
+    values, notes = read_each(query, {name: noted(name) for name in PARSERS}, labels=labels)
     return Usage(**values, notes=tuple(notes))
 
 

@@ -18,7 +18,7 @@ from metrics.depreciation import (
     read_depreciation,
 )
 from metrics.history import record_price_history
-from metrics.models import DailyPrice, Depreciation
+from metrics.models import Depreciation
 from metrics.ownership import (
     DEFAULT_HOURS_PER_DAY,
     DEFAULT_KWH_USD,
@@ -225,27 +225,17 @@ def test_with_few_fitted_cards_the_fallback_is_the_stated_assumption(db):
     assert rates.fallback == FALLBACK_MONTHLY_RATE and rates.fallback_cards == 0
 
 
-def test_recording_price_history_fits_each_card_from_its_used_prices(db, make_gpu, make_listing):
+def test_recording_price_history_fits_each_card_from_its_used_prices(
+    make_gpu, make_listing, falling_used_prices
+):
     from metrics.ranking import recompute_rankings
 
     gpu = make_gpu("card-a")
     for _ in range(5):
         make_listing(gpu, 2000)
     recompute_rankings()
-    today = timezone.localdate()
-    DailyPrice.objects.bulk_create(
-        DailyPrice(
-            gpu=gpu,
-            scope="used",
-            day=today - timedelta(days=n),
-            headline_price=Decimal(2000 / 0.98 ** (n / (365.25 / 12))).quantize(Decimal("0.01")),
-            lowest_price=Decimal(1000),
-            listing_count=5,
-            computed_at=timezone.now(),
-        )
-        for n in range(1, 181)
-    )
+    falling_used_prices(gpu, today_price=2000, monthly=0.02)
     record_price_history()
     stored = Depreciation.objects.get(gpu=gpu)
     assert stored.monthly_rate == pytest.approx(0.02, abs=1e-5)
-    assert stored.points == 181 and stored.last_day == today and stored.days == 180
+    assert stored.points == 181 and stored.last_day == timezone.localdate() and stored.days == 180

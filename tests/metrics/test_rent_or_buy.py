@@ -2,21 +2,17 @@
 energy and the methodology's defaults."""
 
 import re
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from catalog.models import CloudOffer
 from metrics.history import record_price_history
-from metrics.models import DailyPrice
 from metrics.ownership import DEFAULT_KWH_USD
 from metrics.ranking import recompute_rankings
 
 JSON_URL = "metrics:rent-or-buy-json"
-MONTH = 365.25 / 12
 
 
 def _offer(gpu, provider, price, kind="on-demand", **fields):
@@ -31,27 +27,8 @@ def _offer(gpu, provider, price, kind="on-demand", **fields):
     )
 
 
-def _history(gpu, *, today_price: float, monthly: float, days: int = 180):
-    """Past used prices falling `monthly` a month to today's price."""
-    today = timezone.localdate()
-    DailyPrice.objects.bulk_create(
-        DailyPrice(
-            gpu=gpu,
-            scope="used",
-            day=today - timedelta(days=n),
-            headline_price=Decimal(today_price / (1 - monthly) ** (n / MONTH)).quantize(
-                Decimal("0.01")
-            ),
-            lowest_price=Decimal(1),
-            listing_count=5,
-            computed_at=timezone.now(),
-        )
-        for n in range(1, days + 1)
-    )
-
-
 @pytest.fixture
-def market(db, make_gpu, make_listing):
+def market(db, make_gpu, make_listing, falling_used_prices):
     """Card A: $2,000 used, 450 W, losing 2% a month, rented at $0.55 (median of two on-demand
     offers; a marketplace offer does not count). Card B: 700 W rented at $0.10: never. Card C:
     rented but with no listing; card D: listed but with no offer."""
@@ -69,7 +46,7 @@ def market(db, make_gpu, make_listing):
     _offer(b, "Alpha", "0.10")
     _offer(c, "Alpha", "0.90")
     recompute_rankings()
-    _history(a, today_price=2000, monthly=0.02)
+    falling_used_prices(a, today_price=2000, monthly=0.02)
     record_price_history()
     return {"a": a, "b": b, "c": c, "d": d}
 
