@@ -368,7 +368,7 @@ def parse_period(raw: str | None) -> tuple[int, str]:
     """The chart's period in days from ?history=, and a note when the value was ignored."""
     if raw in (None, ""):
         return DEFAULT_PERIOD, ""
-    if raw.isdigit() and int(raw) in PERIODS:
+    if raw.isdigit() and len(raw) <= 6 and int(raw) in PERIODS:  # int() refuses 4,300+ digits
         return int(raw), ""
     shown = raw if len(raw) <= 20 else raw[:20] + "…"
     return DEFAULT_PERIOD, f"Ignored history={shown}: choose 30, 90 or 365 days."

@@ -85,11 +85,13 @@ def _decimal(raw: str, *, maximum: Decimal, places: str) -> tuple[Decimal | None
     number = typed_number(raw.removeprefix("$"))
     if number is None:
         return None, "not a number"
-    value = Decimal(number).quantize(Decimal(places), rounding=ROUND_HALF_UP)
-    if value <= 0:
-        return None, "must be above zero"
+    value = Decimal(number)  # no digit limit, unlike float(): many digits are only large
     if value > maximum:
         return None, f"over {maximum}"
+    if value > 0:
+        value = value.quantize(Decimal(places), rounding=ROUND_HALF_UP)
+    if value <= 0:
+        return None, "must be above zero"
     return value, None
 
 
