@@ -24,6 +24,7 @@ from catalog.llm_calibration import (
     Backtest,
     BacktestSummary,
     Calibration,
+    Era,
     Family,
 )
 from catalog.llm_calibration import FamilyFit as FittedFamily
@@ -55,6 +56,7 @@ MEASURED_COLUMNS = (
     "test",
     "source_url",
     "measured_model",
+    "build",
 )
 
 
@@ -90,6 +92,17 @@ def read_families(path: Path | None = None) -> tuple[Family, ...]:
             architectures=tuple(row["architectures"]),
             borrows_from=row["borrows_from"],
         )
+        for row in rows
+    )
+
+
+def read_eras(path: Path | None = None) -> tuple[Era, ...]:
+    """The backend eras of fixtures/llm_calibration.json: dated kernel changes after which earlier
+    measurements on that backend no longer show today's speed."""
+    path = path or Path(settings.BASE_DIR) / "fixtures" / CALIBRATION_FILE
+    rows = json.loads(path.read_text(encoding="utf-8")).get("eras", [])
+    return tuple(
+        Era(row["backend"], row["since"], row.get("reason", ""), row.get("source_url", ""))
         for row in rows
     )
 
@@ -134,7 +147,7 @@ def load_llm_catalogue() -> LlmCatalogue:
         for row in rows
         if row.model.slug in by_slug
     ]
-    return LlmCatalogue(models, quants, measurements, read_families())
+    return LlmCatalogue(models, quants, measurements, read_families(), read_eras())
 
 
 @dataclass(frozen=True)
@@ -186,6 +199,7 @@ class LlmMethodology:
     backtests: list[Backtest]
     scope: CalibrationScope
     quants: list[QuantSpec]
+    eras: tuple[Era, ...] = ()
     overhead_gib: float = RUNTIME_OVERHEAD_GIB
     default_context: int = DEFAULT_CONTEXT
     max_cards: int = MAX_CARDS
@@ -206,6 +220,7 @@ def llm_methodology(*, catalogue: LlmCatalogue | None = None) -> LlmMethodology:
         backtests=report.backtests,
         scope=_calibration_scope(report.backtests),
         quants=catalogue.quants,
+        eras=catalogue.eras,
     )
 
 

@@ -473,6 +473,20 @@ class LlmModel(models.Model):
         blank=True,
         help_text="How many of the layers use the window (from config.json's layer pattern).",
     )
+    vocab_size = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="config.json's vocab_size. A generated token looks up one row of the input "
+        "embedding table, so a token reads vocab size x hidden size fewer weights than the model "
+        "holds (unless the output layer shares that table); blank when unknown.",
+    )
+    tie_word_embeddings = models.BooleanField(
+        "output layer shares the embedding table",
+        null=True,
+        blank=True,
+        help_text="config.json's tie_word_embeddings: the shared table is read whole by the "
+        "output layer for every token; blank when unknown.",
+    )
     fixed_params_b = models.FloatField(
         "parameters kept at a fixed format (billions)",
         null=True,
@@ -576,6 +590,12 @@ class LlmMeasurement(models.Model):
     )
     source_url = models.URLField(max_length=500, validators=[WEB_URL])
     published_on = models.DateField()
+    build = models.CharField(
+        "llama.cpp build",
+        max_length=60,
+        blank=True,
+        help_text="The build number or commit the source reports, e.g. b2824 or 5cca2542a.",
+    )
     notes = models.TextField(blank=True)
     admin_edited_fields = admin_edits_field()
 
