@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0011_cloud_offer'),
+        ('catalog', '0013_cloud_offer'),
         ('metrics', '0009_card_price_per_l2_cache_and_shared_memory'),
     ]
 
