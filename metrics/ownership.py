@@ -33,7 +33,7 @@ DEFAULT_KWH_USD = Decimal("0.1872")
 KWH_SOURCE_URL = "https://www.eia.gov/electricity/monthly/epm_table_grapher.php?t=epmt_5_6_a"
 KWH_SOURCE_NOTE = (
     "the US average residential price, 18.72¢/kWh, from the EIA's Electric Power Monthly, "
-    "Table 5.6.A, as republished on 2026-04-26"
+    "Table 5.6.A, as energypricestoday.com republished it on 2026-04-26"
 )
 DEFAULT_HOURS_PER_DAY = Decimal(8)
 DEFAULT_MONTHS = 24
