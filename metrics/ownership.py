@@ -88,10 +88,11 @@ def _decimal(raw: str, *, maximum: Decimal, places: str) -> tuple[Decimal | None
     value = Decimal(number)  # no digit limit, unlike float(): many digits are only large
     if value > maximum:
         return None, f"over {maximum}"
-    if value > 0:
-        value = value.quantize(Decimal(places), rounding=ROUND_HALF_UP)
     if value <= 0:
         return None, "must be above zero"
+    value = value.quantize(Decimal(places), rounding=ROUND_HALF_UP)
+    if value == 0:
+        return None, f"under {places}, the smallest step"
     return value, None
 
 
@@ -238,6 +239,12 @@ class OwnOrRent:
         if hours is None:
             return None
         return hours / (self.usage.hours_per_day * Decimal(str(DAYS_PER_MONTH)))
+
+    @property
+    def break_even_days(self) -> Decimal | None:
+        """The break-even in days at the visitor's hours a day (shown when under a month)."""
+        hours = self.break_even_hours
+        return None if hours is None else hours / self.usage.hours_per_day
 
     @property
     def buy_wins(self) -> bool:

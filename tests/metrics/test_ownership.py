@@ -93,6 +93,7 @@ def test_the_worked_example_in_hours_months_and_a_verdict():
     assert row.energy_usd_per_hour == Decimal("0.09")
     assert row.break_even_hours == Decimal("1670.52")
     assert float(row.break_even_months) == pytest.approx(6.86, abs=0.005)  # 8 h x 30.44 days
+    assert row.break_even_days == Decimal("1670.52") / 8
     assert row.buy_wins  # 24 months at 8 hours a day is 5,844 hours
     assert row.own_cost_usd == Decimal("2000") - Decimal("1231.56") + Decimal("0.09") * 5844
     assert row.rent_cost_usd == Decimal("0.55") * 5844
@@ -153,7 +154,7 @@ def test_usage_defaults_and_typed_values():
         ("kwh_usd=9", "Ignored Electricity ($/kWh) “9”: over 5"),
         ("kwh_usd=" + "9" * 60, "over 5"),
         ("hours_per_day=-" + "9" * 60, "must be above zero"),
-        ("kwh_usd=0.00001", "Ignored Electricity ($/kWh) “0.00001”: must be above zero"),
+        ("kwh_usd=0.00001", "Ignored Electricity ($/kWh) “0.00001”: under 0.0001, the smallest"),
         ("months=1.5", "Ignored Months “1.5”: not a whole number of months"),
         ("months=0", "Ignored Months “0”: choose 1 to 120 months"),
         ("months=" + "9" * 400, "choose 1 to 120 months"),

@@ -159,6 +159,16 @@ def test_a_card_page_says_when_buying_pays_back_and_cites_each_offer(client, mar
     assert text.index("Alpha") < text.index("Market")  # on-demand before marketplace
 
 
+def test_a_break_even_under_a_month_is_told_in_days(client, market):
+    # One month: $2,000 less a 2% loss is $40, over $0.55 - $0.09 an hour: 87 hours, 3.6 days.
+    query = "?kwh_usd=0.20&hours_per_day=24&months=1"
+    ranking = client.get(reverse("metrics:rent-or-buy") + query).content.decode()
+    assert "87.0 h" in ranking and "3.6 days" in ranking
+    card = client.get(reverse("metrics:shop-gpu", args=["card-a"]) + query).content.decode()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", card[card.index('id="own-or-rent"') :]))
+    assert "pays back after 87.0 hours of use: 3.6 days at 24 hours a day" in text
+
+
 def test_a_card_page_says_never_and_keeps_the_shop_filters_in_its_form(client, market):
     url = reverse("metrics:shop-gpu", args=["card-b"]) + "?sort=price&kwh_usd=0.20"
     html = client.get(url).content.decode()
