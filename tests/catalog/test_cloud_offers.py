@@ -6,11 +6,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from catalog.cloud_offers import card_offers, on_demand_rents
 from catalog.loader import default_fixtures_dir
 from catalog.models import CloudOffer, Gpu
+from catalog.signals import catalog_changed
 from tests.factories import make_gpu
 
 HEADER = "gpu,provider,kind,usd_per_gpu_hour,observed_on,source_url,instance,note\n"
@@ -231,3 +233,38 @@ def test_the_catalog_loads_the_offers_and_keeps_an_admin_edit(loaded_catalog):
     call_command("load_catalog", stdout=_Buffer())
     assert l4.cloud_offers.get(provider="Google Cloud").usd_per_gpu_hour == Decimal("0.66")
     assert CloudOffer.objects.count() == len(_fixture_offers())
+
+
+def test_an_editor_corrects_an_offer_in_the_admin_and_the_card_s_rent_follows(
+    staff_client, loaded_catalog, django_capture_on_commit_callbacks
+):
+    l4 = Gpu.objects.get(slug="nvidia-l4")
+    assert on_demand_rents()[l4.pk].median == Decimal("0.855")  # $0.40, 0.71, 1.00, 1.00
+    gcp = l4.cloud_offers.get(provider="Google Cloud")
+    url = reverse("admin:catalog_cloudoffer_change", args=[gcp.pk])
+    form = {
+        "gpu": l4.pk,
+        "provider": gcp.provider,
+        "kind": gcp.kind,
+        "instance": gcp.instance,
+        "usd_per_gpu_hour": "-1",
+        "observed_on": "2025-11-03",
+        "source_url": gcp.source_url,
+        "note": gcp.note,
+    }
+    assert staff_client.get(url).status_code == 200
+    refused = staff_client.post(url, form)
+    assert refused.status_code == 200 and "errornote" in refused.content.decode()
+    sent = []
+    catalog_changed.connect(receiver := lambda sender, **kw: sent.append(kw))  # noqa: F841
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = staff_client.post(url, {**form, "usd_per_gpu_hour": "0.66"})
+    finally:
+        catalog_changed.disconnect(receiver)
+    assert response.status_code == 302
+    assert sent == [{"signal": catalog_changed, "source": "admin", "gpu_ids": [l4.pk]}]
+    gcp.refresh_from_db()
+    assert gcp.usd_per_gpu_hour == Decimal("0.66") and gcp.observed_on == date(2025, 11, 3)
+    assert set(gcp.admin_edited_fields) == {"usd_per_gpu_hour", "observed_on"}
+    assert on_demand_rents()[l4.pk].median == Decimal("0.83")  # $0.40, 0.66, 1.00, 1.00
