@@ -44,7 +44,7 @@ def rent_or_buy(request):
     context = {
         "table": rent_or_buy_table(usage=usage),
         "form": usage_form(usage, path=request.path),
-        "crumbs": _crumbs(("Own or rent", request.path)),
+        "crumbs": _crumbs(("Rent or buy", request.path)),
     }
     return render(request, "metrics/rent_or_buy.html", context)
 

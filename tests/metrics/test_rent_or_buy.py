@@ -135,12 +135,30 @@ def test_bad_input_on_the_ranking_is_a_visible_note(client, market):
     ]
 
 
-def test_the_ranking_is_in_the_sitemap_and_runs_few_queries(
+def test_the_ranking_is_in_the_sitemap_linked_from_the_home_and_rankings_and_runs_few_queries(
     client, market, django_assert_max_num_queries
 ):
     assert reverse("metrics:rent-or-buy") in client.get(reverse("sitemap")).content.decode()
+    for linking in ("metrics:home", "metrics:rankings-index"):
+        assert (
+            f'href="{reverse("metrics:rent-or-buy")}"'
+            in client.get(reverse(linking)).content.decode()
+        )
     with django_assert_max_num_queries(7):
         assert client.get(reverse("metrics:rent-or-buy")).status_code == 200
+
+
+def test_the_ranking_fits_search_results_and_answers_head(client, market):
+    url = reverse("metrics:rent-or-buy")
+    html = client.get(url + "?kwh_usd=0.30&utm_source=x").content.decode()
+    title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+    description = re.search(r'<meta name="description" content="(.*?)">', html, re.S).group(1)
+    assert len(title) <= 70 and 50 <= len(description) <= 160
+    assert f'<link rel="canonical" href="https://shopagent.test{url}">' in html
+    assert f'"name":"Rent or buy","item":"https://shopagent.test{url}"' in html  # breadcrumbs
+    head = client.head(url)
+    assert head.status_code == 200 and head.content == b""
+    assert client.head(reverse(JSON_URL)).status_code == 200
 
 
 @pytest.mark.parametrize("page", ["metrics:shop-gpu", "metrics:learn-gpu"])
