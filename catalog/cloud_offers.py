@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import WEB_URL, CloudOffer, Gpu, OfferKind
-from catalog.presentation import typed_number
+from catalog.presentation import quoted, typed_number
 from catalog.signals import catalog_changed
 
 REQUIRED_COLUMNS = ("gpu", "provider", "kind", "usd_per_gpu_hour", "observed_on", "source_url")
@@ -158,10 +158,10 @@ def _offer(raw: dict, gpu_ids: dict[str, int]) -> dict:
         if len(values[name]) > limit:
             raise ValueError(f"{name} is over {limit} characters")
     if values["gpu"] not in gpu_ids:
-        raise ValueError(f"gpu {_shown(values['gpu'])}: no card has that slug")
+        raise ValueError(f"gpu {quoted(values['gpu'])}: no card has that slug")
     if values["kind"] not in OfferKind.values:
         choices = ", ".join(OfferKind.values)
-        raise ValueError(f"kind {_shown(values['kind'])}: choose one of {choices}")
+        raise ValueError(f"kind {quoted(values['kind'])}: choose one of {choices}")
     return {
         "gpu_id": gpu_ids[values["gpu"]],
         "provider": values["provider"],
@@ -174,13 +174,9 @@ def _offer(raw: dict, gpu_ids: dict[str, int]) -> dict:
     }
 
 
-def _shown(text: str) -> str:
-    return f"“{text if len(text) <= 40 else text[:40] + '…'}”"
-
-
 def _price(raw: str) -> Decimal:
     number = typed_number(raw.removeprefix("$"))
-    reason = f"usd_per_gpu_hour {_shown(raw)}"
+    reason = f"usd_per_gpu_hour {quoted(raw)}"
     if number is None:
         raise ValueError(f"{reason}: not a number")
     try:
@@ -197,7 +193,7 @@ def _price(raw: str) -> Decimal:
 
 
 def _day(raw: str) -> date:
-    reason = f"observed_on {_shown(raw)}"
+    reason = f"observed_on {quoted(raw)}"
     try:
         day = date.fromisoformat(raw) if ISO_DATE.fullmatch(raw) else None
     except ValueError:
@@ -217,7 +213,7 @@ def _url(raw: str) -> str:
     try:
         WEB_URL(raw)
     except ValidationError:
-        raise ValueError(f"source_url {_shown(raw)}: not an http:// or https:// address") from None
+        raise ValueError(f"source_url {quoted(raw)}: not an http:// or https:// address") from None
     return raw
 
 

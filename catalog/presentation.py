@@ -31,6 +31,11 @@ JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 TYPED_NUMBER = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)?(?:\.[0-9]+)?")
 
 
+def quoted(typed: str) -> str:
+    """A typed value quoted for a note or an error, cut at 40 characters."""
+    return f"“{typed if len(typed) <= 40 else typed[:40] + '…'}”"
+
+
 def typed_number(text: str) -> str | None:
     """The typed number without commas ("1,500.5" -> "1500.5"), or None if it is not one."""
     text = text.strip()

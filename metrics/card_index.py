@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.http import QueryDict
 
 from catalog.models import Manufacturer, MlSoftware
-from metrics.filters import shown
+from catalog.presentation import quoted
 
 MAX_SEARCH_LENGTH = 100
 
@@ -80,7 +80,7 @@ def _choice(name: str, raw: str, choices: dict[str, str], notes: list[str]) -> s
     if raw.lower() in by_lower:
         return by_lower[raw.lower()]
     notes.append(
-        f"Ignored {LABELS[name]} {shown(raw)}: choose one of {', '.join(choices.values())}"
+        f"Ignored {LABELS[name]} {quoted(raw)}: choose one of {', '.join(choices.values())}"
     )
     return ""
 
@@ -102,7 +102,7 @@ def parse_index_query(query: QueryDict, *, software: str = "") -> IndexQuery:
             sort, descending = key, raw_sort.startswith("-")
         else:
             headings = ", ".join(column.heading for column in COLUMNS)
-            notes.append(f"Ignored {LABELS['sort']} {shown(raw_sort)}: choose one of {headings}")
+            notes.append(f"Ignored {LABELS['sort']} {quoted(raw_sort)}: choose one of {headings}")
     return IndexQuery(
         q=q, vendor=vendor, software=software, sort=sort, descending=descending, notes=tuple(notes)
     )

@@ -20,7 +20,7 @@ from django.http import QueryDict
 
 from catalog.cloud_offers import CloudRent, card_offers, on_demand_rents, rent_of
 from catalog.models import FormFactor, Gpu
-from catalog.presentation import typed_number
+from catalog.presentation import quoted, typed_number
 from listings.market import GoingRates
 from metrics.depreciation import DAYS_PER_MONTH, Rate, read_depreciation
 from metrics.filters import read_each
@@ -77,10 +77,6 @@ class Usage:
         )
 
 
-def _shown(raw: str) -> str:
-    return f"“{raw if len(raw) <= 40 else raw[:40] + '…'}”"
-
-
 def _decimal(raw: str, *, maximum: Decimal, places: str) -> tuple[Decimal | None, str | None]:
     number = typed_number(raw.removeprefix("$"))
     if number is None:
@@ -109,7 +105,7 @@ def _months(raw: str) -> tuple[int | None, str | None]:
 def parse_kwh(raw: str) -> tuple[Decimal | None, str | None]:
     """An electricity price in $/kWh ("0.30", "$0.2"), or a note saying why it was ignored."""
     value, problem = PARSERS["kwh_usd"](raw.strip())
-    return value, f"Ignored {LABELS['kwh_usd']} {_shown(raw)}: {problem}" if problem else None
+    return value, f"Ignored {LABELS['kwh_usd']} {quoted(raw)}: {problem}" if problem else None
 
 
 PARSERS = {
@@ -127,7 +123,7 @@ def parse_usage(query: QueryDict, *, api: bool = False) -> Usage:
     def noted(name):
         def parse(raw):
             value, problem = PARSERS[name](raw)
-            return value, f"{labels[name]} {_shown(raw)}: {problem}" if problem else None
+            return value, f"{labels[name]} {quoted(raw)}: {problem}" if problem else None
 
         return parse
 

@@ -6,10 +6,11 @@ from decimal import Decimal
 from django.db.models import Case, Count, F, FilteredRelation, Q, QuerySet, When
 
 from catalog.models import PREVIEW, TOKENS_PER_S, Category, Gpu, MlModel, MlSoftware, UseCase
+from catalog.presentation import quoted
 from catalog.search import card_names, filter_cards
 from catalog.specs import SPECS, Spec
 from metrics.card_index import IndexQuery
-from metrics.filters import RankingFilters, shown
+from metrics.filters import RankingFilters
 from metrics.history import Trend, trends
 from metrics.models import CardPrice, Scope, UseCaseScore
 
@@ -386,7 +387,7 @@ def compare_cards(*, slugs: list[str]) -> Comparison:
     found = {card.slug: card for card in cards}
     for slug in wanted:
         if slug not in found:
-            notes.append(f"Ignored card {shown(slug)}: no such card")
+            notes.append(f"Ignored card {quoted(slug)}: no such card")
     chosen = [found[s] for s in wanted if s in found]
     scores = []
     if len(chosen) > 1:
