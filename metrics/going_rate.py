@@ -3,7 +3,7 @@
 from listings.market import GoingRates
 from metrics.models import CardPrice, Scope
 
-ROW = ("scope", "headline_price", "listing_count")
+ROW = ("scope", "headline_price", "priced_count")
 
 
 def read_going_rates(*, gpu_id: int) -> GoingRates:

@@ -54,6 +54,8 @@ class FinderPick:
     basis: str  # "measured", "estimate" or "spec proxy"
     unit_price: Decimal | None = None  # one card's, for a multi-card setup
     needs: CardNeeds = CardNeeds()
+    listing_count: int = 0  # the card's listings, as every page counts them
+    from_price: Decimal | None = None  # its cheapest fixed-price listing without a flag
 
     def as_json(self) -> dict:
         return {
@@ -62,6 +64,8 @@ class FinderPick:
             "price_usd": float(self.price),
             "reason": self.reason,
             "basis": self.basis,
+            "listing_count": self.listing_count,
+            "from_usd": None if self.from_price is None else float(self.from_price),
         }
 
 
@@ -153,6 +157,8 @@ def _llm_pick(row: LlmRow, model: llm.ModelSpec, quant: llm.QuantSpec) -> Finder
         run.basis,
         unit_price=row.price,
         needs=row.needs,
+        listing_count=row.listing_count or 0,
+        from_price=row.from_price,
     )
 
 
@@ -211,18 +217,19 @@ def _find_by_proxy(task, budget, priced, include_modules) -> FinderResult:
     eligible = []
     for card in priced.cards:
         needs = priced.needs.get(card.slug, CardNeeds())
-        price = priced.prices.get(card.slug, (None, None))[0]
+        market = priced.prices.get(card.slug, (None, 0, None))
+        price = market[0]
         if not needs.recommendable(include_modules=include_modules):
             continue
         if price and card.fp16_tflops and (card.memory_gb or 0) >= floor:
             # Training without BF16 needs FP16 loss scaling: such cards rank after those with it.
             lacks_bf16 = training and not needs.bf16
-            eligible.append((lacks_bf16, float(price) / card.fp16_tflops, card, price, needs))
+            eligible.append((lacks_bf16, float(price) / card.fp16_tflops, card, market, needs))
     eligible.sort(key=lambda e: (e[0], e[1], e[2].label))
-    within = [e for e in eligible if budget is None or e[3] <= budget]
+    within = [e for e in eligible if budget is None or e[3][0] <= budget]
 
     def pick(entry) -> FinderPick:
-        lacks_bf16, per_tflops, card, price, needs = entry
+        lacks_bf16, per_tflops, card, (price, count, lowest), needs = entry
         floor_text = f" (≥ {floor} GB: {why})" if floor else ""
         bf16 = ""
         if training:
@@ -235,9 +242,19 @@ def _find_by_proxy(task, budget, priced, include_modules) -> FinderResult:
             f"{card.memory_gb:g} GB{floor_text}; {card.fp16_tflops:,.1f} FP16 TFLOPS; "
             f"{per_unit(per_tflops)} per TFLOPS{bf16}"
         )
-        return FinderPick(card.label, card.slug, 1, price, reason, "spec proxy", needs=needs)
+        return FinderPick(
+            card.label,
+            card.slug,
+            1,
+            price,
+            reason,
+            "spec proxy",
+            needs=needs,
+            listing_count=count,
+            from_price=lowest,
+        )
 
-    cheapest = min(eligible, key=lambda e: (e[3], e[2].label), default=None)
+    cheapest = min(eligible, key=lambda e: (e[3][0], e[2].label), default=None)
     note = "Spec proxy, not a benchmark: ranked by dense FP16 tensor TFLOPS per dollar" + (
         f" among cards with at least {floor} GB" if floor else ""
     )

@@ -114,6 +114,7 @@ def with_prices(queryset: QuerySet, scopes: dict[str, str]) -> QuerySet:
         ).annotate(
             **{
                 f"{prefix}headline_price": F(f"{relation}__headline_price"),
+                f"{prefix}lowest_price": F(f"{relation}__lowest_price"),
                 f"{prefix}listing_count": F(f"{relation}__listing_count"),
             }
         )
@@ -308,6 +309,7 @@ class IndexCard:
     new_headline_price: Decimal | None
     used_headline_price: Decimal | None
     all_listing_count: int | None
+    all_lowest_price: Decimal | None  # "from": the cheapest fixed-price listing without a flag
     per_fp16: float | None
     per_gb: float | None
 
@@ -321,6 +323,7 @@ INDEX_FIGURES = (
     "new_headline_price",
     "used_headline_price",
     "all_listing_count",
+    "all_lowest_price",
     "per_fp16",
     "per_gb",
 )
@@ -417,7 +420,7 @@ def pair_cards(*, candidates: list[tuple[str, str]]) -> tuple[str, str] | None:
 def compare_sitemap_slugs() -> tuple[list[str], set[str]]:
     """Priced cards cheapest first, and every card's slug (two queries)."""
     priced = list(
-        CardPrice.objects.filter(scope=Scope.ALL)
+        CardPrice.objects.filter(scope=Scope.ALL, headline_price__isnull=False)
         .order_by("headline_price", "gpu__slug")
         .values_list("gpu__slug", flat=True)
     )
