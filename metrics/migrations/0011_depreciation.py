@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0013_cloud_offer'),
-        ('metrics', '0009_card_price_per_l2_cache_and_shared_memory'),
+        ('metrics', '0010_card_price_counts_and_unpriced_rows'),
     ]
 
     operations = [
