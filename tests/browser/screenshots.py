@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,6 +67,35 @@ def wait_until_up(url: str, server: subprocess.Popen) -> None:
     raise SystemExit("the server did not answer within 20 s")
 
 
+def page_paths(slug: str) -> dict[str, str]:
+    """Every page type by name; `slug` is the card with the most listings."""
+    last_month = (datetime.now(UTC).date().replace(day=1) - timedelta(days=1)).replace(day=1)
+    return {
+        "home": "/",
+        "shop": f"/ml/shop/gpu/{slug}/",
+        "all-cards": "/ml/shop/gpu/",
+        "all-cards-filtered": "/ml/shop/gpu/?vendor=NVIDIA&min_memory=24&sort=per-fp16",
+        "compare": "/ml/shop/gpu/compare/nvidia-geforce-rtx-3090-vs-nvidia-geforce-rtx-4090/",
+        "compare-picker": "/ml/shop/gpu/compare/",
+        "rankings": "/ml/shop/gpu/performance/",
+        "ranking": "/ml/shop/gpu/performance/cost-per-fp32-flops/",
+        "use-cases": "/ml/shop/use-case/",
+        "use-case": "/ml/shop/use-case/image-classification/",
+        "rent-or-buy": "/ml/shop/rent-or-buy/?hours_per_day=4",
+        "learn": "/ml/learn/",
+        "learn-gpu": "/ml/learn/gpu/nvidia-geforce-rtx-3090/",
+        "learn-model": "/ml/learn/models/resnet50/",
+        "learn-use-case": "/ml/learn/use-case/image-classification/",
+        "methodology": "/ml/learn/methodology/",
+        "search": "/ml/search/?q=3090",
+        "reports": "/ml/shop/reports/",
+        "report": f"/ml/shop/reports/{last_month:%Y-%m}/",
+        "alerts": "/ml/alerts/",
+        "alert-subscribe": f"/ml/alerts/subscribe/?gpu={slug}",
+        "404": "/no-such-page/",
+    }
+
+
 def main(out_dir: str) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -101,26 +131,7 @@ def main(out_dir: str) -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    pages = {
-        "home": "/",
-        "shop": f"/ml/shop/gpu/{slug}/",
-        "all-cards": "/ml/shop/gpu/",
-        "all-cards-filtered": "/ml/shop/gpu/?vendor=NVIDIA&min_memory=24&sort=per-fp16",
-        "compare": "/ml/shop/gpu/compare/nvidia-geforce-rtx-3090-vs-nvidia-geforce-rtx-4090/",
-        "compare-picker": "/ml/shop/gpu/compare/",
-        "rankings": "/ml/shop/gpu/performance/",
-        "ranking": "/ml/shop/gpu/performance/cost-per-fp32-flops/",
-        "use-cases": "/ml/shop/use-case/",
-        "use-case": "/ml/shop/use-case/image-classification/",
-        "rent-or-buy": "/ml/shop/rent-or-buy/?hours_per_day=4",
-        "learn": "/ml/learn/",
-        "learn-gpu": "/ml/learn/gpu/nvidia-geforce-rtx-3090/",
-        "learn-model": "/ml/learn/models/resnet50/",
-        "learn-use-case": "/ml/learn/use-case/image-classification/",
-        "methodology": "/ml/learn/methodology/",
-        "search": "/ml/search/?q=3090",
-        "404": "/no-such-page/",
-    }
+    pages = page_paths(slug)
     dark = {
         "home",
         "all-cards",
@@ -128,6 +139,7 @@ def main(out_dir: str) -> None:
         "ranking",
         "use-case",
         "learn-gpu",
+        "report",
         "rent-or-buy",
         "404",
     }

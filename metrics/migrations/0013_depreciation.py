@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0013_cloud_offer'),
-        ('metrics', '0010_card_price_counts_and_unpriced_rows'),
+        ('catalog', '0014_cloud_offer'),
+        ('metrics', '0012_price_alerts'),
     ]
 
     operations = [
