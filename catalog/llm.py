@@ -14,8 +14,11 @@ for a mixture of
 experts a compute floor, k x 2 x active parameters / the device's FP32 shader rate. The
 efficiency and the overhead are fitted per backend family (`catalog.llm_calibration`), k on every
 MoE measurement. Prefill: 2 x active parameters FLOPs per prompt token at the FP16 tensor rate, or
-at the FP32 shader rate on a card without tensor or matrix units, x the family's efficiency. Where
+at the FP32 shader rate on a card without tensor or matrix units, x the family's efficiency; where
+the vendor publishes neither (Apple), at the family's measured rate per GPU core. Where
 llama.cpp does not run a card there is no speed at all. Both speeds are estimates unless measured.
+A whole computer (a Mac, a Strix Halo or GB10 machine) fits a model in the memory its GPU may use
+by default, and only in one machine: it is never "two of them".
 """
 
 from __future__ import annotations
@@ -114,6 +117,8 @@ class CardSpec:
     manufacturer: str = ""
     architecture: str = ""
     runs_with: str = ""  # what runs LLMs where llama.cpp does not
+    gpu_cores: int | None = None  # prefill's basis where no FLOPS figure is published
+    system: bool = False  # a whole computer: memory_gb is the GPU's share of unified memory
 
     def per_device(self, value: float | None) -> float | None:
         return value / self.devices if value else None
@@ -288,15 +293,18 @@ def estimate_decode(
 
 def estimate_prefill(model: ModelSpec, card: CardSpec, fit: FamilyFit) -> float | None:
     """Prompt tokens/s: 2 FLOPs per active parameter per token at the FP16 tensor rate, or the
-    FP32 shader rate on a card without tensor or matrix units."""
+    FP32 shader rate on a card without tensor or matrix units, or where neither is published the
+    family's measured FLOPs per GPU core."""
     tensor, shader = card.per_device(card.prefill_tflops), card.per_device(card.fp32_tflops)
     if tensor:
-        flops = tensor * fit.prefill_efficiency
+        flops = tensor * fit.prefill_efficiency * 1e12
     elif shader:
-        flops = shader * fit.shader_prefill_efficiency
+        flops = shader * fit.shader_prefill_efficiency * 1e12
+    elif card.gpu_cores and fit.core_prefill_gflops:
+        flops = card.gpu_cores * fit.core_prefill_gflops * 1e9
     else:
         return None
-    return flops * 1e12 / (2 * model.active_params_b * 1e9)
+    return flops / (2 * model.active_params_b * 1e9)
 
 
 def family_key(card: CardSpec, backend: str, families: tuple[Family, ...]) -> str | None:
@@ -320,6 +328,7 @@ def _sample(point: Measured, key: str) -> Sample | None:
     flops_per_token = 2 * point.model.active_params_b * 1e9
     tensor, shader = card.per_device(card.prefill_tflops), card.per_device(card.fp32_tflops)
     prefill = point.prefill_tokens_per_s
+    cores = card.gpu_cores if prefill and not tensor and not shader else None
     return Sample(
         family_key=key,
         x=ideal,
@@ -333,6 +342,7 @@ def _sample(point: Measured, key: str) -> Sample | None:
             if prefill and shader and not tensor
             else None
         ),
+        core_prefill_gflops=prefill * flops_per_token / cores / 1e9 if cores else None,
     )
 
 
@@ -375,7 +385,7 @@ def _estimate_point(point: Measured, key: str, calibration: Calibration) -> floa
         point.context,
         point.card,
         fit,
-        calibration.moe_floor,
+        calibration.floor_for(key),
         calibration.quant_factor(point.quant_slug),
     )
 
@@ -500,15 +510,18 @@ class LlmCatalogue:
             return None
         calibration = self.calibration
         bits, factor = quant.bits_per_weight, calibration.quant_factor(quant.slug)
-        return estimate_decode(model, bits, context, card, fit, calibration.moe_floor, factor)
+        floor = calibration.floor_for(fit.key)
+        return estimate_decode(model, bits, context, card, fit, floor, factor)
 
     def run(self, *, model: ModelSpec, quant: QuantSpec, context: int, card: CardSpec) -> CardRun:
         """Fit, cards needed and speeds of one model on one card. A measurement on the card's own
         backend of the same model and quantisation, on one device, stands in for the estimate,
-        scaled to the context shown by the card's own decode model; prefill is always the
-        compute estimate."""
+        scaled to the context shown by the card's own decode model; its prompt speed, where it
+        has one, stands in for the compute estimate."""
         bits = quant.bits_per_weight
         needed = cards_needed(model, bits, context, card.memory_gb, card.devices)
+        if card.system and needed != 1:
+            needed = None  # a model too big for one machine is not split over several
         devices = devices_needed(model, bits, context, card.device_memory_gb)
         fit = self.fit_for(card)
         run = CardRun(
@@ -527,16 +540,14 @@ class LlmCatalogue:
         if fit is None or needed is None:
             return run
         decode = self.decode(model, quant, context, card)
+        prefill = estimate_prefill(model, card, fit)
         measured = self.measured_by_key.get((card.slug, model.slug, quant.slug, card.backend))
         if measured and needed == 1 and devices == 1 and decode:
             then = self.decode(model, quant, measured.context, card)
             decode = measured.decode_tokens_per_s * decode / then if then else None
+            prefill = measured.prefill_tokens_per_s or prefill
             run = replace(run, basis="measured", measurement=measured)
-        return replace(
-            run,
-            decode_tokens_per_s=decode,
-            prefill_tokens_per_s=estimate_prefill(model, card, fit),
-        )
+        return replace(run, decode_tokens_per_s=decode, prefill_tokens_per_s=prefill)
 
 
 @dataclass(frozen=True)

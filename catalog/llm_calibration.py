@@ -28,6 +28,9 @@ TYPICAL_EFFICIENCY, TYPICAL_LAYER_OVERHEAD_US = 0.75, 50.0
 TYPICAL_PREFILL_EFFICIENCY, TYPICAL_SHADER_PREFILL_EFFICIENCY = 0.5, 0.5
 # Points a family needs before its overhead is its own rather than the borrowed one.
 FULL_FIT_POINTS = 3
+# Mixture-of-experts measurements a family needs before its MoE floor is its own rather than the
+# one fitted on the families that have fewer.
+OWN_FLOOR_POINTS = 2
 # The bounds keep a quantisation factor fitted on very few points physical.
 QUANT_FACTOR_RANGE = (0.5, 1.5)
 
@@ -63,11 +66,13 @@ class FamilyFit:
     prefill_efficiency: float  # of the FP16 tensor rate, cards with tensor or matrix units
     shader_prefill_efficiency: float  # of the FP32 shader rate, cards without them
     points: int  # the family's own dense-model measurements
+    core_prefill_gflops: float | None = None  # per GPU core, where no FLOPS figure is published
     borrowed_from: str = ""  # the family whose fit stands in, or part of it
     overhead_borrowed: bool = False
     typical: bool = False  # nothing measured anywhere in its chain: typical figures
     expected_error_pct: float | None = None
     expected_error_is_own: bool = False  # from its own backtest points, not the overall median
+    moe_floor: float | None = None  # its own k, where it has OWN_FLOOR_POINTS MoE measurements
 
     @property
     def key(self) -> str:
@@ -90,6 +95,11 @@ class Calibration:
 
     def quant_factor(self, quant: str) -> float:
         return dict(self.quant_factors).get(quant, 1.0)
+
+    def floor_for(self, key: str) -> float:
+        """The MoE floor's k on a family: its own where it has enough MoE measurements."""
+        fit = self.fit(key)
+        return fit.moe_floor if fit is not None and fit.moe_floor is not None else self.moe_floor
 
     @property
     def points(self) -> int:
@@ -183,11 +193,14 @@ class Sample:
     prefill_ratio: float | None  # measured prompt speed over the card's tensor ceiling
     shader_prefill_ratio: float | None  # over the shader ceiling, cards without tensor units
     quant: str = ""
+    core_prefill_gflops: float | None = None  # measured prompt FLOPs per GPU core, no FLOPS figure
 
 
 def fit_families(families: tuple[Family, ...], samples: list[Sample]) -> Calibration:
     """The quantisation factors, each family's fit from its dense samples with them (shrunk
-    towards the family it borrows from), then the MoE floor from the MoE samples' residuals."""
+    towards the family it borrows from), then the MoE floor from the MoE samples' residuals: a
+    family with OWN_FLOOR_POINTS of them fits its own (a unified-memory machine's routing costs
+    little next to an old card's), the others share one fitted on theirs."""
     dense = [s for s in samples if not s.floor]
     factors = _quant_factors(dense)
     scaled = [_scaled(s, factors) for s in dense]
@@ -199,10 +212,28 @@ def fit_families(families: tuple[Family, ...], samples: list[Sample]) -> Calibra
         tuple(fits[f.key] for f in families), 0.0, 0, quant_factors=tuple(sorted(factors.items()))
     )
     moe = [_scaled(s, factors) for s in samples if s.floor]
+    by_family: dict[str, list[Sample]] = {}
+    for sample in moe:
+        by_family.setdefault(sample.family_key, []).append(sample)
+    own = {
+        key: _floor(fits, found)
+        for key, found in by_family.items()
+        if len(found) >= OWN_FLOOR_POINTS
+    }
+    shared = [s for s in moe if s.family_key not in own] or moe
+    calibration = replace(
+        calibration,
+        fits=tuple(replace(fit, moe_floor=own.get(fit.key)) for fit in calibration.fits),
+    )
+    return replace(calibration, moe_floor=_floor(fits, shared), moe_points=len(moe))
+
+
+def _floor(fits: dict[str, FamilyFit], moe: list[Sample]) -> float:
+    """k, by least squares through the origin of the MoE samples' residuals (seconds beyond the
+    dense model) on their floor seconds; never below 0."""
     residuals = [(s.floor, s.y - _dense_seconds(fits[s.family_key], s)) for s in moe]
     sxx = sum(f * f for f, _ in residuals)
-    moe_floor = max(0.0, sum(f * r for f, r in residuals) / sxx) if sxx else 0.0
-    return replace(calibration, moe_floor=moe_floor, moe_points=len(moe))
+    return max(0.0, sum(f * r for f, r in residuals) / sxx) if sxx else 0.0
 
 
 def _scaled(sample: Sample, factors: dict[str, float]) -> Sample:
@@ -283,7 +314,13 @@ def _fit_family(
         shader = shader or parent.shader_prefill_efficiency
     prefill = prefill or TYPICAL_PREFILL_EFFICIENCY
     shader = shader or TYPICAL_SHADER_PREFILL_EFFICIENCY
-    base = dict(prefill_efficiency=prefill, shader_prefill_efficiency=shader, points=len(own))
+    cores = _median([s.core_prefill_gflops for s in every if s.family_key == family.key])
+    base = dict(
+        prefill_efficiency=prefill,
+        shader_prefill_efficiency=shader,
+        points=len(own),
+        core_prefill_gflops=cores or (parent.core_prefill_gflops if parent else None),
+    )
     full = _least_squares(own) if len(own) >= FULL_FIT_POINTS else None
     if full is not None:
         return FamilyFit(family, *full, **base)

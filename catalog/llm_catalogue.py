@@ -20,6 +20,7 @@ CARD_SPEC_COLUMNS = (
     "manufacturer",
     "architecture",
     "memory_gb",
+    "gpu_memory_gb",
     "memory_bandwidth_gbs",
     "fp32_tflops",
     "fp16_tflops",
@@ -28,6 +29,8 @@ CARD_SPEC_COLUMNS = (
     "devices",
     "llama_cpp_backend",
     "runs_llms_with",
+    "gpu_cores",
+    "form_factor",
 )
 # The LlmMeasurement columns a Measured carries as they are.
 MEASURED_COLUMNS = (
@@ -45,7 +48,7 @@ def card_spec(gpu) -> CardSpec:
     return CardSpec(
         slug=gpu.slug,
         label=gpu.label,
-        memory_gb=gpu.memory_gb,
+        memory_gb=gpu.llm_memory_gb,
         bandwidth_gbs=gpu.memory_bandwidth_gbs,
         fp16_tflops=gpu.fp16_tflops,
         prefill_tflops=gpu.fp16_fp16acc_tflops or gpu.fp16_tflops,
@@ -56,6 +59,8 @@ def card_spec(gpu) -> CardSpec:
         manufacturer=gpu.manufacturer,
         architecture=gpu.architecture,
         runs_with=gpu.runs_llms_with,
+        gpu_cores=gpu.gpu_cores,
+        system=gpu.is_system,
     )
 
 

@@ -15,11 +15,24 @@ class Figure:
     note: str  # how the figure is obtained, unless the card's spec notes say otherwise
     basis: str = ""  # the key in Gpu.basis_notes that overrides `note`
     text: bool = False  # a name (GDDR6X, HBM3), not a number: shown as it is, never ranked
+    system_label: str = ""  # the label on a whole computer's page, where it means another thing
+
+    def label_for(self, *, system: bool) -> str:
+        return self.system_label if system and self.system_label else self.label
 
 
 # Learn page order; every number must be positive when known.
 FIGURES: tuple[Figure, ...] = (
     Figure("memory_gb", "Memory", "GB", "On-board memory (VRAM / HBM)."),
+    Figure(
+        "gpu_memory_gb",
+        "Memory the GPU may use",
+        "GB",
+        "A whole computer's unified memory is shared: the share its GPU may use by default "
+        "(macOS's working-set limit, the BIOS or driver split, what the OS leaves). The LLM fit "
+        "uses it.",
+        basis="GPU memory",
+    ),
     Figure("memory_bandwidth_gbs", "Memory bandwidth", "GB/s", "Peak memory bandwidth."),
     Figure(
         "memory_type",
@@ -53,6 +66,13 @@ FIGURES: tuple[Figure, ...] = (
     Figure("int8_tops", "INT8 tensor", "TOPS", "Dense INT8.", basis="INT8"),
     Figure("tensor_cores", "Tensor / matrix cores", "", "Count of tensor or matrix units."),
     Figure(
+        "gpu_cores",
+        "GPU cores",
+        "",
+        "Apple GPU cores, AMD compute units or NVIDIA CUDA cores, as the vendor counts them.",
+        basis="GPU cores",
+    ),
+    Figure(
         "l2_cache_mb",
         "L2 cache",
         "MB",
@@ -70,7 +90,21 @@ FIGURES: tuple[Figure, ...] = (
         "RDNA's 128 KB per work-group processor is 64 KB per CU.",
         basis="Shared memory per SM",
     ),
-    Figure("tdp_w", "Board power", "W", "The vendor's rated power.", basis="Board power"),
+    Figure(
+        "tdp_w",
+        "Board power",
+        "W",
+        "The vendor's rated power.",
+        basis="Board power",
+        system_label="Maximum power",
+    ),
+    Figure(
+        "typical_power_w",
+        "Typical power",
+        "W",
+        "The power the vendor states a whole computer or its chip runs at by default.",
+        basis="Typical power",
+    ),
     Figure("msrp_usd", "MSRP", "USD", "Launch price, for reference.", basis="MSRP"),
 )
 # Prices a card carries for reference; the admin shows them apart from its specs.

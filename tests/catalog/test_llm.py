@@ -1,5 +1,6 @@
 """The local-LLM arithmetic on worked examples, and the fit on the published measurements."""
 
+import json
 from dataclasses import replace
 
 import pytest
@@ -8,12 +9,15 @@ from django.urls import reverse
 from catalog import llm
 from catalog.llm_calibration import TYPICAL_EFFICIENCY, Family, FamilyFit
 from catalog.llm_catalogue import card_spec, load_llm_catalogue
+from catalog.loader import default_fixtures_dir
 from catalog.models import Gpu, LlmMeasurement, LlmModel, Quantization
 
 LLAMA_8B = llm.ModelSpec("llama-3.1-8b", "Llama 3.1 8B", 8.03, 8.03, 32, 8, 128, 131072)
 LLAMA_70B = llm.ModelSpec("llama-3.1-70b", "Llama 3.1 70B", 70.55, 70.55, 80, 8, 128, 131072)
 Q4_0, Q4_K_M, Q8_0, F16 = 4.5, 4.85, 8.5, 16.0
-MEASUREMENTS = 55  # published runs in fixtures/llm_measurements.json
+# The published runs and the LLMs the fixtures hold: every one of them must load.
+MEASUREMENTS = len(json.loads((default_fixtures_dir() / "llm_measurements.json").read_text()))
+LLMS = len(json.loads((default_fixtures_dir() / "llm_models.json").read_text()))
 # gpt-oss-20b as config.json gives it; 24 layers x 32 experts x 3 x 2880 x 2880 = 19.11 B of its
 # weights are MoE experts, which every published GGUF keeps in MXFP4 (4.25 bits per weight).
 GPT_OSS_20B = llm.ModelSpec(
@@ -503,7 +507,7 @@ def test_dry_run_counts_the_llm_catalogue_and_writes_nothing(db):
     from catalog.loader import load_catalog
 
     report = load_catalog(dry_run=True)
-    assert report.counts["LLMs"].created == 12
+    assert report.counts["LLMs"].created == LLMS
     assert report.counts["quantizations"].created == 4
     assert report.counts["LLM measurements"].created == MEASUREMENTS
     assert not LlmModel.objects.exists()

@@ -1,0 +1,176 @@
+"""Whole computers with unified memory: their cited figures, the memory their GPU may use, the fit
+and speed arithmetic on them, and their calibration families."""
+
+import json
+
+import pytest
+
+from catalog import llm
+from catalog.llm_catalogue import card_spec, load_llm_catalogue
+from catalog.loader import default_fixtures_dir
+from catalog.models import Gpu
+
+SYSTEMS = {
+    s["slug"]: s
+    for s in json.loads((default_fixtures_dir() / "systems.json").read_text())["systems"]
+}
+GPUS = {g["slug"]: g for g in json.loads((default_fixtures_dir() / "gpus.json").read_text())}
+REQUIRED = {
+    "apple-mac-studio-m1-ultra-64c-128gb",
+    "apple-mac-studio-m2-ultra-76c-192gb",
+    "apple-mac-studio-m3-ultra-60c-96gb",
+    "apple-mac-studio-m3-ultra-80c-512gb",
+    "apple-mac-studio-m4-max-40c-128gb",
+    "apple-macbook-pro-m3-max-40c-128gb",
+    "apple-mac-mini-m4-pro-20c-64gb",
+    "amd-ryzen-ai-max-plus-395-128gb",
+    "nvidia-dgx-spark",
+    # what else sells in volume: Max chips at 64-128 GB, the 60-core M2 Ultra, 256 GB M3 Ultra
+    "apple-mac-studio-m2-ultra-60c-64gb",
+    "apple-mac-studio-m3-ultra-60c-256gb",
+    "apple-mac-studio-m4-max-40c-64gb",
+    "apple-macbook-pro-m2-max-38c-96gb",
+}
+LLAMA_405B = llm.ModelSpec("llama-3.1-405b", "Llama 3.1 405B", 405.85, 405.85, 126, 8, 128, 131072)
+LLAMA_70B = llm.ModelSpec("llama-3.1-70b", "Llama 3.1 70B", 70.55, 70.55, 80, 8, 128, 131072)
+Q4_K_M = 4.85
+
+
+def test_the_catalog_has_a_system_per_configuration_that_trades():
+    assert REQUIRED <= set(SYSTEMS)
+    for slug in SYSTEMS:
+        assert GPUS[slug]["form_factor"] == "system", slug
+
+
+@pytest.mark.parametrize("slug", sorted(SYSTEMS))
+def test_every_system_cites_its_memory_bandwidth_gpu_cores_and_gpu_share(slug):
+    gpu = GPUS[slug]
+    notes = dict(line.split(": ", 1) for line in gpu["spec_notes"].splitlines() if ": " in line)
+    assert gpu["memory_gb"] and gpu["memory_bandwidth_gbs"] and gpu["gpu_cores"], slug
+    assert 0 < gpu["gpu_memory_gb"] < gpu["memory_gb"], slug
+    for key in ("Memory", "GPU memory", "Memory bandwidth", "GPU cores", "Board power"):
+        assert "https://" in notes[key] or notes[key].startswith("unknown"), (slug, key)
+    # A figure no source gives stays blank and says why; an estimate of FLOPS says "derived".
+    for field, key in (("fp32_tflops", "FP32"), ("fp16_tflops", "FP16")):
+        if gpu[field] is None:
+            assert notes[key].startswith("unknown"), (slug, key)
+        else:
+            assert "https://" in notes[key], (slug, key)
+    assert gpu["ebay_category_ids"] and gpu["search_query"], slug
+    assert gpu["typical_price_source"].startswith("2026-12 demo estimate"), slug
+
+
+def test_what_runs_llms_on_each_kind_of_machine_and_with_which_llama_cpp_backend():
+    for slug, gpu in GPUS.items():
+        if gpu["form_factor"] != "system":
+            continue
+        note = gpu["ml_software_note"]
+        if gpu["manufacturer"] == "Apple":
+            assert gpu["llama_cpp_backend"] == "metal"
+            assert all(word in note for word in ("llama.cpp", "MLX", "MPS")), slug
+        elif gpu["manufacturer"] == "AMD":
+            assert gpu["llama_cpp_backend"] == "vulkan"
+            assert "ROCm" in note and "Vulkan" in note, slug
+        else:
+            assert (gpu["llama_cpp_backend"], gpu["cuda_compute_capability"]) == ("cuda", "12.1")
+            assert "CUDA" in note, slug
+
+
+def test_a_mac_gpu_may_use_three_quarters_of_its_memory_by_default_and_the_sysctl_raises_it():
+    for slug, entry in SYSTEMS.items():
+        if slug.startswith("apple-"):
+            assert entry["gpu_memory_gb"] == entry["memory_gb"] * 3 / 4, slug
+            assert "iogpu.wired_limit_mb" in GPUS[slug]["spec_notes"], slug
+    strix, spark = GPUS["amd-ryzen-ai-max-plus-395-128gb"], GPUS["nvidia-dgx-spark"]
+    assert strix["gpu_memory_gb"] == 96 and "gttsize" in strix["spec_notes"]
+    assert spark["gpu_memory_gb"] == 113  # 119.7 GiB the OS sees, less an idle DGX OS's 6.4
+
+
+def _mac(memory_gb, bandwidth=800):
+    """A Mac as the LLM arithmetic sees it: the GPU's default share of its memory."""
+    return llm.CardSpec(
+        "mac", "Mac", memory_gb * 3 / 4, bandwidth, None, memory_family="lpddr", backend="metal"
+    )
+
+
+def test_llama_3_1_70b_at_q4_k_m_fits_a_128_gb_mac_at_the_default_limit():
+    need = (
+        llm.weights_gib(LLAMA_70B, Q4_K_M)
+        + llm.kv_cache_gib(LLAMA_70B, 4096)
+        + llm.RUNTIME_OVERHEAD_GIB
+    )
+    assert need == pytest.approx(41.6, abs=0.1)  # 39.8 GiB of weights, 1.25 of KV cache
+    assert llm.fits(LLAMA_70B, Q4_K_M, 4096, _mac(128).memory_gb)  # 96 GB for the GPU
+
+
+def test_a_405b_model_at_q4_does_not_fit_192_gb_nor_the_192_gb_macs_gpu_share():
+    assert llm.weights_gib(LLAMA_405B, Q4_K_M) == pytest.approx(229.2, abs=0.1)
+    assert not llm.fits(LLAMA_405B, Q4_K_M, 4096, 192)
+    assert not llm.fits(LLAMA_405B, Q4_K_M, 4096, _mac(192).memory_gb)  # 144 GB
+    assert llm.fits(LLAMA_405B, Q4_K_M, 4096, _mac(512).memory_gb)  # 384 GB of a 512 GB M3 Ultra
+
+
+@pytest.mark.django_db
+def test_the_fit_on_a_machine_uses_its_gpu_share_and_never_two_machines(loaded_catalog):
+    catalogue = load_llm_catalogue()
+    cards = {gpu.slug: card_spec(gpu) for gpu in Gpu.objects.filter(form_factor="system")}
+    q4, f16 = catalogue.quant("q4_k_m"), catalogue.quant("f16")
+
+    def run(slug, model, quant=q4):
+        return catalogue.run(
+            model=catalogue.model(model), quant=quant, context=4096, card=cards[slug]
+        )
+
+    assert cards["apple-mac-studio-m4-max-40c-128gb"].memory_gb == 96
+    seventy = run("apple-mac-studio-m4-max-40c-128gb", "llama-3.1-70b")
+    assert (seventy.fits, seventy.cards_needed, seventy.devices_used) == (True, 1, 1)
+    # 70B at F16 is 131 GiB: it fits the 192 GB Mac's 144 GB share, not a 128 GB Mac's 96 GB.
+    assert run("apple-mac-studio-m2-ultra-76c-192gb", "llama-3.1-70b", f16).fits
+    too_big = run("apple-mac-studio-m4-max-40c-128gb", "llama-3.1-70b", f16)
+    assert (too_big.fits, too_big.cards_needed) == (False, None)  # not "two Macs"
+    huge = run("apple-mac-studio-m2-ultra-76c-192gb", "llama-3.1-405b")
+    assert (huge.fits, huge.cards_needed) == (False, None)
+    assert run("apple-mac-studio-m3-ultra-80c-512gb", "llama-3.1-405b").fits
+    assert run("apple-mac-studio-m2-ultra-76c-192gb", "qwen3-235b-a22b").fits  # 133 GiB
+    assert not run("amd-ryzen-ai-max-plus-395-128gb", "qwen3-235b-a22b").fits
+    assert run("nvidia-dgx-spark", "gpt-oss-120b").fits
+
+
+@pytest.mark.django_db
+def test_machines_show_measured_prefill_and_a_per_core_estimate_where_no_flops_exist(
+    loaded_catalog,
+):
+    catalogue = load_llm_catalogue()
+    cards = {gpu.slug: card_spec(gpu) for gpu in Gpu.objects.filter(form_factor="system")}
+    model, q4_0 = catalogue.model("llama-2-7b"), catalogue.quant("q4_0")
+    m3_ultra = catalogue.run(
+        model=model, quant=q4_0, context=512, card=cards["apple-mac-studio-m3-ultra-80c-512gb"]
+    )
+    assert m3_ultra.basis == "measured" and m3_ultra.prefill_tokens_per_s == 1471
+    # Apple publishes no FLOPS: a Mac's prompt speed is its GPU cores at the Metal family's
+    # measured rate per core, so an 80-core M3 Ultra prefills about four times a 20-core M4 Pro.
+    fit = catalogue.fit_for(cards["apple-mac-studio-m3-ultra-60c-96gb"])
+    assert fit.key == "metal-apple" and 150 < fit.core_prefill_gflops < 350
+    sixty = llm.estimate_prefill(model, cards["apple-mac-studio-m3-ultra-60c-96gb"], fit)
+    twenty = llm.estimate_prefill(model, cards["apple-mac-mini-m4-pro-20c-64gb"], fit)
+    assert sixty == pytest.approx(3 * twenty)
+
+
+@pytest.mark.django_db
+def test_each_machine_family_estimates_held_out_runs_within_15_percent_median(loaded_catalog):
+    report = load_llm_catalogue().report
+    by_family = {s.family_key: s for s in report.summaries()}
+    for key in ("metal-apple", "vulkan-lpddr", "cuda-lpddr"):
+        summary = by_family[key]
+        assert summary.points >= 7, key
+        assert summary.median_abs_pct <= 15 and summary.max_abs_pct <= 35, key
+    cards = {gpu.slug: card_spec(gpu) for gpu in Gpu.objects.filter(form_factor="system")}
+    catalogue = load_llm_catalogue()
+    assert {catalogue.fit_for(card).key for card in cards.values()} == {
+        "metal-apple",
+        "vulkan-lpddr",
+        "cuda-lpddr",
+    }
+    # A machine's MoE runs fit its own family's floor; the cards keep the shared one.
+    assert catalogue.calibration.fit("cuda-lpddr").moe_floor is not None
+    assert catalogue.calibration.fit("cuda-gddr").moe_floor is None
