@@ -10,12 +10,12 @@ share of memory, bandwidth and compute; a model split across devices runs them o
 at one device's speed.
 Decode: single-stream generation reads the active weights and the KV cache once per token:
 seconds per token = bytes / (device bandwidth x efficiency) + layers x an overhead per layer, plus
-for a mixture of
-experts a compute floor, k x 2 x active parameters / the device's FP32 shader rate. The
-efficiency and the overhead are fitted per backend family (`catalog.llm_calibration`), k on every
-MoE measurement. Prefill: 2 x active parameters FLOPs per prompt token at the FP16 tensor rate, or
-at the FP32 shader rate on a card without tensor or matrix units, x the family's efficiency; where
-the vendor publishes neither (Apple), at the family's measured rate per GPU core. Where
+for a mixture of experts a compute floor, k x 2 x active parameters / the device's FP32 shader rate
+(per GPU core where no rate is published: Apple). The efficiency and the overhead are fitted per
+backend family (`catalog.llm_calibration`), k on a family's own MoE measurements or shared.
+Prefill: 2 x active parameters FLOPs per prompt token at the FP16 tensor rate, or at the FP32
+shader rate on a card without tensor or matrix units, x the family's efficiency; where the vendor
+publishes neither (Apple), at the family's measured rate per GPU core. Where
 llama.cpp does not run a card there is no speed at all. Both speeds are estimates unless measured.
 A whole computer (a Mac, a Strix Halo or GB10 machine) fits a model in the memory its GPU may use
 by default, and only in one machine: it is never "two of them".
@@ -119,6 +119,7 @@ class CardSpec:
     runs_with: str = ""  # what runs LLMs where llama.cpp does not
     gpu_cores: int | None = None  # prefill's basis where no FLOPS figure is published
     system: bool = False  # a whole computer: memory_gb is the GPU's share of unified memory
+    total_memory_gb: float | None = None  # a whole computer's unified memory, all of it
 
     def per_device(self, value: float | None) -> float | None:
         return value / self.devices if value else None
@@ -260,11 +261,23 @@ def ideal_seconds(model: ModelSpec, bits: float, context: int, card: CardSpec) -
     return bytes_per_token_gib(model, bits, context) * GIB / (bandwidth * 1e9)
 
 
+def per_core_floor(card: CardSpec) -> bool:
+    """Whether the card's MoE floor counts GPU cores: no shader or tensor rate is published for
+    it (Apple), so the floor is its active FLOPs per GPU core, and only a k fitted on its own
+    family's MoE measurements applies to it."""
+    return not card.compute_tflops and bool(card.gpu_cores)
+
+
 def floor_seconds(model: ModelSpec, card: CardSpec) -> float:
     """A mixture of experts' compute floor per unit of k: its active FLOPs at one device's shader
-    rate; 0 for a dense model or a card with no known rate."""
+    rate, or where no rate is published per GPU core (as if each core did one TFLOPS: the family's
+    own k holds the real rate); 0 for a dense model or a card with neither figure."""
+    if not model.is_moe:
+        return 0.0
     rate = card.compute_tflops
-    if not model.is_moe or not rate:
+    if not rate and card.gpu_cores:
+        rate = card.per_device(card.gpu_cores)
+    if not rate:
         return 0.0
     return 2 * model.active_params_b * 1e9 / (rate * 1e12)
 
@@ -336,6 +349,7 @@ def _sample(point: Measured, key: str) -> Sample | None:
         y=1 / point.decode_tokens_per_s,
         quant=point.quant_slug,
         floor=floor_seconds(point.model, card),
+        core_floor=per_core_floor(card),
         prefill_ratio=prefill * flops_per_token / (tensor * 1e12) if prefill and tensor else None,
         shader_prefill_ratio=(
             prefill * flops_per_token / (shader * 1e12)
@@ -385,7 +399,7 @@ def _estimate_point(point: Measured, key: str, calibration: Calibration) -> floa
         point.context,
         point.card,
         fit,
-        calibration.floor_for(key),
+        calibration.floor_for(key, per_core=per_core_floor(point.card)),
         calibration.quant_factor(point.quant_slug),
     )
 
@@ -510,7 +524,7 @@ class LlmCatalogue:
             return None
         calibration = self.calibration
         bits, factor = quant.bits_per_weight, calibration.quant_factor(quant.slug)
-        floor = calibration.floor_for(fit.key)
+        floor = calibration.floor_for(fit.key, per_core=per_core_floor(card))
         return estimate_decode(model, bits, context, card, fit, floor, factor)
 
     def run(self, *, model: ModelSpec, quant: QuantSpec, context: int, card: CardSpec) -> CardRun:

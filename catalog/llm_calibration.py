@@ -86,6 +86,8 @@ class Calibration:
     fits: tuple[FamilyFit, ...]
     moe_floor: float  # k: extra seconds per token = k x 2 x active params / shader rate
     moe_points: int
+    # The same k for floors counted per GPU core (no published rate), on their own measurements.
+    core_moe_floor: float = 0.0
     overall_error_pct: float | None = None
     # (quantisation, factor on its bytes/bandwidth time); the reference quantisation is 1.
     quant_factors: tuple[tuple[str, float], ...] = ()
@@ -96,10 +98,13 @@ class Calibration:
     def quant_factor(self, quant: str) -> float:
         return dict(self.quant_factors).get(quant, 1.0)
 
-    def floor_for(self, key: str) -> float:
-        """The MoE floor's k on a family: its own where it has enough MoE measurements."""
+    def floor_for(self, key: str, *, per_core: bool = False) -> float:
+        """The MoE floor's k on a family: its own where it has enough MoE measurements, else
+        the shared one of its kind (per shader TFLOPS, or per GPU core)."""
         fit = self.fit(key)
-        return fit.moe_floor if fit is not None and fit.moe_floor is not None else self.moe_floor
+        if fit is not None and fit.moe_floor is not None:
+            return fit.moe_floor
+        return self.core_moe_floor if per_core else self.moe_floor
 
     @property
     def points(self) -> int:
@@ -194,6 +199,7 @@ class Sample:
     shader_prefill_ratio: float | None  # over the shader ceiling, cards without tensor units
     quant: str = ""
     core_prefill_gflops: float | None = None  # measured prompt FLOPs per GPU core, no FLOPS figure
+    core_floor: bool = False  # its floor counts GPU cores, not a shader rate (Apple)
 
 
 def fit_families(families: tuple[Family, ...], samples: list[Sample]) -> Calibration:
@@ -220,12 +226,21 @@ def fit_families(families: tuple[Family, ...], samples: list[Sample]) -> Calibra
         for key, found in by_family.items()
         if len(found) >= OWN_FLOOR_POINTS
     }
-    shared = [s for s in moe if s.family_key not in own] or moe
     calibration = replace(
         calibration,
         fits=tuple(replace(fit, moe_floor=own.get(fit.key)) for fit in calibration.fits),
     )
-    return replace(calibration, moe_floor=_floor(fits, shared), moe_points=len(moe))
+    # Two shared k, as the floors count two things: shader TFLOPS, or GPU cores (Apple).
+    shared = {}
+    for per_core in (False, True):
+        kind = [s for s in moe if s.core_floor == per_core]
+        shared[per_core] = _floor(fits, [s for s in kind if s.family_key not in own] or kind)
+    return replace(
+        calibration,
+        moe_floor=shared[False],
+        core_moe_floor=shared[True],
+        moe_points=len(moe),
+    )
 
 
 def _floor(fits: dict[str, FamilyFit], moe: list[Sample]) -> float:
@@ -354,8 +369,8 @@ def _fit_family(
 
 def _least_squares(samples: list[Sample]) -> tuple[float, float] | None:
     """(efficiency, overhead us per layer) from y = x / efficiency + layers x overhead; None
-    without a physical fit (too few distinct points, an efficiency above 1 or a negative
-    overhead)."""
+    without a physical fit (too few distinct points or an efficiency above 1). Where the free fit
+    wants a negative overhead, the best fit with none (the constrained optimum) stands."""
     sxx = sum(s.x * s.x for s in samples)
     sll = sum(s.layers * s.layers for s in samples)
     sxl = sum(s.x * s.layers for s in samples)
@@ -366,7 +381,9 @@ def _least_squares(samples: list[Sample]) -> tuple[float, float] | None:
         return None
     slope = (sxy * sll - sly * sxl) / determinant
     per_layer = (sly * sxx - sxy * sxl) / determinant
-    if slope < 1 or per_layer < 0:
+    if per_layer < 0:
+        slope, per_layer = sxy / sxx, 0.0
+    if slope < 1:
         return None
     return 1 / slope, per_layer * 1e6
 

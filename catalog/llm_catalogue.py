@@ -61,6 +61,7 @@ def card_spec(gpu) -> CardSpec:
         runs_with=gpu.runs_llms_with,
         gpu_cores=gpu.gpu_cores,
         system=gpu.is_system,
+        total_memory_gb=gpu.memory_gb if gpu.is_system else None,
     )
 
 

@@ -7,7 +7,7 @@ from django.template.loader import get_template
 from django.utils.safestring import SafeString
 
 from catalog import llm
-from catalog.llm_calibration import FULL_FIT_POINTS, Backtest
+from catalog.llm_calibration import FULL_FIT_POINTS, OWN_FLOOR_POINTS, Backtest
 from catalog.llm_catalogue import card_spec, load_llm_catalogue
 from shopagent.cache import at_generation
 
@@ -50,6 +50,7 @@ def llm_methodology():
         "default_context": llm.DEFAULT_CONTEXT,
         "max_cards": llm.MAX_CARDS,
         "full_fit_points": FULL_FIT_POINTS,
+        "own_floor_points": OWN_FLOOR_POINTS,
     }
 
 

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from catalog import llm
+from catalog.llm_calibration import Calibration
 from catalog.llm_catalogue import card_spec, load_llm_catalogue
 from catalog.loader import default_fixtures_dir
 from catalog.models import Gpu
@@ -160,17 +161,41 @@ def test_machines_show_measured_prefill_and_a_per_core_estimate_where_no_flops_e
 def test_each_machine_family_estimates_held_out_runs_within_15_percent_median(loaded_catalog):
     report = load_llm_catalogue().report
     by_family = {s.family_key: s for s in report.summaries()}
-    for key in ("metal-apple", "vulkan-lpddr", "cuda-lpddr"):
+    for key, least in (
+        ("metal-apple-m1", 3),
+        ("metal-apple", 7),
+        ("vulkan-lpddr", 7),
+        ("cuda-lpddr", 7),
+    ):
         summary = by_family[key]
-        assert summary.points >= 7, key
+        assert summary.points >= least, key
         assert summary.median_abs_pct <= 15 and summary.max_abs_pct <= 35, key
     cards = {gpu.slug: card_spec(gpu) for gpu in Gpu.objects.filter(form_factor="system")}
     catalogue = load_llm_catalogue()
     assert {catalogue.fit_for(card).key for card in cards.values()} == {
+        "metal-apple-m1",
         "metal-apple",
         "vulkan-lpddr",
         "cuda-lpddr",
     }
     # A machine's MoE runs fit its own family's floor; the cards keep the shared one.
-    assert catalogue.calibration.fit("cuda-lpddr").moe_floor is not None
-    assert catalogue.calibration.fit("cuda-gddr").moe_floor is None
+    calibration = catalogue.calibration
+    assert calibration.fit("cuda-lpddr").moe_floor is not None
+    assert calibration.fit("cuda-gddr").moe_floor is None
+    # Apple publishes no shader rate: a Mac's MoE floor counts GPU cores, with the Metal k.
+    assert calibration.fit("metal-apple").moe_floor > 0
+    assert calibration.floor_for("metal-apple-m1", per_core=True) == calibration.core_moe_floor
+
+
+def test_a_mac_moe_floor_counts_gpu_cores_and_never_takes_the_shader_k():
+    moe = llm.ModelSpec("moe", "MoE", 30.5, 3.3, 48, 4, 128, 40960)
+    mac = llm.CardSpec("mac", "Mac", 96, 800, None, memory_family=llm.LPDDR, gpu_cores=60)
+    card = llm.CardSpec("card", "Card", 24, 936, 71, fp32_tflops=35.6)
+    # No published rate: 2 x active parameters over the GPU cores, each counted as one TFLOPS.
+    assert llm.per_core_floor(mac) and not llm.per_core_floor(card)
+    assert llm.floor_seconds(moe, mac) == pytest.approx(2 * 3.3e9 / 60e12)
+    assert llm.floor_seconds(moe, card) == pytest.approx(2 * 3.3e9 / 35.6e12)
+    # A family without its own k: the shared one of its kind, never the other kind's.
+    calibration = Calibration(fits=(), moe_floor=20.0, moe_points=0, core_moe_floor=3.0)
+    assert calibration.floor_for("nowhere") == 20.0
+    assert calibration.floor_for("nowhere", per_core=True) == 3.0
