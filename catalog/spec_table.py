@@ -29,7 +29,11 @@ def spec_rows(gpu: Gpu) -> list[SpecRow]:
     """Every spec of `gpu` with its unit and how the figure was obtained."""
     notes, system = gpu.basis_notes, gpu.is_system
     rows = [
-        (f, getattr(gpu, f.field), notes.get(f.basis, f.note) if f.basis else f.note)
+        (
+            f,
+            getattr(gpu, f.field),
+            notes.get(f.basis, f.note) if f.basis else f.note_for(system=system),
+        )
         for f in FIGURES
         if (system or f.field not in SYSTEM_ONLY)
         and (getattr(gpu, f.field) is not None or f.field not in OMITTED_WHEN_UNKNOWN)

@@ -16,14 +16,24 @@ class Figure:
     basis: str = ""  # the key in Gpu.basis_notes that overrides `note`
     text: bool = False  # a name (GDDR6X, HBM3), not a number: shown as it is, never ranked
     system_label: str = ""  # the label on a whole computer's page, where it means another thing
+    system_note: str = ""  # the note there, likewise
 
     def label_for(self, *, system: bool) -> str:
         return self.system_label if system and self.system_label else self.label
 
+    def note_for(self, *, system: bool) -> str:
+        return self.system_note if system and self.system_note else self.note
+
 
 # Learn page order; every number must be positive when known.
 FIGURES: tuple[Figure, ...] = (
-    Figure("memory_gb", "Memory", "GB", "On-board memory (VRAM / HBM)."),
+    Figure(
+        "memory_gb",
+        "Memory",
+        "GB",
+        "On-board memory (VRAM / HBM).",
+        system_note="Unified memory, shared by the CPU and the GPU.",
+    ),
     Figure(
         "gpu_memory_gb",
         "Memory the GPU may use",
@@ -289,6 +299,49 @@ SPECS: tuple[Spec, ...] = (
 )
 
 SPECS_BY_SLUG = {spec.slug: spec for spec in SPECS}
+
+# The specs a whole computer ranks by beside cards: the memory its GPU may use (what decides which
+# models fit) and its memory bandwidth. Its price buys a computer, not a card, so dollars per TFLOPS
+# or per MB of cache would not compare like with like; Apple publishes no TFLOPS, tensor-core, L2
+# or shared-memory figure at all.
+SYSTEM_SPEC_FIELDS = {"memory_gb": "gpu_memory_gb", "memory_bandwidth_gbs": "memory_bandwidth_gbs"}
+SYSTEM_ABSENT_NOTE = (
+    "Whole computers (Macs, Ryzen AI Max+ 395 machines, DGX Spark) are not ranked here: their "
+    "price buys the whole computer, so dollars per {unit} would not compare like with like with "
+    "a card, and Apple publishes no such figure. They rank beside cards by memory size and "
+    "memory bandwidth."
+)
+SYSTEM_MEMORY_NOTE = (
+    "For a whole computer the figure is the memory its GPU may use by default (about three "
+    "quarters of a Mac's RAM, 96 GB of a 128 GB Ryzen AI Max+ 395, 113 GB of a DGX Spark), and "
+    "its price is the whole computer's."
+)
+SYSTEM_BANDWIDTH_NOTE = (
+    "A whole computer's bandwidth is its unified memory's, shared by CPU and GPU, and its price "
+    "is the whole computer's."
+)
+
+
+def system_figure(spec: Spec) -> str | None:
+    """The Gpu field a whole computer ranks by for `spec`, or None where it is not ranked."""
+    return SYSTEM_SPEC_FIELDS.get(spec.field)
+
+
+def ranked_value(gpu, spec: Spec) -> float | None:
+    """The figure a card, or a whole computer, is priced per unit of for `spec` (None: none)."""
+    if getattr(gpu, "is_system", False):
+        figure = system_figure(spec)
+        return getattr(gpu, figure) if figure else None
+    return getattr(gpu, spec.field)
+
+
+def system_note(spec: Spec) -> str:
+    """What a spec's ranking says of whole computers: their figure, or why they are absent."""
+    if spec.field == "memory_gb":
+        return SYSTEM_MEMORY_NOTE
+    if spec.field in SYSTEM_SPEC_FIELDS:
+        return SYSTEM_BANDWIDTH_NOTE
+    return SYSTEM_ABSENT_NOTE.format(unit=spec.unit)
 
 
 def dollars_per_unit(price, value) -> Decimal | None:

@@ -18,6 +18,8 @@ from catalog.models import DESKTOP_FORM_FACTORS, SERVER_MODULES, Gpu, MlSoftware
 from metrics.models import CardPrice, Scope
 
 MAX_BUDGET_USD = 10_000_000
+# A stated host-PC cost, added to every card setup (a whole computer needs none).
+MAX_HOST_USD = 100_000
 DEFAULT_MODEL, DEFAULT_QUANT = "llama-3.1-8b", "q4_k_m"
 # The `include` value that adds server modules (SXM, OAM, superchip) to the recommendations.
 INCLUDE_MODULES = "modules"
@@ -76,15 +78,33 @@ class LlmRow:
     """One card (or several of it) for one model: what the table row and the API show."""
 
     run: llm.CardRun
-    price: Decimal | None  # one card's headline price
+    price: Decimal | None  # one card's (or whole computer's) headline price
     listing_count: int | None
     needs: CardNeeds = field(default_factory=CardNeeds)
+    host_usd: Decimal | None = None  # the stated host-PC cost a card setup adds
 
     @property
-    def setup_price(self) -> Decimal | None:
+    def machine(self) -> bool:
+        """A whole computer: its price needs no host PC."""
+        return self.run.card.system
+
+    @property
+    def host_price(self) -> Decimal | None:
+        """The host-PC cost this setup adds: the stated one for cards, none for a computer."""
+        return None if self.machine or not self.host_usd else self.host_usd
+
+    @property
+    def cards_price(self) -> Decimal | None:
         if self.price is None or self.run.cards_needed is None:
             return None
         return self.price * self.run.cards_needed
+
+    @property
+    def setup_price(self) -> Decimal | None:
+        """What the setup costs: its cards and the stated host PC, or the whole computer."""
+        if self.cards_price is None:
+            return None
+        return self.cards_price + (self.host_price or 0)
 
     @property
     def tokens_per_s_per_1000_usd(self) -> float | None:
@@ -116,6 +136,7 @@ class LlmTable:
     hidden_modules: int = 0  # server modules left out unless asked for
     hidden_unsupported: int = 0  # cards whose ML software does not work, never recommended
     include_modules: bool = False
+    host_usd: Decimal | None = None  # the stated host-PC cost added to card setups
 
 
 @dataclass(frozen=True)
@@ -127,6 +148,7 @@ class LlmQuery:
     context: int = llm.DEFAULT_CONTEXT
     budget: Decimal | None = None
     include_modules: bool = False
+    host: Decimal | None = None
     notes: tuple[str, ...] = field(default=())
 
 
@@ -134,18 +156,43 @@ def shown_value(raw: str) -> str:
     return raw if len(raw) <= 40 else raw[:40] + "…"
 
 
+def _dollars(name: str, raw: str, *, maximum: float, zero: bool) -> tuple[float | None, str]:
+    """A dollar amount ("1000", "1,500", "$800") or a note saying why it was ignored."""
+    try:
+        value = float(raw.strip().replace(",", "").lstrip("$"))
+    except ValueError:
+        return None, f"Ignored {name}={shown_value(raw)}: not a number"
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
+        kind = "a number of dollars, 0 or more" if zero else "a positive number of dollars"
+        return None, f"Ignored {name}={shown_value(raw)}: must be {kind}"
+    if value > maximum:
+        return None, f"Ignored {name}={shown_value(raw)}: larger than {maximum:,}"
+    return value, ""
+
+
 def parse_budget(raw: str) -> tuple[Decimal | None, str | None]:
     """A positive dollar amount ("1000", "1,500", "$800"), or a note saying why it was ignored."""
-    cleaned = raw.strip().replace(",", "").lstrip("$")
-    try:
-        value = float(cleaned)
-    except ValueError:
-        return None, f"Ignored budget={shown_value(raw)}: not a number"
-    if not math.isfinite(value) or value <= 0:
-        return None, f"Ignored budget={shown_value(raw)}: must be a positive number of dollars"
-    if value > MAX_BUDGET_USD:
-        return None, f"Ignored budget={shown_value(raw)}: larger than {MAX_BUDGET_USD:,}"
-    return Decimal(str(round(value, 2))), None
+    value, note = _dollars("budget", raw, maximum=MAX_BUDGET_USD, zero=False)
+    return (None, note) if value is None else (Decimal(str(round(value, 2))), None)
+
+
+def parse_host(raw: str) -> tuple[Decimal | None, str | None]:
+    """The host-PC cost added to card setups: dollars from 0 (none) up to MAX_HOST_USD."""
+    value, note = _dollars("host", raw, maximum=MAX_HOST_USD, zero=True)
+    if value is None:
+        return None, note
+    return (Decimal(str(round(value, 2))) if value else None), None
+
+
+def parsed_param(query: QueryDict, name: str, parse, notes: list[str]):
+    """One parameter read by `parse` (value, note); a note joins `notes`, the value is None."""
+    raw = single_param(query, name, notes)
+    if raw is None:
+        return None
+    value, note = parse(raw)
+    if note:
+        notes.append(note)
+    return value
 
 
 def parse_context(raw: str) -> tuple[int | None, str | None]:
@@ -184,14 +231,10 @@ def parse_llm_query(query: QueryDict, catalogue: llm.LlmCatalogue) -> LlmQuery:
         else:
             choices = ", ".join(q.slug for q in catalogue.quants)
             notes.append(f"Ignored quant={shown_value(quant)}: choose one of {choices}")
-    for name, parse in (("context", parse_context), ("budget", parse_budget)):
-        raw = single_param(query, name, notes)
-        if raw is not None:
-            value, note = parse(raw)
-            if note:
-                notes.append(note)
-            else:
-                values[name] = value
+    for name, parse in (("context", parse_context), ("budget", parse_budget), ("host", parse_host)):
+        value = parsed_param(query, name, parse, notes)
+        if value is not None:
+            values[name] = value
     values["include_modules"] = parse_include(query, notes)
     return LlmQuery(**values, notes=tuple(notes))
 
@@ -218,15 +261,20 @@ class PricedCards:
     needs: dict[str, CardNeeds] = field(default_factory=dict)  # slug -> what the card needs
 
     def rows(
-        self, catalogue: llm.LlmCatalogue, model: llm.ModelSpec, quant: llm.QuantSpec, context: int
+        self,
+        catalogue: llm.LlmCatalogue,
+        model: llm.ModelSpec,
+        quant: llm.QuantSpec,
+        context: int,
+        host_usd: Decimal | None = None,
     ) -> list[LlmRow]:
-        """Each card running the model, with its price."""
+        """Each card running the model, with its price (card setups with the stated host PC)."""
         rows = []
         for card in self.cards:
             run = catalogue.run(model=model, quant=quant, context=context, card=card)
             price, count = self.prices.get(card.slug, (None, None))
             needs = self.needs.get(card.slug, CardNeeds())
-            rows.append(LlmRow(run=run, price=price, listing_count=count, needs=needs))
+            rows.append(LlmRow(run, price, count, needs, host_usd))
         return rows
 
 
@@ -265,11 +313,13 @@ def llm_table(
     budget: Decimal | None,
     priced: PricedCards,
     include_modules: bool = False,
+    host_usd: Decimal | None = None,
 ) -> LlmTable:
-    """Every card a buyer can act on for one model: one-card fits, multi-card setups, unpriced,
-    too small and cards llama.cpp does not run; server modules only when asked for, cards whose
-    ML software does not work never (both counted)."""
-    every = priced.rows(catalogue, model, quant, context)
+    """Every card a buyer can act on for one model: one-card fits (whole computers among them),
+    multi-card setups, unpriced, too small and cards llama.cpp does not run; server modules only
+    when asked for, cards whose ML software does not work never (both counted). `host_usd` is
+    added to every card setup's price, never to a whole computer's."""
+    every = priced.rows(catalogue, model, quant, context, host_usd)
     rows = [r for r in every if r.needs.recommendable(include_modules=include_modules)]
     runnable = [
         r for r in rows if r.run.cards_needed is not None and r.run.decode_tokens_per_s is not None
@@ -298,6 +348,7 @@ def llm_table(
         else sum(1 for r in every if r.needs.server_module and r.needs.software_works),
         hidden_unsupported=sum(1 for r in every if r.needs.desktop and not r.needs.software_works),
         include_modules=include_modules,
+        host_usd=host_usd,
     )
 
 
@@ -324,6 +375,9 @@ def api_rows(rows: list[LlmRow]) -> list[dict]:
                 "source_url": run.measurement.source_url if run.measurement else None,
                 "measured_context": run.measurement.context if run.measurement else None,
                 "form_factor": row.needs.form_factor,
+                "whole_machine": row.machine,
+                "memory_gb": run.card.total_memory_gb or run.card.memory_gb,
+                "gpu_memory_gb": run.card.memory_gb,
                 "price_usd": float(row.price) if row.price is not None else None,
                 "tokens_per_s_per_1000_usd": (
                     _round(row.tokens_per_s_per_1000_usd) if single else None

@@ -36,9 +36,10 @@ def _table(catalogue, query, model_slug: str):
             budget=query.budget,
             priced=llm_metrics.load_priced_cards(),
             include_modules=query.include_modules,
+            host_usd=query.host,
         )
 
-    key = (model_slug, query.quant, query.context, query.budget, query.include_modules)
+    key = (model_slug, query.quant, query.context, query.budget, query.include_modules, query.host)
     return at_generation("llm-table", *key, compute=compute)
 
 
@@ -132,7 +133,8 @@ def llm_json(request):
 @require_safe
 @cached_page
 def finder_json(request):
-    """GET ?task=<task>&budget=<usd>[&include=modules]: the home finder's answer as data."""
+    """GET ?task=<task>&budget=<usd>[&include=modules][&host=<usd>]: the home finder's answer
+    as data; host adds a stated host-PC cost to every card answer."""
     asked = parse_finder(request.GET)
     if asked.notes:
         return _error(400, "; ".join(asked.notes))
@@ -144,6 +146,7 @@ def finder_json(request):
         catalogue=load_llm_catalogue(),
         priced=llm_metrics.load_priced_cards(),
         include_modules=asked.include_modules,
+        host_usd=asked.host,
     )
     if result is None:
         return _error(404, "That task's model is not in the catalogue.")

@@ -17,8 +17,8 @@ from django.db.models import FloatField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from catalog.models import PREVIEW, TOKENS_PER_S, BenchmarkResult, Gpu, MlModel
-from catalog.specs import SPECS
+from catalog.models import PREVIEW, TOKENS_PER_S, BenchmarkResult, FormFactor, Gpu, MlModel
+from catalog.specs import SPECS, system_figure
 from listings.models import Listing
 from metrics.models import CardPrice, Scope, UseCaseScore
 from shopagent.cache import bump_generation
@@ -70,6 +70,17 @@ def dollars_per_unit(*, prices: np.ndarray, specs: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         out = prices[:, None] / specs
         out[~(specs > 0) | ~np.isfinite(out)] = np.nan
+    return out
+
+
+def system_specs(
+    *, spec_matrix: np.ndarray, is_system: np.ndarray, system_matrix: np.ndarray
+) -> np.ndarray:
+    """The spec matrix (cards, specs) with each whole computer's row replaced by `system_matrix`'s
+    (NaN where a computer does not rank by the spec, its GPU's memory share for memory)."""
+    out = np.array(spec_matrix, dtype=np.float64, copy=True)
+    is_system = np.asarray(is_system, dtype=bool)
+    out[is_system] = np.asarray(system_matrix, dtype=np.float64)[is_system]
     return out
 
 
@@ -187,10 +198,27 @@ def recompute_rankings(
         cards, listings = cards.filter(id__in=only), listings.filter(gpu_id__in=only)
         stored_prices = stored_prices.filter(gpu_id__in=only)
         stored_scores = stored_scores.filter(gpu_id__in=only)
-    gpu_rows = list(cards.values_list("id", *(s.field for s in SPECS)))
+    # Each card's specs, then what a whole computer ranks by in their place (None: not ranked).
+    system_fields = [system_figure(s) for s in SPECS]
+    gpu_rows = list(
+        cards.values_list(
+            "id", "form_factor", *(s.field for s in SPECS), *(f for f in system_fields if f)
+        )
+    )
     gpu_ids = np.array([row[0] for row in gpu_rows], dtype=np.int64)
-    spec_matrix = np.array([row[1:] for row in gpu_rows], dtype=np.float64).reshape(
-        len(gpu_rows), len(SPECS)
+    width = len(SPECS)
+    spec_matrix = np.array([row[2 : 2 + width] for row in gpu_rows], dtype=np.float64).reshape(
+        len(gpu_rows), width
+    )
+    system_matrix = np.full(spec_matrix.shape, np.nan)
+    known = [j for j, f in enumerate(system_fields) if f]
+    system_matrix[:, known] = np.array(
+        [row[2 + width :] for row in gpu_rows], dtype=np.float64
+    ).reshape(len(gpu_rows), len(known))
+    spec_matrix = system_specs(
+        spec_matrix=spec_matrix,
+        is_system=np.array([row[1] == FormFactor.SYSTEM for row in gpu_rows], dtype=bool),
+        system_matrix=system_matrix,
     )
     n_cards = gpu_ids.size
 

@@ -5,10 +5,19 @@ from decimal import Decimal
 
 from django.db.models import Case, Count, F, FilteredRelation, Q, QuerySet, When
 
-from catalog.models import PREVIEW, TOKENS_PER_S, Category, Gpu, MlModel, MlSoftware, UseCase
+from catalog.models import (
+    PREVIEW,
+    TOKENS_PER_S,
+    Category,
+    FormFactor,
+    Gpu,
+    MlModel,
+    MlSoftware,
+    UseCase,
+)
 from catalog.search import card_names, filter_cards
-from catalog.specs import SPECS, Spec
-from metrics.card_index import IndexQuery
+from catalog.specs import SPECS, Spec, system_figure, system_note
+from metrics.card_index import SYSTEMS, IndexQuery
 from metrics.filters import RankingFilters, shown
 from metrics.models import CardPrice, Scope, UseCaseScore
 
@@ -74,6 +83,7 @@ class SpecRanking:
     spec: Spec
     ranked: list[RankedCard]
     no_data: list[RankedCard]
+    system_note: str = ""  # what whole computers' figure is here, or why they are absent
 
 
 @dataclass(frozen=True)
@@ -124,7 +134,12 @@ def _apply_filters(cards: QuerySet, filters: RankingFilters, *, gpu: str = "") -
     if filters.category:
         cards = cards.filter(**{f"{gpu}category": filters.category})
     if filters.min_memory is not None:
-        cards = cards.filter(**{f"{gpu}memory_gb__gte": filters.min_memory})
+        # A whole computer's GPU may use only part of its memory: that part is what fits models.
+        system = Q(**{f"{gpu}form_factor": FormFactor.SYSTEM})
+        cards = cards.filter(
+            (~system & Q(**{f"{gpu}memory_gb__gte": filters.min_memory}))
+            | (system & Q(**{f"{gpu}gpu_memory_gb__gte": filters.min_memory}))
+        )
     if filters.max_budget is not None:
         cards = cards.filter(headline_price__lte=filters.max_budget)
     if filters.software:
@@ -133,14 +148,21 @@ def _apply_filters(cards: QuerySet, filters: RankingFilters, *, gpu: str = "") -
 
 
 def spec_ranking(*, spec: Spec, filters: RankingFilters) -> SpecRanking:
-    """Cards by dollars per unit of one spec in the filters' condition scope (one query)."""
+    """Cards by dollars per unit of one spec in the filters' condition scope (one query). Whole
+    computers only where the spec compares with a card's, by their own figure (system_figure)."""
     cards = _apply_filters(with_prices(Gpu.objects.all(), {"": filters.scope}), filters)
+    figure = system_figure(spec)
+    if figure is None:
+        cards = cards.exclude(form_factor=FormFactor.SYSTEM)
+    else:
+        system = Q(form_factor=FormFactor.SYSTEM)
+        cards = cards.annotate(spec_value=Case(When(system, then=F(figure)), default=F(spec.field)))
     rows = (
         cards.annotate(per_unit=F(f"price_row__{spec.column}"))
         .order_by(F("per_unit").asc(nulls_last=True), "label")
         .values_list(
             *CARD_REF_COLUMNS,
-            spec.field,
+            spec.field if figure is None else "spec_value",
             "headline_price",
             "listing_count",
             "per_unit",
@@ -152,6 +174,7 @@ def spec_ranking(*, spec: Spec, filters: RankingFilters) -> SpecRanking:
         spec=spec,
         ranked=[c for c in cards if c.per_unit is not None],
         no_data=[c for c in cards if c.per_unit is None],
+        system_note=system_note(spec),
     )
 
 
@@ -291,7 +314,8 @@ class IndexCard:
     used_headline_price: Decimal | None
     all_listing_count: int | None
     per_fp16: float | None
-    per_gb: float | None
+    per_gb: float | None  # a whole computer's per GB its GPU may use
+    gpu_memory_gb: float | None = None  # a whole computer's GPU share
 
 
 def card_index(*, filters: RankingFilters, index: IndexQuery | None = None) -> list[IndexCard]:
@@ -302,6 +326,9 @@ def card_index(*, filters: RankingFilters, index: IndexQuery | None = None) -> l
     cards = _apply_filters(with_prices(Gpu.objects.all(), scopes), filters)
     if index.vendor:
         cards = cards.filter(manufacturer=index.vendor)
+    if index.kind:
+        system = Q(form_factor=FormFactor.SYSTEM)
+        cards = cards.filter(system if index.kind == SYSTEMS else ~system)
     if index.q:
         found, _ = filter_cards(card_names(), index.q)
         cards = cards.filter(slug__in=[card.slug for card in found])
@@ -324,6 +351,7 @@ def card_index(*, filters: RankingFilters, index: IndexQuery | None = None) -> l
         "all_listing_count",
         "per_fp16",
         "per_gb",
+        "gpu_memory_gb",
     )
     categories, software = dict(Category.choices), dict(MlSoftware.choices)
     width = len(CARD_REF_COLUMNS)

@@ -10,7 +10,7 @@ from catalog.models import MlSoftware, UseCase
 from catalog.presentation import site_title
 from catalog.specs import SPECS, SPECS_BY_SLUG
 from metrics import history, selectors
-from metrics.card_index import VENDORS, parse_index_query, sort_headers
+from metrics.card_index import KINDS, VENDORS, parse_index_query, sort_headers
 from metrics.compare import comparison_sections, pair_candidates, pair_slug
 from metrics.filters import CONDITIONS, parse_filters
 from metrics.filters import LABELS as FILTER_LABELS
@@ -139,12 +139,14 @@ def shop_index(request):
             filters,
             index.q,
             index.vendor,
+            index.kind,
             index.sort_param,
             compute=lambda: selectors.card_index(filters=filters, index=index),
         ),
         "index": index,
         "headers": sort_headers(request.GET, index),
         "vendors": VENDORS,
+        "kinds": KINDS,
         "crumbs": _crumbs(("Shop", request.path)),
         **_filter_context(filters),
     }

@@ -305,7 +305,13 @@ CARD_INDEX_ROW = (
 
 def _card_index_row(item, badge) -> SafeString:
     (paths, slug, label, maker, category, headline, new, used, listings) = item[:9]
-    memory, fp16, per_fp16, per_gb, power, badges = item[9:]
+    memory, gpu_memory, fp16, per_fp16, per_gb, power, badges = item[9:]
+    if gpu_memory:  # a whole computer: its $/GB is per GB its GPU may use
+        memory = format_html(
+            '{} <span class="muted">(GPU: {})</span>', figure(memory), figure(gpu_memory)
+        )
+    else:
+        memory = figure(memory)
     return format_html(
         CARD_INDEX_ROW,
         slug=slug,
@@ -318,7 +324,7 @@ def _card_index_row(item, badge) -> SafeString:
         used=money(used, "whole"),
         listings=listings or 0,
         memory_heading=GB.heading,
-        memory=figure(memory),
+        memory=memory,
         fp16_heading=FP16.heading,
         fp16=figure(fp16),
         per_fp16_heading=FP16.per_unit,
@@ -346,6 +352,7 @@ def card_index_rows(cards) -> SafeString:
             card.used_headline_price,
             card.all_listing_count,
             card.memory_gb,
+            card.gpu_memory_gb,
             card.fp16_tflops,
             card.per_fp16,
             card.per_gb,
