@@ -3,6 +3,7 @@ tags share (catalog/templatetags/present.py registers them as filters and tags).
 
 import json
 import math
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
@@ -15,6 +16,20 @@ CENT = Decimal("0.01")
 WEB_SCHEMES = ("http", "https")
 # Escapes that keep JSON inert inside a <script> element.
 JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+# A number as people type one into a form or a query string: ASCII digits, thousands commas in
+# groups of three, a decimal point and a leading minus; not other scripts' digits ("٨١٩٢"),
+# underscores ("8_192"), exponents or "nan", which Python's float() and int() would take.
+TYPED_NUMBER = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)?(?:\.[0-9]+)?")
+
+
+def typed_number(text: str) -> str | None:
+    """The typed number without commas ("1,500.5" -> "1500.5"), or None if it is not one."""
+    text = text.strip()
+    if not TYPED_NUMBER.fullmatch(text) or not re.search("[0-9]", text):
+        return None
+    return text.replace(",", "")
 
 
 def finite(value) -> float | None:

@@ -102,8 +102,9 @@ class CallGate:
         self._failures_in_a_row = 0
         self._local = threading.local()
 
-    def admit(self, *, deadline: float | None = None) -> None:
-        """Wait for any shared back-off, then reserve one call; raises CallsStopped or EbayError."""
+    def admit(self, *, deadline: float | None = None, budgeted: bool = True) -> None:
+        """Wait for any shared back-off, then reserve one call (unless not `budgeted`: an OAuth
+        token request); raises CallsStopped or EbayError."""
         self._wait_out_back_off(deadline=deadline)
         with self._lock:
             deadline = self.run_deadline
@@ -111,6 +112,8 @@ class CallGate:
                 self.stopped = RunDeadlinePassed("the run's deadline passed")
             if self.stopped is not None:
                 raise self.stopped
+        if not budgeted:
+            return
         try:
             reserve_api_call(budget=self.budget)
         except BudgetExhausted as exc:

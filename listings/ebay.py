@@ -9,11 +9,17 @@ own: it counts the call against the daily budget in the database, waits out a ba
 every worker of the run, and refuses once the run's breaker is open or its deadline has passed.
 The budget counts Browse API calls only (every attempt sent, retries included), because that is
 the quota eBay enforces at 5,000 a day; OAuth token calls have their own, separate limit and are
-rare (one per token lifetime), so they are not counted against it.
+rare (one per token lifetime), so they are not counted against it. They do go through the same
+gate otherwise: no token request starts once the breaker is open or the run's deadline has passed,
+and a failed one counts towards the breaker. A token is kept in the process as well as in the
+shared cache, so a cache that is down never costs a token request per search.
 
 Each call has a wall-clock deadline for the whole exchange (connect, headers and body), not per
-socket read: a body dripped a byte at a time is cut off at EBAY_CALL_DEADLINE_SECONDS. A search
-may also be given a card deadline, which bounds its calls and its waits between retries.
+socket read: a body dripped a byte at a time is cut off at EBAY_CALL_DEADLINE_SECONDS, and an
+answer is read only up to MAX_ANSWER_BYTES once decompressed, so a gzip bomb fails its call
+instead of filling memory. A search may also be given a card deadline, which bounds its calls,
+its waits between retries and its wait for another worker's token request, and it follows `next`
+links for at most the pages its items need.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import math
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -37,6 +45,8 @@ from requests.exceptions import ChunkedEncodingError
 if TYPE_CHECKING:
     from listings.budget import CallGate
 
+from listings.search_files import SearchFileError, read_page
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_CATEGORY_IDS = ("27386",)  # Graphics/Video Cards
@@ -46,7 +56,14 @@ MAX_OFFSET = 10_000  # eBay refuses offsets at or beyond this
 RETRY_AFTER_CAP_SECONDS = 60.0  # never sleep longer than this for one Retry-After
 TOKEN_EXPIRY_MARGIN_SECONDS = 60
 READ_CHUNK = 64 * 1024
+# eBay's real search pages are under 1 MB; anything far larger is broken or hostile (a 306 KB gzip
+# answer can inflate to gigabytes), so reading stops here and the call fails.
+MAX_ANSWER_BYTES = 4 * 1024 * 1024
 _minting = threading.Lock()  # one token request at a time per process, however many workers
+# Tokens this process minted or read, by cache key: (token, time.monotonic() it expires). The shared
+# cache is the first place to look; this copy serves while the cache is unavailable.
+_tokens: dict[str, tuple[str, float]] = {}
+ASCII_DIGITS = re.compile(r"[0-9]+")
 # Every condition except 7000 "For parts or not working": new, open box, refurbished grades, used.
 WORKING_CONDITION_IDS = (
     "1000",
@@ -81,6 +98,11 @@ class CallDeadlinePassed(EbayError):
     """One call (or the card's search) ran past its wall-clock deadline."""
 
 
+def forget_tokens() -> None:
+    """Drop the tokens this process holds, as a restarted process would."""
+    _tokens.clear()
+
+
 @dataclass
 class SearchResult:
     """Every item summary one search returned, eBay's total, and the Browse calls it took.
@@ -112,6 +134,13 @@ def _retry_after_seconds(response: requests.Response) -> float | None:
 def _json_body(response: requests.Response) -> dict:
     try:
         body = response.json()
+    except RecursionError:
+        # Nested deeper than json.loads can go: read the page an item at a time instead, so one
+        # such item is rejected on its own (as UnreadableItem) and the rest of the page is kept.
+        try:
+            body = read_page(response.text)
+        except SearchFileError as exc:
+            raise EbayError(f"eBay returned a page that cannot be read: {exc}") from exc
     except ValueError as exc:
         snippet = response.text[:120].replace("\n", " ")
         raise EbayError(f"eBay returned a body that is not JSON: {snippet!r}") from exc
@@ -162,6 +191,7 @@ class EbayClient:
         self.gate = gate
         self.card_deadline: float | None = None  # time.monotonic() past which a search gives up
         self.api_calls = 0  # Browse calls sent by this client, retries included
+        self.calls_sent = 0  # every request sent, token requests included
         if not (self.client_id and self.client_secret):
             raise EbayError("EBAY_CLIENT_ID and EBAY_CLIENT_SECRET are not set")
 
@@ -172,19 +202,42 @@ class EbayClient:
         digest = hashlib.sha256(f"{self.auth_url}|{self.client_id}".encode()).hexdigest()[:16]
         return f"listings:ebay-token:{digest}"
 
-    def _token(self, *, refused: str | None = None) -> str:
-        """The cached token, or a new one; `refused` is a token eBay just rejected."""
-        token = cache.get(self._token_cache_key)
+    def _held_token(self, *, refused: str | None) -> str | None:
+        """A usable token from the shared cache, else from this process, else None."""
+        key = self._token_cache_key
+        token = cache.get(key)
         if token and token != refused:
             return token
-        with _minting:
+        token, expires_at = _tokens.get(key, ("", 0.0))
+        if token and token != refused and time.monotonic() < expires_at:
+            return token
+        return None
+
+    def _token(self, *, refused: str | None = None) -> str:
+        """The cached token, or a new one; `refused` is a token eBay just rejected."""
+        token = self._held_token(refused=refused)
+        if token:
+            return token
+        # Wait for another worker's token request no longer than one call may take, nor past
+        # the card's deadline: a hung token endpoint must not hold every worker.
+        wait = self.call_deadline + self.timeout
+        if self.card_deadline is not None:
+            wait = min(wait, self.card_deadline - time.monotonic())
+        if not _minting.acquire(timeout=max(0.0, wait)):
+            raise CallDeadlinePassed(
+                f"gave up waiting {max(0.0, wait):.0f} s for another worker's OAuth token request"
+            )
+        try:
             # Another worker may have replaced the refused token while this one waited.
-            token = cache.get(self._token_cache_key)
-            if token and token != refused:
+            token = self._held_token(refused=refused)
+            if token:
                 return token
             token, expires_in = self._mint_token()
             timeout = max(1, expires_in - TOKEN_EXPIRY_MARGIN_SECONDS)
+            _tokens[self._token_cache_key] = (token, time.monotonic() + timeout)
             cache.set(self._token_cache_key, token, timeout)
+        finally:
+            _minting.release()
         return token
 
     def _mint_token(self) -> tuple[str, int]:
@@ -198,7 +251,7 @@ class EbayClient:
                 "Content-Type": "application/x-www-form-urlencoded",
             },
             data={"grant_type": "client_credentials", "scope": OAUTH_SCOPE},
-            count=False,
+            budgeted=False,
         )
         if response.status_code >= 400:
             raise EbayError(f"eBay refused the OAuth token request: HTTP {response.status_code}")
@@ -213,35 +266,36 @@ class EbayClient:
 
     # --- transport ---------------------------------------------------------------------------
 
-    def _send(self, method: str, url: str, *, count: bool = True, **kwargs) -> requests.Response:
-        """Send one request with bounded retries on 429, 5xx and network failures."""
+    def _send(self, method: str, url: str, *, budgeted: bool = True, **kwargs) -> requests.Response:
+        """Send one request with bounded retries on 429, 5xx and network failures.
+
+        Every attempt passes the gate (breaker, run deadline, shared back-off) and is recorded
+        for the breaker; only `budgeted` ones (Browse API calls) are counted against the budget.
+        """
         attempt = 0
         while True:
-            if count:
-                if self.card_deadline is not None and time.monotonic() >= self.card_deadline:
-                    raise CallDeadlinePassed("card deadline passed before the next call")
-                self.gate.admit(deadline=self.card_deadline)
-                self.api_calls += 1
+            if self.card_deadline is not None and time.monotonic() >= self.card_deadline:
+                raise CallDeadlinePassed("card deadline passed before the next call")
+            self.gate.admit(deadline=self.card_deadline, budgeted=budgeted)
+            self.calls_sent += 1
+            self.api_calls += budgeted
             try:
                 response = self._exchange(method, url, **kwargs)
             except (requests.ConnectionError, requests.Timeout, ChunkedEncodingError) as exc:
-                if count:
-                    self.gate.record(failed=True)
+                self.gate.record(failed=True)
                 if attempt >= self.max_retries:
                     raise EbayError(
                         f"eBay unreachable after {attempt + 1} attempts: {exc}"
                     ) from exc
                 delay = self.backoff_seconds * 2**attempt
-            except CallDeadlinePassed:
-                if count:
-                    self.gate.record(failed=True)
+            except EbayError:  # past a deadline, or an answer too large to read
+                self.gate.record(failed=True)
                 raise
             except requests.RequestException as exc:
                 raise EbayError(f"eBay request failed: {exc}") from exc
             else:
                 failed = response.status_code == 429 or response.status_code >= 500
-                if count:
-                    self.gate.record(failed=failed)
+                self.gate.record(failed=failed)
                 if not failed:
                     return response
                 if attempt >= self.max_retries:
@@ -259,10 +313,7 @@ class EbayClient:
                     f"card deadline: no time left for retry {attempt} in {delay:.0f} s"
                 )
             logger.warning("eBay call to %s failed; retry %d in %.1f s", url, attempt, delay)
-            if count:
-                self.gate.back_off(delay)  # every worker of the run waits, not only this one
-            else:
-                self.sleep(delay)
+            self.gate.back_off(delay)  # every worker of the run waits, not only this one
 
     def _exchange(self, method: str, url: str, **kwargs) -> requests.Response:
         """One HTTP exchange, body included, that ends by its wall-clock deadline."""
@@ -288,6 +339,11 @@ class EbayClient:
                 if not chunk:
                     break
                 body += chunk
+                if len(body) > MAX_ANSWER_BYTES:
+                    raise EbayError(
+                        f"eBay's answer is larger than {MAX_ANSWER_BYTES // (1024 * 1024)} MB "
+                        "once decompressed: not read"
+                    )
                 if time.monotonic() > deadline:
                     limit = (
                         "card deadline passed during a call"
@@ -332,7 +388,11 @@ class EbayClient:
         currency: str | None = None,
         item_location_country: str | None = None,
     ) -> SearchResult:
-        """Every item summary for a query, following `next` up to max_items; raises EbayError."""
+        """Every item summary for a query, following `next` up to max_items; raises EbayError.
+
+        At most ceil(min(total, max_items) / limit) pages are asked for: `next` links that would
+        need more (moving on a few items a page) leave the result truncated and `stalled`.
+        """
         # Reference: https://developer.ebay.com/api-docs/buy/browse/resources/item_summary/methods/search
         max_items = settings.EBAY_MAX_ITEMS_PER_CARD if max_items is None else max_items
         currency = currency or settings.EBAY_CURRENCY
@@ -348,21 +408,25 @@ class EbayClient:
         ]
         if country:
             filters.append(f"itemLocationCountry:{country}")
+        limit = min(PAGE_LIMIT, max(1, max_items))
         params: dict | None = {
             "q": query,
             "category_ids": ",".join(category_ids or DEFAULT_CATEGORY_IDS),
             "filter": ",".join(filters),
-            "limit": str(min(PAGE_LIMIT, max(1, max_items))),
+            "limit": str(limit),
         }
         url = f"{self.api_base_url}/buy/browse/v1/item_summary/search"
         calls_before = self.api_calls
         result = SearchResult()
         offset = 0
         followed: set[str] = set()
+        pages = 0
         while True:
             page = self._get_json(url, params=params)
+            pages += 1
             total = page.get("total")
-            result.total = total if isinstance(total, int) else result.total
+            if isinstance(total, int) and not isinstance(total, bool):
+                result.total = max(total, result.total or 0)
             summaries = page.get("itemSummaries")
             if summaries is None and total == 0:
                 summaries = []  # eBay leaves the list out when nothing matches
@@ -380,8 +444,25 @@ class EbayClient:
                 # Never send the bearer token to a host other than the configured API.
                 raise EbayError(f"eBay's next link points outside the API: {next_url!r}")
             next_offset = parse_qs(urlsplit(next_url).query).get("offset", ["0"])[0]
-            if not next_offset.isdigit() or int(next_offset) >= MAX_OFFSET:
+            if not ASCII_DIGITS.fullmatch(next_offset):
                 result.truncated = True
+                result.stalled = f"eBay's next link has an unreadable offset {next_offset[:20]!r}"
+                break
+            if int(next_offset) >= MAX_OFFSET:
+                result.truncated = True
+                break
+            # eBay's answer says the page size it used; it may be smaller than the one asked.
+            echoed = page.get("limit")
+            if isinstance(echoed, int) and not isinstance(echoed, bool) and 0 < echoed < limit:
+                limit = echoed
+            wanted = max_items if result.total is None else min(result.total, max_items)
+            allowed = max(1, math.ceil(wanted / limit))
+            if pages >= allowed:
+                result.truncated = True
+                result.stalled = (
+                    f"eBay's next links asked for more than the {allowed} pages "
+                    f"{wanted} items need ({len(result.items)} items fetched)"
+                )
                 break
             if next_url in followed or int(next_offset) <= offset:
                 # A next link that repeats or goes nowhere would be followed until the item cap.

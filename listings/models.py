@@ -276,7 +276,8 @@ class CardViews(models.Model):
 
 
 class SignInFailures(models.Model):
-    """Failed admin sign-ins for one address or username in the current window.
+    """Failed admin sign-ins for one client address and username (a keyed hash of both) in the
+    current window.
 
     Kept in the database, not the page cache: every worker counts the same attempts, and no amount
     of anonymous traffic can evict the count.

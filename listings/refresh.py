@@ -5,8 +5,13 @@ Fetch workers (REFRESH_WORKERS threads, `--workers`) only talk to eBay; the call
 and writes each card as its answer arrives, one transaction per card and never with HTTP inside it.
 All workers share one `CallGate`: the daily budget (reserved in the database call by call), a
 back-off when eBay answers 429, a circuit breaker, and the run's deadline. Once the gate stops
-(budget spent, breaker open, deadline passed) no new call starts and the cards not yet fetched are
-recorded as skipped. A heartbeat thread keeps the lock while a long card is in progress.
+(budget spent, breaker open, deadline passed, lock lost) no new call starts and the cards not yet
+fetched are recorded as skipped. A heartbeat thread keeps the lock while a long card is in
+progress; when it cannot renew it (the run stalled past the lock's expiry and another run may have
+taken over), the run stops fetching and says so.
+
+No card goes unreported: a fetch that dies on an unexpected error fails its card with that error,
+and a card no worker reached (every fetch worker gone) is recorded as failed with the reason.
 
 How long a run can take: REFRESH_RUN_DEADLINE_SECONDS, plus the calls already in flight when it
 passes (each ends within EBAY_CALL_DEADLINE_SECONDS plus one EBAY_TIMEOUT_SECONDS socket wait),
@@ -21,18 +26,17 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from catalog.models import Gpu
 from listings import analytics
-from listings.budget import CallGate, CircuitOpen, serialised_writes
+from listings.budget import CallGate, serialised_writes
 from listings.ebay import BudgetExhausted, CallsStopped, EbayClient, EbayError, SearchResult
 from listings.ingest import (
     IngestReport,
@@ -41,81 +45,10 @@ from listings.ingest import (
     new_run_id,
     notify_listings_changed,
 )
-from listings.models import RefreshLock, RefreshRun, RefreshSource, RefreshStatus
+from listings.models import RefreshRun, RefreshSource, RefreshStatus
+from listings.refresh_lock import LockLost, refresh_lock
 
 logger = logging.getLogger(__name__)
-
-LOCK_NAME = "refresh_listings"
-# Only a crashed run lets the lock expire: a live one renews it every quarter of this (heartbeat).
-LOCK_TTL = timedelta(minutes=5)
-
-
-class LockHeld(Exception):
-    """Another refresh holds the lock."""
-
-
-def acquire_lock(*, name: str, owner: str, ttl: timedelta | None = None) -> bool:
-    """Take the named lock for owner unless someone else holds an unexpired one."""
-    now = timezone.now()
-    expires_at = now + (ttl or LOCK_TTL)
-    # Take over an expired lock (or extend our own) with one conditional UPDATE: atomic on both
-    # SQLite and PostgreSQL, so two runs can never both win.
-    with serialised_writes():
-        taken = RefreshLock.objects.filter(
-            Q(expires_at__lte=now) | Q(owner=owner), name=name
-        ).update(owner=owner, acquired_at=now, expires_at=expires_at)
-        if taken:
-            return True
-        try:
-            with transaction.atomic():
-                RefreshLock.objects.create(
-                    name=name, owner=owner, acquired_at=now, expires_at=expires_at
-                )
-        except IntegrityError:
-            return False
-    return True
-
-
-def release_lock(*, name: str, owner: str) -> None:
-    """Drop the named lock if owner still holds it."""
-    with serialised_writes():
-        RefreshLock.objects.filter(name=name, owner=owner).delete()
-
-
-class _Heartbeat(threading.Thread):
-    """Renews the lock every quarter of its lifetime until stopped, whatever the run is doing."""
-
-    def __init__(self, *, owner: str, ttl: timedelta):
-        super().__init__(name="refresh-lock-heartbeat", daemon=True)
-        self.owner, self.ttl = owner, ttl
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        try:
-            while not self.stopped.wait(self.ttl.total_seconds() / 4):
-                acquire_lock(name=LOCK_NAME, owner=self.owner, ttl=self.ttl)
-        except Exception:
-            logger.exception("Renewing the refresh lock failed")
-        finally:
-            connection.close()  # this thread's own connection
-
-
-@contextmanager
-def refresh_lock(*, owner: str) -> Iterator[None]:
-    """Hold the refresh lock for the block, renewed by a heartbeat, or raise LockHeld."""
-    ttl = LOCK_TTL
-    if not acquire_lock(name=LOCK_NAME, owner=owner, ttl=ttl):
-        holder = RefreshLock.objects.filter(name=LOCK_NAME).first()
-        until = f" until {holder.expires_at:%Y-%m-%d %H:%M:%S} UTC" if holder else ""
-        raise LockHeld(f"another refresh_listings run holds the lock{until}")
-    heartbeat = _Heartbeat(owner=owner, ttl=ttl)
-    heartbeat.start()
-    try:
-        yield
-    finally:
-        heartbeat.stopped.set()
-        heartbeat.join()
-        release_lock(name=LOCK_NAME, owner=owner)
 
 
 def stale_gpus(*, max_age: timedelta, now: datetime | None = None) -> QuerySet[Gpu]:
@@ -141,6 +74,7 @@ class RefreshSummary:
     skipped: list[str] = field(default_factory=list)
     skip_reason: str = ""
     budget_exhausted: bool = False
+    stopped_early: str = ""  # why the run stopped before its cards were done, when it is a fault
 
     @property
     def failed(self) -> list[IngestReport]:
@@ -174,16 +108,21 @@ def refresh_listings(
     summary = RefreshSummary(run_id=run_id or new_run_id())
     workers = max(1, min(workers or settings.REFRESH_WORKERS, len(gpus) or 1))
     make_client = make_client or (lambda gate: EbayClient(gate=gate))
-    with refresh_lock(owner=summary.run_id):
-        gate = CallGate(run_deadline=time.monotonic() + settings.REFRESH_RUN_DEADLINE_SECONDS)
+    gate = CallGate(run_deadline=time.monotonic() + settings.REFRESH_RUN_DEADLINE_SECONDS)
+    with refresh_lock(owner=summary.run_id, on_lost=lambda why: _lose_lock(gate, why)):
         catalog = catalog_facts()
         pending: queue.SimpleQueue[Gpu] = queue.SimpleQueue()
         for gpu in gpus:
             pending.put(gpu)
         stopped: list[Fetched] = []
+        worker_errors: list[str] = []
         try:
             for fetched in _fetch_all(
-                pending=pending, gate=gate, make_client=make_client, workers=workers
+                pending=pending,
+                gate=gate,
+                make_client=make_client,
+                workers=workers,
+                errors=worker_errors,
             ):
                 if isinstance(fetched.error, CallsStopped):
                     stopped.append(fetched)
@@ -202,6 +141,8 @@ def refresh_listings(
         if gate.stopped is not None:
             summary.budget_exhausted = isinstance(gate.stopped, BudgetExhausted)
             summary.skip_reason = _skip_reason(gate.stopped)
+            if isinstance(gate.stopped, LockLost):
+                summary.stopped_early = summary.skip_reason
             skipped = [f.gpu for f in stopped] + unfetched
             summary.skipped = sorted(g.slug for g in skipped)
             _record_skipped(
@@ -211,9 +152,29 @@ def refresh_listings(
                 reason=summary.skip_reason,
                 api_calls={f.gpu.pk: f.api_calls for f in stopped},
             )
+        # Whatever happened to the fetch workers, every card is accounted for.
+        accounted = {r.gpu_slug for r in summary.reports} | set(summary.skipped)
+        reason = "; ".join(dict.fromkeys(worker_errors)) or "no fetch worker reached it"
+        for gpu in gpus:
+            if gpu.slug not in accounted:
+                fetched = Fetched(gpu=gpu, started_at=timezone.now())
+                summary.reports.append(
+                    _store(
+                        fetched=fetched,
+                        run_id=summary.run_id,
+                        dry_run=dry_run,
+                        catalog=catalog,
+                        error=f"not refreshed: {reason}",
+                    )
+                )
     summary.reports.sort(key=lambda r: r.gpu_slug)
     _report_to_analytics(summary=summary, dry_run=dry_run)
     return summary
+
+
+def _lose_lock(gate: CallGate, why: str) -> None:
+    logger.error("Refresh stops fetching: %s", why)
+    gate.stop(LockLost(why))
 
 
 def _skip_reason(stopped: CallsStopped) -> str:
@@ -223,20 +184,26 @@ def _skip_reason(stopped: CallsStopped) -> str:
 
 
 def _fetch(*, gpu: Gpu, client: EbayClient) -> Fetched:
-    started, calls_before = timezone.now(), client.api_calls
+    started, calls_before, sent_before = timezone.now(), client.api_calls, client.calls_sent
     client.card_deadline = time.monotonic() + settings.EBAY_CARD_DEADLINE_SECONDS
     fetched = Fetched(gpu=gpu, started_at=started)
     try:
         fetched.result = client.search(
             query=gpu.ebay_query, category_ids=[str(c) for c in gpu.ebay_category_ids or ()]
         )
-    except CircuitOpen as exc:
-        # A card whose own calls were failing when the breaker opened failed; the rest are skipped.
-        fetched.error = EbayError(str(exc)) if client.api_calls > calls_before else exc
+    except BudgetExhausted as exc:
+        fetched.error = exc  # a spent budget is not a fault: the card is skipped
+    except CallsStopped as exc:
+        # A card cut off part-way (its own calls failing when the breaker opened, or under way
+        # when the run's deadline passed or its lock was lost) failed; the rest are skipped.
+        fetched.error = EbayError(str(exc)) if client.calls_sent > sent_before else exc
     except EbayError as exc:
         fetched.error = exc
         if not isinstance(exc, CallsStopped):
             logger.warning("Refresh of %s failed: %s", gpu.slug, exc)
+    except Exception as exc:  # noqa: BLE001 - a bug or a fault nobody foresaw fails this card alone
+        logger.exception("Refresh of %s failed unexpectedly", gpu.slug)
+        fetched.error = EbayError(f"unexpected error: {type(exc).__name__}: {exc}")
     fetched.api_calls = client.api_calls - calls_before
     return fetched
 
@@ -247,10 +214,17 @@ def _fetch_all(
     gate: CallGate,
     make_client: Callable[[CallGate], EbayClient],
     workers: int,
+    errors: list[str],
 ) -> Iterator[Fetched]:
-    """Each card's search as it completes, from `workers` threads (inline for one worker)."""
+    """Each card's search as it completes, from `workers` threads (inline for one worker); why
+    a worker stopped early goes into `errors`."""
     if workers == 1:
-        client = make_client(gate)
+        try:
+            client = make_client(gate)
+        except Exception as exc:  # noqa: BLE001 - the cards it would have fetched are reported
+            logger.exception("The refresh's eBay client could not be made")
+            errors.append(f"{type(exc).__name__}: {exc}")
+            return
         while gate.stopped is None and not pending.empty():
             yield _fetch(gpu=pending.get(), client=client)
         return
@@ -265,8 +239,9 @@ def _fetch_all(
                 except queue.Empty:
                     break
                 done.put(_fetch(gpu=gpu, client=client))
-        except Exception:
+        except Exception as exc:  # noqa: BLE001 - the cards it did not reach are reported
             logger.exception("A refresh worker failed")
+            errors.append(f"{type(exc).__name__}: {exc}")
         finally:
             connection.close()  # the budget reservations' connection of this thread
             done.put(None)
@@ -292,8 +267,11 @@ def _fetch_all(
             thread.join()
 
 
-def _store(*, fetched: Fetched, run_id: str, dry_run: bool, catalog: Sequence) -> IngestReport:
-    """Screen and write one fetched card in one short transaction; a failure is recorded."""
+def _store(
+    *, fetched: Fetched, run_id: str, dry_run: bool, catalog: Sequence, error: str = ""
+) -> IngestReport:
+    """Screen and write one fetched card in one short transaction; a failure (or `error`, for a
+    card that was never fetched) is recorded."""
     gpu = fetched.gpu
     with serialised_writes():
         run = None
@@ -304,7 +282,11 @@ def _store(*, fetched: Fetched, run_id: str, dry_run: bool, catalog: Sequence) -
         result = fetched.result
         if result is None:
             return _failed(
-                fetched=fetched, run=run, run_id=run_id, dry_run=dry_run, error=str(fetched.error)
+                fetched=fetched,
+                run=run,
+                run_id=run_id,
+                dry_run=dry_run,
+                error=error or str(fetched.error),
             )
         try:
             report = ingest_items(

@@ -2,20 +2,28 @@
 
 A file is either a JSON array of item summaries or a search page envelope whose `itemSummaries`
 holds them. The text is read in chunks and each item decoded on its own, so memory holds one chunk
-and one item, whatever the file's size.
+and one item, whatever the file's size. An item nested too deeply for the JSON decoder is skipped
+without recursion and given as an UnreadableItem, which the cleaner rejects on its own; the same
+reader reads a live search page that json.loads cannot (`read_page`).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Iterator
 from typing import TextIO
 
+from listings.cleaning import MAX_DEPTH, UnreadableItem
+
 CHUNK_CHARS = 1 << 20
 MAX_ITEM_CHARS = 64 << 20  # one value longer than this is not an item summary
 _DECODER = json.JSONDecoder()
 _SPACE = re.compile(r"[ \t\n\r]*")
+# A JSON string (possibly cut off by the end of the window) or a bracket: enough to find where a
+# nested value ends without decoding it.
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*(?:"|\Z)|[\[\]{}]')
 
 
 class SearchFileError(ValueError):
@@ -44,7 +52,25 @@ def count_items(path: str) -> int:
     return count
 
 
-def _items(reader: _Reader) -> Iterator[object]:
+def read_page(text: str) -> dict:
+    """A search page (a JSON object) decoded an item at a time: every key as it is, and each
+    item nested too deeply to decode as an UnreadableItem; SearchFileError when malformed."""
+    reader = _Reader(io.StringIO(text))
+    if reader.peek() != "{":
+        raise SearchFileError("expected a JSON object")
+    page: dict = {}
+    try:
+        items = list(_items(reader, envelope=page))
+    except RecursionError as exc:
+        raise SearchFileError("a value nested too deeply to read") from exc
+    if "itemSummaries" in page:
+        page["itemSummaries"] = items
+    return page
+
+
+def _items(reader: _Reader, *, envelope: dict | None = None) -> Iterator[object]:
+    """The items of an array or of a page's itemSummaries; the page's other keys go into
+    `envelope` when one is given."""
     first = reader.peek()
     if first == "[":
         yield from _array(reader)
@@ -56,7 +82,11 @@ def _items(reader: _Reader) -> Iterator[object]:
             if key == "itemSummaries":
                 if reader.peek() != "[":
                     raise SearchFileError("itemSummaries is not an array")
+                if envelope is not None:
+                    envelope[key] = []
                 yield from _array(reader)
+            elif envelope is not None:
+                envelope[key] = reader.value()
             else:
                 reader.value()
             if reader.peek() == ",":
@@ -74,7 +104,7 @@ def _array(reader: _Reader) -> Iterator[object]:
         reader.take("]")
         return
     while True:
-        yield reader.value()
+        yield reader.value(item=True)
         if reader.peek() == ",":
             reader.take(",")
             continue
@@ -109,12 +139,18 @@ class _Reader:
             raise SearchFileError(f"expected {char!r} but found {found!r}")
         self.pos += 1
 
-    def value(self) -> object:
-        """The next JSON value, refilling the window until it is whole."""
+    def value(self, *, item: bool = False) -> object:
+        """The next JSON value, refilling the window until it is whole. An `item` nested too
+        deeply to decode is skipped and given as an UnreadableItem."""
         self.peek()
         while True:
             try:
                 value, end = _DECODER.raw_decode(self.text, self.pos)
+            except RecursionError as exc:
+                if not item:
+                    raise SearchFileError("a value nested too deeply to read") from exc
+                self.pos = self._end_of_nested()
+                return UnreadableItem(f"nested deeper than {MAX_DEPTH} levels")
             except json.JSONDecodeError as exc:
                 if len(self.text) - self.pos > MAX_ITEM_CHARS or not self._more():
                     raise SearchFileError(f"not valid JSON ({exc.msg})") from exc
@@ -124,3 +160,21 @@ class _Reader:
                 continue
             self.pos = end
             return value
+
+    def _end_of_nested(self) -> int:
+        """Where the array or object at the window's position ends, found without recursion,
+        refilling the window until it holds the whole value."""
+        while True:
+            depth = 0
+            for match in _TOKEN.finditer(self.text, self.pos):
+                token = match.group()
+                if token in ("[", "{"):
+                    depth += 1
+                elif token in ("]", "}"):
+                    depth -= 1
+                    if depth == 0:
+                        return match.end()
+                elif match.end() == len(self.text):
+                    break  # a string the window cuts off
+            if len(self.text) - self.pos > MAX_ITEM_CHARS or not self._more():
+                raise SearchFileError("a value nested too deeply to read")

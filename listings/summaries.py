@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -11,6 +12,7 @@ from listings.models import ConditionKind
 
 MAX_PRICE = Decimal("9999999999.99")  # what Listing.price can hold
 CENT = Decimal("0.01")
+MAX_INT32 = 2**31 - 1  # IntegerField and PositiveIntegerField on PostgreSQL
 
 # eBay condition ids: https://developer.ebay.com/api-docs/sell/static/metadata/condition-id-values.html
 # 1500 "New other / open box" is unused stock, so it prices like new; 1750 "New with defects" and
@@ -82,17 +84,20 @@ def _datetime(value) -> datetime | None:
 
 
 def _int(value) -> int | None:
+    """A whole number the integer columns hold (32 bits on PostgreSQL), else None."""
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if -MAX_INT32 <= number <= MAX_INT32 else None
 
 
 def _float(value) -> float | None:
     try:
-        return float(value)
-    except (TypeError, ValueError):
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if math.isfinite(number) else None
 
 
 def _url(value, max_length: int) -> str:

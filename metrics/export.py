@@ -48,6 +48,24 @@ BASIS = (
     "the MLPerf benchmark that ran (a 99.9% accuracy run also meets 99%)."
 )
 
+# A text cell starting with one of these is a formula to a spreadsheet (CSV injection): OWASP's
+# advice is to start such a cell with a single quote, which shows it as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value):
+    """The cell as a spreadsheet shows it as text, never runs it: text that would start a
+    formula gets a leading single quote. Numbers pass as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_csv_row(writer, row) -> None:
+    """One CSV row through spreadsheet_text: every CSV the site serves writes rows this way."""
+    writer.writerow([spreadsheet_text(cell) for cell in row])
+
+
 # (column, Gpu field or annotation); every card has each column, null when unknown.
 CARD_COLUMNS = (
     ("slug", "slug"),
@@ -162,15 +180,17 @@ def gpus_csv(request):
     meta = _meta()
     out = io.StringIO()
     # Two comment lines carry the licence with the file; skip them when reading (skiprows=2).
-    out.write(f"# Licence: {LICENCE['name']} ({LICENCE['url']}). {meta['attribution']}\n")
-    out.write(f"# {meta['basis']} mlperf is a JSON list. Docs: {meta['documentation']}\n")
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    out.write(f"# Licence: {LICENCE['name']} ({LICENCE['url']}). {meta['attribution']}\r\n")
+    out.write(f"# {meta['basis']} mlperf is a JSON list. Docs: {meta['documentation']}\r\n")
+    # CRLF rows (RFC 4180): the csv module then quotes any cell holding a CR or LF.
+    writer = csv.writer(out)
+    write_csv_row(writer, COLUMNS)
     for card in data.cards:
-        writer.writerow(
+        write_csv_row(
+            writer,
             [
                 *("" if card[name] is None else card[name] for name, _ in CARD_COLUMNS),
                 json.dumps(card["mlperf"], ensure_ascii=False),
-            ]
+            ],
         )
     return HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")

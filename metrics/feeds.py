@@ -1,5 +1,11 @@
-"""Atom feeds of new deals, overall and per card: our derived figures, linking to our pages."""
+"""Atom feeds of new deals, overall and per card: our derived figures, linking to our pages.
 
+Every link is absolute on SITE_URL (never the request's Host or X-Forwarded-Proto: the feed is
+cached and served to every reader), and every text is stripped of the characters XML 1.0 cannot
+carry, so a control character in a card's label cannot break the feed.
+"""
+
+import re
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -8,13 +14,39 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from catalog import presentation
 from catalog.models import Gpu
+from catalog.presentation import absolute
 from metrics.deals import Deal, new_deals
 
 # Entry ids are tag URIs (RFC 4151) on the site's host: they never change when a price does.
 TAG_DATE = "2026"
+
+
+# Characters XML 1.0 does not allow (C0 controls but tab, LF and CR; lone surrogates; U+FFFE/FFFF).
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value):
+    """The value with XML-invalid characters removed (strings, and lists or tuples of them)."""
+    if isinstance(value, str):
+        cleaned = XML_INVALID.sub("", value)
+        return mark_safe(cleaned) if isinstance(value, SafeString) else cleaned  # noqa: S308
+    if isinstance(value, list | tuple):
+        return type(value)(xml_text(v) for v in value)
+    return value
+
+
+class CleanAtom1Feed(Atom1Feed):
+    """Atom whose every field, feed and entry, is cleaned with xml_text."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **{name: xml_text(value) for name, value in kwargs.items()})
+
+    def add_item(self, **kwargs):
+        super().add_item(**{name: xml_text(value) for name, value in kwargs.items()})
 
 
 def _tag(name: str) -> str:
@@ -25,7 +57,7 @@ def _tag(name: str) -> str:
 class DealsFeed(Feed):
     """/ml/shop/deals.atom for every card; /ml/shop/gpu/<slug>/deals.atom for one."""
 
-    feed_type = Atom1Feed
+    feed_type = CleanAtom1Feed
 
     def get_object(self, request, slug=None):
         if slug is None:
@@ -44,8 +76,13 @@ class DealsFeed(Feed):
 
     def link(self, gpu):
         if gpu:
-            return reverse("listings:shop-gpu", kwargs={"slug": gpu.slug}) + "?sort=deal"
-        return reverse("metrics:shop-index")
+            return absolute(reverse("listings:shop-gpu", kwargs={"slug": gpu.slug}) + "?sort=deal")
+        return absolute(reverse("metrics:shop-index"))
+
+    def feed_url(self, gpu):
+        if gpu:
+            return absolute(reverse("metrics:gpu-deals-feed", kwargs={"slug": gpu.slug}))
+        return absolute(reverse("metrics:deals-feed"))
 
     def feed_guid(self, gpu):
         return _tag(f"deals/{gpu.slug}" if gpu else "deals")
@@ -76,7 +113,7 @@ class DealsFeed(Feed):
         )
 
     def item_link(self, deal: Deal):
-        return reverse("listings:shop-gpu", kwargs={"slug": deal.gpu_slug}) + "?sort=deal"
+        return absolute(reverse("listings:shop-gpu", kwargs={"slug": deal.gpu_slug}) + "?sort=deal")
 
     def item_guid(self, deal: Deal):
         return _tag(f"deal/{deal.listing_id}")

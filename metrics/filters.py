@@ -1,12 +1,12 @@
 """Query-string filters for the ranking pages: parsed leniently, bad values ignored with a note."""
 
-import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.http import QueryDict
 
 from catalog.models import Category, MlSoftware
+from catalog.presentation import typed_number
 from metrics.models import Scope
 
 MAX_MEMORY_GB = 10_000
@@ -48,16 +48,18 @@ class RankingFilters:
         return any(getattr(self, name) is not None for name in LABELS)
 
 
-def _number(name: str, raw: str, maximum: float) -> tuple[float | None, str | None]:
+def _number(
+    name: str, raw: str, maximum: float, minimum: float = 0.0
+) -> tuple[float | None, str | None]:
     ignored = f"Ignored {LABELS[name]} {shown(raw)}"
-    try:
-        value = float(raw)
-    except ValueError:
+    number = typed_number(raw)
+    if number is None:
         return None, f"{ignored}: not a number"
-    if not math.isfinite(value):
-        return None, f"{ignored}: not a number"
+    value = float(number)
     if value < 0:
         return None, f"{ignored}: must not be negative"
+    if value < minimum:
+        return None, f"{ignored}: below ${minimum:,.0f}"
     if value > maximum:
         return None, f"{ignored}: larger than {maximum:,.0f}"
     return value, None
@@ -74,7 +76,7 @@ def parse_filters(query: QueryDict) -> RankingFilters:
     """Read min_memory, max_budget, condition, category and software; a bad value is a note."""
     parsers = {
         "min_memory": lambda raw: _number("min_memory", raw, MAX_MEMORY_GB),
-        "max_budget": lambda raw: _number("max_budget", raw, MAX_BUDGET_USD),
+        "max_budget": lambda raw: _number("max_budget", raw, MAX_BUDGET_USD, minimum=1),
         "condition": lambda raw: _choice("condition", raw, list(CONDITIONS)),
         "category": lambda raw: _choice("category", raw, Category.values),
         "software": lambda raw: _choice("software", raw, MlSoftware.values),

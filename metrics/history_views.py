@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from catalog.models import Gpu
+from metrics.export import write_csv_row
 from metrics.history import export_rows
 from shopagent.cache import cached_page
 
@@ -31,9 +32,10 @@ def price_history_csv(request, slug):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{gpu.slug}-price-history.csv"'
     writer = csv.writer(response)
-    writer.writerow(["date", "condition", "headline_price", "listing_count", "currency"])
+    write_csv_row(writer, ["date", "condition", "headline_price", "listing_count", "currency"])
     for day, scope, price, count in export_rows(gpu_id=gpu.pk):
-        writer.writerow([day.isoformat(), scope, f"{price:.2f}", count, settings.EBAY_CURRENCY])
+        row = [day.isoformat(), scope, f"{price:.2f}", count, settings.EBAY_CURRENCY]
+        write_csv_row(writer, row)
     return response
 
 

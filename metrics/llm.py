@@ -6,7 +6,6 @@ condition, as every ranking uses) and ranks setups by tokens/s per $1,000.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -15,6 +14,7 @@ from django.http import QueryDict
 from catalog import llm
 from catalog.llm_catalogue import CARD_SPEC_COLUMNS, card_spec
 from catalog.models import DESKTOP_FORM_FACTORS, SERVER_MODULES, Gpu, MlSoftware
+from catalog.presentation import typed_number
 from metrics.models import CardPrice, Scope
 
 MAX_BUDGET_USD = 10_000_000
@@ -156,32 +156,33 @@ def shown_value(raw: str) -> str:
     return raw if len(raw) <= 40 else raw[:40] + "…"
 
 
-def _dollars(name: str, raw: str, *, maximum: float, zero: bool) -> tuple[float | None, str]:
-    """A dollar amount ("1000", "1,500", "$800") or a note saying why it was ignored."""
-    try:
-        value = float(raw.strip().replace(",", "").lstrip("$"))
-    except ValueError:
-        return None, f"Ignored {name}={shown_value(raw)}: not a number"
-    if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
-        kind = "a number of dollars, 0 or more" if zero else "a positive number of dollars"
-        return None, f"Ignored {name}={shown_value(raw)}: must be {kind}"
-    if value > maximum:
-        return None, f"Ignored {name}={shown_value(raw)}: larger than {maximum:,}"
-    return value, ""
-
-
 def parse_budget(raw: str) -> tuple[Decimal | None, str | None]:
-    """A positive dollar amount ("1000", "1,500", "$800"), or a note saying why it was ignored."""
-    value, note = _dollars("budget", raw, maximum=MAX_BUDGET_USD, zero=False)
-    return (None, note) if value is None else (Decimal(str(round(value, 2))), None)
+    """A dollar amount of at least $1 ("1000", "1,500", "$800"), or a note saying why it was
+    ignored."""
+    number = typed_number(raw.strip().removeprefix("$"))
+    if number is None:
+        return None, f"Ignored budget={shown_value(raw)}: not a number"
+    value = Decimal(number)
+    if value <= 0:
+        return None, f"Ignored budget={shown_value(raw)}: must be a positive number of dollars"
+    if value < 1:
+        return None, f"Ignored budget={shown_value(raw)}: below $1"
+    if value > MAX_BUDGET_USD:
+        return None, f"Ignored budget={shown_value(raw)}: larger than {MAX_BUDGET_USD:,}"
+    return value.quantize(Decimal("0.01")), None
 
 
 def parse_host(raw: str) -> tuple[Decimal | None, str | None]:
     """The host-PC cost added to card setups: dollars from 0 (none) up to MAX_HOST_USD."""
-    value, note = _dollars("host", raw, maximum=MAX_HOST_USD, zero=True)
-    if value is None:
-        return None, note
-    return (Decimal(str(round(value, 2))) if value else None), None
+    number = typed_number(raw.strip().removeprefix("$"))
+    if number is None:
+        return None, f"Ignored host={shown_value(raw)}: not a number"
+    value = Decimal(number)
+    if value < 0:
+        return None, f"Ignored host={shown_value(raw)}: must be a number of dollars, 0 or more"
+    if value > MAX_HOST_USD:
+        return None, f"Ignored host={shown_value(raw)}: larger than {MAX_HOST_USD:,}"
+    return (value.quantize(Decimal("0.01")) if value else None), None
 
 
 def parsed_param(query: QueryDict, name: str, parse, notes: list[str]):
@@ -196,14 +197,14 @@ def parsed_param(query: QueryDict, name: str, parse, notes: list[str]):
 
 
 def parse_context(raw: str) -> tuple[int | None, str | None]:
-    try:
-        value = int(raw.strip().replace(",", ""))
-    except ValueError:
+    number = typed_number(raw)
+    if number is None or "." in number:
         return None, f"Ignored context={shown_value(raw)}: not a whole number of tokens"
+    value = Decimal(number)  # no digit limit, unlike int(): thousands of digits are only large
     if not llm.MIN_CONTEXT <= value <= llm.MAX_CONTEXT:
         span = f"{llm.MIN_CONTEXT:,} to {llm.MAX_CONTEXT:,}"
         return None, f"Ignored context={shown_value(raw)}: choose {span} tokens"
-    return value, None
+    return int(value), None
 
 
 def single_param(query: QueryDict, name: str, notes: list[str]) -> str | None:

@@ -101,18 +101,28 @@ def _error(status: int, message: str) -> JsonResponse:
 @require_safe
 @cached_page
 def llm_json(request):
-    """GET ?model=<slug>&quant=<slug>[&context=N]: every card's fit and speed for one model."""
+    """GET ?model=<slug>&quant=<slug>[&context=N]: every card's fit and speed for one model.
+
+    The same rules as the HTML pages: a parameter given more than once is refused, and a number
+    is ASCII digits with thousands commas only."""
     catalogue = load_llm_catalogue()
-    model = catalogue.model(request.GET.get("model", ""))
+    repeated: list[str] = []
+    given = {
+        name: llm_metrics.single_param(request.GET, name, repeated)
+        for name in ("model", "quant", "context")
+    }
+    if repeated:
+        return _error(400, "; ".join(note.removeprefix("Ignored ") for note in repeated))
+    model = catalogue.model(given["model"] or "")
     if model is None:
         return _error(404, "Unknown model: pass model=<slug> of a model on /ml/shop/llm/.")
-    quant = catalogue.quant(request.GET.get("quant", ""))
+    quant = catalogue.quant(given["quant"] or "")
     if quant is None:
         choices = ", ".join(q.slug for q in catalogue.quants)
         return _error(400, f"Unknown quant: choose one of {choices}.")
     context = llm.DEFAULT_CONTEXT
-    if "context" in request.GET:
-        context, note = llm_metrics.parse_context(request.GET["context"])
+    if given["context"] is not None:
+        context, note = llm_metrics.parse_context(given["context"])
         if note:
             return _error(400, note)
         if context > model.max_context:

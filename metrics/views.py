@@ -215,7 +215,9 @@ def compare_pair(request, pair):
         raise Http404("No such pair of cards")
     canonical = pair_slug(*slugs)
     if pair != canonical:
-        return redirect("metrics:compare-pair", pair=canonical, permanent=True)
+        target = reverse("metrics:compare-pair", kwargs={"pair": canonical})
+        query = request.META.get("QUERY_STRING", "")
+        return redirect(f"{target}?{query}" if query else target, permanent=True)
     comparison, sections = _comparison(sorted(slugs))
     first, second = (card.label for card in comparison.cards)
     short = [label.removeprefix("NVIDIA ").removeprefix("AMD ") for label in (first, second)]

@@ -8,24 +8,28 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from shopagent.cache_backends import cache_health
+
 logger = logging.getLogger(__name__)
 
 
 @never_cache
 @require_safe
 def healthz(request):
-    """200 with JSON once the database answers a round-trip; 503 when it does not.
+    """200 with JSON once the database answers a round-trip; 503 when it does not. `cache` is
+    "ok", or "degraded" while the shared cache is unreachable (pages are then served uncached).
 
-    The public answer says only ok or unavailable: the driver's error names hosts and ports, so
-    it goes to the log."""
+    The public answer says only ok, degraded or unavailable: the drivers' errors name hosts and
+    ports, so they go to the log."""
+    cache = cache_health()
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception:  # noqa: BLE001 - any database failure means unhealthy
         logger.exception("Health check: the database did not answer")
-        return JsonResponse({"status": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok"})
+        return JsonResponse({"status": "unavailable", "cache": cache}, status=503)
+    return JsonResponse({"status": "ok", "cache": cache})
 
 
 @require_safe

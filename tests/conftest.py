@@ -24,16 +24,19 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Each test starts with an empty cache, as a fresh server would."""
+    """Each test starts with an empty cache and no eBay token, as a fresh server would."""
     from django.core.cache import cache
 
+    from listings.ebay import forget_tokens
     from shopagent.cache import forget_local_values
 
     cache.clear()
     forget_local_values()
+    forget_tokens()
     yield
     cache.clear()
     forget_local_values()
+    forget_tokens()
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
 """The shop page's GET form: filters and sorts, each checked on its own."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 
+from catalog.presentation import typed_number
 from catalog.specs import Spec
 from listings.models import ConditionKind
 
@@ -21,6 +23,27 @@ BUYING_FILTERS = {
 SHOWN_CONDITIONS = [c for c in ConditionKind.choices if c[0] != ConditionKind.PARTS]
 
 
+class TypedNumbers:
+    """A number field that takes only what catalog.presentation.typed_number does: ASCII digits
+    and thousands commas, not "٨١٩٢", "8_192", "1e3" or "nan"."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        number = typed_number(str(value))
+        if number is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(number)
+
+
+class TypedDecimalField(TypedNumbers, forms.DecimalField):
+    pass
+
+
+class TypedFloatField(TypedNumbers, forms.FloatField):
+    pass
+
+
 class ShopFilterForm(forms.Form):
     """The shop page's GET form: a field that fails validation is dropped, the rest still apply."""
 
@@ -30,11 +53,11 @@ class ShopFilterForm(forms.Form):
     )
     buying = forms.ChoiceField(required=False, choices=BUYING_OPTIONS, label="Buying option")
     country = forms.ChoiceField(required=False, label="Ships from")
-    price_min = forms.DecimalField(required=False, min_value=0, max_digits=12, decimal_places=2)
-    price_max = forms.DecimalField(required=False, min_value=0, max_digits=12, decimal_places=2)
-    memory_min = forms.FloatField(required=False, min_value=0, max_value=10_000)
-    memory_max = forms.FloatField(required=False, min_value=0, max_value=10_000)
-    feedback_min = forms.FloatField(
+    price_min = TypedDecimalField(required=False, min_value=0, max_digits=12, decimal_places=2)
+    price_max = TypedDecimalField(required=False, min_value=0, max_digits=12, decimal_places=2)
+    memory_min = TypedFloatField(required=False, min_value=0, max_value=10_000)
+    memory_max = TypedFloatField(required=False, min_value=0, max_value=10_000)
+    feedback_min = TypedFloatField(
         required=False, min_value=0, max_value=100, label="Seller feedback at least (%)"
     )
 
@@ -50,6 +73,12 @@ class ShopFilterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        for name, field in self.fields.items():
+            # One rule on every page and the JSON API: a value given twice is ignored, not the last.
+            if isinstance(field, forms.MultipleChoiceField) or not hasattr(self.data, "getlist"):
+                continue
+            if len([v for v in self.data.getlist(name) if v.strip()]) > 1 and name in data:
+                self.add_error(name, "given more than once")
         for low, high in (("price_min", "price_max"), ("memory_min", "memory_max")):
             if data.get(low) is not None and data.get(high) is not None and data[low] > data[high]:
                 self.add_error(high, "is below the minimum")

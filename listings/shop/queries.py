@@ -2,12 +2,14 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, F, FloatField, Max, Min, Value, When
 from django.db.models.functions import Cast
 
 from catalog.models import Gpu
+from catalog.presentation import typed_number
 from listings.market import GoingRates, going_rates
 from listings.models import SALE_FORMAT_FIELDS, Listing, RefreshRun
 from listings.shop.form import BUYING_FILTERS
@@ -172,12 +174,12 @@ def paginate(queryset, raw: str, *, count: int | None = None):
     paginator = Paginator(queryset, PER_PAGE)
     if count is not None:
         paginator.count = count
-    try:
-        number = int(raw)
-    except ValueError:
+    typed = typed_number(raw)
+    if typed is None or "." in typed:
         return paginator.page(1), "Ignored page: not a whole number."
+    number = Decimal(typed)  # no digit limit, unlike int()
     if number < 1:
         return paginator.page(1), "Ignored page: pages start at 1."
     if number > paginator.num_pages:
         return paginator.page(paginator.num_pages), None
-    return paginator.page(number), None
+    return paginator.page(int(number)), None

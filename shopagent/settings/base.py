@@ -178,6 +178,9 @@ POSTHOG_API_KEY = env.str("POSTHOG_API_KEY", default="")
 POSTHOG_HOST = env.str("POSTHOG_HOST", default="https://us.i.posthog.com").rstrip("/")
 
 ADMIN_LOGIN_MAX_FAILURES = env.int("ADMIN_LOGIN_MAX_FAILURES", default=5)
+# Proxies in front of the site that append the client's address to X-Forwarded-For (0: none, the
+# socket's address is the client's). See shopagent/clients.py.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
 
 CONTACT_EMAIL = env.str("CONTACT_EMAIL", default="feedback@shopagent.example")
 

@@ -4,8 +4,10 @@ Prints a table, writes JSON.
 
 Usage: python tests/bench/run_bench.py [--listings 50000] [--history 1000000] [--requests 200]
        [--refresh-workers 4,8,16] [--refresh-items 400] [--refresh-latency 0.6]
-       [--refresh-only | --skip-refresh]
-The refresh section times a full `refresh_listings` of the catalog against the loopback fake eBay.
+       [--refresh-only | --skip-refresh] [--skip-faults]
+The refresh section times a full `refresh_listings` of the catalog against the loopback fake eBay;
+the fault section times pages while a real redis-server is hung (SIGSTOP) and down, and the memory
+of a refresh whose answer is a gzip bomb.
 The database is DATABASE_URL when set (PostgreSQL via `make bench BENCH_DB=postgres`), else a fresh
 SQLite file in a temp dir. Nothing here asserts: the figures are for people to read.
 """
@@ -26,6 +28,7 @@ import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -229,12 +232,10 @@ def _worker_rss_kb(master_pid: int) -> int:
     return peak
 
 
-def measure_server(args, tmp: Path, cache_url: str, paths: dict, *, new_address=False) -> dict:
-    """Median/p95 latency and requests/s of each page. With `new_address` every request carries
-    a query parameter no page reads (utm_source=...), so it misses the page cache the way a
-    shared link with a tracking parameter does, while what pages are built from stays cached."""
+@contextmanager
+def _serving(env: dict):
+    """gunicorn (2 workers, production settings) on a free loopback port: (process, base URL)."""
     port = _free_port()
-    env = _env(tmp, cache_url)
     server = subprocess.Popen(  # noqa: S603 - our own gunicorn
         [
             str(Path(sys.executable).parent / "gunicorn"),
@@ -249,12 +250,26 @@ def measure_server(args, tmp: Path, cache_url: str, paths: dict, *, new_address=
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
-    results = {}
     try:
         _wait_ready(base + "/healthz")
+        yield server, base
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def measure_server(args, tmp: Path, cache_url: str, paths: dict, *, new_address=False) -> dict:
+    """Median/p95 latency and requests/s of each page. With `new_address` every request carries
+    a query parameter no page reads (utm_source=...), so it misses the page cache the way a
+    shared link with a tracking parameter does, while what pages are built from stays cached."""
+    results = {}
+    with _serving(_env(tmp, cache_url)) as (server, base):
         for name, path in paths.items():
             total = args.requests * 2 + 5
             url = base + path
@@ -284,13 +299,94 @@ def measure_server(args, tmp: Path, cache_url: str, paths: dict, *, new_address=
                 "statuses": sorted(statuses),
             }
         results["_worker_peak_rss_mb"] = round(_worker_rss_kb(server.pid) / 1024, 1)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
     return results
+
+
+def _health(base: str) -> dict:
+    with urllib.request.urlopen(base + "/healthz", timeout=30) as response:  # noqa: S310 - loopback
+        return json.loads(response.read())
+
+
+def measure_redis_faults(tmp: Path, paths: dict) -> dict | None:
+    """Pages from gunicorn on a real Redis that is then hung (SIGSTOP) and, after it resumes,
+    killed: each page once, in turn, with /healthz's cache field; then the time until the
+    cache is used again once Redis answers. None without redis-server."""
+    from tests.fakes.redis_server import RedisServer, has_redis
+
+    if not has_redis():
+        return None
+    figures = {}
+    (tmp / "redis-fault").mkdir(exist_ok=True)
+    with RedisServer(tmp / "redis-fault") as redis, _serving(_env(tmp, redis.url)) as (_, base):
+        pages = [path for name, path in paths.items() if name != "healthz"]
+        for path in pages * 2:
+            _get(base + path)  # twice: once per worker, more or less
+        for fault, (breaking, mending) in {
+            "hung": (redis.hang, redis.resume),
+            "down": (redis.kill, redis.start),
+        }.items():
+            breaking()
+            timings = [round(_get(base + path)[0] * 1000, 1) for path in pages * 2]
+            health = _health(base)
+            mending()
+            started = time.perf_counter()
+            while _health(base)["cache"] != "ok":
+                time.sleep(0.1)
+            figures[fault] = {
+                "first_ms": timings[0],
+                "slowest_ms": max(timings),
+                "median_ms": statistics.median(timings),
+                "requests": len(timings),
+                "healthz_cache": health["cache"],
+                "cache_back_after_s": round(time.perf_counter() - started, 1),
+            }
+    return figures
+
+
+def measure_gzip_bomb(tmp: Path, slug: str) -> dict:
+    """refresh_listings of one card against a fake eBay whose answer is a 300 KB gzip body that
+    inflates to 300 MB: time, peak memory and how the card ended."""
+    from tests.fakes.ebay_server import FakeEbay, gzip_bomb
+
+    bomb = gzip_bomb(300)
+    env = _env(tmp, "locmemcache://bench")
+    with FakeEbay() as fake:
+        fake.default = bomb
+        env.update(
+            EBAY_CLIENT_ID="bench-id",
+            EBAY_CLIENT_SECRET="bench-secret",
+            EBAY_API_BASE_URL=fake.url,
+            EBAY_AUTH_URL=fake.url,
+            EBAY_MAX_RETRIES="0",
+        )
+        seconds, peak_mb, stderr = _timed_command(
+            env, "refresh_listings", "--gpu", slug, check=False
+        )
+    return {
+        "wire_kb": round(len(bomb.body) / 1024),
+        "seconds": round(seconds, 1),
+        "peak_rss_mb": round(peak_mb, 1),
+        "outcome": (stderr.strip().splitlines() or ["(no error)"])[-1][:160],
+    }
+
+
+def print_faults(figures: dict) -> None:
+    redis = figures.get("redis_faults")
+    if redis:
+        print("\n  Redis hung (SIGSTOP) or down (killed), gunicorn 2 workers, each page in turn:")
+        for fault, row in redis.items():
+            print(
+                f"  {fault:5s}: first request {row['first_ms']} ms, slowest {row['slowest_ms']} ms,"
+                f" median {row['median_ms']} ms over {row['requests']} requests; /healthz cache "
+                f'"{row["healthz_cache"]}"; cache used again {row["cache_back_after_s"]} s after '
+                "Redis answered"
+            )
+    bomb = figures.get("gzip_bomb")
+    if bomb:
+        print(
+            f"\n  refresh against a {bomb['wire_kb']} KB gzip answer (300 MB inflated): "
+            f"{bomb['seconds']} s, peak RSS {bomb['peak_rss_mb']} MB; {bomb['outcome']}"
+        )
 
 
 def measure_refresh(args) -> dict:
@@ -378,18 +474,20 @@ def _write_search_file(path: Path, items) -> None:
         handle.write("]}")
 
 
-def _timed_import(env: dict, path: Path, slug: str) -> tuple[float, float]:
-    """import_listings in its own process: (seconds, peak RSS in MB).
+def _timed_command(env: dict, *args: str, check: bool = True) -> tuple[float, float, str]:
+    """A manage.py command in its own process: (seconds, peak RSS in MB, its stderr).
 
     The peak is the child's own VmHWM, polled while it runs: a child's ru_maxrss on Linux starts
     from the forking parent's.
     """
     started = time.perf_counter()
     process = subprocess.Popen(  # noqa: S603 - our own manage.py
-        [sys.executable, str(ROOT / "manage.py"), "import_listings", str(path), "--gpu", slug],
+        [sys.executable, str(ROOT / "manage.py"), *args],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     status_file, peak_kb = Path(f"/proc/{process.pid}/status"), 0
     while process.poll() is None:
@@ -400,9 +498,16 @@ def _timed_import(env: dict, path: Path, slug: str) -> tuple[float, float]:
         except OSError:
             pass
         time.sleep(0.1)
-    if process.returncode:
-        raise RuntimeError(f"import_listings {path.name} failed")
-    return time.perf_counter() - started, peak_kb / 1024
+    stderr = process.stderr.read()
+    if check and process.returncode:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed: {stderr[-500:]}")
+    return time.perf_counter() - started, peak_kb / 1024, stderr
+
+
+def _timed_import(env: dict, path: Path, slug: str) -> tuple[float, float]:
+    """import_listings in its own process: (seconds, peak RSS in MB)."""
+    seconds, peak_mb, _ = _timed_command(env, "import_listings", str(path), "--gpu", slug)
+    return seconds, peak_mb
 
 
 def measure_imports(args, tmp: Path, shop_slug: str) -> dict:
@@ -534,6 +639,9 @@ def main() -> None:
     parser.add_argument("--refresh-latency", type=float, default=0.6)
     parser.add_argument("--refresh-only", action="store_true", help="only the refresh section")
     parser.add_argument("--skip-refresh", action="store_true")
+    parser.add_argument(
+        "--skip-faults", action="store_true", help="no hung/down Redis or gzip-bomb figures"
+    )
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -567,6 +675,9 @@ def main() -> None:
             args, tmp, "locmemcache://bench", paths, new_address=True
         )
         figures["cache_off"] = measure_server(args, tmp, "dummycache://", paths)
+        if not args.skip_faults:
+            figures["redis_faults"] = measure_redis_faults(tmp, paths)
+            figures["gzip_bomb"] = measure_gzip_bomb(tmp, figures["shop_slug"])
         if not args.skip_refresh:
             figures["refresh"] = measure_refresh(args)
         figures["generation_read_us"] = measure_generation_read()
@@ -575,6 +686,7 @@ def main() -> None:
     figures["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     figures["machine"] = {"cpus": os.cpu_count(), "python": sys.version.split()[0]}
     print_table(figures)
+    print_faults(figures)
     if "refresh" in figures:
         print_refresh(figures["refresh"])
     out = Path(args.output)

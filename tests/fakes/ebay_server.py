@@ -5,6 +5,7 @@ one step per request, so a refresh meets real sockets, real timeouts and real br
 """
 
 import contextlib
+import gzip
 import json
 import socket
 import threading
@@ -30,11 +31,11 @@ class Step:
     drip: float = 0.0  # seconds between single bytes of the body: a trickle, never a silence
 
 
-def items_page(items, *, total=None, next_href=None):
+def items_page(items, *, total=None, next_href=None, limit=200):
     envelope = {
         "href": "",
         "total": len(items) if total is None else total,
-        "limit": 200,
+        "limit": limit,
         "offset": 0,
         "itemSummaries": items,
     }
@@ -72,6 +73,25 @@ def dripped(step, seconds_per_byte):
     return step
 
 
+def gzip_bomb(megabytes: int) -> Step:
+    """A valid search page whose gzip body is small but inflates to `megabytes` of JSON."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # gzip framing
+    parts = [compressor.compress(b'{"total": 0, "itemSummaries": [], "padding": "')]
+    block = b"0" * (1 << 20)
+    parts += [compressor.compress(block) for _ in range(megabytes)]
+    parts += [compressor.compress(b'"}'), compressor.flush()]
+    return Step(
+        body=b"".join(parts),
+        headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+    )
+
+
+def gzipped(step: Step) -> Step:
+    step.body = gzip.compress(step.body)
+    step.headers = {**step.headers, "Content-Encoding": "gzip"}
+    return step
+
+
 def catalog_pages(*, items_per_card: int, page_size: int = 200, latency: float = 0.0):
     """A responder answering every query with items_per_card items in pages, `next` included."""
 
@@ -96,7 +116,8 @@ def catalog_pages(*, items_per_card: int, page_size: int = 200, latency: float =
             next_href = (
                 f"{base_url}{SEARCH_PATH}?q={query}&limit={page_size}&offset={offset + count}"
             )
-        return slow(items_page(items, total=items_per_card, next_href=next_href), latency)
+        page = items_page(items, total=items_per_card, next_href=next_href, limit=page_size)
+        return slow(page, latency)
 
     return respond
 
@@ -106,6 +127,7 @@ class FakeEbay:
 
     def __init__(self):
         self.scripts: dict[str, list[Step]] = {}
+        self.token_steps: list[Step] = []  # scripted OAuth answers; empty: a fresh token each time
         self.default: Step | None = None
         self.requests: list[tuple[str, str, dict]] = []
         self.tokens_issued = 0
@@ -135,6 +157,13 @@ class FakeEbay:
     def script(self, query: str, steps: list[Step]) -> None:
         """Answer successive searches whose q equals `query` with these steps; the last repeats."""
         self.scripts[query] = list(steps)
+
+    def script_token(self, steps: list[Step]) -> None:
+        """Answer successive OAuth token requests with these steps; the last repeats."""
+        self.token_steps = list(steps)
+
+    def token_requests(self) -> int:
+        return sum(1 for method, path, _ in self.requests if path == TOKEN_PATH)
 
     def revoke_current_token(self) -> None:
         """The next search with the token issued last gets a 401, as when a token expires."""
@@ -199,6 +228,11 @@ class FakeEbay:
                 fake.requests.append(("POST", parsed.path, {}))
                 if parsed.path != TOKEN_PATH:
                     return self._send(status(404))
+                with fake._lock:
+                    steps = fake.token_steps
+                    scripted = (steps.pop(0) if len(steps) > 1 else steps[0]) if steps else None
+                if scripted is not None:
+                    return self._send(scripted)
                 with fake._lock:
                     fake.tokens_issued += 1
                     token = f"token-{fake.tokens_issued}"

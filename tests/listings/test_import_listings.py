@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import DatabaseError
 
 from listings import search_files
 from listings.management.commands import import_listings as import_command
@@ -190,12 +191,29 @@ def test_other_writers_wait_for_a_large_import_instead_of_failing(tmp_path):
 
 def test_a_file_nested_too_deeply_to_read_is_refused_with_a_message(rtx4090, tmp_path):
     bad = tmp_path / "deep.json"
-    bad.write_text('{"itemSummaries": [' + '{"a": ' * 100_000 + "1" + "}" * 100_000 + "]}")
+    deep = '{"a": ' * 100_000 + "1" + "}" * 100_000
+    good = json.dumps(make_item(1, "NVIDIA GeForce RTX 4090 24GB Founders Edition", "1650.00"))
+    bad.write_text(f'{{"warnings": {deep}, "itemSummaries": [{good}]}}')
 
     with pytest.raises(CommandError, match="deep.json: a value nested too deeply"):
         run(str(bad), "--gpu", rtx4090.slug)
 
     assert not Listing.objects.exists()
+
+
+def test_an_item_nested_too_deeply_to_decode_is_rejected_alone(rtx4090, tmp_path):
+    deep = '{"a": ' * 100_000 + '"]}[\\\\"' + "}" * 100_000  # brackets in a string too
+    good = [
+        make_item(n, "NVIDIA GeForce RTX 4090 24GB Founders Edition", "1650.00") for n in (1, 2)
+    ]
+    path = tmp_path / "one-deep.json"
+    path.write_text(f"[{json.dumps(good[0])}, {deep}, {json.dumps(good[1])}]")
+
+    output = run(str(path), "--gpu", rtx4090.slug)
+
+    assert "2 seen, 2 new" in output
+    assert "1 malformed items rejected: 1 nested deeper than 16 levels" in output
+    assert RefreshRun.objects.get().malformed == 1
 
 
 def test_malformed_items_in_a_file_are_rejected_and_counted_and_the_rest_imported(
@@ -208,3 +226,77 @@ def test_malformed_items_in_a_file_are_rejected_and_counted_and_the_rest_importe
     assert "1 seen, 1 new" in output and "1 malformed items rejected" in output
     assert RefreshRun.objects.get().malformed == 1
     assert list(Listing.objects.values_list("item_id", flat=True)) == [good["itemId"]]
+
+
+def _raw_items_file(path, items, bad_json_items):
+    """A search page of `items` followed by items given as JSON text (NaN, huge integers)."""
+    good = json.dumps(items)[1:-1]
+    path.write_text(f'{{"itemSummaries": [{good}, {", ".join(bad_json_items)}]}}')
+    return str(path)
+
+
+def _shop_page(client, gpu):
+    return client.get(f"/ml/shop/gpu/{gpu.slug}/").content.decode()
+
+
+@pytest.mark.django_db(transaction=True)  # pages are invalidated when the import commits
+def test_unstorable_items_in_a_later_batch_are_rejected_alone_and_the_import_completes(
+    rtx4090, tmp_path, monkeypatch, client
+):
+    monkeypatch.setattr(import_command, "IMPORT_BATCH_ITEMS", 3)
+    dear = [make_item(n, f"NVIDIA GeForce RTX 4090 24GB card #{n}", "1263.00") for n in range(4)]
+    run(_write(tmp_path / "dear.json", dear), "--gpu", rtx4090.slug)
+    assert "$1,263" in _shop_page(client, rtx4090)  # now in the page cache
+    cheap = [make_item(n, f"NVIDIA GeForce RTX 4090 24GB card #{n}", "200.00") for n in range(7)]
+    bad = [
+        json.dumps(make_item(20, "NVIDIA GeForce RTX 4090 24GB score", "199.00"))[:-1]
+        + ', "seller": {"feedbackScore": 1'
+        + "0" * 30
+        + "}}",
+        json.dumps(make_item(21, "NVIDIA GeForce RTX 4090 24GB date", "199.00"))[:-1]
+        + ', "itemCreationDate": "0001-01-01T00:00:00+14:00"}',
+        json.dumps(make_item(22, "NVIDIA GeForce RTX 4090 24GB nan", "199.00"))[:-1]
+        + ', "bidCount": NaN}',
+    ]
+
+    output = run(_raw_items_file(tmp_path / "cheap.json", cheap, bad), "--gpu", rtx4090.slug)
+
+    assert "7 seen, 3 new, 4 updated, 0 archived" in output
+    assert "3 malformed items rejected" in output
+    last = RefreshRun.objects.order_by("-pk").first()
+    assert (last.status, last.malformed) == ("ok", 3)
+    page = _shop_page(client, rtx4090)
+    assert "$200" in page and "$1,263" not in page
+    assert not Listing.objects.filter(item_id__in=["v1|314159270020|0", "v1|314159270021|0"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_that_fails_mid_file_is_recorded_and_its_written_batches_shown(
+    rtx4090, tmp_path, monkeypatch, client
+):
+    from listings import ingest
+
+    monkeypatch.setattr(import_command, "IMPORT_BATCH_ITEMS", 3)
+    dear = [make_item(n, f"NVIDIA GeForce RTX 4090 24GB card #{n}", "1263.00") for n in range(4)]
+    run(_write(tmp_path / "dear.json", dear), "--gpu", rtx4090.slug)
+    assert "$1,263" in _shop_page(client, rtx4090)
+    real_upsert, batches = ingest._upsert, []
+
+    def upsert_until_the_database_fails(**kwargs):
+        batches.append(1)
+        if len(batches) == 2:
+            raise DatabaseError("the database went away")
+        return real_upsert(**kwargs)
+
+    monkeypatch.setattr(ingest, "_upsert", upsert_until_the_database_fails)
+    cheap = [make_item(n, f"NVIDIA GeForce RTX 4090 24GB card #{n}", "200.00") for n in range(7)]
+
+    with pytest.raises(CommandError, match="the database went away"):
+        run(_write(tmp_path / "cheap.json", cheap), "--gpu", rtx4090.slug)
+
+    last = RefreshRun.objects.order_by("-pk").first()
+    assert last.status == "failed" and "the database went away" in last.error
+    assert last.finished_at is not None
+    page = _shop_page(client, rtx4090)
+    assert "$200" in page  # the first batch was written: the page shows it
+    assert Listing.objects.filter(is_active=True).count() == 4  # nothing archived

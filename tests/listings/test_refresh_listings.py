@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from listings import analytics
 from listings.models import Listing, RefreshLock, RefreshRun
-from listings.refresh import LOCK_NAME, acquire_lock, release_lock
+from listings.refresh_lock import LOCK_NAME, acquire_lock, release_lock
 from tests.listings.conftest import SEARCH_URL, make_item
 
 pytestmark = pytest.mark.django_db

@@ -167,6 +167,12 @@ def test_memory_range_filter_applies_to_the_cards_memory(client):
         ({"page": "two"}, "Ignored page: not a whole number."),
         ({"page": "0"}, "Ignored page: pages start at 1."),
         ({"price_min": "1" * 400}, "Ignored price min"),
+        ({"price_min": "٣٥٠٠"}, "Ignored price min: Enter a number."),
+        ({"memory_min": "2_4"}, "Ignored memory min: Enter a number."),
+        ({"price_min": ["100", "3500"]}, "Ignored price min: given more than once"),
+        ({"sort": ["price", "-price"]}, "Ignored sort: given more than once"),
+        ({"page": "٢"}, "Ignored page: not a whole number."),
+        ({"page": "9" * 5000}, ""),  # past the end: the last page
     ],
 )
 def test_invalid_query_values_are_ignored_with_a_visible_note(client, query, note):

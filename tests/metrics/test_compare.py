@@ -87,6 +87,15 @@ def test_reverse_order_redirects_permanently_to_the_sorted_address(client, pair)
     assert response["Location"] == PAIR
 
 
+def test_the_redirect_to_the_sorted_address_keeps_the_query_string(client, pair):
+    response = client.get(
+        "/ml/shop/gpu/compare/nvidia-geforce-rtx-4090-vs-nvidia-geforce-rtx-3090/"
+        "?utm_source=newsletter&condition=used"
+    )
+    assert response.status_code == 301
+    assert response["Location"] == f"{PAIR}?utm_source=newsletter&condition=used"
+
+
 @pytest.mark.parametrize(
     "tail",
     [

@@ -103,7 +103,13 @@ def test_tokens_per_thousand_dollars_is_readable(client, shop):
         ("context=abc", "Ignored context=abc: not a whole number of tokens"),
         ("context=10", "Ignored context=10: choose 512 to 131,072 tokens"),
         ("budget=-5", "Ignored budget=-5: must be a positive number of dollars"),
-        ("budget=nan", "Ignored budget=nan: must be a positive number of dollars"),
+        ("budget=nan", "Ignored budget=nan: not a number"),
+        ("budget=0.001", "Ignored budget=0.001: below $1"),
+        ("budget=1_000", "Ignored budget=1_000: not a number"),
+        ("budget=١٠٠٠", "Ignored budget=١٠٠٠: not a number"),
+        ("context=٨١٩٢", "Ignored context=٨١٩٢: not a whole number of tokens"),
+        ("context=8_192", "Ignored context=8_192: not a whole number of tokens"),
+        ("context=8.192", "Ignored context=8.192: not a whole number of tokens"),
         ("budget=1&budget=2", "Ignored budget: given more than once"),
     ],
 )
@@ -203,12 +209,33 @@ def test_api_cites_a_measurement_and_honours_the_context(client, shop):
         ({"model": "llama-3.1-8b", "quant": "f16", "context": "lots"}, 400, "context"),
         ({"model": "llama-3.1-8b", "quant": "f16", "context": "999999999"}, 400, "context"),
         ({"model": "gemma-2-27b", "quant": "q8_0", "context": "16384"}, 400, "at most 8192"),
+        ({"model": "llama-3.1-8b", "quant": "f16", "context": "٨١٩٢"}, 400, "not a whole number"),
+        ({"model": "llama-3.1-8b", "quant": "f16", "context": "8_192"}, 400, "not a whole number"),
+        ({"model": "llama-3.1-8b", "quant": "f16", "context": "9" * 5000}, 400, "choose 512"),
     ],
 )
 def test_api_errors_are_json(client, shop, params, status, message):
     response = _api(client, **params)
     assert response.status_code == status
     assert message in json.loads(response.content)["error"]
+
+
+@pytest.mark.parametrize("name", ["model", "quant", "context"])
+def test_api_refuses_a_parameter_given_twice_as_the_pages_do(client, shop, name):
+    values = {"model": "llama-3.1-8b", "quant": "q4_k_m", "context": "8192"}
+    query = "&".join(f"{k}={v}" for k, v in values.items()) + f"&{name}={values[name]}"
+
+    response = client.get(f"{reverse('metrics:llm-json')}?{query}")
+
+    assert response.status_code == 400
+    assert response.json() == {"error": f"{name}: given more than once"}
+    page = _html(client, f"{reverse('metrics:llm-index')}?{query}")
+    assert f"Ignored {name}: given more than once" in page
+
+
+def test_api_takes_thousands_commas(client, shop):
+    response = _api(client, model="llama-3.1-8b", quant="q4_k_m", context="8,192")
+    assert response.status_code == 200 and response.json()["context"] == 8192
 
 
 def test_home_finder_answers_a_70b_budget_with_two_cards_and_reasons(client, shop):

@@ -10,14 +10,14 @@ def test_healthz_answers_ok_after_a_database_round_trip(client, django_assert_nu
         response = client.get("/healthz")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert json.loads(response.content) == {"status": "ok"}
+    assert json.loads(response.content) == {"status": "ok", "cache": "ok"}
 
 
 def test_healthz_says_only_unavailable_and_logs_why(client, caplog):
     # No database access is allowed in this test: the round-trip fails as a dead database would.
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert json.loads(response.content) == {"status": "unavailable"}
+    assert json.loads(response.content) == {"status": "unavailable", "cache": "ok"}
     assert "Database access not allowed" in caplog.text
 
 

@@ -6,9 +6,8 @@ from difflib import get_close_matches
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.models import Gpu
-from listings.ingest import IMPORT_BATCH_ITEMS, catalog_facts, ingest_items, new_run_id
-from listings.models import RefreshSource
-from listings.search_files import SearchFileError, count_items, iter_items
+from listings.imports import ImportFailed, import_files
+from listings.ingest import IMPORT_BATCH_ITEMS
 
 
 class Command(BaseCommand):
@@ -33,23 +32,16 @@ class Command(BaseCommand):
             close = get_close_matches(gpu, slugs, n=3, cutoff=0.5)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise CommandError(f"Unknown card slug {gpu!r}{hint}")
-        for (
-            path
-        ) in files:  # every file read through once before any write: a bad one writes nothing
-            try:
-                count_items(path)
-            except SearchFileError as exc:
-                raise CommandError(f"{path}: {exc}") from exc
-        report = ingest_items(
-            gpu=card,
-            items=(item for path in files for item in iter_items(path)),
-            source=RefreshSource.IMPORT,
-            run_id=new_run_id(),
-            dry_run=dry_run,
-            catalog=catalog_facts(priced=[card]),
-            batch_size=IMPORT_BATCH_ITEMS,
-            keep_outcomes=as_json,
-        )
+        try:
+            report = import_files(
+                gpu=card,
+                paths=files,
+                dry_run=dry_run,
+                keep_outcomes=as_json,
+                batch_size=IMPORT_BATCH_ITEMS,
+            )
+        except ImportFailed as exc:
+            raise CommandError(str(exc)) from exc
         if as_json:
             for outcome in report.outcomes:
                 self.stdout.write(json.dumps(outcome.as_json(), ensure_ascii=False))

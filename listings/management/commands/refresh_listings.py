@@ -7,7 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from catalog.models import Gpu
 from listings.ebay import has_credentials
-from listings.refresh import LockHeld, refresh_listings, stale_gpus
+from listings.refresh import refresh_listings, stale_gpus
+from listings.refresh_lock import LockHeld
 from listings.schedule import plan_refresh
 
 
@@ -66,6 +67,9 @@ class Command(BaseCommand):
             self.stdout.write(style(report.summary()))
         for slug in summary.skipped:
             self.stdout.write(self.style.WARNING(f"{slug}: skipped, {summary.skip_reason}"))
-        if summary.failed:
-            raise CommandError("\n".join(r.summary() for r in summary.failed))
+        problems = [r.summary() for r in summary.failed]
+        if summary.stopped_early:
+            problems.append(f"Refresh stopped early: {summary.stopped_early}.")
+        if problems:
+            raise CommandError("\n".join(problems))
         self.stdout.write(f"{len(summary.reports)} cards refreshed, {summary.api_calls} API calls.")
