@@ -199,3 +199,16 @@ def test_a_mac_moe_floor_counts_gpu_cores_and_never_takes_the_shader_k():
     calibration = Calibration(fits=(), moe_floor=20.0, moe_points=0, core_moe_floor=3.0)
     assert calibration.floor_for("nowhere") == 20.0
     assert calibration.floor_for("nowhere", per_core=True) == 3.0
+
+
+def test_every_catalog_text_fits_its_column():
+    # PostgreSQL enforces a CharField's max_length; SQLite does not, so the fixture is checked here.
+    limits = {
+        f.name: f.max_length
+        for f in Gpu._meta.get_fields()
+        if getattr(f, "max_length", None) and f.get_internal_type() == "CharField"
+    }
+    for gpu in GPUS.values():
+        for name, limit in limits.items():
+            value = gpu.get(name)
+            assert not isinstance(value, str) or len(value) <= limit, (gpu["slug"], name)
