@@ -202,13 +202,24 @@ def test_a_mac_moe_floor_counts_gpu_cores_and_never_takes_the_shader_k():
 
 
 def test_every_catalog_text_fits_its_column():
-    # PostgreSQL enforces a CharField's max_length; SQLite does not, so the fixture is checked here.
-    limits = {
-        f.name: f.max_length
-        for f in Gpu._meta.get_fields()
-        if getattr(f, "max_length", None) and f.get_internal_type() == "CharField"
-    }
-    for gpu in GPUS.values():
-        for name, limit in limits.items():
-            value = gpu.get(name)
-            assert not isinstance(value, str) or len(value) <= limit, (gpu["slug"], name)
+    # PostgreSQL enforces a CharField's max_length; SQLite does not, so the fixtures are checked.
+    from catalog.models import LlmMeasurement, LlmModel
+
+    def limits(model):
+        return {
+            f.name: f.max_length
+            for f in model._meta.get_fields()
+            if getattr(f, "max_length", None) and f.get_internal_type() == "CharField"
+        }
+
+    fixtures = default_fixtures_dir()
+    rows = [
+        (Gpu, GPUS.values()),
+        (LlmMeasurement, json.loads((fixtures / "llm_measurements.json").read_text())),
+        (LlmModel, json.loads((fixtures / "llm_models.json").read_text())),
+    ]
+    for model, records in rows:
+        for record in records:
+            for name, limit in limits(model).items():
+                value = record.get(name)
+                assert not isinstance(value, str) or len(value) <= limit, (record, name)
