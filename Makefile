@@ -73,15 +73,25 @@ chromium:
 		$$sudo apt-get update -qq; \
 		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
 
+# One pytest process per core (pytest-xdist), each test file on one of them; TEST_WORKERS=0 runs
+# in this process.
+TEST_WORKERS ?= auto
+PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+
+# Three passes (markers set in tests/conftest.py): everything on SQLite, browser and multi-process
+# tests included; again on a real Redis what depends on the shared cache; again on a real
+# PostgreSQL every test that uses the database, but the browser tests and the multi-process
+# tests, which run the site on one SQLite file.
 test: lint chromium
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 	@echo "== pytest on SQLite"
-	$(TEST_ENV) $(PY) -m pytest
+	$(TEST_ENV) $(PYTEST)
 	@echo "== cache-dependent tests on a real Redis"
-	$(TEST_ENV) .ci/with-redis $(PY) -m pytest -q -m cache
+	$(TEST_ENV) .ci/with-redis $(PYTEST) -q -m "cache and not workers"
 	@if [ "$${SKIP_POSTGRES:-}" = "1" ]; then echo "== SKIP_POSTGRES=1: PostgreSQL pass skipped"; \
-	else echo "== pytest on PostgreSQL"; $(TEST_ENV) .ci/with-postgres $(PY) -m pytest; fi
+	else echo "== pytest on PostgreSQL"; \
+	$(TEST_ENV) .ci/with-postgres $(PYTEST) -q -m "database and not browser and not workers"; fi
 
 # BENCH_DB=postgres runs the same bench on a throwaway PostgreSQL; DATABASE_URL=... on your own server.
 bench: install

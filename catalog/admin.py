@@ -241,6 +241,7 @@ class LlmMeasurementAdmin(CatalogAdmin):
         "decode_tokens_per_s",
         "prefill_tokens_per_s",
         "published_on",
+        "build",
     ]
     list_filter = ["model", "quant", "backend"]
     list_select_related = ["gpu", "model", "quant"]

@@ -8,15 +8,19 @@ dimension x context x 2 bytes, FP16) + a fixed runtime overhead per device must 
 device's memory. A board with several GPUs (MI250, K80, M10) is that many devices with an equal
 share of memory, bandwidth and compute; a model split across devices runs them one after another,
 at one device's speed.
-Decode: single-stream generation reads the active weights and the KV cache once per token:
-seconds per token = bytes / (device bandwidth x efficiency) + layers x an overhead per layer, plus
-for a mixture of experts a compute floor, k x 2 x active parameters / the device's FP32 shader rate
-(per GPU core where no rate is published: Apple). The efficiency and the overhead are fitted per
-backend family (`catalog.llm_calibration`), k on a family's own MoE measurements or shared.
+Decode: single-stream generation reads the active weights (one row of an untied input embedding
+table, not all of it) and the KV cache once per token: seconds per token = bytes / (device
+bandwidth x efficiency) + layers x an overhead per layer, plus for a mixture of experts a routing
+cost, k x layers / the device's FP32 shader rate (each expert layer adds a chain of small
+dependent kernels, router, top-k, gathered expert products, whose time the shader cores set), or
+k x 2 x active parameters / its GPU cores where no rate is published (Apple). The efficiency and
+the overhead are fitted per backend family (`catalog.llm_calibration`), k on a family's own MoE
+measurements or shared; a measurement from before its backend's latest era (an earlier build)
+calibrates through the backend's earlier-build factor and never stands in for a card's figure.
 Prefill: 2 x active parameters FLOPs per prompt token at the FP16 tensor rate, or at the FP32
 shader rate on a card without tensor or matrix units, x the family's efficiency; where the vendor
-publishes neither (Apple), at the family's measured rate per GPU core. Where
-llama.cpp does not run a card there is no speed at all. Both speeds are estimates unless measured.
+publishes neither (Apple), at the family's measured rate per GPU core. Where llama.cpp does not
+run a card there is no speed at all. Both speeds are estimates unless measured.
 A whole computer (a Mac, a Strix Halo or GB10 machine) fits a model in the memory its GPU may use
 by default, and only in one machine: it is never "two of them".
 """
@@ -31,9 +35,11 @@ from catalog.llm_calibration import (
     Backtest,
     Calibration,
     CalibrationReport,
+    Era,
     Family,
     FamilyFit,
     Sample,
+    earlier_build,
     fit_families,
     signed_error_pct,
     with_expected_errors,
@@ -84,6 +90,17 @@ class ModelSpec:
     fixed_weights_source_url: str = ""
     sliding_window: int | None = None
     sliding_layers: int | None = None
+    vocab_size: int | None = None
+    tie_word_embeddings: bool | None = None  # None: unknown
+    hidden_size: int | None = None
+
+    @property
+    def embedding_params_b(self) -> float:
+        """The input embedding table, of which a token reads one row: 0 when unknown, or when the
+        output layer shares it (and so reads it whole)."""
+        if not self.vocab_size or not self.hidden_size or self.tie_word_embeddings is not False:
+            return 0.0
+        return self.vocab_size * self.hidden_size / 1e9
 
     @property
     def fixed_active_params_b(self) -> float:
@@ -176,6 +193,7 @@ class Measured:
     source_url: str
     published_on: str
     measured_model: str = ""
+    build: str = ""  # llama.cpp build number or commit, where the source gives one
 
     @property
     def backend_key(self) -> str:
@@ -189,8 +207,10 @@ def weights_gib(model: ModelSpec, bits_per_weight: float) -> float:
 
 
 def active_weights_gib(model: ModelSpec, bits_per_weight: float) -> float:
-    """The weights one generated token reads: the active experts only, for an MoE model."""
-    return _gib(model.active_params_b, model.fixed_active_params_b, model, bits_per_weight)
+    """The weights one generated token reads: the active experts only, for an MoE model, and one
+    row of the input embedding table rather than all of it."""
+    params_b = model.active_params_b - model.embedding_params_b
+    return _gib(params_b, model.fixed_active_params_b, model, bits_per_weight)
 
 
 def _gib(params_b: float, fixed_b: float | None, model: ModelSpec, bits_per_weight: float) -> float:
@@ -269,17 +289,21 @@ def per_core_floor(card: CardSpec) -> bool:
 
 
 def floor_seconds(model: ModelSpec, card: CardSpec) -> float:
-    """A mixture of experts' compute floor per unit of k: its active FLOPs at one device's shader
-    rate, or where no rate is published per GPU core (as if each core did one TFLOPS: the family's
-    own k holds the real rate); 0 for a dense model or a card with neither figure."""
+    """A mixture of experts' routing cost per unit of k: one microsecond per expert layer at one
+    shader TFLOPS, so k is microseconds x TFLOPS per layer; 0 for a dense model or a card with no
+    known rate. Per layer, not per active FLOP: Qwen3-30B-A3B (48 layers of small experts) and
+    gpt-oss-20b (24 layers) have the same active FLOPs but measure twice as far apart on cards.
+    Where no rate is published (Apple), the active FLOPs per GPU core, as if each core did one
+    TFLOPS: on Metal gpt-oss-20b is the slower of the two, and only a k fitted on such floors
+    applies."""
     if not model.is_moe:
         return 0.0
     rate = card.compute_tflops
-    if not rate and card.gpu_cores:
-        rate = card.per_device(card.gpu_cores)
-    if not rate:
-        return 0.0
-    return 2 * model.active_params_b * 1e9 / (rate * 1e12)
+    if rate:
+        return model.layers * 1e-6 / rate
+    if card.gpu_cores:
+        return 2 * model.active_params_b * 1e9 / (card.per_device(card.gpu_cores) * 1e12)
+    return 0.0
 
 
 def estimate_decode(
@@ -333,7 +357,7 @@ def family_key(card: CardSpec, backend: str, families: tuple[Family, ...]) -> st
     return None
 
 
-def _sample(point: Measured, key: str) -> Sample | None:
+def _sample(point: Measured, key: str, eras: tuple[Era, ...]) -> Sample | None:
     card = point.card
     ideal = ideal_seconds(point.model, point.bits_per_weight, point.context, card)
     if ideal is None:
@@ -348,6 +372,8 @@ def _sample(point: Measured, key: str) -> Sample | None:
         layers=point.model.layers,
         y=1 / point.decode_tokens_per_s,
         quant=point.quant_slug,
+        backend=point.backend_key,
+        earlier=earlier_build(point.backend_key, point.published_on, eras),
         floor=floor_seconds(point.model, card),
         core_floor=per_core_floor(card),
         prefill_ratio=prefill * flops_per_token / (tensor * 1e12) if prefill and tensor else None,
@@ -370,30 +396,40 @@ def _keyed(points: list[Measured], families: tuple[Family, ...]) -> list[tuple[M
     return keyed
 
 
-def fit_points(points: list[Measured], families: tuple[Family, ...]) -> Calibration:
+def fit_points(
+    points: list[Measured], families: tuple[Family, ...], eras: tuple[Era, ...] = ()
+) -> Calibration:
     """The calibration from these measurements, without the backtest."""
-    samples = [_sample(p, key) for p, key in _keyed(points, families)]
+    samples = [_sample(p, key, eras) for p, key in _keyed(points, families)]
     return fit_families(families, [s for s in samples if s is not None])
 
 
-def calibrate(points: list[Measured], families: tuple[Family, ...]) -> CalibrationReport:
+def calibrate(
+    points: list[Measured], families: tuple[Family, ...], eras: tuple[Era, ...] = ()
+) -> CalibrationReport:
     """The calibration on every measurement, each family's expected error from a leave-one-out
-    backtest: every point estimated by a calibration fitted without it."""
+    backtest: every point estimated by a calibration fitted without it (an earlier build's with
+    its backend's earlier-build factor)."""
     keyed = _keyed(points, families)
+    # Each point's sample, worked out once for the full fit and every fit without one point.
+    samples = [_sample(point, key, eras) for point, key in keyed]
     backtests = []
     for index, (point, key) in enumerate(keyed):
-        without = fit_points([p for i, (p, _) in enumerate(keyed) if i != index], families)
-        estimate = _estimate_point(point, key, without)
+        others = [s for i, s in enumerate(samples) if i != index and s is not None]
+        earlier = earlier_build(point.backend_key, point.published_on, eras)
+        estimate = _estimate_point(point, key, fit_families(families, others), earlier)
         if estimate is not None:
             error = signed_error_pct(estimate, point.decode_tokens_per_s)
-            backtests.append(Backtest(point, key, estimate, error))
-    calibration = with_expected_errors(fit_points(points, families), backtests)
-    return CalibrationReport(calibration, backtests)
+            backtests.append(Backtest(point, key, estimate, error, earlier))
+    full = fit_families(families, [s for s in samples if s is not None])
+    return CalibrationReport(with_expected_errors(full, backtests), backtests)
 
 
-def _estimate_point(point: Measured, key: str, calibration: Calibration) -> float | None:
+def _estimate_point(
+    point: Measured, key: str, calibration: Calibration, earlier: bool = False
+) -> float | None:
     fit = calibration.fit(key)
-    return estimate_decode(
+    speed = estimate_decode(
         point.model,
         point.bits_per_weight,
         point.context,
@@ -402,6 +438,9 @@ def _estimate_point(point: Measured, key: str, calibration: Calibration) -> floa
         calibration.floor_for(key, per_core=per_core_floor(point.card)),
         calibration.quant_factor(point.quant_slug),
     )
+    if speed is None or not earlier:
+        return speed
+    return speed / calibration.earlier_factor(point.backend_key)
 
 
 # The whole catalogue, as catalog.llm_catalogue reads it from the database.
@@ -485,6 +524,7 @@ class LlmCatalogue:
     quants: list[QuantSpec]
     measurements: list[Measured]
     families: tuple[Family, ...]
+    eras: tuple[Era, ...] = ()
 
     def model(self, slug: str) -> ModelSpec | None:
         return next((m for m in self.models if m.slug == slug), None)
@@ -494,7 +534,7 @@ class LlmCatalogue:
 
     @cached_property
     def report(self) -> CalibrationReport:
-        return calibrate(self.measurements, self.families)
+        return calibrate(self.measurements, self.families, self.eras)
 
     @property
     def calibration(self) -> Calibration:
@@ -502,10 +542,13 @@ class LlmCatalogue:
 
     @cached_property
     def measured_by_key(self) -> dict[tuple[str, str, str, str], Measured]:
-        """The newest measurement per (card, model, quantisation, backend)."""
+        """The newest current-build measurement per (card, model, quantisation, backend): one
+        from before its backend's latest era shows an older build's speed, so the card's figure
+        stays the estimate."""
         best: dict[tuple[str, str, str, str], Measured] = {}
         for m in sorted(self.measurements, key=lambda m: m.published_on):
-            best[(m.card.slug, m.model.slug, m.quant_slug, m.backend_key)] = m
+            if not earlier_build(m.backend_key, m.published_on, self.eras):
+                best[(m.card.slug, m.model.slug, m.quant_slug, m.backend_key)] = m
         return best
 
     def fit_for(self, card: CardSpec) -> FamilyFit | None:

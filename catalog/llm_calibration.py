@@ -7,13 +7,18 @@ bytes read / bandwidth (slope 1 / efficiency) and on the model's layers (slope: 
 and synchronisation overhead per layer per token), shrunk towards the family it borrows from: no
 point of its own takes that fit whole, one or two points fit only the efficiency (keeping the
 borrowed overhead), three or more fit both. A mixture-of-experts model also pays a per-token
-compute floor, k x 2 x active parameters / the card's shader rate, with k fitted on
-every MoE measurement at once. llama.cpp's kernels reach different shares of bandwidth per weight
+routing cost, k x expert layers / the card's shader rate (per GPU core on a Mac, whose rate Apple
+does not publish), with k fitted on a family's own MoE measurements where it has
+OWN_FLOOR_POINTS of them, else on the others' at once (one k per kind of cost). llama.cpp's
+kernels reach different shares of bandwidth per weight
 format (F16 and Q8_0 nearer to it than the 4-bit formats, whose unpacking costs time), so each
 quantisation's bytes/bandwidth term carries a factor, relative to the most measured quantisation,
-from the families that measured both. The backtest leaves each
-measurement out in turn, refits, and estimates it: each family's expected error is the median
-|error| there.
+from the families that measured both. A backend's kernels get faster over time: an era marks a
+change after which its earlier measurements no longer show today's speed. Those earlier-build
+measurements still calibrate, their seconds per token divided by the backend's earlier-build
+factor (the median ratio of such measurements to the fit from current ones), and none of them
+stands in for a card's figure. The backtest leaves each measurement out in turn, refits, and
+estimates it: each family's expected error is the median |error| there.
 """
 
 from __future__ import annotations
@@ -33,6 +38,24 @@ FULL_FIT_POINTS = 3
 OWN_FLOOR_POINTS = 2
 # The bounds keep a quantisation factor fitted on very few points physical.
 QUANT_FACTOR_RANGE = (0.5, 1.5)
+# Likewise an earlier-build factor: kernels have not got more than twice as fast, nor slower.
+EARLIER_FACTOR_RANGE = (1.0, 2.0)
+
+
+@dataclass(frozen=True)
+class Era:
+    """A change to one backend's kernels (dated) after which measurements from before it no
+    longer show the speed today's builds reach."""
+
+    backend: str
+    since: str  # ISO date of the change
+    reason: str = ""
+    source_url: str = ""
+
+
+def earlier_build(backend: str, published_on: str, eras: tuple[Era, ...]) -> bool:
+    """Whether a measurement on this backend predates one of its eras (ISO dates sort as text)."""
+    return any(era.backend == backend and published_on < era.since for era in eras)
 
 
 @dataclass(frozen=True)
@@ -91,6 +114,8 @@ class Calibration:
     overall_error_pct: float | None = None
     # (quantisation, factor on its bytes/bandwidth time); the reference quantisation is 1.
     quant_factors: tuple[tuple[str, float], ...] = ()
+    # (backend, factor on seconds per token of its earlier-build measurements); 1 where none.
+    earlier_factors: tuple[tuple[str, float], ...] = ()
 
     def fit(self, key: str) -> FamilyFit | None:
         return next((f for f in self.fits if f.key == key), None)
@@ -106,6 +131,9 @@ class Calibration:
             return fit.moe_floor
         return self.core_moe_floor if per_core else self.moe_floor
 
+    def earlier_factor(self, backend: str) -> float:
+        return dict(self.earlier_factors).get(backend, 1.0)
+
     @property
     def points(self) -> int:
         return sum(f.points for f in self.fits)
@@ -119,6 +147,7 @@ class Backtest:
     family_key: str
     estimate: float
     error_pct: float  # signed: above zero the estimate is faster than the measurement
+    earlier: bool = False  # an earlier build: estimated with its backend's earlier-build factor
 
 
 @dataclass(frozen=True)
@@ -168,9 +197,10 @@ def in_fit_order(families: tuple[Family, ...]) -> list[Family]:
     """Families with each one after the family it borrows from (which must exist, no cycles)."""
     by_key = {f.key: f for f in families}
     ordered: list[Family] = []
+    placed: set[str] = set()
 
     def visit(family: Family, seen: tuple[str, ...]) -> None:
-        if family in ordered:
+        if family.key in placed:
             return
         if family.key in seen:
             raise ValueError(f"calibration families borrow in a circle: {seen}")
@@ -179,6 +209,7 @@ def in_fit_order(families: tuple[Family, ...]) -> list[Family]:
                 raise ValueError(f"{family.key} borrows from unknown {family.borrows_from}")
             visit(by_key[family.borrows_from], (*seen, family.key))
         ordered.append(family)
+        placed.add(family.key)
 
     for family in families:
         visit(family, ())
@@ -198,26 +229,86 @@ class Sample:
     prefill_ratio: float | None  # measured prompt speed over the card's tensor ceiling
     shader_prefill_ratio: float | None  # over the shader ceiling, cards without tensor units
     quant: str = ""
+    backend: str = ""
+    earlier: bool = False  # ran a build from before its backend's latest era
     core_prefill_gflops: float | None = None  # measured prompt FLOPs per GPU core, no FLOPS figure
     core_floor: bool = False  # its floor counts GPU cores, not a shader rate (Apple)
 
 
 def fit_families(families: tuple[Family, ...], samples: list[Sample]) -> Calibration:
+    """The calibration on the current-build samples alone gives each backend's earlier-build
+    factor; the calibration on every sample, earlier ones divided by that factor, is the fit."""
+    earlier = [s for s in samples if s.earlier]
+    if not earlier:
+        return _fit_all(families, samples)
+    # The factor needs only the families the earlier samples fall in and those they borrow from.
+    needed = _with_lenders({s.family_key for s in earlier}, families)
+    current = _fit_all(families, [s for s in samples if not s.earlier], only=needed)
+    factors = _earlier_factors(current, earlier)
+    eased = [_moved(s, y=s.y / factors.get(s.backend, 1.0)) if s.earlier else s for s in samples]
+    fitted = _fit_all(families, eased)
+    return replace(fitted, earlier_factors=tuple(sorted(factors.items())))
+
+
+def _with_lenders(keys: set[str], families: tuple[Family, ...]) -> set[str]:
+    """These families and every family they borrow from, directly or not."""
+    lender = {f.key: f.borrows_from for f in families}
+    found = set()
+    for key in keys:
+        while key and key not in found:
+            found.add(key)
+            key = lender.get(key, "")
+    return found
+
+
+def _earlier_factors(calibration: Calibration, earlier: list[Sample]) -> dict[str, float]:
+    """Per backend, the median ratio of its earlier-build samples' seconds per token to what the
+    current-build fit predicts, over families with current measurements of their own."""
+    ratios: dict[str, list[float]] = {}
+    for sample in earlier:
+        fit = calibration.fit(sample.family_key)
+        if fit is None or not fit.points:
+            continue
+        scaled = _moved(sample, x=sample.x * calibration.quant_factor(sample.quant))
+        floor = calibration.floor_for(sample.family_key, per_core=sample.core_floor)
+        predicted = _dense_seconds(fit, scaled) + floor * sample.floor
+        ratios.setdefault(sample.backend, []).append(sample.y / predicted)
+    low, high = EARLIER_FACTOR_RANGE
+    return {b: min(high, max(low, statistics.median(r))) for b, r in sorted(ratios.items())}
+
+
+def _fit_all(
+    families: tuple[Family, ...], samples: list[Sample], only: set[str] | None = None
+) -> Calibration:
     """The quantisation factors, each family's fit from its dense samples with them (shrunk
     towards the family it borrows from), then the MoE floor from the MoE samples' residuals: a
     family with OWN_FLOOR_POINTS of them fits its own (a unified-memory machine's routing costs
-    little next to an old card's), the others share one fitted on theirs."""
+    little next to an old card's), the others share one fitted on theirs; `only` limits the fits
+    to those families (which must include what they borrow from)."""
     dense = [s for s in samples if not s.floor]
     factors = _quant_factors(dense)
-    scaled = [_scaled(s, factors) for s in dense]
+    own: dict[str, list[Sample]] = {}
+    for sample in dense:
+        own.setdefault(sample.family_key, []).append(_scaled(sample, factors))
+    every: dict[str, list[Sample]] = {}
+    for sample in samples:
+        every.setdefault(sample.family_key, []).append(sample)
     fits: dict[str, FamilyFit] = {}
     for family in in_fit_order(families):
-        own = [s for s in scaled if s.family_key == family.key]
-        fits[family.key] = _fit_family(family, own, fits.get(family.borrows_from), samples)
+        if only is None or family.key in only:
+            fits[family.key] = _fit_family(
+                family,
+                own.get(family.key, []),
+                fits.get(family.borrows_from),
+                every.get(family.key, []),
+            )
     calibration = Calibration(
-        tuple(fits[f.key] for f in families), 0.0, 0, quant_factors=tuple(sorted(factors.items()))
+        tuple(fits[f.key] for f in families if f.key in fits),
+        0.0,
+        0,
+        quant_factors=tuple(sorted(factors.items())),
     )
-    moe = [_scaled(s, factors) for s in samples if s.floor]
+    moe = [_scaled(s, factors) for s in samples if s.floor and s.family_key in fits]
     by_family: dict[str, list[Sample]] = {}
     for sample in moe:
         by_family.setdefault(sample.family_key, []).append(sample)
@@ -252,7 +343,26 @@ def _floor(fits: dict[str, FamilyFit], moe: list[Sample]) -> float:
 
 
 def _scaled(sample: Sample, factors: dict[str, float]) -> Sample:
-    return replace(sample, x=sample.x * factors.get(sample.quant, 1.0))
+    return _moved(sample, x=sample.x * factors.get(sample.quant, 1.0))
+
+
+def _moved(sample: Sample, *, x: float | None = None, y: float | None = None) -> Sample:
+    """The sample with another x or y. Built field by field, not with dataclasses.replace: a
+    backtest scales thousands of samples."""
+    return Sample(
+        family_key=sample.family_key,
+        x=sample.x if x is None else x,
+        layers=sample.layers,
+        y=sample.y if y is None else y,
+        floor=sample.floor,
+        prefill_ratio=sample.prefill_ratio,
+        shader_prefill_ratio=sample.shader_prefill_ratio,
+        quant=sample.quant,
+        backend=sample.backend,
+        earlier=sample.earlier,
+        core_prefill_gflops=sample.core_prefill_gflops,
+        core_floor=sample.core_floor,
+    )
 
 
 def _quant_factors(dense: list[Sample]) -> dict[str, float]:
@@ -322,14 +432,16 @@ def _dense_seconds(fit: FamilyFit, sample: Sample) -> float:
 def _fit_family(
     family: Family, own: list[Sample], parent: FamilyFit | None, every: list[Sample]
 ) -> FamilyFit:
-    prefill = _median([s.prefill_ratio for s in every if s.family_key == family.key])
-    shader = _median([s.shader_prefill_ratio for s in every if s.family_key == family.key])
+    """From the family's scaled dense samples (`own`) and all its samples (`every`, MoE too, for
+    the prompt efficiencies)."""
+    prefill = _median([s.prefill_ratio for s in every])
+    shader = _median([s.shader_prefill_ratio for s in every])
     if parent is not None:
         prefill = prefill or parent.prefill_efficiency
         shader = shader or parent.shader_prefill_efficiency
     prefill = prefill or TYPICAL_PREFILL_EFFICIENCY
     shader = shader or TYPICAL_SHADER_PREFILL_EFFICIENCY
-    cores = _median([s.core_prefill_gflops for s in every if s.family_key == family.key])
+    cores = _median([s.core_prefill_gflops for s in every])
     base = dict(
         prefill_efficiency=prefill,
         shader_prefill_efficiency=shader,
@@ -402,19 +514,26 @@ def _median(values: list[float | None]) -> float | None:
 
 
 def with_expected_errors(calibration: Calibration, backtests: list[Backtest]) -> Calibration:
-    """Each family's expected error: the median |error| of its own backtest points, or where it
-    has none the median over every point (its estimate is borrowed, and says so)."""
+    """Each family's expected error: the median |error| of its own backtest points; where it has
+    none, that of the nearest family it borrows from that has some (its estimate is that family's
+    fit), else the median over every point. Either way it says the figure is not its own."""
     every = [abs(b.error_pct) for b in backtests]
     overall = statistics.median(every) if every else None
+    own: dict[str, float] = {}
+    for fit in calibration.fits:
+        errors = [abs(b.error_pct) for b in backtests if b.family_key == fit.key]
+        if errors:
+            own[fit.key] = statistics.median(errors)
+    parents = {fit.key: fit.family.borrows_from for fit in calibration.fits}
     fits = []
     for fit in calibration.fits:
-        own = [abs(b.error_pct) for b in backtests if b.family_key == fit.key]
-        if own:
-            fits.append(
-                replace(fit, expected_error_pct=statistics.median(own), expected_error_is_own=True)
-            )
-        else:
-            fits.append(replace(fit, expected_error_pct=overall))
+        if fit.key in own:
+            fits.append(replace(fit, expected_error_pct=own[fit.key], expected_error_is_own=True))
+            continue
+        key = parents.get(fit.key, "")
+        while key and key not in own:
+            key = parents.get(key, "")
+        fits.append(replace(fit, expected_error_pct=own.get(key, overall)))
     return replace(calibration, fits=tuple(fits), overall_error_pct=overall)
 
 

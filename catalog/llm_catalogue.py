@@ -1,17 +1,36 @@
-"""The LLM catalogue from the database as catalog.llm's dataclasses, cached per page generation."""
+"""The LLM catalogue from the database as catalog.llm's dataclasses."""
 
 import json
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from django.conf import settings
 
-from catalog.llm import CardSpec, LlmCatalogue, Measured, ModelSpec, QuantSpec, memory_family
-from catalog.llm_calibration import Family
+from catalog.llm import (
+    DEFAULT_CONTEXT,
+    MAX_CARDS,
+    RUNTIME_OVERHEAD_GIB,
+    CardSpec,
+    LlmCatalogue,
+    Measured,
+    ModelOnCard,
+    ModelSpec,
+    QuantSpec,
+    memory_family,
+    models_on_card,
+)
+from catalog.llm_calibration import (
+    FULL_FIT_POINTS,
+    OWN_FLOOR_POINTS,
+    Backtest,
+    BacktestSummary,
+    Calibration,
+    Era,
+    Family,
+)
+from catalog.llm_calibration import FamilyFit as FittedFamily
 from catalog.models import LlmMeasurement, LlmModel, Quantization
-from shopagent.cache import at_generation
 
-CACHE_SECONDS = 3600
 CALIBRATION_FILE = "llm_calibration.json"
 # The Gpu columns card_spec reads.
 CARD_SPEC_COLUMNS = (
@@ -41,6 +60,7 @@ MEASURED_COLUMNS = (
     "test",
     "source_url",
     "measured_model",
+    "build",
 )
 
 
@@ -83,6 +103,17 @@ def read_families(path: Path | None = None) -> tuple[Family, ...]:
     )
 
 
+def read_eras(path: Path | None = None) -> tuple[Era, ...]:
+    """The backend eras of fixtures/llm_calibration.json: dated kernel changes after which earlier
+    measurements on that backend no longer show today's speed."""
+    path = path or Path(settings.BASE_DIR) / "fixtures" / CALIBRATION_FILE
+    rows = json.loads(path.read_text(encoding="utf-8")).get("eras", [])
+    return tuple(
+        Era(row["backend"], row["since"], row.get("reason", ""), row.get("source_url", ""))
+        for row in rows
+    )
+
+
 def _model_spec(row) -> ModelSpec:
     # ModelSpec's fields are LlmModel columns of the same names.
     return ModelSpec(**_columns(row, [f.name for f in fields(ModelSpec)]))
@@ -93,13 +124,6 @@ def _columns(row, names) -> dict:
 
 
 def load_llm_catalogue() -> LlmCatalogue:
-    """The catalogue, cached until the next catalog or listings change bumps the page generation."""
-    return at_generation(
-        "llm-catalogue", compute=_read_llm_catalogue, seconds=CACHE_SECONDS, local=True
-    )
-
-
-def _read_llm_catalogue() -> LlmCatalogue:
     """Every LLM, quantisation and measurement, with the decode fit calibrated on them."""
     models = [_model_spec(row) for row in LlmModel.objects.all()]
     by_slug = {m.slug: m for m in models}
@@ -130,6 +154,89 @@ def _read_llm_catalogue() -> LlmCatalogue:
         for row in rows
         if row.model.slug in by_slug
     ]
-    catalogue = LlmCatalogue(models, quants, measurements, read_families())
-    catalogue.report  # noqa: B018 - the backtest is computed once, with the cached catalogue
-    return catalogue
+    return LlmCatalogue(models, quants, measurements, read_families(), read_eras())
+
+
+@dataclass(frozen=True)
+class CardModels:
+    """A card's "runs these models" table: every catalogued LLM at one quantisation and the
+    default context on that card."""
+
+    gpu_label: str
+    quant: QuantSpec | None
+    rows: list[ModelOnCard]
+    context: int = DEFAULT_CONTEXT
+    overhead_gib: float = RUNTIME_OVERHEAD_GIB
+
+
+def models_on(gpu, *, catalogue: LlmCatalogue | None = None) -> CardModels:
+    """Which catalogued LLMs the card holds at Q4_K_M and the default context, and how fast."""
+    catalogue = catalogue or load_llm_catalogue()
+    quant, rows = models_on_card(catalogue, card_spec(gpu))
+    return CardModels(gpu_label=gpu.label, quant=quant, rows=rows)
+
+
+@dataclass(frozen=True)
+class FamilyRow:
+    """One backend family's fit and the leave-one-out backtest of its own measurements."""
+
+    fit: FittedFamily
+    summary: BacktestSummary
+
+
+@dataclass(frozen=True)
+class CalibrationScope:
+    """What the measurements cover, so estimates for other cards are read as extrapolated."""
+
+    cards: list[str]
+    min_bandwidth_gbs: float | None
+    max_bandwidth_gbs: float | None
+    moe_points: int
+
+
+@dataclass(frozen=True)
+class LlmMethodology:
+    """The methodology page's LLM section: each backend family's fit, the leave-one-out backtest
+    behind its expected error (every measured point, estimated without it), what the points
+    cover, and the fixed assumptions."""
+
+    calibration: Calibration
+    families: list[FamilyRow]
+    overall: BacktestSummary
+    backtests: list[Backtest]
+    scope: CalibrationScope
+    quants: list[QuantSpec]
+    eras: tuple[Era, ...] = ()
+    overhead_gib: float = RUNTIME_OVERHEAD_GIB
+    default_context: int = DEFAULT_CONTEXT
+    max_cards: int = MAX_CARDS
+    full_fit_points: int = FULL_FIT_POINTS
+    own_floor_points: int = OWN_FLOOR_POINTS
+
+
+def llm_methodology(*, catalogue: LlmCatalogue | None = None) -> LlmMethodology:
+    """Each backend family's fit, its backtest and what the measurements cover."""
+    catalogue = catalogue or load_llm_catalogue()
+    report = catalogue.report
+    return LlmMethodology(
+        calibration=report.calibration,
+        families=[
+            FamilyRow(fit=fit, summary=summary)
+            for fit, summary in zip(report.calibration.fits, report.summaries(), strict=True)
+        ],
+        overall=report.overall,
+        backtests=report.backtests,
+        scope=_calibration_scope(report.backtests),
+        quants=catalogue.quants,
+        eras=catalogue.eras,
+    )
+
+
+def _calibration_scope(backtests: list[Backtest]) -> CalibrationScope:
+    bandwidths = [b.point.card.device_bandwidth_gbs for b in backtests]
+    return CalibrationScope(
+        cards=sorted({b.point.card.label for b in backtests}),
+        min_bandwidth_gbs=min(bandwidths, default=None),
+        max_bandwidth_gbs=max(bandwidths, default=None),
+        moe_points=sum(1 for b in backtests if b.point.model.is_moe),
+    )

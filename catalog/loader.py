@@ -17,7 +17,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from catalog import models as catalog
-from catalog.models import WEB_URL, validate_web_urls
+from catalog.models import RESERVED_SLUGS, WEB_URL, validate_web_urls
 from catalog.signals import catalog_changed
 
 FIXTURE_FILES = {
@@ -106,12 +106,23 @@ def check_links(data: dict[str, list[dict]]) -> None:
                     ) from None
 
 
+def check_slugs(cards: list[dict]) -> None:
+    """Raise FixtureError for a card whose slug is another page's address."""
+    for row, card in enumerate(cards, start=1):
+        if card.get("slug") in RESERVED_SLUGS:
+            raise FixtureError(
+                f"{FIXTURE_FILES['cards']} row {row}: slug {card['slug']!r} is "
+                f"{RESERVED_SLUGS[card['slug']]}; nothing was loaded."
+            )
+
+
 def load_catalog(
     *, fixtures_dir: Path | None = None, overwrite: bool = False, dry_run: bool = False
 ) -> LoadReport:
     """Create and update catalog rows from the fixtures; `catalog_changed` if anything changed."""
     data = read_fixtures(fixtures_dir or default_fixtures_dir())
     check_links(data)
+    check_slugs(data["cards"])
     report = LoadReport(dry_run=dry_run)
     with transaction.atomic():
         report.counts["use cases"] = _sync(catalog.UseCase, data["use cases"], ("slug",), overwrite)

@@ -116,6 +116,15 @@ class GpuQuerySet(models.QuerySet):
         return self.filter(**{f"{field}__isnull": False, f"{field}__gt": 0})
 
 
+# Names that sit where a card's slug goes in a page address (/ml/shop/gpu/<slug>/,
+# /ml/learn/gpu/<slug>/) but belong to another page: a card slugged so would lose its page.
+RESERVED_SLUGS = {
+    "compare": "the compare page, /ml/shop/gpu/compare/",
+    "performance": "the rankings, /ml/shop/gpu/performance/",
+    "intel-habana-gaudi2": "the Gaudi 2's old learn page, which redirects to intel-gaudi2",
+}
+
+
 class Gpu(models.Model):
     """One card or accelerator. Performance figures are dense (no sparsity); FP32 is shader FP32."""
 
@@ -297,10 +306,15 @@ class Gpu(models.Model):
         return self.label
 
     def get_absolute_url(self):
-        return reverse("catalog:learn-gpu", kwargs={"slug": self.slug})
+        return reverse("metrics:learn-gpu", kwargs={"slug": self.slug})
 
     def clean(self):
         errors = {}
+        if self.slug in RESERVED_SLUGS:
+            errors["slug"] = (
+                f"“{self.slug}” is the address of another page ({RESERVED_SLUGS[self.slug]}); "
+                "choose another slug."
+            )
         for name in POSITIVE_SPEC_FIELDS:
             value = getattr(self, name)
             if value is not None and value <= 0:
@@ -504,6 +518,20 @@ class LlmModel(models.Model):
         blank=True,
         help_text="How many of the layers use the window (from config.json's layer pattern).",
     )
+    vocab_size = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="config.json's vocab_size. A generated token looks up one row of the input "
+        "embedding table, so a token reads vocab size x hidden size fewer weights than the model "
+        "holds (unless the output layer shares that table); blank when unknown.",
+    )
+    tie_word_embeddings = models.BooleanField(
+        "output layer shares the embedding table",
+        null=True,
+        blank=True,
+        help_text="config.json's tie_word_embeddings: the shared table is read whole by the "
+        "output layer for every token; blank when unknown.",
+    )
     fixed_params_b = models.FloatField(
         "parameters kept at a fixed format (billions)",
         null=True,
@@ -607,6 +635,12 @@ class LlmMeasurement(models.Model):
     )
     source_url = models.URLField(max_length=500, validators=[WEB_URL])
     published_on = models.DateField()
+    build = models.CharField(
+        "llama.cpp build",
+        max_length=60,
+        blank=True,
+        help_text="The build number or commit the source reports, e.g. b2824 or 5cca2542a.",
+    )
     notes = models.TextField(blank=True)
     admin_edited_fields = admin_edits_field()
 

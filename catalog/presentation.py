@@ -7,6 +7,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
+from django.urls import reverse
 
 MISSING = "—"
 SITE = "ShopAgent"
@@ -15,6 +16,12 @@ CENT = Decimal("0.01")
 # The only schemes a stored source, log or reference URL may have, in the database and as a link.
 WEB_SCHEMES = ("http", "https")
 # Escapes that keep JSON inert inside a <script> element.
+# Each learn page's title, longest first, for the name of what it is about.
+LEARN_TITLES = {
+    "gpu": ("{} specs and MLPerf results | ShopAgent", "{} specs | ShopAgent", "{} specs"),
+    "model": ("{}: MLPerf inference results by GPU | ShopAgent", "{} MLPerf results | ShopAgent"),
+    "use_case": ("{}: which GPU, measured by MLPerf | ShopAgent", "{} on GPUs | ShopAgent"),
+}
 JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
@@ -168,5 +175,21 @@ def breadcrumb_list(crumbs) -> dict:
         "itemListElement": [
             {"@type": "ListItem", "position": i, "name": str(name), "item": absolute(url)}
             for i, (name, url) in enumerate(crumbs, start=1)
+        ],
+    }
+
+
+def learn_about(kind: str, subject, name: str) -> dict:
+    """What a learn page about one card, MLPerf model or use case shows around it: the subject
+    under `kind`, heading, summary, title and breadcrumbs."""
+    titles = (title.format(name) for title in LEARN_TITLES[kind])
+    return {
+        kind: subject,
+        "heading": name,
+        "summary": subject.summary,
+        "title": fit_title(*titles, limit=70),
+        "crumbs": [
+            ("Learn", reverse("catalog:learn-index")),
+            (name, subject.get_absolute_url()),
         ],
     }

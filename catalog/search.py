@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 
 from catalog.models import Gpu
-from shopagent.cache import at_generation
 
 MAX_QUERY_LENGTH = 100
 _WORD = re.compile(r"[a-z0-9]+")
@@ -167,11 +166,7 @@ def _strings(value) -> list[str]:
 
 
 def card_names() -> list[CardNames]:
-    """Every card with its names, normalised once per page generation (one query then)."""
-    return at_generation("card-names", compute=_read_card_names, local=True)
-
-
-def _read_card_names() -> list[CardNames]:
+    """Every card with its names, normalised (one query)."""
     rows = Gpu.objects.order_by("label").values(
         "slug", "label", "manufacturer", "category", "aliases", "part_numbers", "memory_gb"
     )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from catalog.models import Gpu
 from catalog.presentation import figure
-from catalog.specs import FIGURES
+from catalog.specs import SPEC_TABLE
 
 UNKNOWN = "unknown"
 # Figures many cards have no source for: their row is left off a card that lacks one, not shown as
@@ -34,7 +34,7 @@ def spec_rows(gpu: Gpu) -> list[SpecRow]:
             getattr(gpu, f.field),
             notes.get(f.basis, f.note) if f.basis else f.note_for(system=system),
         )
-        for f in FIGURES
+        for f in SPEC_TABLE
         if (system or f.field not in SYSTEM_ONLY)
         and (getattr(gpu, f.field) is not None or f.field not in OMITTED_WHEN_UNKNOWN)
     ]
@@ -42,7 +42,7 @@ def spec_rows(gpu: Gpu) -> list[SpecRow]:
         SpecRow(
             f.label_for(system=system),
             (value or UNKNOWN) if f.text else figure(value, UNKNOWN),
-            f.unit if value not in (None, "") else "",
+            f.row_unit if value not in (None, "") else "",
             note,
         )
         for f, value, note in rows

@@ -6,142 +6,40 @@ from decimal import Decimal
 
 
 @dataclass(frozen=True)
-class Figure:
-    """A stored figure of a card: a learn page row and an admin field."""
+class Spec:
+    """A stored figure of a card: a learn page row and an admin field. A ranked one (with a
+    `slug`) is also a spec cards are ranked and listings priced by, per `unit`."""
 
     field: str
-    label: str
-    unit: str  # "" for a count
+    row_label: str  # the learn page's row: "FP16 tensor (FP32 accumulate)"
+    row_unit: str  # what the figure is counted in: "TFLOPS"; "" for a count
     note: str  # how the figure is obtained, unless the card's spec notes say otherwise
     basis: str = ""  # the key in Gpu.basis_notes that overrides `note`
     text: bool = False  # a name (GDDR6X, HBM3), not a number: shown as it is, never ranked
-    system_label: str = ""  # the label on a whole computer's page, where it means another thing
-    system_note: str = ""  # the note there, likewise
+    # Ranked specs only.
+    slug: str = ""  # in ranking URLs
+    key: str = ""  # in the shop page's sort parameter
+    label: str = ""  # short: "FP16"
+    unit: str = ""  # one unit: "FP32 TFLOPS", "tensor core"
+    units: str = ""  # several: "FP32 TFLOPS", "tensor cores"
+    noun: str = ""
+    short_name: str = ""  # "$/FP32"
+    brief: str = ""  # what the figure counts, in a few words
+    explanation: str = ""
+    when_to_choose: str = ""
+    # On a whole computer's page, where the figure means another thing.
+    system_label: str = ""
+    system_note: str = ""
+
+    @property
+    def ranked(self) -> bool:
+        return bool(self.slug)
 
     def label_for(self, *, system: bool) -> str:
-        return self.system_label if system and self.system_label else self.label
+        return self.system_label if system and self.system_label else self.row_label
 
     def note_for(self, *, system: bool) -> str:
         return self.system_note if system and self.system_note else self.note
-
-
-# Learn page order; every number must be positive when known.
-FIGURES: tuple[Figure, ...] = (
-    Figure(
-        "memory_gb",
-        "Memory",
-        "GB",
-        "On-board memory (VRAM / HBM).",
-        system_note="Unified memory, shared by the CPU and the GPU.",
-    ),
-    Figure(
-        "gpu_memory_gb",
-        "Memory the GPU may use",
-        "GB",
-        "A whole computer's unified memory is shared: the share its GPU may use by default "
-        "(macOS's working-set limit, the BIOS or driver split, what the OS leaves). The LLM fit "
-        "uses it.",
-        basis="GPU memory",
-    ),
-    Figure("memory_bandwidth_gbs", "Memory bandwidth", "GB/s", "Peak memory bandwidth."),
-    Figure(
-        "memory_type",
-        "Memory type",
-        "",
-        "The memory technology (GDDR6, HBM3, ...) of the vendor document the card cites.",
-        text=True,
-    ),
-    Figure("fp32_tflops", "FP32", "TFLOPS", "Shader (non-tensor) FP32.", basis="FP32"),
-    Figure(
-        "fp16_tflops",
-        "FP16 tensor (FP32 accumulate)",
-        "TFLOPS",
-        "Dense tensor FP16 with FP32 accumulate.",
-        basis="FP16",
-    ),
-    Figure(
-        "fp16_fp16acc_tflops",
-        "FP16 tensor (FP16 accumulate)",
-        "TFLOPS",
-        "Dense tensor FP16 with FP16 accumulate.",
-        basis="FP16-acc",
-    ),
-    Figure(
-        "fp8_tflops",
-        "FP8 tensor",
-        "TFLOPS",
-        "Dense tensor FP8, FP32 accumulate where there are two rates.",
-        basis="FP8",
-    ),
-    Figure("int8_tops", "INT8 tensor", "TOPS", "Dense INT8.", basis="INT8"),
-    Figure("tensor_cores", "Tensor / matrix cores", "", "Count of tensor or matrix units."),
-    Figure(
-        "gpu_cores",
-        "GPU cores",
-        "",
-        "Apple GPU cores, AMD compute units or NVIDIA CUDA cores, as the vendor counts them.",
-        basis="GPU cores",
-    ),
-    Figure(
-        "l2_cache_mb",
-        "L2 cache",
-        "MB",
-        "The GPU's L2 cache, summed over the dies of a multi-die card; AMD's Infinity Cache, a "
-        "further level, is not counted.",
-        basis="L2 cache",
-    ),
-    Figure(
-        "shared_memory_per_sm_kb",
-        "Shared memory per SM",
-        "KB",
-        "The most on-chip shared memory one multiprocessor can give its thread blocks. NVIDIA: "
-        "the largest shared-memory carve-out of an SM's L1, as CUDA reports it for the compute "
-        "capability. AMD: a compute unit's local data share (LDS), 64 KB (160 KB on CDNA 4); "
-        "RDNA's 128 KB per work-group processor is 64 KB per CU.",
-        basis="Shared memory per SM",
-    ),
-    Figure(
-        "tdp_w",
-        "Board power",
-        "W",
-        "The vendor's rated power.",
-        basis="Board power",
-        system_label="Maximum power",
-    ),
-    Figure(
-        "typical_power_w",
-        "Typical power",
-        "W",
-        "The power the vendor states a whole computer or its chip runs at by default.",
-        basis="Typical power",
-    ),
-    Figure("msrp_usd", "MSRP", "USD", "Launch price, for reference.", basis="MSRP"),
-)
-# Prices a card carries for reference; the admin shows them apart from its specs.
-PRICE_FIELDS = ("msrp_usd", "typical_used_usd", "typical_new_usd")
-# What the admin groups under "Specs".
-SPEC_FIELDS = tuple(f.field for f in FIGURES if f.field not in PRICE_FIELDS)
-# Specs that are names, not numbers.
-TEXT_SPEC_FIELDS = tuple(f.field for f in FIGURES if f.text)
-# Blank means unknown and is always allowed; a known figure or price must be above zero.
-POSITIVE_SPEC_FIELDS = [n for n in (*SPEC_FIELDS, *PRICE_FIELDS) if n not in TEXT_SPEC_FIELDS]
-
-
-@dataclass(frozen=True)
-class Spec:
-    """A spec cards are ranked and listings priced by."""
-
-    slug: str  # in ranking URLs
-    key: str  # in the shop page's sort parameter
-    field: str
-    label: str
-    unit: str  # one unit: "FP32 TFLOPS", "tensor core"
-    units: str  # several: "FP32 TFLOPS", "tensor cores"
-    noun: str
-    short_name: str  # "$/FP32"
-    brief: str  # what the figure counts, in a few words
-    explanation: str
-    when_to_choose: str
 
     @property
     def column(self) -> str:
@@ -161,11 +59,67 @@ class Spec:
         return f"$ per {self.unit}"
 
 
-SPECS: tuple[Spec, ...] = (
+# Every figure, in learn page order. A known number must be positive.
+SPEC_TABLE: tuple[Spec, ...] = (
     Spec(
+        field="memory_gb",
+        row_label="Memory",
+        row_unit="GB",
+        note="On-board memory (VRAM / HBM).",
+        system_note="Unified memory, shared by the CPU and the GPU.",
+        slug="memory-gb",
+        key="memory",
+        label="Memory",
+        unit="GB",
+        units="GB",
+        noun="GB of memory",
+        short_name="$/GB",
+        brief="memory: how large a model fits",
+        explanation="On-board memory: it decides which models fit on the card at all.",
+        when_to_choose="Large models and long contexts: if it does not fit, speed does not matter.",
+    ),
+    Spec(
+        field="gpu_memory_gb",
+        row_label="Memory the GPU may use",
+        row_unit="GB",
+        note=(
+            "A whole computer's unified memory is shared: the share its GPU may use by default "
+            "(macOS's working-set limit, the BIOS or driver split, what the OS leaves). The LLM "
+            "fit uses it."
+        ),
+        basis="GPU memory",
+    ),
+    Spec(
+        field="memory_bandwidth_gbs",
+        row_label="Memory bandwidth",
+        row_unit="GB/s",
+        note="Peak memory bandwidth.",
+        slug="memory-bandwidth-gbs",
+        key="bandwidth",
+        label="Memory bandwidth",
+        unit="GB/s",
+        units="GB/s",
+        noun="GB/s of memory bandwidth",
+        short_name="$/GB/s",
+        brief="memory bandwidth",
+        explanation="How fast the card reads its memory; it bounds LLM token generation speed.",
+        when_to_choose="LLM inference at small batch sizes, where every token reads all weights.",
+    ),
+    Spec(
+        field="memory_type",
+        row_label="Memory type",
+        row_unit="",
+        note="The memory technology (GDDR6, HBM3, ...) of the vendor document the card cites.",
+        text=True,
+    ),
+    Spec(
+        field="fp32_tflops",
+        row_label="FP32",
+        row_unit="TFLOPS",
+        note="Shader (non-tensor) FP32.",
+        basis="FP32",
         slug="fp32-flops",
         key="fp32",
-        field="fp32_tflops",
         label="FP32",
         unit="FP32 TFLOPS",
         units="FP32 TFLOPS",
@@ -179,9 +133,13 @@ SPECS: tuple[Spec, ...] = (
         ),
     ),
     Spec(
+        field="fp16_tflops",
+        row_label="FP16 tensor (FP32 accumulate)",
+        row_unit="TFLOPS",
+        note="Dense tensor FP16 with FP32 accumulate.",
+        basis="FP16",
         slug="fp16-flops",
         key="fp16",
-        field="fp16_tflops",
         label="FP16",
         unit="FP16 TFLOPS",
         units="FP16 TFLOPS",
@@ -192,9 +150,20 @@ SPECS: tuple[Spec, ...] = (
         when_to_choose="Mixed-precision training and most inference of modern networks.",
     ),
     Spec(
+        field="fp16_fp16acc_tflops",
+        row_label="FP16 tensor (FP16 accumulate)",
+        row_unit="TFLOPS",
+        note="Dense tensor FP16 with FP16 accumulate.",
+        basis="FP16-acc",
+    ),
+    Spec(
+        field="fp8_tflops",
+        row_label="FP8 tensor",
+        row_unit="TFLOPS",
+        note="Dense tensor FP8, FP32 accumulate where there are two rates.",
+        basis="FP8",
         slug="fp8-flops",
         key="fp8",
-        field="fp8_tflops",
         label="FP8",
         unit="FP8 TFLOPS",
         units="FP8 TFLOPS",
@@ -205,9 +174,13 @@ SPECS: tuple[Spec, ...] = (
         when_to_choose="Serving LLMs with FP8 quantization on Ada, Hopper or newer cards.",
     ),
     Spec(
+        field="int8_tops",
+        row_label="INT8 tensor",
+        row_unit="TOPS",
+        note="Dense INT8.",
+        basis="INT8",
         slug="int8-tops",
         key="int8",
-        field="int8_tops",
         label="INT8",
         unit="INT8 TOPS",
         units="INT8 TOPS",
@@ -218,9 +191,12 @@ SPECS: tuple[Spec, ...] = (
         when_to_choose="Quantized inference: vision models, speech and INT8 LLM serving.",
     ),
     Spec(
+        field="tensor_cores",
+        row_label="Tensor / matrix cores",
+        row_unit="",
+        note="Count of tensor or matrix units.",
         slug="tensor-core",
         key="tensor",
-        field="tensor_cores",
         label="Tensor cores",
         unit="tensor core",
         units="tensor cores",
@@ -231,35 +207,23 @@ SPECS: tuple[Spec, ...] = (
         when_to_choose="Cards of one generation; across generations prefer a TFLOPS metric.",
     ),
     Spec(
-        slug="memory-gb",
-        key="memory",
-        field="memory_gb",
-        label="Memory",
-        unit="GB",
-        units="GB",
-        noun="GB of memory",
-        short_name="$/GB",
-        brief="memory: how large a model fits",
-        explanation="On-board memory: it decides which models fit on the card at all.",
-        when_to_choose="Large models and long contexts: if it does not fit, speed does not matter.",
+        field="gpu_cores",
+        row_label="GPU cores",
+        row_unit="",
+        note="Apple GPU cores, AMD compute units or NVIDIA CUDA cores, as the vendor counts them.",
+        basis="GPU cores",
     ),
     Spec(
-        slug="memory-bandwidth-gbs",
-        key="bandwidth",
-        field="memory_bandwidth_gbs",
-        label="Memory bandwidth",
-        unit="GB/s",
-        units="GB/s",
-        noun="GB/s of memory bandwidth",
-        short_name="$/GB/s",
-        brief="memory bandwidth",
-        explanation="How fast the card reads its memory; it bounds LLM token generation speed.",
-        when_to_choose="LLM inference at small batch sizes, where every token reads all weights.",
-    ),
-    Spec(
+        field="l2_cache_mb",
+        row_label="L2 cache",
+        row_unit="MB",
+        note=(
+            "The GPU's L2 cache, summed over the dies of a multi-die card; AMD's Infinity Cache, "
+            "a further level, is not counted."
+        ),
+        basis="L2 cache",
         slug="l2-cache-mb",
         key="l2",
-        field="l2_cache_mb",
         label="L2 cache",
         unit="MB L2 cache",
         units="MB of L2 cache",
@@ -277,9 +241,18 @@ SPECS: tuple[Spec, ...] = (
         ),
     ),
     Spec(
+        field="shared_memory_per_sm_kb",
+        row_label="Shared memory per SM",
+        row_unit="KB",
+        note=(
+            "The most on-chip shared memory one multiprocessor can give its thread blocks. "
+            "NVIDIA: the largest shared-memory carve-out of an SM's L1, as CUDA reports it for "
+            "the compute capability. AMD: a compute unit's local data share (LDS), 64 KB (160 KB "
+            "on CDNA 4); RDNA's 128 KB per work-group processor is 64 KB per CU."
+        ),
+        basis="Shared memory per SM",
         slug="shared-memory-per-sm-kb",
         key="smem",
-        field="shared_memory_per_sm_kb",
         label="Shared memory per SM",
         unit="KB shared memory per SM",
         units="KB of shared memory per SM",
@@ -296,6 +269,54 @@ SPECS: tuple[Spec, ...] = (
             "tiles) that need a big per-SM scratchpad."
         ),
     ),
+    Spec(
+        field="tdp_w",
+        row_label="Board power",
+        row_unit="W",
+        note="The vendor's rated power.",
+        basis="Board power",
+        system_label="Maximum power",
+    ),
+    Spec(
+        field="typical_power_w",
+        row_label="Typical power",
+        row_unit="W",
+        note="The power the vendor states a whole computer or its chip runs at by default.",
+        basis="Typical power",
+    ),
+    Spec(
+        field="msrp_usd",
+        row_label="MSRP",
+        row_unit="USD",
+        note="Launch price, for reference.",
+        basis="MSRP",
+    ),
+)
+
+# Prices a card carries for reference; the admin shows them apart from its specs.
+PRICE_FIELDS = ("msrp_usd", "typical_used_usd", "typical_new_usd")
+# What the admin groups under "Specs".
+SPEC_FIELDS = tuple(s.field for s in SPEC_TABLE if s.field not in PRICE_FIELDS)
+# Specs that are names, not numbers.
+TEXT_SPEC_FIELDS = tuple(s.field for s in SPEC_TABLE if s.text)
+# Blank means unknown and is always allowed; a known figure or price must be above zero.
+POSITIVE_SPEC_FIELDS = [n for n in (*SPEC_FIELDS, *PRICE_FIELDS) if n not in TEXT_SPEC_FIELDS]
+
+_BY_FIELD = {spec.field: spec for spec in SPEC_TABLE}
+# The ranked specs in the order rankings, the home page, compare tables and shop sorts show them.
+SPECS: tuple[Spec, ...] = tuple(
+    _BY_FIELD[field]
+    for field in (
+        "fp32_tflops",
+        "fp16_tflops",
+        "fp8_tflops",
+        "int8_tops",
+        "tensor_cores",
+        "memory_gb",
+        "memory_bandwidth_gbs",
+        "l2_cache_mb",
+        "shared_memory_per_sm_kb",
+    )
 )
 
 SPECS_BY_SLUG = {spec.slug: spec for spec in SPECS}
@@ -327,12 +348,16 @@ def system_figure(spec: Spec) -> str | None:
     return SYSTEM_SPEC_FIELDS.get(spec.field)
 
 
+def ranked_field(spec: Spec, *, system: bool) -> str | None:
+    """The Gpu field a card, or a whole computer, is priced per unit of for `spec` (None: a
+    computer is not ranked by it)."""
+    return system_figure(spec) if system else spec.field
+
+
 def ranked_value(gpu, spec: Spec) -> float | None:
     """The figure a card, or a whole computer, is priced per unit of for `spec` (None: none)."""
-    if getattr(gpu, "is_system", False):
-        figure = system_figure(spec)
-        return getattr(gpu, figure) if figure else None
-    return getattr(gpu, spec.field)
+    field = ranked_field(spec, system=getattr(gpu, "is_system", False))
+    return getattr(gpu, field) if field else None
 
 
 def system_note(spec: Spec) -> str:
@@ -345,9 +370,9 @@ def system_note(spec: Spec) -> str:
 
 
 def dollars_per_unit(price, value) -> Decimal | None:
-    """Price over a spec value: None where either is unknown or the spec is not positive.
-
-    The rule metrics.ranking.dollars_per_unit applies to whole arrays of cards at once."""
+    """Price over a spec value: None where either is unknown or the spec is not positive. The
+    rankings' $/unit (per card, on its headline price) and the shop's $/spec pills (per
+    listing) both come from here."""
     if price is None or value is None or not value > 0:
         return None
     return Decimal(price) / Decimal(str(value))

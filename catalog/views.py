@@ -6,40 +6,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from catalog.llm_catalogue import llm_methodology
 from catalog.models import BenchmarkResult, Category, Gpu, MlModel, UseCase
-from catalog.presentation import fit_title
+from catalog.presentation import learn_about
 from catalog.search import search_cards
-from catalog.spec_table import spec_rows
 from shopagent.cache import cached_page
-
-TITLE_LIMIT, DESCRIPTION_LIMIT = 70, 160
-
-
-# Each learn page's title, longest first, for the name of what it is about.
-TITLES = {
-    "gpu": ("{} specs and MLPerf results | ShopAgent", "{} specs | ShopAgent", "{} specs"),
-    "model": ("{}: MLPerf inference results by GPU | ShopAgent", "{} MLPerf results | ShopAgent"),
-    "use_case": ("{}: which GPU, measured by MLPerf | ShopAgent", "{} on GPUs | ShopAgent"),
-}
 
 
 def _crumbs(*tail):
     return [("Learn", reverse("catalog:learn-index")), *tail]
 
 
-def _about(kind: str, subject, name: str) -> dict:
-    """What a learn page about one subject shows around it: heading, summary, title and crumbs."""
-    return {
-        kind: subject,
-        "heading": name,
-        "summary": subject.summary,
-        "title": fit_title(*(title.format(name) for title in TITLES[kind]), limit=TITLE_LIMIT),
-        "crumbs": _crumbs((name, subject.get_absolute_url())),
-    }
-
-
 @require_safe
-@cached_page
+@cached_page()
 def learn_index(request):
     """Every card by category, every MLPerf model and use case the site explains."""
     gpus = Gpu.objects.only("slug", "label", "manufacturer", "category", "memory_gb").order_by(
@@ -59,27 +38,17 @@ def learn_index(request):
 
 
 @require_safe
-@cached_page
-def learn_gpu(request, slug):
-    """One card: every spec with its basis, and its MLPerf results with citations."""
-    gpu = get_object_or_404(Gpu, slug=slug)
-    results = gpu.benchmark_results.select_related("model").order_by("model__name", "-round")
-    context = {"specs": spec_rows(gpu), "results": results, **_about("gpu", gpu, gpu.label)}
-    return render(request, "catalog/learn_gpu.html", context)
-
-
-@require_safe
-@cached_page
+@cached_page()
 def learn_model(request, slug):
     """One MLPerf model: what it is and every single-accelerator result we have for it."""
     model = get_object_or_404(MlModel.objects.select_related("use_case"), slug=slug)
     results = model.results.select_related("gpu").order_by("-round", "-samples_per_s")
-    context = {"results": results, **_about("model", model, model.name)}
+    context = {"results": results, **learn_about("model", model, model.name)}
     return render(request, "catalog/learn_model.html", context)
 
 
 @require_safe
-@cached_page
+@cached_page()
 def learn_use_case(request, slug):
     """One use case: the task, its MLPerf models and metric, and how per-dollar is computed."""
     use_case = get_object_or_404(UseCase, slug=slug)
@@ -92,16 +61,19 @@ def learn_use_case(request, slug):
     context = {
         "ml_models": models,
         "results": results,
-        **_about("use_case", use_case, use_case.task),
+        **learn_about("use_case", use_case, use_case.task),
     }
     return render(request, "catalog/learn_use_case.html", context)
 
 
 @require_safe
-@cached_page
+@cached_page()
 def methodology(request):
     """The spec basis, where the data comes from, attribution and how listings are screened."""
-    context = {"crumbs": _crumbs(("Methodology", reverse("catalog:methodology")))}
+    context = {
+        "llm": llm_methodology(),
+        "crumbs": _crumbs(("Methodology", reverse("catalog:methodology"))),
+    }
     return render(request, "catalog/methodology.html", context)
 
 
@@ -110,6 +82,6 @@ def search(request):
     """The header search: straight to the card's shop page when the query names one card."""
     result = search_cards(raw_query=request.GET.get("q", ""))
     if result.unique is not None and not result.note:
-        return redirect("listings:shop-gpu", slug=result.unique.slug)
+        return redirect("metrics:shop-gpu", slug=result.unique.slug)
     context = {"result": result, "crumbs": [("Search", request.path)]}
     return render(request, "catalog/search_results.html", context)

@@ -16,7 +16,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Category, Gpu
-from listings.bulk import insert_rows
 from listings.models import Listing, PriceHistory
 from listings.signals import listings_changed
 
@@ -77,8 +76,7 @@ def seed_demo_history(*, gpus: list[Gpu], now: datetime | None = None, days: int
         PriceHistory.objects.filter(
             listing__in=[x.pk for x in listings], observed_at__lt=start_of_today
         ).delete()
-        if rows:
-            insert_rows(model=PriceHistory, rows=rows)
+        PriceHistory.objects.bulk_create([PriceHistory(**row) for row in rows], batch_size=1000)
         gpu_ids = sorted({x.gpu_id for x in listings})
         since = (start_of_today - timedelta(days=days)).date()
         if gpu_ids:

@@ -149,6 +149,33 @@ def _json_body(response: requests.Response) -> dict:
     return body
 
 
+@dataclass
+class _Paging:
+    """Where one search's paging stands: the page size, pages fetched, the offset reached and
+    the next links already followed."""
+
+    limit: int
+    max_items: int
+    pages: int = 0
+    offset: int = 0
+    followed: set[str] = field(default_factory=set)
+
+
+def _take_page(page: dict, result: SearchResult) -> list:
+    """Add one search page's total and item summaries to the result; raises EbayError for a page
+    without a list of items."""
+    total = page.get("total")
+    if isinstance(total, int) and not isinstance(total, bool):
+        result.total = max(total, result.total or 0)
+    summaries = page.get("itemSummaries")
+    if summaries is None and total == 0:
+        summaries = []  # eBay leaves the list out when nothing matches
+    if not isinstance(summaries, list) or not all(isinstance(i, dict) for i in summaries):
+        raise EbayError("eBay's search page has no itemSummaries list")
+    result.items.extend(summaries)
+    return summaries
+
+
 class EbayClient:
     """A Browse API client: one HTTP session, token caching, retries, deadlines, a call gate."""
 
@@ -408,31 +435,20 @@ class EbayClient:
         ]
         if country:
             filters.append(f"itemLocationCountry:{country}")
-        limit = min(PAGE_LIMIT, max(1, max_items))
+        paging = _Paging(limit=min(PAGE_LIMIT, max(1, max_items)), max_items=max_items)
         params: dict | None = {
             "q": query,
             "category_ids": ",".join(category_ids or DEFAULT_CATEGORY_IDS),
             "filter": ",".join(filters),
-            "limit": str(limit),
+            "limit": str(paging.limit),
         }
         url = f"{self.api_base_url}/buy/browse/v1/item_summary/search"
         calls_before = self.api_calls
         result = SearchResult()
-        offset = 0
-        followed: set[str] = set()
-        pages = 0
         while True:
             page = self._get_json(url, params=params)
-            pages += 1
-            total = page.get("total")
-            if isinstance(total, int) and not isinstance(total, bool):
-                result.total = max(total, result.total or 0)
-            summaries = page.get("itemSummaries")
-            if summaries is None and total == 0:
-                summaries = []  # eBay leaves the list out when nothing matches
-            if not isinstance(summaries, list) or not all(isinstance(i, dict) for i in summaries):
-                raise EbayError("eBay's search page has no itemSummaries list")
-            result.items.extend(summaries)
+            paging.pages += 1
+            summaries = _take_page(page, result)
             next_url = page.get("next")
             if len(result.items) >= max_items:
                 result.truncated = bool(next_url) or len(result.items) > max_items
@@ -440,40 +456,46 @@ class EbayClient:
                 break
             if not next_url or not summaries:
                 break
-            if not isinstance(next_url, str) or not next_url.startswith(self.api_base_url + "/"):
-                # Never send the bearer token to a host other than the configured API.
-                raise EbayError(f"eBay's next link points outside the API: {next_url!r}")
-            next_offset = parse_qs(urlsplit(next_url).query).get("offset", ["0"])[0]
-            if not ASCII_DIGITS.fullmatch(next_offset):
-                result.truncated = True
-                result.stalled = f"eBay's next link has an unreadable offset {next_offset[:20]!r}"
+            if not self._follows(next_url=next_url, page=page, result=result, paging=paging):
                 break
-            if int(next_offset) >= MAX_OFFSET:
-                result.truncated = True
-                break
-            # eBay's answer says the page size it used; it may be smaller than the one asked.
-            echoed = page.get("limit")
-            if isinstance(echoed, int) and not isinstance(echoed, bool) and 0 < echoed < limit:
-                limit = echoed
-            wanted = max_items if result.total is None else min(result.total, max_items)
-            allowed = max(1, math.ceil(wanted / limit))
-            if pages >= allowed:
-                result.truncated = True
-                result.stalled = (
-                    f"eBay's next links asked for more than the {allowed} pages "
-                    f"{wanted} items need ({len(result.items)} items fetched)"
-                )
-                break
-            if next_url in followed or int(next_offset) <= offset:
-                # A next link that repeats or goes nowhere would be followed until the item cap.
-                result.truncated = True
-                result.stalled = (
-                    f"eBay's next link did not advance past offset {offset} "
-                    f"({len(result.items)} items fetched)"
-                )
-                break
-            followed.add(next_url)
-            offset = int(next_offset)
             url, params = next_url, None
         result.api_calls = self.api_calls - calls_before
         return result
+
+    def _follows(self, *, next_url, page: dict, result: SearchResult, paging: _Paging) -> bool:
+        """Whether to follow eBay's `next` link; when not, why the result is truncated."""
+        if not isinstance(next_url, str) or not next_url.startswith(self.api_base_url + "/"):
+            # Never send the bearer token to a host other than the configured API.
+            raise EbayError(f"eBay's next link points outside the API: {next_url!r}")
+        next_offset = parse_qs(urlsplit(next_url).query).get("offset", ["0"])[0]
+        if not ASCII_DIGITS.fullmatch(next_offset):
+            result.truncated = True
+            result.stalled = f"eBay's next link has an unreadable offset {next_offset[:20]!r}"
+            return False
+        if int(next_offset) >= MAX_OFFSET:
+            result.truncated = True
+            return False
+        # eBay's answer says the page size it used; it may be smaller than the one asked.
+        echoed = page.get("limit")
+        if isinstance(echoed, int) and not isinstance(echoed, bool) and 0 < echoed < paging.limit:
+            paging.limit = echoed
+        wanted = paging.max_items if result.total is None else min(result.total, paging.max_items)
+        allowed = max(1, math.ceil(wanted / paging.limit))
+        if paging.pages >= allowed:
+            result.truncated = True
+            result.stalled = (
+                f"eBay's next links asked for more than the {allowed} pages "
+                f"{wanted} items need ({len(result.items)} items fetched)"
+            )
+            return False
+        if next_url in paging.followed or int(next_offset) <= paging.offset:
+            # A next link that repeats or goes nowhere would be followed until the item cap.
+            result.truncated = True
+            result.stalled = (
+                f"eBay's next link did not advance past offset {paging.offset} "
+                f"({len(result.items)} items fetched)"
+            )
+            return False
+        paging.followed.add(next_url)
+        paging.offset = int(next_offset)
+        return True

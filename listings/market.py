@@ -1,14 +1,12 @@
-"""The going rate shop pages compare listings with, read through a seam that metrics fills in.
+"""The going rate a listing is compared with, and how far a price is from it.
 
-The going rate is the headline price metrics stores (one rule, in metrics.ranking), but listings
-may not import metrics: data flows catalog -> listings -> metrics. So metrics registers a reader
-here at start-up (MetricsConfig.ready), the way it already listens to listings_changed. Without a
-reader, shop pages simply show no going rate and no deal score.
+The going rate is the headline price metrics stores (one rule, in metrics.ranking); metrics reads
+it (metrics.going_rate) and hands it to the listings code that sorts and labels listings by it,
+so nothing here asks a layer above for data.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -37,20 +35,6 @@ class GoingRates:
     @property
     def known(self) -> bool:
         return any(rate is not None for rate in (self.any, self.new, self.used))
-
-
-NO_RATES = GoingRates()
-_readers: list[Callable[[int], GoingRates]] = []
-
-
-def register_going_rate_reader(reader: Callable[[int], GoingRates]) -> None:
-    """Install the function that reads a card's stored going rates (metrics does, once)."""
-    _readers[:] = [reader]
-
-
-def going_rates(*, gpu_id: int) -> GoingRates:
-    """The card's going rates from the registered reader; none when nothing is registered."""
-    return _readers[0](gpu_id) if _readers else NO_RATES
 
 
 def deal_percent(*, unit_price: Decimal, going_rate: Decimal) -> int:

@@ -4,7 +4,8 @@ from listings import views
 
 app_name = "listings"
 
+# A card's shop page shows metrics' going rates and price history, so metrics serves it
+# (metrics:shop-gpu) with every other /ml/shop/ page.
 urlpatterns = [
-    path("ml/shop/gpu/<slug:slug>/", views.shop_gpu, name="shop-gpu"),
     path("go/<int:pk>/", views.go, name="go"),
 ]

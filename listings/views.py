@@ -1,4 +1,6 @@
-"""Shop pages: a card's listings priced per spec, and the /go/ hop that records affiliate clicks."""
+"""The /go/ hop that records an affiliate click and sends the buyer to the eBay listing.
+
+A card's shop page shows metrics data too, so metrics serves it (metrics/card_views.py)."""
 
 import json
 import uuid
@@ -6,63 +8,14 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
+from django.shortcuts import get_object_or_404
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from catalog.models import Gpu
 from listings import analytics
 from listings.links import buy_url
 from listings.models import Listing
-from listings.schedule import counts_views
-from listings.shop.cards import card_specs, listings_page
-from listings.shop.form import ShopFilterForm
-from listings.shop.queries import UNSHOWN_GPU_FIELDS, shop_facts
-from listings.shop.seo import gpu_shop_path, shop_seo
-from shopagent.cache import cached_page
-
-
-@require_safe
-@counts_views
-@cached_page
-def shop_gpu(request, slug):
-    """One card's listings as cards, with filters, sorts, $/spec pills and a price summary."""
-    gpu = get_object_or_404(Gpu.objects.defer(*UNSHOWN_GPU_FIELDS), slug=slug)
-    facts = shop_facts(gpu)
-    summary, rates = facts.summary, facts.rates
-    specs = card_specs(gpu)
-    form = ShopFilterForm(request.GET, specs=specs, countries=facts.countries)
-    form.is_valid()
-    applied = form.applied()
-    notes = form.ignored_notes()
-    page = listings_page(
-        gpu, specs, applied=applied, facts=facts, raw_page=request.GET.get("page", "1")
-    )
-    notes += [page.note] if page.note else []
-    if applied.get("sort") == "deal" and not rates.known:
-        notes.append("No going rate for this card yet: sorted by price per card instead.")
-    context = {
-        "gpu": gpu,
-        "form": form,
-        "applied": applied,
-        "notes": notes,
-        "page": page,
-        "cards": page.cards,
-        "rates": rates,
-        "summary": summary,
-        "checked_at": facts.checked_at,
-        "specs": specs,
-        "is_variant": bool(request.GET),
-    }
-    context.update(shop_seo(gpu=gpu, summary=context["summary"], page=page))
-    context["crumbs"] = [
-        ("Home", reverse("metrics:home")),
-        ("Shop", reverse("metrics:shop-index")),
-        (gpu.label, gpu_shop_path(gpu)),
-    ]
-    return render(request, "listings/gpu_shop.html", context)
 
 
 def source_page(request) -> str:

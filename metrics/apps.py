@@ -28,11 +28,7 @@ class MetricsConfig(AppConfig):
 
     def ready(self):
         from catalog.signals import catalog_changed
-        from listings.market import register_going_rate_reader
         from listings.signals import listings_changed
-        from metrics.going_rate import read_going_rates
-
-        register_going_rate_reader(read_going_rates)
 
         catalog_changed.connect(recompute_after_change, dispatch_uid="metrics-catalog-changed")
         listings_changed.connect(recompute_after_change, dispatch_uid="metrics-listings-changed")

@@ -49,6 +49,8 @@ LABELS = {
     "software": "ML software",
     "sort": "Sort",
 }
+# The query parameters the table reads besides the ranking filters (software is one of those).
+PARAMS = ("q", "vendor", "kind", "sort")
 
 
 @dataclass(frozen=True)

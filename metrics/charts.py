@@ -11,8 +11,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import ClassVar
 
+from django.conf import settings
+from django.http import QueryDict
+from django.urls import reverse
+
 from catalog import presentation
-from metrics.history import PriceSeries
+from metrics.history import PERIODS, PriceSeries, parse_period, price_history, today_utc
 
 WIDTH, HEIGHT = 320, 168
 LEFT, RIGHT, TOP, BOTTOM = 52, 8, 10, 24  # margins: price labels left, dates below
@@ -133,3 +137,52 @@ def _tick(value: Decimal, currency: str) -> str:
     if value >= 1000:
         return f"{symbol}{value / 1000:.1f}k"
     return f"{symbol}{value:.0f}"
+
+
+@dataclass(frozen=True)
+class Period:
+    """A link to the chart over another period: its days, its query string, whether shown."""
+
+    days: int
+    query: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class PriceHistorySection:
+    """What a card page's price-history section shows: the chart (None without data), the period
+    links and a note when ?history= was ignored."""
+
+    gpu_label: str
+    chart: Chart | None
+    days: int
+    note: str
+    periods: list[Period]
+    csv_url: str
+    json_url: str
+
+
+def price_history_section(*, gpu, query: QueryDict) -> PriceHistorySection:
+    """The card's daily used and new headline prices over ?history=30|90|365 days (one query)."""
+    days, note = parse_period(query.get("history"))
+    today = today_utc()
+    chart = price_chart(
+        series=price_history(gpu_id=gpu.pk, days=days, today=today),
+        days=days,
+        today=today,
+        currency=settings.EBAY_CURRENCY,
+    )
+    periods = []
+    for n in PERIODS:
+        linked = query.copy()
+        linked["history"] = str(n)
+        periods.append(Period(days=n, query=linked.urlencode(), current=n == days))
+    return PriceHistorySection(
+        gpu_label=gpu.label,
+        chart=chart,
+        days=days,
+        note=note,
+        periods=periods,
+        csv_url=reverse("metrics:price-history-csv", kwargs={"slug": gpu.slug}),
+        json_url=reverse("metrics:price-history-json", kwargs={"slug": gpu.slug}),
+    )

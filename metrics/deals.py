@@ -7,18 +7,18 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.models import F, Q
 from django.utils import timezone
 
 from catalog.models import Gpu
 from listings.market import deal_percent, deal_text
 from listings.models import ConditionKind, Listing
-from metrics.models import CardPrice, Scope
+from metrics.models import Scope
 
 NEW_FOR = timedelta(days=14)
 # A deal is at least this far under the going rate: closer is ordinary price spread.
 DEAL_PERCENT = -5
 MAX_DEALS = 50
-CANDIDATES = 1000
 
 
 @dataclass(frozen=True)
@@ -37,61 +37,71 @@ class Deal:
     first_seen_at: datetime
 
 
-def _scope(kind: str) -> str:
-    if kind == ConditionKind.NEW:
-        return Scope.NEW
-    if kind in (ConditionKind.USED, ConditionKind.REFURBISHED):
-        return Scope.USED
-    return Scope.ALL
+USED_KINDS = (ConditionKind.USED, ConditionKind.REFURBISHED)
+# A listing and the price row of its card in its own condition's scope: new, used (used or
+# refurbished), or any condition for the rest. One condition, so a listing joins one row.
+OWN_SCOPE = (
+    Q(gpu__card_prices__scope=Scope.NEW, condition_kind=ConditionKind.NEW)
+    | Q(gpu__card_prices__scope=Scope.USED, condition_kind__in=USED_KINDS)
+    | (
+        Q(gpu__card_prices__scope=Scope.ALL)
+        & ~Q(condition_kind__in=[ConditionKind.NEW, *USED_KINDS])
+    )
+)
+RATE_NAMES = {
+    ConditionKind.NEW: "new going rate",
+    ConditionKind.USED: "used going rate",
+    ConditionKind.REFURBISHED: "used going rate",
+}
+# Only a listing under this share of its going rate can round to DEAL_PERCENT or below: the
+# database keeps those, deal_percent (the one rule) decides.
+UNDER = Decimal("0.96")
 
 
 def new_deals(*, gpu: Gpu | None = None, now: datetime | None = None) -> list[Deal]:
     """Listings first seen in the last two weeks at least 5% under their condition's going rate,
-    newest first (two queries)."""
+    newest first (one query)."""
     now = now or timezone.now()
     listings = Listing.objects.priced_for_headline().filter(
         first_seen_at__gte=now - NEW_FOR, currency=settings.EBAY_CURRENCY
     )
-    rates = CardPrice.objects.all()
     if gpu is not None:
-        listings, rates = listings.filter(gpu=gpu), rates.filter(gpu=gpu)
-    rows = listings.order_by("-first_seen_at", "-id").values_list(
-        "id",
-        "gpu__slug",
-        "gpu__label",
-        "condition_kind",
-        "unit_price",
-        "currency",
-        "first_seen_at",
-        "gpu_id",
-    )[:CANDIDATES]
-    going = {
-        (gpu_id, scope): price
-        for gpu_id, scope, price in rates.values_list("gpu_id", "scope", "headline_price")
-    }
+        listings = listings.filter(gpu=gpu)
+    # From each card's price rows to its listings under 96% of the rate, by the index of
+    # visible listings by card and price: only near-deals are read.
+    rows = (
+        listings.filter(OWN_SCOPE, unit_price__lt=F("gpu__card_prices__headline_price") * UNDER)
+        .order_by("-first_seen_at", "-id")
+        .values(
+            "id",
+            "gpu__slug",
+            "gpu__label",
+            "condition_kind",
+            "unit_price",
+            "currency",
+            "first_seen_at",
+            going_rate=F("gpu__card_prices__headline_price"),
+        )
+    )
     labels = dict(ConditionKind.choices)
     deals = []
-    for pk, slug, label, kind, price, currency, seen, gpu_id in rows:
-        scope = _scope(kind)
-        rate = going.get((gpu_id, scope))
-        if rate is None:
-            continue
-        percent = deal_percent(unit_price=price, going_rate=rate)
+    for row in rows.iterator(chunk_size=MAX_DEALS * 2):
+        rate, kind = row["going_rate"], row["condition_kind"]
+        percent = deal_percent(unit_price=row["unit_price"], going_rate=rate)
         if percent > DEAL_PERCENT:
             continue
-        name = {Scope.NEW: "new going rate", Scope.USED: "used going rate"}.get(scope, "going rate")
         deals.append(
             Deal(
-                listing_id=pk,
-                gpu_slug=slug,
-                gpu_label=label,
+                listing_id=row["id"],
+                gpu_slug=row["gpu__slug"],
+                gpu_label=row["gpu__label"],
                 condition=labels.get(kind, kind),
-                unit_price=price,
-                currency=currency,
+                unit_price=row["unit_price"],
+                currency=row["currency"],
                 going_rate=rate,
                 percent=percent,
-                text=deal_text(percent=percent, rate_name=name),
-                first_seen_at=seen,
+                text=deal_text(percent=percent, rate_name=RATE_NAMES.get(kind, "going rate")),
+                first_seen_at=row["first_seen_at"],
             )
         )
         if len(deals) >= MAX_DEALS:

@@ -166,7 +166,7 @@ def _meta() -> dict:
 
 
 @require_safe
-@cached_page
+@cached_page()
 def gpus_json(request):
     data = gpu_data()
     body = {**_meta(), "columns": list(COLUMNS), "gpus": data.cards}
@@ -174,7 +174,7 @@ def gpus_json(request):
 
 
 @require_safe
-@cached_page
+@cached_page()
 def gpus_csv(request):
     data = gpu_data()
     meta = _meta()

@@ -76,7 +76,7 @@ class DealsFeed(Feed):
 
     def link(self, gpu):
         if gpu:
-            return absolute(reverse("listings:shop-gpu", kwargs={"slug": gpu.slug}) + "?sort=deal")
+            return absolute(reverse("metrics:shop-gpu", kwargs={"slug": gpu.slug}) + "?sort=deal")
         return absolute(reverse("metrics:shop-index"))
 
     def feed_url(self, gpu):
@@ -113,7 +113,7 @@ class DealsFeed(Feed):
         )
 
     def item_link(self, deal: Deal):
-        return absolute(reverse("listings:shop-gpu", kwargs={"slug": deal.gpu_slug}) + "?sort=deal")
+        return absolute(reverse("metrics:shop-gpu", kwargs={"slug": deal.gpu_slug}) + "?sort=deal")
 
     def item_guid(self, deal: Deal):
         return _tag(f"deal/{deal.listing_id}")

@@ -20,6 +20,8 @@ LABELS = {
     "category": "Category",
     "software": "ML software",
 }
+# The query parameters the filters read: a page that uses them is cached by them.
+PARAMS = tuple(LABELS)
 CHOICE_LABELS = {**dict(Scope.choices), **dict(Category.choices), **dict(MlSoftware.choices)}
 
 

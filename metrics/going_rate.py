@@ -4,8 +4,8 @@ from listings.market import GoingRates
 from metrics.models import CardPrice, Scope
 
 
-def read_going_rates(gpu_id: int) -> GoingRates:
-    """The CardPrice rows of one card (one query), registered with listings.market at start-up."""
+def read_going_rates(*, gpu_id: int) -> GoingRates:
+    """The CardPrice rows of one card (one query)."""
     rows = CardPrice.objects.filter(gpu_id=gpu_id).values_list(
         "scope", "headline_price", "listing_count"
     )

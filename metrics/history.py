@@ -18,11 +18,10 @@ from typing import NamedTuple
 
 import numpy as np
 from django.db import transaction
-from django.db.models import CharField, FloatField, Q
+from django.db.models import CharField, FloatField, Max, Min, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from listings.bulk import insert_rows
 from listings.models import Listing, PriceHistory
 from metrics.models import CardPrice, DailyPrice, Scope
 from metrics.ranking import USED_KINDS, card_prices
@@ -172,51 +171,115 @@ def record_price_history(
         replaced = replaced.filter(gpu_id__in=sorted(set(only_gpu_ids)))
     with transaction.atomic():
         replaced.delete()
-        # Plain rows through the ingest's fast writer: a year of 100 cards is 100,000 rows.
-        if objects:
-            insert_rows(model=DailyPrice, rows=objects)
+        # A year of 135 cards in three conditions is about 150,000 rows.
+        DailyPrice.objects.bulk_create([DailyPrice(**row) for row in objects], batch_size=1000)
         transaction.on_commit(bump_generation)  # pages with charts show the new day
     logger.info("Price history recorded: %s", report)
     return report
 
 
+@dataclass(frozen=True)
+class HeadlineListings:
+    """The listings that count toward a headline on some day of the rebuild, by id: the
+    position of each one's card in `gpu_ids`, the last day it was live, and its condition."""
+
+    ids: np.ndarray
+    gpu_ids: np.ndarray
+    card: np.ndarray
+    end_day: np.ndarray
+    kind: np.ndarray
+
+    def scopes(self) -> dict[str, np.ndarray | None]:
+        """Which listings count in each condition scope (None: all of them)."""
+        return {
+            Scope.ALL: None,
+            Scope.NEW: self.kind == "new",
+            Scope.USED: np.isin(self.kind, USED_KINDS),
+        }
+
+
+@dataclass(frozen=True)
+class Observations:
+    """Stored price observations: each one's listing (a position in HeadlineListings.ids), its
+    day (ordinal) and its landed price per card."""
+
+    listing: np.ndarray
+    day: np.ndarray
+    price: np.ndarray
+
+
 def _rebuild_days(
     *, only_gpu_ids: Collection[int] | None, first: date, last: date
 ) -> tuple[list[dict], int]:
-    """DailyPrice rows for the days first .. last - 1 from stored listing price history."""
-    start = _start_of(first)
-    # Listings that count toward a headline (as ranking's priced_for_headline, live or archived)
-    # and were still live on the first day.
+    """DailyPrice rows for the days first .. last - 1 from stored listing price history, and the
+    number of history rows read."""
+    listings, queryset = _headline_listings(only_gpu_ids=only_gpu_ids, first=first, last=last)
+    if listings is None:
+        return [], 0
+    observations = _observations(listings=listings, queryset=queryset, last=last)
+    if observations is None:
+        return [], 0
+    now = timezone.now()
+    objects = []
+    for scope, mask in listings.scopes().items():
+        result = daily_headlines(
+            row_listing=observations.listing,
+            row_day=observations.day,
+            row_price=observations.price,
+            listing_card=listings.card,
+            listing_end_day=listings.end_day,
+            first_day=first.toordinal(),
+            last_day=last.toordinal() - 1,
+            n_cards=listings.gpu_ids.size,
+            listing_mask=mask,
+        )
+        objects += _daily_rows(result=result, gpu_ids=listings.gpu_ids, scope=scope, now=now)
+    return objects, observations.listing.size
+
+
+def _headline_listings(*, only_gpu_ids, first: date, last: date):
+    """The listings that count toward a headline (as ranking's priced_for_headline, live or
+    archived) and were still live on the first day, with their queryset; None without any."""
     listings = (
         Listing.objects.kept()
         .exclude(is_auction=True, is_buy_now=False)
-        .filter(Q(is_active=True) | Q(last_seen_at__gte=start))
+        .filter(Q(is_active=True) | Q(last_seen_at__gte=_start_of(first)))
         .order_by("id")
     )
     if only_gpu_ids is not None:
         listings = listings.filter(gpu_id__in=sorted(set(only_gpu_ids)))
-    listing_rows = list(
-        listings.values_list("id", "gpu_id", "condition_kind", "is_active", "last_seen_at")
-    )
-    if not listing_rows:
-        return [], 0
-    ids, gpu_of, kinds, active, last_seen = zip(*listing_rows, strict=True)
-    listing_ids = np.array(ids, dtype=np.int64)
-    gpu_ids = np.unique(np.array(gpu_of, dtype=np.int64))
-    listing_card = np.searchsorted(gpu_ids, np.array(gpu_of, dtype=np.int64))
+    rows = list(listings.values("id", "gpu_id", "condition_kind", "is_active", "last_seen_at"))
+    if not rows:
+        return None, listings
+    gpu_of = np.array([row["gpu_id"] for row in rows], dtype=np.int64)
+    gpu_ids = np.unique(gpu_of)
     last_day = last.toordinal() - 1
-    end_day = np.array(
-        [
-            last_day if live else timezone.localdate(seen).toordinal()
-            for live, seen in zip(active, last_seen, strict=True)
-        ],
-        dtype=np.int64,
+    return (
+        HeadlineListings(
+            ids=np.array([row["id"] for row in rows], dtype=np.int64),
+            gpu_ids=gpu_ids,
+            card=np.searchsorted(gpu_ids, gpu_of),
+            end_day=np.array(
+                [
+                    last_day
+                    if row["is_active"]
+                    else timezone.localdate(row["last_seen_at"]).toordinal()
+                    for row in rows
+                ],
+                dtype=np.int64,
+            ),
+            kind=np.array([row["condition_kind"] for row in rows], dtype=str),
+        ),
+        listings,
     )
+
+
+def _observations(*, listings: HeadlineListings, queryset, last: date) -> Observations | None:
+    """Every stored observation of these listings before the last day, landed per card from
+    its stored parts, so rows written before shipping was included count on the same basis."""
     history = PriceHistory.objects.filter(
-        listing_id__in=listings.values("id"), observed_at__lt=_start_of(last)
+        listing_id__in=queryset.values("id"), observed_at__lt=_start_of(last)
     ).order_by()
-    # Landed per card from the stored parts, so rows written before shipping was included count
-    # on the same basis as new ones.
     # The observation's time as the database's UTC text ("2026-11-30 12:00:00..."): its first ten
     # characters are the UTC day, read in one numpy call instead of a datetime per row.
     rows = list(
@@ -229,55 +292,38 @@ def _rebuild_days(
         )
     )
     if not rows:
-        return [], 0
-    r_listing, r_at, r_price, r_shipping, r_quantity = zip(*rows, strict=True)
-    row_day = np.array([text[:10] for text in r_at], dtype="datetime64[D]").astype(np.int64)
-    row_day += EPOCH_ORDINAL
-    price = np.array(r_price, dtype=np.float64)
-    shipping = np.nan_to_num(np.array(r_shipping, dtype=np.float64), nan=0.0)
-    quantity = np.maximum(np.array(r_quantity, dtype=np.float64), 1)
-    landed = np.round((price + shipping) / quantity, 2)
-    row_listing = np.searchsorted(listing_ids, np.array(r_listing, dtype=np.int64))
-    kinds = np.array(kinds, dtype=str)
-    masks = {
-        Scope.ALL: None,
-        Scope.NEW: kinds == "new",
-        Scope.USED: np.isin(kinds, USED_KINDS),
-    }
-    now = timezone.now()
-    objects = []
-    for scope, mask in masks.items():
-        result = daily_headlines(
-            row_listing=row_listing,
-            row_day=row_day,
-            row_price=landed,
-            listing_card=listing_card,
-            listing_end_day=end_day,
-            first_day=first.toordinal(),
-            last_day=last_day,
-            n_cards=gpu_ids.size,
-            listing_mask=mask,
+        return None
+    listing_id, observed, price, shipping, quantity = zip(*rows, strict=True)
+    day = np.array([text[:10] for text in observed], dtype="datetime64[D]").astype(np.int64)
+    shipping_cost = np.nan_to_num(np.array(shipping, dtype=np.float64), nan=0.0)
+    cards = np.maximum(np.array(quantity, dtype=np.float64), 1)
+    return Observations(
+        listing=np.searchsorted(listings.ids, np.array(listing_id, dtype=np.int64)),
+        day=day + EPOCH_ORDINAL,
+        price=np.round((np.array(price, dtype=np.float64) + shipping_cost) / cards, 2),
+    )
+
+
+def _daily_rows(*, result: DailyHeadlines, gpu_ids: np.ndarray, scope: str, now) -> list[dict]:
+    return [
+        {
+            "gpu_id": gpu,
+            "scope": scope,
+            "day": date.fromordinal(day),
+            "headline_price": _money(headline),
+            "lowest_price": _money(lowest),
+            "listing_count": count,
+            "computed_at": now,
+        }
+        for day, gpu, count, headline, lowest in zip(
+            result.day.tolist(),
+            gpu_ids[result.card].tolist(),
+            result.count.tolist(),
+            result.headline.tolist(),
+            result.lowest.tolist(),
+            strict=True,
         )
-        objects += [
-            {
-                "gpu_id": gpu,
-                "scope": scope,
-                "day": date.fromordinal(day),
-                "headline_price": _money(headline),
-                "lowest_price": _money(lowest),
-                "listing_count": count,
-                "computed_at": now,
-            }
-            for day, gpu, count, headline, lowest in zip(
-                result.day.tolist(),
-                gpu_ids[result.card].tolist(),
-                result.count.tolist(),
-                result.headline.tolist(),
-                result.lowest.tolist(),
-                strict=True,
-            )
-        ]
-    return objects, len(rows)
+    ]
 
 
 # --- readers for pages and exports --------------------------------------------------------------
@@ -347,12 +393,13 @@ def price_history(*, gpu_id: int, days: int, today: date | None = None) -> list[
     ]
 
 
-def export_rows(*, gpu_id: int) -> list[tuple[date, str, Decimal, int]]:
-    """Every stored day of a card, all scopes: (date, condition, headline price, listing count)."""
+def export_rows(*, gpu_id: int) -> list[dict]:
+    """Every stored day of a card, all scopes: dicts of day, scope (the condition),
+    headline_price and listing_count."""
     return list(
         DailyPrice.objects.filter(gpu_id=gpu_id)
         .order_by("day", "scope")
-        .values_list("day", "scope", "headline_price", "listing_count")
+        .values("day", "scope", "headline_price", "listing_count")
     )
 
 
@@ -362,6 +409,10 @@ class Trend:
 
     percent: int
     since: date
+
+    @property
+    def abs_percent(self) -> int:
+        return abs(self.percent)
 
     @property
     def arrow(self) -> str:
@@ -379,21 +430,25 @@ TREND_DAYS = 30
 
 
 def trends(*, scope: str, today: date | None = None) -> dict[str, Trend]:
-    """By card slug: the change from the first recorded day of the last 30 to the latest (one
-    query, two rows per card)."""
+    """By card slug: the change from the first recorded day of the last 30 to the latest (two
+    queries, reading two rows per card: each card's first and last day in the window)."""
     today = today or today_utc()
-    rows = (
-        DailyPrice.objects.filter(scope=scope, day__gt=today - timedelta(days=TREND_DAYS))
-        .order_by("gpu_id", "day")
-        .values_list("gpu__slug", "day", "headline_price")
-    )
-    first: dict[str, tuple[date, Decimal]] = {}
-    last: dict[str, Decimal] = {}
-    for slug, day, price in rows:
-        first.setdefault(slug, (day, price))
-        last[slug] = price
-    return {
-        slug: Trend(percent=round((last[slug] - price) / price * 100), since=day)
-        for slug, (day, price) in first.items()
-        if day < today
+    window = DailyPrice.objects.filter(scope=scope, day__gt=today - timedelta(days=TREND_DAYS))
+    bounds = {
+        row["gpu_id"]: (row["first"], row["last"])
+        for row in window.order_by().values("gpu_id").annotate(first=Min("day"), last=Max("day"))
+        if row["first"] < today
     }
+    days = {day for pair in bounds.values() for day in pair}
+    prices = {
+        (row["gpu_id"], row["day"]): (row["gpu__slug"], row["headline_price"])
+        for row in window.filter(day__in=days, gpu_id__in=bounds).values(
+            "gpu_id", "gpu__slug", "day", "headline_price"
+        )
+    }
+    found = {}
+    for gpu_id, (first, last) in bounds.items():
+        slug, start = prices[gpu_id, first]
+        end = prices[gpu_id, last][1]
+        found[slug] = Trend(percent=round((end - start) / start * 100), since=first)
+    return found

@@ -25,7 +25,7 @@ def _card(slug: str) -> Gpu:
 
 
 @require_safe
-@cached_page
+@cached_page()
 def price_history_csv(request, slug):
     """date, condition, headline_price, listing_count, currency: one row per stored day."""
     gpu = _card(slug)
@@ -33,14 +33,14 @@ def price_history_csv(request, slug):
     response["Content-Disposition"] = f'inline; filename="{gpu.slug}-price-history.csv"'
     writer = csv.writer(response)
     write_csv_row(writer, ["date", "condition", "headline_price", "listing_count", "currency"])
-    for day, scope, price, count in export_rows(gpu_id=gpu.pk):
-        row = [day.isoformat(), scope, f"{price:.2f}", count, settings.EBAY_CURRENCY]
-        write_csv_row(writer, row)
+    for row in export_rows(gpu_id=gpu.pk):
+        values = [row["day"].isoformat(), row["scope"], f"{row['headline_price']:.2f}"]
+        write_csv_row(writer, [*values, row["listing_count"], settings.EBAY_CURRENCY])
     return response
 
 
 @require_safe
-@cached_page
+@cached_page()
 def price_history_json(request, slug):
     """The same rows as the CSV, with the card, basis and source."""
     gpu = _card(slug)
@@ -52,12 +52,12 @@ def price_history_json(request, slug):
             "source": settings.SITE_URL + reverse("catalog:methodology") + "#price-history",
             "rows": [
                 {
-                    "date": day.isoformat(),
-                    "condition": scope,
-                    "headline_price": f"{price:.2f}",
-                    "listing_count": count,
+                    "date": row["day"].isoformat(),
+                    "condition": row["scope"],
+                    "headline_price": f"{row['headline_price']:.2f}",
+                    "listing_count": row["listing_count"],
                 }
-                for day, scope, price, count in export_rows(gpu_id=gpu.pk)
+                for row in export_rows(gpu_id=gpu.pk)
             ],
         }
     )

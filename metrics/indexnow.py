@@ -56,7 +56,7 @@ def changed_pages(*, gpu_ids: Collection[int] | None) -> list[str]:
     paths = [
         reverse(name, kwargs={"slug": slug})
         for slug in cards.values_list("slug", flat=True)
-        for name in ("listings:shop-gpu", "catalog:learn-gpu")
+        for name in ("metrics:shop-gpu", "metrics:learn-gpu")
     ]
     for sitemap in (RankingSitemap(), UseCaseSitemap(), LlmSitemap()):
         paths += [sitemap.location(item) for item in sitemap.items()]

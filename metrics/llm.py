@@ -207,6 +207,10 @@ def parse_context(raw: str) -> tuple[int | None, str | None]:
     return int(value), None
 
 
+# The query parameters the LLM picker reads.
+PARAMS = ("model", "quant", "context", "budget", "include", "host")
+
+
 def single_param(query: QueryDict, name: str, notes: list[str]) -> str | None:
     given = [v.strip() for v in query.getlist(name) if v.strip()]
     if len(given) > 1:

@@ -30,6 +30,8 @@ from metrics.llm import (
 TOP_FINDER = 3
 # Whole computers answered beside the top picks when none of them is one.
 TOP_MACHINES = 2
+# The query parameters the finder reads.
+PARAMS = ("task", "budget", "include", "host")
 
 # Spec proxies where no benchmark covers the task; each floor is the memory the task needs.
 PROXY_TASKS = {

@@ -1,4 +1,4 @@
-"""Local-LLM pages and the data API: which cards run a model, how fast, per dollar (cached)."""
+"""Local-LLM pages and the data API: which cards run a model, how fast, per dollar."""
 
 from dataclasses import replace
 
@@ -11,9 +11,9 @@ from catalog import llm
 from catalog.llm_catalogue import load_llm_catalogue
 from catalog.presentation import site_title
 from metrics import llm as llm_metrics
-from metrics.llm_finder import find_cards, parse_finder
+from metrics.llm_finder import PARAMS, find_cards, parse_finder
 from metrics.views import _crumbs
-from shopagent.cache import at_generation, cached_page
+from shopagent.cache import cached_page
 
 
 def _within_model(query, model):
@@ -25,22 +25,17 @@ def _within_model(query, model):
 
 
 def _table(catalogue, query, model_slug: str):
-    """The model's table for this quantisation, context and budget, once per page generation."""
-
-    def compute():
-        return llm_metrics.llm_table(
-            catalogue=catalogue,
-            model=catalogue.model(model_slug),
-            quant=catalogue.quant(query.quant),
-            context=query.context,
-            budget=query.budget,
-            priced=llm_metrics.load_priced_cards(),
-            include_modules=query.include_modules,
-            host_usd=query.host,
-        )
-
-    key = (model_slug, query.quant, query.context, query.budget, query.include_modules, query.host)
-    return at_generation("llm-table", *key, compute=compute)
+    """The model's table for this quantisation, context, budget and host-PC cost."""
+    return llm_metrics.llm_table(
+        catalogue=catalogue,
+        model=catalogue.model(model_slug),
+        quant=catalogue.quant(query.quant),
+        context=query.context,
+        budget=query.budget,
+        priced=llm_metrics.load_priced_cards(),
+        include_modules=query.include_modules,
+        host_usd=query.host,
+    )
 
 
 def _context(catalogue, query, table) -> dict:
@@ -62,7 +57,7 @@ def _settled(catalogue, query, model):
 
 
 @require_safe
-@cached_page
+@cached_page(reads=llm_metrics.PARAMS)
 def llm_index(request):
     catalogue = load_llm_catalogue()
     if not catalogue.models or not catalogue.quants:
@@ -76,7 +71,7 @@ def llm_index(request):
 
 
 @require_safe
-@cached_page
+@cached_page(reads=llm_metrics.PARAMS)
 def llm_model(request, slug):
     catalogue = load_llm_catalogue()
     model = catalogue.model(slug)
@@ -99,7 +94,7 @@ def _error(status: int, message: str) -> JsonResponse:
 
 
 @require_safe
-@cached_page
+@cached_page(reads=("model", "quant", "context"))
 def llm_json(request):
     """GET ?model=<slug>&quant=<slug>[&context=N]: every card's fit and speed for one model.
 
@@ -141,7 +136,7 @@ def llm_json(request):
 
 
 @require_safe
-@cached_page
+@cached_page(reads=PARAMS)
 def finder_json(request):
     """GET ?task=<task>&budget=<usd>[&include=modules][&host=<usd>]: the home finder's answer
     as data; host adds a stated host-PC cost to every card answer."""

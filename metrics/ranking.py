@@ -18,7 +18,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from catalog.models import PREVIEW, TOKENS_PER_S, BenchmarkResult, FormFactor, Gpu, MlModel
-from catalog.specs import SPECS, system_figure
+from catalog.specs import SPECS, dollars_per_unit, ranked_field
 from listings.models import Listing
 from metrics.models import CardPrice, Scope, UseCaseScore
 from shopagent.cache import bump_generation
@@ -61,34 +61,6 @@ def card_prices(
         ) / 2
         lowest[has] = sorted_prices[first]
     return CardPriceArrays(count=count, headline=headline, lowest=lowest)
-
-
-def dollars_per_unit(*, prices: np.ndarray, specs: np.ndarray) -> np.ndarray:
-    """Price (n,) over each spec (n, s): dollars per unit, NaN where spec or price is unknown."""
-    prices = np.asarray(prices, dtype=np.float64)
-    specs = np.asarray(specs, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = prices[:, None] / specs
-        out[~(specs > 0) | ~np.isfinite(out)] = np.nan
-    return out
-
-
-def system_specs(
-    *, spec_matrix: np.ndarray, is_system: np.ndarray, system_matrix: np.ndarray
-) -> np.ndarray:
-    """The spec matrix (cards, specs) with each whole computer's row replaced by `system_matrix`'s
-    (NaN where a computer does not rank by the spec, its GPU's memory share for memory)."""
-    out = np.array(spec_matrix, dtype=np.float64, copy=True)
-    is_system = np.asarray(is_system, dtype=bool)
-    out[is_system] = np.asarray(system_matrix, dtype=np.float64)[is_system]
-    return out
-
-
-def listing_dollars_per_unit(
-    *, card_index: np.ndarray, prices: np.ndarray, spec_matrix: np.ndarray
-) -> np.ndarray:
-    """Per listing: unit price over every spec of its card, (listings, specs), NaN if unknown."""
-    return dollars_per_unit(prices=prices, specs=np.asarray(spec_matrix)[card_index])
 
 
 def per_dollar(*, throughput: np.ndarray, prices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -173,6 +145,33 @@ class RecomputeReport:
     use_case_scores: int
 
 
+@dataclass(frozen=True)
+class Cards:
+    """The cards being ranked: their ids in order (a card's position is its index in every
+    array) and each one's spec figures by field."""
+
+    ids: np.ndarray
+    specs: list[dict]
+
+
+@dataclass(frozen=True)
+class ListingPrices:
+    """Every listing that counts toward a headline price: its card's position, its landed unit
+    price and its condition, aligned."""
+
+    card: np.ndarray
+    price: np.ndarray
+    kind: np.ndarray
+
+    def scopes(self) -> dict[str, np.ndarray]:
+        """Which listings count in each condition scope."""
+        return {
+            Scope.ALL: np.ones(self.price.size, dtype=bool),
+            Scope.NEW: self.kind == "new",
+            Scope.USED: np.isin(self.kind, USED_KINDS),
+        }
+
+
 def _money(value: float) -> Decimal:
     return Decimal(f"{value:.2f}")
 
@@ -182,6 +181,18 @@ def _or_none(value) -> float | None:
     return value if np.isfinite(value) else None
 
 
+def _per_spec(price: float, specs: dict) -> dict[str, float | None]:
+    """Dollars per unit of every ranked spec at this price, by CardPrice column (the one rule);
+    a whole computer only per unit of what it ranks by (ranked_field), None elsewhere."""
+    system = specs["form_factor"] == FormFactor.SYSTEM
+    fields = {spec.column: ranked_field(spec, system=system) for spec in SPECS}
+    figures = {
+        column: dollars_per_unit(price, specs[field] if field else None)
+        for column, field in fields.items()
+    }
+    return {column: None if per is None else float(per) for column, per in figures.items()}
+
+
 def recompute_rankings(
     *, only_gpu_ids: Collection[int] | None = None, dry_run: bool = False
 ) -> RecomputeReport:
@@ -189,165 +200,30 @@ def recompute_rankings(
 
     With only_gpu_ids, just those cards: every stored figure depends on its own card alone."""
     now = timezone.now()
-    cards = Gpu.objects.order_by("id")
-    # Running auctions' bids are not prices yet: landed prices of everything else make the headline.
-    listings = Listing.objects.priced_for_headline().order_by()  # card_prices sorts, not the db
-    stored_prices, stored_scores = CardPrice.objects.all(), UseCaseScore.objects.all()
-    if only_gpu_ids is not None:
-        only = sorted(set(only_gpu_ids))
-        cards, listings = cards.filter(id__in=only), listings.filter(gpu_id__in=only)
-        stored_prices = stored_prices.filter(gpu_id__in=only)
-        stored_scores = stored_scores.filter(gpu_id__in=only)
-    # Each card's specs, then what a whole computer ranks by in their place (None: not ranked).
-    system_fields = [system_figure(s) for s in SPECS]
-    gpu_rows = list(
-        cards.values_list(
-            "id", "form_factor", *(s.field for s in SPECS), *(f for f in system_fields if f)
-        )
-    )
-    gpu_ids = np.array([row[0] for row in gpu_rows], dtype=np.int64)
-    width = len(SPECS)
-    spec_matrix = np.array([row[2 : 2 + width] for row in gpu_rows], dtype=np.float64).reshape(
-        len(gpu_rows), width
-    )
-    system_matrix = np.full(spec_matrix.shape, np.nan)
-    known = [j for j, f in enumerate(system_fields) if f]
-    system_matrix[:, known] = np.array(
-        [row[2 + width :] for row in gpu_rows], dtype=np.float64
-    ).reshape(len(gpu_rows), len(known))
-    spec_matrix = system_specs(
-        spec_matrix=spec_matrix,
-        is_system=np.array([row[1] == FormFactor.SYSTEM for row in gpu_rows], dtype=bool),
-        system_matrix=system_matrix,
-    )
-    n_cards = gpu_ids.size
-
-    # Floats, not Decimals: building 50,000 Decimals costs more than the whole ranking.
-    listing_rows = list(
-        listings.values_list("gpu_id", Cast("unit_price", FloatField()), "condition_kind")
-    )
-    if listing_rows:
-        listing_gpu, listing_price, listing_kind = zip(*listing_rows, strict=True)
-    else:
-        listing_gpu, listing_price, listing_kind = (), (), ()
-    card_index = np.searchsorted(gpu_ids, np.array(listing_gpu, dtype=np.int64))
-    prices = np.array(listing_price, dtype=np.float64)
-    kinds = np.array(listing_kind, dtype=str)
-    scope_masks = {
-        Scope.ALL: np.ones(prices.size, dtype=bool),
-        Scope.NEW: kinds == "new",
-        Scope.USED: np.isin(kinds, USED_KINDS),
-    }
-
-    headline_by_scope = {}
+    only = None if only_gpu_ids is None else sorted(set(only_gpu_ids))
+    cards = _read_cards(only=only)
+    listings = _read_listing_prices(cards=cards, only=only)
+    headlines = {}
     price_objects = []
-    for scope, mask in scope_masks.items():
-        result = card_prices(card_index=card_index[mask], prices=prices[mask], n_cards=n_cards)
-        headline_by_scope[scope] = result.headline
-        per_spec = dollars_per_unit(prices=result.headline, specs=spec_matrix)
-        for i in np.flatnonzero(result.count):
-            price_objects.append(
-                CardPrice(
-                    gpu_id=int(gpu_ids[i]),
-                    scope=scope,
-                    listing_count=int(result.count[i]),
-                    headline_price=_money(result.headline[i]),
-                    lowest_price=_money(result.lowest[i]),
-                    computed_at=now,
-                    **{s.column: _or_none(per_spec[i, j]) for j, s in enumerate(SPECS)},
-                )
-            )
-
-    model_rows = list(MlModel.objects.values_list("id", "mlperf_id", "use_case__metric"))
-    mlperf_ids = {pk: mlperf_id for pk, mlperf_id, _ in model_rows}
-    # Models of a tokens/s use case rank by MLPerf's official LLM metric, the rest by samples/s.
-    by_tokens = {pk for pk, _, metric in model_rows if metric == TOKENS_PER_S}
-    looser = looser_targets(mlperf_ids)
-    bench_rows = list(
-        BenchmarkResult.objects.single_accelerator_offline()
-        .filter(gpu_id__in=gpu_ids.tolist())
-        .order_by("gpu_id", "model_id", "-round", "id")  # Meta.ordering would join the cards
-        .values_list(
-            "gpu_id",
-            "model_id",
-            "round",
-            "samples_per_s",
-            "tokens_per_s",
-            "system_name",
-            "source_url",
-            "availability",
-            "notes",
+    for scope, mask in listings.scopes().items():
+        result = card_prices(
+            card_index=listings.card[mask], prices=listings.price[mask], n_cards=cards.ids.size
         )
-    )
-    # A 99.9% run is also a candidate for its 99% twin, ranked there under the 99% model.
-    # Each row carries the benchmark it ran; a 99.9% run also competes under its 99% twin.
-    candidates = [(*row, mlperf_ids[row[1]]) for row in bench_rows]
-    candidates += [
-        (row[0], looser[row[1]], *row[2:], mlperf_ids[row[1]])
-        for row in bench_rows
-        if row[1] in looser
-    ]
-    score_objects = []
-    if candidates:
-        (
-            b_gpu,
-            b_model,
-            b_round,
-            b_samples,
-            b_tokens,
-            b_system,
-            b_source,
-            b_availability,
-            b_notes,
-            b_ran,
-        ) = zip(*candidates, strict=True)
-        rounds, round_inverse = np.unique(np.array(b_round, dtype=str), return_inverse=True)
-        b_card = np.searchsorted(gpu_ids, np.array(b_gpu, dtype=np.int64))
-        models = np.array(b_model, dtype=np.int64)
-        samples = np.array(b_samples, dtype=np.float64)
-        tokens = np.array(b_tokens, dtype=np.float64)
-        chosen = best_valid(
-            card_index=b_card,
-            model_index=models,
-            round_key=np.array([round_key(r) for r in rounds])[round_inverse],
-            throughput=np.where(np.isin(models, list(by_tokens)), tokens, samples),
-            preview=np.array(b_availability, dtype=str) == PREVIEW,
-        )
-        for scope, headline in headline_by_scope.items():
-            price = headline[b_card[chosen]]
-            spd, dps = per_dollar(throughput=samples[chosen], prices=price)
-            tpd, dpt = per_dollar(throughput=tokens[chosen], prices=price)
-            for n, row in enumerate(chosen):
-                score_objects.append(
-                    UseCaseScore(
-                        gpu_id=b_gpu[row],
-                        model_id=b_model[row],
-                        scope=scope,
-                        samples_per_s=b_samples[row],
-                        tokens_per_s=b_tokens[row],
-                        round=b_round[row],
-                        system_name=b_system[row][:300],
-                        source_url=b_source[row],
-                        run_benchmark=b_ran[row],
-                        headline_price=_money(price[n]) if np.isfinite(price[n]) else None,
-                        samples_per_dollar=_or_none(spd[n]),
-                        dollars_per_sample=_or_none(dps[n]),
-                        tokens_per_dollar=_or_none(tpd[n]),
-                        dollars_per_token=_or_none(dpt[n]),
-                        availability=b_availability[row],
-                        notes=b_notes[row],
-                        computed_at=now,
-                    )
-                )
-
+        headlines[scope] = result.headline
+        price_objects += _card_price_rows(cards=cards, scope=scope, result=result, now=now)
+    score_objects = _use_case_scores(cards=cards, headlines=headlines, now=now)
     report = RecomputeReport(
-        cards=n_cards,
-        listings=prices.size,
+        cards=cards.ids.size,
+        listings=listings.price.size,
         card_prices=len(price_objects),
         use_case_scores=len(score_objects),
     )
     if dry_run:
         return report
+    stored_prices, stored_scores = CardPrice.objects.all(), UseCaseScore.objects.all()
+    if only is not None:
+        stored_prices = stored_prices.filter(gpu_id__in=only)
+        stored_scores = stored_scores.filter(gpu_id__in=only)
     with transaction.atomic():
         stored_prices.delete()
         stored_scores.delete()
@@ -356,3 +232,127 @@ def recompute_rankings(
         transaction.on_commit(bump_generation)
     logger.info("Rankings recomputed: %s", report)
     return report
+
+
+def _read_cards(*, only: list[int] | None) -> Cards:
+    cards = Gpu.objects.order_by("id")
+    if only is not None:
+        cards = cards.filter(id__in=only)
+    # A whole computer is priced per GB its GPU may use: its form factor and that share too.
+    rows = list(cards.values("id", "form_factor", "gpu_memory_gb", *(spec.field for spec in SPECS)))
+    return Cards(ids=np.array([row["id"] for row in rows], dtype=np.int64), specs=rows)
+
+
+def _read_listing_prices(*, cards: Cards, only: list[int] | None) -> ListingPrices:
+    # Running auctions' bids are not prices yet: landed prices of everything else make the headline.
+    listings = Listing.objects.priced_for_headline().order_by()  # card_prices sorts, not the db
+    if only is not None:
+        listings = listings.filter(gpu_id__in=only)
+    # Floats, not Decimals: building 50,000 Decimals costs more than the whole ranking.
+    rows = list(listings.values_list("gpu_id", Cast("unit_price", FloatField()), "condition_kind"))
+    return ListingPrices(
+        card=np.searchsorted(cards.ids, np.array([row[0] for row in rows], dtype=np.int64)),
+        price=np.array([row[1] for row in rows], dtype=np.float64),
+        kind=np.array([row[2] for row in rows], dtype=str),
+    )
+
+
+def _card_price_rows(*, cards: Cards, scope: str, result: CardPriceArrays, now) -> list[CardPrice]:
+    """One CardPrice per card with listings in this scope: count, headline, lowest, $/spec."""
+    return [
+        CardPrice(
+            gpu_id=int(cards.ids[i]),
+            scope=scope,
+            listing_count=int(result.count[i]),
+            headline_price=_money(result.headline[i]),
+            lowest_price=_money(result.lowest[i]),
+            computed_at=now,
+            **_per_spec(float(result.headline[i]), cards.specs[i]),
+        )
+        for i in np.flatnonzero(result.count)
+    ]
+
+
+# The BenchmarkResult columns a use-case score is made from.
+RUN_FIELDS = (
+    "gpu_id",
+    "model_id",
+    "round",
+    "samples_per_s",
+    "tokens_per_s",
+    "system_name",
+    "source_url",
+    "availability",
+    "notes",
+)
+
+
+def _candidate_runs(*, cards: Cards) -> tuple[list[dict], set[int]]:
+    """Every single-accelerator offline run of these cards, each naming the benchmark it ran
+    (`ran`), plus a copy of each 99.9% run under its 99% twin, which it also meets; and the
+    models ranked by tokens/s (a tokens/s use case's, MLPerf's official LLM metric)."""
+    models = list(MlModel.objects.values("id", "mlperf_id", "use_case__metric"))
+    mlperf_ids = {model["id"]: model["mlperf_id"] for model in models}
+    by_tokens = {model["id"] for model in models if model["use_case__metric"] == TOKENS_PER_S}
+    looser = looser_targets(mlperf_ids)
+    runs = list(
+        BenchmarkResult.objects.single_accelerator_offline()
+        .filter(gpu_id__in=cards.ids.tolist())
+        .order_by("gpu_id", "model_id", "-round", "id")  # Meta.ordering would join the cards
+        .values(*RUN_FIELDS)
+    )
+    candidates = [{**run, "ran": mlperf_ids[run["model_id"]]} for run in runs]
+    candidates += [
+        {**run, "model_id": looser[run["model_id"]], "ran": mlperf_ids[run["model_id"]]}
+        for run in runs
+        if run["model_id"] in looser
+    ]
+    return candidates, by_tokens
+
+
+def _use_case_scores(*, cards: Cards, headlines: dict[str, np.ndarray], now) -> list[UseCaseScore]:
+    """Each card's best run per model, priced at its headline price in every scope."""
+    runs, by_tokens = _candidate_runs(cards=cards)
+    if not runs:
+        return []
+    rounds, round_inverse = np.unique([run["round"] for run in runs], return_inverse=True)
+    card = np.searchsorted(cards.ids, np.array([run["gpu_id"] for run in runs], dtype=np.int64))
+    models = np.array([run["model_id"] for run in runs], dtype=np.int64)
+    samples = np.array([run["samples_per_s"] for run in runs], dtype=np.float64)
+    tokens = np.array([run["tokens_per_s"] for run in runs], dtype=np.float64)
+    chosen = best_valid(
+        card_index=card,
+        model_index=models,
+        round_key=np.array([round_key(r) for r in rounds])[round_inverse],
+        throughput=np.where(np.isin(models, list(by_tokens)), tokens, samples),
+        preview=np.array([run["availability"] for run in runs], dtype=str) == PREVIEW,
+    )
+    scores = []
+    for scope, headline in headlines.items():
+        price = headline[card[chosen]]
+        spd, dps = per_dollar(throughput=samples[chosen], prices=price)
+        tpd, dpt = per_dollar(throughput=tokens[chosen], prices=price)
+        for n, row in enumerate(chosen):
+            run = runs[row]
+            scores.append(
+                UseCaseScore(
+                    gpu_id=run["gpu_id"],
+                    model_id=run["model_id"],
+                    scope=scope,
+                    samples_per_s=run["samples_per_s"],
+                    tokens_per_s=run["tokens_per_s"],
+                    round=run["round"],
+                    system_name=run["system_name"][:300],
+                    source_url=run["source_url"],
+                    run_benchmark=run["ran"],
+                    headline_price=_money(price[n]) if np.isfinite(price[n]) else None,
+                    samples_per_dollar=_or_none(spd[n]),
+                    dollars_per_sample=_or_none(dps[n]),
+                    tokens_per_dollar=_or_none(tpd[n]),
+                    dollars_per_token=_or_none(dpt[n]),
+                    availability=run["availability"],
+                    notes=run["notes"],
+                    computed_at=now,
+                )
+            )
+    return scores

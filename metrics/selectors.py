@@ -19,6 +19,7 @@ from catalog.search import card_names, filter_cards
 from catalog.specs import SPECS, Spec, system_figure, system_note
 from metrics.card_index import SYSTEMS, IndexQuery
 from metrics.filters import RankingFilters, shown
+from metrics.history import Trend, trends
 from metrics.models import CardPrice, Scope, UseCaseScore
 
 TOP_N = 5
@@ -67,13 +68,15 @@ CARD_REF_COLUMNS = (
 
 @dataclass(frozen=True)
 class RankedCard:
-    """A card on a cost-per-spec page: what its row shows."""
+    """A card on a cost-per-spec page: what its row shows, with its headline price's 30-day
+    trend."""
 
     gpu: CardRef
     spec_value: float | None
     headline_price: Decimal | None
     listing_count: int | None
     per_unit: float | None
+    trend: Trend | None = None
 
 
 @dataclass(frozen=True)
@@ -148,28 +151,41 @@ def _apply_filters(cards: QuerySet, filters: RankingFilters, *, gpu: str = "") -
 
 
 def spec_ranking(*, spec: Spec, filters: RankingFilters) -> SpecRanking:
-    """Cards by dollars per unit of one spec in the filters' condition scope (one query). Whole
-    computers only where the spec compares with a card's, by their own figure (system_figure)."""
+    """Cards by dollars per unit of one spec in the filters' condition scope, each with its
+    headline price's trend (two queries). Whole computers only where the spec compares with a
+    card's, by their own figure (system_figure)."""
     cards = _apply_filters(with_prices(Gpu.objects.all(), {"": filters.scope}), filters)
     figure = system_figure(spec)
     if figure is None:
         cards = cards.exclude(form_factor=FormFactor.SYSTEM)
     else:
         system = Q(form_factor=FormFactor.SYSTEM)
-        cards = cards.annotate(spec_value=Case(When(system, then=F(figure)), default=F(spec.field)))
+        cards = cards.annotate(
+            system_value=Case(When(system, then=F(figure)), default=F(spec.field))
+        )
     rows = (
         cards.annotate(per_unit=F(f"price_row__{spec.column}"))
         .order_by(F("per_unit").asc(nulls_last=True), "label")
-        .values_list(
+        .values(
             *CARD_REF_COLUMNS,
-            spec.field if figure is None else "spec_value",
             "headline_price",
             "listing_count",
             "per_unit",
+            spec_value=F(spec.field) if figure is None else F("system_value"),
         )
     )
-    width = len(CARD_REF_COLUMNS)
-    cards = [RankedCard(CardRef(*row[:width]), *row[width:]) for row in rows]
+    trend_of = trends(scope=filters.scope)
+    cards = [
+        RankedCard(
+            gpu=_card_ref(row, prefix=""),
+            spec_value=row["spec_value"],
+            headline_price=row["headline_price"],
+            listing_count=row["listing_count"],
+            per_unit=row["per_unit"],
+            trend=trend_of.get(row["slug"]),
+        )
+        for row in rows
+    ]
     return SpecRanking(
         spec=spec,
         ranked=[c for c in cards if c.per_unit is not None],
@@ -224,25 +240,40 @@ class TopRow:
 
 
 def home_top_lists(*, limit: int = TOP_N) -> tuple[list[TopList], list[TopList]]:
-    """Top cards per spec and per headline use case, in any condition (three queries).
+    """Top cards per spec and per headline use case, in any condition (three queries)."""
+    return _spec_top_lists(limit=limit), _use_case_top_lists(limit=limit)
 
-    Plain value rows: the lists show a name, a slug and one figure per card.
-    """
-    columns = [spec.column for spec in SPECS]
+
+def _card_ref(row: dict, prefix: str = "gpu__") -> CardRef:
+    """The CardRef of a values() row that names its card's fields under `prefix`."""
+    return CardRef(**{name: row[f"{prefix}{name}"] for name in CARD_REF_COLUMNS})
+
+
+# The fields a CardRef shows, read through a row's `gpu`.
+CARD_REF_FIELDS = tuple(f"gpu__{name}" for name in CARD_REF_COLUMNS)
+
+
+def _spec_top_lists(*, limit: int) -> list[TopList]:
+    """The cheapest cards per unit of each ranked spec (one query)."""
     prices = list(
-        CardPrice.objects.filter(scope=Scope.ALL).values_list(
-            *(f"gpu__{column}" for column in CARD_REF_COLUMNS), *columns
+        CardPrice.objects.filter(scope=Scope.ALL).values(
+            *CARD_REF_FIELDS, *(spec.column for spec in SPECS)
         )
     )
-    width = len(CARD_REF_COLUMNS)
-    spec_lists = []
-    for n, spec in enumerate(SPECS, start=width):
-        priced = sorted((row[n], row[1], row[:width]) for row in prices if row[n] is not None)
-        rows = [TopRow(gpu=CardRef(*ref), value=v) for v, _, ref in priced[:limit]]
-        spec_lists.append(TopList(title=spec.unit, spec=spec, rows=rows))
+    lists = []
+    for spec in SPECS:
+        priced = [row for row in prices if row[spec.column] is not None]
+        priced.sort(key=lambda row: (row[spec.column], row["gpu__label"], row["gpu__slug"]))
+        rows = [TopRow(gpu=_card_ref(row), value=row[spec.column]) for row in priced[:limit]]
+        lists.append(TopList(title=spec.unit, spec=spec, rows=rows))
+    return lists
 
+
+def _use_case_top_lists(*, limit: int) -> list[TopList]:
+    """The most throughput per dollar for each headline use case, each in its own metric
+    (tokens/s per dollar for LLMs, else samples/s), on the model with the most priced cards
+    (two queries)."""
     use_cases = list(UseCase.objects.filter(is_headline=True))
-    # Each use case ranks by its own metric: tokens/s per dollar for LLMs, else samples/s.
     by_tokens = Q(model__use_case__metric=TOKENS_PER_S)
     scores = (
         UseCaseScore.objects.filter(model__use_case__in=use_cases, scope=Scope.ALL)
@@ -253,41 +284,35 @@ def home_top_lists(*, limit: int = TOP_N) -> tuple[list[TopList], list[TopList]]
         )
         .filter(per_dollar__isnull=False)
         .order_by("-per_dollar", "gpu__label")
+        .values(
+            "model__use_case_id",
+            "model_id",
+            "model__name",
+            "per_dollar",
+            "headline_price",
+            "availability",
+            *CARD_REF_FIELDS,
+        )
     )
     by_use_case: dict[int, dict[int, list[TopRow]]] = {}
     model_names: dict[int, str] = {}
-    for (
-        use_case_id,
-        model_id,
-        model_name,
-        per_dollar,
-        price,
-        availability,
-        *ref,
-    ) in scores.values_list(
-        "model__use_case_id",
-        "model_id",
-        "model__name",
-        "per_dollar",
-        "headline_price",
-        "availability",
-        *(f"gpu__{column}" for column in CARD_REF_COLUMNS),
-    ):
-        model_names[model_id] = model_name
-        models = by_use_case.setdefault(use_case_id, {})
-        row = TopRow(
-            gpu=CardRef(*ref),
-            value=per_dollar,
-            headline_price=price,
-            preview=availability == PREVIEW,
+    for score in scores:
+        model_names[score["model_id"]] = score["model__name"]
+        models = by_use_case.setdefault(score["model__use_case_id"], {})
+        models.setdefault(score["model_id"], []).append(
+            TopRow(
+                gpu=_card_ref(score),
+                value=score["per_dollar"],
+                headline_price=score["headline_price"],
+                preview=score["availability"] == PREVIEW,
+            )
         )
-        models.setdefault(model_id, []).append(row)
-    use_case_lists = []
+    lists = []
     for use_case in use_cases:
         models = by_use_case.get(use_case.pk, {})
         # The model with the most priced cards gives the broadest comparison.
         model = max(models, key=lambda m: (len(models[m]), model_names[m]), default=None)
-        use_case_lists.append(
+        lists.append(
             TopList(
                 title=use_case.task,
                 use_case=use_case,
@@ -295,7 +320,7 @@ def home_top_lists(*, limit: int = TOP_N) -> tuple[list[TopList], list[TopList]]
                 rows=models[model][:limit] if model else [],
             )
         )
-    return spec_lists, use_case_lists
+    return lists
 
 
 @dataclass(frozen=True)
@@ -318,6 +343,20 @@ class IndexCard:
     gpu_memory_gb: float | None = None  # a whole computer's GPU share
 
 
+# The figures of an IndexCard that are the card's values as they are.
+INDEX_FIGURES = (
+    "memory_gb",
+    "fp16_tflops",
+    "tdp_w",
+    "headline_price",
+    "new_headline_price",
+    "used_headline_price",
+    "all_listing_count",
+    "per_fp16",
+    "per_gb",
+)
+
+
 def card_index(*, filters: RankingFilters, index: IndexQuery | None = None) -> list[IndexCard]:
     """Every card with its headline prices and $/spec, in the chosen order (one query; two when
     searching, whatever the number of cards)."""
@@ -338,30 +377,18 @@ def card_index(*, filters: RankingFilters, index: IndexQuery | None = None) -> l
     )
     order = F(index.column.order_by)
     order = order.desc(nulls_last=True) if index.descending else order.asc(nulls_last=True)
-    rows = cards.order_by(order, "label").values_list(
-        *CARD_REF_COLUMNS,
-        "manufacturer",
-        "category",
-        "memory_gb",
-        "fp16_tflops",
-        "tdp_w",
-        "headline_price",
-        "new_headline_price",
-        "used_headline_price",
-        "all_listing_count",
-        "per_fp16",
-        "per_gb",
-        "gpu_memory_gb",
+    rows = cards.order_by(order, "label").values(
+        *CARD_REF_COLUMNS, "manufacturer", "category", "gpu_memory_gb", *INDEX_FIGURES
     )
     categories, software = dict(Category.choices), dict(MlSoftware.choices)
-    width = len(CARD_REF_COLUMNS)
     return [
         IndexCard(
-            CardRef(*row[:width]),
-            row[width],
-            categories.get(row[width + 1], row[width + 1]),
-            software.get(row[2], ""),
-            *row[width + 2 :],
+            gpu=_card_ref(row, prefix=""),
+            manufacturer=row["manufacturer"],
+            category_label=categories.get(row["category"], row["category"]),
+            ml_software_label=software.get(row["ml_software"], ""),
+            **{name: row[name] for name in INDEX_FIGURES},
+            gpu_memory_gb=row["gpu_memory_gb"],
         )
         for row in rows
     ]

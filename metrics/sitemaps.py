@@ -1,13 +1,15 @@
-"""Sitemaps for the ranking pages; lastmod is the latest recompute."""
+"""Sitemaps for the pages metrics serves: each card's shop and learn pages, the rankings (lastmod
+is the latest recompute), the LLM pages and the compare pairs."""
 
 from functools import cached_property
 
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.urls import reverse
 
-from catalog.models import LlmModel, UseCase
+from catalog.models import Gpu, LlmModel, UseCase
 from catalog.sitemaps import SlugSitemap, undated
 from catalog.specs import SPECS
+from listings.models import RefreshRun, RefreshStatus
 from metrics.compare import sitemap_pairs
 from metrics.models import CardPrice
 from metrics.selectors import compare_sitemap_slugs, ranked_spec_slugs
@@ -74,3 +76,32 @@ class ComparePairSitemap(RecomputedSitemap):
     def items(self):
         priced, known = compare_sitemap_slugs()
         return undated(sitemap_pairs(priced, known))
+
+
+class ShopGpuSitemap(SlugSitemap):
+    """Every card's shop page, dated by its latest successful price refresh."""
+
+    changefreq = "hourly"
+    priority = 0.8
+    url_name = "metrics:shop-gpu"
+
+    def items(self):
+        ok = Q(refresh_runs__status=RefreshStatus.OK)
+        any_refresh = RefreshRun.objects.succeeded().aggregate(latest=Max("finished_at"))["latest"]
+        rows = (
+            Gpu.objects.annotate(last_refresh=Max("refresh_runs__finished_at", filter=ok))
+            .order_by("slug")
+            .values_list("slug", "last_refresh", "updated_at")
+        )
+        return [(slug, last or any_refresh or updated) for slug, last, updated in rows]
+
+
+class LearnGpuSitemap(SlugSitemap):
+    """Every card's learn page, dated by its last catalog change."""
+
+    changefreq = "weekly"
+    priority = 0.6
+    url_name = "metrics:learn-gpu"
+
+    def items(self):
+        return list(Gpu.objects.order_by("slug").values_list("slug", "updated_at"))

@@ -1,11 +1,18 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
-from metrics import export, history_views, llm_views, views
+from metrics import card_views, export, history_views, llm_views, views
 from metrics.feeds import DealsFeed
 from shopagent.cache import cached_page
 
 app_name = "metrics"
 
+# The Gaudi 2 card's old address, kept so links and search results still land on it.
+_gaudi = RedirectView.as_view(pattern_name="metrics:learn-gpu", permanent=True)
+
+# Every /ml/shop/ page is served from here. A fixed page under ml/shop/gpu/ or ml/learn/gpu/ takes
+# a name a card's slug could have: catalog.models.RESERVED_SLUGS lists each, so no card may be
+# given one (tests/metrics/test_urls.py checks the two agree).
 urlpatterns = [
     path("", views.home, name="home"),
     path("ml/shop/gpu/", views.shop_index, name="shop-index"),
@@ -17,6 +24,10 @@ urlpatterns = [
         views.cost_per_spec,
         name="cost-per-spec",
     ),
+    path("ml/shop/gpu/<slug:slug>/", card_views.shop_gpu, name="shop-gpu"),
+    path("ml/learn/gpu/intel-habana-gaudi2", _gaudi, {"slug": "intel-gaudi2"}),
+    path("ml/learn/gpu/intel-habana-gaudi2/", _gaudi, {"slug": "intel-gaudi2"}),
+    path("ml/learn/gpu/<slug:slug>/", card_views.learn_gpu, name="learn-gpu"),
     path("ml/shop/use-case/", views.use_case_index, name="use-case-index"),
     path("ml/shop/use-case/<slug:slug>/", views.use_case, name="use-case"),
     path("ml/data/gpus.json", export.gpus_json, name="data-gpus-json"),
@@ -26,8 +37,8 @@ urlpatterns = [
     path("ml/data/llm.json", llm_views.llm_json, name="llm-json"),
     path("ml/data/finder.json", llm_views.finder_json, name="finder-json"),
     # A slug never holds a dot, so no card's path can take the place of its feed or files.
-    path("ml/shop/deals.atom", cached_page(DealsFeed()), name="deals-feed"),
-    path("ml/shop/gpu/<slug:slug>/deals.atom", cached_page(DealsFeed()), name="gpu-deals-feed"),
+    path("ml/shop/deals.atom", cached_page()(DealsFeed()), name="deals-feed"),
+    path("ml/shop/gpu/<slug:slug>/deals.atom", cached_page()(DealsFeed()), name="gpu-deals-feed"),
     path(
         "ml/data/gpu/<slug:slug>/price-history.csv",
         history_views.price_history_csv,

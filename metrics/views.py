@@ -1,4 +1,4 @@
-"""Ranking pages: load stored rankings, render. Every page is cached per generation."""
+"""Ranking, all-cards and compare pages: read stored rankings through selectors, render."""
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,31 +9,23 @@ from catalog.llm_catalogue import load_llm_catalogue
 from catalog.models import MlSoftware, UseCase
 from catalog.presentation import site_title
 from catalog.specs import SPECS, SPECS_BY_SLUG
-from metrics import history, selectors
+from metrics import card_index, filters, llm_finder, selectors
 from metrics.card_index import KINDS, VENDORS, parse_index_query, sort_headers
 from metrics.compare import comparison_sections, pair_candidates, pair_slug
 from metrics.filters import CONDITIONS, parse_filters
-from metrics.filters import LABELS as FILTER_LABELS
 from metrics.llm import COMPARE_MODELS, compare_llm_runs
 from metrics.llm_finder import find_for_home
 from metrics.ranking import HEADLINE_K
-from shopagent.cache import at_generation, cached_page
+from shopagent.cache import cached_page
 
 
 def _crumbs(*trail: tuple[str, str]) -> list[tuple[str, str]]:
     return [("Home", reverse("metrics:home")), *trail]
 
 
-def _selected(name: str, filters, *extra, compute):
-    """A page's selection, once per page generation for these filters (their values, not notes)
-    and `extra` (the spec, use case or search words)."""
-    chosen = (getattr(filters, label) for label in FILTER_LABELS)
-    return at_generation(name, *extra, *chosen, compute=compute)
-
-
-def _filter_context(filters) -> dict:
+def _filter_context(chosen) -> dict:
     return {
-        "filters": filters,
+        "filters": chosen,
         "conditions": list(CONDITIONS),
         "categories": ("datacenter", "workstation", "gaming"),
         "software_levels": MlSoftware.choices,
@@ -41,16 +33,16 @@ def _filter_context(filters) -> dict:
 
 
 @require_safe
-@cached_page
+@cached_page(reads=llm_finder.PARAMS)
 def home(request):
-    spec_lists, use_case_lists = at_generation("home-top-lists", compute=selectors.home_top_lists)
+    spec_lists, use_case_lists = selectors.home_top_lists()
     context = {"spec_lists": spec_lists, "use_case_lists": use_case_lists, "crumbs": _crumbs()}
     context["finder"] = find_for_home(request.GET)
     return render(request, "metrics/home.html", context)
 
 
 @require_safe
-@cached_page
+@cached_page()
 def rankings_index(request):
     context = {
         "specs": SPECS,
@@ -62,23 +54,15 @@ def rankings_index(request):
 
 
 @require_safe
-@cached_page
+@cached_page(reads=filters.PARAMS)
 def cost_per_spec(request, metric):
     spec = SPECS_BY_SLUG.get(metric)
     if spec is None:
         raise Http404("No such metric")
-    filters = parse_filters(request.GET)
+    chosen = parse_filters(request.GET)
     context = {
         "spec": spec,
-        "ranking": _selected(
-            "spec-ranking",
-            filters,
-            spec.slug,
-            compute=lambda: selectors.spec_ranking(spec=spec, filters=filters),
-        ),
-        "trends": at_generation(
-            "trends", filters.scope, compute=lambda: history.trends(scope=filters.scope)
-        ),
+        "ranking": selectors.spec_ranking(spec=spec, filters=chosen),
         "title": site_title(
             f"Cheapest GPUs per {spec.noun} right now", f"Cheapest GPUs per {spec.noun}"
         ),
@@ -86,13 +70,13 @@ def cost_per_spec(request, metric):
         "crumbs": _crumbs(
             ("Rankings", reverse("metrics:rankings-index")), (f"$ per {spec.noun}", request.path)
         ),
-        **_filter_context(filters),
+        **_filter_context(chosen),
     }
     return render(request, "metrics/cost_per_spec.html", context)
 
 
 @require_safe
-@cached_page
+@cached_page()
 def use_case_index(request):
     context = {
         "use_cases": UseCase.objects.prefetch_related("models"),
@@ -102,19 +86,14 @@ def use_case_index(request):
 
 
 @require_safe
-@cached_page
+@cached_page(reads=filters.PARAMS)
 def use_case(request, slug):
     use_case = get_object_or_404(UseCase, slug=slug)
-    filters = parse_filters(request.GET)
+    chosen = parse_filters(request.GET)
     task = use_case.task[:1].lower() + use_case.task[1:]
     context = {
         "use_case": use_case,
-        "tables": _selected(
-            "use-case-tables",
-            filters,
-            use_case.slug,
-            compute=lambda: selectors.use_case_tables(use_case=use_case, filters=filters),
-        ),
+        "tables": selectors.use_case_tables(use_case=use_case, filters=chosen),
         "title": site_title(
             f"Best GPU per dollar for {task} (MLPerf)",
             f"Best GPU per dollar for {task}",
@@ -123,54 +102,44 @@ def use_case(request, slug):
         "crumbs": _crumbs(
             ("Use cases", reverse("metrics:use-case-index")), (use_case.task, request.path)
         ),
-        **_filter_context(filters),
+        **_filter_context(chosen),
     }
     return render(request, "metrics/use_case.html", context)
 
 
 @require_safe
-@cached_page
+@cached_page(reads=(*filters.PARAMS, *card_index.PARAMS))
 def shop_index(request):
-    filters = parse_filters(request.GET)
-    index = parse_index_query(request.GET, software=filters.software or "")
+    chosen = parse_filters(request.GET)
+    index = parse_index_query(request.GET, software=chosen.software or "")
     context = {
-        "cards": _selected(
-            "card-index",
-            filters,
-            index.q,
-            index.vendor,
-            index.kind,
-            index.sort_param,
-            compute=lambda: selectors.card_index(filters=filters, index=index),
-        ),
+        "cards": selectors.card_index(filters=chosen, index=index),
         "index": index,
         "headers": sort_headers(request.GET, index),
         "vendors": VENDORS,
         "kinds": KINDS,
+        "fp16": SPECS_BY_SLUG["fp16-flops"],
+        "memory": SPECS_BY_SLUG["memory-gb"],
         "crumbs": _crumbs(("Shop", request.path)),
-        **_filter_context(filters),
+        **_filter_context(chosen),
     }
     return render(request, "metrics/shop_index.html", context)
 
 
 def _comparison(slugs: list[str]):
-    """The cards named and their comparison table, once per page generation for these names."""
-
-    def compute():
-        comparison = selectors.compare_cards(slugs=slugs)
-        cards = comparison.cards
-        sections = comparison_sections(
-            cards,
-            comparison.scores,
-            spec_links={s.slug: reverse("metrics:cost-per-spec", args=[s.slug]) for s in SPECS},
-            llms=compare_llm_runs(cards=cards, catalogue=load_llm_catalogue()),
-            llm_links={
-                slug: reverse("metrics:llm-model", kwargs={"slug": slug}) for slug in COMPARE_MODELS
-            },
-        )
-        return comparison, sections
-
-    return at_generation("comparison", *slugs, compute=compute)
+    """The cards named and their comparison table."""
+    comparison = selectors.compare_cards(slugs=slugs)
+    cards = comparison.cards
+    sections = comparison_sections(
+        cards,
+        comparison.scores,
+        spec_links={s.slug: reverse("metrics:cost-per-spec", args=[s.slug]) for s in SPECS},
+        llms=compare_llm_runs(cards=cards, catalogue=load_llm_catalogue()),
+        llm_links={
+            slug: reverse("metrics:llm-model", kwargs={"slug": slug}) for slug in COMPARE_MODELS
+        },
+    )
+    return comparison, sections
 
 
 def _compare_context(request, comparison, sections, *, title_candidates, crumb) -> dict:
@@ -178,9 +147,8 @@ def _compare_context(request, comparison, sections, *, title_candidates, crumb) 
     return {
         "comparison": comparison,
         "sections": sections,
-        "choices": at_generation("card-choices", compute=selectors.card_choices, local=True),
+        "choices": selectors.card_choices(),
         "picks": (chosen + ["", ""])[: max(2, len(chosen))],
-        "compare_key": " ".join(chosen),  # what the cached comparison table varies on
         "pair_url": (
             reverse("metrics:compare-pair", args=[pair_slug(*chosen)]) if len(chosen) == 2 else ""
         ),
@@ -190,7 +158,7 @@ def _compare_context(request, comparison, sections, *, title_candidates, crumb) 
 
 
 @require_safe
-@cached_page
+@cached_page(reads=("gpu",))
 def compare(request):
     """Any cards named in ?gpu=..., in the order given; a picker when fewer than two."""
     comparison, sections = _comparison(request.GET.getlist("gpu"))
@@ -207,7 +175,7 @@ def compare(request):
 
 
 @require_safe
-@cached_page
+@cached_page()
 def compare_pair(request, pair):
     """A shareable two-card comparison; the reverse order redirects to the sorted address."""
     slugs = selectors.pair_cards(candidates=pair_candidates(pair))

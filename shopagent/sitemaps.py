@@ -1,13 +1,14 @@
 """The sitemap registry: every app's sitemaps under one /sitemap.xml."""
 
-from catalog.sitemaps import (
+from catalog.sitemaps import LearnModelSitemap, LearnPagesSitemap, LearnUseCaseSitemap
+from metrics.sitemaps import (
+    ComparePairSitemap,
     LearnGpuSitemap,
-    LearnModelSitemap,
-    LearnPagesSitemap,
-    LearnUseCaseSitemap,
+    LlmSitemap,
+    RankingSitemap,
+    ShopGpuSitemap,
+    UseCaseSitemap,
 )
-from listings.sitemaps import ShopGpuSitemap
-from metrics.sitemaps import ComparePairSitemap, LlmSitemap, RankingSitemap, UseCaseSitemap
 
 SITEMAPS = {}
 SITEMAPS["shop"] = ShopGpuSitemap

@@ -10,7 +10,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots-txt"),
     path("<str:key>.txt", views.indexnow_key, name="indexnow-key"),
-    path("sitemap.xml", cached_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    # Django's sitemap view reads ?p= (the page of a sitemap with over 50,000 entries).
+    path("sitemap.xml", cached_page(reads=("p",))(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("admin/login/", throttle.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("", include("metrics.urls")),

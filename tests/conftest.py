@@ -9,17 +9,38 @@ CACHE_DEPENDENT = {
     "tests/shopagent/test_throttle.py",
     "tests/shopagent/test_cache.py",
     "tests/shopagent/test_cache_backends.py",
-    "tests/shopagent/test_fragments.py",
+    "tests/shopagent/test_page_cache.py",
     "tests/listings/test_ebay.py",
     "tests/listings/test_refresh_listings.py",
     "tests/listings/test_schedule.py",
 }
 
 
+# Fixtures through which a test reads or writes the database.
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+}
+
+
+def _runs_site_workers(item) -> bool:
+    code = getattr(getattr(item, "function", None), "__code__", None)
+    return code is not None and "SiteWorkers" in (*code.co_names, *code.co_varnames)
+
+
 def pytest_collection_modifyitems(items):
+    """Mark what each `make test` pass selects: `cache` (the Redis pass), `database` (a test that
+    uses the database: the PostgreSQL pass), `workers` (the site in several processes on one
+    SQLite file: the SQLite pass only)."""
     for item in items:
         if item.nodeid.split("::")[0] in CACHE_DEPENDENT:
             item.add_marker(pytest.mark.cache)
+        if DATABASE_FIXTURES & set(item.fixturenames) or item.get_closest_marker("django_db"):
+            item.add_marker(pytest.mark.database)
+        if _runs_site_workers(item):
+            item.add_marker(pytest.mark.workers)
 
 
 @pytest.fixture(autouse=True)
@@ -28,14 +49,11 @@ def _fresh_cache():
     from django.core.cache import cache
 
     from listings.ebay import forget_tokens
-    from shopagent.cache import forget_local_values
 
     cache.clear()
-    forget_local_values()
     forget_tokens()
     yield
     cache.clear()
-    forget_local_values()
     forget_tokens()
 
 

@@ -1,10 +1,11 @@
-"""Filters and tags every page uses for money, numbers, missing values, breadcrumbs and JSON-LD:
-`{% load present %}`. The rules live in catalog/presentation.py."""
+"""Filters and tags every page uses for money, numbers, missing values, card links, breadcrumbs
+and JSON-LD: `{% load present %}`. The rules live in catalog/presentation.py."""
 
 from decimal import Decimal
 
 from django import template
 from django.conf import settings
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -20,6 +21,19 @@ register.filter("sig", presentation.sig)
 register.filter("figure", presentation.figure)
 register.filter("absolute", presentation.absolute)
 register.filter("web_url", presentation.web_url)
+
+
+@register.simple_tag
+def card_links(card):
+    """A card's name linking to its shop page, and a `specs` link to its learn page; `card` has
+    .slug and .label. A tag, not a partial: the ranking tables show it on every row."""
+    return format_html(
+        '<a href="{}">{}</a> <a class="muted" href="{}" aria-label="About the {}">specs</a>',
+        reverse("metrics:shop-gpu", kwargs={"slug": card.slug}),
+        card.label,
+        reverse("metrics:learn-gpu", kwargs={"slug": card.slug}),
+        card.label,
+    )
 
 
 @register.simple_tag

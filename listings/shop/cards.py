@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.paginator import Page
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.timesince import timeuntil
@@ -12,15 +13,11 @@ from catalog.presentation import figure, per_unit, price
 from catalog.specs import SPECS, Spec, dollars_per_unit, ranked_value
 from listings.market import GoingRates, deal_percent, deal_text
 from listings.models import Listing
-from listings.shop.queries import CARD_FIELDS, ShopFacts, filter_listings, paginate, shown_listings
-from shopagent.cache import at_generation
+from listings.shop.queries import CARD_FIELDS, filter_listings, paginate, shown_listings
 
 # The one image host the Content-Security-Policy allows (shopagent/security.py): a photo from
 # anywhere else would be blocked, so it gets the placeholder instead.
 PHOTO_ORIGIN = "https://i.ebayimg.com/"
-
-# Stands in for a listing id while the /go/ path is reversed once per page.
-PK_MARK = 987654321
 
 TENTH, THOUSANDTH = Decimal("0.1"), Decimal("0.001")
 
@@ -36,9 +33,7 @@ class SpecPill:
 
 @dataclass(frozen=True)
 class ListingCard:
-    """A listing with every figure already formatted: templates only place the strings.
-
-    Plain values only: the rendered card is cached by them (listings/templatetags/shop.py)."""
+    """A listing with every figure already formatted: templates only place the strings."""
 
     pk: int
     title: str
@@ -99,23 +94,10 @@ def spec_tips(gpu: Gpu, specs: list[Spec]) -> dict[str, str]:
     }
 
 
-def go_path(listing: Listing, *, around: tuple[str, str] | None = None) -> str:
-    """reverse("listings:go", args=[listing.pk]); `around` from go_path_parts() saves the lookup."""
-    head, tail = around or go_path_parts()
-    return f"{head}{listing.pk}{tail}"
-
-
-def go_path_parts() -> tuple[str, str]:
-    """The /go/ path on either side of the listing id, reversed once for a page of listings."""
-    head, tail = reverse("listings:go", args=[PK_MARK]).split(str(PK_MARK))
-    return head, tail
-
-
 def listing_card(
     listing: Listing,
     specs: list[Spec],
     *,
-    go_around: tuple[str, str] | None = None,
     tips: dict[str, str] | None = None,
     rates: GoingRates | None = None,
 ) -> ListingCard:
@@ -162,7 +144,7 @@ def listing_card(
         condition=listing.get_condition_kind_display(),
         unit_price=listing.unit_price,
         pills=tuple(spec_pills(listing, specs, tips=tips)),
-        go_url=go_path(listing, around=go_around),
+        go_url=reverse("listings:go", args=[listing.pk]),
         photo=listing.image_url if listing.image_url.startswith(PHOTO_ORIGIN) else "",
         price=price(listing.unit_price, currency),
         price_note=price_note,
@@ -188,65 +170,30 @@ def listing_deal(listing: Listing, *, rates: GoingRates) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class ListingsPage:
-    """One page of a card's listings as cards, with what the paging links and count need."""
+    """One page of a card's listings: Django's Page for the paging links and count, the
+    listings as cards, and why the page asked for was not the one shown."""
 
-    cards: tuple[ListingCard, ...]
-    number: int
-    num_pages: int
-    count: int
-    start_index: int
-    end_index: int
-    note: str | None = None  # why the page asked for was not the one shown
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.num_pages
-
-    @property
-    def has_other_pages(self) -> bool:
-        return self.num_pages > 1
-
-    @property
-    def previous_page_number(self) -> int:
-        return self.number - 1
-
-    @property
-    def next_page_number(self) -> int:
-        return self.number + 1
+    page: Page
+    cards: list[ListingCard]
+    note: str | None = None
 
 
 def listings_page(
-    gpu: Gpu, specs: list[Spec], *, applied: dict, facts: ShopFacts, raw_page: str
+    gpu: Gpu,
+    specs: list[Spec],
+    *,
+    applied: dict,
+    rates: GoingRates,
+    raw_page: str,
+    count: int | None = None,
 ) -> ListingsPage:
-    """The page of listing cards the filters, sort and page number ask for (one or two
-    queries), worked out once per page generation for each such request."""
-
-    def compute() -> ListingsPage:
-        listings = filter_listings(shown_listings(gpu), gpu=gpu, applied=applied, rates=facts.rates)
-        # Sorting alone keeps every listing, so the summary's count is the paginator's.
-        count = facts.summary["count"] if applied.keys() <= {"sort"} else None
-        page, note = paginate(listings.only(*CARD_FIELDS), raw_page, count=count)
-        go_around, tips = go_path_parts(), spec_tips(gpu, specs)
-        cards = []
-        for listing in page.object_list:
-            listing.gpu = gpu
-            cards.append(
-                listing_card(listing, specs, go_around=go_around, tips=tips, rates=facts.rates)
-            )
-        return ListingsPage(
-            cards=tuple(cards),
-            number=page.number,
-            num_pages=page.paginator.num_pages,
-            count=page.paginator.count,
-            start_index=page.start_index(),
-            end_index=page.end_index(),
-            note=note,
-        )
-
-    # specs follow from the card, so the card, the filters and the page number name the page.
-    chosen = sorted(applied.items())
-    return at_generation("shop-listings-page", gpu.pk, chosen, raw_page, compute=compute)
+    """The page of listing cards the filters, sort and page number ask for (one query, two
+    without `count`, the number of listings the filters leave when the caller knows it)."""
+    listings = filter_listings(shown_listings(gpu), gpu=gpu, applied=applied, rates=rates)
+    page, note = paginate(listings.only(*CARD_FIELDS), raw_page, count=count)
+    tips = spec_tips(gpu, specs)
+    cards = []
+    for listing in page.object_list:
+        listing.gpu = gpu
+        cards.append(listing_card(listing, specs, tips=tips, rates=rates))
+    return ListingsPage(page=page, cards=cards, note=note)

@@ -10,10 +10,9 @@ from django.db.models.functions import Cast
 
 from catalog.models import Gpu
 from catalog.presentation import typed_number
-from listings.market import GoingRates, going_rates
+from listings.market import GoingRates
 from listings.models import SALE_FORMAT_FIELDS, Listing, RefreshRun
 from listings.shop.form import BUYING_FILTERS
-from shopagent.cache import at_generation
 
 PER_PAGE = 24
 
@@ -117,23 +116,18 @@ def shown_listings(gpu: Gpu):
 
 @dataclass(frozen=True)
 class ShopFacts:
-    """What every shop page of one card shows whatever its filters: price range, countries,
-    going rates and when prices were last checked."""
+    """What every shop page of one card shows whatever its filters: price range, countries and
+    when prices were last checked."""
 
     summary: dict
     countries: list[str]
-    rates: GoingRates
     checked_at: datetime | None
 
 
 def shop_facts(gpu: Gpu) -> ShopFacts:
-    """The card's ShopFacts (three queries), read once per page generation by all its pages."""
-
-    def compute() -> ShopFacts:
-        summary, countries = summarize_listings(shown_listings(gpu))
-        return ShopFacts(summary, countries, going_rates(gpu_id=gpu.pk), last_checked_at(gpu=gpu))
-
-    return at_generation("shop-card-facts", gpu.pk, compute=compute)
+    """The card's ShopFacts (two queries)."""
+    summary, countries = summarize_listings(shown_listings(gpu))
+    return ShopFacts(summary=summary, countries=countries, checked_at=last_checked_at(gpu=gpu))
 
 
 def summarize_listings(visible) -> tuple[dict, list[str]]:

@@ -48,7 +48,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "shopagent.request_guard.RejectControlCharactersMiddleware",
-    "shopagent.cache.OneGenerationPerRequest",
     "shopagent.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -103,8 +102,7 @@ if _cache_url.startswith("redis"):
     # the server goes away: see shopagent/cache_backends.py.
     CACHES["default"]["BACKEND"] = "shopagent.cache_backends.ForgivingRedisCache"
 if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
-    # Each worker's own memory: room for every page and the table rows and listing cards they are
-    # built from (Django's default of 300 entries would evict pages while fragments are written).
+    # Each worker's own memory holds up to this many pages (Django's default is 300).
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 2000)
 CACHE_PAGE_SECONDS = env.int("CACHE_PAGE_SECONDS", default=600)
 

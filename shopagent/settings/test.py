@@ -20,6 +20,13 @@ STORAGES = {
 }
 if "CACHE_URL" not in os.environ:  # .ci/with-redis sets it for the shared-cache pass
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+elif os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
+    # Parallel test processes share one Redis: each gets its own database, since a test empties
+    # the cache before and after it runs.
+    _worker = int(os.environ["PYTEST_XDIST_WORKER"].removeprefix("gw"))
+    _location = CACHES["default"]["LOCATION"]  # noqa: F405
+    _sep = "&" if "?" in _location else "?"
+    CACHES["default"]["LOCATION"] = f"{_location}{_sep}db={_worker + 1}"  # noqa: F405
 # One fetch worker, inline: the tests that prove concurrent fetching ask for more.
 REFRESH_WORKERS = 1
 POSTHOG_API_KEY = ""

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -66,3 +67,20 @@ def page(browser, live_server):
     yield tab
     # Closing the context drops its keep-alive connections, so no server thread outlives the test.
     context.close()
+
+
+@pytest.fixture(scope="module")
+def module_server(django_db_setup, django_db_blocker):
+    """A live server over the test database that keeps what the module stores in it for all of
+    the module's tests, and empties it after them: pages built from the whole catalog load it
+    once per module, not once per test. (pytest-django's live_server empties the database after
+    every test.)"""
+    from pytest_django.live_server_helper import LiveServer
+
+    with django_db_blocker.unblock():
+        server = LiveServer("localhost")
+        try:
+            yield server
+        finally:
+            server.stop()
+            call_command("flush", interactive=False, verbosity=0)

@@ -14,8 +14,6 @@ from metrics.ranking import recompute_rankings
 from tests.browser.conftest import local_tab
 from tests.factories import make_listing
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
 PHONE = {"width": 375, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
 PAIR = "/ml/shop/gpu/compare/nvidia-geforce-rtx-3090-vs-nvidia-geforce-rtx-4090/"
@@ -37,9 +35,10 @@ PAGES = {
 STACKED = {"all-cards", "learn", "compare"}
 
 
-@pytest.fixture
-def site():
-    """The real catalog with a few priced cards and their rankings."""
+@pytest.fixture(scope="module")
+def site(module_server):
+    """The live server over the real catalog with a few priced cards and their rankings, set up
+    once for the module's tests (which only read it)."""
     call_command("load_catalog", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
     prices = {
         "nvidia-geforce-rtx-3090": ["650", "700", "720"],
@@ -53,6 +52,7 @@ def site():
         for amount in amounts:
             make_listing(gpu, amount)
     recompute_rankings()
+    return module_server
 
 
 AXE = files("axe_playwright_python").joinpath("axe.min.js").read_text()
@@ -72,13 +72,13 @@ def serious_violations(tab) -> list[str]:
 
 
 @pytest.mark.parametrize("name", list(PAGES))
-def test_no_serious_accessibility_violations_in_light_or_dark(browser, live_server, site, name):
+def test_no_serious_accessibility_violations_in_light_or_dark(browser, site, name):
     expected = 404 if name == "404" else 200
     for scheme in ["light", "dark"]:
         for viewport in [DESKTOP, PHONE]:
-            context, tab = local_tab(browser, live_server, viewport=viewport, color_scheme=scheme)
+            context, tab = local_tab(browser, site, viewport=viewport, color_scheme=scheme)
             try:
-                response = tab.goto(live_server.url + PAGES[name])
+                response = tab.goto(site.url + PAGES[name])
                 assert response.status == expected
                 found = serious_violations(tab)
                 assert found == [], f"{name}, {scheme}, {viewport['width']} px:\n" + "\n".join(
@@ -109,12 +109,10 @@ OFF_SCREEN_FIGURES = """() => {
 
 
 @pytest.mark.parametrize("name", [n for n in PAGES if n != "search"])
-def test_every_figure_is_reachable_on_a_phone_without_sideways_page_scroll(
-    browser, live_server, site, name
-):
-    context, tab = local_tab(browser, live_server, viewport=PHONE)
+def test_every_figure_is_reachable_on_a_phone_without_sideways_page_scroll(browser, site, name):
+    context, tab = local_tab(browser, site, viewport=PHONE)
     try:
-        tab.goto(live_server.url + PAGES[name])
+        tab.goto(site.url + PAGES[name])
         strict = "true" if name in STACKED else "false"
         found = tab.evaluate(OFF_SCREEN_FIGURES.replace("STRICT", strict))
         assert found["overflow"] <= 0, f"{name} scrolls {found['overflow']} px sideways"
@@ -124,10 +122,10 @@ def test_every_figure_is_reachable_on_a_phone_without_sideways_page_scroll(
         context.close()
 
 
-def test_all_cards_on_a_phone_shows_each_figure_with_its_column_name(browser, live_server, site):
-    context, tab = local_tab(browser, live_server, viewport=PHONE)
+def test_all_cards_on_a_phone_shows_each_figure_with_its_column_name(browser, site):
+    context, tab = local_tab(browser, site, viewport=PHONE)
     try:
-        tab.goto(live_server.url + "/ml/shop/gpu/?q=3090")
+        tab.goto(site.url + "/ml/shop/gpu/?q=3090")
         row = tab.locator("table.stack tbody tr").first
         shown = row.evaluate(
             """tr => Array.from(tr.querySelectorAll('td[data-label]')).map(td =>

@@ -37,7 +37,7 @@ def open_page(page, live_server, path):
 def test_no_page_scrolls_sideways_on_a_phone(page, live_server, shop_gpu, path):
     UseCase.objects.create(slug="image-classification", area="Vision", task="Image classification")
     if path == "SHOP":
-        path = reverse("listings:shop-gpu", kwargs={"slug": shop_gpu.slug})
+        path = reverse("metrics:shop-gpu", kwargs={"slug": shop_gpu.slug})
     page.set_viewport_size(PHONE)
     assert open_page(page, live_server, path) == 200
     overflow = page.evaluate(
@@ -47,7 +47,7 @@ def test_no_page_scrolls_sideways_on_a_phone(page, live_server, shop_gpu, path):
 
 
 def shop_path(gpu):
-    return reverse("listings:shop-gpu", kwargs={"slug": gpu.slug})
+    return reverse("metrics:shop-gpu", kwargs={"slug": gpu.slug})
 
 
 def test_spec_pills_open_onto_what_each_figure_means_by_click_or_keyboard(
@@ -99,7 +99,7 @@ def prices(page):
 
 
 def test_choosing_a_sort_and_a_filter_changes_what_is_shown(page, live_server, shop_gpu):
-    open_page(page, live_server, reverse("listings:shop-gpu", kwargs={"slug": shop_gpu.slug}))
+    open_page(page, live_server, reverse("metrics:shop-gpu", kwargs={"slug": shop_gpu.slug}))
     cheapest_first = prices(page)
     assert cheapest_first == sorted(cheapest_first)
 
@@ -122,7 +122,7 @@ def test_choosing_a_sort_and_a_filter_changes_what_is_shown(page, live_server, s
 
 
 def test_every_buy_link_points_at_go(page, live_server, shop_gpu):
-    open_page(page, live_server, reverse("listings:shop-gpu", kwargs={"slug": shop_gpu.slug}))
+    open_page(page, live_server, reverse("metrics:shop-gpu", kwargs={"slug": shop_gpu.slug}))
     links = page.locator("a[rel~=sponsored]")
     assert links.count() == 24  # one per listing
     for href in links.evaluate_all("els => els.map(e => e.getAttribute('href'))"):
@@ -137,7 +137,7 @@ def test_feedback_banner_stays_dismissed_on_the_next_page(page, live_server, sho
     assert banner.is_visible()
     page.click("[data-dismiss-banner]")
     assert banner.is_hidden()
-    open_page(page, live_server, reverse("listings:shop-gpu", kwargs={"slug": shop_gpu.slug}))
+    open_page(page, live_server, reverse("metrics:shop-gpu", kwargs={"slug": shop_gpu.slug}))
     assert page.locator("#feedback-banner").is_hidden()
 
 
@@ -145,7 +145,7 @@ def test_pages_run_without_csp_violations_or_script_errors(page, live_server, sh
     errors = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    open_page(page, live_server, reverse("listings:shop-gpu", kwargs={"slug": shop_gpu.slug}))
+    open_page(page, live_server, reverse("metrics:shop-gpu", kwargs={"slug": shop_gpu.slug}))
     page.locator(".pill-spec").first.click()
     page.click("summary:text('Filter and sort')")
     assert errors == []

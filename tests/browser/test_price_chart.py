@@ -34,7 +34,7 @@ def charted_gpu():
     return gpu
 
 
-@pytest.mark.parametrize("name", ["listings:shop-gpu", "catalog:learn-gpu"])
+@pytest.mark.parametrize("name", ["metrics:shop-gpu", "metrics:learn-gpu"])
 def test_the_chart_fits_and_reads_at_375_px(page, live_server, charted_gpu, name):
     violations = []
     page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
@@ -73,7 +73,7 @@ def test_period_links_redraw_the_chart_without_javascript(browser, live_server, 
     )
     tab = context.new_page()
     try:
-        tab.goto(live_server.url + reverse("listings:shop-gpu", kwargs={"slug": charted_gpu.slug}))
+        tab.goto(live_server.url + reverse("metrics:shop-gpu", kwargs={"slug": charted_gpu.slug}))
         tab.get_by_role("link", name="30 days").click()
         tab.wait_for_url("**history=30**")
         title = tab.locator("svg.price-chart title").text_content()
@@ -86,7 +86,7 @@ def test_listing_photos_keep_a_fixed_size_and_a_placeholder_stands_in(
     page, live_server, charted_gpu
 ):
     page.set_viewport_size(PHONE)
-    page.goto(live_server.url + reverse("listings:shop-gpu", kwargs={"slug": charted_gpu.slug}))
+    page.goto(live_server.url + reverse("metrics:shop-gpu", kwargs={"slug": charted_gpu.slug}))
     placeholder = page.locator(".listing-image-none").first
     box = placeholder.bounding_box()
     assert (round(box["width"]), round(box["height"])) == (96, 96)

@@ -6,8 +6,8 @@ import shutil
 import pytest
 from django.core.management import call_command
 
-from catalog.build import build_results, extra_results
 from catalog.loader import default_fixtures_dir
+from catalog.mlperf_results import build_results, extra_results
 
 
 def _row(gpu_slug: str, accelerator: str) -> dict:

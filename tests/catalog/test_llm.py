@@ -2,22 +2,24 @@
 
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
 from catalog import llm
-from catalog.llm_calibration import TYPICAL_EFFICIENCY, Family, FamilyFit
+from catalog.llm_calibration import TYPICAL_EFFICIENCY, Era, Family, FamilyFit
 from catalog.llm_catalogue import card_spec, load_llm_catalogue
-from catalog.loader import default_fixtures_dir
 from catalog.models import Gpu, LlmMeasurement, LlmModel, Quantization
 
 LLAMA_8B = llm.ModelSpec("llama-3.1-8b", "Llama 3.1 8B", 8.03, 8.03, 32, 8, 128, 131072)
 LLAMA_70B = llm.ModelSpec("llama-3.1-70b", "Llama 3.1 70B", 70.55, 70.55, 80, 8, 128, 131072)
 Q4_0, Q4_K_M, Q8_0, F16 = 4.5, 4.85, 8.5, 16.0
-# The published runs and the LLMs the fixtures hold: every one of them must load.
-MEASUREMENTS = len(json.loads((default_fixtures_dir() / "llm_measurements.json").read_text()))
-LLMS = len(json.loads((default_fixtures_dir() / "llm_models.json").read_text()))
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+# Published runs in fixtures/llm_measurements.json: every one loads and is backtested; the LLMs of
+# llm_models.json likewise.
+MEASUREMENTS = len(json.loads((FIXTURES / "llm_measurements.json").read_text(encoding="utf-8")))
+LLMS = len(json.loads((FIXTURES / "llm_models.json").read_text(encoding="utf-8")))
 # gpt-oss-20b as config.json gives it; 24 layers x 32 experts x 3 x 2880 x 2880 = 19.11 B of its
 # weights are MoE experts, which every published GGUF keeps in MXFP4 (4.25 bits per weight).
 GPT_OSS_20B = llm.ModelSpec(
@@ -94,9 +96,10 @@ def test_mixture_of_experts_holds_every_expert_but_reads_only_the_active_ones():
     floored = llm.estimate_decode(moe, Q4_K_M, 4096, CARD, FIT, moe_floor=20)
     assert floored < moe_speed
     slow = replace(CARD, fp16_tflops=None, prefill_tflops=None, fp32_tflops=10)
-    assert llm.floor_seconds(moe, slow) == pytest.approx(2 * 3.3e9 / 10e12)
+    # Per unit of k: a microsecond per expert layer at one shader TFLOPS, 48 layers at 10 TFLOPS.
+    assert llm.floor_seconds(moe, slow) == pytest.approx(48e-6 / 10)
     # One token's expert products run on the shader cores: the shader rate, not the tensor rate.
-    assert llm.floor_seconds(moe, CARD) == pytest.approx(2 * 3.3e9 / 30e12)
+    assert llm.floor_seconds(moe, CARD) == pytest.approx(48e-6 / 30)
     assert llm.floor_seconds(dense, CARD) == 0
 
 
@@ -185,10 +188,15 @@ def test_a_family_with_few_points_keeps_its_parents_overhead_and_fits_its_effici
     (backtest,) = [b for b in report.backtests if b.family_key == "sycl"]
     assert backtest.error_pct == pytest.approx(100 * (0.7 / 0.25 - 1), rel=0.2)
     assert sycl.expected_error_pct == pytest.approx(abs(backtest.error_pct))
-    # A family with no point at all takes its parent's fit and the overall median error.
+    # A family with no point at all takes its parent's fit and its parent's expected error.
     hbm = report.calibration.fit("cuda-hbm")
     assert (hbm.points, hbm.efficiency) == (0, pytest.approx(0.7))
     assert not hbm.expected_error_is_own
+    gddr = report.calibration.fit("cuda-gddr")
+    assert hbm.expected_error_pct == pytest.approx(gddr.expected_error_pct)
+    assert (
+        hbm.expected_error_pct != report.calibration.overall_error_pct
+    )  # the SYCL miss is not its
 
 
 def test_the_moe_floor_is_fitted_on_the_moe_measurements():
@@ -201,6 +209,49 @@ def test_the_moe_floor_is_fitted_on_the_moe_measurements():
         points.append(_point(card, speed, model=moe))
     calibration = llm.calibrate(points, FAMILIES).calibration
     assert (calibration.moe_floor, calibration.moe_points) == (pytest.approx(25), 3)
+
+
+def test_an_earlier_build_calibrates_through_its_backends_factor_and_is_no_cards_figure():
+    truth = replace(FIT, efficiency=0.7, layer_overhead_us=40.0)
+    cards = [_gddr(bw) for bw in (300, 600, 900)]
+    points = [replace(_point(c, _exact(c, truth)), published_on="2025-01-01") for c in cards]
+    # The same cards a year earlier, before a kernel change, ran 20% slower per token.
+    old = [
+        replace(
+            _point(c, _exact(c, truth, LLAMA_70B) / 1.2, model=LLAMA_70B),
+            published_on="2024-01-01",
+        )
+        for c in cards[:2]
+    ]
+    eras = (Era("cuda", "2024-06-01", "a faster kernel"),)
+    report = llm.calibrate(points + old, FAMILIES, eras)
+    calibration = report.calibration
+    assert calibration.earlier_factor("cuda") == pytest.approx(1.2)
+    fit = calibration.fit("cuda-gddr")
+    assert fit.efficiency == pytest.approx(0.7) and fit.layer_overhead_us == pytest.approx(40.0)
+    assert [b.earlier for b in report.backtests] == [False, False, False, True, True]
+    # Without eras the old points drag the fit down for every card.
+    assert llm.calibrate(points + old, FAMILIES).calibration.fit("cuda-gddr").efficiency < 0.7
+    model, card = LLAMA_70B, cards[0]
+    catalogue = llm.LlmCatalogue(
+        [model], [llm.QuantSpec("q4_k_m", "Q4_K_M", Q4_K_M)], old, FAMILIES, eras
+    )
+    run = catalogue.run(model=model, quant=catalogue.quant("q4_k_m"), context=128, card=card)
+    assert run.basis == "estimate" and run.measurement is None
+
+
+def test_a_token_reads_one_row_of_an_untied_embedding_table():
+    untied = replace(LLAMA_8B, vocab_size=128256, hidden_size=4096, tie_word_embeddings=False)
+    # 128,256 x 4,096 = 0.525 B weights stay in memory but are not read whole per token.
+    assert untied.embedding_params_b == pytest.approx(0.525, abs=0.001)
+    assert llm.weights_gib(untied, Q4_K_M) == llm.weights_gib(LLAMA_8B, Q4_K_M)
+    assert llm.active_weights_gib(LLAMA_8B, Q4_K_M) - llm.active_weights_gib(
+        untied, Q4_K_M
+    ) == pytest.approx(0.525e9 * Q4_K_M / 8 / llm.GIB, rel=0.01)
+    # A tied table is the output layer too, read whole; an unknown one is left alone.
+    tied = replace(untied, tie_word_embeddings=True)
+    unknown = replace(untied, tie_word_embeddings=None)
+    assert tied.embedding_params_b == unknown.embedding_params_b == 0
 
 
 def test_calibration_with_no_point_falls_back_to_typical_figures():
@@ -284,15 +335,22 @@ def test_the_backtest_holds_the_estimates_near_what_was_measured(loaded_catalog)
     overall = report.overall
     assert overall.points == MEASUREMENTS
     assert overall.median_abs_pct < 10  # each point estimated by a fit that never saw it
+    assert overall.max_abs_pct < 35  # no measurement, old builds included, off by a third
     by_family = {s.family_key: s for s in report.summaries()}
     # The families with several measurements of their own stay within 10% median.
-    for key in ("cuda-hbm", "cuda-large-l2", "cuda-gddr", "vulkan-radeon"):
-        assert by_family[key].points >= 8 and by_family[key].median_abs_pct < 10, key
-    # Every family's expected error is its own median, or the overall one without points.
+    for key in ("cuda-hbm", "cuda-large-l2", "cuda-gddr", "vulkan-radeon", "vulkan-nvidia"):
+        assert by_family[key].points >= 4 and by_family[key].median_abs_pct < 10, key
+    # Arc A-series measurements disagree among themselves (55 and 65 tokens/s on one A770 a year
+    # apart); its family still holds within a fifth, and says so as its expected error.
+    assert by_family["sycl-arc"].points >= 4 and by_family["sycl-arc"].max_abs_pct < 20
+    # Every family's expected error is its own median, or without points that of the family it
+    # borrows from: Vulkan on Arc, unmeasured, states the SYCL Arc family's error, not the overall.
     for fit in report.calibration.fits:
         own = by_family[fit.key]
-        expected = own.median_abs_pct if own.points else overall.median_abs_pct
-        assert fit.expected_error_pct == pytest.approx(expected)
+        expected = (
+            own.median_abs_pct if own.points else by_family[fit.family.borrows_from].median_abs_pct
+        )
+        assert fit.expected_error_pct == pytest.approx(expected), fit.key
 
 
 @pytest.mark.django_db
@@ -347,15 +405,79 @@ def test_no_llama_cpp_figure_on_cards_llama_cpp_does_not_run(loaded_catalog, slu
 
 
 @pytest.mark.django_db
-def test_arc_is_estimated_from_its_sycl_measurement_not_from_nvidia_cards(loaded_catalog):
+def test_arc_is_estimated_from_its_sycl_measurements_not_from_nvidia_cards(loaded_catalog):
     catalogue = load_llm_catalogue()
     cards = _catalogue_cards()
-    # Llama 2 7B Q4_0 on an A770: 91 tokens/s estimated before; 37 measured with SYCL.
-    run = _run(catalogue, cards, "intel-arc-a770", "llama-2-7b", "q4_0", context=128)
-    assert run.basis == "measured" and run.decode_tokens_per_s == pytest.approx(37)
-    b580 = _run(catalogue, cards, "intel-arc-b580", "llama-2-7b", "q4_0", context=128)
-    assert b580.basis == "estimate" and b580.decode_tokens_per_s < 60
-    assert catalogue.fit_for(cards["intel-arc-b580"]).key == "sycl-arc"
+    # Llama 2 7B Q4_0 on an A770: 91 tokens/s estimated once from NVIDIA cards. Its figure is the
+    # newest current-build measurement (65.24 at 256 tokens, April 2026), not the 37 of a 2024
+    # build, which predates the SYCL Q4_0 reorder.
+    run = _run(catalogue, cards, "intel-arc-a770", "llama-2-7b", "q4_0", context=256)
+    assert run.basis == "measured" and run.decode_tokens_per_s == pytest.approx(65.24)
+    assert run.measurement.published_on == "2026-04-23"
+    # Battlemage reads its memory far better than Alchemist: a family of its own.
+    assert catalogue.fit_for(cards["intel-arc-b580"]).key == "sycl-arc-b"
+    assert catalogue.fit_for(cards["intel-arc-a770"]).key == "sycl-arc"
+    # The B570 (380 GB/s) from the B580's 65.65 tokens/s at 456 GB/s.
+    b570 = _run(catalogue, cards, "intel-arc-b570", "llama-2-7b", "q4_0", context=128)
+    assert b570.basis == "estimate" and 45 < b570.decode_tokens_per_s < 65
+
+
+@pytest.mark.django_db
+def test_an_arc_card_left_out_of_the_fit_is_estimated_near_its_cited_measurement(loaded_catalog):
+    report = load_llm_catalogue().report
+    arc = {
+        (b.point.card.slug, b.point.published_on): b
+        for b in report.backtests
+        if b.family_key.startswith("sycl")
+    }
+    # The A770's April 2026 run (65.24 tokens/s, pull request 22291), estimated by a fit that never
+    # saw it: within 20%. Before, from one 2024 measurement, Arc estimates were 174% off.
+    a770 = arc[("intel-arc-a770", "2026-04-23")]
+    assert a770.point.decode_tokens_per_s == 65.24 and abs(a770.error_pct) < 20
+    # The B580 (65.65, pull request 13885) is the only Battlemage point: without it the B-series
+    # borrows the A770's efficiency, and that miss is the family's stated expected error.
+    b580 = arc[("intel-arc-b580", "2025-05-29")]
+    assert abs(b580.error_pct) < 30
+    fit = report.calibration.fit("sycl-arc-b")
+    assert fit.expected_error_pct == pytest.approx(abs(b580.error_pct))
+
+
+@pytest.mark.django_db
+def test_a_cuda_moe_measurement_left_out_of_the_fit_is_estimated_within_15_percent(loaded_catalog):
+    report = load_llm_catalogue().report
+    moe = {
+        b.point.card.slug: b
+        for b in report.backtests
+        if b.point.model.slug == "gpt-oss-20b"
+        and b.point.backend_key == "cuda"
+        and not b.point.card.system  # GB10 machines are a family of their own (cuda-lpddr)
+    }
+    # gpt-oss-20b, each estimated by a fit that never saw it: a P40 (72.42 tokens/s, pull request
+    # 16715) and an RTX 4080 (186.13, ik_llama.cpp discussion 758); 24 expert layers either way.
+    assert moe["nvidia-tesla-p40"].point.decode_tokens_per_s == 72.42
+    assert moe["nvidia-geforce-rtx-4080"].point.decode_tokens_per_s == 186.13
+    assert all(abs(b.error_pct) < 15 for b in moe.values())
+    assert report.calibration.moe_points >= 5
+
+
+@pytest.mark.django_db
+def test_an_old_build_is_not_shown_as_a_cards_figure_so_the_3090_ti_stays_ahead(loaded_catalog):
+    catalogue = load_llm_catalogue()
+    cards = _catalogue_cards()
+    # The 3090 Ti's only run (127.43 tokens/s, build 1786, January 2024) predates CUDA graphs;
+    # shown as its figure it put the card 11% behind an estimated 3090.
+    ti = _run(catalogue, cards, "nvidia-geforce-rtx-3090-ti", "llama-2-7b", "q4_0", context=128)
+    rtx3090 = _run(catalogue, cards, "nvidia-geforce-rtx-3090", "llama-2-7b", "q4_0", context=128)
+    assert ti.basis == "estimate" and rtx3090.basis == "estimate"
+    # 1,008 GB/s against 936: the Ti is ahead by a few percent, short of the bandwidth ratio
+    # because the per-layer overhead does not scale with bandwidth.
+    assert 1.03 < ti.decode_tokens_per_s / rtx3090.decode_tokens_per_s < 1.08
+    # The old run still calibrates, through the CUDA earlier-build factor, and says so.
+    (old,) = [
+        b for b in catalogue.report.backtests if b.point.card.slug == "nvidia-geforce-rtx-3090-ti"
+    ]
+    assert old.earlier and old.point.build == "b1786"
+    assert 1.0 < catalogue.calibration.earlier_factor("cuda") < 1.3
 
 
 @pytest.mark.django_db
@@ -406,7 +528,7 @@ def test_a_measured_row_is_shown_at_the_context_of_the_table_and_says_so(loaded_
 
 @pytest.mark.django_db
 def test_learn_page_shows_which_models_the_card_runs(client, loaded_catalog):
-    url = reverse("catalog:learn-gpu", kwargs={"slug": "nvidia-geforce-rtx-3090"})
+    url = reverse("metrics:learn-gpu", kwargs={"slug": "nvidia-geforce-rtx-3090"})
     html = client.get(url).content.decode()
     assert "Runs these models" in html
     assert reverse("metrics:llm-model", kwargs={"slug": "llama-3.1-70b"}) in html
@@ -467,7 +589,7 @@ def test_an_admin_edit_to_a_model_is_kept_by_the_next_load_and_reaches_the_pages
     from django.core.management import call_command
     from django.forms.models import model_to_dict
 
-    learn = reverse("catalog:learn-gpu", args=["nvidia-l4"])
+    learn = reverse("metrics:learn-gpu", args=["nvidia-l4"])
     assert "Llama 3.1 8B</a>" in staff_client.get(learn).content.decode()  # catalogue now cached
     model = LlmModel.objects.get(slug="llama-3.1-8b")
     data = {k: ("" if v is None else v) for k, v in model_to_dict(model).items() if k != "id"}

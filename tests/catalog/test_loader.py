@@ -252,6 +252,7 @@ def test_committed_fixtures_are_what_the_builder_makes(reference_dir):
 
 def test_basis_rules_on_single_rows():
     builder = catalog_build
+    hand = catalog_build.HandData.read(default_fixtures_dir())
     row = {
         "slug": "x",
         "architecture": "ada",
@@ -264,12 +265,14 @@ def test_basis_rules_on_single_rows():
         "fp16_tensor_dense_tflops": "",
         "int8_tops_dense": "",
     }
-    assert builder.fp32_on_basis(row)[0] is None
-    assert builder.fp16_on_basis(row)[0] == 100
-    assert builder.fp32_on_basis({**row, "fp32_basis": "shader/vector FP32"})[0] == 120
-    assert builder.fp16_on_basis({**row, "fp16_basis": "shader FP16 (2x FP32 rate)"})[0] is None
-    assert builder.fp32_on_basis({**row, "fp32_tflops": ""})[0] is None
+    assert builder.fp32_on_basis(row, hand)[0] is None
+    assert builder.fp16_on_basis(row, hand)[0] == 100
+    assert builder.fp32_on_basis({**row, "fp32_basis": "shader/vector FP32"}, hand)[0] == 120
+    assert (
+        builder.fp16_on_basis({**row, "fp16_basis": "shader FP16 (2x FP32 rate)"}, hand)[0] is None
+    )
+    assert builder.fp32_on_basis({**row, "fp32_tflops": ""}, hand)[0] is None
     not_stated = {**row, "fp16_basis": "not stated in gpu-agent notes"}
-    assert builder.fp16_on_basis(not_stated)[0] is None
-    assert builder.fp16_on_basis({**not_stated, "int8_tops_dense": "400"})[0] == 200
-    assert builder.fp16_on_basis({**not_stated, "int8_tops_dense": "200"})[0] == 100
+    assert builder.fp16_on_basis(not_stated, hand)[0] is None
+    assert builder.fp16_on_basis({**not_stated, "int8_tops_dense": "400"}, hand)[0] == 200
+    assert builder.fp16_on_basis({**not_stated, "int8_tops_dense": "200"}, hand)[0] == 100

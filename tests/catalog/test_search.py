@@ -10,7 +10,7 @@ SEARCH = "/ml/search/"
 
 
 def _shop(slug):
-    return reverse("listings:shop-gpu", kwargs={"slug": slug})
+    return reverse("metrics:shop-gpu", kwargs={"slug": slug})
 
 
 @pytest.mark.parametrize(

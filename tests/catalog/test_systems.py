@@ -191,10 +191,11 @@ def test_a_mac_moe_floor_counts_gpu_cores_and_never_takes_the_shader_k():
     moe = llm.ModelSpec("moe", "MoE", 30.5, 3.3, 48, 4, 128, 40960)
     mac = llm.CardSpec("mac", "Mac", 96, 800, None, memory_family=llm.LPDDR, gpu_cores=60)
     card = llm.CardSpec("card", "Card", 24, 936, 71, fp32_tflops=35.6)
-    # No published rate: 2 x active parameters over the GPU cores, each counted as one TFLOPS.
+    # No published rate: 2 x active parameters over the GPU cores, each counted as one TFLOPS;
+    # a card's cost is per expert layer (48 here) at its shader rate.
     assert llm.per_core_floor(mac) and not llm.per_core_floor(card)
     assert llm.floor_seconds(moe, mac) == pytest.approx(2 * 3.3e9 / 60e12)
-    assert llm.floor_seconds(moe, card) == pytest.approx(2 * 3.3e9 / 35.6e12)
+    assert llm.floor_seconds(moe, card) == pytest.approx(48e-6 / 35.6)
     # A family without its own k: the shared one of its kind, never the other kind's.
     calibration = Calibration(fits=(), moe_floor=20.0, moe_points=0, core_moe_floor=3.0)
     assert calibration.floor_for("nowhere") == 20.0

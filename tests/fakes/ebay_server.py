@@ -122,6 +122,90 @@ def catalog_pages(*, items_per_card: int, page_size: int = 200, latency: float =
     return respond
 
 
+class _Handler(BaseHTTPRequestHandler):
+    """Answers for one FakeEbay (`fake`, set on a subclass per server)."""
+
+    fake: "FakeEbay"
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def _send(self, step: Step):
+        if step.delay:
+            time.sleep(step.delay)
+        self.send_response(step.status)
+        for name, value in step.headers.items():
+            self.send_header(name, value)
+        length = len(step.body) * (2 if step.close_early else 1)
+        self.send_header("Content-Length", str(length))
+        self.end_headers()
+        try:
+            if step.drip:
+                for byte in step.body:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    with self.fake._lock:
+                        self.fake.bytes_dripped += 1
+                    time.sleep(step.drip)
+            else:
+                self.wfile.write(step.body)
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+            return
+        if step.close_early:
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        parsed = urlparse(self.path)
+        self.fake.requests.append(("POST", parsed.path, {}))
+        if parsed.path != TOKEN_PATH:
+            return self._send(status(404))
+        with self.fake._lock:
+            steps = self.fake.token_steps
+            scripted = (steps.pop(0) if len(steps) > 1 else steps[0]) if steps else None
+        if scripted is not None:
+            return self._send(scripted)
+        with self.fake._lock:
+            self.fake.tokens_issued += 1
+            token = f"token-{self.fake.tokens_issued}"
+        body = json.dumps(
+            {
+                "access_token": token,
+                "expires_in": 7200,
+                "token_type": "Application Access Token",
+            }
+        ).encode()
+        self._send(Step(body=body, headers={"Content-Type": "application/json"}))
+
+    def do_GET(self):
+        parsed = urlparse(self.path)
+        params = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
+        params["_headers"] = dict(self.headers.items())
+        self.fake.requests.append(("GET", parsed.path, params))
+        if parsed.path != SEARCH_PATH:
+            return self._send(status(404))
+        auth = self.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ").strip()
+        if not token.startswith("token-") or token in self.fake.revoked_tokens:
+            return self._send(status(401))
+        with self.fake._lock:
+            self.fake.in_flight += 1
+            self.fake.max_in_flight = max(self.fake.max_in_flight, self.fake.in_flight)
+        try:
+            step = self.fake._next_step(params.get("q", ""))
+            if step is None:
+                step = self.fake.responder(params, self.fake.url)
+            self._send(step)
+        finally:
+            with self.fake._lock:
+                self.fake.in_flight -= 1
+
+
 class FakeEbay:
     """Start with `with FakeEbay() as ebay:`; script with `ebay.script(query, [steps...])`."""
 
@@ -186,89 +270,7 @@ class FakeEbay:
             return steps.pop(0) if len(steps) > 1 else steps[0]
 
     def _handler(self):
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def _send(self, step: Step):
-                if step.delay:
-                    time.sleep(step.delay)
-                self.send_response(step.status)
-                for name, value in step.headers.items():
-                    self.send_header(name, value)
-                length = len(step.body) * (2 if step.close_early else 1)
-                self.send_header("Content-Length", str(length))
-                self.end_headers()
-                try:
-                    if step.drip:
-                        for byte in step.body:
-                            self.wfile.write(bytes([byte]))
-                            self.wfile.flush()
-                            with fake._lock:
-                                fake.bytes_dripped += 1
-                            time.sleep(step.drip)
-                    else:
-                        self.wfile.write(step.body)
-                        self.wfile.flush()
-                except (BrokenPipeError, ConnectionResetError):
-                    self.close_connection = True
-                    return
-                if step.close_early:
-                    self.close_connection = True
-                    self.connection.shutdown(socket.SHUT_RDWR)
-
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                self.rfile.read(length)
-                parsed = urlparse(self.path)
-                fake.requests.append(("POST", parsed.path, {}))
-                if parsed.path != TOKEN_PATH:
-                    return self._send(status(404))
-                with fake._lock:
-                    steps = fake.token_steps
-                    scripted = (steps.pop(0) if len(steps) > 1 else steps[0]) if steps else None
-                if scripted is not None:
-                    return self._send(scripted)
-                with fake._lock:
-                    fake.tokens_issued += 1
-                    token = f"token-{fake.tokens_issued}"
-                body = json.dumps(
-                    {
-                        "access_token": token,
-                        "expires_in": 7200,
-                        "token_type": "Application Access Token",
-                    }
-                ).encode()
-                self._send(Step(body=body, headers={"Content-Type": "application/json"}))
-
-            def do_GET(self):
-                parsed = urlparse(self.path)
-                params = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
-                params["_headers"] = dict(self.headers.items())
-                fake.requests.append(("GET", parsed.path, params))
-                if parsed.path != SEARCH_PATH:
-                    return self._send(status(404))
-                auth = self.headers.get("Authorization", "")
-                token = auth.removeprefix("Bearer ").strip()
-                if not token.startswith("token-") or token in fake.revoked_tokens:
-                    return self._send(status(401))
-                with fake._lock:
-                    fake.in_flight += 1
-                    fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
-                try:
-                    step = fake._next_step(params.get("q", ""))
-                    if step is None:
-                        step = fake.responder(params, fake.url)
-                    self._send(step)
-                finally:
-                    with fake._lock:
-                        fake.in_flight -= 1
-
-        return Handler
+        return type("Handler", (_Handler,), {"fake": self})
 
 
 def closed_port_url() -> str:

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def shop(gpu, **query):
-    return Client().get(reverse("listings:shop-gpu", kwargs={"slug": gpu.slug}), query)
+    return Client().get(reverse("metrics:shop-gpu", kwargs={"slug": gpu.slug}), query)
 
 
 @pytest.mark.parametrize(

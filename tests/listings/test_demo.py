@@ -155,7 +155,7 @@ def test_the_demo_shop_page_says_how_well_ml_software_runs_on_the_card():
     call_command("load_catalog", stdout=StringIO())
     seed_demo_listings(gpus=[Gpu.objects.get(slug="amd-radeon-rx-580x")], now=NOW)
 
-    url = reverse("listings:shop-gpu", kwargs={"slug": "amd-radeon-rx-580x"})
+    url = reverse("metrics:shop-gpu", kwargs={"slug": "amd-radeon-rx-580x"})
     response = Client().get(url)
 
     html = response.content.decode()

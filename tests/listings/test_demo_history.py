@@ -30,7 +30,7 @@ def test_seeding_demo_listings_writes_a_year_of_history_and_daily_prices(
     year_ago = days.order_by("day").first().headline_price
     today = days.order_by("day").last().headline_price
     assert year_ago > today  # cards lose value over a year
-    html = Client().get(reverse("listings:shop-gpu", kwargs={"slug": gpu.slug})).content.decode()
+    html = Client().get(reverse("metrics:shop-gpu", kwargs={"slug": gpu.slug})).content.decode()
     assert '<svg class="price-chart"' in html
 
 

@@ -164,8 +164,11 @@ def test_other_writers_wait_for_a_large_import_instead_of_failing(tmp_path):
     ]
     path = _write(tmp_path / "big.json", items)
     stop = tmp_path / "stop"
-    # A short busy timeout: a writer fails if any one transaction holds the lock longer than this.
-    timeout = "DATABASES['default']['OPTIONS']['timeout'] = 2\n"
+    # A short busy timeout (production waits 20 s): a writer fails if any one transaction holds
+    # the lock longer than this. A batch of 2,000 holds it about half a second here; the whole
+    # file in one transaction would hold it for tens of seconds. 5 s leaves room for a machine
+    # busy with other work, where a batch takes a few times longer.
+    timeout = "DATABASES['default']['OPTIONS']['timeout'] = 5\n"
     writes = (
         "import os, time\n"
         "from listings.models import RefreshLock\n"
@@ -280,7 +283,7 @@ def test_an_import_that_fails_mid_file_is_recorded_and_its_written_batches_shown
     dear = [make_item(n, f"NVIDIA GeForce RTX 4090 24GB card #{n}", "1263.00") for n in range(4)]
     run(_write(tmp_path / "dear.json", dear), "--gpu", rtx4090.slug)
     assert "$1,263" in _shop_page(client, rtx4090)
-    real_upsert, batches = ingest._upsert, []
+    real_upsert, batches = ingest.upsert_batch, []
 
     def upsert_until_the_database_fails(**kwargs):
         batches.append(1)
@@ -288,7 +291,7 @@ def test_an_import_that_fails_mid_file_is_recorded_and_its_written_batches_shown
             raise DatabaseError("the database went away")
         return real_upsert(**kwargs)
 
-    monkeypatch.setattr(ingest, "_upsert", upsert_until_the_database_fails)
+    monkeypatch.setattr(ingest, "upsert_batch", upsert_until_the_database_fails)
     cheap = [make_item(n, f"NVIDIA GeForce RTX 4090 24GB card #{n}", "200.00") for n in range(7)]
 
     with pytest.raises(CommandError, match="the database went away"):

@@ -90,7 +90,7 @@ def test_ingest_sorts_by_landed_price_not_item_price(rtx4090, django_capture_on_
         (Decimal("695.00"), Decimal("710.00")),
         (Decimal("694.00"), Decimal("729.00")),
     ]
-    page = Client().get(reverse("listings:shop-gpu", kwargs={"slug": rtx4090.slug}))
+    page = Client().get(reverse("metrics:shop-gpu", kwargs={"slug": rtx4090.slug}))
     html = page.content.decode().split('class="grid listings"')[1]
     assert html.index("$702.00") < html.index("$710.00") < html.index("$729.00")
     assert "Includes $35.00 shipping" in html
@@ -129,14 +129,14 @@ def test_running_auctions_stay_out_of_the_headline_price(rtx4090):
     headline = CardPrice.objects.get(gpu=rtx4090, scope=Scope.ALL)
     assert headline.listing_count == 3
     assert headline.headline_price == Decimal("1100.00")
-    html = Client().get(reverse("listings:shop-gpu", kwargs={"slug": rtx4090.slug})).content
+    html = Client().get(reverse("metrics:shop-gpu", kwargs={"slug": rtx4090.slug})).content
     assert "current bid" in html.decode()
 
 
 def test_calculated_shipping_says_so_on_the_card(rtx4090):
     item = make_item(1, TITLE, price="900.00", shippingOptions=shipping(None, "CALCULATED"))
     ingest_items(gpu=rtx4090, items=[item], source="import", run_id=new_run_id())
-    html = Client().get(reverse("listings:shop-gpu", kwargs={"slug": rtx4090.slug})).content
+    html = Client().get(reverse("metrics:shop-gpu", kwargs={"slug": rtx4090.slug})).content
     assert "Shipping not included: calculated at checkout or not stated" in html.decode()
 
 

@@ -24,7 +24,7 @@ def views_of(gpu):
 
 def visit(gpu, times, *, agent=BROWSER, address="198.51.100.1", **query):
     client = Client(HTTP_USER_AGENT=agent, REMOTE_ADDR=address)
-    url = reverse("listings:shop-gpu", kwargs={"slug": gpu.slug})
+    url = reverse("metrics:shop-gpu", kwargs={"slug": gpu.slug})
     return [client.get(url, query).status_code for _ in range(times)]
 
 
@@ -59,7 +59,7 @@ def test_behind_a_trusted_proxy_each_client_counts_on_its_own(settings):
         client = Client(HTTP_USER_AGENT=BROWSER, REMOTE_ADDR="10.0.0.2")
         for forged in range(3):  # what a client writes on the left of the header changes nothing
             client.get(
-                reverse("listings:shop-gpu", kwargs={"slug": gpu.slug}),
+                reverse("metrics:shop-gpu", kwargs={"slug": gpu.slug}),
                 HTTP_X_FORWARDED_FOR=f"192.0.2.{forged}, 198.51.100.{n}",
             )
 

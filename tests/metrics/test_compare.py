@@ -70,7 +70,7 @@ def test_pair_page_marks_the_best_value_in_each_row_in_text(client, pair):
 def test_pair_page_links_to_each_cards_shop_page_and_is_indexable(client, pair):
     html = _html(client.get(PAIR))
     for card in pair:
-        shop = reverse("listings:shop-gpu", kwargs={"slug": card.slug})
+        shop = reverse("metrics:shop-gpu", kwargs={"slug": card.slug})
         assert f'<a class="button" href="{shop}">Shop {card.label} listings</a>' in html
     assert "noindex" not in html
     assert f'<link rel="canonical" href="https://shopagent.test{PAIR}">' in html
@@ -152,8 +152,8 @@ def test_catalog_cards_all_reach_their_own_shop_page(loaded_catalog):
     from catalog.models import Gpu
 
     for slug in Gpu.objects.values_list("slug", flat=True):
-        path = reverse("listings:shop-gpu", kwargs={"slug": slug})
-        assert resolve(path).view_name == "listings:shop-gpu", slug
+        path = reverse("metrics:shop-gpu", kwargs={"slug": slug})
+        assert resolve(path).view_name == "metrics:shop-gpu", slug
 
 
 def test_sitemap_lists_popular_pairs_and_price_neighbours(client, pair, make_gpu, make_listing):

@@ -36,8 +36,8 @@ def submitted(http) -> list[dict]:
 
 def card_pages(slug):
     return {
-        SITE + reverse("listings:shop-gpu", kwargs={"slug": slug}),
-        SITE + reverse("catalog:learn-gpu", kwargs={"slug": slug}),
+        SITE + reverse("metrics:shop-gpu", kwargs={"slug": slug}),
+        SITE + reverse("metrics:learn-gpu", kwargs={"slug": slug}),
     }
 
 

@@ -53,7 +53,7 @@ def _svg(html):
     return match.group(0)
 
 
-@pytest.mark.parametrize("page", ["listings:shop-gpu", "catalog:learn-gpu"])
+@pytest.mark.parametrize("page", ["metrics:shop-gpu", "metrics:learn-gpu"])
 def test_shop_and_learn_pages_draw_an_accessible_svg_chart(web, charted, page):
     html = web.get(reverse(page, kwargs={"slug": charted.slug})).content.decode()
     svg = _svg(html)
@@ -67,7 +67,7 @@ def test_shop_and_learn_pages_draw_an_accessible_svg_chart(web, charted, page):
 
 
 def test_the_chart_axis_puts_dates_at_both_ends_and_prices_at_the_plots_edge(web, charted):
-    url = reverse("listings:shop-gpu", kwargs={"slug": charted.slug})
+    url = reverse("metrics:shop-gpu", kwargs={"slug": charted.slug})
     svg = _svg(web.get(url, {"history": "30"}).content.decode())
     today = timezone.localdate()
     first = today - timedelta(days=29)
@@ -83,7 +83,7 @@ def test_the_chart_axis_puts_dates_at_both_ends_and_prices_at_the_plots_edge(web
 
 
 def test_the_period_is_chosen_by_link_and_a_bad_one_is_ignored_with_a_note(web, charted):
-    url = reverse("listings:shop-gpu", kwargs={"slug": charted.slug})
+    url = reverse("metrics:shop-gpu", kwargs={"slug": charted.slug})
     html = web.get(url, {"history": "30"}).content.decode()
     assert 'href="?history=30#price-history" aria-current="true"' in html
     bad = web.get(url, {"history": "7; drop"})
@@ -101,14 +101,14 @@ def test_older_days_fall_outside_a_30_day_chart(web, charted):
         listing_count=1,
         computed_at=timezone.now(),
     )
-    url = reverse("listings:shop-gpu", kwargs={"slug": charted.slug})
+    url = reverse("metrics:shop-gpu", kwargs={"slug": charted.slug})
     assert "highest $5,000.00" in web.get(url, {"history": "90"}).content.decode()
     assert "highest $5,000.00" not in web.get(url, {"history": "30"}).content.decode()
 
 
 def test_a_card_without_history_says_so(web, make_gpu):
     gpu = make_gpu("nvidia-t4")
-    html = web.get(reverse("catalog:learn-gpu", kwargs={"slug": gpu.slug})).content.decode()
+    html = web.get(reverse("metrics:learn-gpu", kwargs={"slug": gpu.slug})).content.decode()
     assert "No price history recorded for the" in html
     assert '<svg class="price-chart"' not in html
 
@@ -170,7 +170,7 @@ def test_the_deals_feeds_are_valid_atom_with_stable_ids(web, deals):
 
 def test_pages_link_their_feeds(web, deals):
     gpu, _ = deals
-    html = web.get(reverse("listings:shop-gpu", kwargs={"slug": gpu.slug})).content.decode()
+    html = web.get(reverse("metrics:shop-gpu", kwargs={"slug": gpu.slug})).content.decode()
     feed_path = reverse("metrics:gpu-deals-feed", kwargs={"slug": gpu.slug})
     assert (
         '<link rel="alternate" type="application/atom+xml" title="New deals on the NVIDIA L40S"'

@@ -1,13 +1,12 @@
 """Whole computers on the pages: the finder's whole-machine answers and host-PC cost, the LLM
 tables, the all-cards filter, $/spec rankings, compare and open data."""
 
-import numpy as np
 import pytest
 from django.urls import reverse
 
 from catalog.models import Gpu
-from catalog.specs import SPECS_BY_SLUG, system_figure, system_note
-from metrics.ranking import recompute_rankings, system_specs
+from catalog.specs import SPECS_BY_SLUG, ranked_field, system_figure, system_note
+from metrics.ranking import recompute_rankings
 
 MACHINES = {
     "apple-mac-studio-m4-max-40c-128gb": 2700,  # GPU may use 96 of 128 GB
@@ -165,11 +164,10 @@ def test_a_machine_ranks_by_its_gpu_share_and_bandwidth_only():
         "memory_bandwidth_gbs",
     )
     assert system_figure(fp16) is None and "FP16 TFLOPS" in system_note(fp16)
-    specs = np.array([[24.0, 936.0, 71.0], [128.0, 256.0, 59.4]])
-    system = np.array([[np.nan] * 3, [96.0, 256.0, np.nan]])
-    out = system_specs(spec_matrix=specs, is_system=np.array([False, True]), system_matrix=system)
-    assert out[0].tolist() == [24.0, 936.0, 71.0]
-    assert out[1, :2].tolist() == [96.0, 256.0] and np.isnan(out[1, 2])
+    # A whole computer is priced per unit of those two only, per GB of its GPU's share.
+    assert ranked_field(memory, system=True) == "gpu_memory_gb"
+    assert ranked_field(memory, system=False) == "memory_gb"
+    assert ranked_field(fp16, system=True) is None and ranked_field(fp16, system=False)
 
 
 @pytest.mark.django_db

@@ -62,3 +62,24 @@ def test_the_demo_notice_goes_on_every_worker_with_the_change_that_retires_demo_
         for worker in (0, 1):
             assert "Demo data:" not in site.get(worker, SHOP)
             assert "Demo data:" not in site.get(worker, "/")
+
+
+def test_stored_pages_are_served_while_the_database_is_unreachable(tmp_path):
+    with SiteWorkers(workers=1) as site:
+        site.env["CONN_MAX_AGE"] = "0"  # a connection per request, so the next one fails
+        site.manage("shell", "-c", CREATE_CARD)
+        site.manage("import_listings", _search_file(tmp_path, "a.json", ["1650.00"]), "--gpu", SLUG)
+        site.start()
+        stored = {path: site.get(0, path) for path in (SHOP, "/", "/ml/shop/gpu/")}
+
+        database = site.dir / "site.sqlite3"
+        away = tmp_path / "away"
+        away.mkdir()
+        for part in site.dir.glob("site.sqlite3*"):
+            part.rename(away / part.name)
+        database.mkdir()  # a folder where the file was: the database cannot be opened
+
+        for path, page in stored.items():
+            assert site.get(0, f"{path}?utm_source=mail") == page, path
+        assert site.request(0, "GET", "/healthz")[0] == 503
+        assert site.request(0, "GET", "/ml/shop/gpu/performance/")[0] == 500  # never stored

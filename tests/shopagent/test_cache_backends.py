@@ -73,7 +73,7 @@ def health(client):
 
 def pages(gpu):
     return [
-        reverse("listings:shop-gpu", kwargs={"slug": gpu.slug}),
+        reverse("metrics:shop-gpu", kwargs={"slug": gpu.slug}),
         reverse("metrics:home"),
         reverse("metrics:shop-index"),
         reverse("metrics:cost-per-spec", args=["fp32-flops"]),
@@ -92,7 +92,7 @@ def test_pages_are_served_uncached_while_redis_is_hung_or_down(
     redis_cache, priced_card, caplog, fault
 ):
     client = Client()
-    url = reverse("listings:shop-gpu", kwargs={"slug": priced_card.slug})
+    url = reverse("metrics:shop-gpu", kwargs={"slug": priced_card.slug})
     assert "$4,100.00" in client.get(url).content.decode()
     assert health(client) == {"status": "ok", "cache": "ok"}
     breaker = caches["default"].breaker
@@ -116,7 +116,7 @@ def test_pages_are_served_uncached_while_redis_is_hung_or_down(
 def test_the_cache_is_used_again_once_redis_answers(redis_cache, priced_card, fault, monkeypatch):
     monkeypatch.setattr(cache_backends, "RETRY_SECONDS", 0.3)
     client = Client()
-    url = reverse("listings:shop-gpu", kwargs={"slug": priced_card.slug})
+    url = reverse("metrics:shop-gpu", kwargs={"slug": priced_card.slug})
     client.get(url)
     redis_cache.hang() if fault == "hung" else redis_cache.kill()
     client.get(url)

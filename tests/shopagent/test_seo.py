@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def shop_path(gpu):
-    return reverse("listings:shop-gpu", kwargs={"slug": gpu.slug})
+    return reverse("metrics:shop-gpu", kwargs={"slug": gpu.slug})
 
 
 def head_value(html, pattern):

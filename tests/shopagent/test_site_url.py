@@ -39,8 +39,8 @@ def documents(gpu):
         reverse("sitemap"),
         reverse("robots-txt"),
         reverse("metrics:home"),
-        reverse("listings:shop-gpu", kwargs={"slug": gpu.slug}),
-        reverse("catalog:learn-gpu", kwargs={"slug": gpu.slug}),
+        reverse("metrics:shop-gpu", kwargs={"slug": gpu.slug}),
+        reverse("metrics:learn-gpu", kwargs={"slug": gpu.slug}),
         reverse("metrics:data-gpus-json"),
         reverse("metrics:price-history-json", kwargs={"slug": gpu.slug}),
     ]

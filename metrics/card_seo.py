@@ -1,13 +1,7 @@
-"""A shop page's title, description and path."""
-
-from django.urls import reverse
+"""A card shop page's title and description."""
 
 from catalog.models import Gpu
 from catalog.presentation import figure, fit_title, money
-
-
-def gpu_shop_path(gpu: Gpu) -> str:
-    return reverse("listings:shop-gpu", kwargs={"slug": gpu.slug})
 
 
 def shop_seo(*, gpu: Gpu, summary: dict, page) -> dict:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0010_gpu_form_factor_cooling_devices_backend'),
+        ('catalog', '0012_llm_model_vocab'),
     ]
 
     operations = [

@@ -1,0 +1,82 @@
+"""A card's own pages: its shop page (listings priced per spec, going rates, price history) and
+its learn page (specs, MLPerf results, price history). They show metrics data beside catalog and
+listings data, so they live here, at the top of the flow."""
+
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from catalog.llm_catalogue import models_on
+from catalog.models import Gpu
+from catalog.presentation import learn_about
+from catalog.spec_table import spec_rows
+from listings.schedule import counts_views
+from listings.shop.cards import card_specs, listings_page
+from listings.shop.form import ShopFilterForm
+from listings.shop.queries import UNSHOWN_GPU_FIELDS, shop_facts
+from metrics.card_seo import shop_seo
+from metrics.charts import price_history_section
+from metrics.going_rate import read_going_rates
+from metrics.views import _crumbs
+from shopagent.cache import cached_page
+
+# The shop page's form fields, its page number, and the price chart's period.
+SHOP_PARAMS = (*ShopFilterForm.base_fields, "page", "history")
+
+
+@require_safe
+@counts_views
+@cached_page(reads=SHOP_PARAMS)
+def shop_gpu(request, slug):
+    """One card's listings as cards, with filters, sorts, $/spec pills and a price summary."""
+    gpu = get_object_or_404(Gpu.objects.defer(*UNSHOWN_GPU_FIELDS), slug=slug)
+    facts, rates, specs = shop_facts(gpu), read_going_rates(gpu_id=gpu.pk), card_specs(gpu)
+    form = ShopFilterForm(request.GET, specs=specs, countries=facts.countries)
+    form.is_valid()
+    applied, notes = form.applied(), form.ignored_notes()
+    listings = listings_page(
+        gpu,
+        specs,
+        applied=applied,
+        rates=rates,
+        raw_page=request.GET.get("page", "1"),
+        # Sorting alone keeps every listing, so the summary's count is the paginator's.
+        count=facts.summary["count"] if applied.keys() <= {"sort"} else None,
+    )
+    notes += [listings.note] if listings.note else []
+    if applied.get("sort") == "deal" and not rates.known:
+        notes.append("No going rate for this card yet: sorted by price per card instead.")
+    context = {
+        "gpu": gpu,
+        "form": form,
+        "applied": applied,
+        "notes": notes,
+        "page": listings.page,
+        "cards": listings.cards,
+        "rates": rates,
+        "summary": facts.summary,
+        "checked_at": facts.checked_at,
+        "is_variant": bool(request.GET),
+        "history": price_history_section(gpu=gpu, query=request.GET),
+        "llm_runs": models_on(gpu),
+        "crumbs": _crumbs(("Shop", reverse("metrics:shop-index")), (gpu.label, request.path)),
+        **shop_seo(gpu=gpu, summary=facts.summary, page=listings.page),
+    }
+    return render(request, "metrics/gpu_shop.html", context)
+
+
+@require_safe
+@cached_page(reads=("history",))
+def learn_gpu(request, slug):
+    """One card: every spec with its basis, its price history and its MLPerf results with
+    citations."""
+    gpu = get_object_or_404(Gpu, slug=slug)
+    results = gpu.benchmark_results.select_related("model").order_by("model__name", "-round")
+    context = {
+        **learn_about("gpu", gpu, gpu.label),
+        "specs": spec_rows(gpu),
+        "results": results,
+        "history": price_history_section(gpu=gpu, query=request.GET),
+        "llm_runs": models_on(gpu),
+    }
+    return render(request, "metrics/learn_gpu.html", context)
