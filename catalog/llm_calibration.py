@@ -69,6 +69,10 @@ class Family:
     manufacturers: tuple[str, ...] = ()
     architectures: tuple[str, ...] = ()
     borrows_from: str = ""
+    # Whole computers with unified memory: they take the quantisation factors the cards'
+    # families fit and add nothing to them, so a machine's measurement never moves a card's
+    # estimate.
+    unified: bool = False
 
     def matches(self, *, backend: str, memory: str, manufacturer: str, architecture: str) -> bool:
         return (
@@ -111,6 +115,9 @@ class Calibration:
     moe_points: int
     # The same k for floors counted per GPU core (no published rate), on their own measurements.
     core_moe_floor: float = 0.0
+    # The shader-rate k of unified-memory machines' families without their own, fitted on those
+    # machines' measurements (None: there are none, the cards' k stands).
+    unified_moe_floor: float | None = None
     overall_error_pct: float | None = None
     # (quantisation, factor on its bytes/bandwidth time); the reference quantisation is 1.
     quant_factors: tuple[tuple[str, float], ...] = ()
@@ -125,11 +132,16 @@ class Calibration:
 
     def floor_for(self, key: str, *, per_core: bool = False) -> float:
         """The MoE floor's k on a family: its own where it has enough MoE measurements, else
-        the shared one of its kind (per shader TFLOPS, or per GPU core)."""
+        the shared one of its kind (per GPU core; per shader TFLOPS on unified-memory machines,
+        or on cards)."""
         fit = self.fit(key)
         if fit is not None and fit.moe_floor is not None:
             return fit.moe_floor
-        return self.core_moe_floor if per_core else self.moe_floor
+        if per_core:
+            return self.core_moe_floor
+        if fit is not None and fit.family.unified and self.unified_moe_floor is not None:
+            return self.unified_moe_floor
+        return self.moe_floor
 
     def earlier_factor(self, backend: str) -> float:
         return dict(self.earlier_factors).get(backend, 1.0)
@@ -280,13 +292,14 @@ def _earlier_factors(calibration: Calibration, earlier: list[Sample]) -> dict[st
 def _fit_all(
     families: tuple[Family, ...], samples: list[Sample], only: set[str] | None = None
 ) -> Calibration:
-    """The quantisation factors, each family's fit from its dense samples with them (shrunk
-    towards the family it borrows from), then the MoE floor from the MoE samples' residuals: a
-    family with OWN_FLOOR_POINTS of them fits its own (a unified-memory machine's routing costs
-    little next to an old card's), the others share one fitted on theirs; `only` limits the fits
-    to those families (which must include what they borrow from)."""
+    """The quantisation factors (from the cards' families), each family's fit from its dense
+    samples with them (shrunk towards the family it borrows from), then the MoE floor from the
+    MoE samples' residuals: a family with OWN_FLOOR_POINTS of them fits its own, the others of
+    its kind share one fitted on theirs; `only` limits the fits to those families (which must
+    include what they borrow from)."""
     dense = [s for s in samples if not s.floor]
-    factors = _quant_factors(dense)
+    unified = {f.key for f in families if f.unified}
+    factors = _quant_factors([s for s in dense if s.family_key not in unified])
     own: dict[str, list[Sample]] = {}
     for sample in dense:
         own.setdefault(sample.family_key, []).append(_scaled(sample, factors))
@@ -321,15 +334,19 @@ def _fit_all(
         calibration,
         fits=tuple(replace(fit, moe_floor=own.get(fit.key)) for fit in calibration.fits),
     )
-    # Two shared k, as the floors count two things: shader TFLOPS, or GPU cores (Apple).
-    shared = {}
-    for per_core in (False, True):
-        kind = [s for s in moe if s.core_floor == per_core]
-        shared[per_core] = _floor(fits, [s for s in kind if s.family_key not in own] or kind)
+    # A shared k per kind of floor: the cards' shader rate, the unified-memory machines' shader
+    # rate (their routing costs far less than an old card's) and GPU cores (Apple).
+    unified = {fit.key for fit in fits.values() if fit.family.unified}
+    kinds: dict[str, list[Sample]] = {}
+    for sample in moe:
+        kind = "core" if sample.core_floor else "unified" if sample.family_key in unified else ""
+        kinds.setdefault(kind, []).append(sample)
+    shared = {kind: _floor(fits, found) for kind, found in kinds.items()}
     return replace(
         calibration,
-        moe_floor=shared[False],
-        core_moe_floor=shared[True],
+        moe_floor=shared.get("", 0.0),
+        core_moe_floor=shared.get("core", 0.0),
+        unified_moe_floor=shared.get("unified"),
         moe_points=len(moe),
     )
 

@@ -98,6 +98,7 @@ def read_families(path: Path | None = None) -> tuple[Family, ...]:
             manufacturers=tuple(row["manufacturers"]),
             architectures=tuple(row["architectures"]),
             borrows_from=row["borrows_from"],
+            unified=row.get("unified", False),
         )
         for row in rows
     )
