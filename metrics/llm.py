@@ -138,6 +138,15 @@ class LlmTable:
     include_modules: bool = False
     host_usd: Decimal | None = None  # the stated host-PC cost added to card setups
 
+    @property
+    def too_small_machines(self) -> int:
+        """Whole computers whose GPU may not use enough memory: never split over several."""
+        return sum(1 for row in self.too_small if row.run.card.system)
+
+    @property
+    def too_small_cards(self) -> int:
+        return len(self.too_small) - self.too_small_machines
+
 
 @dataclass(frozen=True)
 class LlmQuery:

@@ -113,6 +113,49 @@ def test_llm_tables_show_a_machines_gpu_share_and_a_cards_host_pc(client, machin
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
+    ("slug", "name"),
+    [
+        ("gpt-oss-120b", "gpt-oss 120B"),
+        ("qwen3-235b-a22b", "Qwen3 235B-A22B"),
+        ("llama-3.1-405b", "Llama 3.1 405B"),
+    ],
+)
+def test_the_models_these_machines_are_bought_for_have_their_own_pages(
+    client, machines, slug, name
+):
+    url = reverse("metrics:llm-model", kwargs={"slug": slug})
+    html = _html(client, url)
+    assert f"<title>Best GPU for {name}" in html
+    assert "config.json" in html
+    sitemap = client.get("/sitemap.xml").content.decode()
+    assert url in sitemap
+
+
+@pytest.mark.django_db
+def test_a_model_no_machine_holds_says_a_machine_is_never_split(client, machines):
+    html = _html(client, reverse("metrics:llm-model", kwargs={"slug": "llama-3.1-405b"}))
+    # About 232 GiB at Q4_K_M: only the 512 GB M3 Ultra's GPU share (384 GB) holds it.
+    machines = Gpu.objects.filter(form_factor="system").count()
+    assert f"{machines - 1} whole computers cannot hold it" in html
+    assert "a model is never split over two computers" in html
+    api = client.get(reverse("metrics:llm-json"), {"model": "llama-3.1-405b", "quant": "q4_k_m"})
+    mac = {row["slug"]: row for row in api.json()["cards"]}["apple-mac-studio-m4-max-40c-128gb"]
+    assert (mac["fits"], mac["cards_needed"]) == (False, None)
+
+
+@pytest.mark.django_db
+def test_a_machines_runs_these_models_table_speaks_of_its_gpu_share_not_cards(client, machines):
+    url = reverse("metrics:learn-gpu", kwargs={"slug": "apple-mac-studio-m4-max-40c-128gb"})
+    html = _html(client, url)
+    table = html[html.index('id="llms"') :]
+    table = table[: table.index("</table>")]
+    assert "Yes, in the 96 GB its GPU may use" in table  # Llama 3.1 70B, 41.6 GiB
+    assert "No: more than the 96 GB its GPU may use by default" in table  # Llama 3.1 405B
+    assert "one card" not in table and "8 cards" not in table
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
     ("kind", "has_machine", "has_card"),
     [("", True, True), ("cards", False, True), ("systems", True, False)],
 )
