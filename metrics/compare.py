@@ -103,18 +103,7 @@ def comparison_sections(
     """The rows of the compare table: prices, specs, $ per spec, MLPerf, power and software.
     With a whole computer among them, rows for what its GPU may use and what its price buys."""
     systems = any(c.is_system for c in cards)
-    price = Section(
-        "Price (eBay headline, median of the 5 cheapest listings)",
-        [
-            _row("Any condition", [c.all_headline_price for c in cards], whole, better="lower"),
-            _row("New", [c.new_headline_price for c in cards], whole, better="lower"),
-            _row(
-                "Used or refurbished", [c.used_headline_price for c in cards], whole, better="lower"
-            ),
-            _row("Listings", [c.all_listing_count or 0 for c in cards], str),
-            *_price_buys(cards, systems),
-        ],
-    )
+    price = _price_section(cards, systems)
     specs = Section(
         "Specs (vendor datasheets, dense figures)",
         [
@@ -178,6 +167,21 @@ def comparison_sections(
             )
         )
     return sections
+
+
+def _price_section(cards, systems: bool) -> Section:
+    return Section(
+        "Price (eBay headline, median of the 5 cheapest listings)",
+        [
+            _row("Any condition", [c.all_headline_price for c in cards], whole, better="lower"),
+            _row("New", [c.new_headline_price for c in cards], whole, better="lower"),
+            _row(
+                "Used or refurbished", [c.used_headline_price for c in cards], whole, better="lower"
+            ),
+            _row("Listings", [c.all_listing_count or 0 for c in cards], str),
+            *_price_buys(cards, systems),
+        ],
+    )
 
 
 def _price_buys(cards, systems: bool) -> list[Row]:
