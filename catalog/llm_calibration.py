@@ -360,7 +360,9 @@ def _floor(fits: dict[str, FamilyFit], moe: list[Sample]) -> float:
 
 
 def _scaled(sample: Sample, factors: dict[str, float]) -> Sample:
-    return _moved(sample, x=sample.x * factors.get(sample.quant, 1.0))
+    factor = factors.get(sample.quant)
+    # The reference quantisation, most of the samples, has no factor: the sample as it is.
+    return sample if factor is None else _moved(sample, x=sample.x * factor)
 
 
 def _moved(sample: Sample, *, x: float | None = None, y: float | None = None) -> Sample:
