@@ -106,6 +106,7 @@ def main(out_dir: str) -> None:
         "shop": f"/ml/shop/gpu/{slug}/",
         "all-cards": "/ml/shop/gpu/",
         "all-cards-filtered": "/ml/shop/gpu/?vendor=NVIDIA&min_memory=24&sort=per-fp16",
+        "all-cards-machines": "/ml/shop/gpu/?kind=systems",
         "compare": "/ml/shop/gpu/compare/nvidia-geforce-rtx-3090-vs-nvidia-geforce-rtx-4090/",
         "compare-picker": "/ml/shop/gpu/compare/",
         "rankings": "/ml/shop/gpu/performance/",
@@ -114,6 +115,11 @@ def main(out_dir: str) -> None:
         "use-case": "/ml/shop/use-case/image-classification/",
         "learn": "/ml/learn/",
         "learn-gpu": "/ml/learn/gpu/nvidia-geforce-rtx-3090/",
+        "learn-machine": "/ml/learn/gpu/apple-mac-studio-m4-max-40c-128gb/",
+        "compare-machine": (
+            "/ml/shop/gpu/compare/apple-mac-studio-m4-max-40c-128gb-vs-nvidia-geforce-rtx-3090/"
+        ),
+        "llm-model": "/ml/shop/llm/gpt-oss-120b/?host=800",
         "learn-model": "/ml/learn/models/resnet50/",
         "learn-use-case": "/ml/learn/use-case/image-classification/",
         "methodology": "/ml/learn/methodology/",
