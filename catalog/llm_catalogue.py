@@ -168,13 +168,14 @@ class CardModels:
     rows: list[ModelOnCard]
     context: int = DEFAULT_CONTEXT
     overhead_gib: float = RUNTIME_OVERHEAD_GIB
+    laptop: bool = False  # a laptop GPU: one per machine, so no multi-card setup
 
 
 def models_on(gpu, *, catalogue: LlmCatalogue | None = None) -> CardModels:
     """Which catalogued LLMs the card holds at Q4_K_M and the default context, and how fast."""
     catalogue = catalogue or load_llm_catalogue()
     quant, rows = models_on_card(catalogue, card_spec(gpu))
-    return CardModels(gpu_label=gpu.label, quant=quant, rows=rows)
+    return CardModels(gpu_label=gpu.label, quant=quant, rows=rows, laptop=gpu.is_laptop)
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,8 @@ def methodology(request):
     context = {
         "llm": llm_methodology(),
         "crumbs": _crumbs(("Methodology", reverse("catalog:methodology"))),
+        # The open-data section links one card's listings.json as an example.
+        "example_slug": Gpu.objects.order_by("slug").values_list("slug", flat=True).first(),
     }
     return render(request, "catalog/methodology.html", context)
 

@@ -58,6 +58,8 @@ class ListingAdmin(admin.ModelAdmin):
         "verdict",
         "reason",
         "condition_kind",
+        "engineering_sample",
+        "low_feedback_seller",
         "is_active",
         "is_demo",
         "excluded_by_admin",

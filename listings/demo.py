@@ -47,6 +47,8 @@ BOARD_MAKERS = {
 DEPRECIATION = {Category.DATACENTER: 0.82, Category.WORKSTATION: 0.86, Category.GAMING: 0.9}
 VALUE_FLOOR = 0.33
 NEW_PREMIUM = Decimal("1.15")  # a new (old-stock) card where the catalog knows only the used price
+# A seller with two ratings: listed with a flag, left out of the going rate.
+NEW_SELLER = {"username": "demo-new-seller", "feedbackPercentage": "100.0", "feedbackScore": 2}
 
 
 def market_prices(*, gpu: Gpu, today: date) -> dict[str, Decimal]:
@@ -112,8 +114,9 @@ def _machine_titles(rng: random.Random, name: str) -> list[str]:
 
 
 def demo_items(*, gpu: Gpu, now: datetime) -> list[dict]:
-    """Item summaries for one card or machine: ten offers, two lots and four pieces of junk,
-    deterministic."""
+    """Item summaries for one card or machine: ten offers, two lots, an engineering sample, an
+    offer from a seller without a track record and four pieces of junk (a machine: its own
+    junk), deterministic."""
     rng = random.Random(gpu.slug)  # noqa: S311 -- demo data, seeded for repeatability
     prices = market_prices(gpu=gpu, today=now.date())
     price = prices[USED]
@@ -126,7 +129,7 @@ def demo_items(*, gpu: Gpu, now: datetime) -> list[dict]:
     category = str(gpu.ebay_category_ids[0]) if gpu.ebay_category_ids else "27386"
     items = []
 
-    def add(title, amount, *, condition=None, quantity=1, auction=False):
+    def add(title, amount, *, condition=None, quantity=1, auction=False, seller=None):
         n = len(items) + 1
         condition_id, condition_text, basis, share = condition or rng.choice(CONDITIONS)
         going = prices[basis]
@@ -135,7 +138,10 @@ def demo_items(*, gpu: Gpu, now: datetime) -> list[dict]:
             "itemId": f"demo|{gpu.slug[:80]}|{n}",
             "title": title[:80],
             "price": {"value": f"{value * quantity:.2f}", "currency": "USD"},
-            "seller": {
+            # A few demo sellers list several offers each, as dealers do on eBay.
+            "seller": seller
+            or {
+                "username": f"demo-seller-{n % 5}",
                 "feedbackPercentage": f"{rng.uniform(97.5, 100):.1f}",
                 "feedbackScore": rng.randint(40, 25000),
             },
@@ -170,6 +176,8 @@ def demo_items(*, gpu: Gpu, now: datetime) -> list[dict]:
         return items
     add(f"Lot of 2 {name}{memory}", None, quantity=2)
     add(f"Lot of 4 {name}{memory} graphics cards", None, quantity=4)
+    add(f"{name}{memory} ES engineering sample", price * Decimal("0.6"), condition=CONDITIONS[3])
+    add(f"{name}{memory} graphics card", price * Decimal("0.8"), seller=NEW_SELLER)
     add(f"{name} replacement cooling fan", Decimal(rng.randint(12, 39)), condition=CONDITIONS[0])
     add(f"Full height bracket for {name}", Decimal(rng.randint(6, 19)), condition=CONDITIONS[0])
     add(
@@ -203,7 +211,8 @@ def seed_demo_listings(*, gpus: list[Gpu], now: datetime | None = None) -> list[
     reports = [
         ingest_items(
             gpu=gpu,
-            items=demo_items(gpu=gpu, now=now),
+            # A laptop GPU is sold only inside laptops: there is no card to list.
+            items=[] if gpu.is_laptop else demo_items(gpu=gpu, now=now),
             source=RefreshSource.DEMO,
             run_id=run_id,
             now=now,

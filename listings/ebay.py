@@ -1,4 +1,5 @@
-"""eBay Browse API client: the only module in the project that does HTTP.
+"""eBay Browse API client, and the Notification API's public keys: the only module in the
+project that talks to eBay.
 
 Every failure (network, timeout, HTTP status, malformed body, spent budget) surfaces as
 `EbayError`, so callers handle exactly one exception type. A search either returns every page it
@@ -32,7 +33,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
@@ -101,6 +102,37 @@ class CallDeadlinePassed(EbayError):
 def forget_tokens() -> None:
     """Drop the tokens this process holds, as a restarted process would."""
     _tokens.clear()
+
+
+# eBay's notification signing keys: a key id names one key for good, so a key read once serves
+# every notice signed with it; eBay asks that keys be cached rather than fetched per notice.
+PUBLIC_KEY_CACHE_SECONDS = 24 * 3600
+PUBLIC_KEY_ID = re.compile(r"[A-Za-z0-9_.:-]{1,200}")
+NOTICE_CALL_DEADLINE_SECONDS = 10.0  # a notice waits on the key: one short attempt
+
+
+@dataclass(frozen=True)
+class PublicKey:
+    """A Notification API public key: the PEM text, its algorithm ("ECDSA") and digest ("SHA1")."""
+
+    key: str
+    algorithm: str
+    digest: str
+
+
+def notification_public_key(key_id: str, *, client: EbayClient | None = None) -> PublicKey:
+    """The public key eBay signed a notification with, from the cache or eBay; raises EbayError."""
+    if not PUBLIC_KEY_ID.fullmatch(key_id):
+        raise EbayError(f"not a public key id: {key_id[:40]!r}")
+    cache_key = f"listings:ebay-public-key:{hashlib.sha256(key_id.encode()).hexdigest()[:32]}"
+    held = cache.get(cache_key)
+    if isinstance(held, dict):
+        return PublicKey(**held)
+    # One attempt, a short deadline: a notice waits on this call, and eBay sends it again later.
+    client = client or EbayClient(max_retries=0, call_deadline=NOTICE_CALL_DEADLINE_SECONDS)
+    found = client.public_key(key_id)
+    cache.set(cache_key, asdict(found), PUBLIC_KEY_CACHE_SECONDS)
+    return found
 
 
 @dataclass
@@ -383,17 +415,20 @@ class EbayClient:
         response._content = bytes(body)
         return response
 
-    def _get_json(self, url: str, *, params: dict | None = None) -> dict:
-        """GET a Browse API resource as JSON, re-minting the token once on a 401."""
-        headers = {"X-EBAY-C-MARKETPLACE-ID": self.marketplace_id, "Accept": "application/json"}
-        if self.campaign_id:
+    def _get_json(self, url: str, *, params: dict | None = None, browse: bool = True) -> dict:
+        """GET an API resource as JSON, re-minting the token once on a 401. A Browse API call
+        (`browse`) names the marketplace and campaign and counts against the budget."""
+        headers = {"Accept": "application/json"}
+        if browse:
+            headers["X-EBAY-C-MARKETPLACE-ID"] = self.marketplace_id
+        if browse and self.campaign_id:
             # This header is what makes eBay return itemAffiliateWebUrl.
             headers["X-EBAY-C-ENDUSERCTX"] = f"affiliateCampaignId={self.campaign_id}"
         refused = None
         for _ in range(2):
             token = self._token(refused=refused)
             headers["Authorization"] = f"Bearer {token}"
-            response = self._send("GET", url, params=params, headers=headers)
+            response = self._send("GET", url, params=params, headers=headers, budgeted=browse)
             if response.status_code != 401:
                 break
             refused = token
@@ -402,6 +437,18 @@ class EbayClient:
         except requests.HTTPError as exc:
             raise EbayError(f"eBay answered HTTP {response.status_code} for {url}") from exc
         return _json_body(response)
+
+    # --- notification keys -------------------------------------------------------------------
+
+    def public_key(self, key_id: str) -> PublicKey:
+        """The Notification API's public key for a key id; raises EbayError."""
+        # Reference: https://developer.ebay.com/api-docs/commerce/notification/resources/public_key/methods/getPublicKey
+        url = f"{self.api_base_url}/commerce/notification/v1/public_key/{key_id}"
+        body = self._get_json(url, browse=False)
+        key, algorithm, digest = (body.get(name) for name in ("key", "algorithm", "digest"))
+        if not all(isinstance(value, str) and value for value in (key, algorithm, digest)):
+            raise EbayError("eBay's public key answer lacks key, algorithm or digest")
+        return PublicKey(key=key, algorithm=algorithm, digest=digest)
 
     # --- search ------------------------------------------------------------------------------
 

@@ -16,6 +16,14 @@ from statistics import median
 from typing import Any, Literal
 
 from listings.machine_screen import Machine, machine_problem, read_machine
+from listings.terms import (
+    ENGINEERING_SAMPLE,
+    aspect_texts,
+    lot_size,
+    says_sample,
+    seller_flag,
+)
+from listings.terms import any_of as _rx
 
 
 class Reason(StrEnum):
@@ -27,7 +35,6 @@ class Reason(StrEnum):
     SYSTEM = "system"
     BUNDLE = "bundle"
     OTHER = "other"
-    LOW_FEEDBACK = "low_feedback"
     PRICE_OUTLIER = "price_outlier"
     CURRENCY = "currency"  # priced in another currency than expected / unparseable price
 
@@ -57,6 +64,9 @@ class Screened:
     unit_price: Decimal | None
     currency: str
     note: str = ""
+    # What buyers should know and the going rate leaves out, decided whatever the verdict:
+    # terms.ENGINEERING_SAMPLE, terms.LOW_FEEDBACK_SELLER.
+    flags: tuple[str, ...] = ()
 
 
 KEEP, DROP = "keep", "drop"
@@ -68,7 +78,6 @@ HIGH_PRICE_RATIO = Decimal("10")  # ten times the going rate is a system, a bund
 # sells under a quarter of it, while parts, boxes and scams often do.
 LOW_TYPICAL_RATIO = Decimal("0.25")
 MIN_BATCH = 3  # fewer keeps than this make no going rate; fall back to the catalog's price
-MIN_NEGATIVE_RATINGS = 2  # one unhappy buyer among a handful of ratings is noise, not a pattern
 CENT = Decimal("0.01")
 MAX_PRICE = Decimal("1e9")  # beyond any real listing; also keeps cent rounding exact
 
@@ -87,16 +96,6 @@ NOISE_WORDS = BRAND_WORDS | {"pcie", "sxm", "sxm2", "sxm3", "sxm4", "sxm5", "oam
 NOISE_WORDS |= {"grace", "hopper", "superchip", "generation", "edition"}
 # Product lines: another line's word before our number is another card (GTX vs RTX, RTX PRO 6000).
 LINE_WORDS = frozenset({"rtx", "gtx", "gts", "gt", "rx", "hd", "arc", "titan", "pro"})
-CARD_WORDS = (
-    r"nvidia|amd|intel|geforce|radeon|tesla|quadro|rtx|gtx|rx|arc|gpus?|graphics|video|cards?|"
-    r"asus|msi|gigabyte|evga|zotac|pny|sapphire|xfx|powercolor|asrock|dell|hpe?|lenovo"
-)
-
-
-def _rx(*patterns: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
-
-
 # Each rewrite with the words it needs: a title without them skips the pattern (same result).
 _NORMALIZE = tuple(
     (re.compile(pattern), repl, needs)
@@ -169,18 +168,6 @@ _LAPTOP = _rx(
     r"\b(?:laptop|notebook|mxm|mobile)\b|(?<![\w-])\d{3,4}m\b|\b[gq]n\d{2}-[a-z]\d",
     r"\bzbook\b|\bthinkpad\b|\bprecision\s(?:[357]5\d0|77\d0)\b",
 )
-_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8, "ten": 10}
-_N = r"(\d{1,3}|" + "|".join(_NUMBER_WORDS) + ")"
-_LOT = (  # in order of trust: "lot of 4", "4pcs", "(qty 5)", "4x NVIDIA", "x8"
-    _rx(
-        rf"\b(?:lot|set|pack|box)\s+of\s+{_N}\b", rf"\blot\s*[:x#(]?\s*{_N}\b", r"^\W*\((\d{1,3})\)"
-    ),
-    _rx(rf"\b{_N}\s*-?\s*(?:pcs|pieces|units|cards|gpus|pack|pk|lot)\b"),
-    _rx(r"\b(?:qty|quantity)\s*[:.]?\s*(\d{1,3})\b"),
-    _rx(rf"^\W*(\d{{1,3}})\s?x\b|\b(\d{{1,3}})\s?x\s+(?={CARD_WORDS})|^\W*{_N}\s+(?={CARD_WORDS})"),
-    _rx(rf"(?<![\w.])x\s?(\d{{1,3}})\s+(?={CARD_WORDS})|(?<![\w.])x\s?(\d{{1,3}})\W*$"),
-)
-_LANES = re.compile(r"(?:pcie|gen|\d\.\d|slot|lanes?)\W*$")  # "PCIe 4.0 x16" counts lanes
 
 
 def _normalize(text: str) -> str:
@@ -198,21 +185,8 @@ def _words(text: str) -> list[tuple[str, int, int]]:
 
 
 def parse_quantity(title: str) -> int:
-    """Cards one purchase gives: "lot of 4", "4pcs", "2x", "x8", "(qty 5)", "set of 2"; else 1."""
-    return _quantity(_normalize(title) if isinstance(title, str) else "")
-
-
-def _quantity(text: str) -> int:
-    """parse_quantity of a normalised title."""
-    for pattern in _LOT:
-        for match in pattern.finditer(text):
-            if _LANES.search(text, 0, match.start()):
-                continue
-            raw = next(group for group in match.groups() if group)
-            count = _NUMBER_WORDS.get(raw) or int(raw)
-            if 1 <= count <= 1000:
-                return count
-    return 1
+    """Cards one purchase gives: "lot of 4", "4pcs", "pair", "2x", "x8", "(qty 5)"; else 1."""
+    return lot_size(_normalize(title) if isinstance(title, str) else "")
 
 
 @dataclass(frozen=True)
@@ -557,39 +531,26 @@ def _price(item: Mapping[str, Any]) -> tuple[Decimal | None, str]:
     return (value if value.is_finite() and 0 < value < MAX_PRICE else None), currency
 
 
-def _min_negatives(percent: float) -> int:
-    """Fewest negative ratings that give this positive percentage (eBay rounds to 0.1)."""
-    for total in range(1, 1001):
-        positive = round(percent * total / 100)
-        if abs(100 * positive / total - percent) < 0.05 + 1e-9:
-            return total - positive
-    return 1000
+def _flags(item: Mapping[str, Any], text: str) -> tuple[str, ...]:
+    """The offer's flags: an engineering sample by its title or item specifics, a seller
+    without a track record by its feedback."""
+    texts = [text, *(_normalize(t) for t in aspect_texts(item))]
+    sample = any(says_sample(t) for t in texts)
+    return tuple(f for f in (ENGINEERING_SAMPLE if sample else "", seller_flag(item)) if f)
 
 
-def _feedback(item: Mapping[str, Any], minimum: float) -> str:
-    seller = item.get("seller")
-    try:
-        percent = float(seller.get("feedbackPercentage")) if isinstance(seller, Mapping) else 0.0
-    except (TypeError, ValueError):
-        return ""
-    # The percentage covers the last 12 months: 0.0 means no recent ratings and 85.7% may be one
-    # bad rating in seven, so it is meaningful only when it implies several negative ratings.
-    if not 0 < percent < minimum or (negatives := _min_negatives(percent)) < MIN_NEGATIVE_RATINGS:
-        return ""
-    return f"seller {percent:g}% positive, at least {negatives} negative ratings"
-
-
-def _screen(cat: _Catalog, item: Mapping[str, Any], currency: str, min_feedback: float) -> Screened:
+def _screen(cat: _Catalog, item: Mapping[str, Any], currency: str) -> Screened:
     item = item if isinstance(item, Mapping) else {}
     title = item.get("title") if isinstance(item.get("title"), str) else ""
     text = _normalize(title)
-    quantity = _quantity(text)
+    quantity = lot_size(text)
     value, item_currency = _price(item)
     unit = (value / quantity).quantize(CENT, rounding=ROUND_HALF_UP) if value else None
+    flags = _flags(item, text)
 
     def verdict(reason: Reason | None, note: str = "") -> Screened:
         text = str(reason) if reason else ""
-        return Screened(DROP if reason else KEEP, text, quantity, unit, item_currency, note)
+        return Screened(DROP if reason else KEEP, text, quantity, unit, item_currency, note, flags)
 
     if unit is None:
         return verdict(Reason.CURRENCY, "missing or unreadable price")
@@ -597,11 +558,13 @@ def _screen(cat: _Catalog, item: Mapping[str, Any], currency: str, min_feedback:
         return verdict(Reason.CURRENCY, f"priced in {item_currency or '?'}, not {currency}")
     if not title.strip():
         return verdict(Reason.OTHER, "no title")
+    if cat.card.form_factor == "laptop":  # the GPU is sold only inside laptops, never as a card
+        return verdict(Reason.SYSTEM, f"the {cat.card.label} is a laptop GPU: no card to buy")
     if problem := _problem(cat, item, text):
         return verdict(*problem)
-    if note := _feedback(item, min_feedback):
-        return verdict(Reason.LOW_FEEDBACK, note)
-    return verdict(None, f"lot of {quantity}" if quantity > 1 else "")
+    notes = [f"lot of {quantity}"] if quantity > 1 else []
+    notes += [f"engineering sample: {says_sample(text)}"] if says_sample(text) else []
+    return verdict(None, "; ".join(notes))
 
 
 def _check_price(screened: Screened, going: Decimal, low_ratio: Decimal) -> Screened:
@@ -625,10 +588,9 @@ def screen_listing(
     item: Mapping[str, Any],
     reference_price: Decimal | None = None,
     currency: str = "USD",
-    min_feedback_percent: float = 90.0,
 ) -> Screened:
     """Screen one eBay itemSummary for one card; with a reference price, also check the price."""
-    screened = _screen(_read_catalog(card, catalog), item, currency, min_feedback_percent)
+    screened = _screen(_read_catalog(card, catalog), item, currency)
     if reference_price:
         return _check_price(screened, Decimal(reference_price), LOW_PRICE_RATIO)
     return screened
@@ -644,7 +606,7 @@ def screen_listings(
     """Screen one search's items; derives a robust reference price from the batch (else
     card.typical_price, the catalog's typical used/new price) for price sanity."""
     cat = _read_catalog(card, catalog)
-    screened = [_screen(cat, item, currency, 90.0) for item in items]
+    screened = [_screen(cat, item, currency) for item in items]
     prices = [s.unit_price for s in screened if s.verdict == KEEP and s.unit_price]
     if len(prices) >= MIN_BATCH:  # the median of what passed resists a few wild prices
         going = Decimal(median(prices))

@@ -15,7 +15,8 @@ from listings.models import ConditionKind
 
 @dataclass(frozen=True)
 class GoingRates:
-    """A card's headline prices: in any condition, new, and used (used or refurbished)."""
+    """A card's going rates (headline prices): in any condition, new, and used (used or
+    refurbished), each with the number of listings it is made of (fixed price, unflagged)."""
 
     any: Decimal | None = None
     new: Decimal | None = None

@@ -29,6 +29,24 @@ SALE_FORMAT_FIELDS = (
 )
 
 
+class Flag(models.TextChoices):
+    """What a buyer should know about a listing and the going rate leaves out (decided by the
+    screen at ingest, listings/terms.py)."""
+
+    ENGINEERING_SAMPLE = "engineering-sample", "engineering sample"
+    LOW_FEEDBACK_SELLER = "low-feedback-seller", "seller with little feedback"
+
+
+# Each flag's field on Listing.
+FLAG_FIELDS = {
+    Flag.ENGINEERING_SAMPLE: "engineering_sample",
+    Flag.LOW_FEEDBACK_SELLER: "low_feedback_seller",
+}
+# A running auction's price is a bid, not a price one can pay.
+BID_ONLY = Q(is_auction=True, is_buy_now=False)
+UNFLAGGED = Q(**{name: False for name in FLAG_FIELDS.values()})
+
+
 class ListingQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
@@ -44,9 +62,23 @@ class ListingQuerySet(models.QuerySet):
         """Auction-only listings, whose price is a current bid rather than a price one can pay."""
         return self.filter(is_auction=True, is_buy_now=False)
 
+    def listed(self):
+        """What a card's pages list and count: visible, with an eBay link to follow (a listing
+        without one would show a button that 404s). Auctions and flagged listings included."""
+        return self.visible().exclude(item_web_url="", affiliate_url="")
+
+    def fixed_price(self):
+        """Listings one can buy at their price: everything but running auctions."""
+        return self.exclude(BID_ONLY)
+
+    def unflagged(self):
+        """Listings with no flag: no engineering sample, no seller without a track record."""
+        return self.filter(UNFLAGGED)
+
     def priced_for_headline(self):
-        """Visible listings that count toward a headline price: every one but running auctions."""
-        return self.visible().exclude(is_auction=True, is_buy_now=False)
+        """Listed, fixed-price and unflagged: what going rates, "from" prices and deals are
+        made of (metrics.ranking counts one seller's several listings of a card once)."""
+        return self.listed().fixed_price().unflagged()
 
 
 class Listing(models.Model):
@@ -82,6 +114,23 @@ class Listing(models.Model):
     )
     seller_feedback_percent = models.FloatField(null=True, blank=True)
     seller_feedback_score = models.IntegerField(null=True, blank=True)
+    seller_key = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="A keyed hash (HMAC-SHA256 with SECRET_KEY) of the seller's eBay username, so "
+        "one seller's listings of a card count once in the going rate; the username is never "
+        "stored. Blank when eBay gave none or the seller's account was deleted.",
+    )
+    engineering_sample = models.BooleanField(
+        default=False,
+        help_text="An engineering or qualification sample (ES, QS, pre-production): listed with "
+        "a warning, left out of the going rate and headline prices.",
+    )
+    low_feedback_seller = models.BooleanField(
+        default=False,
+        help_text="The seller's feedback score is under 10 or under 95% positive: listed with "
+        "the flag, left out of the going rate and headline prices.",
+    )
     item_location_country = models.CharField(max_length=2, blank=True)
     image_url = models.URLField(max_length=1000, blank=True)
     item_web_url = models.URLField(max_length=2000, blank=True)
@@ -125,6 +174,8 @@ class Listing(models.Model):
             models.Index(fields=["last_seen_at"], name="listing_last_seen"),
             # Every page asks whether demo listings are shown; without demo rows this is empty.
             models.Index(fields=["gpu"], name="listing_demo", condition=Q(is_demo=True)),
+            # eBay's account deletion notices remove one seller's key from every listing.
+            models.Index(fields=["seller_key"], name="listing_seller", condition=~Q(seller_key="")),
         ]
 
     def __str__(self):
@@ -144,6 +195,19 @@ class Listing(models.Model):
     def price_is_bid(self) -> bool:
         """An auction without Buy It Now: its price is the current bid, kept out of headlines."""
         return self.is_auction and not self.is_buy_now
+
+    @property
+    def flags(self) -> list[str]:
+        """The listing's flags by name ("engineering-sample"), in Flag order."""
+        return [flag.value for flag, name in FLAG_FIELDS.items() if getattr(self, name)]
+
+    @property
+    def going_rate_exclusion(self) -> str:
+        """Why the listing is not in the going rate ("engineering sample"), or "" when it is."""
+        for flag, name in FLAG_FIELDS.items():
+            if getattr(self, name):
+                return flag.label
+        return "current bid (auction)" if self.price_is_bid else ""
 
 
 class PriceHistory(models.Model):

@@ -6,6 +6,7 @@ import math
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.utils.crypto import salted_hmac
 from django.utils.dateparse import parse_datetime
 
 from listings.models import ConditionKind
@@ -122,11 +123,26 @@ def condition_kind(*, condition_id: str, condition: str) -> str:
     return ConditionKind.UNKNOWN
 
 
+SELLER_KEY_SALT = "listings.seller"
+
+
+def seller_key(username) -> str:
+    """A keyed hash of an eBay username (HMAC-SHA256 with SECRET_KEY), or "" without one.
+
+    It tells one seller's listings apart from another's without storing who the seller is: the
+    username cannot be read back from it, and without SECRET_KEY nobody can test a guess. eBay
+    usernames are not case-sensitive, so neither is the key.
+    """
+    if not isinstance(username, str) or not username.strip():
+        return ""
+    return salted_hmac(SELLER_KEY_SALT, username.strip().lower(), algorithm="sha256").hexdigest()
+
+
 def scrub_personal_data(item: dict) -> dict:
     """A copy of the item summary without the seller's username or location beyond the country."""
-    # We keep no personal data about sellers (no username, no postcode or city): issue 8 relies on
-    # this to opt out of eBay's marketplace account-deletion notifications. Feedback figures are
-    # kept because the screen and buyers use them, and they identify no one on their own.
+    # No personal data about sellers is stored (no username, no postcode or city); the seller
+    # is kept only as a keyed hash (seller_key), which eBay's account deletion notices remove.
+    # Feedback figures are kept because the screen and buyers use them, and they identify no one.
     clean = dict(item)  # only the top-level keys below are replaced; nothing nested is changed
     seller = clean.get("seller")
     if isinstance(seller, dict):
@@ -184,6 +200,7 @@ def parse_item(item: dict, *, quantity: int = 1) -> dict:
         "auction_ends_at": _datetime(item.get("itemEndDate")) if is_auction else None,
         "seller_feedback_percent": _float(seller.get("feedbackPercentage")),
         "seller_feedback_score": _int(seller.get("feedbackScore")),
+        "seller_key": seller_key(seller.get("username")),
         "item_location_country": str(location.get("country") or "")[:2].upper(),
         "image_url": _url(image.get("imageUrl"), 1000),
         "item_web_url": _url(item.get("itemWebUrl"), 2000),

@@ -8,4 +8,5 @@ app_name = "listings"
 # (metrics:shop-gpu) with every other /ml/shop/ page.
 urlpatterns = [
     path("go/<int:pk>/", views.go, name="go"),
+    path("ebay/account-deletion/", views.account_deletion, name="account-deletion"),
 ]

@@ -1,4 +1,5 @@
-"""The /go/ hop that records an affiliate click and sends the buyer to the eBay listing.
+"""The /go/ hop that records an affiliate click and sends the buyer to the eBay listing, and the
+endpoint eBay sends marketplace account deletion notices to.
 
 A card's shop page shows metrics data too, so metrics serves it (metrics/card_views.py)."""
 
@@ -7,13 +8,17 @@ import uuid
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_safe
 
 from listings import analytics
+from listings.account_deletion import BadNotice, challenge_response, handle_notice
+from listings.ebay import EbayError
 from listings.links import buy_url
 from listings.models import Listing
 
@@ -67,3 +72,35 @@ def go(request, pk):
         },
     )
     return HttpResponseRedirect(target)
+
+
+@csrf_exempt  # eBay posts notices; they carry eBay's signature instead of a CSRF token
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def account_deletion(request):
+    """eBay's marketplace account deletion endpoint: GET ?challenge_code= answers eBay's check of
+    the endpoint; POST takes a signed notice and forgets that seller at once. Not found while
+    EBAY_VERIFICATION_TOKEN is unset."""
+    token = settings.EBAY_VERIFICATION_TOKEN
+    if not token:
+        raise Http404("eBay account deletion notices are not set up here.")
+    if request.method == "POST":
+        try:
+            handle_notice(
+                body=request.body, signature_header=request.headers.get("X-Ebay-Signature", "")
+            )
+        except BadNotice as exc:
+            return JsonResponse({"error": str(exc)}, status=412)
+        except EbayError:
+            # eBay's key is out of reach now; eBay sends the notice again later.
+            return JsonResponse({"error": "cannot check the signature now"}, status=503)
+        return HttpResponse(status=204)
+    codes = request.GET.getlist("challenge_code")
+    if len(codes) != 1 or not codes[0]:
+        why = "given more than once" if codes else "missing"
+        return JsonResponse({"error": f"challenge_code: {why}"}, status=400)
+    endpoint = settings.SITE_URL + reverse("listings:account-deletion")
+    answer = challenge_response(
+        challenge_code=codes[0], verification_token=token, endpoint=endpoint
+    )
+    return JsonResponse({"challengeResponse": answer})

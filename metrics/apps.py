@@ -1,5 +1,8 @@
 from django.apps import AppConfig
 
+# Changes made while answering a request: their pages are only queued for search engines.
+REQUEST_SOURCES = ("admin", "account-deletion")
+
 
 def recompute_after_change(sender, gpu_ids=None, history_since=None, source="", **kwargs):
     """Stored rankings and today's price history follow every catalog or listings change; pages
@@ -7,8 +10,9 @@ def recompute_after_change(sender, gpu_ids=None, history_since=None, source="", 
 
     A change that names its cards recomputes only those; any other catalog change, all. A
     sender that wrote past price history (demo seeding) passes `history_since`, a date, and the
-    days from then are rebuilt too. A change made in the admin (`source="admin"`) only queues its
-    pages: the next command run submits them, so a request never waits on a search engine."""
+    days from then are rebuilt too. A change made in the admin (`source="admin"`) or by an eBay
+    account deletion notice only queues its pages: the next command run submits them, so a
+    request never waits on a search engine."""
     from django.db import transaction
 
     from metrics.history import record_price_history
@@ -18,7 +22,7 @@ def recompute_after_change(sender, gpu_ids=None, history_since=None, source="", 
     recompute_rankings(only_gpu_ids=gpu_ids)
     record_price_history(only_gpu_ids=gpu_ids, since=history_since)
     queue_changed_pages(gpu_ids=gpu_ids)
-    if source != "admin":
+    if source not in REQUEST_SOURCES:
         transaction.on_commit(submit_changed_pages)  # never inside a transaction
 
 

@@ -29,6 +29,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("new", "New", "new_headline_price"),
     Column("used", "Used", "used_headline_price"),
     Column("listings", "Listings", "all_listing_count", biggest_first=True),
+    Column("from", "From", "all_lowest_price"),
     Column("memory", "Memory (GB)", "memory_gb", biggest_first=True),
     Column("fp16", "FP16 TFLOPS", "fp16_tflops", biggest_first=True),
     Column("per-fp16", "$ per FP16 TFLOPS", "per_fp16"),

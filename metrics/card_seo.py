@@ -5,9 +5,13 @@ from catalog.presentation import figure, fit_title, money
 
 
 def shop_seo(*, gpu: Gpu, summary: dict, page) -> dict:
-    """A title of at most 70 characters and a description of 50-160, unique per card and page."""
+    """A title of at most 70 characters and a description of 50-160, unique per card and page.
+
+    The count is every listing shown and "from" the cheapest fixed-price one the going rate
+    counts (summarize_listings), as on every page."""
     label, count = gpu.label, summary["count"]
-    low = money(summary["low"], "whole", summary["currency"]) if count else ""
+    priced = bool(count) and summary["low"] is not None
+    low = money(summary["low"], "whole", summary["currency"]) if priced else ""
     suffix = f" (page {page.number})" if page.number > 1 else ""
     titles = [
         f"{label} price for machine learning: {count} eBay deals from {low}{suffix} | ShopAgent",
@@ -16,16 +20,20 @@ def shop_seo(*, gpu: Gpu, summary: dict, page) -> dict:
         f"{label} prices{suffix} | ShopAgent",
         f"{label} prices{suffix}",
     ]
-    if not count:
+    if not priced:
         titles = [
             f"{label} price for machine learning: eBay listings{suffix} | ShopAgent",
             f"{label} prices on eBay{suffix} | ShopAgent",
             f"{label} prices{suffix}",
         ]
     memory = f" {figure(gpu.memory_gb)} GB" if gpu.memory_gb else ""
-    if count:
+    if gpu.is_laptop:
+        lead = f"The {label}{memory} is a laptop GPU, sold only inside laptops: no card listings"
+    elif priced:
         high = money(summary["high"], "whole", summary["currency"])
         lead = f"{count} live eBay listings for the {label}{memory}, {low} to {high} per card"
+    elif count:
+        lead = f"{count} live eBay listings for the {label}{memory}, none at a fixed price"
     else:
         lead = f"Live eBay listings for the {label}{memory}, none right now"
     descriptions = [

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 from catalog.models import MlSoftware
 from catalog.presentation import figure, money, per_thousand, per_unit, sig
+from catalog.presentation import price as asking_price
 from catalog.specs import SPECS, system_figure
 
 SEPARATOR = "-vs-"
@@ -93,6 +94,11 @@ def whole(value) -> str:
     return money(value, "whole")
 
 
+def to_the_cent(value) -> str:
+    """A listing's asking price as every page quotes a "from" price: $1,000.00."""
+    return _dash(asking_price(value))
+
+
 def _dash(value) -> str:
     return "—" if value in (None, "") else str(value)
 
@@ -171,7 +177,7 @@ def comparison_sections(
 
 def _price_section(cards, systems: bool) -> Section:
     return Section(
-        "Price (eBay headline, median of the 5 cheapest listings)",
+        "Price (eBay going rate: median of the 5 cheapest fixed-price listings)",
         [
             _row("Any condition", [c.all_headline_price for c in cards], whole, better="lower"),
             _row("New", [c.new_headline_price for c in cards], whole, better="lower"),
@@ -179,6 +185,12 @@ def _price_section(cards, systems: bool) -> Section:
                 "Used or refurbished", [c.used_headline_price for c in cards], whole, better="lower"
             ),
             _row("Listings", [c.all_listing_count or 0 for c in cards], str),
+            _row(
+                "From (fixed price)",
+                [c.all_lowest_price for c in cards],
+                to_the_cent,
+                better="lower",
+            ),
             *_price_buys(cards, systems),
         ],
     )

@@ -1,7 +1,8 @@
-"""Open data: every card's specs, headline prices and ranked MLPerf results as JSON and CSV.
+"""Open data: every card's specs, headline prices and ranked MLPerf results as JSON and CSV, and
+one card's listings as JSON.
 
-Two queries whatever the number of cards: the cards with their new and used price rows, and the
-MLPerf results the rankings use (stored UseCaseScore rows in any condition, one per card and model).
+Two queries whatever the number of cards: the cards with their price rows, and the MLPerf results
+the rankings use (stored UseCaseScore rows in any condition, one per card and model).
 """
 
 import csv
@@ -11,11 +12,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from catalog.models import Gpu
+from listings.open_data import listing_records
+from listings.shop.queries import last_checked_at
+from metrics.going_rate import read_going_rates
 from metrics.models import Scope, UseCaseScore
 from metrics.selectors import with_prices
 from shopagent.cache import cached_page
@@ -41,8 +46,13 @@ BASIS = (
     "its GPU may use by default (null for cards, whose GPU uses all of memory_gb), gpu_cores "
     "its GPU cores as the vendor counts them, typical_power_w its default power and "
     "board_power_w its maximum. "
-    "headline_*_usd: median of the 5 cheapest screened eBay listings in that condition, null when "
-    "none. mlperf: each model's best valid single-accelerator Closed Offline result in any round "
+    "headline_*_usd: the going rate, the median of the 5 cheapest fixed-price screened eBay "
+    "listings in that condition without a flag (engineering samples and sellers with little "
+    "feedback left out, one seller's several listings counted once), null when none. "
+    "listing_count: every listing the card's page lists (auctions and flagged listings "
+    "included); from_usd: the cheapest fixed-price landed price per card without a flag, null "
+    "when none. "
+    "mlperf: each model's best valid single-accelerator Closed Offline result in any round "
     "(highest tokens_per_s for language models, MLPerf's official LLM metric, else samples_per_s; "
     "a shipping run before a preview one); tokens_per_s is null for other models; benchmark is "
     "the MLPerf benchmark that ran (a 99.9% accuracy run also meets 99%)."
@@ -93,6 +103,8 @@ CARD_COLUMNS = (
     ("llama_cpp_backend", "llama_cpp_backend"),
     ("headline_used_usd", "used_headline_price"),
     ("headline_new_usd", "new_headline_price"),
+    ("listing_count", "listings_shown"),
+    ("from_usd", "all_lowest_price"),
     ("source_url", "source_url"),
 )
 COLUMNS = (*(name for name, _ in CARD_COLUMNS), "mlperf")
@@ -141,7 +153,11 @@ def gpu_data() -> GpuData:
                 "benchmark": ran or None,
             }
         )
-    cards = with_prices(Gpu.objects.all(), {"new_": Scope.NEW, "used_": Scope.USED})
+    scopes = {"new_": Scope.NEW, "used_": Scope.USED, "all_": Scope.ALL}
+    # A card without a price row has no listing: its count is 0, not unknown.
+    cards = with_prices(Gpu.objects.all(), scopes).annotate(
+        listings_shown=Coalesce("all_listing_count", 0)
+    )
     rows = cards.order_by("slug").values_list("id", *(field for _, field in CARD_COLUMNS))
     return GpuData(
         cards=[
@@ -194,3 +210,46 @@ def gpus_csv(request):
             ],
         )
     return HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+
+
+# listings.json's layout: raised when a field is renamed, removed or changes meaning.
+LISTINGS_VERSION = 1
+LISTINGS_BASIS = (
+    "as_of: when the card's listings were last checked on eBay (its latest successful refresh), "
+    "null when never. version: the layout of this document, raised when a field changes. "
+    "landed_price_usd: price per card, item price plus stated shipping divided by the cards in "
+    "the lot (units). in_going_rate: whether the card's going rate counts the listing; auctions "
+    "(a current bid), engineering samples and sellers with a feedback score under 10 or under "
+    "95% positive are listed but not counted, and one seller's several listings of the card "
+    "count once, at their median. from_usd: the cheapest listing the going rate counts."
+)
+
+
+@require_safe
+@cached_page()
+def gpu_listings_json(request, slug):
+    """One card's listings as the shop page lists them, with its going rates; 404 for a slug
+    that is no card."""
+    gpu = Gpu.objects.filter(slug=slug).only("id", "slug", "form_factor").first()
+    if gpu is None:
+        return JsonResponse({"error": f"Unknown card: {slug}"}, status=404)
+    rates = read_going_rates(gpu_id=gpu.pk)
+    listings = listing_records(gpu=gpu)
+    counted = [row["landed_price_usd"] for row in listings if row["in_going_rate"]]
+    checked = last_checked_at(gpu=gpu)
+    body = {
+        "slug": gpu.slug,
+        "as_of": checked.isoformat() if checked else None,
+        "version": LISTINGS_VERSION,
+        "going_rate_used_usd": _plain(rates.used),
+        "going_rate_new_usd": _plain(rates.new),
+        "listing_count": len(listings),
+        "from_usd": min(counted, default=None),
+        "listings": listings,
+        "note": "A laptop GPU, sold only inside laptops: no card listings."
+        if gpu.is_laptop
+        else None,
+        **_meta(),
+        "basis": LISTINGS_BASIS,
+    }
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False, "indent": 1})

@@ -7,7 +7,7 @@ from metrics.models import CardPrice, Scope
 def read_going_rates(*, gpu_id: int) -> GoingRates:
     """The CardPrice rows of one card (one query)."""
     rows = CardPrice.objects.filter(gpu_id=gpu_id).values_list(
-        "scope", "headline_price", "listing_count"
+        "scope", "headline_price", "priced_count"
     )
     found = {scope: (price, count) for scope, price, count in rows}
     any_, new, used = (found.get(s, (None, 0)) for s in (Scope.ALL, Scope.NEW, Scope.USED))

@@ -22,9 +22,10 @@ from django.db.models import CharField, FloatField, Max, Min, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from catalog.models import FormFactor
 from listings.models import Listing, PriceHistory
 from metrics.models import CardPrice, DailyPrice, Scope
-from metrics.ranking import USED_KINDS, card_prices
+from metrics.ranking import USED_KINDS, going_rates, seller_positions
 from shopagent.cache import bump_generation
 
 logger = logging.getLogger(__name__)
@@ -60,12 +61,14 @@ def daily_headlines(
     last_day: int,
     n_cards: int,
     listing_mask: np.ndarray | None = None,
+    listing_seller: np.ndarray | None = None,
 ) -> DailyHeadlines:
     """Per day in [first_day, last_day] and card: the headline price of the listings live that day.
 
     A price observation (row) holds from its day until the day before the listing's next one, or
     until the listing's last day; of several observations on one day the last one counts. Rows are
-    positions into the listing arrays; `listing_mask` keeps only some listings (a condition).
+    positions into the listing arrays; `listing_mask` keeps only some listings (a condition), and
+    `listing_seller` (positions, -1 unknown) counts one seller's listings of a card once a day.
     """
     row_listing = np.asarray(row_listing, dtype=np.int64)
     row_day = np.asarray(row_day, dtype=np.int64)
@@ -94,12 +97,23 @@ def daily_headlines(
     offsets = np.arange(pair_row.size) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     pair_day = start[pair_row] + offsets
     group = (pair_day - first_day) * n_cards + np.asarray(listing_card)[listing[pair_row]]
-    result = card_prices(card_index=group, prices=price[pair_row], n_cards=n_days * n_cards)
-    has = np.flatnonzero(result.count)
+    seller = (
+        np.full(group.size, -1, dtype=np.int64)
+        if listing_seller is None
+        else np.asarray(listing_seller, dtype=np.int64)[listing[pair_row]]
+    )
+    result = going_rates(
+        card_index=group,
+        prices=price[pair_row],
+        seller=seller,
+        priced=np.ones(group.size, dtype=bool),
+        n_cards=n_days * n_cards,
+    )
+    has = np.flatnonzero(result.priced)
     return DailyHeadlines(
         day=first_day + has // n_cards,
         card=has % n_cards,
-        count=result.count[has],
+        count=result.priced[has],
         headline=result.headline[has],
         lowest=result.lowest[has],
     )
@@ -156,9 +170,9 @@ def record_price_history(
             "listing_count": count,
             "computed_at": now,
         }
-        for gpu_id, scope, headline, lowest, count in stored.values_list(
-            "gpu_id", "scope", "headline_price", "lowest_price", "listing_count"
-        )
+        for gpu_id, scope, headline, lowest, count in stored.filter(
+            headline_price__isnull=False
+        ).values_list("gpu_id", "scope", "headline_price", "lowest_price", "priced_count")
     ]
     first = since if since is not None and since < today else today
     report = HistoryReport(
@@ -188,6 +202,7 @@ class HeadlineListings:
     card: np.ndarray
     end_day: np.ndarray
     kind: np.ndarray
+    seller: np.ndarray
 
     def scopes(self) -> dict[str, np.ndarray | None]:
         """Which listings count in each condition scope (None: all of them)."""
@@ -232,23 +247,29 @@ def _rebuild_days(
             last_day=last.toordinal() - 1,
             n_cards=listings.gpu_ids.size,
             listing_mask=mask,
+            listing_seller=listings.seller,
         )
         objects += _daily_rows(result=result, gpu_ids=listings.gpu_ids, scope=scope, now=now)
     return objects, observations.listing.size
 
 
 def _headline_listings(*, only_gpu_ids, first: date, last: date):
-    """The listings that count toward a headline (as ranking's priced_for_headline, live or
-    archived) and were still live on the first day, with their queryset; None without any."""
+    """The listings that count toward a headline (fixed price, unflagged, as ranking's rule;
+    live or archived) and were still live on the first day, with their queryset; None without
+    any."""
     listings = (
         Listing.objects.kept()
-        .exclude(is_auction=True, is_buy_now=False)
+        .fixed_price()
+        .unflagged()
+        .exclude(gpu__form_factor=FormFactor.LAPTOP)
         .filter(Q(is_active=True) | Q(last_seen_at__gte=_start_of(first)))
         .order_by("id")
     )
     if only_gpu_ids is not None:
         listings = listings.filter(gpu_id__in=sorted(set(only_gpu_ids)))
-    rows = list(listings.values("id", "gpu_id", "condition_kind", "is_active", "last_seen_at"))
+    rows = list(
+        listings.values("id", "gpu_id", "condition_kind", "is_active", "last_seen_at", "seller_key")
+    )
     if not rows:
         return None, listings
     gpu_of = np.array([row["gpu_id"] for row in rows], dtype=np.int64)
@@ -269,6 +290,7 @@ def _headline_listings(*, only_gpu_ids, first: date, last: date):
                 dtype=np.int64,
             ),
             kind=np.array([row["condition_kind"] for row in rows], dtype=str),
+            seller=seller_positions([row["seller_key"] for row in rows]),
         ),
         listings,
     )

@@ -16,7 +16,9 @@ from shopagent.cache import cached_page
 BASIS = (
     "Daily headline price per card: the median of the five cheapest landed prices (item price "
     "plus stated shipping, per card in a lot) of the card's screened eBay listings in that "
-    "condition, auctions left out. 'used' includes refurbished; 'all' is any condition."
+    "condition, auctions, engineering samples and sellers with little feedback left out and one "
+    "seller's several listings counted once; listing_count is how many it was made of. 'used' "
+    "includes refurbished; 'all' is any condition."
 )
 
 

@@ -82,6 +82,7 @@ class LlmRow:
     listing_count: int | None
     needs: CardNeeds = field(default_factory=CardNeeds)
     host_usd: Decimal | None = None  # the stated host-PC cost a card setup adds
+    from_price: Decimal | None = None  # the cheapest fixed-price listing without a flag
 
     @property
     def machine(self) -> bool:
@@ -271,7 +272,8 @@ class PricedCards:
     """Every card's LLM-relevant specs and its headline price in any condition."""
 
     cards: list[llm.CardSpec]  # by label
-    prices: dict[str, tuple[Decimal, int]]  # slug -> (headline price, listing count)
+    # slug -> (headline price, listing count, "from" price): CardPrice in any condition
+    prices: dict[str, tuple[Decimal | None, int, Decimal | None]]
     needs: dict[str, CardNeeds] = field(default_factory=dict)  # slug -> what the card needs
 
     def rows(
@@ -286,9 +288,18 @@ class PricedCards:
         rows = []
         for card in self.cards:
             run = catalogue.run(model=model, quant=quant, context=context, card=card)
-            price, count = self.prices.get(card.slug, (None, None))
+            price, count, lowest = self.prices.get(card.slug, (None, None, None))
             needs = self.needs.get(card.slug, CardNeeds())
-            rows.append(LlmRow(run, price, count, needs, host_usd))
+            rows.append(
+                LlmRow(
+                    run=run,
+                    price=price,
+                    listing_count=count,
+                    needs=needs,
+                    host_usd=host_usd,
+                    from_price=lowest,
+                )
+            )
         return rows
 
 
@@ -298,9 +309,9 @@ def load_priced_cards() -> PricedCards:
     cards = [card_spec(gpu) for gpu in gpus]
     needs = {gpu.slug: card_needs(gpu) for gpu in gpus}
     prices = {
-        slug: (price, count)
-        for slug, price, count in CardPrice.objects.filter(scope=Scope.ALL).values_list(
-            "gpu__slug", "headline_price", "listing_count"
+        slug: (price, count, lowest)
+        for slug, price, count, lowest in CardPrice.objects.filter(scope=Scope.ALL).values_list(
+            "gpu__slug", "headline_price", "listing_count", "lowest_price"
         )
     }
     return PricedCards(cards, prices, needs)
@@ -393,6 +404,8 @@ def api_rows(rows: list[LlmRow]) -> list[dict]:
                 "memory_gb": run.card.total_memory_gb or run.card.memory_gb,
                 "gpu_memory_gb": run.card.memory_gb,
                 "price_usd": float(row.price) if row.price is not None else None,
+                "listing_count": row.listing_count or 0,
+                "from_usd": float(row.from_price) if row.from_price is not None else None,
                 "tokens_per_s_per_1000_usd": (
                     _round(row.tokens_per_s_per_1000_usd) if single else None
                 ),

@@ -61,6 +61,8 @@ class FinderPick:
     needs: CardNeeds = CardNeeds()
     machine: bool = False  # a whole computer: no host PC to add
     host_usd: Decimal | None = None  # the stated host-PC cost `price` includes
+    listing_count: int = 0  # the card's listings, as every page counts them
+    from_price: Decimal | None = None  # its cheapest fixed-price listing without a flag
 
     def as_json(self) -> dict:
         return {
@@ -71,6 +73,8 @@ class FinderPick:
             "host_pc_usd": float(self.host_usd) if self.host_usd else None,
             "reason": self.reason,
             "basis": self.basis,
+            "listing_count": self.listing_count,
+            "from_usd": None if self.from_price is None else float(self.from_price),
         }
 
 
@@ -181,6 +185,8 @@ def _llm_pick(row: LlmRow, model: llm.ModelSpec, quant: llm.QuantSpec) -> Finder
         needs=row.needs,
         machine=row.machine,
         host_usd=row.host_price,
+        listing_count=row.listing_count or 0,
+        from_price=row.from_price,
     )
 
 
@@ -252,7 +258,7 @@ def _find_by_proxy(task, budget, priced, include_modules, host_usd) -> FinderRes
     eligible = []
     for card in priced.cards:
         needs = priced.needs.get(card.slug, CardNeeds())
-        price = priced.prices.get(card.slug, (None, None))[0]
+        price, count, lowest = priced.prices.get(card.slug, (None, 0, None))
         # Whole computers rank by LLM speed, not FP16 TFLOPS: Apple publishes none.
         if needs.form_factor == FormFactor.SYSTEM:
             continue
@@ -260,15 +266,16 @@ def _find_by_proxy(task, budget, priced, include_modules, host_usd) -> FinderRes
             continue
         if price and host_usd:
             price += host_usd
+        market = (price, count, lowest)
         if price and card.fp16_tflops and (card.memory_gb or 0) >= floor:
             # Training without BF16 needs FP16 loss scaling: such cards rank after those with it.
             lacks_bf16 = training and not needs.bf16
-            eligible.append((lacks_bf16, float(price) / card.fp16_tflops, card, price, needs))
+            eligible.append((lacks_bf16, float(price) / card.fp16_tflops, card, market, needs))
     eligible.sort(key=lambda e: (e[0], e[1], e[2].label))
-    within = [e for e in eligible if budget is None or e[3] <= budget]
+    within = [e for e in eligible if budget is None or e[3][0] <= budget]
 
     def pick(entry) -> FinderPick:
-        lacks_bf16, per_tflops, card, price, needs = entry
+        lacks_bf16, per_tflops, card, (price, count, lowest), needs = entry
         floor_text = f" (≥ {floor} GB: {why})" if floor else ""
         bf16 = ""
         if training:
@@ -282,10 +289,19 @@ def _find_by_proxy(task, budget, priced, include_modules, host_usd) -> FinderRes
             f"{per_unit(per_tflops)} per TFLOPS{bf16}; {host_words(host_usd)}"
         )
         return FinderPick(
-            card.label, card.slug, 1, price, reason, "spec proxy", needs=needs, host_usd=host_usd
+            card.label,
+            card.slug,
+            1,
+            price,
+            reason,
+            "spec proxy",
+            needs=needs,
+            host_usd=host_usd,
+            listing_count=count,
+            from_price=lowest,
         )
 
-    cheapest = min(eligible, key=lambda e: (e[3], e[2].label), default=None)
+    cheapest = min(eligible, key=lambda e: (e[3][0], e[2].label), default=None)
     note = "Spec proxy, not a benchmark: ranked by dense FP16 tensor TFLOPS per dollar" + (
         f" among cards with at least {floor} GB" if floor else ""
     )

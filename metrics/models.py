@@ -1,7 +1,7 @@
 """What a card is worth: stored results of metrics.ranking, rewritten on every recompute."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from catalog.models import PREVIEW, WEB_URL
 
@@ -13,13 +13,24 @@ class Scope(models.TextChoices):
 
 
 class CardPrice(models.Model):
-    """A card's headline price in one condition scope; no row means no listing in that scope."""
+    """A card's listings and going rate in one condition scope; no row means no listing in that
+    scope. `listing_count` counts every listing the card's pages list (auctions and flagged ones
+    too): the one count every page shows. The going rate (`headline_price`) and the "from" price
+    (`lowest_price`, the cheapest) are made of the `priced_count` fixed-price, unflagged ones,
+    and are blank when there is none."""
 
     gpu = models.ForeignKey("catalog.Gpu", on_delete=models.CASCADE, related_name="card_prices")
     scope = models.CharField(max_length=10, choices=Scope.choices)
-    listing_count = models.PositiveIntegerField()
-    headline_price = models.DecimalField(max_digits=12, decimal_places=2)
-    lowest_price = models.DecimalField(max_digits=12, decimal_places=2)
+    listing_count = models.PositiveIntegerField(help_text="Listings shown, auctions included.")
+    priced_count = models.PositiveIntegerField(
+        default=0, help_text="Fixed-price listings without a flag: what the going rate is made of."
+    )
+    headline_price = models.DecimalField(
+        "going rate", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    lowest_price = models.DecimalField(
+        "from price", max_digits=12, decimal_places=2, null=True, blank=True
+    )
     dollars_per_fp32_tflops = models.FloatField(null=True, blank=True)
     dollars_per_fp16_tflops = models.FloatField(null=True, blank=True)
     dollars_per_fp8_tflops = models.FloatField(null=True, blank=True)
@@ -36,11 +47,15 @@ class CardPrice(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["gpu", "scope"], name="card_price_unique_scope"),
             models.CheckConstraint(
-                condition=Q(headline_price__gt=0) & Q(lowest_price__gt=0),
-                name="card_price_positive",
+                condition=(
+                    Q(priced_count=0, headline_price__isnull=True, lowest_price__isnull=True)
+                    | Q(priced_count__gte=1, headline_price__gt=0, lowest_price__gt=0)
+                ),
+                name="card_price_priced",
             ),
             models.CheckConstraint(
-                condition=Q(listing_count__gte=1), name="card_price_has_listings"
+                condition=Q(listing_count__gte=1) & Q(listing_count__gte=F("priced_count")),
+                name="card_price_has_listings",
             ),
         ]
         indexes = [models.Index(fields=["scope", "headline_price"], name="card_price_scope_price")]

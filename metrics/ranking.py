@@ -13,20 +13,22 @@ from decimal import Decimal
 
 import numpy as np
 from django.db import transaction
-from django.db.models import FloatField
+from django.db.models import BooleanField, Case, FloatField, Q, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from catalog.models import PREVIEW, TOKENS_PER_S, BenchmarkResult, FormFactor, Gpu, MlModel
 from catalog.specs import SPECS, dollars_per_unit, ranked_field
-from listings.models import Listing
+from listings.models import BID_ONLY, UNFLAGGED, Listing
 from metrics.models import CardPrice, Scope, UseCaseScore
 from shopagent.cache import bump_generation
 
 logger = logging.getLogger(__name__)
 
-# The headline price is the median of the HEADLINE_K cheapest unit prices: the cheapest listings are
-# what a buyer pays, and the median of several is not moved by one mispriced or scam listing.
+# The headline price (going rate) is the median of the HEADLINE_K cheapest unit prices: the cheapest
+# listings are what a buyer pays, and the median of several is not moved by one mispriced or scam
+# listing. One seller's several listings of a card count once (one_per_seller), so a batch cannot
+# fill the cheapest five on its own.
 HEADLINE_K = 5
 
 USED_KINDS = ("used", "refurbished")
@@ -61,6 +63,71 @@ def card_prices(
         ) / 2
         lowest[has] = sorted_prices[first]
     return CardPriceArrays(count=count, headline=headline, lowest=lowest)
+
+
+def one_per_seller(
+    *, group: np.ndarray, seller: np.ndarray, prices: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(group, price) pairs with each seller's listings in a group (a card, or a card on one day)
+    made one, at their median price: a seller's batch is one offer, not many. A seller of -1
+    (unknown) leaves its listings as they are."""
+    group = np.asarray(group, dtype=np.int64)
+    seller = np.asarray(seller, dtype=np.int64)
+    prices = np.asarray(prices, dtype=np.float64)
+    known = seller >= 0
+    if not known.any():
+        return group, prices
+    order = np.lexsort((prices[known], seller[known], group[known]))
+    g, s, p = group[known][order], seller[known][order], prices[known][order]
+    starts = np.flatnonzero(np.concatenate(([True], (g[1:] != g[:-1]) | (s[1:] != s[:-1]))))
+    sizes = np.diff(np.append(starts, g.size))
+    medians = (p[starts + (sizes - 1) // 2] + p[starts + sizes // 2]) / 2
+    return np.concatenate((group[~known], g[starts])), np.concatenate((prices[~known], medians))
+
+
+@dataclass(frozen=True)
+class GoingRateArrays:
+    """Per card (aligned with the card index) in one condition scope: listings shown, listings
+    the going rate is made of, the going rate (headline) and the cheapest of those ("from")."""
+
+    listed: np.ndarray
+    priced: np.ndarray
+    headline: np.ndarray
+    lowest: np.ndarray
+
+
+def going_rates(
+    *,
+    card_index: np.ndarray,
+    prices: np.ndarray,
+    seller: np.ndarray,
+    priced: np.ndarray,
+    n_cards: int,
+) -> GoingRateArrays:
+    """The going-rate rule: of a card's listings, the `priced` ones (fixed price, unflagged)
+    count, one seller's several listings once at their median, and the headline is the median
+    of the HEADLINE_K cheapest of those; "from" is the cheapest priced listing."""
+    card_index = np.asarray(card_index, dtype=np.int64)
+    priced = np.asarray(priced, dtype=bool)
+    prices = np.asarray(prices, dtype=np.float64)
+    listed = np.bincount(card_index, minlength=n_cards)[:n_cards]
+    raw = card_prices(card_index=card_index[priced], prices=prices[priced], n_cards=n_cards)
+    group, points = one_per_seller(
+        group=card_index[priced], seller=np.asarray(seller)[priced], prices=prices[priced]
+    )
+    rate = card_prices(card_index=group, prices=points, n_cards=n_cards)
+    return GoingRateArrays(
+        listed=listed, priced=raw.count, headline=rate.headline, lowest=raw.lowest
+    )
+
+
+def seller_positions(keys) -> np.ndarray:
+    """Each listing's seller as a position among the keys, -1 where the key is blank."""
+    keys = np.asarray(keys, dtype=str)
+    if keys.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    unique, inverse = np.unique(keys, return_inverse=True)
+    return np.where(keys == "", -1, inverse).astype(np.int64)
 
 
 def per_dollar(*, throughput: np.ndarray, prices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -156,12 +223,15 @@ class Cards:
 
 @dataclass(frozen=True)
 class ListingPrices:
-    """Every listing that counts toward a headline price: its card's position, its landed unit
-    price and its condition, aligned."""
+    """Every listing the cards' pages list: its card's position, its landed unit price, its
+    condition, its seller's position (-1 unknown) and whether it counts toward the going rate
+    (fixed price, unflagged), aligned."""
 
     card: np.ndarray
     price: np.ndarray
     kind: np.ndarray
+    seller: np.ndarray
+    priced: np.ndarray
 
     def scopes(self) -> dict[str, np.ndarray]:
         """Which listings count in each condition scope."""
@@ -206,8 +276,12 @@ def recompute_rankings(
     headlines = {}
     price_objects = []
     for scope, mask in listings.scopes().items():
-        result = card_prices(
-            card_index=listings.card[mask], prices=listings.price[mask], n_cards=cards.ids.size
+        result = going_rates(
+            card_index=listings.card[mask],
+            prices=listings.price[mask],
+            seller=listings.seller[mask],
+            priced=listings.priced[mask],
+            n_cards=cards.ids.size,
         )
         headlines[scope] = result.headline
         price_objects += _card_price_rows(cards=cards, scope=scope, result=result, now=now)
@@ -244,33 +318,52 @@ def _read_cards(*, only: list[int] | None) -> Cards:
 
 
 def _read_listing_prices(*, cards: Cards, only: list[int] | None) -> ListingPrices:
-    # Running auctions' bids are not prices yet: landed prices of everything else make the headline.
-    listings = Listing.objects.priced_for_headline().order_by()  # card_prices sorts, not the db
+    # Every listing a card's page lists is counted; running auctions' bids (not prices yet) and
+    # flagged listings are listed but not priced. Laptop GPUs are sold in laptops only: no card.
+    listings = Listing.objects.listed().exclude(gpu__form_factor=FormFactor.LAPTOP).order_by()
     if only is not None:
         listings = listings.filter(gpu_id__in=only)
+    priced = Case(
+        When(Q(UNFLAGGED) & ~BID_ONLY, then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
     # Floats, not Decimals: building 50,000 Decimals costs more than the whole ranking.
-    rows = list(listings.values_list("gpu_id", Cast("unit_price", FloatField()), "condition_kind"))
+    rows = list(
+        listings.values_list(
+            "gpu_id", Cast("unit_price", FloatField()), "condition_kind", "seller_key", priced
+        )
+    )
+    gpu_id, price, kind, seller, counts = zip(*rows, strict=True) if rows else ((),) * 5
     return ListingPrices(
-        card=np.searchsorted(cards.ids, np.array([row[0] for row in rows], dtype=np.int64)),
-        price=np.array([row[1] for row in rows], dtype=np.float64),
-        kind=np.array([row[2] for row in rows], dtype=str),
+        card=np.searchsorted(cards.ids, np.array(gpu_id, dtype=np.int64)),
+        price=np.array(price, dtype=np.float64),
+        kind=np.array(kind, dtype=str),
+        seller=seller_positions(seller),
+        priced=np.array(counts, dtype=bool),
     )
 
 
-def _card_price_rows(*, cards: Cards, scope: str, result: CardPriceArrays, now) -> list[CardPrice]:
-    """One CardPrice per card with listings in this scope: count, headline, lowest, $/spec."""
-    return [
-        CardPrice(
-            gpu_id=int(cards.ids[i]),
-            scope=scope,
-            listing_count=int(result.count[i]),
-            headline_price=_money(result.headline[i]),
-            lowest_price=_money(result.lowest[i]),
-            computed_at=now,
-            **_per_spec(float(result.headline[i]), cards.specs[i]),
+def _card_price_rows(*, cards: Cards, scope: str, result: GoingRateArrays, now) -> list[CardPrice]:
+    """One CardPrice per card with listings in this scope: counts, going rate, "from", $/spec
+    (no price and no $/spec when none of its listings is priced)."""
+    rows = []
+    for i in np.flatnonzero(result.listed):
+        headline = float(result.headline[i])
+        priced = np.isfinite(headline)
+        rows.append(
+            CardPrice(
+                gpu_id=int(cards.ids[i]),
+                scope=scope,
+                listing_count=int(result.listed[i]),
+                priced_count=int(result.priced[i]),
+                headline_price=_money(headline) if priced else None,
+                lowest_price=_money(result.lowest[i]) if priced else None,
+                computed_at=now,
+                **(_per_spec(headline, cards.specs[i]) if priced else {}),
+            )
         )
-        for i in np.flatnonzero(result.count)
-    ]
+    return rows
 
 
 # The BenchmarkResult columns a use-case score is made from.

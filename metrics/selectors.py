@@ -123,6 +123,7 @@ def with_prices(queryset: QuerySet, scopes: dict[str, str]) -> QuerySet:
         ).annotate(
             **{
                 f"{prefix}headline_price": F(f"{relation}__headline_price"),
+                f"{prefix}lowest_price": F(f"{relation}__lowest_price"),
                 f"{prefix}listing_count": F(f"{relation}__listing_count"),
             }
         )
@@ -338,6 +339,7 @@ class IndexCard:
     new_headline_price: Decimal | None
     used_headline_price: Decimal | None
     all_listing_count: int | None
+    all_lowest_price: Decimal | None  # "from": the cheapest fixed-price listing without a flag
     per_fp16: float | None
     per_gb: float | None  # a whole computer's per GB its GPU may use
     gpu_memory_gb: float | None = None  # a whole computer's GPU share
@@ -352,6 +354,7 @@ INDEX_FIGURES = (
     "new_headline_price",
     "used_headline_price",
     "all_listing_count",
+    "all_lowest_price",
     "per_fp16",
     "per_gb",
 )
@@ -452,7 +455,7 @@ def pair_cards(*, candidates: list[tuple[str, str]]) -> tuple[str, str] | None:
 def compare_sitemap_slugs() -> tuple[list[str], set[str]]:
     """Priced cards cheapest first, and every card's slug (two queries)."""
     priced = list(
-        CardPrice.objects.filter(scope=Scope.ALL)
+        CardPrice.objects.filter(scope=Scope.ALL, headline_price__isnull=False)
         .order_by("headline_price", "gpu__slug")
         .values_list("gpu__slug", flat=True)
     )

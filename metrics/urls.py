@@ -49,4 +49,7 @@ urlpatterns = [
         history_views.price_history_json,
         name="price-history-json",
     ),
+    path(
+        "ml/data/gpu/<slug:slug>/listings.json", export.gpu_listings_json, name="data-gpu-listings"
+    ),
 ]

@@ -1,8 +1,8 @@
 import pytest
 
 # Test files whose behaviour depends on the cache (page cache and its invalidation, the admin
-# throttle, the eBay token, the call budget, view counts): `make test` runs them a second time
-# against a real Redis server (.ci/with-redis).
+# throttle, the eBay token and public keys, the call budget, view counts): `make test` runs them
+# a second time against a real Redis server (.ci/with-redis).
 CACHE_DEPENDENT = {
     "tests/metrics/test_views.py",
     "tests/shopagent/test_seo.py",
@@ -13,6 +13,7 @@ CACHE_DEPENDENT = {
     "tests/listings/test_ebay.py",
     "tests/listings/test_refresh_listings.py",
     "tests/listings/test_schedule.py",
+    "tests/listings/test_account_deletion.py",
 }
 
 

@@ -121,7 +121,6 @@ def ingest_items(
                 demo=source == RefreshSource.DEMO,
                 keep_outcomes=keep_outcomes,
             )
-            report.seen += len(values_by_id)
             with transaction.atomic():
                 upsert_batch(
                     gpu=gpu, values_by_id=values_by_id, report=report, answer=answer, now=now

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from listings.models import Listing, RefreshRun, RefreshStatus
+from listings.models import FLAG_FIELDS, Flag, Listing, RefreshRun, RefreshStatus, Verdict
 from listings.signals import listings_changed
 
 # The report's counts a RefreshRun row stores under the same names.
@@ -37,6 +37,7 @@ class ItemOutcome:
     quantity: int
     unit_price: Decimal | None
     currency: str
+    flags: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict:
         return {
@@ -46,6 +47,7 @@ class ItemOutcome:
             "quantity": self.quantity,
             "unit_price": None if self.unit_price is None else str(self.unit_price),
             "currency": self.currency,
+            "flags": self.flags,
         }
 
 
@@ -70,11 +72,28 @@ class IngestReport:
     zero_answer: bool = False
     outcomes: list[ItemOutcome] = field(default_factory=list)
     malformed_reasons: dict[str, int] = field(default_factory=dict)
+    rejected_reasons: dict[str, int] = field(default_factory=dict)
+    flagged: dict[str, int] = field(default_factory=dict)  # kept listings by flag
+    samples_rejected: dict[str, int] = field(default_factory=dict)  # dropped samples by reason
     changed_gpu_ids: set[int] = field(default_factory=set)
 
     @property
     def ok(self) -> bool:
         return self.status == RefreshStatus.OK
+
+    def tally(self, values: dict, *, sign: int = 1) -> None:
+        """Count one screened item's listing values (sign -1 takes one back): seen, rejected
+        by reason, kept listings by flag and engineering samples the screen dropped."""
+        self.seen += sign
+        kept = values["verdict"] == Verdict.KEEP
+        if not kept:
+            self.rejected += sign
+            _add(self.rejected_reasons, values["reason"] or "other", sign)
+        for flag, name in FLAG_FIELDS.items():
+            if values[name] and kept:
+                _add(self.flagged, flag.value, sign)
+        if values[FLAG_FIELDS[Flag.ENGINEERING_SAMPLE]] and not kept:
+            _add(self.samples_rejected, values["reason"] or "other", sign)
 
     def summary(self) -> str:
         """One human line: counts, or the error."""
@@ -85,10 +104,29 @@ class IngestReport:
             f"{self.archived} archived, {self.rejected} rejected, {self.api_calls} API calls"
         )
         notes = [self.note] if self.note else []
+        if self.rejected:
+            notes.append(f"rejected: {_counts(self.rejected_reasons)}")
+        if any(self.flagged.values()):
+            notes.append(f"listed with a flag, not in the going rate: {_counts(self.flagged)}")
+        if any(self.samples_rejected.values()):
+            samples = sum(self.samples_rejected.values())
+            notes.append(
+                f"{samples} engineering sample{'s' if samples != 1 else ''} rejected by the "
+                f"screen: {_counts(self.samples_rejected)}"
+            )
         if self.malformed:
             reasons = "; ".join(f"{n} {why}" for why, n in sorted(self.malformed_reasons.items()))
             notes.append(f"{self.malformed} malformed items rejected: {reasons}")
         return f"{line} ({'; '.join(notes)})" if notes else line
+
+
+def _add(counts: dict[str, int], key: str, n: int) -> None:
+    counts[key] = counts.get(key, 0) + n
+
+
+def _counts(counts: dict[str, int]) -> str:
+    """ "2 parts, 5 wrong_model": the non-zero counts by key."""
+    return ", ".join(f"{n} {key}" for key, n in sorted(counts.items()) if n)
 
 
 def new_run_id() -> str:

@@ -15,7 +15,7 @@ from listings import heuristics
 from listings.ingest.clean import item_key, reject_malformed
 from listings.ingest.report import IngestReport, ItemOutcome
 from listings.links import is_ebay_url
-from listings.models import Listing, Verdict
+from listings.models import FLAG_FIELDS, Listing, Verdict
 from listings.summaries import landed_unit_price, parse_item
 
 MIN_LISTINGS_FOR_TYPICAL_PRICE = 3
@@ -41,7 +41,10 @@ def catalog_facts(
             {"pk": gpu.pk, **{name: getattr(gpu, name) for name in CARD_FIELDS}} for gpu in gpus
         ]
     prices: dict[int, list[Decimal]] = defaultdict(list)
-    rows = Listing.objects.visible().filter(currency=settings.EBAY_CURRENCY, is_demo=False)
+    # What the going rate is made of: a bid or an engineering sample says little of the price.
+    rows = Listing.objects.priced_for_headline().filter(
+        currency=settings.EBAY_CURRENCY, is_demo=False
+    )
     if priced is not None:
         rows = rows.filter(gpu__in=[gpu.pk for gpu in priced])
     for gpu_id, unit_price in rows.values_list("gpu_id", "unit_price"):
@@ -50,8 +53,8 @@ def catalog_facts(
 
 
 def card_facts(*, gpu: Gpu, listing_prices: Sequence[Decimal] = ()) -> heuristics.CardFacts:
-    """One card as the screen sees it; typical price = median visible listing, else the catalog's
-    typical used (or new) price, else the MSRP."""
+    """One card as the screen sees it; typical price = median listing the going rate counts, else
+    the catalog's typical used (or new) price, else the MSRP."""
     return _facts(
         card={name: getattr(gpu, name) for name in CARD_FIELDS}, listing_prices=listing_prices
     )
@@ -97,8 +100,7 @@ def screen_batch(
         item_id = item_key(item)
         values = _listing_values(values=parsed, screened=verdict, gpu=gpu, demo=demo)
         values_by_id[item_id] = values
-        if verdict.verdict != Verdict.KEEP:
-            report.rejected += 1
+        report.tally(values)
         if keep_outcomes:
             report.outcomes.append(
                 ItemOutcome(
@@ -108,6 +110,7 @@ def screen_batch(
                     quantity=values["quantity"],
                     unit_price=values["unit_price"],
                     currency=verdict.currency,
+                    flags=list(verdict.flags),
                 )
             )
     return values_by_id
@@ -158,5 +161,6 @@ def _listing_values(*, values: dict, screened: heuristics.Screened, gpu: Gpu, de
         quantity=quantity,
         is_demo=demo,
         gpu_id=gpu.pk,
+        **{name: flag in screened.flags for flag, name in FLAG_FIELDS.items()},
     )
     return values

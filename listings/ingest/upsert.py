@@ -27,6 +27,9 @@ INGESTED_FIELDS = (
     *SALE_FORMAT_FIELDS,
     "seller_feedback_percent",
     "seller_feedback_score",
+    "seller_key",
+    "engineering_sample",
+    "low_feedback_seller",
     "item_location_country",
     "image_url",
     "item_web_url",
@@ -119,8 +122,7 @@ def _plan_item(
     ):
         # Another card's search found it first and this card does not claim it better: the
         # listing stays that card's (one listing, one card).
-        report.seen -= 1
-        report.rejected -= not keep
+        report.tally(values, sign=-1)
         return
     answer.accounted += 1
     answer.kept += keep

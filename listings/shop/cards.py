@@ -12,8 +12,19 @@ from catalog.models import Gpu
 from catalog.presentation import figure, per_unit, price
 from catalog.specs import SPECS, Spec, dollars_per_unit, ranked_value
 from listings.market import GoingRates, deal_percent, deal_text
-from listings.models import Listing
+from listings.models import Flag, Listing
 from listings.shop.queries import CARD_FIELDS, filter_listings, paginate, shown_listings
+
+# What each flag means to a buyer, shown on the listing's card.
+FLAG_WARNINGS = {
+    Flag.ENGINEERING_SAMPLE: (
+        "Engineering sample: pre-release silicon that may lack features, run at other clocks, "
+        "need special firmware or come without warranty"
+    ),
+    Flag.LOW_FEEDBACK_SELLER: (
+        "Seller with little track record: feedback score under 10 or under 95% positive"
+    ),
+}
 
 # The one image host the Content-Security-Policy allows (shopagent/security.py): a photo from
 # anywhere else would be blocked, so it gets the placeholder instead.
@@ -50,6 +61,8 @@ class ListingCard:
     seller: str
     deal: str = ""
     deal_side: str = ""  # "below" or "above" the going rate, for the badge's colour
+    not_in_rate: str = ""  # "Not in going rate: engineering sample"
+    warnings: tuple[str, ...] = ()  # what a buyer should know before buying: its flags
 
 
 def card_specs(gpu: Gpu) -> list[Spec]:
@@ -116,6 +129,7 @@ def listing_card(
     else:
         shipping = f"Includes {price(listing.shipping_cost, currency)} shipping"
     deal, deal_side = listing_deal(listing, rates=rates or GoingRates())
+    exclusion = listing.going_rate_exclusion
     details = []
     if listing.is_auction:
         bids = listing.bid_count or 0
@@ -153,13 +167,16 @@ def listing_card(
         seller=seller,
         deal=deal,
         deal_side=deal_side,
+        not_in_rate=f"Not in going rate: {exclusion}" if exclusion else "",
+        warnings=tuple(FLAG_WARNINGS[Flag(flag)] for flag in listing.flags),
     )
 
 
 def listing_deal(listing: Listing, *, rates: GoingRates) -> tuple[str, str]:
-    """The listing's difference from the going rate for its condition, and which side it is on."""
-    if listing.price_is_bid:
-        return "Auction: a current bid is not compared with the going rate", ""
+    """The listing's difference from the going rate for its condition, and which side it is on;
+    nothing for a listing the going rate leaves out (a bid, a flagged listing)."""
+    if listing.going_rate_exclusion:
+        return "", ""
     rate, name = rates.for_condition(listing.condition_kind)
     if rate is None or listing.unit_price is None:
         return "", ""

@@ -5,13 +5,20 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, F, FloatField, Max, Min, Value, When
+from django.db.models import Case, Count, F, FloatField, Max, Min, Q, Value, When
 from django.db.models.functions import Cast
 
 from catalog.models import Gpu
 from catalog.presentation import typed_number
 from listings.market import GoingRates
-from listings.models import SALE_FORMAT_FIELDS, Listing, RefreshRun
+from listings.models import (
+    BID_ONLY,
+    FLAG_FIELDS,
+    SALE_FORMAT_FIELDS,
+    UNFLAGGED,
+    Listing,
+    RefreshRun,
+)
 from listings.shop.form import BUYING_FILTERS
 
 PER_PAGE = 24
@@ -43,6 +50,7 @@ CARD_FIELDS = (
     "unit_price",
     "seller_feedback_percent",
     "seller_feedback_score",
+    *FLAG_FIELDS.values(),
     "item_location_country",
     "image_url",
 )
@@ -84,14 +92,14 @@ def filter_listings(queryset, *, gpu: Gpu, applied: dict, rates: GoingRates | No
 
 
 def by_deal(queryset, *, rates: GoingRates):
-    """Biggest discount on the going rate for the listing's condition first; auctions and
-    listings without a going rate last, cheapest first."""
+    """Biggest discount on the going rate for the listing's condition first; auctions, flagged
+    listings and listings without a going rate last, cheapest first."""
     rate_of = {
         "new": rates.new,
         "used": rates.used,
         "refurbished": rates.used,
     }
-    whens = [When(is_auction=True, is_buy_now=False, then=Value(None, FloatField()))]
+    whens = [When(BID_ONLY | ~Q(UNFLAGGED), then=Value(None, FloatField()))]
     whens += [
         When(condition_kind=kind, then=Value(1 / float(rate)))
         for kind, rate in rate_of.items()
@@ -109,9 +117,11 @@ def by_deal(queryset, *, rates: GoingRates):
 
 
 def shown_listings(gpu: Gpu):
-    """The card's listings a shop page may show: visible, and with an eBay link to follow (a
-    listing without one would show a button that 404s)."""
-    return Listing.objects.visible().filter(gpu=gpu).exclude(item_web_url="", affiliate_url="")
+    """The card's listings a shop page shows (Listing.objects.listed()); none for a laptop GPU,
+    which is sold only inside laptops."""
+    if gpu.is_laptop:
+        return Listing.objects.none()
+    return Listing.objects.listed().filter(gpu=gpu)
 
 
 @dataclass(frozen=True)
@@ -131,22 +141,27 @@ def shop_facts(gpu: Gpu) -> ShopFacts:
 
 
 def summarize_listings(visible) -> tuple[dict, list[str]]:
-    """The lowest and highest price, count and currency of a card's listings, and the countries
-    they ship from, sorted: one query grouped by country."""
+    """A card's listings summed up, and the countries they ship from, sorted: one query grouped
+    by country. `count` is every listing shown, `auctions` and `flagged` those among them left
+    out of the going rate; `low` ("from") and `high` are over the ones it is made of (fixed
+    price, unflagged), as metrics.ranking counts and prices them."""
+    priced = Q(UNFLAGGED) & ~BID_ONLY
     groups = list(
         visible.order_by()
         .values("item_location_country")
         .annotate(
-            low=Min("unit_price"),
-            high=Max("unit_price"),
+            low=Min("unit_price", filter=priced),
+            high=Max("unit_price", filter=priced),
             count=Count("id"),
+            auctions=Count("id", filter=BID_ONLY),
+            flagged=Count("id", filter=~Q(UNFLAGGED)),
             currency=Max("currency"),
         )
     )
     summary = {
-        "low": min((g["low"] for g in groups), default=None),
-        "high": max((g["high"] for g in groups), default=None),
-        "count": sum(g["count"] for g in groups),
+        "low": min((g["low"] for g in groups if g["low"] is not None), default=None),
+        "high": max((g["high"] for g in groups if g["high"] is not None), default=None),
+        **{key: sum(g[key] for g in groups) for key in ("count", "auctions", "flagged")},
         "currency": max((g["currency"] for g in groups), default=None),
     }
     countries = sorted(g["item_location_country"] for g in groups if g["item_location_country"])

@@ -159,6 +159,15 @@ EBAY_CARD_DEADLINE_SECONDS = env.float("EBAY_CARD_DEADLINE_SECONDS", default=180
 REFRESH_RUN_DEADLINE_SECONDS = env.float("REFRESH_RUN_DEADLINE_SECONDS", default=1500.0)
 # Consecutive failed calls (429, 5xx, unreachable) across cards after which a run stops calling.
 EBAY_BREAKER_THRESHOLD = env.int("EBAY_BREAKER_THRESHOLD", default=12)
+# The verification token registered with eBay for marketplace account deletion notices
+# (SITE_URL/ebay/account-deletion/); empty turns the endpoint off (404). eBay takes 32 to 80
+# letters, digits, underscores and dashes.
+EBAY_VERIFICATION_TOKEN = env.str("EBAY_VERIFICATION_TOKEN", default="")
+if EBAY_VERIFICATION_TOKEN and not re.fullmatch(r"[A-Za-z0-9_-]{32,80}", EBAY_VERIFICATION_TOKEN):
+    raise ImproperlyConfigured(
+        "EBAY_VERIFICATION_TOKEN must be 32 to 80 letters, digits, underscores and dashes "
+        "(see .env.example)."
+    )
 # Cards fetched at once by refresh_listings (writes stay one card at a time).
 REFRESH_WORKERS = env.int("REFRESH_WORKERS", default=8)
 

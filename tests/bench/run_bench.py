@@ -644,6 +644,7 @@ def bench_paths(shop_slug: str) -> dict[str, str]:
         "search": "/ml/search/?q=3090",
         "sitemap": "/sitemap.xml",
         "history_csv": f"/ml/data/gpu/{shop_slug}/price-history.csv",
+        "listings_json": f"/ml/data/gpu/{shop_slug}/listings.json",
     }
 
 

@@ -66,7 +66,7 @@ def test_each_listing_says_how_far_it_is_from_the_going_rate_for_its_condition(m
     assert "18% below the used going rate" in html  # the $820 refurbished card
     assert "30% above the used going rate" in html  # the $1,300 used card
     assert "2% above the new going rate" in html  # $2,100 against $2,050
-    assert "Auction: a current bid is not compared with the going rate" in html
+    assert "Not in going rate: current bid (auction)" in html
 
 
 def test_best_deals_sort_puts_the_biggest_discount_first_and_auctions_last(market):

@@ -264,13 +264,12 @@ def test_divides_a_lot_price_into_a_unit_price():
     assert (got.verdict, got.quantity, got.unit_price) == ("keep", 3, Decimal("666.67"))
 
 
-def test_drops_a_seller_with_several_negative_ratings_but_not_one():
-    lone_bad_rating = screen("nvidia-t4", "NVIDIA Tesla T4 16GB", feedback="85.7", score=175)
-    assert lone_bad_rating.verdict == "keep"  # 85.7% is one negative among seven recent ratings
-    pattern = screen("nvidia-t4", "NVIDIA Tesla T4 16GB", feedback="70.0", score=900)
-    assert (pattern.verdict, pattern.reason) == ("drop", Reason.LOW_FEEDBACK)
-    new_seller = screen("nvidia-t4", "NVIDIA Tesla T4 16GB", feedback="0.0", score=3)
-    assert new_seller.verdict == "keep"
+def test_keeps_a_seller_without_a_track_record_with_a_flag_instead_of_dropping_it():
+    for feedback, score in (("85.7", 175), ("70.0", 900), ("0.0", 3), ("100.0", 9)):
+        got = screen("nvidia-t4", "NVIDIA Tesla T4 16GB", feedback=feedback, score=score)
+        assert (got.verdict, got.flags) == ("keep", ("low-feedback-seller",)), (feedback, score)
+    proven = screen("nvidia-t4", "NVIDIA Tesla T4 16GB", feedback="95.0", score=10)
+    assert (proven.verdict, proven.flags) == ("keep", ())
 
 
 def batch(prices):

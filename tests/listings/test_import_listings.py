@@ -53,7 +53,7 @@ def test_json_output_is_one_object_per_item_in_the_stable_format(rtx4090):
     lines = [json.loads(line) for line in output.splitlines()]
     assert len(lines) == 5
     assert all(
-        set(line) == {"itemId", "verdict", "reason", "quantity", "unit_price", "currency"}
+        set(line) == {"itemId", "verdict", "reason", "quantity", "unit_price", "currency", "flags"}
         for line in lines
     )
     by_id = {line["itemId"]: line for line in lines}
@@ -64,6 +64,7 @@ def test_json_output_is_one_object_per_item_in_the_stable_format(rtx4090):
         "quantity": 2,
         "unit_price": "1900.00",
         "currency": "USD",
+        "flags": [],
     }
     assert by_id["v1|314159260005|0"]["verdict"] == "drop"
     assert by_id["v1|314159260005|0"]["unit_price"] is None or isinstance(

@@ -127,10 +127,12 @@ def test_running_auctions_stay_out_of_the_headline_price(rtx4090):
     ingest_items(gpu=rtx4090, items=items, source="import", run_id=new_run_id())
     recompute_rankings()
     headline = CardPrice.objects.get(gpu=rtx4090, scope=Scope.ALL)
-    assert headline.listing_count == 3
+    assert (headline.listing_count, headline.priced_count) == (4, 3)  # the auction is listed
     assert headline.headline_price == Decimal("1100.00")
+    assert headline.lowest_price == Decimal("1000.00")  # "from" is never the $300 bid
     html = Client().get(reverse("metrics:shop-gpu", kwargs={"slug": rtx4090.slug})).content
     assert "current bid" in html.decode()
+    assert "4 eBay listings, from $1,000.00 per card at a fixed price (1 auction" in html.decode()
 
 
 def test_calculated_shipping_says_so_on_the_card(rtx4090):

@@ -242,3 +242,39 @@ def test_a_spent_budget_stops_the_gate_for_every_worker(db):
     with pytest.raises(BudgetExhausted):
         gate.admit()
     assert isinstance(gate.stopped, BudgetExhausted)
+
+
+def test_a_laptop_gpu_is_never_searched_and_the_report_says_why(ebay, catalog):
+    from catalog.models import Gpu
+
+    Gpu.objects.create(
+        slug="amd-radeon-rx-7700s", label="AMD Radeon RX 7700S", manufacturer="AMD",
+        memory_gb=8, category="gaming", form_factor="laptop",
+    )  # fmt: skip
+
+    output = refresh("--gpu", "amd-radeon-rx-7700s", "--gpu", "nvidia-t4")
+
+    assert "amd-radeon-rx-7700s: skipped, the AMD Radeon RX 7700S is a laptop GPU" in output
+    assert "1 cards refreshed" in output
+    assert not any("7700S" in call.request.url for call in ebay.calls)
+    assert not RefreshRun.objects.filter(gpu__slug="amd-radeon-rx-7700s").exists()
+
+
+def test_the_report_says_why_the_screen_dropped_listings_and_which_it_flagged(http, token, catalog):
+    items = [
+        make_item(1, "NVIDIA GeForce RTX 4090 24GB ES engineering sample", "1500.00"),
+        make_item(2, "NVIDIA GeForce RTX 4090 24GB QS sample - for parts, no display", "600.00"),
+        make_item(3, "NVIDIA GeForce RTX 4090 Founders Edition 24GB", "1650.00"),
+        make_item(4, "RTX 4090 cooling fan replacement", "25.00"),
+    ]
+    items[2]["seller"].update(feedbackScore=4)
+    answer(http, "NVIDIA GeForce RTX 4090", json={"total": 4, "itemSummaries": items})
+
+    output = refresh("--gpu", "nvidia-geforce-rtx-4090")
+
+    assert "2 rejected" in output and "rejected: 1 accessory, 1 parts" in output
+    flagged = (
+        "listed with a flag, not in the going rate: 1 engineering-sample, 1 low-feedback-seller"
+    )
+    assert flagged in output
+    assert "1 engineering sample rejected by the screen: 1 parts" in output

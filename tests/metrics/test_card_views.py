@@ -276,9 +276,9 @@ def test_second_view_is_served_from_the_page_cache(client, django_assert_num_que
 def test_price_summary_covers_all_visible_listings_not_just_the_page(client):
     gpu = make_shop(listings=30)
     summary = client.get(shop_url(gpu, price_max="3100")).context["summary"]
-    assert summary["count"] == 31
+    assert (summary["count"], summary["auctions"]) == (31, 6)
     assert summary["low"] == Decimal("3000.00")
-    assert summary["high"] == Decimal("5813.00")
+    assert summary["high"] == Decimal("5716.00")  # the dearest, $5,813, is an auction's bid
 
 
 def test_an_unfiltered_page_counts_its_listings_without_a_second_count_query(
@@ -378,3 +378,35 @@ def test_filters_and_sort_fold_behind_one_control_and_the_compare_link_is_offere
         html,
     )
     assert f'href="/ml/shop/gpu/compare/?gpu={gpu.slug}"' in html
+
+
+def test_a_laptop_gpus_page_says_why_it_lists_nothing(client, loaded_catalog):
+    from catalog.models import Gpu
+
+    laptop = Gpu.objects.get(slug="amd-radeon-rx-7700s")
+    make_listing(laptop, price="400.00")  # stored before the card was known to be a laptop GPU
+    make_refresh(laptop)  # the demo's load writes a run for every card
+
+    response = client.get(shop_url(laptop))
+
+    html = response.content.decode()
+    assert "is a laptop GPU: it is sold only built into laptops, never as a card" in html
+    assert response.context["cards"] == []
+    assert "$400.00" not in html and "Used going rate" not in html
+    assert "Prices checked" not in html  # nothing was checked: there is nothing to buy
+    assert "Llama 3.1 70B" in html  # its LLM table still says what fits its 8 GB...
+    assert "Multi-card setup" not in html and "No: a laptop has one" in html  # ...on one GPU
+
+
+def test_a_laptop_gpus_learn_page_says_why_it_offers_no_prices(client, loaded_catalog):
+    from catalog.models import Gpu
+
+    laptop = Gpu.objects.get(slug="amd-radeon-rx-7700s")
+    desktop = Gpu.objects.get(slug="nvidia-geforce-rtx-3090")
+
+    html = client.get(reverse("metrics:learn-gpu", kwargs={"slug": laptop.slug})).content.decode()
+    other = client.get(reverse("metrics:learn-gpu", kwargs={"slug": desktop.slug})).content.decode()
+
+    assert "is a laptop GPU: it is sold only built into laptops, never as a card" in html
+    assert "Live eBay prices for the AMD Radeon RX 7700S" not in html
+    assert "Live eBay prices for the NVIDIA GeForce RTX 3090" in other

@@ -105,6 +105,27 @@ def test_rebuilding_days_stores_each_days_headline_per_condition(card_with_histo
 
 
 @pytest.mark.django_db
+def test_a_rebuilt_day_counts_a_sellers_batch_once_and_leaves_flagged_listings_out(
+    make_gpu, make_listing
+):
+    gpu = make_gpu("nvidia-l40s")
+    for price in ("1000", "1010", "1020", "1030", "1040"):
+        _observe(make_listing(gpu, price), 1, price)
+    for _ in range(8):
+        _observe(make_listing(gpu, "700", seller_key="f" * 64), 1, "700")
+    _observe(make_listing(gpu, "500", engineering_sample=True), 1, "500")
+
+    record_price_history(since=TODAY - timedelta(days=1), today=TODAY)
+
+    day = DailyPrice.objects.get(gpu=gpu, scope=Scope.USED, day=TODAY - timedelta(days=1))
+    assert (day.headline_price, day.lowest_price, day.listing_count) == (
+        Decimal("1010.00"),
+        Decimal("700.00"),
+        13,
+    )
+
+
+@pytest.mark.django_db
 def test_a_listings_change_records_todays_headline_prices(make_gpu, make_listing):
     gpu = make_gpu("nvidia-t4")
     make_listing(gpu, "700")

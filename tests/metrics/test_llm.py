@@ -179,6 +179,8 @@ def test_api_returns_fit_speed_and_price_per_card(client, shop):
         "source_url",
         "measured_context",
         "price_usd",
+        "listing_count",
+        "from_usd",
         "tokens_per_s_per_1000_usd",
     }
 
@@ -431,7 +433,17 @@ def test_finder_json_answers_with_total_and_reason(client, market):
     data = response.json()
     assert (data["task"], data["budget_usd"]) == ("llm-70b", 2000.0)
     first = data["picks"][0]
-    assert set(first) == {"slug", "kind", "cards", "price_usd", "host_pc_usd", "reason", "basis"}
+    assert set(first) == {
+        "slug",
+        "kind",
+        "cards",
+        "price_usd",
+        "host_pc_usd",
+        "reason",
+        "basis",
+        "listing_count",
+        "from_usd",
+    }
     assert (first["kind"], first["host_pc_usd"]) == ("card", None)
     assert "on two cards, plus a host PC" in first["reason"]
     assert (first["slug"], first["cards"], first["price_usd"]) == (

@@ -9,10 +9,13 @@ from metrics.models import CardPrice, UseCaseScore
 from metrics.ranking import (
     best_valid,
     card_prices,
+    going_rates,
     looser_targets,
+    one_per_seller,
     per_dollar,
     recompute_rankings,
     round_key,
+    seller_positions,
 )
 
 
@@ -46,6 +49,34 @@ def test_one_scam_listing_and_one_absurd_listing_barely_move_the_headline_price(
     assert abs(after.headline[0] - before.headline[0]) / before.headline[0] < 0.01
     # A plain lowest price would have fallen to $1.
     assert after.lowest[0] == 1.0
+
+
+def test_a_sellers_listings_of_a_card_count_once_at_their_median():
+    group, prices = one_per_seller(
+        group=np.array([0, 0, 0, 0, 1, 1]),
+        seller=np.array([7, 7, 7, -1, 7, -1]),
+        prices=np.array([700.0, 700.0, 900.0, 1000.0, 50.0, 60.0]),
+    )
+    # Card 0: seller 7's three at their median, $700, and the unknown seller's $1,000; seller 7's
+    # listing of card 1 is its own offer there.
+    assert sorted(zip(group.tolist(), prices.tolist(), strict=True)) == [
+        (0, 700.0),
+        (0, 1000.0),
+        (1, 50.0),
+        (1, 60.0),
+    ]
+
+
+def test_going_rates_count_listed_price_the_unflagged_and_quote_the_cheapest():
+    rates = going_rates(
+        card_index=np.zeros(9, dtype=int),
+        prices=np.array([1000.0, 1010, 1020, 1030, 1040, 300, 400, 700, 700]),
+        seller=seller_positions(["a", "b", "c", "d", "e", "", "", "z", "z"]),
+        priced=np.array([True] * 5 + [False, False, True, True]),  # a bid, a sample, a batch
+        n_cards=1,
+    )
+    assert (rates.listed[0], rates.priced[0]) == (9, 7)
+    assert (rates.headline[0], rates.lowest[0]) == (1010.0, 700.0)
 
 
 def test_seed_worked_example_samples_per_dollar():

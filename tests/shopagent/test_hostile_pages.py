@@ -181,6 +181,8 @@ def _other_paths(hostile) -> list[str]:
         reverse("metrics:price-history-csv", kwargs={"slug": slug}),
         reverse("metrics:price-history-json", kwargs={"slug": slug}),
         reverse("listings:go", kwargs={"pk": listing.pk}),
+        reverse("metrics:data-gpu-listings", kwargs={"slug": slug}),
+        f"{reverse('listings:account-deletion')}?{urlencode({'challenge_code': HOSTILE})}",
         "/ml/learn/gpu/no-such-card/",
         f"/ml/{quote(SCRIPT)}/",
     ]
@@ -203,7 +205,7 @@ def pages(client, hostile):
     """Every page as (route name, path, response)."""
     found = []
     for path in dict.fromkeys([*_sitemap_paths(client), *_other_paths(hostile)]):
-        with override_settings(INDEXNOW_KEY=INDEXNOW_KEY):
+        with override_settings(INDEXNOW_KEY=INDEXNOW_KEY, EBAY_VERIFICATION_TOKEN="t" * 32):
             response = client.get(path)
         if response.status_code == 404:
             route = "not-found"

@@ -53,6 +53,14 @@ class Command(BaseCommand):
             raise CommandError(f"Unknown card slug(s): {', '.join(unknown)}")
         cards = stale_gpus(max_age=timedelta(hours=max_age_hours)) if stale_only else Gpu.objects
         cards = list((cards.filter(slug__in=gpu) if gpu else cards.all()).order_by("slug"))
+        for card in (c for c in cards if c.is_laptop):
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{card.slug}: skipped, the {card.label} is a laptop GPU (sold only inside "
+                    "laptops): no listings are fetched for it"
+                )
+            )
+        cards = [c for c in cards if not c.is_laptop]
         if schedule:
             plan = plan_refresh(gpus=cards)
             for line in plan.lines():
