@@ -66,6 +66,35 @@ def wait_until_up(url: str, server: subprocess.Popen) -> None:
     raise SystemExit("the server did not answer within 20 s")
 
 
+def page_paths(slug: str) -> dict[str, str]:
+    """Every page type to capture, by name; `slug` is a card with listings."""
+    return {
+        "home": "/",
+        "shop": f"/ml/shop/gpu/{slug}/",
+        "all-cards": "/ml/shop/gpu/",
+        "all-cards-filtered": "/ml/shop/gpu/?vendor=NVIDIA&min_memory=24&sort=per-fp16",
+        "all-cards-machines": "/ml/shop/gpu/?kind=systems",
+        "compare": "/ml/shop/gpu/compare/nvidia-geforce-rtx-3090-vs-nvidia-geforce-rtx-4090/",
+        "compare-picker": "/ml/shop/gpu/compare/",
+        "rankings": "/ml/shop/gpu/performance/",
+        "ranking": "/ml/shop/gpu/performance/cost-per-fp32-flops/",
+        "use-cases": "/ml/shop/use-case/",
+        "use-case": "/ml/shop/use-case/image-classification/",
+        "learn": "/ml/learn/",
+        "learn-gpu": "/ml/learn/gpu/nvidia-geforce-rtx-3090/",
+        "learn-machine": "/ml/learn/gpu/apple-mac-studio-m4-max-40c-128gb/",
+        "compare-machine": (
+            "/ml/shop/gpu/compare/apple-mac-studio-m4-max-40c-128gb-vs-nvidia-geforce-rtx-3090/"
+        ),
+        "llm-model": "/ml/shop/llm/gpt-oss-120b/?host=800",
+        "learn-model": "/ml/learn/models/resnet50/",
+        "learn-use-case": "/ml/learn/use-case/image-classification/",
+        "methodology": "/ml/learn/methodology/",
+        "search": "/ml/search/?q=3090",
+        "404": "/no-such-page/",
+    }
+
+
 def main(out_dir: str) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -101,31 +130,7 @@ def main(out_dir: str) -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    pages = {
-        "home": "/",
-        "shop": f"/ml/shop/gpu/{slug}/",
-        "all-cards": "/ml/shop/gpu/",
-        "all-cards-filtered": "/ml/shop/gpu/?vendor=NVIDIA&min_memory=24&sort=per-fp16",
-        "all-cards-machines": "/ml/shop/gpu/?kind=systems",
-        "compare": "/ml/shop/gpu/compare/nvidia-geforce-rtx-3090-vs-nvidia-geforce-rtx-4090/",
-        "compare-picker": "/ml/shop/gpu/compare/",
-        "rankings": "/ml/shop/gpu/performance/",
-        "ranking": "/ml/shop/gpu/performance/cost-per-fp32-flops/",
-        "use-cases": "/ml/shop/use-case/",
-        "use-case": "/ml/shop/use-case/image-classification/",
-        "learn": "/ml/learn/",
-        "learn-gpu": "/ml/learn/gpu/nvidia-geforce-rtx-3090/",
-        "learn-machine": "/ml/learn/gpu/apple-mac-studio-m4-max-40c-128gb/",
-        "compare-machine": (
-            "/ml/shop/gpu/compare/apple-mac-studio-m4-max-40c-128gb-vs-nvidia-geforce-rtx-3090/"
-        ),
-        "llm-model": "/ml/shop/llm/gpt-oss-120b/?host=800",
-        "learn-model": "/ml/learn/models/resnet50/",
-        "learn-use-case": "/ml/learn/use-case/image-classification/",
-        "methodology": "/ml/learn/methodology/",
-        "search": "/ml/search/?q=3090",
-        "404": "/no-such-page/",
-    }
+    pages = page_paths(slug)
     dark = {"home", "all-cards", "compare", "ranking", "use-case", "learn-gpu", "404"}
     try:
         wait_until_up(url, server)
