@@ -13,7 +13,8 @@ PORT ?= 8000
 # A production-like environment for `check --deploy`: DEBUG off, a strong throwaway key, real hosts.
 DEPLOY_ENV := DJANGO_SETTINGS_MODULE=shopagent.settings.base DEBUG=false ENV_FILE=/dev/null \
 	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
-	ALLOWED_HOSTS=shopagent.example SITE_URL=https://shopagent.example
+	ALLOWED_HOSTS=shopagent.example SITE_URL=https://shopagent.example \
+	EMAIL_URL=smtp+tls://mail.shopagent.example:587
 TEST_ENV := DJANGO_SETTINGS_MODULE=shopagent.settings.test ENV_FILE=/dev/null
 
 .PHONY: help install run serve test lint format bench screenshots chromium clean

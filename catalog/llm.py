@@ -194,6 +194,7 @@ class Measured:
     published_on: str
     measured_model: str = ""
     build: str = ""  # llama.cpp build number or commit, where the source gives one
+    pk: int | None = None  # its LlmMeasurement row, when read from the database
 
     @property
     def backend_key(self) -> str:
@@ -525,6 +526,8 @@ class LlmCatalogue:
     measurements: list[Measured]
     families: tuple[Family, ...]
     eras: tuple[Era, ...] = ()
+    # The stored leave-one-out backtest (catalog.LlmBacktest); None: run it here.
+    stored_backtests: list[Backtest] | None = None
 
     def model(self, slug: str) -> ModelSpec | None:
         return next((m for m in self.models if m.slug == slug), None)
@@ -534,7 +537,14 @@ class LlmCatalogue:
 
     @cached_property
     def report(self) -> CalibrationReport:
-        return calibrate(self.measurements, self.families, self.eras)
+        """The calibration on every measurement with its backtest: the stored one where the
+        catalogue has it (one full fit), else run here (one fit per measurement)."""
+        if self.stored_backtests is None:
+            return calibrate(self.measurements, self.families, self.eras)
+        full = fit_points(self.measurements, self.families, self.eras)
+        return CalibrationReport(
+            with_expected_errors(full, self.stored_backtests), self.stored_backtests
+        )
 
     @property
     def calibration(self) -> Calibration:

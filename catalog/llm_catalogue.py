@@ -5,6 +5,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 
 from catalog.llm import (
     DEFAULT_CONTEXT,
@@ -29,7 +31,7 @@ from catalog.llm_calibration import (
     Family,
 )
 from catalog.llm_calibration import FamilyFit as FittedFamily
-from catalog.models import LlmMeasurement, LlmModel, Quantization
+from catalog.models import LlmBacktest, LlmMeasurement, LlmModel, Quantization
 
 CALIBRATION_FILE = "llm_calibration.json"
 # The Gpu columns card_spec reads.
@@ -124,8 +126,9 @@ def _columns(row, names) -> dict:
     return {name: getattr(row, name) for name in names}
 
 
-def load_llm_catalogue() -> LlmCatalogue:
-    """Every LLM, quantisation and measurement, with the decode fit calibrated on them."""
+def load_llm_catalogue(*, with_stored_backtest: bool = True) -> LlmCatalogue:
+    """Every LLM, quantisation and measurement, with the decode fit calibrated on them and the
+    stored leave-one-out backtest behind each family's expected error."""
     models = [_model_spec(row) for row in LlmModel.objects.all()]
     by_slug = {m.slug: m for m in models}
     quants = [
@@ -150,12 +153,53 @@ def load_llm_catalogue() -> LlmCatalogue:
             quant_slug=row.quant.slug,
             bits_per_weight=row.quant.bits_per_weight,
             published_on=row.published_on.isoformat(),
+            pk=row.pk,
             **_columns(row, MEASURED_COLUMNS),
         )
         for row in rows
         if row.model.slug in by_slug
     ]
-    return LlmCatalogue(models, quants, measurements, read_families(), read_eras())
+    stored = _stored_backtests(measurements) if with_stored_backtest else None
+    return LlmCatalogue(models, quants, measurements, read_families(), read_eras(), stored)
+
+
+def _stored_backtests(measurements: list[Measured]) -> list[Backtest] | None:
+    """The backtest `record_llm_backtest` stored, on these measurements; None when nothing is
+    stored for them (a catalogue not loaded through `load_catalog`): then it is run."""
+    by_pk = {m.pk: m for m in measurements}
+    rows = LlmBacktest.objects.filter(measurement_id__in=by_pk).order_by("measurement_id")
+    backtests = [
+        Backtest(
+            by_pk[row.measurement_id],
+            row.family_key,
+            row.estimate_tokens_per_s,
+            row.error_pct,
+            row.earlier_build,
+        )
+        for row in rows
+    ]
+    return backtests if backtests or not measurements else None
+
+
+def record_llm_backtest() -> int:
+    """Run the leave-one-out backtest on the catalogue as it is now and store it, replacing the
+    last one; returns how many measurements it estimated."""
+    report = load_llm_catalogue(with_stored_backtest=False).report
+    now = timezone.now()
+    with transaction.atomic():
+        LlmBacktest.objects.all().delete()
+        LlmBacktest.objects.bulk_create(
+            LlmBacktest(
+                measurement_id=b.point.pk,
+                family_key=b.family_key,
+                estimate_tokens_per_s=b.estimate,
+                error_pct=b.error_pct,
+                earlier_build=b.earlier,
+                computed_at=now,
+            )
+            for b in report.backtests
+        )
+    return len(report.backtests)
 
 
 @dataclass(frozen=True)

@@ -658,3 +658,23 @@ class LlmMeasurement(models.Model):
 
     def __str__(self):
         return f"{self.gpu} / {self.model} {self.quant}: {self.decode_tokens_per_s} tok/s"
+
+
+class LlmBacktest(models.Model):
+    """One measurement against the estimate the calibration makes without it: the leave-one-out
+    backtest behind every estimate's expected error. Rewritten whenever the catalogue changes
+    (`load_catalog`, an admin edit), so a page reads it instead of refitting once per point."""
+
+    measurement = models.OneToOneField(
+        LlmMeasurement, on_delete=models.CASCADE, related_name="backtest"
+    )
+    family_key = models.CharField(max_length=60)
+    estimate_tokens_per_s = models.FloatField()
+    error_pct = models.FloatField(help_text="Signed: above zero the estimate is faster.")
+    earlier_build = models.BooleanField(
+        default=False, help_text="Estimated with its backend's earlier-build factor."
+    )
+    computed_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.measurement}: {self.error_pct:+.1f}%"

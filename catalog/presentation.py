@@ -119,6 +119,23 @@ def per_thousand(value) -> str:
     return sig(number * 1000, 3)
 
 
+def signed_percent(value) -> str:
+    """A change in percent to one decimal with its sign: +4.1%, −3.2% (a true minus), 0.0%."""
+    number = finite(value)
+    if number is None:
+        return MISSING
+    shown = f"{abs(number):,.1f}%"
+    if shown == "0.0%":
+        return shown
+    return ("+" if number > 0 else "\u2212") + shown
+
+
+def percent_size(value) -> str:
+    """How big a change is, without its sign ("down 3.2%"): 3.2%."""
+    number = finite(value)
+    return MISSING if number is None else f"{abs(number):,.1f}%"
+
+
 def figure(value, missing: str = MISSING) -> str:
     """A measured number for people: thousands separators, no float noise (82.6, 24, 1,008)."""
     number = finite(value)

@@ -19,6 +19,7 @@ from catalog.models import Gpu
 from listings.ingest import (
     IMPORT_BATCH_ITEMS,
     IngestReport,
+    announce_run_finished,
     catalog_facts,
     ingest_items,
     new_run_id,
@@ -51,7 +52,7 @@ def import_files(
             raise ImportFailed(f"{path}: {exc}") from exc
     run_id, started_at = new_run_id(), timezone.now()
     try:
-        return ingest_items(
+        report = ingest_items(
             gpu=gpu,
             items=(item for path in paths for item in iter_items(path)),
             source=RefreshSource.IMPORT,
@@ -66,6 +67,9 @@ def import_files(
         if not dry_run:
             _record_failed_import(gpu=gpu, run_id=run_id, started_at=started_at, error=exc)
         raise ImportFailed(f"import failed part-way: {exc}") from exc
+    if not dry_run:
+        announce_run_finished(source=RefreshSource.IMPORT)
+    return report
 
 
 def _record_failed_import(*, gpu: Gpu, run_id: str, started_at, error: Exception) -> None:

@@ -80,6 +80,12 @@ class ListingQuerySet(models.QuerySet):
         made of (metrics.ranking counts one seller's several listings of a card once)."""
         return self.listed().fixed_price().unflagged()
 
+    def alertable(self):
+        """Listings a price alert may announce: listed, unflagged, bought now at a fixed price,
+        with a landed price per card (shipping stated: a price that leaves shipping out is not
+        landed), and real (no demo listing). The one rule price alerts follow."""
+        return self.listed().unflagged().filter(is_buy_now=True, shipping_known=True, is_demo=False)
+
 
 class Listing(models.Model):
     marketplace = models.CharField(max_length=20, default="EBAY_US")

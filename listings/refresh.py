@@ -40,6 +40,7 @@ from listings.budget import CallGate, serialised_writes
 from listings.ebay import BudgetExhausted, CallsStopped, EbayClient, EbayError, SearchResult
 from listings.ingest import (
     IngestReport,
+    announce_run_finished,
     catalog_facts,
     ingest_items,
     new_run_id,
@@ -168,6 +169,8 @@ def refresh_listings(
                     )
                 )
     summary.reports.sort(key=lambda r: r.gpu_slug)
+    if not dry_run:
+        announce_run_finished(source=RefreshSource.LIVE)  # out of the lock: alerts may take a while
     _report_to_analytics(summary=summary, dry_run=dry_run)
     return summary
 

@@ -1,4 +1,8 @@
+import logging
+
 from django.apps import AppConfig
+
+logger = logging.getLogger(__name__)
 
 # Changes made while answering a request: their pages are only queued for search engines.
 REQUEST_SOURCES = ("admin", "account-deletion")
@@ -26,13 +30,28 @@ def recompute_after_change(sender, gpu_ids=None, history_since=None, source="", 
         transaction.on_commit(submit_changed_pages)  # never inside a transaction
 
 
+def send_alerts_after_ingest(sender, source="", **kwargs):
+    """Price alerts go out at the end of every refresh and import run; whatever goes wrong is
+    logged and never fails the run (what was not sent goes on the next run)."""
+    from metrics.alerts.sending import send_alerts
+
+    try:
+        run = send_alerts()
+    except Exception:
+        logger.exception("Price alerts not sent after the %s run", source or "listings")
+        return
+    logger.info("Price alerts: %s", run.summary())
+
+
 class MetricsConfig(AppConfig):
     name = "metrics"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
         from catalog.signals import catalog_changed
-        from listings.signals import listings_changed
+        from listings.signals import ingest_finished, listings_changed
 
         catalog_changed.connect(recompute_after_change, dispatch_uid="metrics-catalog-changed")
         listings_changed.connect(recompute_after_change, dispatch_uid="metrics-listings-changed")
+        ingest_finished.connect(send_alerts_after_ingest, dispatch_uid="metrics-send-alerts")
+        from metrics import checks  # noqa: F401 - registers the deploy checks

@@ -17,6 +17,7 @@ from listings.shop.queries import UNSHOWN_GPU_FIELDS, shop_facts
 from metrics.card_seo import shop_seo
 from metrics.charts import price_history_section
 from metrics.going_rate import read_going_rates
+from metrics.models import Scope
 from metrics.views import _crumbs
 from shopagent.cache import cached_page
 
@@ -59,6 +60,7 @@ def shop_gpu(request, slug):
         "is_variant": bool(request.GET),
         "history": price_history_section(gpu=gpu, query=request.GET),
         "llm_runs": models_on(gpu),
+        "alert_conditions": Scope.choices,
         "crumbs": _crumbs(("Shop", reverse("metrics:shop-index")), (gpu.label, request.path)),
         **shop_seo(gpu=gpu, summary=facts.summary, page=listings.page),
     }

@@ -1,4 +1,5 @@
-"""Atom feeds of new deals, overall and per card: our derived figures, linking to our pages.
+"""Atom feeds of new deals, overall and per card, and of the monthly market reports: our derived
+figures, linking to our pages.
 
 Every link is absolute on SITE_URL (never the request's Host or X-Forwarded-Proto: the feed is
 cached and served to every reader), and every text is stripped of the characters XML 1.0 cannot
@@ -11,6 +12,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html
@@ -20,7 +22,16 @@ from catalog import presentation
 from catalog.models import Gpu
 from catalog.presentation import absolute
 from metrics.deals import Deal, new_deals
+from metrics.reports.bands import load_market
+from metrics.reports.months import (
+    Summary,
+    month_report,
+    published_at,
+    published_months,
+    report_path,
+)
 
+FEED_MONTHS = 12  # reports in the feed, newest first
 # Entry ids are tag URIs (RFC 4151) on the site's host: they never change when a price does.
 TAG_DATE = "2026"
 
@@ -125,3 +136,51 @@ class DealsFeed(Feed):
 
     def item_updateddate(self, deal: Deal):
         return deal.first_seen_at
+
+
+class ReportsFeed(Feed):
+    """/ml/shop/reports.atom: the monthly market reports, newest first, each with its summary."""
+
+    feed_type = CleanAtom1Feed
+    title = "GPU market reports | ShopAgent"
+    subtitle = (
+        "Each month's going rates of GPUs and AI accelerators on eBay, the biggest movers, new "
+        "lows and the best value per budget, generated from our own price records."
+    )
+    author_name = "ShopAgent"
+
+    def link(self):
+        return absolute(reverse("metrics:reports-index"))
+
+    def feed_url(self):
+        return absolute(reverse("metrics:reports-feed"))
+
+    def feed_guid(self):
+        return _tag("reports")
+
+    def items(self):
+        months = published_months()
+        market = load_market()
+        reports = (month_report(m, published=months, market=market) for m in months[:FEED_MONTHS])
+        return [report.summary for report in reports if report is not None]
+
+    def item_title(self, summary: Summary):
+        return f"GPU market report, {summary.month:%B %Y}"
+
+    def item_description(self, summary: Summary):
+        # An Atom summary is HTML to a feed reader: the template escapes every card's label.
+        return render_to_string("metrics/includes/report_summary.html", {"summary": summary})
+
+    def item_link(self, summary: Summary):
+        return absolute(report_path(summary.month))
+
+    def item_guid(self, summary: Summary):
+        return _tag(f"report/{summary.month:%Y-%m}")
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, summary: Summary):
+        return published_at(summary.month)
+
+    def item_updateddate(self, summary: Summary):
+        return published_at(summary.month)

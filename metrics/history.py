@@ -25,6 +25,7 @@ from django.utils import timezone
 from catalog.models import FormFactor
 from listings.models import Listing, PriceHistory
 from metrics.models import CardPrice, DailyPrice, Scope
+from metrics.monthly import record_monthly_prices
 from metrics.ranking import USED_KINDS, going_rates, seller_positions
 from shopagent.cache import bump_generation
 
@@ -187,6 +188,7 @@ def record_price_history(
         replaced.delete()
         # A year of 135 cards in three conditions is about 150,000 rows.
         DailyPrice.objects.bulk_create([DailyPrice(**row) for row in objects], batch_size=1000)
+        record_monthly_prices(first=first, last=today, only_gpu_ids=only_gpu_ids)
         transaction.on_commit(bump_generation)  # pages with charts show the new day
     logger.info("Price history recorded: %s", report)
     return report

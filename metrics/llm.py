@@ -303,17 +303,22 @@ class PricedCards:
         return rows
 
 
-def load_priced_cards() -> PricedCards:
-    """The cards, what they need and their prices (two queries)."""
+def load_priced_cards(
+    *, prices: dict[str, tuple[Decimal, int, Decimal | None]] | None = None
+) -> PricedCards:
+    """The cards, what they need and their prices: today's headline prices in any condition, or
+    the `prices` given by slug (price, listing count, "from" price), such as a past month's (two
+    queries, or one with `prices`)."""
     gpus = list(Gpu.objects.only(*CARD_SPEC_COLUMNS, *NEEDS_COLUMNS).order_by("label"))
     cards = [card_spec(gpu) for gpu in gpus]
     needs = {gpu.slug: card_needs(gpu) for gpu in gpus}
-    prices = {
-        slug: (price, count, lowest)
-        for slug, price, count, lowest in CardPrice.objects.filter(scope=Scope.ALL).values_list(
-            "gpu__slug", "headline_price", "listing_count", "lowest_price"
-        )
-    }
+    if prices is None:
+        prices = {
+            slug: (price, count, lowest)
+            for slug, price, count, lowest in CardPrice.objects.filter(scope=Scope.ALL).values_list(
+                "gpu__slug", "headline_price", "listing_count", "lowest_price"
+            )
+        }
     return PricedCards(cards, prices, needs)
 
 

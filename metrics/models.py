@@ -181,3 +181,121 @@ class PageChange(models.Model):
 
     def __str__(self):
         return self.url
+
+
+class MonthlyPrice(models.Model):
+    """A card's going rate in one condition scope over one calendar month: the average of its
+    daily headline prices that month, with the lowest listing seen and the days recorded.
+
+    Written with the daily prices (metrics.monthly, from DailyPrice); the market reports read it,
+    so a report reads a few hundred rows instead of aggregating a year of daily ones."""
+
+    gpu = models.ForeignKey("catalog.Gpu", on_delete=models.CASCADE, related_name="monthly_prices")
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    month = models.DateField(help_text="The month's first day.")
+    headline_price = models.DecimalField(max_digits=12, decimal_places=2)
+    lowest_price = models.DecimalField(max_digits=12, decimal_places=2)
+    days = models.PositiveSmallIntegerField()
+    listing_count = models.PositiveIntegerField(help_text="Listings on an average day.")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["gpu", "scope", "month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gpu", "scope", "month"], name="monthly_price_unique_month"
+            ),
+            models.CheckConstraint(
+                condition=Q(headline_price__gt=0) & Q(lowest_price__gt=0) & Q(days__gte=1),
+                name="monthly_price_positive",
+            ),
+        ]
+        indexes = [models.Index(fields=["month", "scope"], name="monthly_price_month")]
+
+    def __str__(self):
+        return f"{self.gpu_id} {self.scope} {self.month:%Y-%m}: ${self.headline_price}"
+
+
+class PriceAlertQuerySet(models.QuerySet):
+    def confirmed(self):
+        return self.filter(confirmed_at__isnull=False)
+
+    def unconfirmed(self):
+        return self.filter(confirmed_at__isnull=True)
+
+
+class PriceAlert(models.Model):
+    """One address's price alert on one card: an email when a listing lands at or under the
+    target price per card, in the chosen condition.
+
+    The address is the only thing stored about a person, and it goes with the row when they
+    unsubscribe. Nothing but the confirmation email is sent before `confirmed_at` (double
+    opt-in); an alert left unconfirmed is deleted after a week (metrics.alerts.sending)."""
+
+    email = models.EmailField(max_length=254)
+    gpu = models.ForeignKey("catalog.Gpu", on_delete=models.CASCADE, related_name="price_alerts")
+    condition = models.CharField(max_length=10, choices=Scope.choices, default=Scope.ALL)
+    target_price = models.DecimalField(max_digits=12, decimal_places=2)
+    created_at = models.DateTimeField()
+    confirmation_sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="Empty until the confirmation email has gone out."
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="The latest alert email: at most one a day."
+    )
+
+    objects = PriceAlertQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["email", "gpu"]
+        constraints = [
+            models.UniqueConstraint(fields=["email", "gpu"], name="price_alert_one_per_card"),
+            models.CheckConstraint(
+                condition=Q(target_price__gt=0), name="price_alert_target_positive"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                name="price_alert_unconfirmed",
+                condition=Q(confirmed_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self):
+        return f"alert {self.pk} on {self.gpu_id} at {self.target_price} ({self.condition})"
+
+
+class AlertDelivery(models.Model):
+    """A listing an alert email has announced: no listing is announced to an alert twice."""
+
+    alert = models.ForeignKey(PriceAlert, on_delete=models.CASCADE, related_name="deliveries")
+    listing = models.ForeignKey("listings.Listing", on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["alert", "listing"]
+        verbose_name_plural = "alert deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "listing"], name="alert_delivery_once")
+        ]
+
+    def __str__(self):
+        return f"alert {self.alert_id}: listing {self.listing_id}"
+
+
+class AlertRequests(models.Model):
+    """Alert requests counted for one client or one address in the current window, under a
+    keyed hash of it (never the address itself): neither can flood anyone's inbox."""
+
+    key = models.CharField(max_length=80, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    window_ends_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name_plural = "alert requests"
+
+    def __str__(self):
+        return f"{self.key}: {self.count} until {self.window_ends_at:%Y-%m-%d %H:%M}"

@@ -1,5 +1,6 @@
 """Sitemaps for the pages metrics serves: each card's shop and learn pages, the rankings (lastmod
-is the latest recompute), the LLM pages and the compare pairs."""
+is the latest recompute), the LLM pages, the compare pairs, the market reports and the page
+about price alerts."""
 
 from functools import cached_property
 
@@ -7,11 +8,12 @@ from django.db.models import Max, Q
 from django.urls import reverse
 
 from catalog.models import Gpu, LlmModel, UseCase
-from catalog.sitemaps import SlugSitemap, undated
+from catalog.sitemaps import SiteUrlSitemap, SlugSitemap, undated
 from catalog.specs import SPECS
 from listings.models import RefreshRun, RefreshStatus
 from metrics.compare import sitemap_pairs
 from metrics.models import CardPrice
+from metrics.reports.months import published_at, published_months
 from metrics.selectors import compare_sitemap_slugs, ranked_spec_slugs
 
 
@@ -105,3 +107,36 @@ class LearnGpuSitemap(SlugSitemap):
 
     def items(self):
         return list(Gpu.objects.order_by("slug").values_list("slug", "updated_at"))
+
+
+class ReportSitemap(SlugSitemap):
+    """The market reports: their index, dated by the latest month, and each month's report,
+    dated by when it appeared."""
+
+    changefreq = "monthly"
+    priority = 0.6
+    url_name = "metrics:report-month"
+    url_kwarg = "month"
+
+    def items(self):
+        months = published_months()
+        index = [("metrics:reports-index", published_at(months[0]))] if months else []
+        return index + [(f"{month:%Y-%m}", published_at(month)) for month in months]
+
+    def location(self, item):
+        if item[0].startswith("metrics:"):
+            return reverse(item[0])
+        return super().location(item)
+
+
+class AlertsSitemap(SiteUrlSitemap):
+    """How price alerts work and what they store."""
+
+    changefreq = "yearly"
+    priority = 0.3
+
+    def items(self):
+        return ["metrics:alerts-about"]
+
+    def location(self, item):
+        return reverse(item)

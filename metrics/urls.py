@@ -2,7 +2,9 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from metrics import card_views, export, history_views, llm_views, views
-from metrics.feeds import DealsFeed
+from metrics.alerts import views as alert_views
+from metrics.feeds import DealsFeed, ReportsFeed
+from metrics.reports import views as report_views
 from shopagent.cache import cached_page
 
 app_name = "metrics"
@@ -43,6 +45,18 @@ urlpatterns = [
         "ml/data/gpu/<slug:slug>/price-history.csv",
         history_views.price_history_csv,
         name="price-history-csv",
+    ),
+    path("ml/shop/reports/", report_views.reports_index, name="reports-index"),
+    path("ml/shop/reports/<str:month>/", report_views.report_month, name="report-month"),
+    path("ml/shop/reports.atom", cached_page()(ReportsFeed()), name="reports-feed"),
+    path("ml/alerts/", alert_views.about, name="alerts-about"),
+    path("ml/alerts/subscribe/", alert_views.subscribe, name="alerts-subscribe"),
+    path("ml/alerts/confirm/<str:token>/", alert_views.confirm, name="alerts-confirm"),
+    path("ml/alerts/manage/<str:token>/", alert_views.manage, name="alerts-manage"),
+    path(
+        "ml/alerts/unsubscribe/<str:token>/",
+        alert_views.unsubscribe_view,
+        name="alerts-unsubscribe",
     ),
     path(
         "ml/data/gpu/<slug:slug>/price-history.json",

@@ -2,10 +2,12 @@
 
 from catalog.sitemaps import LearnModelSitemap, LearnPagesSitemap, LearnUseCaseSitemap
 from metrics.sitemaps import (
+    AlertsSitemap,
     ComparePairSitemap,
     LearnGpuSitemap,
     LlmSitemap,
     RankingSitemap,
+    ReportSitemap,
     ShopGpuSitemap,
     UseCaseSitemap,
 )
@@ -16,6 +18,8 @@ SITEMAPS["rankings"] = RankingSitemap
 SITEMAPS["use-cases"] = UseCaseSitemap
 SITEMAPS["llm"] = LlmSitemap
 SITEMAPS["compare"] = ComparePairSitemap
+SITEMAPS["reports"] = ReportSitemap
+SITEMAPS["alerts"] = AlertsSitemap
 SITEMAPS["learn"] = LearnPagesSitemap
 SITEMAPS["learn-gpu"] = LearnGpuSitemap
 SITEMAPS["learn-models"] = LearnModelSitemap

@@ -64,3 +64,15 @@ def loaded_catalog(db):
     from django.core.management import call_command
 
     call_command("load_catalog", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+@pytest.fixture
+def mail_server(settings):
+    """A real SMTP server on 127.0.0.1 (tests/fakes/smtp_server.py) that the site sends to."""
+    from tests.fakes.smtp_server import SmtpServer
+
+    server = SmtpServer().start()
+    for name, value in server.settings().items():
+        setattr(settings, name, value)
+    yield server
+    server.stop()

@@ -101,3 +101,20 @@ def make_shop(*, listings=30) -> Gpu:
     make_listing(gpu, price="13600.00", quantity=4, title=f"Lot of 4 {gpu.label} 48GB")
     make_refresh(gpu, minutes_ago=12)
     return gpu
+
+
+def make_month(gpu: Gpu, month, scope: str, price, *, days: int = 30, listings: int = 5):
+    """A stored monthly going rate (metrics.MonthlyPrice), its lowest listing $20 under it."""
+    from metrics.models import MonthlyPrice
+
+    price = Decimal(str(price))
+    return MonthlyPrice.objects.create(
+        gpu=gpu,
+        scope=scope,
+        month=month,
+        headline_price=price,
+        lowest_price=price - 20,
+        days=days,
+        listing_count=listings,
+        computed_at=timezone.now(),
+    )

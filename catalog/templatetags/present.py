@@ -19,6 +19,8 @@ register.filter("per_unit", presentation.per_unit)
 register.filter("per_thousand", presentation.per_thousand)
 register.filter("sig", presentation.sig)
 register.filter("figure", presentation.figure)
+register.filter("signed_percent", presentation.signed_percent)
+register.filter("percent_size", presentation.percent_size)
 register.filter("absolute", presentation.absolute)
 register.filter("web_url", presentation.web_url)
 

@@ -41,6 +41,7 @@ from listings.ingest.clean import unique_items
 from listings.ingest.report import (
     IngestReport,
     ItemOutcome,
+    announce_run_finished,
     finish_run,
     new_run_id,
     notify_listings_changed,
@@ -56,6 +57,7 @@ __all__ = [
     "STALE_AFTER",
     "IngestReport",
     "ItemOutcome",
+    "announce_run_finished",
     "card_facts",
     "catalog_facts",
     "ingest_items",

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from listings.models import FLAG_FIELDS, Flag, Listing, RefreshRun, RefreshStatus, Verdict
-from listings.signals import listings_changed
+from listings.signals import ingest_finished, listings_changed
 
 # The report's counts a RefreshRun row stores under the same names.
 RUN_FIELDS = (
@@ -150,3 +150,9 @@ def notify_listings_changed(*, gpu_ids: Iterable[int], source: str = "") -> None
         transaction.on_commit(
             lambda: listings_changed.send(sender=Listing, gpu_ids=gpu_ids, source=source)
         )
+
+
+def announce_run_finished(*, source: str) -> None:
+    """Tell the layers above that a refresh or import run is over (price alerts go out then);
+    a receiver's failure is logged by the signal, never raised into the run."""
+    ingest_finished.send_robust(sender=Listing, source=source)

@@ -2,7 +2,7 @@
 
 import re
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -190,6 +190,20 @@ ADMIN_LOGIN_MAX_FAILURES = env.int("ADMIN_LOGIN_MAX_FAILURES", default=5)
 TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
 
 CONTACT_EMAIL = env.str("CONTACT_EMAIL", default="feedback@shopagent.example")
+
+# Email (price alerts and their confirmations): Django's SMTP backend from EMAIL_URL, e.g.
+# smtp+tls://user:password@host:587 (STARTTLS) or smtp+ssl://user:password@host:465. Unset, every
+# message is written to the console instead (development; `check --deploy` warns about it).
+EMAIL_URL = env.str("EMAIL_URL", default="")
+if EMAIL_URL:
+    _email = env.email_url_config(EMAIL_URL)
+    globals().update({name: value for name, value in _email.items() if value is not None})
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# A hung mail server must not hold up a refresh: each SMTP call gives up after this long.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+_site_host = urlsplit(SITE_URL).hostname or "localhost"
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"ShopAgent <alerts@{_site_host}>")
 
 LOGGING = {
     "version": 1,

@@ -39,3 +39,4 @@ EBAY_BACKOFF_SECONDS = 0.0
 SITE_URL = "https://shopagent.test"
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_FROM_EMAIL = "ShopAgent <alerts@shopagent.test>"

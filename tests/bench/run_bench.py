@@ -623,6 +623,7 @@ def parse_args() -> argparse.Namespace:
 def bench_paths(shop_slug: str) -> dict[str, str]:
     """The pages timed, by name: the busiest card's shop page and every other page type."""
     shop = f"/ml/shop/gpu/{shop_slug}/"
+    last_month = (datetime.now(UTC).date().replace(day=1) - timedelta(days=1)).replace(day=1)
     return {
         "healthz": "/healthz",
         "home": "/",
@@ -645,6 +646,9 @@ def bench_paths(shop_slug: str) -> dict[str, str]:
         "sitemap": "/sitemap.xml",
         "history_csv": f"/ml/data/gpu/{shop_slug}/price-history.csv",
         "listings_json": f"/ml/data/gpu/{shop_slug}/listings.json",
+        "reports": "/ml/shop/reports/",
+        "report": f"/ml/shop/reports/{last_month:%Y-%m}/",
+        "reports_feed": "/ml/shop/reports.atom",
     }
 
 

@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,7 +68,8 @@ def wait_until_up(url: str, server: subprocess.Popen) -> None:
 
 
 def page_paths(slug: str) -> dict[str, str]:
-    """Every page type to capture, by name; `slug` is a card with listings."""
+    """Every page type by name; `slug` is the card with the most listings."""
+    last_month = (datetime.now(UTC).date().replace(day=1) - timedelta(days=1)).replace(day=1)
     return {
         "home": "/",
         "shop": f"/ml/shop/gpu/{slug}/",
@@ -91,6 +93,10 @@ def page_paths(slug: str) -> dict[str, str]:
         "learn-use-case": "/ml/learn/use-case/image-classification/",
         "methodology": "/ml/learn/methodology/",
         "search": "/ml/search/?q=3090",
+        "reports": "/ml/shop/reports/",
+        "report": f"/ml/shop/reports/{last_month:%Y-%m}/",
+        "alerts": "/ml/alerts/",
+        "alert-subscribe": f"/ml/alerts/subscribe/?gpu={slug}",
         "404": "/no-such-page/",
     }
 
@@ -131,7 +137,7 @@ def main(out_dir: str) -> None:
         stderr=subprocess.DEVNULL,
     )
     pages = page_paths(slug)
-    dark = {"home", "all-cards", "compare", "ranking", "use-case", "learn-gpu", "404"}
+    dark = {"home", "all-cards", "compare", "ranking", "use-case", "learn-gpu", "report", "404"}
     try:
         wait_until_up(url, server)
         with sync_playwright() as playwright:

@@ -4,18 +4,21 @@ axe-core comes from the axe-playwright-python package (pinned in pyproject's dev
 nothing is downloaded at test time.
 """
 
+from datetime import date
 from importlib.resources import files
 
 import pytest
 from django.core.management import call_command
 
 from catalog.models import Gpu
+from metrics.monthly import month_start, previous_month
 from metrics.ranking import recompute_rankings
 from tests.browser.conftest import local_tab
-from tests.factories import make_listing
+from tests.factories import make_listing, make_month
 
 PHONE = {"width": 375, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
+LAST_MONTH = previous_month(month_start(date.today()))
 PAIR = "/ml/shop/gpu/compare/nvidia-geforce-rtx-3090-vs-nvidia-geforce-rtx-4090/"
 PAGES = {
     "home": "/",
@@ -29,6 +32,9 @@ PAGES = {
     "search": "/ml/search/?q=3090",
     "404": "/no-such-page/",
     "shop": "/ml/shop/gpu/nvidia-geforce-rtx-3090/",
+    "reports": "/ml/shop/reports/",
+    "report": f"/ml/shop/reports/{LAST_MONTH:%Y-%m}/",
+    "alert": "/ml/alerts/subscribe/?gpu=nvidia-geforce-rtx-3090",
 }
 # Pages whose every figure must sit on screen at 375 px (tables stack or fit); on the others a
 # table may scroll inside its own box, never the page.
@@ -52,7 +58,16 @@ def site(module_server):
         for amount in amounts:
             make_listing(gpu, amount)
     recompute_rankings()
+    _past_months(prices)
     return module_server
+
+
+def _past_months(prices):
+    """Two finished months of going rates for the priced cards, so the reports have a month."""
+    for month in (previous_month(LAST_MONTH), LAST_MONTH):
+        for slug, amounts in prices.items():
+            for scope in ("all", "used"):
+                make_month(Gpu.objects.get(slug=slug), month, scope, amounts[0])
 
 
 AXE = files("axe_playwright_python").joinpath("axe.min.js").read_text()

@@ -1,5 +1,6 @@
 """Demo data comes with a year of plausible prices, so a fresh install shows price charts."""
 
+import re
 from datetime import timedelta
 from io import StringIO
 
@@ -39,3 +40,19 @@ def test_seeding_twice_keeps_one_years_history(catalog):
     first = PriceHistory.objects.count()
     call_command("seed_demo_listings", stdout=StringIO())
     assert PriceHistory.objects.count() == first
+
+
+def test_the_demo_year_makes_a_market_report_for_every_past_month(
+    catalog, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo_listings", stdout=StringIO())
+
+    index = Client().get(reverse("metrics:reports-index")).content.decode()
+    months = sorted(set(re.findall(r'href="/ml/shop/reports/(\d{4}-\d{2})/"', index)))
+    assert len(months) >= 12
+    this_month = f"{timezone.now():%Y-%m}"
+    assert this_month not in months
+    page = Client().get(reverse("metrics:report-month", kwargs={"month": months[-1]}))
+    assert page.status_code == 200
+    assert "NVIDIA T4</a></th>" in page.content.decode()

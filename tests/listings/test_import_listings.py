@@ -304,3 +304,19 @@ def test_an_import_that_fails_mid_file_is_recorded_and_its_written_batches_shown
     page = _shop_page(client, rtx4090)
     assert "$200" in page  # the first batch was written: the page shows it
     assert Listing.objects.filter(is_active=True).count() == 4  # nothing archived
+
+
+def test_an_import_never_fails_for_price_alerts_it_cannot_send(rtx4090, mail_server):
+    from tests.listings.test_refresh_listings import _alert_on
+
+    alert = _alert_on(rtx4090, target="1900.00")
+    mail_server.stop()
+
+    assert "5 seen, 5 new" in run(PAGE1, PAGE2, "--gpu", rtx4090.slug)
+
+    alert.refresh_from_db()
+    assert alert.last_sent_at is None
+    mail_server.start()
+    call_command("send_alerts", stdout=StringIO())
+    # The used card and the lot of two at $1,900 a card; not the $1,500 auction.
+    assert "2 new listings at or under $1,900" in mail_server.received[0]["Subject"]

@@ -278,3 +278,49 @@ def test_the_report_says_why_the_screen_dropped_listings_and_which_it_flagged(ht
     )
     assert flagged in output
     assert "1 engineering sample rejected by the screen: 1 parts" in output
+
+
+def _alert_on(gpu, *, target="1700.00"):
+    from metrics.models import PriceAlert
+
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    return PriceAlert.objects.create(
+        email="buyer@example.com",
+        gpu=gpu,
+        target_price=target,
+        created_at=an_hour_ago,
+        confirmation_sent_at=an_hour_ago,
+        confirmed_at=an_hour_ago,
+    )
+
+
+def test_a_refresh_ends_by_sending_price_alerts(ebay, catalog, mail_server):
+    _alert_on(catalog["nvidia-geforce-rtx-4090"])
+
+    refresh()
+
+    [message] = mail_server.received
+    assert message["Subject"] == "NVIDIA GeForce RTX 4090: 1 new listing at or under $1,700"
+
+
+def test_price_alerts_never_fail_a_refresh(ebay, catalog, mail_server):
+    alert = _alert_on(catalog["nvidia-geforce-rtx-4090"])
+    mail_server.stop()
+
+    assert "4 cards refreshed" in refresh()  # no CommandError
+
+    alert.refresh_from_db()
+    assert alert.last_sent_at is None  # still owed: the next run sends it
+    with mock.patch("metrics.alerts.sending.send_alerts", side_effect=RuntimeError("boom")):
+        assert "4 cards refreshed" in refresh()
+
+
+def test_a_dry_run_sends_nothing(ebay, catalog, mail_server):
+    alert = _alert_on(catalog["nvidia-geforce-rtx-4090"])
+    alert.confirmed_at = alert.confirmation_sent_at = None  # a confirmation waits to go out
+    alert.save()
+
+    refresh("--dry-run")
+    assert mail_server.received == []
+    refresh()
+    assert mail_server.received[0]["Subject"].startswith("Confirm your price alert")

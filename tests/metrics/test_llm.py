@@ -316,16 +316,16 @@ def test_llm_pages_are_in_the_sitemap(client, shop):
 @pytest.mark.parametrize(
     "url, most",
     [
-        (reverse("metrics:llm-index") + "?model=llama-3.1-70b&budget=5000", 7),
-        (reverse("metrics:llm-model", kwargs={"slug": "qwen3-32b"}), 7),
-        (reverse("metrics:llm-json") + "?model=llama-3.1-70b&quant=q8_0", 6),
-        (reverse("metrics:home") + "?task=llm-32b&budget=1500", 10),
+        (reverse("metrics:llm-index") + "?model=llama-3.1-70b&budget=5000", 8),
+        (reverse("metrics:llm-model", kwargs={"slug": "qwen3-32b"}), 8),
+        (reverse("metrics:llm-json") + "?model=llama-3.1-70b&quant=q8_0", 7),
+        (reverse("metrics:home") + "?task=llm-32b&budget=1500", 11),
     ],
 )
 def test_llm_pages_query_a_fixed_number_of_times(
     client, shop, django_assert_max_num_queries, url, most
 ):
-    """The LLM catalogue (three queries), cards and prices, the page generation and, on HTML
+    """The LLM catalogue (three queries, and one for its stored backtest), cards and prices, the page generation and, on HTML
     pages, the demo notice, whatever the number of cards."""
     with django_assert_max_num_queries(most):
         assert client.get(url).status_code == 200

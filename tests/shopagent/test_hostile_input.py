@@ -1,13 +1,15 @@
 """Hostile query strings and paths on every page type: never a 5xx, unknown things are 404."""
 
+from datetime import date, timedelta
 from urllib.parse import quote, urlencode
 
 import pytest
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from metrics.ranking import recompute_rankings
-from tests.factories import make_listing
+from tests.factories import make_listing, make_month
 
 PARAMETERS = [
     "q",
@@ -76,7 +78,7 @@ NASTY = [
 ]
 
 
-def _paths(slug, listing_id):
+def _paths(slug, listing_id, month):
     return [
         "/",
         "/ml/shop/gpu/",
@@ -95,6 +97,10 @@ def _paths(slug, listing_id):
         "/ml/learn/models/resnet50/",
         "/ml/learn/use-case/image-classification/",
         f"/go/{listing_id}/",
+        "/ml/shop/reports/",
+        f"/ml/shop/reports/{month:%Y-%m}/",
+        "/ml/shop/reports.atom",
+        "/ml/alerts/",
         f"/ml/data/gpu/{slug}/listings.json",
         "/ebay/account-deletion/",
         "/sitemap.xml",
@@ -113,7 +119,9 @@ def site(loaded_catalog, settings):
     listings = [make_listing(gpu, price=p) for p in ("2100.00", "2300.00", "2500.00")]
     make_listing(Gpu.objects.get(slug="nvidia-t4"), price="650.00")
     recompute_rankings()
-    return _paths(gpu.slug, listings[0].pk)
+    last_month = (timezone.now().date().replace(day=1) - timedelta(days=1)).replace(day=1)
+    make_month(gpu, last_month, "used", 2300)
+    return _paths(gpu.slug, listings[0].pk, last_month)
 
 
 def test_every_page_answers_for_a_plain_visit(client, site):
@@ -142,7 +150,7 @@ def test_repeated_and_conflicting_parameters_are_never_a_server_error(client, si
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
-    page=st.integers(min_value=0, max_value=len(_paths("slug", 1)) - 1),
+    page=st.integers(min_value=0, max_value=len(_paths("slug", 1, date(2026, 1, 1))) - 1),
     pairs=st.lists(
         st.tuples(
             st.one_of(st.sampled_from(PARAMETERS), st.text(max_size=20)),
@@ -178,6 +186,19 @@ def test_generated_query_strings_are_never_a_server_error(client, site, page, pa
         "/go/99999999999999999999999/",
         "/ml/shop/gpu/" + quote("naïve-☃") + "/",
         "/ml/shop/gpu/" + "a" * 3000 + "/",
+        "/ml/shop/reports/2001-01/",
+        "/ml/shop/reports/9999-12/",
+        "/ml/shop/reports/2026-13/",
+        "/ml/shop/reports/2026-00/",
+        "/ml/shop/reports/0000-01/",
+        "/ml/shop/reports/26-1/",
+        "/ml/shop/reports/2026-1/",
+        "/ml/shop/reports/" + quote("२०२६-१०") + "/",
+        "/ml/shop/reports/" + "1" * 3000 + "/",
+        "/ml/alerts/subscribe/",
+        "/ml/alerts/confirm/not-a-token/",
+        "/ml/alerts/manage/" + "a" * 3000 + "/",
+        "/ml/alerts/unsubscribe/" + quote("é:1:x") + "/",
     ],
 )
 def test_unknown_slugs_and_ids_are_404(client, site, path):

@@ -15,8 +15,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
 from catalog.models import BenchmarkResult, LlmMeasurement, LlmModel, MlModel, Quantization, UseCase
+from metrics.alerts.tokens import make_token
+from metrics.models import PriceAlert
 from metrics.ranking import recompute_rankings
-from tests.factories import make_gpu, make_listing
+from tests.factories import make_gpu, make_listing, make_month
 
 SCRIPT = "<script>alert(1)</script>"
 INDEXNOW_KEY = "0f3c5d7e9a1b2c4d"
@@ -34,7 +36,7 @@ DATA_URL = "data:text/html,<script>alert(1)</script>"
 # Site paths, queries, fragments, the web and the feedback address: every link a page may hold.
 SAFE_HREFS = ("/", "#", "?", "http://", "https://", "mailto:")
 # Pages that show no card, model or listing data, so there is no hostile text to look for.
-NOTHING_TO_SHOW = {"robots-txt", "healthz", "not-found"}
+NOTHING_TO_SHOW = {"robots-txt", "healthz", "not-found", "metrics:alerts-about"}
 
 
 def name(text: str) -> str:
@@ -139,7 +141,28 @@ def hostile(db):
     )
     make_listing(machine, price="2500.00", title=name(HOSTILE))
     recompute_rankings()
-    return {"gpu": gpu, "other": other, "llm": llm, "model": model, "use_case": use_case}
+    _past_months(gpu)
+    alert = PriceAlert.objects.create(
+        email="a@example.com", gpu=gpu, target_price=2000, created_at=today, confirmed_at=today
+    )
+    return {
+        "gpu": gpu,
+        "other": other,
+        "llm": llm,
+        "model": model,
+        "use_case": use_case,
+        "alert": alert,
+    }
+
+
+def _past_months(gpu):
+    """Two finished months of prices, so the market reports show the card."""
+    this_month = timezone.now().date().replace(day=1)
+    before = (this_month - timedelta(days=1)).replace(day=1)
+    earlier = (before - timedelta(days=1)).replace(day=1)
+    for month, price in ((earlier, 3200), (before, 3000)):
+        for scope in ("all", "used"):
+            make_month(gpu, month, scope, price, days=28)
 
 
 def _xml(content: bytes) -> ElementTree.Element:
@@ -155,6 +178,7 @@ def _other_paths(hostile) -> list[str]:
     """The pages no sitemap lists: searches, filters, feeds, data files, errors, redirects."""
     slug, other = hostile["gpu"].slug, hostile["other"].slug
     listing = hostile["gpu"].listings.first()
+    alert = hostile["alert"].pk
     return [
         reverse("robots-txt"),
         reverse("indexnow-key", kwargs={"key": INDEXNOW_KEY}),
@@ -181,6 +205,12 @@ def _other_paths(hostile) -> list[str]:
         reverse("metrics:price-history-csv", kwargs={"slug": slug}),
         reverse("metrics:price-history-json", kwargs={"slug": slug}),
         reverse("listings:go", kwargs={"pk": listing.pk}),
+        reverse("metrics:reports-feed"),
+        f"{reverse('metrics:alerts-subscribe')}?gpu={slug}",
+        *(
+            reverse(f"metrics:alerts-{purpose}", kwargs={"token": make_token(alert, purpose)})
+            for purpose in ("confirm", "manage", "unsubscribe")
+        ),
         reverse("metrics:data-gpu-listings", kwargs={"slug": slug}),
         f"{reverse('listings:account-deletion')}?{urlencode({'challenge_code': HOSTILE})}",
         "/ml/learn/gpu/no-such-card/",
@@ -278,7 +308,7 @@ def test_xml_pages_parse_and_feed_summaries_hold_no_markup(pages):
         for _, path, response in pages
         if response["Content-Type"].startswith(("application/xml", "application/atom+xml"))
     ]
-    assert len(xml_pages) == 3  # the sitemap and both feeds
+    assert len(xml_pages) == 4  # the sitemap, both deals feeds and the reports feed
     for path, response in xml_pages:
         root = _xml(response.content)
         for element in root.iter():

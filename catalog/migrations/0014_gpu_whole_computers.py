@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0012_llm_model_vocab'),
+        ('catalog', '0013_llm_backtest_stored'),
     ]
 
     operations = [

@@ -1,0 +1,227 @@
+"""A month's market report from the stored monthly going rates (metrics.MonthlyPrice): each
+card's used and new rate with its change from the month before, the biggest movers, new lows,
+the best value per budget band and a summary of it all. A month is published once it is over."""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+
+from django.db.models import Count, Min
+from django.urls import reverse
+
+from metrics.history import today_utc
+from metrics.models import MonthlyPrice, Scope
+from metrics.monthly import month_start, next_month, previous_month
+from metrics.reports.bands import BandPick, Market, ValueBands, value_bands
+
+SHOWN_SCOPES = (Scope.USED, Scope.NEW)
+MIN_DAYS = 7  # days of prices a month needs before its rate is compared or called a low
+NEW_LOW_AFTER = 2  # earlier months on record before a rate can be a new low
+MOVERS = 5
+
+MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")  # ASCII digits only: one address per month
+
+
+def parse_month(text: str) -> date | None:
+    """The month of a "yyyy-mm" address; None for anything else."""
+    found = MONTH.fullmatch(text)
+    if not found or not 1 <= int(found.group(2)) <= 12 or int(found.group(1)) < 1:
+        return None
+    return date(int(found.group(1)), int(found.group(2)), 1)
+
+
+def report_path(month: date) -> str:
+    return reverse("metrics:report-month", kwargs={"month": f"{month:%Y-%m}"})
+
+
+def published_at(month: date) -> datetime:
+    """When a month's report appears: the start of the next month, UTC."""
+    return datetime.combine(next_month(month), time.min, tzinfo=UTC)
+
+
+def published_months(*, today: date | None = None) -> list[date]:
+    """Every month with stored prices that is over, newest first (one query)."""
+    current = month_start(today or today_utc())
+    months = MonthlyPrice.objects.filter(month__lt=current).order_by("-month")
+    return list(months.values_list("month", flat=True).distinct())
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A card's going rate in one condition over the month: the average of its daily going
+    rates, with last month's and the lowest of the months before when they count."""
+
+    price: Decimal
+    days: int
+    listings: int
+    lowest: Decimal
+    previous: Decimal | None = None
+    earlier_low: Decimal | None = None
+
+    @property
+    def change_pct(self) -> float | None:
+        if self.previous is None or self.days < MIN_DAYS:
+            return None
+        return float((self.price - self.previous) / self.previous * 100)
+
+    @property
+    def new_low(self) -> bool:
+        return (
+            self.earlier_low is not None and self.days >= MIN_DAYS and self.price < self.earlier_low
+        )
+
+
+@dataclass(frozen=True)
+class CardRow:
+    slug: str
+    label: str
+    used: Rate | None
+    new: Rate | None
+
+
+@dataclass(frozen=True)
+class Mover:
+    slug: str
+    label: str
+    condition: str  # "used" or "new"
+    rate: Rate
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the generated summary says about a month."""
+
+    month: date
+    previous: date
+    tracked: int  # cards with a used or new going rate
+    compared: int  # used rates compared with the month before
+    falling: int
+    rising: int
+    median_change: float | None
+    biggest_fall: Mover | None
+    biggest_rise: Mover | None
+    new_lows: int  # cards with a used or new going rate below every earlier month's
+    best_llm: BandPick | None
+    best_fp16: BandPick | None
+
+
+@dataclass(frozen=True)
+class MonthReport:
+    month: date
+    newer: date | None
+    older: date | None
+    cards: list[CardRow]
+    falls: list[Mover]
+    rises: list[Mover]
+    new_lows: list[Mover]
+    bands: ValueBands
+    summary: Summary
+
+
+def month_report(month: date, *, published: list[date], market: Market) -> MonthReport | None:
+    """The report of a published month (three queries); None for any other month."""
+    if month not in published:
+        return None
+    position = published.index(month)
+    cards, any_prices = _card_rows(month)
+    movers = [
+        Mover(row.slug, row.label, condition, rate)
+        for row in cards
+        for condition, rate in (("used", row.used), ("new", row.new))
+        if rate is not None and rate.change_pct is not None
+    ]
+    by_change = sorted(movers, key=lambda m: (m.rate.change_pct, m.label))
+    falls = [m for m in by_change if m.rate.change_pct < 0][:MOVERS]
+    rises = [m for m in reversed(by_change) if m.rate.change_pct > 0][:MOVERS]
+    new_lows = sorted(
+        (m for m in movers if m.rate.new_low),
+        key=lambda m: (m.rate.price / m.rate.earlier_low, m.label),
+    )
+    bands = value_bands(any_prices, market=market)
+    return MonthReport(
+        month=month,
+        newer=published[position - 1] if position > 0 else None,
+        older=published[position + 1] if position + 1 < len(published) else None,
+        cards=cards,
+        falls=falls,
+        rises=rises,
+        new_lows=new_lows,
+        bands=bands,
+        summary=_summary(month, cards, falls, rises, new_lows, bands),
+    )
+
+
+def _card_rows(month: date) -> tuple[list[CardRow], dict[str, Decimal]]:
+    """Each card with a used or new rate that month, by label; and every card's rate in any
+    condition, by slug (the bands' prices)."""
+    before = previous_month(month)
+    rows = MonthlyPrice.objects.filter(month__in=(month, before)).values_list(
+        "gpu_id",
+        "gpu__slug",
+        "gpu__label",
+        "scope",
+        "month",
+        "headline_price",
+        "lowest_price",
+        "days",
+        "listing_count",
+    )
+    earlier = {
+        (row["gpu_id"], row["scope"]): row["low"]
+        for row in MonthlyPrice.objects.filter(
+            month__lt=month, scope__in=SHOWN_SCOPES, days__gte=MIN_DAYS
+        )
+        .values("gpu_id", "scope")
+        .annotate(low=Min("headline_price"), months=Count("id"))
+        .order_by()
+        if row["months"] >= NEW_LOW_AFTER
+    }
+    this, last, names, any_prices = {}, {}, {}, {}
+    for gpu_id, slug, label, scope, when, price, lowest, days, listings in rows:
+        if when == before:
+            last[gpu_id, scope] = price if days >= MIN_DAYS else None
+            continue
+        names[gpu_id] = (slug, label)
+        if scope == Scope.ALL:
+            any_prices[slug] = price
+        else:
+            this[gpu_id, scope] = (price, days, listings, lowest)
+    cards = []
+    for gpu_id, (slug, label) in sorted(names.items(), key=lambda item: item[1][1].lower()):
+        rates = {}
+        for scope in SHOWN_SCOPES:
+            if (gpu_id, scope) in this:
+                price, days, listings, lowest = this[gpu_id, scope]
+                rates[scope] = Rate(
+                    price,
+                    days,
+                    listings,
+                    lowest,
+                    last.get((gpu_id, scope)),
+                    earlier.get((gpu_id, scope)),
+                )
+        if rates:
+            cards.append(CardRow(slug, label, rates.get(Scope.USED), rates.get(Scope.NEW)))
+    return cards, any_prices
+
+
+def _summary(month, cards, falls, rises, new_lows, bands: ValueBands) -> Summary:
+    changes = [row.used.change_pct for row in cards if row.used and row.used.change_pct is not None]
+    return Summary(
+        month=month,
+        previous=previous_month(month),
+        tracked=len(cards),
+        compared=len(changes),
+        falling=sum(change < 0 for change in changes),
+        rising=sum(change > 0 for change in changes),
+        median_change=statistics.median(changes) if changes else None,
+        biggest_fall=falls[0] if falls else None,
+        biggest_rise=rises[0] if rises else None,
+        new_lows=len({mover.slug for mover in new_lows}),
+        best_llm=max(bands.llm, key=lambda pick: pick.value, default=None),
+        best_fp16=min(bands.fp16, key=lambda pick: pick.value, default=None),
+    )
