@@ -325,8 +325,8 @@ def test_llm_pages_are_in_the_sitemap(client, shop):
 def test_llm_pages_query_a_fixed_number_of_times(
     client, shop, django_assert_max_num_queries, url, most
 ):
-    """The LLM catalogue (three queries, and one for its stored backtest), cards and prices, the page generation and, on HTML
-    pages, the demo notice, whatever the number of cards."""
+    """The LLM catalogue (three queries, and one for its stored backtest), cards and prices, the
+    page generation and, on HTML pages, the demo notice, whatever the number of cards."""
     with django_assert_max_num_queries(most):
         assert client.get(url).status_code == 200
 
