@@ -43,6 +43,11 @@ BASIS = (
     "not counted. shared_memory_per_sm_kb: the most shared memory one multiprocessor can give "
     "(NVIDIA: the largest shared-memory carve-out per SM, as CUDA reports it; AMD: LDS per "
     "compute unit). "
+    "form_factor 'system' is a whole computer with unified memory (a Mac, a Ryzen AI Max+ 395 "
+    "machine, a DGX Spark): its price is the computer's, gpu_memory_gb the share of its memory "
+    "its GPU may use by default (null for cards, whose GPU uses all of memory_gb), gpu_cores "
+    "its GPU cores as the vendor counts them, typical_power_w its default power and "
+    "board_power_w its maximum. "
     "headline_*_usd: the going rate, the median of the 5 cheapest fixed-price screened eBay "
     "listings in that condition without a flag (engineering samples and sellers with little "
     "feedback left out, one seller's several listings counted once), null when none. "
@@ -91,6 +96,9 @@ CARD_COLUMNS = (
     ("l2_cache_mb", "l2_cache_mb"),
     ("shared_memory_per_sm_kb", "shared_memory_per_sm_kb"),
     ("board_power_w", "tdp_w"),
+    ("gpu_memory_gb", "gpu_memory_gb"),
+    ("gpu_cores", "gpu_cores"),
+    ("typical_power_w", "typical_power_w"),
     ("ml_software", "ml_software"),
     ("form_factor", "form_factor"),
     ("cooling", "cooling"),

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0014_cloud_offer'),
+        ('catalog', '0015_cloud_offer'),
         ('metrics', '0012_price_alerts'),
     ]
 

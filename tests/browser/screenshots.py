@@ -75,6 +75,7 @@ def page_paths(slug: str) -> dict[str, str]:
         "shop": f"/ml/shop/gpu/{slug}/",
         "all-cards": "/ml/shop/gpu/",
         "all-cards-filtered": "/ml/shop/gpu/?vendor=NVIDIA&min_memory=24&sort=per-fp16",
+        "all-cards-machines": "/ml/shop/gpu/?kind=systems",
         "compare": "/ml/shop/gpu/compare/nvidia-geforce-rtx-3090-vs-nvidia-geforce-rtx-4090/",
         "compare-picker": "/ml/shop/gpu/compare/",
         "rankings": "/ml/shop/gpu/performance/",
@@ -84,6 +85,11 @@ def page_paths(slug: str) -> dict[str, str]:
         "rent-or-buy": "/ml/shop/rent-or-buy/?hours_per_day=4",
         "learn": "/ml/learn/",
         "learn-gpu": "/ml/learn/gpu/nvidia-geforce-rtx-3090/",
+        "learn-machine": "/ml/learn/gpu/apple-mac-studio-m4-max-40c-128gb/",
+        "compare-machine": (
+            "/ml/shop/gpu/compare/apple-mac-studio-m4-max-40c-128gb-vs-nvidia-geforce-rtx-3090/"
+        ),
+        "llm-model": "/ml/shop/llm/gpt-oss-120b/?host=800",
         "learn-model": "/ml/learn/models/resnet50/",
         "learn-use-case": "/ml/learn/use-case/image-classification/",
         "methodology": "/ml/learn/methodology/",

@@ -144,6 +144,20 @@ def hostile(db):
         make_listing(gpu, price=price, title=name(HOSTILE), condition=HOSTILE, first_seen_at=today)
     for price in ("1200.00", "1300.00"):
         make_listing(other, price=price)
+    # A whole computer, so its own rows (the GPU's share, the host-PC cost) show the text too.
+    machine = make_gpu(
+        "evil-machine",
+        label=name(HOSTILE),
+        form_factor="system",
+        memory_gb=128,
+        gpu_memory_gb=96,
+        memory_bandwidth_gbs=800,
+        gpu_cores=60,
+        llama_cpp_backend="metal",
+        ml_software="supported",
+        **texts("ml_software_note"),
+    )
+    make_listing(machine, price="2500.00", title=name(HOSTILE))
     recompute_rankings()
     _past_months(gpu)
     alert = PriceAlert.objects.create(
@@ -204,6 +218,9 @@ def _other_paths(hostile) -> list[str]:
         f"{reverse('metrics:rent-or-buy-json')}?kwh_usd=0.30",
         f"{reverse('metrics:llm-json')}?model={hostile['llm'].slug}&quant=q4_k_m",
         f"{reverse('metrics:finder-json')}?task=fp16&budget=5000",
+        f"{reverse('metrics:finder-json')}?task=llm-8b&host=500",
+        f"{reverse('metrics:shop-index')}?{urlencode({'kind': 'systems'})}",
+        f"{reverse('metrics:home')}?{urlencode({'task': 'llm-8b', 'host': '500'})}",
         reverse("metrics:price-history-csv", kwargs={"slug": slug}),
         reverse("metrics:price-history-json", kwargs={"slug": slug}),
         reverse("listings:go", kwargs={"pk": listing.pk}),
@@ -334,7 +351,7 @@ def test_data_exports_carry_the_hostile_text_exactly(client, hostile):
     assert name(HOSTILE) in [cell for row in csv.reader(io.StringIO(text)) for cell in row]
     query = {"model": "evil-llm-8b", "quant": "q4_k_m"}
     llms = json.loads(client.get(reverse("metrics:llm-json"), query).content)
-    assert [card["slug"] for card in llms["cards"]] == ["card-b", "evil-card"]
+    assert [card["slug"] for card in llms["cards"]] == ["card-b", "evil-card", "evil-machine"]
 
 
 def test_the_admin_change_pages_show_hostile_objects_escaped(admin_client, hostile):

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0013_llm_backtest_stored'),
+        ('catalog', '0014_gpu_whole_computers'),
     ]
 
     operations = [
