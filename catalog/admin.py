@@ -6,6 +6,7 @@ from django.forms.models import model_to_dict
 from catalog.build import summary
 from catalog.models import (
     BenchmarkResult,
+    CloudOffer,
     Gpu,
     LlmMeasurement,
     LlmModel,
@@ -247,3 +248,16 @@ class LlmMeasurementAdmin(CatalogAdmin):
     list_select_related = ["gpu", "model", "quant"]
     search_fields = ["gpu__label", "model__name", "backend", "source_url"]
     autocomplete_fields = ["gpu"]
+
+
+@admin.register(CloudOffer)
+class CloudOfferAdmin(CatalogAdmin):
+    list_display = ["gpu", "provider", "kind", "usd_per_gpu_hour", "instance", "observed_on"]
+    list_filter = ["kind", "provider", "gpu"]
+    list_select_related = ["gpu"]
+    search_fields = ["gpu__label", "gpu__slug", "provider", "instance"]
+    autocomplete_fields = ["gpu"]
+    date_hierarchy = "observed_on"
+
+    def changed_gpu_ids(self, obj):
+        return [obj.gpu_id]  # an offer alters its own card's rent figures alone

@@ -12,13 +12,17 @@ Decode: single-stream generation reads the active weights (one row of an untied 
 table, not all of it) and the KV cache once per token: seconds per token = bytes / (device
 bandwidth x efficiency) + layers x an overhead per layer, plus for a mixture of experts a routing
 cost, k x layers / the device's FP32 shader rate (each expert layer adds a chain of small
-dependent kernels, router, top-k, gathered expert products, whose time the shader cores set).
-The efficiency and the overhead are fitted per backend family (`catalog.llm_calibration`), k on
-every MoE measurement; a measurement from before its backend's latest era (an earlier build)
+dependent kernels, router, top-k, gathered expert products, whose time the shader cores set), or
+k x 2 x active parameters / its GPU cores where no rate is published (Apple). The efficiency and
+the overhead are fitted per backend family (`catalog.llm_calibration`), k on a family's own MoE
+measurements or shared; a measurement from before its backend's latest era (an earlier build)
 calibrates through the backend's earlier-build factor and never stands in for a card's figure.
 Prefill: 2 x active parameters FLOPs per prompt token at the FP16 tensor rate, or at the FP32
-shader rate on a card without tensor or matrix units, x the family's efficiency. Where llama.cpp
-does not run a card there is no speed at all. Both speeds are estimates unless measured.
+shader rate on a card without tensor or matrix units, x the family's efficiency; where the vendor
+publishes neither (Apple), at the family's measured rate per GPU core. Where llama.cpp does not
+run a card there is no speed at all. Both speeds are estimates unless measured.
+A whole computer (a Mac, a Strix Halo or GB10 machine) fits a model in the memory its GPU may use
+by default, and only in one machine: it is never "two of them".
 """
 
 from __future__ import annotations
@@ -130,6 +134,9 @@ class CardSpec:
     manufacturer: str = ""
     architecture: str = ""
     runs_with: str = ""  # what runs LLMs where llama.cpp does not
+    gpu_cores: int | None = None  # prefill's basis where no FLOPS figure is published
+    system: bool = False  # a whole computer: memory_gb is the GPU's share of unified memory
+    total_memory_gb: float | None = None  # a whole computer's unified memory, all of it
 
     def per_device(self, value: float | None) -> float | None:
         return value / self.devices if value else None
@@ -275,15 +282,29 @@ def ideal_seconds(model: ModelSpec, bits: float, context: int, card: CardSpec) -
     return bytes_per_token_gib(model, bits, context) * GIB / (bandwidth * 1e9)
 
 
+def per_core_floor(card: CardSpec) -> bool:
+    """Whether the card's MoE floor counts GPU cores: no shader or tensor rate is published for
+    it (Apple), so the floor is its active FLOPs per GPU core, and only a k fitted on its own
+    family's MoE measurements applies to it."""
+    return not card.compute_tflops and bool(card.gpu_cores)
+
+
 def floor_seconds(model: ModelSpec, card: CardSpec) -> float:
     """A mixture of experts' routing cost per unit of k: one microsecond per expert layer at one
     shader TFLOPS, so k is microseconds x TFLOPS per layer; 0 for a dense model or a card with no
     known rate. Per layer, not per active FLOP: Qwen3-30B-A3B (48 layers of small experts) and
-    gpt-oss-20b (24 layers) have the same active FLOPs but measure twice as far apart."""
-    rate = card.compute_tflops
-    if not model.is_moe or not rate:
+    gpt-oss-20b (24 layers) have the same active FLOPs but measure twice as far apart on cards.
+    Where no rate is published (Apple), the active FLOPs per GPU core, as if each core did one
+    TFLOPS: on Metal gpt-oss-20b is the slower of the two, and only a k fitted on such floors
+    applies."""
+    if not model.is_moe:
         return 0.0
-    return model.layers * 1e-6 / rate
+    rate = card.compute_tflops
+    if rate:
+        return model.layers * 1e-6 / rate
+    if card.gpu_cores:
+        return 2 * model.active_params_b * 1e9 / (card.per_device(card.gpu_cores) * 1e12)
+    return 0.0
 
 
 def estimate_decode(
@@ -310,15 +331,18 @@ def estimate_decode(
 
 def estimate_prefill(model: ModelSpec, card: CardSpec, fit: FamilyFit) -> float | None:
     """Prompt tokens/s: 2 FLOPs per active parameter per token at the FP16 tensor rate, or the
-    FP32 shader rate on a card without tensor or matrix units."""
+    FP32 shader rate on a card without tensor or matrix units, or where neither is published the
+    family's measured FLOPs per GPU core."""
     tensor, shader = card.per_device(card.prefill_tflops), card.per_device(card.fp32_tflops)
     if tensor:
-        flops = tensor * fit.prefill_efficiency
+        flops = tensor * fit.prefill_efficiency * 1e12
     elif shader:
-        flops = shader * fit.shader_prefill_efficiency
+        flops = shader * fit.shader_prefill_efficiency * 1e12
+    elif card.gpu_cores and fit.core_prefill_gflops:
+        flops = card.gpu_cores * fit.core_prefill_gflops * 1e9
     else:
         return None
-    return flops * 1e12 / (2 * model.active_params_b * 1e9)
+    return flops / (2 * model.active_params_b * 1e9)
 
 
 def family_key(card: CardSpec, backend: str, families: tuple[Family, ...]) -> str | None:
@@ -342,6 +366,7 @@ def _sample(point: Measured, key: str, eras: tuple[Era, ...]) -> Sample | None:
     flops_per_token = 2 * point.model.active_params_b * 1e9
     tensor, shader = card.per_device(card.prefill_tflops), card.per_device(card.fp32_tflops)
     prefill = point.prefill_tokens_per_s
+    cores = card.gpu_cores if prefill and not tensor and not shader else None
     return Sample(
         family_key=key,
         x=ideal,
@@ -351,12 +376,14 @@ def _sample(point: Measured, key: str, eras: tuple[Era, ...]) -> Sample | None:
         backend=point.backend_key,
         earlier=earlier_build(point.backend_key, point.published_on, eras),
         floor=floor_seconds(point.model, card),
+        core_floor=per_core_floor(card),
         prefill_ratio=prefill * flops_per_token / (tensor * 1e12) if prefill and tensor else None,
         shader_prefill_ratio=(
             prefill * flops_per_token / (shader * 1e12)
             if prefill and shader and not tensor
             else None
         ),
+        core_prefill_gflops=prefill * flops_per_token / cores / 1e9 if cores else None,
     )
 
 
@@ -409,7 +436,7 @@ def _estimate_point(
         point.context,
         point.card,
         fit,
-        calibration.moe_floor,
+        calibration.floor_for(key, per_core=per_core_floor(point.card)),
         calibration.quant_factor(point.quant_slug),
     )
     if speed is None or not earlier:
@@ -550,15 +577,18 @@ class LlmCatalogue:
             return None
         calibration = self.calibration
         bits, factor = quant.bits_per_weight, calibration.quant_factor(quant.slug)
-        return estimate_decode(model, bits, context, card, fit, calibration.moe_floor, factor)
+        floor = calibration.floor_for(fit.key, per_core=per_core_floor(card))
+        return estimate_decode(model, bits, context, card, fit, floor, factor)
 
     def run(self, *, model: ModelSpec, quant: QuantSpec, context: int, card: CardSpec) -> CardRun:
         """Fit, cards needed and speeds of one model on one card. A measurement on the card's own
         backend of the same model and quantisation, on one device, stands in for the estimate,
-        scaled to the context shown by the card's own decode model; prefill is always the
-        compute estimate."""
+        scaled to the context shown by the card's own decode model; its prompt speed, where it
+        has one, stands in for the compute estimate."""
         bits = quant.bits_per_weight
         needed = cards_needed(model, bits, context, card.memory_gb, card.devices)
+        if card.system and needed != 1:
+            needed = None  # a model too big for one machine is not split over several
         devices = devices_needed(model, bits, context, card.device_memory_gb)
         fit = self.fit_for(card)
         run = CardRun(
@@ -577,16 +607,14 @@ class LlmCatalogue:
         if fit is None or needed is None:
             return run
         decode = self.decode(model, quant, context, card)
+        prefill = estimate_prefill(model, card, fit)
         measured = self.measured_by_key.get((card.slug, model.slug, quant.slug, card.backend))
         if measured and needed == 1 and devices == 1 and decode:
             then = self.decode(model, quant, measured.context, card)
             decode = measured.decode_tokens_per_s * decode / then if then else None
+            prefill = measured.prefill_tokens_per_s or prefill
             run = replace(run, basis="measured", measurement=measured)
-        return replace(
-            run,
-            decode_tokens_per_s=decode,
-            prefill_tokens_per_s=estimate_prefill(model, card, fit),
-        )
+        return replace(run, decode_tokens_per_s=decode, prefill_tokens_per_s=prefill)
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,10 @@ bytes read / bandwidth (slope 1 / efficiency) and on the model's layers (slope: 
 and synchronisation overhead per layer per token), shrunk towards the family it borrows from: no
 point of its own takes that fit whole, one or two points fit only the efficiency (keeping the
 borrowed overhead), three or more fit both. A mixture-of-experts model also pays a per-token
-compute floor, k x 2 x active parameters / the card's shader rate, with k fitted on
-every MoE measurement at once. llama.cpp's kernels reach different shares of bandwidth per weight
+routing cost, k x expert layers / the card's shader rate (per GPU core on a Mac, whose rate Apple
+does not publish), with k fitted on a family's own MoE measurements where it has
+OWN_FLOOR_POINTS of them, else on the others' at once (one k per kind of cost). llama.cpp's
+kernels reach different shares of bandwidth per weight
 format (F16 and Q8_0 nearer to it than the 4-bit formats, whose unpacking costs time), so each
 quantisation's bytes/bandwidth term carries a factor, relative to the most measured quantisation,
 from the families that measured both. A backend's kernels get faster over time: an era marks a
@@ -31,6 +33,9 @@ TYPICAL_EFFICIENCY, TYPICAL_LAYER_OVERHEAD_US = 0.75, 50.0
 TYPICAL_PREFILL_EFFICIENCY, TYPICAL_SHADER_PREFILL_EFFICIENCY = 0.5, 0.5
 # Points a family needs before its overhead is its own rather than the borrowed one.
 FULL_FIT_POINTS = 3
+# Mixture-of-experts measurements a family needs before its MoE floor is its own rather than the
+# one fitted on the families that have fewer.
+OWN_FLOOR_POINTS = 2
 # The bounds keep a quantisation factor fitted on very few points physical.
 QUANT_FACTOR_RANGE = (0.5, 1.5)
 # Likewise an earlier-build factor: kernels have not got more than twice as fast, nor slower.
@@ -64,6 +69,10 @@ class Family:
     manufacturers: tuple[str, ...] = ()
     architectures: tuple[str, ...] = ()
     borrows_from: str = ""
+    # Whole computers with unified memory: they take the quantisation factors the cards'
+    # families fit and add nothing to them, so a machine's measurement never moves a card's
+    # estimate.
+    unified: bool = False
 
     def matches(self, *, backend: str, memory: str, manufacturer: str, architecture: str) -> bool:
         return (
@@ -84,11 +93,13 @@ class FamilyFit:
     prefill_efficiency: float  # of the FP16 tensor rate, cards with tensor or matrix units
     shader_prefill_efficiency: float  # of the FP32 shader rate, cards without them
     points: int  # the family's own dense-model measurements
+    core_prefill_gflops: float | None = None  # per GPU core, where no FLOPS figure is published
     borrowed_from: str = ""  # the family whose fit stands in, or part of it
     overhead_borrowed: bool = False
     typical: bool = False  # nothing measured anywhere in its chain: typical figures
     expected_error_pct: float | None = None
     expected_error_is_own: bool = False  # from its own backtest points, not the overall median
+    moe_floor: float | None = None  # its own k, where it has OWN_FLOOR_POINTS MoE measurements
 
     @property
     def key(self) -> str:
@@ -102,6 +113,11 @@ class Calibration:
     fits: tuple[FamilyFit, ...]
     moe_floor: float  # k: extra seconds per token = k x 2 x active params / shader rate
     moe_points: int
+    # The same k for floors counted per GPU core (no published rate), on their own measurements.
+    core_moe_floor: float = 0.0
+    # The shader-rate k of unified-memory machines' families without their own, fitted on those
+    # machines' measurements (None: there are none, the cards' k stands).
+    unified_moe_floor: float | None = None
     overall_error_pct: float | None = None
     # (quantisation, factor on its bytes/bandwidth time); the reference quantisation is 1.
     quant_factors: tuple[tuple[str, float], ...] = ()
@@ -113,6 +129,19 @@ class Calibration:
 
     def quant_factor(self, quant: str) -> float:
         return dict(self.quant_factors).get(quant, 1.0)
+
+    def floor_for(self, key: str, *, per_core: bool = False) -> float:
+        """The MoE floor's k on a family: its own where it has enough MoE measurements, else
+        the shared one of its kind (per GPU core; per shader TFLOPS on unified-memory machines,
+        or on cards)."""
+        fit = self.fit(key)
+        if fit is not None and fit.moe_floor is not None:
+            return fit.moe_floor
+        if per_core:
+            return self.core_moe_floor
+        if fit is not None and fit.family.unified and self.unified_moe_floor is not None:
+            return self.unified_moe_floor
+        return self.moe_floor
 
     def earlier_factor(self, backend: str) -> float:
         return dict(self.earlier_factors).get(backend, 1.0)
@@ -214,6 +243,8 @@ class Sample:
     quant: str = ""
     backend: str = ""
     earlier: bool = False  # ran a build from before its backend's latest era
+    core_prefill_gflops: float | None = None  # measured prompt FLOPs per GPU core, no FLOPS figure
+    core_floor: bool = False  # its floor counts GPU cores, not a shader rate (Apple)
 
 
 def fit_families(families: tuple[Family, ...], samples: list[Sample]) -> Calibration:
@@ -251,7 +282,8 @@ def _earlier_factors(calibration: Calibration, earlier: list[Sample]) -> dict[st
         if fit is None or not fit.points:
             continue
         scaled = _moved(sample, x=sample.x * calibration.quant_factor(sample.quant))
-        predicted = _dense_seconds(fit, scaled) + calibration.moe_floor * sample.floor
+        floor = calibration.floor_for(sample.family_key, per_core=sample.core_floor)
+        predicted = _dense_seconds(fit, scaled) + floor * sample.floor
         ratios.setdefault(sample.backend, []).append(sample.y / predicted)
     low, high = EARLIER_FACTOR_RANGE
     return {b: min(high, max(low, statistics.median(r))) for b, r in sorted(ratios.items())}
@@ -260,11 +292,14 @@ def _earlier_factors(calibration: Calibration, earlier: list[Sample]) -> dict[st
 def _fit_all(
     families: tuple[Family, ...], samples: list[Sample], only: set[str] | None = None
 ) -> Calibration:
-    """The quantisation factors, each family's fit from its dense samples with them (shrunk
-    towards the family it borrows from), then the MoE floor from the MoE samples' residuals;
-    `only` limits the fits to those families (which must include what they borrow from)."""
+    """The quantisation factors (from the cards' families), each family's fit from its dense
+    samples with them (shrunk towards the family it borrows from), then the MoE floor from the
+    MoE samples' residuals: a family with OWN_FLOOR_POINTS of them fits its own, the others of
+    its kind share one fitted on theirs; `only` limits the fits to those families (which must
+    include what they borrow from)."""
     dense = [s for s in samples if not s.floor]
-    factors = _quant_factors(dense)
+    unified = {f.key for f in families if f.unified}
+    factors = _quant_factors([s for s in dense if s.family_key not in unified])
     own: dict[str, list[Sample]] = {}
     for sample in dense:
         own.setdefault(sample.family_key, []).append(_scaled(sample, factors))
@@ -287,14 +322,47 @@ def _fit_all(
         quant_factors=tuple(sorted(factors.items())),
     )
     moe = [_scaled(s, factors) for s in samples if s.floor and s.family_key in fits]
+    by_family: dict[str, list[Sample]] = {}
+    for sample in moe:
+        by_family.setdefault(sample.family_key, []).append(sample)
+    own = {
+        key: _floor(fits, found)
+        for key, found in by_family.items()
+        if len(found) >= OWN_FLOOR_POINTS
+    }
+    calibration = replace(
+        calibration,
+        fits=tuple(replace(fit, moe_floor=own.get(fit.key)) for fit in calibration.fits),
+    )
+    # A shared k per kind of floor: the cards' shader rate, the unified-memory machines' shader
+    # rate (their routing costs far less than an old card's) and GPU cores (Apple).
+    unified = {fit.key for fit in fits.values() if fit.family.unified}
+    kinds: dict[str, list[Sample]] = {}
+    for sample in moe:
+        kind = "core" if sample.core_floor else "unified" if sample.family_key in unified else ""
+        kinds.setdefault(kind, []).append(sample)
+    shared = {kind: _floor(fits, found) for kind, found in kinds.items()}
+    return replace(
+        calibration,
+        moe_floor=shared.get("", 0.0),
+        core_moe_floor=shared.get("core", 0.0),
+        unified_moe_floor=shared.get("unified"),
+        moe_points=len(moe),
+    )
+
+
+def _floor(fits: dict[str, FamilyFit], moe: list[Sample]) -> float:
+    """k, by least squares through the origin of the MoE samples' residuals (seconds beyond the
+    dense model) on their floor seconds; never below 0."""
     residuals = [(s.floor, s.y - _dense_seconds(fits[s.family_key], s)) for s in moe]
     sxx = sum(f * f for f, _ in residuals)
-    moe_floor = max(0.0, sum(f * r for f, r in residuals) / sxx) if sxx else 0.0
-    return replace(calibration, moe_floor=moe_floor, moe_points=len(moe))
+    return max(0.0, sum(f * r for f, r in residuals) / sxx) if sxx else 0.0
 
 
 def _scaled(sample: Sample, factors: dict[str, float]) -> Sample:
-    return _moved(sample, x=sample.x * factors.get(sample.quant, 1.0))
+    factor = factors.get(sample.quant)
+    # The reference quantisation, most of the samples, has no factor: the sample as it is.
+    return sample if factor is None else _moved(sample, x=sample.x * factor)
 
 
 def _moved(sample: Sample, *, x: float | None = None, y: float | None = None) -> Sample:
@@ -311,6 +379,8 @@ def _moved(sample: Sample, *, x: float | None = None, y: float | None = None) ->
         quant=sample.quant,
         backend=sample.backend,
         earlier=sample.earlier,
+        core_prefill_gflops=sample.core_prefill_gflops,
+        core_floor=sample.core_floor,
     )
 
 
@@ -390,7 +460,13 @@ def _fit_family(
         shader = shader or parent.shader_prefill_efficiency
     prefill = prefill or TYPICAL_PREFILL_EFFICIENCY
     shader = shader or TYPICAL_SHADER_PREFILL_EFFICIENCY
-    base = dict(prefill_efficiency=prefill, shader_prefill_efficiency=shader, points=len(own))
+    cores = _median([s.core_prefill_gflops for s in every])
+    base = dict(
+        prefill_efficiency=prefill,
+        shader_prefill_efficiency=shader,
+        points=len(own),
+        core_prefill_gflops=cores or (parent.core_prefill_gflops if parent else None),
+    )
     full = _least_squares(own) if len(own) >= FULL_FIT_POINTS else None
     if full is not None:
         return FamilyFit(family, *full, **base)
@@ -424,8 +500,8 @@ def _fit_family(
 
 def _least_squares(samples: list[Sample]) -> tuple[float, float] | None:
     """(efficiency, overhead us per layer) from y = x / efficiency + layers x overhead; None
-    without a physical fit (too few distinct points, an efficiency above 1 or a negative
-    overhead)."""
+    without a physical fit (too few distinct points or an efficiency above 1). Where the free fit
+    wants a negative overhead, the best fit with none (the constrained optimum) stands."""
     sxx = sum(s.x * s.x for s in samples)
     sll = sum(s.layers * s.layers for s in samples)
     sxl = sum(s.x * s.layers for s in samples)
@@ -436,7 +512,9 @@ def _least_squares(samples: list[Sample]) -> tuple[float, float] | None:
         return None
     slope = (sxy * sll - sly * sxl) / determinant
     per_layer = (sly * sxx - sxy * sxl) / determinant
-    if slope < 1 or per_layer < 0:
+    if per_layer < 0:
+        slope, per_layer = sxy / sxx, 0.0
+    if slope < 1:
         return None
     return 1 / slope, per_layer * 1e6
 

@@ -23,6 +23,7 @@ from catalog.llm import (
 )
 from catalog.llm_calibration import (
     FULL_FIT_POINTS,
+    OWN_FLOOR_POINTS,
     Backtest,
     BacktestSummary,
     Calibration,
@@ -40,6 +41,7 @@ CARD_SPEC_COLUMNS = (
     "manufacturer",
     "architecture",
     "memory_gb",
+    "gpu_memory_gb",
     "memory_bandwidth_gbs",
     "fp32_tflops",
     "fp16_tflops",
@@ -48,6 +50,8 @@ CARD_SPEC_COLUMNS = (
     "devices",
     "llama_cpp_backend",
     "runs_llms_with",
+    "gpu_cores",
+    "form_factor",
 )
 # The LlmMeasurement columns a Measured carries as they are.
 MEASURED_COLUMNS = (
@@ -66,7 +70,7 @@ def card_spec(gpu) -> CardSpec:
     return CardSpec(
         slug=gpu.slug,
         label=gpu.label,
-        memory_gb=gpu.memory_gb,
+        memory_gb=gpu.llm_memory_gb,
         bandwidth_gbs=gpu.memory_bandwidth_gbs,
         fp16_tflops=gpu.fp16_tflops,
         prefill_tflops=gpu.fp16_fp16acc_tflops or gpu.fp16_tflops,
@@ -77,6 +81,9 @@ def card_spec(gpu) -> CardSpec:
         manufacturer=gpu.manufacturer,
         architecture=gpu.architecture,
         runs_with=gpu.runs_llms_with,
+        gpu_cores=gpu.gpu_cores,
+        system=gpu.is_system,
+        total_memory_gb=gpu.memory_gb if gpu.is_system else None,
     )
 
 
@@ -93,6 +100,7 @@ def read_families(path: Path | None = None) -> tuple[Family, ...]:
             manufacturers=tuple(row["manufacturers"]),
             architectures=tuple(row["architectures"]),
             borrows_from=row["borrows_from"],
+            unified=row.get("unified", False),
         )
         for row in rows
     )
@@ -249,6 +257,7 @@ class LlmMethodology:
     default_context: int = DEFAULT_CONTEXT
     max_cards: int = MAX_CARDS
     full_fit_points: int = FULL_FIT_POINTS
+    own_floor_points: int = OWN_FLOOR_POINTS
 
 
 def llm_methodology(*, catalogue: LlmCatalogue | None = None) -> LlmMethodology:

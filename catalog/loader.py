@@ -33,6 +33,8 @@ LLM_FIXTURE_FILES = {
     "LLMs": "llm_models.json",
     "LLM measurements": "llm_measurements.json",
 }
+# Cited cloud rental prices; optional, like the LLM files.
+OFFER_FIXTURE_FILES = {"cloud offers": "cloud_offers.json"}
 FIXTURE_MODELS = {
     "use cases": catalog.UseCase,
     "models": catalog.MlModel,
@@ -41,6 +43,7 @@ FIXTURE_MODELS = {
     "quantizations": catalog.Quantization,
     "LLMs": catalog.LlmModel,
     "LLM measurements": catalog.LlmMeasurement,
+    "cloud offers": catalog.CloudOffer,
 }
 BLANK_VALUES = (None, "", [], {})
 
@@ -71,12 +74,12 @@ def default_fixtures_dir() -> Path:
 
 
 def read_fixtures(fixtures_dir: Path) -> dict[str, list[dict]]:
-    """The four fixture files as lists of records."""
+    """The fixture files as lists of records (the optional ones when present)."""
     data = {}
     for name, filename in FIXTURE_FILES.items():
         with open(fixtures_dir / filename, encoding="utf-8") as handle:
             data[name] = json.load(handle)
-    for name, filename in LLM_FIXTURE_FILES.items():
+    for name, filename in {**LLM_FIXTURE_FILES, **OFFER_FIXTURE_FILES}.items():
         path = fixtures_dir / filename
         if path.is_file():
             with open(path, encoding="utf-8") as handle:
@@ -86,7 +89,7 @@ def read_fixtures(fixtures_dir: Path) -> dict[str, list[dict]]:
 
 def check_links(data: dict[str, list[dict]]) -> None:
     """Raise FixtureError naming the file, row and field of the first URL that is not http(s)."""
-    files = {**FIXTURE_FILES, **LLM_FIXTURE_FILES}
+    files = {**FIXTURE_FILES, **LLM_FIXTURE_FILES, **OFFER_FIXTURE_FILES}
     for name, records in data.items():
         fields = [
             f
@@ -140,6 +143,10 @@ def load_catalog(
         key = ("gpu_id", "model_id", "round", "scenario", "submitter", "system_id")
         report.counts["results"] = _sync(catalog.BenchmarkResult, results, key, overwrite)
         _sync_llms(data, report, gpu_ids, overwrite)
+        if "cloud offers" in data:
+            offers = [_with_fk(r, "gpu", gpu_ids) for r in data["cloud offers"]]
+            key = ("gpu_id", "provider", "kind", "instance")
+            report.counts["cloud offers"] = _sync(catalog.CloudOffer, offers, key, overwrite)
         if dry_run:
             transaction.set_rollback(True)
     if report.changed and not dry_run:

@@ -39,6 +39,7 @@ class Manufacturer(models.TextChoices):
     AMD = "AMD", "AMD"
     INTEL = "Intel"
     QUALCOMM = "Qualcomm"
+    APPLE = "Apple"
 
 
 class Category(models.TextChoices):
@@ -175,6 +176,21 @@ class Gpu(models.Model):
         blank=True,
         help_text="Blank = unknown.",
     )
+    gpu_memory_gb = models.FloatField(
+        "memory the GPU may use (GB)",
+        null=True,
+        blank=True,
+        help_text="Whole computers with unified memory: the share the GPU may use by default "
+        "(macOS's working-set limit, the BIOS or driver split, what the OS leaves); the LLM fit "
+        "uses it. Blank on a card, whose memory is all the GPU's.",
+    )
+    gpu_cores = models.PositiveIntegerField(
+        "GPU cores",
+        null=True,
+        blank=True,
+        help_text="Apple GPU cores, AMD compute units or NVIDIA CUDA cores, as the vendor counts "
+        "them (the spec notes say which); given for whole computers.",
+    )
     fp32_tflops = models.FloatField("FP32 TFLOPS (non-tensor)", null=True, blank=True)
     fp16_tflops = models.FloatField(
         "FP16 tensor TFLOPS (dense, FP32 accumulate)", null=True, blank=True
@@ -187,7 +203,19 @@ class Gpu(models.Model):
     tensor_cores = models.PositiveIntegerField(null=True, blank=True)
     l2_cache_mb = models.FloatField("L2 cache (MB)", null=True, blank=True)
     shared_memory_per_sm_kb = models.FloatField("shared memory per SM (KB)", null=True, blank=True)
-    tdp_w = models.PositiveIntegerField("board power (W)", null=True, blank=True)
+    tdp_w = models.PositiveIntegerField(
+        "board power (W)",
+        null=True,
+        blank=True,
+        help_text="A card's rated board power; a whole computer's maximum power.",
+    )
+    typical_power_w = models.PositiveIntegerField(
+        "typical power (W)",
+        null=True,
+        blank=True,
+        help_text="A whole computer's typical power as its vendor states it (the chip's default "
+        "power on Strix Halo and GB10); blank where the vendor gives none.",
+    )
     cuda_compute_capability = models.CharField(max_length=10, blank=True)
     ml_software = models.CharField(
         "ML software support", max_length=20, choices=MlSoftware.choices, blank=True
@@ -267,6 +295,11 @@ class Gpu(models.Model):
                 condition=Q(msrp_usd__isnull=True) | Q(msrp_usd__gt=0), name="gpu_msrp_positive"
             ),
             models.CheckConstraint(condition=Q(devices__gte=1), name="gpu_devices_positive"),
+            models.CheckConstraint(
+                condition=Q(gpu_memory_gb__isnull=True)
+                | (Q(gpu_memory_gb__gt=0) & Q(gpu_memory_gb__lte=F("memory_gb"))),
+                name="gpu_memory_share_within_memory",
+            ),
         ]
 
     def __str__(self):
@@ -308,6 +341,18 @@ class Gpu(models.Model):
     def is_laptop(self) -> bool:
         """A GPU sold only built into laptops: no card to buy, so no buy advice."""
         return self.form_factor == FormFactor.LAPTOP
+
+    @property
+    def is_system(self) -> bool:
+        """A whole computer (a Mac, a Strix Halo mini PC, a DGX Spark): its price is the
+        machine's, and the LLM fit uses the memory its GPU may use."""
+        return self.form_factor == FormFactor.SYSTEM
+
+    @property
+    def llm_memory_gb(self) -> float | None:
+        """The memory a model must fit in: the GPU's share of a computer's unified memory, or a
+        card's whole memory."""
+        return self.gpu_memory_gb or self.memory_gb
 
     @property
     def ebay_query(self) -> str:
@@ -613,6 +658,49 @@ class LlmMeasurement(models.Model):
 
     def __str__(self):
         return f"{self.gpu} / {self.model} {self.quant}: {self.decode_tokens_per_s} tok/s"
+
+
+class OfferKind(models.TextChoices):
+    """How a cloud offer is sold: a fixed on-demand rate, interruptible spot capacity, or a
+    marketplace of hosts who set their own prices (Vast.ai, RunPod's Community Cloud)."""
+
+    ON_DEMAND = "on-demand", "On-demand"
+    SPOT = "spot", "Spot"
+    COMMUNITY = "community", "Community / marketplace"
+
+
+class CloudOffer(models.Model):
+    """A published price for renting one of a card's GPUs for an hour, with its source and date.
+
+    Multi-GPU instances are stored per GPU (the instance price divided by its GPUs), and the
+    note says so."""
+
+    gpu = models.ForeignKey(Gpu, on_delete=models.CASCADE, related_name="cloud_offers")
+    provider = models.CharField(max_length=80)
+    kind = models.CharField(max_length=12, choices=OfferKind.choices)
+    instance = models.CharField(
+        max_length=120, blank=True, help_text="The instance or plan priced, e.g. p5.48xlarge."
+    )
+    usd_per_gpu_hour = models.DecimalField("USD per GPU-hour", max_digits=9, decimal_places=4)
+    observed_on = models.DateField(help_text="When the price was published or observed.")
+    source_url = models.URLField(max_length=500, validators=[WEB_URL])
+    note = models.TextField(blank=True, help_text="What the price covers; how it was divided.")
+    admin_edited_fields = admin_edits_field()
+
+    class Meta:
+        ordering = ["gpu", "kind", "usd_per_gpu_hour", "provider"]
+        indexes = [models.Index(fields=["kind", "gpu"], name="cloud_offer_kind_gpu")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gpu", "provider", "kind", "instance"], name="cloud_offer_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(usd_per_gpu_hour__gt=0), name="cloud_offer_price_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.gpu} / {self.provider} {self.kind}: ${self.usd_per_gpu_hour}/GPU-hour"
 
 
 class LlmBacktest(models.Model):

@@ -31,6 +31,11 @@ JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 TYPED_NUMBER = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)?(?:\.[0-9]+)?")
 
 
+def quoted(typed: str) -> str:
+    """A typed value quoted for a note or an error, cut at 40 characters."""
+    return f"“{typed if len(typed) <= 40 else typed[:40] + '…'}”"
+
+
 def typed_number(text: str) -> str | None:
     """The typed number without commas ("1,500.5" -> "1500.5"), or None if it is not one."""
     text = text.strip()
@@ -109,6 +114,14 @@ def per_unit(value, currency: str | None = "USD") -> str:
     if abs(number) >= 1:
         return f"{symbol(currency)}{number:,.2f}"
     return f"{symbol(currency)}{sig(number, 3)}"
+
+
+def percent(value, decimals: int = 1) -> str:
+    """A share as a percentage: 0.0153 reads 1.5%; an em dash for no value."""
+    number = finite(value)
+    if number is None:
+        return MISSING
+    return f"{number * 100:,.{int(decimals)}f}%"
 
 
 def per_thousand(value) -> str:

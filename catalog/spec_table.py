@@ -12,6 +12,9 @@ UNKNOWN = "unknown"
 # Figures many cards have no source for: their row is left off a card that lacks one, not shown as
 # "unknown" (catalog_data.json says why for each such card).
 OMITTED_WHEN_UNKNOWN = ("l2_cache_mb", "shared_memory_per_sm_kb")
+# Figures only whole computers have (unified memory shared with the CPU, GPU cores, typical
+# power): a card's page leaves them off.
+SYSTEM_ONLY = ("gpu_memory_gb", "gpu_cores", "typical_power_w")
 
 
 @dataclass(frozen=True)
@@ -24,15 +27,20 @@ class SpecRow:
 
 def spec_rows(gpu: Gpu) -> list[SpecRow]:
     """Every spec of `gpu` with its unit and how the figure was obtained."""
-    notes = gpu.basis_notes
+    notes, system = gpu.basis_notes, gpu.is_system
     rows = [
-        (f, getattr(gpu, f.field), notes.get(f.basis, f.note) if f.basis else f.note)
+        (
+            f,
+            getattr(gpu, f.field),
+            notes.get(f.basis, f.note) if f.basis else f.note_for(system=system),
+        )
         for f in SPEC_TABLE
-        if getattr(gpu, f.field) is not None or f.field not in OMITTED_WHEN_UNKNOWN
+        if (system or f.field not in SYSTEM_ONLY)
+        and (getattr(gpu, f.field) is not None or f.field not in OMITTED_WHEN_UNKNOWN)
     ]
     result = [
         SpecRow(
-            f.row_label,
+            f.label_for(system=system),
             (value or UNKNOWN) if f.text else figure(value, UNKNOWN),
             f.row_unit if value not in (None, "") else "",
             note,

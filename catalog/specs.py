@@ -27,10 +27,19 @@ class Spec:
     brief: str = ""  # what the figure counts, in a few words
     explanation: str = ""
     when_to_choose: str = ""
+    # On a whole computer's page, where the figure means another thing.
+    system_label: str = ""
+    system_note: str = ""
 
     @property
     def ranked(self) -> bool:
         return bool(self.slug)
+
+    def label_for(self, *, system: bool) -> str:
+        return self.system_label if system and self.system_label else self.row_label
+
+    def note_for(self, *, system: bool) -> str:
+        return self.system_note if system and self.system_note else self.note
 
     @property
     def column(self) -> str:
@@ -57,6 +66,7 @@ SPEC_TABLE: tuple[Spec, ...] = (
         row_label="Memory",
         row_unit="GB",
         note="On-board memory (VRAM / HBM).",
+        system_note="Unified memory, shared by the CPU and the GPU.",
         slug="memory-gb",
         key="memory",
         label="Memory",
@@ -67,6 +77,17 @@ SPEC_TABLE: tuple[Spec, ...] = (
         brief="memory: how large a model fits",
         explanation="On-board memory: it decides which models fit on the card at all.",
         when_to_choose="Large models and long contexts: if it does not fit, speed does not matter.",
+    ),
+    Spec(
+        field="gpu_memory_gb",
+        row_label="Memory the GPU may use",
+        row_unit="GB",
+        note=(
+            "A whole computer's unified memory is shared: the share its GPU may use by default "
+            "(macOS's working-set limit, the BIOS or driver split, what the OS leaves). The LLM "
+            "fit uses it."
+        ),
+        basis="GPU memory",
     ),
     Spec(
         field="memory_bandwidth_gbs",
@@ -186,6 +207,13 @@ SPEC_TABLE: tuple[Spec, ...] = (
         when_to_choose="Cards of one generation; across generations prefer a TFLOPS metric.",
     ),
     Spec(
+        field="gpu_cores",
+        row_label="GPU cores",
+        row_unit="",
+        note="Apple GPU cores, AMD compute units or NVIDIA CUDA cores, as the vendor counts them.",
+        basis="GPU cores",
+    ),
+    Spec(
         field="l2_cache_mb",
         row_label="L2 cache",
         row_unit="MB",
@@ -247,6 +275,14 @@ SPEC_TABLE: tuple[Spec, ...] = (
         row_unit="W",
         note="The vendor's rated power.",
         basis="Board power",
+        system_label="Maximum power",
+    ),
+    Spec(
+        field="typical_power_w",
+        row_label="Typical power",
+        row_unit="W",
+        note="The power the vendor states a whole computer or its chip runs at by default.",
+        basis="Typical power",
     ),
     Spec(
         field="msrp_usd",
@@ -284,6 +320,53 @@ SPECS: tuple[Spec, ...] = tuple(
 )
 
 SPECS_BY_SLUG = {spec.slug: spec for spec in SPECS}
+
+# The specs a whole computer ranks by beside cards: the memory its GPU may use (what decides which
+# models fit) and its memory bandwidth. Its price buys a computer, not a card, so dollars per TFLOPS
+# or per MB of cache would not compare like with like; Apple publishes no TFLOPS, tensor-core, L2
+# or shared-memory figure at all.
+SYSTEM_SPEC_FIELDS = {"memory_gb": "gpu_memory_gb", "memory_bandwidth_gbs": "memory_bandwidth_gbs"}
+SYSTEM_ABSENT_NOTE = (
+    "Whole computers (Macs, Ryzen AI Max+ 395 machines, DGX Spark) are not ranked here: their "
+    "price buys the whole computer, so dollars per {unit} would not compare like with like with "
+    "a card, and Apple publishes no such figure. They rank beside cards by memory size and "
+    "memory bandwidth."
+)
+SYSTEM_MEMORY_NOTE = (
+    "For a whole computer the figure is the memory its GPU may use by default (about three "
+    "quarters of a Mac's RAM, 96 GB of a 128 GB Ryzen AI Max+ 395, 113 GB of a DGX Spark), and "
+    "its price is the whole computer's."
+)
+SYSTEM_BANDWIDTH_NOTE = (
+    "A whole computer's bandwidth is its unified memory's, shared by CPU and GPU, and its price "
+    "is the whole computer's."
+)
+
+
+def system_figure(spec: Spec) -> str | None:
+    """The Gpu field a whole computer ranks by for `spec`, or None where it is not ranked."""
+    return SYSTEM_SPEC_FIELDS.get(spec.field)
+
+
+def ranked_field(spec: Spec, *, system: bool) -> str | None:
+    """The Gpu field a card, or a whole computer, is priced per unit of for `spec` (None: a
+    computer is not ranked by it)."""
+    return system_figure(spec) if system else spec.field
+
+
+def ranked_value(gpu, spec: Spec) -> float | None:
+    """The figure a card, or a whole computer, is priced per unit of for `spec` (None: none)."""
+    field = ranked_field(spec, system=getattr(gpu, "is_system", False))
+    return getattr(gpu, field) if field else None
+
+
+def system_note(spec: Spec) -> str:
+    """What a spec's ranking says of whole computers: their figure, or why they are absent."""
+    if spec.field == "memory_gb":
+        return SYSTEM_MEMORY_NOTE
+    if spec.field in SYSTEM_SPEC_FIELDS:
+        return SYSTEM_BANDWIDTH_NOTE
+    return SYSTEM_ABSENT_NOTE.format(unit=spec.unit)
 
 
 def dollars_per_unit(price, value) -> Decimal | None:

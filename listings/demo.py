@@ -75,22 +75,13 @@ def _aged_msrp(*, gpu: Gpu, today: date) -> Decimal:
     return Decimal(str(round(max(60.0, base * factor), 2)))
 
 
-def _search_url(query: str) -> str:
-    return "https://www.ebay.com/sch/i.html?" + urlencode({"_nkw": query, "_sacat": "27386"})
+def _search_url(query: str, category: str = "27386") -> str:
+    return "https://www.ebay.com/sch/i.html?" + urlencode({"_nkw": query, "_sacat": category})
 
 
-def demo_items(*, gpu: Gpu, now: datetime) -> list[dict]:
-    """Item summaries for one card: ten offers, two lots, an engineering sample, an offer from a
-    seller without a track record and four pieces of junk, deterministic."""
-    rng = random.Random(gpu.slug)  # noqa: S311 -- demo data, seeded for repeatability
-    prices = market_prices(gpu=gpu, today=now.date())
-    price = prices[USED]
-    said = re.search(r"\d+\s?GB", gpu.label, flags=re.IGNORECASE)  # "RTX 3080 12GB" says it
-    memory = f" {gpu.memory_gb:g}GB" if gpu.memory_gb and not said else ""
-    name = gpu.label
+def _card_titles(gpu: Gpu, rng: random.Random, name: str, memory: str) -> list[str]:
     makers = BOARD_MAKERS.get(gpu.manufacturer, ("OEM",))
-    anchor = datetime.combine(now.date(), time(0), tzinfo=now.tzinfo)
-    titles = [
+    return [
         f"{name}{memory} Graphics Card",
         f"{rng.choice(makers)} {name}{memory}",
         f"{name}{memory} - tested and working",
@@ -102,6 +93,40 @@ def demo_items(*, gpu: Gpu, now: datetime) -> list[dict]:
         f"{name}{memory} GPU working pulled from workstation",
         f"{name}{memory} card with warranty",
     ]
+
+
+def _machine_titles(rng: random.Random, name: str) -> list[str]:
+    """A whole computer's offers: its configuration with some storage (which does not matter)."""
+    sizes = ("1TB SSD", "2TB SSD", "4TB SSD")
+    remarks = (
+        "",
+        " - excellent condition",
+        " with original box",
+        " - unlocked",
+        " - tested, reset to factory",
+        " with power cable",
+        " lightly used",
+        " - great for local LLMs",
+        " with warranty",
+        " open box",
+    )
+    return [f"{name} {rng.choice(sizes)}{remark}" for remark in remarks]
+
+
+def demo_items(*, gpu: Gpu, now: datetime) -> list[dict]:
+    """Item summaries for one card or machine: ten offers, two lots, an engineering sample, an
+    offer from a seller without a track record and four pieces of junk (a machine: its own
+    junk), deterministic."""
+    rng = random.Random(gpu.slug)  # noqa: S311 -- demo data, seeded for repeatability
+    prices = market_prices(gpu=gpu, today=now.date())
+    price = prices[USED]
+    said = re.search(r"\d+\s?GB", gpu.label, flags=re.IGNORECASE)  # "RTX 3080 12GB" says it
+    memory = f" {gpu.memory_gb:g}GB" if gpu.memory_gb and not said else ""
+    name = gpu.label
+    anchor = datetime.combine(now.date(), time(0), tzinfo=now.tzinfo)
+    machine = gpu.is_system
+    titles = _machine_titles(rng, name) if machine else _card_titles(gpu, rng, name, memory)
+    category = str(gpu.ebay_category_ids[0]) if gpu.ebay_category_ids else "27386"
     items = []
 
     def add(title, amount, *, condition=None, quantity=1, auction=False, seller=None):
@@ -134,7 +159,7 @@ def demo_items(*, gpu: Gpu, now: datetime) -> list[dict]:
                 }
             ],
             "itemLocation": {"country": rng.choice(COUNTRIES)},
-            "itemWebUrl": _search_url(gpu.ebay_query),
+            "itemWebUrl": _search_url(gpu.ebay_query, category),
             "itemCreationDate": (anchor - timedelta(days=rng.randint(1, 40))).isoformat(),
         }
         if auction:
@@ -146,6 +171,9 @@ def demo_items(*, gpu: Gpu, now: datetime) -> list[dict]:
 
     for index, title in enumerate(titles):
         add(title, None, auction=index in (2, 6))
+    if machine:
+        _add_machine_junk(add, rng, name, price)
+        return items
     add(f"Lot of 2 {name}{memory}", None, quantity=2)
     add(f"Lot of 4 {name}{memory} graphics cards", None, quantity=4)
     add(f"{name}{memory} ES engineering sample", price * Decimal("0.6"), condition=CONDITIONS[3])
@@ -159,6 +187,20 @@ def demo_items(*, gpu: Gpu, now: datetime) -> list[dict]:
     )
     add(f"Gaming PC desktop computer with {name}{memory}", price * Decimal("2.5"))
     return items
+
+
+def _add_machine_junk(add, rng: random.Random, name: str, price: Decimal) -> None:
+    """A whole computer's lots and junk: two machines at once, then a locked machine, parts,
+    an empty box and a stand, which the screen must drop."""
+    add(f"Lot of 2 {name} 1TB SSD", None, quantity=2)
+    add(f"{name} 2TB SSD - iCloud locked", price * Decimal("0.4"))
+    add(
+        f"{name} 1TB SSD for parts, no power",
+        price * Decimal("0.25"),
+        condition=("7000", "For parts or not working", USED, (0.2, 0.3)),
+    )
+    add(f"Empty box only for {name}", Decimal(rng.randint(15, 60)), condition=CONDITIONS[0])
+    add(f"Aluminium stand for {name}", Decimal(rng.randint(19, 49)), condition=CONDITIONS[0])
 
 
 def seed_demo_listings(*, gpus: list[Gpu], now: datetime | None = None) -> list[IngestReport]:

@@ -15,6 +15,7 @@ from functools import cached_property, lru_cache
 from statistics import median
 from typing import Any, Literal
 
+from listings.machine_screen import Machine, machine_problem, read_machine
 from listings.terms import (
     ENGINEERING_SAMPLE,
     aspect_texts,
@@ -69,6 +70,7 @@ class Screened:
 
 
 KEEP, DROP = "keep", "drop"
+SYSTEM = "system"  # the form factor of a whole computer
 PARTS_CONDITION_ID = "7000"  # eBay's "For parts or not working"
 LOW_PRICE_RATIO = Decimal("0.3")  # a working card rarely sells under 30% of the going rate
 HIGH_PRICE_RATIO = Decimal("10")  # ten times the going rate is a system, a bundle or a typo
@@ -295,6 +297,7 @@ class _Catalog:
     by_model: dict[str, frozenset[str]]  # model number -> slugs of the cards that have it
     code_words: dict[str, tuple[str, ...]]  # a part number's first word -> part numbers
     alias_codes: tuple[str, ...] = ()  # our aliases, normalised, to find as written
+    machine: Machine | None = None  # a whole computer's configuration, screened on its own
 
     def codes_in(self, title: _Title) -> list[str]:
         """Part numbers in a title, in catalog order; a code starts at a word, its first word."""
@@ -376,7 +379,9 @@ def _index(
 
 
 def _read_catalog(card: CardFacts, catalog: Sequence[CardFacts]) -> _Catalog:
-    cards = list(catalog) if card in catalog else [*catalog, card]
+    # Whole computers are screened by their own rules and name no card.
+    cards = [c for c in catalog if c.form_factor != SYSTEM]
+    cards = cards if card in cards else [*cards, card]
     names, codes, by_model, code_words = _index(
         tuple((c.slug, c.label, tuple(c.aliases), tuple(c.part_numbers)) for c in cards)
     )
@@ -393,6 +398,7 @@ def _read_catalog(card: CardFacts, catalog: Sequence[CardFacts]) -> _Catalog:
         by_model=by_model,
         code_words=code_words,
         alias_codes=tuple(_normalize(a) for a in card.aliases),
+        machine=read_machine(card.label, card.memory_gb) if card.form_factor == SYSTEM else None,
     )
 
 
@@ -493,6 +499,11 @@ def _problem(cat: _Catalog, item: Mapping[str, Any], text: str) -> tuple[Reason,
     condition = f"{item.get('conditionId', '')} {item.get('condition', '')}".lower()
     if PARTS_CONDITION_ID in condition or "parts" in condition:
         return Reason.PARTS, "condition: for parts or not working"
+    if cat.card.form_factor == SYSTEM:
+        if cat.machine is None:
+            return Reason.OTHER, f"no screen rules for the {cat.card.label}"
+        found = machine_problem(cat.machine, text)
+        return (Reason(found[0]), found[1]) if found else None
     if m := _PARTS.search(text):
         return Reason.PARTS, f"for parts: {m.group()}"
     for m in _ACCESSORY.finditer(text):

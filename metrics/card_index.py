@@ -1,4 +1,5 @@
-"""The all-cards table's own query string: search words, vendor, software support and sort order.
+"""The all-cards table's own query string: search words, vendor, kind (cards, whole computers or
+both), software support and sort order.
 
 The shared ranking filters (category, condition, memory, budget) come from metrics.filters.
 """
@@ -8,7 +9,7 @@ from dataclasses import dataclass, field
 from django.http import QueryDict
 
 from catalog.models import Manufacturer, MlSoftware
-from metrics.filters import shown
+from catalog.presentation import quoted
 
 MAX_SEARCH_LENGTH = 100
 
@@ -39,15 +40,25 @@ COLUMNS_BY_KEY = {column.key: column for column in COLUMNS}
 DEFAULT_SORT = "price"
 VENDORS = dict(Manufacturer.choices)
 SOFTWARE = dict(MlSoftware.choices)
-LABELS = {"q": "Search", "vendor": "Vendor", "software": "ML software", "sort": "Sort"}
+# What the table lists: cards alone, whole computers alone, or both (no value).
+CARDS, SYSTEMS = "cards", "systems"
+KINDS = {CARDS: "Cards", SYSTEMS: "Whole computers"}
+LABELS = {
+    "q": "Search",
+    "vendor": "Vendor",
+    "kind": "Show",
+    "software": "ML software",
+    "sort": "Sort",
+}
 # The query parameters the table reads besides the ranking filters (software is one of those).
-PARAMS = ("q", "vendor", "sort")
+PARAMS = ("q", "vendor", "kind", "sort")
 
 
 @dataclass(frozen=True)
 class IndexQuery:
     q: str = ""
     vendor: str = ""
+    kind: str = ""  # CARDS, SYSTEMS or "" for both
     software: str = ""
     sort: str = DEFAULT_SORT
     descending: bool = False
@@ -63,7 +74,7 @@ class IndexQuery:
 
     @property
     def is_active(self) -> bool:
-        return bool(self.q or self.vendor or self.software)
+        return bool(self.q or self.vendor or self.kind or self.software)
 
 
 def _one(query: QueryDict, name: str, notes: list[str]) -> str:
@@ -81,20 +92,21 @@ def _choice(name: str, raw: str, choices: dict[str, str], notes: list[str]) -> s
     if raw.lower() in by_lower:
         return by_lower[raw.lower()]
     notes.append(
-        f"Ignored {LABELS[name]} {shown(raw)}: choose one of {', '.join(choices.values())}"
+        f"Ignored {LABELS[name]} {quoted(raw)}: choose one of {', '.join(choices.values())}"
     )
     return ""
 
 
 def parse_index_query(query: QueryDict, *, software: str = "") -> IndexQuery:
-    """Read q, vendor and sort; a bad value is dropped with a note naming its label. `software`
-    is the ranking filters' reading of the same parameter (one parser, one note)."""
+    """Read q, vendor, kind and sort; a bad value is dropped with a note naming its label.
+    `software` is the ranking filters' reading of the same parameter (one parser, one note)."""
     notes: list[str] = []
     q = " ".join(_one(query, "q", notes).split())
     if len(q) > MAX_SEARCH_LENGTH:
         q = q[:MAX_SEARCH_LENGTH]
         notes.append(f"Searched the first {MAX_SEARCH_LENGTH} characters only")
     vendor = _choice("vendor", _one(query, "vendor", notes), VENDORS, notes)
+    kind = _choice("kind", _one(query, "kind", notes), KINDS, notes)
     sort, descending = DEFAULT_SORT, False
     raw_sort = _one(query, "sort", notes)
     if raw_sort:
@@ -103,9 +115,15 @@ def parse_index_query(query: QueryDict, *, software: str = "") -> IndexQuery:
             sort, descending = key, raw_sort.startswith("-")
         else:
             headings = ", ".join(column.heading for column in COLUMNS)
-            notes.append(f"Ignored {LABELS['sort']} {shown(raw_sort)}: choose one of {headings}")
+            notes.append(f"Ignored {LABELS['sort']} {quoted(raw_sort)}: choose one of {headings}")
     return IndexQuery(
-        q=q, vendor=vendor, software=software, sort=sort, descending=descending, notes=tuple(notes)
+        q=q,
+        vendor=vendor,
+        kind=kind,
+        software=software,
+        sort=sort,
+        descending=descending,
+        notes=tuple(notes),
     )
 
 

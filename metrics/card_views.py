@@ -18,6 +18,9 @@ from metrics.card_seo import shop_seo
 from metrics.charts import price_history_section
 from metrics.going_rate import read_going_rates
 from metrics.models import Scope
+from metrics.ownership import PARAMS as USAGE_PARAMS
+from metrics.ownership import card_ownership, parse_usage, with_energy
+from metrics.rent_views import usage_form
 from metrics.views import _crumbs
 from shopagent.cache import cached_page
 
@@ -25,9 +28,29 @@ from shopagent.cache import cached_page
 SHOP_PARAMS = (*ShopFilterForm.base_fields, "page", "history")
 
 
+def running_costs(request, gpu, *, page_params, rates=None) -> dict:
+    """What a card page shows of owning against renting it, and the energy of its LLM table, for
+    the visitor's hours a day, electricity price and months (two queries, three without the
+    card's going `rates`, and the LLM catalogue's). The form carries the page's other
+    parameters over."""
+    usage = parse_usage(request.GET)
+    keep = [
+        (name, value)
+        for name in page_params
+        if name not in USAGE_PARAMS
+        for value in request.GET.getlist(name)
+    ]
+    return {
+        "own": None if gpu.is_laptop else card_ownership(gpu=gpu, usage=usage, rates=rates),
+        "usage_form": usage_form(usage, path=request.path),
+        "usage_keep": keep,
+        "llm_runs": with_energy(models_on(gpu), power_w=gpu.tdp_w, kwh_usd=usage.kwh_usd),
+    }
+
+
 @require_safe
 @counts_views
-@cached_page(reads=SHOP_PARAMS)
+@cached_page(reads=(*SHOP_PARAMS, *USAGE_PARAMS))
 def shop_gpu(request, slug):
     """One card's listings as cards, with filters, sorts, $/spec pills and a price summary."""
     gpu = get_object_or_404(Gpu.objects.defer(*UNSHOWN_GPU_FIELDS), slug=slug)
@@ -59,7 +82,7 @@ def shop_gpu(request, slug):
         "checked_at": facts.checked_at,
         "is_variant": bool(request.GET),
         "history": price_history_section(gpu=gpu, query=request.GET),
-        "llm_runs": models_on(gpu),
+        **running_costs(request, gpu, page_params=SHOP_PARAMS, rates=rates),
         "alert_conditions": Scope.choices,
         "crumbs": _crumbs(("Shop", reverse("metrics:shop-index")), (gpu.label, request.path)),
         **shop_seo(gpu=gpu, summary=facts.summary, page=listings.page),
@@ -68,7 +91,7 @@ def shop_gpu(request, slug):
 
 
 @require_safe
-@cached_page(reads=("history",))
+@cached_page(reads=("history", *USAGE_PARAMS))
 def learn_gpu(request, slug):
     """One card: every spec with its basis, its price history and its MLPerf results with
     citations."""
@@ -79,6 +102,6 @@ def learn_gpu(request, slug):
         "specs": spec_rows(gpu),
         "results": results,
         "history": price_history_section(gpu=gpu, query=request.GET),
-        "llm_runs": models_on(gpu),
+        **running_costs(request, gpu, page_params=("history",)),
     }
     return render(request, "metrics/learn_gpu.html", context)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from catalog.models import MlSoftware
 from catalog.presentation import figure, money, per_thousand, per_unit, sig
 from catalog.presentation import price as asking_price
-from catalog.specs import SPECS
+from catalog.specs import SPECS, system_figure
 
 SEPARATOR = "-vs-"
 MAX_PAIR_LENGTH = 2 * 100 + len(SEPARATOR)  # two slugs at Gpu.slug's max_length
@@ -106,24 +106,10 @@ def _dash(value) -> str:
 def comparison_sections(
     cards, scores, *, spec_links: dict[str, str], llms=(), llm_links: dict[str, str] | None = None
 ) -> list[Section]:
-    """The rows of the compare table: prices, specs, $ per spec, MLPerf, power and software."""
-    price = Section(
-        "Price (eBay going rate: median of the 5 cheapest fixed-price listings)",
-        [
-            _row("Any condition", [c.all_headline_price for c in cards], whole, better="lower"),
-            _row("New", [c.new_headline_price for c in cards], whole, better="lower"),
-            _row(
-                "Used or refurbished", [c.used_headline_price for c in cards], whole, better="lower"
-            ),
-            _row("Listings", [c.all_listing_count or 0 for c in cards], str),
-            _row(
-                "From (fixed price)",
-                [c.all_lowest_price for c in cards],
-                to_the_cent,
-                better="lower",
-            ),
-        ],
-    )
+    """The rows of the compare table: prices, specs, $ per spec, MLPerf, power and software.
+    With a whole computer among them, rows for what its GPU may use and what its price buys."""
+    systems = any(c.is_system for c in cards)
+    price = _price_section(cards, systems)
     specs = Section(
         "Specs (vendor datasheets, dense figures)",
         [
@@ -131,9 +117,10 @@ def comparison_sections(
                 _row(s.heading, [getattr(c, s.field) for c in cards], figure, better="higher")
                 for s in SPECS
             ],
+            *_system_rows(cards, systems),
             _row("Memory type", [c.memory_type for c in cards], _dash),
             _row(
-                "Board power (W)",
+                "Board power (W)" if not systems else "Board power or a computer's maximum (W)",
                 [c.tdp_w for c in cards],
                 figure,
                 better="lower",
@@ -167,6 +154,7 @@ def comparison_sections(
                 per_unit,
                 better="lower",
                 link=spec_links.get(s.slug, ""),
+                note=_system_value_note(s) if systems else "",
             )
             for s in SPECS
         ],
@@ -185,6 +173,61 @@ def comparison_sections(
             )
         )
     return sections
+
+
+def _price_section(cards, systems: bool) -> Section:
+    return Section(
+        "Price (eBay going rate: median of the 5 cheapest fixed-price listings)",
+        [
+            _row("Any condition", [c.all_headline_price for c in cards], whole, better="lower"),
+            _row("New", [c.new_headline_price for c in cards], whole, better="lower"),
+            _row(
+                "Used or refurbished", [c.used_headline_price for c in cards], whole, better="lower"
+            ),
+            _row("Listings", [c.all_listing_count or 0 for c in cards], str),
+            _row(
+                "From (fixed price)",
+                [c.all_lowest_price for c in cards],
+                to_the_cent,
+                better="lower",
+            ),
+            *_price_buys(cards, systems),
+        ],
+    )
+
+
+def _price_buys(cards, systems: bool) -> list[Row]:
+    """What each price buys, when a whole computer is compared with cards."""
+    if not systems:
+        return []
+    buys = ["a whole computer" if c.is_system else "the card: it needs a host PC" for c in cards]
+    return [_row("The price buys", buys, _dash)]
+
+
+def _system_rows(cards, systems: bool) -> list[Row]:
+    """A whole computer's own figures: the memory its GPU may use, GPU cores, typical power."""
+    if not systems:
+        return []
+    return [
+        _row(
+            "Memory the GPU may use (GB)",
+            [c.llm_memory_gb for c in cards],
+            figure,
+            better="higher",
+            note="A whole computer's GPU may use only part of its unified memory by default; "
+            "a card's GPU uses all of its own.",
+        ),
+        _row("GPU cores", [c.gpu_cores for c in cards], _dash),
+        _row("Typical power (W)", [c.typical_power_w for c in cards], figure),
+    ]
+
+
+def _system_value_note(spec) -> str:
+    if system_figure(spec) is None:
+        return "Not given for a whole computer: its price buys more than a GPU."
+    if spec.field == "memory_gb":
+        return "A whole computer's is per GB its GPU may use."
+    return ""
 
 
 def _llm_rows(llms, links: dict[str, str]) -> list[Row]:

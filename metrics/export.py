@@ -5,7 +5,9 @@ of a JSON document and in the headers of every one.
 
 Three queries whatever the number of cards: the cards with their price rows, the MLPerf results
 the rankings use (stored UseCaseScore rows in any condition, one per card and model) and the
-data's as-of time.
+Four queries whatever the number of cards: the cards with their price rows, the MLPerf results
+the rankings use (stored UseCaseScore rows in any condition, one per card and model), the
+on-demand cloud offers and the data's as-of time.
 """
 
 import csv
@@ -23,6 +25,7 @@ from django.urls import reverse
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
+from catalog.cloud_offers import on_demand_rents
 from catalog.llm import DEFAULT_CONTEXT
 from catalog.models import Gpu
 from listings.open_data import listing_records
@@ -54,12 +57,18 @@ BASIS = (
     "not counted. shared_memory_per_sm_kb: the most shared memory one multiprocessor can give "
     "(NVIDIA: the largest shared-memory carve-out per SM, as CUDA reports it; AMD: LDS per "
     "compute unit). "
+    "form_factor 'system' is a whole computer with unified memory (a Mac, a Ryzen AI Max+ 395 "
+    "machine, a DGX Spark): its price is the computer's, gpu_memory_gb the share of its memory "
+    "its GPU may use by default (null for cards, whose GPU uses all of memory_gb), gpu_cores "
+    "its GPU cores as the vendor counts them, typical_power_w its default power and "
+    "board_power_w its maximum. "
     "headline_*_usd: the going rate, the median of the 5 cheapest fixed-price screened eBay "
     "listings in that condition without a flag (engineering samples and sellers with little "
     "feedback left out, one seller's several listings counted once), null when none. "
     "listing_count: every listing the card's page lists (auctions and flagged listings "
     "included); from_usd: the cheapest fixed-price landed price per card without a flag, null "
-    "when none. "
+    "when none. cloud_usd_per_hour: the median of the card's cited on-demand cloud offers in "
+    "USD per GPU-hour (multi-GPU instances divided by their GPUs), null when none. "
     "mlperf: each model's best valid single-accelerator Closed Offline result in any round "
     "(highest tokens_per_s for language models, MLPerf's official LLM metric, else samples_per_s; "
     "a shipping run before a preview one); tokens_per_s is null for other models; benchmark is "
@@ -103,6 +112,9 @@ CARD_COLUMNS = (
     ("l2_cache_mb", "l2_cache_mb"),
     ("shared_memory_per_sm_kb", "shared_memory_per_sm_kb"),
     ("board_power_w", "tdp_w"),
+    ("gpu_memory_gb", "gpu_memory_gb"),
+    ("gpu_cores", "gpu_cores"),
+    ("typical_power_w", "typical_power_w"),
     ("ml_software", "ml_software"),
     ("form_factor", "form_factor"),
     ("cooling", "cooling"),
@@ -114,7 +126,9 @@ CARD_COLUMNS = (
     ("from_usd", "all_lowest_price"),
     ("source_url", "source_url"),
 )
-COLUMNS = (*(name for name, _ in CARD_COLUMNS), "mlperf")
+# Columns that are not Gpu fields, before `mlperf`.
+DERIVED_COLUMNS = ("cloud_usd_per_hour",)
+COLUMNS = (*(name for name, _ in CARD_COLUMNS), *DERIVED_COLUMNS, "mlperf")
 
 
 @dataclass(frozen=True)
@@ -134,7 +148,8 @@ def _plain(value):
 
 
 def gpu_data() -> GpuData:
-    """Every card with specs, used/new headline prices and ranked MLPerf rows (two queries)."""
+    """Every card with specs, used/new headline prices, its median on-demand cloud rent and ranked
+    MLPerf rows (three queries)."""
     scores = (
         UseCaseScore.objects.filter(scope=Scope.ALL)
         .order_by("gpu_id", "model__slug")
@@ -175,12 +190,14 @@ def gpu_data() -> GpuData:
         listings_shown=Coalesce("all_listing_count", 0)
     )
     rows = cards.order_by("slug").values_list("id", *(field for _, field in CARD_COLUMNS))
+    cloud = {gpu_id: rent.median for gpu_id, rent in on_demand_rents().items()}
     return GpuData(
         cards=[
             {
                 **{
                     name: _plain(value) for (name, _), value in zip(CARD_COLUMNS, rest, strict=True)
                 },
+                "cloud_usd_per_hour": _plain(cloud.get(gpu_id)),
                 "mlperf": mlperf.get(gpu_id, []),
             }
             for gpu_id, *rest in rows
@@ -256,7 +273,7 @@ def gpus_csv(request):
         write_csv_row(
             writer,
             [
-                *("" if card[name] is None else card[name] for name, _ in CARD_COLUMNS),
+                *("" if card[name] is None else card[name] for name in COLUMNS[:-1]),
                 json.dumps(card["mlperf"], ensure_ascii=False),
             ],
         )

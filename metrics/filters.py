@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.http import QueryDict
 
 from catalog.models import Category, MlSoftware
-from catalog.presentation import typed_number
+from catalog.presentation import quoted, typed_number
 from metrics.models import Scope
 
 MAX_MEMORY_GB = 10_000
@@ -23,11 +23,6 @@ LABELS = {
 # The query parameters the filters read: a page that uses them is cached by them.
 PARAMS = tuple(LABELS)
 CHOICE_LABELS = {**dict(Scope.choices), **dict(Category.choices), **dict(MlSoftware.choices)}
-
-
-def shown(raw: str) -> str:
-    """A typed value quoted for a note, cut at 40 characters."""
-    return f"“{raw if len(raw) <= 40 else raw[:40] + '…'}”"
 
 
 @dataclass(frozen=True)
@@ -53,7 +48,7 @@ class RankingFilters:
 def _number(
     name: str, raw: str, maximum: float, minimum: float = 0.0
 ) -> tuple[float | None, str | None]:
-    ignored = f"Ignored {LABELS[name]} {shown(raw)}"
+    ignored = f"Ignored {LABELS[name]} {quoted(raw)}"
     number = typed_number(raw)
     if number is None:
         return None, f"{ignored}: not a number"
@@ -71,7 +66,27 @@ def _choice(name: str, raw: str, choices) -> tuple[str | None, str | None]:
     if raw in choices:
         return raw, None
     options = ", ".join(CHOICE_LABELS.get(choice, choice) for choice in choices)
-    return None, f"Ignored {LABELS[name]} {shown(raw)}: choose one of {options}"
+    return None, f"Ignored {LABELS[name]} {quoted(raw)}: choose one of {options}"
+
+
+def read_each(query: QueryDict, parsers: dict, *, labels: dict) -> tuple[dict, list[str]]:
+    """Each parameter's one value through its parser, which answers (value, note): the values
+    read and the notes. A parameter given more than once is ignored with a note naming it as
+    `labels` does; a blank one is absent."""
+    values, notes = {}, []
+    for name, parse in parsers.items():
+        given = [v.strip() for v in query.getlist(name) if v.strip()]
+        if not given:
+            continue
+        if len(given) > 1:
+            notes.append(f"{labels[name]}: given more than once")
+            continue
+        value, note = parse(given[0])
+        if note:
+            notes.append(note)
+        else:
+            values[name] = value
+    return values, notes
 
 
 def parse_filters(query: QueryDict) -> RankingFilters:
@@ -83,19 +98,8 @@ def parse_filters(query: QueryDict) -> RankingFilters:
         "category": lambda raw: _choice("category", raw, Category.values),
         "software": lambda raw: _choice("software", raw, MlSoftware.values),
     }
-    values, notes = {}, []
-    for name, parse in parsers.items():
-        given = [v.strip() for v in query.getlist(name) if v.strip()]
-        if not given:
-            continue
-        if len(given) > 1:
-            notes.append(f"Ignored {LABELS[name]}: given more than once")
-            continue
-        value, note = parse(given[0])
-        if note:
-            notes.append(note)
-        else:
-            values[name] = value
+    labels = {name: f"Ignored {label}" for name, label in LABELS.items()}
+    values, notes = read_each(query, parsers, labels=labels)
     if values.get("max_budget") is not None:
         values["max_budget"] = Decimal(str(round(values["max_budget"], 2)))
     return RankingFilters(**values, notes=tuple(notes))

@@ -3,12 +3,23 @@
 from listings.market import GoingRates
 from metrics.models import CardPrice, Scope
 
+ROW = ("scope", "headline_price", "priced_count")
+
 
 def read_going_rates(*, gpu_id: int) -> GoingRates:
     """The CardPrice rows of one card (one query)."""
-    rows = CardPrice.objects.filter(gpu_id=gpu_id).values_list(
-        "scope", "headline_price", "priced_count"
-    )
+    return _going_rates(CardPrice.objects.filter(gpu_id=gpu_id).values_list(*ROW))
+
+
+def read_all_going_rates() -> dict[int, GoingRates]:
+    """Every priced card's going rates by card id, read as for one card (one query)."""
+    rows: dict[int, list] = {}
+    for gpu_id, *row in CardPrice.objects.values_list("gpu_id", *ROW):
+        rows.setdefault(gpu_id, []).append(row)
+    return {gpu_id: _going_rates(found) for gpu_id, found in rows.items()}
+
+
+def _going_rates(rows) -> GoingRates:
     found = {scope: (price, count) for scope, price, count in rows}
     any_, new, used = (found.get(s, (None, 0)) for s in (Scope.ALL, Scope.NEW, Scope.USED))
     return GoingRates(

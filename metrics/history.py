@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from catalog.models import FormFactor
 from listings.models import Listing, PriceHistory
+from metrics.depreciation import record_depreciation
 from metrics.models import CardPrice, DailyPrice, Scope
 from metrics.monthly import record_monthly_prices
 from metrics.ranking import USED_KINDS, going_rates, seller_positions
@@ -189,6 +190,7 @@ def record_price_history(
         # A year of 135 cards in three conditions is about 150,000 rows.
         DailyPrice.objects.bulk_create([DailyPrice(**row) for row in objects], batch_size=1000)
         record_monthly_prices(first=first, last=today, only_gpu_ids=only_gpu_ids)
+        record_depreciation(only_gpu_ids=only_gpu_ids, today=today)  # resale follows the prices
         transaction.on_commit(bump_generation)  # pages with charts show the new day
     logger.info("Price history recorded: %s", report)
     return report
@@ -390,7 +392,7 @@ def parse_period(raw: str | None) -> tuple[int, str]:
     """The chart's period in days from ?history=, and a note when the value was ignored."""
     if raw in (None, ""):
         return DEFAULT_PERIOD, ""
-    if raw.isdigit() and int(raw) in PERIODS:
+    if raw.isdigit() and len(raw) <= 6 and int(raw) in PERIODS:  # int() refuses 4,300+ digits
         return int(raw), ""
     shown = raw if len(raw) <= 20 else raw[:20] + "…"
     return DEFAULT_PERIOD, f"Ignored history={shown}: choose 30, 90 or 365 days."

@@ -6,7 +6,7 @@ condition, as every ranking uses) and ranks setups by tokens/s per $1,000.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.http import QueryDict
@@ -16,8 +16,11 @@ from catalog.llm_catalogue import CARD_SPEC_COLUMNS, card_spec
 from catalog.models import DESKTOP_FORM_FACTORS, SERVER_MODULES, Gpu, MlSoftware
 from catalog.presentation import typed_number
 from metrics.models import CardPrice, Scope
+from metrics.ownership import DEFAULT_KWH_USD, LlmEnergy, llm_energy, parse_kwh
 
 MAX_BUDGET_USD = 10_000_000
+# A stated host-PC cost, added to every card setup (a whole computer needs none).
+MAX_HOST_USD = 100_000
 DEFAULT_MODEL, DEFAULT_QUANT = "llama-3.1-8b", "q4_k_m"
 # The `include` value that adds server modules (SXM, OAM, superchip) to the recommendations.
 INCLUDE_MODULES = "modules"
@@ -32,6 +35,7 @@ NEEDS_COLUMNS = (
     "ml_software",
     "ml_software_note",
     "supported_precisions",
+    "tdp_w",
 )
 
 
@@ -47,6 +51,7 @@ class CardNeeds:
     ml_software: str = ""
     ml_software_note: str = ""
     supported_precisions: tuple[str, ...] = ()
+    tdp_w: int | None = None  # rated board power
 
     @property
     def server_module(self) -> bool:
@@ -76,16 +81,45 @@ class LlmRow:
     """One card (or several of it) for one model: what the table row and the API show."""
 
     run: llm.CardRun
-    price: Decimal | None  # one card's headline price
+    price: Decimal | None  # one card's (or whole computer's) headline price
     listing_count: int | None
     needs: CardNeeds = field(default_factory=CardNeeds)
+    host_usd: Decimal | None = None  # the stated host-PC cost a card setup adds
     from_price: Decimal | None = None  # the cheapest fixed-price listing without a flag
+    kwh_usd: Decimal = DEFAULT_KWH_USD  # what electricity costs, for the energy figures
 
     @property
-    def setup_price(self) -> Decimal | None:
+    def energy(self) -> LlmEnergy | None:
+        """Tokens per joule and electricity per million tokens at every card's board power."""
+        if self.run.cards_needed is None or not self.needs.tdp_w:
+            return None
+        power = self.needs.tdp_w * self.run.cards_needed
+        return llm_energy(
+            tokens_per_s=self.run.decode_tokens_per_s, power_w=power, kwh_usd=self.kwh_usd
+        )
+
+    @property
+    def machine(self) -> bool:
+        """A whole computer: its price needs no host PC."""
+        return self.run.card.system
+
+    @property
+    def host_price(self) -> Decimal | None:
+        """The host-PC cost this setup adds: the stated one for cards, none for a computer."""
+        return None if self.machine or not self.host_usd else self.host_usd
+
+    @property
+    def cards_price(self) -> Decimal | None:
         if self.price is None or self.run.cards_needed is None:
             return None
         return self.price * self.run.cards_needed
+
+    @property
+    def setup_price(self) -> Decimal | None:
+        """What the setup costs: its cards and the stated host PC, or the whole computer."""
+        if self.cards_price is None:
+            return None
+        return self.cards_price + (self.host_price or 0)
 
     @property
     def tokens_per_s_per_1000_usd(self) -> float | None:
@@ -117,6 +151,17 @@ class LlmTable:
     hidden_modules: int = 0  # server modules left out unless asked for
     hidden_unsupported: int = 0  # cards whose ML software does not work, never recommended
     include_modules: bool = False
+    kwh_usd: Decimal = DEFAULT_KWH_USD
+    host_usd: Decimal | None = None  # the stated host-PC cost added to card setups
+
+    @property
+    def too_small_machines(self) -> int:
+        """Whole computers whose GPU may not use enough memory: never split over several."""
+        return sum(1 for row in self.too_small if row.run.card.system)
+
+    @property
+    def too_small_cards(self) -> int:
+        return len(self.too_small) - self.too_small_machines
 
 
 @dataclass(frozen=True)
@@ -128,6 +173,8 @@ class LlmQuery:
     context: int = llm.DEFAULT_CONTEXT
     budget: Decimal | None = None
     include_modules: bool = False
+    kwh_usd: Decimal = DEFAULT_KWH_USD
+    host: Decimal | None = None
     notes: tuple[str, ...] = field(default=())
 
 
@@ -151,6 +198,30 @@ def parse_budget(raw: str) -> tuple[Decimal | None, str | None]:
     return value.quantize(Decimal("0.01")), None
 
 
+def parse_host(raw: str) -> tuple[Decimal | None, str | None]:
+    """The host-PC cost added to card setups: dollars from 0 (none) up to MAX_HOST_USD."""
+    number = typed_number(raw.strip().removeprefix("$"))
+    if number is None:
+        return None, f"Ignored host={shown_value(raw)}: not a number"
+    value = Decimal(number)
+    if value < 0:
+        return None, f"Ignored host={shown_value(raw)}: must be a number of dollars, 0 or more"
+    if value > MAX_HOST_USD:
+        return None, f"Ignored host={shown_value(raw)}: larger than {MAX_HOST_USD:,}"
+    return (value.quantize(Decimal("0.01")) if value else None), None
+
+
+def parsed_param(query: QueryDict, name: str, parse, notes: list[str]):
+    """One parameter read by `parse` (value, note); a note joins `notes`, the value is None."""
+    raw = single_param(query, name, notes)
+    if raw is None:
+        return None
+    value, note = parse(raw)
+    if note:
+        notes.append(note)
+    return value
+
+
 def parse_context(raw: str) -> tuple[int | None, str | None]:
     number = typed_number(raw)
     if number is None or "." in number:
@@ -163,7 +234,7 @@ def parse_context(raw: str) -> tuple[int | None, str | None]:
 
 
 # The query parameters the LLM picker reads.
-PARAMS = ("model", "quant", "context", "budget", "include")
+PARAMS = ("model", "quant", "context", "budget", "include", "host", "kwh_usd")
 
 
 def single_param(query: QueryDict, name: str, notes: list[str]) -> str | None:
@@ -191,14 +262,15 @@ def parse_llm_query(query: QueryDict, catalogue: llm.LlmCatalogue) -> LlmQuery:
         else:
             choices = ", ".join(q.slug for q in catalogue.quants)
             notes.append(f"Ignored quant={shown_value(quant)}: choose one of {choices}")
-    for name, parse in (("context", parse_context), ("budget", parse_budget)):
-        raw = single_param(query, name, notes)
-        if raw is not None:
-            value, note = parse(raw)
-            if note:
-                notes.append(note)
-            else:
-                values[name] = value
+    for name, parse in (
+        ("context", parse_context),
+        ("budget", parse_budget),
+        ("host", parse_host),
+        ("kwh_usd", parse_kwh),
+    ):
+        value = parsed_param(query, name, parse, notes)
+        if value is not None:
+            values[name] = value
     values["include_modules"] = parse_include(query, notes)
     return LlmQuery(**values, notes=tuple(notes))
 
@@ -226,16 +298,28 @@ class PricedCards:
     needs: dict[str, CardNeeds] = field(default_factory=dict)  # slug -> what the card needs
 
     def rows(
-        self, catalogue: llm.LlmCatalogue, model: llm.ModelSpec, quant: llm.QuantSpec, context: int
+        self,
+        catalogue: llm.LlmCatalogue,
+        model: llm.ModelSpec,
+        quant: llm.QuantSpec,
+        context: int,
+        host_usd: Decimal | None = None,
     ) -> list[LlmRow]:
-        """Each card running the model, with its price."""
+        """Each card running the model, with its price (card setups with the stated host PC)."""
         rows = []
         for card in self.cards:
             run = catalogue.run(model=model, quant=quant, context=context, card=card)
             price, count, lowest = self.prices.get(card.slug, (None, None, None))
             needs = self.needs.get(card.slug, CardNeeds())
             rows.append(
-                LlmRow(run=run, price=price, listing_count=count, needs=needs, from_price=lowest)
+                LlmRow(
+                    run=run,
+                    price=price,
+                    listing_count=count,
+                    needs=needs,
+                    host_usd=host_usd,
+                    from_price=lowest,
+                )
             )
         return rows
 
@@ -280,11 +364,16 @@ def llm_table(
     budget: Decimal | None,
     priced: PricedCards,
     include_modules: bool = False,
+    host_usd: Decimal | None = None,
+    kwh_usd: Decimal = DEFAULT_KWH_USD,
 ) -> LlmTable:
-    """Every card a buyer can act on for one model: one-card fits, multi-card setups, unpriced,
-    too small and cards llama.cpp does not run; server modules only when asked for, cards whose
-    ML software does not work never (both counted)."""
-    every = priced.rows(catalogue, model, quant, context)
+    """Every card a buyer can act on for one model: one-card fits (whole computers among them),
+    multi-card setups, unpriced, too small and cards llama.cpp does not run; server modules only
+    when asked for, cards whose ML software does not work never (both counted). `host_usd` is
+    added to every card setup's price, never to a whole computer's."""
+    every = [
+        replace(r, kwh_usd=kwh_usd) for r in priced.rows(catalogue, model, quant, context, host_usd)
+    ]
     rows = [r for r in every if r.needs.recommendable(include_modules=include_modules)]
     runnable = [
         r for r in rows if r.run.cards_needed is not None and r.run.decode_tokens_per_s is not None
@@ -313,6 +402,8 @@ def llm_table(
         else sum(1 for r in every if r.needs.server_module and r.needs.software_works),
         hidden_unsupported=sum(1 for r in every if r.needs.desktop and not r.needs.software_works),
         include_modules=include_modules,
+        host_usd=host_usd,
+        kwh_usd=kwh_usd,
     )
 
 
@@ -341,6 +432,9 @@ def api_rows(rows: list[LlmRow]) -> list[dict]:
                 "source_url": run.measurement.source_url if run.measurement else None,
                 "measured_context": run.measurement.context if run.measurement else None,
                 "form_factor": row.needs.form_factor,
+                "whole_machine": row.machine,
+                "memory_gb": run.card.total_memory_gb or run.card.memory_gb,
+                "gpu_memory_gb": run.card.memory_gb,
                 "price_usd": float(row.price) if row.price is not None else None,
                 "setup_price_usd": _money(row.setup_price),
                 "listing_count": row.listing_count or 0,

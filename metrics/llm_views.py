@@ -27,7 +27,7 @@ def _within_model(query, model):
 
 
 def _table(catalogue, query, model_slug: str):
-    """The model's table for this quantisation, context and budget."""
+    """The model's table for this quantisation, context, budget and host-PC cost."""
     return llm_metrics.llm_table(
         catalogue=catalogue,
         model=catalogue.model(model_slug),
@@ -36,6 +36,8 @@ def _table(catalogue, query, model_slug: str):
         budget=query.budget,
         priced=llm_metrics.load_priced_cards(),
         include_modules=query.include_modules,
+        host_usd=query.host,
+        kwh_usd=query.kwh_usd,
     )
 
 
@@ -139,7 +141,8 @@ def llm_json(request):
 @require_safe
 @cached_page(reads=PARAMS)
 def finder_json(request):
-    """GET ?task=<task>&budget=<usd>[&include=modules]: the home finder's answer as data."""
+    """GET ?task=<task>&budget=<usd>[&include=modules][&host=<usd>]: the home finder's answer
+    as data; host adds a stated host-PC cost to every card answer."""
     asked = parse_finder(request.GET)
     if asked.notes:
         return _error(400, "; ".join(asked.notes))
@@ -151,6 +154,7 @@ def finder_json(request):
         catalogue=load_llm_catalogue(),
         priced=llm_metrics.load_priced_cards(),
         include_modules=asked.include_modules,
+        host_usd=asked.host,
     )
     if result is None:
         return _error(404, "That task's model is not in the catalogue.")

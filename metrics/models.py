@@ -185,6 +185,32 @@ class PageChange(models.Model):
         return self.url
 
 
+class Depreciation(models.Model):
+    """A card's used-price trend, fitted to its last year of daily used headline prices: what
+    its resale value after some months is worked out from. Rewritten with the price history
+    (metrics.depreciation); pages only read it. No row: too little history to fit."""
+
+    gpu = models.OneToOneField("catalog.Gpu", on_delete=models.CASCADE, related_name="depreciation")
+    monthly_rate = models.FloatField(
+        help_text="Share of its price the card lost per month on the fitted trend; negative "
+        "when used prices rose."
+    )
+    points = models.PositiveIntegerField(help_text="Days with a used price in the fit.")
+    first_day = models.DateField()
+    last_day = models.DateField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["gpu"]
+
+    def __str__(self):
+        return f"{self.gpu_id}: {self.monthly_rate:.2%} a month ({self.first_day}..{self.last_day})"
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days
+
+
 class MonthlyPrice(models.Model):
     """A card's going rate in one condition scope over one calendar month: the average of its
     daily headline prices that month, with the lowest listing seen and the days recorded.

@@ -18,7 +18,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from catalog.models import PREVIEW, TOKENS_PER_S, BenchmarkResult, FormFactor, Gpu, MlModel
-from catalog.specs import SPECS, dollars_per_unit
+from catalog.specs import SPECS, dollars_per_unit, ranked_field
 from listings.models import BID_ONLY, UNFLAGGED, Listing
 from metrics.models import CardPrice, Scope, UseCaseScore
 from shopagent.cache import bump_generation
@@ -252,8 +252,14 @@ def _or_none(value) -> float | None:
 
 
 def _per_spec(price: float, specs: dict) -> dict[str, float | None]:
-    """Dollars per unit of every ranked spec at this price, by CardPrice column (the one rule)."""
-    figures = {spec.column: dollars_per_unit(price, specs[spec.field]) for spec in SPECS}
+    """Dollars per unit of every ranked spec at this price, by CardPrice column (the one rule);
+    a whole computer only per unit of what it ranks by (ranked_field), None elsewhere."""
+    system = specs["form_factor"] == FormFactor.SYSTEM
+    fields = {spec.column: ranked_field(spec, system=system) for spec in SPECS}
+    figures = {
+        column: dollars_per_unit(price, specs[field] if field else None)
+        for column, field in fields.items()
+    }
     return {column: None if per is None else float(per) for column, per in figures.items()}
 
 
@@ -306,7 +312,8 @@ def _read_cards(*, only: list[int] | None) -> Cards:
     cards = Gpu.objects.order_by("id")
     if only is not None:
         cards = cards.filter(id__in=only)
-    rows = list(cards.values("id", *(spec.field for spec in SPECS)))
+    # A whole computer is priced per GB its GPU may use: its form factor and that share too.
+    rows = list(cards.values("id", "form_factor", "gpu_memory_gb", *(spec.field for spec in SPECS)))
     return Cards(ids=np.array([row["id"] for row in rows], dtype=np.int64), specs=rows)
 
 

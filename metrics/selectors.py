@@ -6,11 +6,21 @@ from decimal import Decimal
 
 from django.db.models import Case, Count, F, FilteredRelation, Q, QuerySet, When
 
-from catalog.models import PREVIEW, TOKENS_PER_S, Category, Gpu, MlModel, MlSoftware, UseCase
+from catalog.models import (
+    PREVIEW,
+    TOKENS_PER_S,
+    Category,
+    FormFactor,
+    Gpu,
+    MlModel,
+    MlSoftware,
+    UseCase,
+)
+from catalog.presentation import quoted
 from catalog.search import card_names, filter_cards
-from catalog.specs import SPECS, Spec
-from metrics.card_index import IndexQuery
-from metrics.filters import RankingFilters, shown
+from catalog.specs import SPECS, Spec, system_figure, system_note
+from metrics.card_index import SYSTEMS, IndexQuery
+from metrics.filters import RankingFilters
 from metrics.history import Trend, trends
 from metrics.models import CardPrice, PageGeneration, Scope, UseCaseScore
 from shopagent.cache import GENERATION_ROW
@@ -79,6 +89,7 @@ class SpecRanking:
     spec: Spec
     ranked: list[RankedCard]
     no_data: list[RankedCard]
+    system_note: str = ""  # what whole computers' figure is here, or why they are absent
 
 
 @dataclass(frozen=True)
@@ -134,7 +145,12 @@ def _apply_filters(cards: QuerySet, filters: RankingFilters, *, gpu: str = "") -
     if filters.category:
         cards = cards.filter(**{f"{gpu}category": filters.category})
     if filters.min_memory is not None:
-        cards = cards.filter(**{f"{gpu}memory_gb__gte": filters.min_memory})
+        # A whole computer's GPU may use only part of its memory: that part is what fits models.
+        system = Q(**{f"{gpu}form_factor": FormFactor.SYSTEM})
+        cards = cards.filter(
+            (~system & Q(**{f"{gpu}memory_gb__gte": filters.min_memory}))
+            | (system & Q(**{f"{gpu}gpu_memory_gb__gte": filters.min_memory}))
+        )
     if filters.max_budget is not None:
         cards = cards.filter(headline_price__lte=filters.max_budget)
     if filters.software:
@@ -144,18 +160,33 @@ def _apply_filters(cards: QuerySet, filters: RankingFilters, *, gpu: str = "") -
 
 def spec_ranking(*, spec: Spec, filters: RankingFilters) -> SpecRanking:
     """Cards by dollars per unit of one spec in the filters' condition scope, each with its
-    headline price's trend (two queries)."""
+    headline price's trend (two queries). Whole computers only where the spec compares with a
+    card's, by their own figure (system_figure)."""
     cards = _apply_filters(with_prices(Gpu.objects.all(), {"": filters.scope}), filters)
+    figure = system_figure(spec)
+    if figure is None:
+        cards = cards.exclude(form_factor=FormFactor.SYSTEM)
+    else:
+        system = Q(form_factor=FormFactor.SYSTEM)
+        cards = cards.annotate(
+            system_value=Case(When(system, then=F(figure)), default=F(spec.field))
+        )
     rows = (
         cards.annotate(per_unit=F(f"price_row__{spec.column}"))
         .order_by(F("per_unit").asc(nulls_last=True), "label")
-        .values(*CARD_REF_COLUMNS, spec.field, "headline_price", "listing_count", "per_unit")
+        .values(
+            *CARD_REF_COLUMNS,
+            "headline_price",
+            "listing_count",
+            "per_unit",
+            spec_value=F(spec.field) if figure is None else F("system_value"),
+        )
     )
     trend_of = trends(scope=filters.scope)
     cards = [
         RankedCard(
             gpu=_card_ref(row, prefix=""),
-            spec_value=row[spec.field],
+            spec_value=row["spec_value"],
             headline_price=row["headline_price"],
             listing_count=row["listing_count"],
             per_unit=row["per_unit"],
@@ -167,6 +198,7 @@ def spec_ranking(*, spec: Spec, filters: RankingFilters) -> SpecRanking:
         spec=spec,
         ranked=[c for c in cards if c.per_unit is not None],
         no_data=[c for c in cards if c.per_unit is None],
+        system_note=system_note(spec),
     )
 
 
@@ -326,7 +358,8 @@ class IndexCard:
     all_listing_count: int | None
     all_lowest_price: Decimal | None  # "from": the cheapest fixed-price listing without a flag
     per_fp16: float | None
-    per_gb: float | None
+    per_gb: float | None  # a whole computer's per GB its GPU may use
+    gpu_memory_gb: float | None = None  # a whole computer's GPU share
 
 
 # The figures of an IndexCard that are the card's values as they are.
@@ -352,6 +385,9 @@ def card_index(*, filters: RankingFilters, index: IndexQuery | None = None) -> l
     cards = _apply_filters(with_prices(Gpu.objects.all(), scopes), filters)
     if index.vendor:
         cards = cards.filter(manufacturer=index.vendor)
+    if index.kind:
+        system = Q(form_factor=FormFactor.SYSTEM)
+        cards = cards.filter(system if index.kind == SYSTEMS else ~system)
     if index.q:
         found, _ = filter_cards(card_names(), index.q)
         cards = cards.filter(slug__in=[card.slug for card in found])
@@ -362,7 +398,7 @@ def card_index(*, filters: RankingFilters, index: IndexQuery | None = None) -> l
     order = F(index.column.order_by)
     order = order.desc(nulls_last=True) if index.descending else order.asc(nulls_last=True)
     rows = cards.order_by(order, "label").values(
-        *CARD_REF_COLUMNS, "manufacturer", "category", *INDEX_FIGURES
+        *CARD_REF_COLUMNS, "manufacturer", "category", "gpu_memory_gb", *INDEX_FIGURES
     )
     categories, software = dict(Category.choices), dict(MlSoftware.choices)
     return [
@@ -372,6 +408,7 @@ def card_index(*, filters: RankingFilters, index: IndexQuery | None = None) -> l
             category_label=categories.get(row["category"], row["category"]),
             ml_software_label=software.get(row["ml_software"], ""),
             **{name: row[name] for name in INDEX_FIGURES},
+            gpu_memory_gb=row["gpu_memory_gb"],
         )
         for row in rows
     ]
@@ -405,7 +442,7 @@ def compare_cards(*, slugs: list[str]) -> Comparison:
     found = {card.slug: card for card in cards}
     for slug in wanted:
         if slug not in found:
-            notes.append(f"Ignored card {shown(slug)}: no such card")
+            notes.append(f"Ignored card {quoted(slug)}: no such card")
     chosen = [found[s] for s in wanted if s in found]
     scores = []
     if len(chosen) > 1:

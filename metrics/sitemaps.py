@@ -45,7 +45,7 @@ class RankingSitemap(RecomputedSitemap):
 
     def items(self):
         fixed = ["metrics:home", "metrics:shop-index", "metrics:rankings-index"]
-        fixed += ["metrics:use-case-index", "metrics:data-index"]
+        fixed += ["metrics:use-case-index", "metrics:rent-or-buy", "metrics:data-index"]
         ranked = ranked_spec_slugs()  # a ranking with no priced card is not worth a crawl
         return fixed + undated(spec.slug for spec in SPECS if spec.slug in ranked)
 

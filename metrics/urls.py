@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from metrics import card_views, export, history_views, llm_views, views
+from metrics import card_views, export, history_views, llm_views, rent_views, views
 from metrics.alerts import views as alert_views
 from metrics.feeds import DealsFeed, ReportsFeed
 from metrics.reports import views as report_views
@@ -33,6 +33,8 @@ urlpatterns = [
     path("ml/shop/use-case/", views.use_case_index, name="use-case-index"),
     path("ml/shop/use-case/<slug:slug>/", views.use_case, name="use-case"),
     path("ml/data/", export.data_index, name="data-index"),
+    path("ml/shop/rent-or-buy/", rent_views.rent_or_buy, name="rent-or-buy"),
+    path("ml/data/rent-or-buy.json", rent_views.rent_or_buy_json, name="rent-or-buy-json"),
     path("ml/data/gpus.json", export.gpus_json, name="data-gpus-json"),
     path("ml/data/gpus.csv", export.gpus_csv, name="data-gpus-csv"),
     path("ml/shop/llm/", llm_views.llm_index, name="llm-index"),

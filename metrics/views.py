@@ -12,7 +12,7 @@ from catalog.models import MlSoftware, UseCase
 from catalog.presentation import fit_description, site_title
 from catalog.specs import SPECS, SPECS_BY_SLUG
 from metrics import card_index, filters, llm_finder, selectors
-from metrics.card_index import VENDORS, parse_index_query, sort_headers
+from metrics.card_index import KINDS, VENDORS, parse_index_query, sort_headers
 from metrics.compare import comparison_sections, pair_candidates, pair_slug
 from metrics.filters import CONDITIONS, parse_filters
 from metrics.llm import COMPARE_MODELS, compare_llm_runs
@@ -129,6 +129,7 @@ def shop_index(request):
         "index": index,
         "headers": sort_headers(request.GET, index),
         "vendors": VENDORS,
+        "kinds": KINDS,
         "fp16": SPECS_BY_SLUG["fp16-flops"],
         "memory": SPECS_BY_SLUG["memory-gb"],
         "crumbs": _crumbs(("Shop", request.path)),

@@ -10,7 +10,7 @@ from django.utils.timesince import timeuntil
 
 from catalog.models import Gpu
 from catalog.presentation import figure, per_unit, price
-from catalog.specs import SPECS, Spec, dollars_per_unit
+from catalog.specs import SPECS, Spec, dollars_per_unit, ranked_value
 from listings.market import GoingRates, deal_percent, deal_text
 from listings.models import Flag, Listing
 from listings.shop.queries import CARD_FIELDS, filter_listings, paginate, shown_listings
@@ -66,7 +66,7 @@ class ListingCard:
 
 
 def card_specs(gpu: Gpu) -> list[Spec]:
-    return [s for s in SPECS if (getattr(gpu, s.field) or 0) > 0]
+    return [s for s in SPECS if (ranked_value(gpu, s) or 0) > 0]
 
 
 def spec_pills(
@@ -77,7 +77,7 @@ def spec_pills(
     tips = tips if tips is not None else spec_tips(listing.gpu, specs)
     pills = []
     for spec in specs:
-        value = getattr(listing.gpu, spec.field)
+        value = ranked_value(listing.gpu, spec)
         per = dollars_per_unit(listing.unit_price, value).quantize(THOUSANDTH)
         text = f"{per_unit(per, listing.currency)}/{spec.unit}"
         pills.append(
@@ -99,8 +99,9 @@ def spec_tips(gpu: Gpu, specs: list[Spec]) -> dict[str, str]:
     return {
         spec.key: (
             f"{spec.short_name}: a listing's price per card divided by the {gpu.label}'s "
-            f"{figure(getattr(gpu, spec.field))} {spec.units} ({spec.brief}). "
-            "Lower is better."
+            f"{figure(ranked_value(gpu, spec))} {spec.units}"
+            f"{' its GPU may use' if gpu.is_system and spec.field == 'memory_gb' else ''} "
+            f"({spec.brief}). Lower is better."
         )
         for spec in specs
     }

@@ -641,6 +641,8 @@ def bench_paths(shop_slug: str) -> dict[str, str]:
         "llm_model": "/ml/shop/llm/llama-3.1-70b/?quant=q8_0&context=32768",
         "methodology": "/ml/learn/methodology/",
         "gpus_json": "/ml/data/gpus.json",
+        "rent_or_buy": "/ml/shop/rent-or-buy/?kwh_usd=0.30",
+        "rent_or_buy_json": "/ml/data/rent-or-buy.json?hours_per_day=8&kwh_usd=0.20&months=24",
         "deals_feed": "/ml/shop/deals.atom",
         "search": "/ml/search/?q=3090",
         "sitemap": "/sitemap.xml",

@@ -75,12 +75,22 @@ def module_server(django_db_setup, django_db_blocker):
     the module's tests, and empties it after them: pages built from the whole catalog load it
     once per module, not once per test. (pytest-django's live_server empties the database after
     every test.)"""
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
     from pytest_django.live_server_helper import LiveServer
 
     with django_db_blocker.unblock():
+        # pytest-django sets up the test database only when a selected test asks for `db` or
+        # `live_server`; without this, `pytest -k` over these tests alone would serve, and then
+        # flush, the developer's own database.
+        own = None
+        if connection.settings_dict["NAME"] != connection.creation._get_test_db_name():
+            own = setup_databases(verbosity=0, interactive=False, aliases={"default"})
         server = LiveServer("localhost")
         try:
             yield server
         finally:
             server.stop()
             call_command("flush", interactive=False, verbosity=0)
+            if own is not None:
+                teardown_databases(own, verbosity=0)

@@ -75,6 +75,7 @@ def page_paths(slug: str) -> dict[str, str]:
         "shop": f"/ml/shop/gpu/{slug}/",
         "all-cards": "/ml/shop/gpu/",
         "all-cards-filtered": "/ml/shop/gpu/?vendor=NVIDIA&min_memory=24&sort=per-fp16",
+        "all-cards-machines": "/ml/shop/gpu/?kind=systems",
         "compare": "/ml/shop/gpu/compare/nvidia-geforce-rtx-3090-vs-nvidia-geforce-rtx-4090/",
         "compare-picker": "/ml/shop/gpu/compare/",
         "compare-three": "/ml/shop/gpu/compare/?gpu=nvidia-geforce-rtx-3090"
@@ -89,8 +90,14 @@ def page_paths(slug: str) -> dict[str, str]:
         "use-case-text-to-image": "/ml/shop/use-case/text-to-image/?max_budget=1500",
         "llm": "/ml/shop/llm/",
         "llm-model": "/ml/shop/llm/llama-3.1-70b/",
+        "rent-or-buy": "/ml/shop/rent-or-buy/?hours_per_day=4",
         "learn": "/ml/learn/",
         "learn-gpu": "/ml/learn/gpu/nvidia-geforce-rtx-3090/",
+        "learn-machine": "/ml/learn/gpu/apple-mac-studio-m4-max-40c-128gb/",
+        "compare-machine": (
+            "/ml/shop/gpu/compare/apple-mac-studio-m4-max-40c-128gb-vs-nvidia-geforce-rtx-3090/"
+        ),
+        "llm-model-host": "/ml/shop/llm/gpt-oss-120b/?host=800",
         "learn-model": "/ml/learn/models/resnet50/",
         "learn-use-case": "/ml/learn/use-case/image-classification/",
         "methodology": "/ml/learn/methodology/",
@@ -143,7 +150,8 @@ def main(out_dir: str) -> None:
     dark = {
         *("home", "all-cards", "compare", "compare-three", "compare-lookalikes", "compare-picker"),
         *("rankings", "ranking", "use-case", "use-case-llm", "use-case-text-to-image", "llm"),
-        *("llm-model", "learn", "learn-gpu", "methodology", "data", "report", "404"),
+        *("llm-model", "learn", "learn-gpu", "methodology", "data", "report", "rent-or-buy"),
+        "404",
     }
     try:
         wait_until_up(url, server)

@@ -32,13 +32,14 @@ PAGES = {
     "search": "/ml/search/?q=3090",
     "404": "/no-such-page/",
     "shop": "/ml/shop/gpu/nvidia-geforce-rtx-3090/",
+    "rent-or-buy": "/ml/shop/rent-or-buy/",
     "reports": "/ml/shop/reports/",
     "report": f"/ml/shop/reports/{LAST_MONTH:%Y-%m}/",
     "alert": "/ml/alerts/subscribe/?gpu=nvidia-geforce-rtx-3090",
 }
 # Pages whose every figure must sit on screen at 375 px (tables stack or fit); on the others a
 # table may scroll inside its own box, never the page.
-STACKED = {"all-cards", "learn", "compare"}
+STACKED = {"all-cards", "learn", "compare", "rent-or-buy"}
 
 
 @pytest.fixture(scope="module")

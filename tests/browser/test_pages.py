@@ -84,11 +84,11 @@ def test_a_listing_takes_at_most_three_tab_stops(page, live_server, shop_gpu):
 def test_on_a_phone_the_first_listing_starts_on_the_first_screen(page, live_server, shop_gpu):
     page.set_viewport_size(PHONE)
     open_page(page, live_server, shop_path(shop_gpu))
-    assert page.locator("form.filters").is_hidden()
+    assert page.locator("form[data-shop-filters]").is_hidden()  # not the own-or-rent form
     top = page.locator(".listing-card").first.bounding_box()["y"]
     assert top < PHONE["height"], f"the first listing starts at {top:.0f} px"
     page.click("summary:text('Filter and sort')")
-    assert page.locator("form.filters select[name=sort]").is_visible()
+    assert page.locator("form[data-shop-filters] select[name=sort]").is_visible()
 
 
 def prices(page):

@@ -13,6 +13,7 @@ CHANGELISTS = [
     "admin:catalog_benchmarkresult_changelist",
     "admin:catalog_mlmodel_changelist",
     "admin:catalog_usecase_changelist",
+    "admin:catalog_cloudoffer_changelist",
 ]
 
 

@@ -161,3 +161,18 @@ def test_the_demo_shop_page_says_how_well_ml_software_runs_on_the_card():
     html = response.content.decode()
     assert 'data-ml-software="unsupported"' in html
     assert "ROCm dropped it" in html
+
+
+def test_a_whole_computer_gets_machine_listings_priced_at_its_own_typical_price(loaded_catalog):
+    gpu = Gpu.objects.get(slug="apple-mac-studio-m2-ultra-76c-192gb")
+    items = demo_items(gpu=gpu, now=NOW)
+    assert all("Graphics Card" not in item["title"] for item in items)
+    assert all("_sacat=58058" in item["itemWebUrl"] for item in items)
+    seed_demo_listings(gpus=[gpu], now=NOW)
+    kept = Listing.objects.filter(gpu=gpu, verdict="keep", quantity=1, is_auction=False)
+    prices = sorted(row.unit_price for row in kept)
+    # The demo follows the catalog's typical used price of the configuration ($3,890).
+    assert Decimal("3000") < prices[len(prices) // 2] < Decimal("5000")
+    dropped = dict(Listing.objects.filter(gpu=gpu, verdict="drop").values_list("title", "reason"))
+    assert {"parts", "accessory"} == set(dropped.values())
+    assert any("iCloud locked" in title for title in dropped)

@@ -80,3 +80,32 @@ def make_result(db):
         )
 
     return make
+
+
+@pytest.fixture
+def falling_used_prices(db):
+    """Past daily used headline prices falling `monthly` a month to `today_price` on the day
+    before today: falling_used_prices(gpu, today_price=2000, monthly=0.02, days=180)."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from metrics.models import DailyPrice
+
+    def make(gpu, *, today_price: float, monthly: float, days: int = 180):
+        today = timezone.localdate()
+        DailyPrice.objects.bulk_create(
+            DailyPrice(
+                gpu=gpu,
+                scope="used",
+                day=today - timedelta(days=n),
+                headline_price=Decimal(today_price / (1 - monthly) ** (n / (365.25 / 12))).quantize(
+                    Decimal("0.01")
+                ),
+                lowest_price=Decimal(1),
+                listing_count=5,
+                computed_at=timezone.now(),
+            )
+            for n in range(1, days + 1)
+        )
+
+    return make

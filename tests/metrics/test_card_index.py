@@ -105,6 +105,8 @@ def test_column_headings_keep_the_filters_and_flip_the_order(client, cards):
         ("?sort=weight", "Ignored Sort “weight”: choose one of Card, Headline price"),
         ("?sort=price&sort=card", "Ignored Sort: given more than once"),
         ("?min_memory=lots", "Ignored Min memory (GB) “lots”: not a number"),
+        ("?kind=phones", "Ignored Show “phones”: choose one of Cards, Whole computers"),
+        ("?kind=cards&kind=systems", "Ignored Show: given more than once"),
     ],
 )
 def test_invalid_values_are_ignored_with_a_note_using_the_visible_label(client, cards, query, note):

@@ -215,8 +215,9 @@ def test_query_count_does_not_grow_with_listings(client, django_assert_max_num_q
     make_refresh(big)
     for gpu in (small, big):
         # The page generation, the card, its price summary and last check, its going rates, the
-        # count and page of listings, its price history, the LLM catalogue (three), demo notice.
-        with django_assert_max_num_queries(12):
+        # count and page of listings, its price history, the LLM catalogue (three), demo notice,
+        # its cloud offers and the depreciation rates.
+        with django_assert_max_num_queries(14):
             response = client.get(shop_url(gpu, sort="fp32", condition="used"))
         assert response.status_code == 200
 
@@ -286,7 +287,7 @@ def test_an_unfiltered_page_counts_its_listings_without_a_second_count_query(
 ):
     gpu = make_shop(listings=30)  # 31 listings with the lot
     # As test_query_count_does_not_grow_with_listings, without the COUNT: the summary's is used.
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(13):
         html = client.get(shop_url(gpu, sort="-price", page="2")).content.decode()
     assert "Showing 25–31 of 31 listings." in html
     assert "Page 2 of 2" in html

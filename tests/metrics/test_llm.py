@@ -118,7 +118,7 @@ def test_tokens_per_thousand_dollars_is_readable(client, shop):
 def test_invalid_picker_input_is_ignored_with_a_visible_note(client, shop, query, note):
     html = _html(client, reverse("metrics:llm-index") + "?" + query)
     assert note in html
-    assert "Cards that run it alone" in html
+    assert "Cards and whole machines that run it alone" in html
 
 
 def test_a_context_beyond_the_model_is_capped_with_a_note(client, shop):
@@ -186,6 +186,9 @@ def test_api_returns_fit_speed_and_price_per_card(client, shop):
         "context",
         "devices_used",
         "form_factor",
+        "whole_machine",
+        "memory_gb",
+        "gpu_memory_gb",
         "source_url",
         "measured_context",
         "price_usd",
@@ -351,7 +354,7 @@ def test_llm_pages_query_a_fixed_number_of_times(
 NASTY = ["", "-1", "1e309", "nan", "-Infinity", "1" * 5000, "१२", "½", "%00", "a\x00b", "😀" * 50]
 
 
-@pytest.mark.parametrize("name", ["model", "quant", "context", "budget", "task", "include"])
+@pytest.mark.parametrize("name", ["model", "quant", "context", "budget", "task", "include", "host"])
 def test_hostile_values_never_cause_a_server_error(client, shop, name):
     for value in NASTY:
         query = {name: value}
@@ -452,13 +455,17 @@ def test_finder_json_answers_with_total_and_reason(client, market):
     first = data["picks"][0]
     assert set(first) == {
         "slug",
+        "kind",
         "cards",
         "price_usd",
+        "host_pc_usd",
         "reason",
         "basis",
         "listing_count",
         "from_usd",
     }
+    assert (first["kind"], first["host_pc_usd"]) == ("card", None)
+    assert "on two cards, plus a host PC" in first["reason"]
     assert (first["slug"], first["cards"], first["price_usd"]) == (
         "nvidia-geforce-rtx-3090",
         2,
@@ -493,7 +500,7 @@ def test_fine_tuning_says_which_cards_lack_bf16(client, market, make_listing):
     # $2.68 per TFLOPS against the RTX 3090's $9.86, but it ranks after every card with BF16.
     data = _finder(client, task="fine-tuning").json()
     reasons = {p["slug"]: p["reason"] for p in data["picks"]}
-    assert reasons["nvidia-geforce-rtx-3090"].endswith("; BF16")
+    assert reasons["nvidia-geforce-rtx-3090"].endswith("; BF16; plus a host PC")
     assert "nvidia-tesla-v100-32gb" not in reasons
     within = _finder(client, task="fine-tuning", budget="500").json()
     assert [p["slug"] for p in within["picks"]] == ["nvidia-tesla-v100-32gb"]

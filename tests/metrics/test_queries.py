@@ -16,7 +16,7 @@ MAX_QUERIES = {
     "use-case-index": 4,
     "cost-per-spec": 4,  # the ranking, the 30-day trends
     "use-case": 5,
-    "data-gpus-json": 4,  # the cards, their MLPerf rows, the data's as-of time
+    "data-gpus-json": 5,  # the cards, their MLPerf rows, the cloud offers, the data's as-of time
     "data-gpus-csv": 4,
     "compare": 9,  # the cards, their scores, the picker's choices, the LLM catalogue (three)
     "compare-pair": 10,  # and the pair's two slugs

@@ -32,6 +32,10 @@ PARAMETERS = [
     "gpu",
     "from",
     "q",
+    "hours_per_day",
+    "kwh_usd",
+    "months",
+    "history",
     "challenge_code",
 ]
 NASTY = [
@@ -90,6 +94,8 @@ def _paths(slug, listing_id, month):
         "/ml/shop/gpu/performance/cost-per-memory-gb/",
         "/ml/shop/use-case/",
         "/ml/shop/use-case/image-classification/",
+        "/ml/shop/rent-or-buy/",
+        "/ml/data/rent-or-buy.json",
         f"/ml/shop/gpu/{slug}/",
         "/ml/learn/",
         "/ml/learn/methodology/",

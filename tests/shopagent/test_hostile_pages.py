@@ -14,7 +14,15 @@ from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
-from catalog.models import BenchmarkResult, LlmMeasurement, LlmModel, MlModel, Quantization, UseCase
+from catalog.models import (
+    BenchmarkResult,
+    CloudOffer,
+    LlmMeasurement,
+    LlmModel,
+    MlModel,
+    Quantization,
+    UseCase,
+)
 from metrics.alerts.tokens import make_token
 from metrics.models import PriceAlert
 from metrics.ranking import recompute_rankings
@@ -126,12 +134,36 @@ def hostile(db):
         source_url=JS_URL,
         published_on=date(2025, 6, 1),
     )
+    # A cloud offer whose texts are hostile and whose source URL was never validated.
+    CloudOffer.objects.create(
+        gpu=gpu,
+        kind="on-demand",
+        usd_per_gpu_hour="1.25",
+        observed_on=date(2025, 9, 17),
+        source_url=JS_URL,
+        provider=HOSTILE[:80],
+        **texts("instance", "note"),
+    )
     # Five at the going rate and one well under it, new today: a deal, in the feeds too.
     today = timezone.now() - timedelta(hours=1)
     for price in ("1500.00", "3000.00", "3000.00", "3000.00", "3000.00", "3000.00"):
         make_listing(gpu, price=price, title=name(HOSTILE), condition=HOSTILE, first_seen_at=today)
     for price in ("1200.00", "1300.00"):
         make_listing(other, price=price)
+    # A whole computer, so its own rows (the GPU's share, the host-PC cost) show the text too.
+    machine = make_gpu(
+        "evil-machine",
+        label=name(HOSTILE),
+        form_factor="system",
+        memory_gb=128,
+        gpu_memory_gb=96,
+        memory_bandwidth_gbs=800,
+        gpu_cores=60,
+        llama_cpp_backend="metal",
+        ml_software="supported",
+        **texts("ml_software_note"),
+    )
+    make_listing(machine, price="2500.00", title=name(HOSTILE))
     recompute_rankings()
     _past_months(gpu)
     alert = PriceAlert.objects.create(
@@ -189,8 +221,12 @@ def _other_paths(hostile) -> list[str]:
         reverse("metrics:gpu-deals-feed", kwargs={"slug": slug}),
         reverse("metrics:data-gpus-json"),
         reverse("metrics:data-gpus-csv"),
+        f"{reverse('metrics:rent-or-buy-json')}?kwh_usd=0.30",
         f"{reverse('metrics:llm-json')}?model={hostile['llm'].slug}&quant=q4_k_m",
         f"{reverse('metrics:finder-json')}?task=fp16&budget=5000",
+        f"{reverse('metrics:finder-json')}?task=llm-8b&host=500",
+        f"{reverse('metrics:shop-index')}?{urlencode({'kind': 'systems'})}",
+        f"{reverse('metrics:home')}?{urlencode({'task': 'llm-8b', 'host': '500'})}",
         reverse("metrics:price-history-csv", kwargs={"slug": slug}),
         reverse("metrics:price-history-json", kwargs={"slug": slug}),
         reverse("listings:go", kwargs={"pk": listing.pk}),
@@ -321,7 +357,7 @@ def test_data_exports_carry_the_hostile_text_exactly(client, hostile):
     assert name(HOSTILE) in [cell for row in csv.reader(io.StringIO(text)) for cell in row]
     query = {"model": "evil-llm-8b", "quant": "q4_k_m"}
     llms = json.loads(client.get(reverse("metrics:llm-json"), query).content)
-    assert [card["slug"] for card in llms["cards"]] == ["card-b", "evil-card"]
+    assert [card["slug"] for card in llms["cards"]] == ["card-b", "evil-card", "evil-machine"]
 
 
 def test_the_admin_change_pages_show_hostile_objects_escaped(admin_client, hostile):

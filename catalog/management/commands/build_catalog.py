@@ -9,7 +9,8 @@ from catalog.loader import default_fixtures_dir
 class Command(BaseCommand):
     help = (
         "Rewrite fixtures/gpus.json and fixtures/benchmark_results.json from the shared reference "
-        "CSVs and the hand-edited fixtures/catalog_data.json and fixtures/ml_models.json. Files "
+        "CSVs and the hand-edited fixtures/catalog_data.json, fixtures/systems.json and "
+        "fixtures/ml_models.json. Files "
         "whose content would not change are left alone."
     )
 

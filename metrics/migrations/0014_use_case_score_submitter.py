@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('metrics', '0012_price_alerts'),
+        ('metrics', '0013_depreciation'),
     ]
 
     operations = [
