@@ -5,6 +5,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from metrics.export import data_json
 from metrics.ownership import (
     DEFAULT_HOURS_PER_DAY,
     DEFAULT_KWH_USD,
@@ -15,6 +16,7 @@ from metrics.ownership import (
     parse_usage,
     rent_or_buy_table,
 )
+from metrics.selectors import data_as_of
 from metrics.views import _crumbs
 from shopagent.cache import cached_page
 
@@ -58,11 +60,10 @@ def rent_or_buy_json(request):
     if usage.notes:
         return JsonResponse({"error": "; ".join(usage.notes)}, status=400)
     table = rent_or_buy_table(usage=usage)
-    return JsonResponse(
-        {
-            "hours_per_day": float(usage.hours_per_day),
-            "kwh_usd": float(usage.kwh_usd),
-            "months": usage.months,
-            "cards": [row.as_json() for row in table.rows],
-        }
-    )
+    body = {
+        "hours_per_day": float(usage.hours_per_day),
+        "kwh_usd": float(usage.kwh_usd),
+        "months": usage.months,
+        "cards": [row.as_json() for row in table.rows],
+    }
+    return data_json(body, as_of=data_as_of())

@@ -252,6 +252,7 @@ def _data_paths(slug: str) -> list[str]:
         reverse("metrics:price-history-csv", kwargs={"slug": slug}),
         reverse("metrics:price-history-json", kwargs={"slug": slug}),
         reverse("metrics:data-gpu-listings", kwargs={"slug": slug}),
+        reverse("metrics:rent-or-buy-json") + "?hours_per_day=8",
     ]
 
 
@@ -296,7 +297,7 @@ def test_the_data_readme_documents_every_file_and_is_linked_from_the_methodology
     html = client.get(reverse("metrics:data-index")).content.decode()
     for path in _data_paths(priced_site.slug)[:4]:
         assert path.split("?")[0] in html
-    for name in ("price-history.csv", "price-history.json", "listings.json"):
+    for name in ("price-history.csv", "price-history.json", "listings.json", "rent-or-buy.json"):
         assert name in html
     fields = ("weights_gib", "setup_price_usd", "availability", "submitter", "as_of", "from_usd")
     for field in (*fields, "landed_price_usd", "in_going_rate"):

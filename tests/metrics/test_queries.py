@@ -17,7 +17,7 @@ MAX_QUERIES = {
     "cost-per-spec": 4,  # the ranking, the 30-day trends
     "use-case": 5,
     "data-gpus-json": 5,  # the cards, their MLPerf rows, the cloud offers, the data's as-of time
-    "data-gpus-csv": 4,
+    "data-gpus-csv": 5,
     "compare": 9,  # the cards, their scores, the picker's choices, the LLM catalogue (three)
     "compare-pair": 10,  # and the pair's two slugs
 }

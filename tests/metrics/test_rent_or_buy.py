@@ -13,6 +13,7 @@ from metrics.ownership import DEFAULT_KWH_USD
 from metrics.ranking import recompute_rankings
 
 JSON_URL = "metrics:rent-or-buy-json"
+SHARED = ["version", "as_of", "licence", "documentation"]
 
 
 def _offer(gpu, provider, price, kind="on-demand", **fields):
@@ -59,7 +60,8 @@ def _json(client, query="hours_per_day=8&kwh_usd=0.20&months=24"):
 
 def test_the_data_answers_exactly_the_documented_fields_with_the_worked_example(client, market):
     data = _json(client).json()
-    assert list(data) == ["hours_per_day", "kwh_usd", "months", "cards"]
+    # Every data document's shared fields first, then the issue's.
+    assert list(data) == [*SHARED, "hours_per_day", "kwh_usd", "months", "cards"]
     assert (data["hours_per_day"], data["kwh_usd"], data["months"]) == (8.0, 0.2, 24)
     assert [card["slug"] for card in data["cards"]] == ["card-a", "card-b"]
     a, b = data["cards"]
@@ -111,7 +113,8 @@ def test_a_bad_parameter_is_a_400_with_a_json_error(client, market, query, error
 
 
 def test_the_data_runs_a_fixed_number_of_queries(client, market, django_assert_max_num_queries):
-    with django_assert_max_num_queries(5):  # generation, rents, cards, going rates, trends
+    # generation, rents, cards, going rates, trends, the data's as-of time
+    with django_assert_max_num_queries(6):
         assert _json(client).status_code == 200
 
 
@@ -217,10 +220,10 @@ def test_the_llm_tables_show_tokens_per_joule_and_electricity_per_million_tokens
     html = client.get(reverse("metrics:llm-index") + "?kwh_usd=0.30").content.decode()
     assert "Tokens per joule" in html and "Electricity per 1M tokens" in html
     row = next(r for r in html.split("<tr>") if "nvidia-geforce-rtx-4090/" in r)
-    cells = re.findall(r'<td class="num">([^<]*)', row)
-    # rank, memory, per $1,000, decode tokens/s, prompt tokens/s, per joule, per 1M tokens
-    tokens_per_s = float(cells[3].replace(",", ""))
-    joule, per_million = float(cells[5]), float(cells[6].removeprefix("$"))
+    cells = dict(re.findall(r'<td class="num[^"]*" data-label="([^"]+)">([^<]*)', row))
+    tokens_per_s = float(cells["Decode tokens/s"].replace(",", ""))
+    joule = float(cells["Tokens per joule"])
+    per_million = float(cells["Electricity per 1M tokens"].removeprefix("$"))
     assert joule == pytest.approx(tokens_per_s / 450, rel=0.01)
     assert per_million == pytest.approx(450 / tokens_per_s * 1e6 / 3.6e6 * 0.30, rel=0.01)
     card = client.get(reverse("metrics:learn-gpu", args=[gpu.slug])).content.decode()
