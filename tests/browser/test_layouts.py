@@ -112,12 +112,12 @@ def test_phone_tables_name_every_figure_and_never_cut_one(tabs):
     assert any(c["label"] == "Memory needed" and c["text"].endswith("GiB") for c in runs)
 
     tab = tabs("phone", "/ml/shop/llm/")
-    single = figure_cells(tab, "#one-card + .table-wrap tbody td[data-label]")
+    single = figure_cells(tab, "#one-card ~ .table-wrap tbody td[data-label]")
     names = ["Decode tokens/s", "Prompt tokens/s", "Headline price", "Tokens/s per $1,000"]
     assert_named_and_whole(single, names)
 
     tab = tabs("phone", "/ml/shop/llm/llama-3.1-70b/")
-    assert_named_and_whole(figure_cells(tab, "#one-card + .table-wrap tbody td[data-label]"), names)
+    assert_named_and_whole(figure_cells(tab, "#one-card ~ .table-wrap tbody td[data-label]"), names)
     multi = figure_cells(tab, "#multi-card ~ .table-wrap tbody td[data-label]")
     assert_named_and_whole(multi, ["Decode tokens/s", "Setup price"])
 

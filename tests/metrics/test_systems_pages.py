@@ -167,7 +167,7 @@ def test_the_all_cards_page_filters_cards_machines_or_both(
     assert ('value="amd-ryzen-ai-max-plus-395-128gb"' in body) is has_machine
     assert ('value="nvidia-geforce-rtx-3090"' in body) is has_card
     if has_machine:
-        assert '128 <span class="muted">(GPU: 96)</span>' in body
+        assert '128<br><span class="muted">(GPU: 96)</span>' in body
 
 
 @pytest.mark.django_db
