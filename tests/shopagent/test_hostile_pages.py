@@ -113,6 +113,31 @@ def hostile(db):
             source_url=JS_URL,
             **texts("system_id", "system_name", "submitter", "framework"),
         )
+    llm = _hostile_llm(gpu)
+    # Five at the going rate and one well under it, new today: a deal, in the feeds too.
+    today = timezone.now() - timedelta(hours=1)
+    for price in ("1500.00", "3000.00", "3000.00", "3000.00", "3000.00", "3000.00"):
+        make_listing(gpu, price=price, title=name(HOSTILE), condition=HOSTILE, first_seen_at=today)
+    for price in ("1200.00", "1300.00"):
+        make_listing(other, price=price)
+    _hostile_machine()
+    recompute_rankings()
+    _past_months(gpu)
+    alert = PriceAlert.objects.create(
+        email="a@example.com", gpu=gpu, target_price=2000, created_at=today, confirmed_at=today
+    )
+    return {
+        "gpu": gpu,
+        "other": other,
+        "llm": llm,
+        "model": model,
+        "use_case": use_case,
+        "alert": alert,
+    }
+
+
+def _hostile_llm(gpu):
+    """An LLM measured on the hostile card, and a cloud offer of it, all texts hostile."""
     quant = Quantization.objects.create(
         slug="q4_k_m", name="Q4_K_M", bits_per_weight=4.85, source_url=DATA_URL
     )
@@ -144,13 +169,11 @@ def hostile(db):
         provider=HOSTILE[:80],
         **texts("instance", "note"),
     )
-    # Five at the going rate and one well under it, new today: a deal, in the feeds too.
-    today = timezone.now() - timedelta(hours=1)
-    for price in ("1500.00", "3000.00", "3000.00", "3000.00", "3000.00", "3000.00"):
-        make_listing(gpu, price=price, title=name(HOSTILE), condition=HOSTILE, first_seen_at=today)
-    for price in ("1200.00", "1300.00"):
-        make_listing(other, price=price)
-    # A whole computer, so its own rows (the GPU's share, the host-PC cost) show the text too.
+    return llm
+
+
+def _hostile_machine():
+    """A whole computer, so its own rows (the GPU's share, the host-PC cost) show the text too."""
     machine = make_gpu(
         "evil-machine",
         label=name(HOSTILE),
@@ -164,19 +187,6 @@ def hostile(db):
         **texts("ml_software_note"),
     )
     make_listing(machine, price="2500.00", title=name(HOSTILE))
-    recompute_rankings()
-    _past_months(gpu)
-    alert = PriceAlert.objects.create(
-        email="a@example.com", gpu=gpu, target_price=2000, created_at=today, confirmed_at=today
-    )
-    return {
-        "gpu": gpu,
-        "other": other,
-        "llm": llm,
-        "model": model,
-        "use_case": use_case,
-        "alert": alert,
-    }
 
 
 def _past_months(gpu):
