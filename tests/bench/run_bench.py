@@ -111,6 +111,7 @@ def build_dataset(args, tmp: Path) -> dict:
 
     from catalog.models import Gpu
     from listings.models import Listing
+    from metrics.reports.months import published_months
 
     call_command("migrate", verbosity=0, interactive=False)
     call_command("collectstatic", verbosity=0, interactive=False)
@@ -122,6 +123,8 @@ def build_dataset(args, tmp: Path) -> dict:
     figures["database"] = connection.vendor
     busiest = max(gpus, key=lambda g: Listing.objects.visible().filter(gpu=g).count())
     figures["shop_slug"] = busiest.slug
+    newest = next(iter(published_months()), None)
+    figures["report_month"] = f"{newest:%Y-%m}" if newest else "none"
     figures["explain"] = _explain(busiest)
     return figures
 
@@ -156,7 +159,8 @@ def _import_listings(args, tmp: Path, gpus) -> dict:
 
 
 def _write_history(args) -> dict:
-    """args.history price-history rows spread over the listings, six hours apart."""
+    """args.history price-history rows spread over the listings, two days apart: with the default
+    sizes about 38 days back, so the month before this one has a market report to time."""
     from listings.models import Listing, PriceHistory
 
     rng = random.Random(20261123)
@@ -170,7 +174,7 @@ def _write_history(args) -> dict:
         batch.append(
             PriceHistory(
                 listing_id=listing_id,
-                observed_at=now - timedelta(minutes=written // len(listing_ids) * 360),
+                observed_at=now - timedelta(hours=written // len(listing_ids) * 48),
                 price=price,
                 currency="USD",
                 quantity=1,
@@ -620,10 +624,10 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def bench_paths(shop_slug: str) -> dict[str, str]:
-    """The pages timed, by name: the busiest card's shop page and every other page type."""
+def bench_paths(shop_slug: str, report_month: str) -> dict[str, str]:
+    """The pages timed, by name: the busiest card's shop page, the newest market report and every
+    other page type."""
     shop = f"/ml/shop/gpu/{shop_slug}/"
-    last_month = (datetime.now(UTC).date().replace(day=1) - timedelta(days=1)).replace(day=1)
     return {
         "healthz": "/healthz",
         "home": "/",
@@ -649,7 +653,7 @@ def bench_paths(shop_slug: str) -> dict[str, str]:
         "history_csv": f"/ml/data/gpu/{shop_slug}/price-history.csv",
         "listings_json": f"/ml/data/gpu/{shop_slug}/listings.json",
         "reports": "/ml/shop/reports/",
-        "report": f"/ml/shop/reports/{last_month:%Y-%m}/",
+        "report": f"/ml/shop/reports/{report_month}/",
         "reports_feed": "/ml/shop/reports.atom",
     }
 
@@ -667,7 +671,7 @@ def main() -> None:
         tmp = Path(tmpdir)
         os.environ.update(_env(tmp, "locmemcache://bench"))
         figures = build_dataset(args, tmp)
-        paths = bench_paths(figures["shop_slug"])
+        paths = bench_paths(figures["shop_slug"], figures["report_month"])
         figures["cache_on"] = measure_server(args, tmp, "locmemcache://bench", paths)
         figures["cache_off"] = measure_server(args, tmp, "dummycache://", paths)
         if not args.skip_faults:
