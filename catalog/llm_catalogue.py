@@ -87,11 +87,13 @@ def card_spec(gpu) -> CardSpec:
     )
 
 
-def read_families(path: Path | None = None) -> tuple[Family, ...]:
-    """The calibration families of fixtures/llm_calibration.json, in their order."""
+def read_calibration(path: Path | None = None) -> tuple[tuple[Family, ...], tuple[Era, ...]]:
+    """fixtures/llm_calibration.json, read once: its calibration families, in their order, and
+    its backend eras (dated kernel changes after which earlier measurements on that backend no
+    longer show today's speed)."""
     path = path or Path(settings.BASE_DIR) / "fixtures" / CALIBRATION_FILE
-    rows = json.loads(path.read_text(encoding="utf-8"))["families"]
-    return tuple(
+    data = json.loads(path.read_text(encoding="utf-8"))
+    families = tuple(
         Family(
             key=row["key"],
             label=row["label"],
@@ -102,19 +104,13 @@ def read_families(path: Path | None = None) -> tuple[Family, ...]:
             borrows_from=row["borrows_from"],
             unified=row.get("unified", False),
         )
-        for row in rows
+        for row in data["families"]
     )
-
-
-def read_eras(path: Path | None = None) -> tuple[Era, ...]:
-    """The backend eras of fixtures/llm_calibration.json: dated kernel changes after which earlier
-    measurements on that backend no longer show today's speed."""
-    path = path or Path(settings.BASE_DIR) / "fixtures" / CALIBRATION_FILE
-    rows = json.loads(path.read_text(encoding="utf-8")).get("eras", [])
-    return tuple(
+    eras = tuple(
         Era(row["backend"], row["since"], row.get("reason", ""), row.get("source_url", ""))
-        for row in rows
+        for row in data.get("eras", [])
     )
+    return families, eras
 
 
 def _model_spec(row) -> ModelSpec:
@@ -160,7 +156,8 @@ def load_llm_catalogue(*, with_stored_backtest: bool = True) -> LlmCatalogue:
         if row.model.slug in by_slug
     ]
     stored = _stored_backtests(measurements) if with_stored_backtest else None
-    return LlmCatalogue(models, quants, measurements, read_families(), read_eras(), stored)
+    families, eras = read_calibration()
+    return LlmCatalogue(models, quants, measurements, families, eras, stored)
 
 
 def _stored_backtests(measurements: list[Measured]) -> list[Backtest] | None:
