@@ -31,7 +31,7 @@ from catalog.llm_calibration import (
     Family,
 )
 from catalog.llm_calibration import FamilyFit as FittedFamily
-from catalog.models import LlmBacktest, LlmMeasurement, LlmModel, Quantization
+from catalog.models import FormFactor, LlmBacktest, LlmMeasurement, LlmModel, Quantization
 
 CALIBRATION_FILE = "llm_calibration.json"
 # The Gpu columns card_spec reads.
@@ -53,6 +53,8 @@ CARD_SPEC_COLUMNS = (
     "gpu_cores",
     "form_factor",
 )
+# The LlmModel columns a ModelSpec is made of, under the same names.
+MODEL_SPEC_FIELDS = tuple(f.name for f in fields(ModelSpec))
 # The LlmMeasurement columns a Measured carries as they are.
 MEASURED_COLUMNS = (
     "context",
@@ -67,23 +69,31 @@ MEASURED_COLUMNS = (
 
 
 def card_spec(gpu) -> CardSpec:
+    """A Gpu's LLM figures."""
+    return card_spec_of({column: getattr(gpu, column) for column in CARD_SPEC_COLUMNS})
+
+
+def card_spec_of(row: dict) -> CardSpec:
+    """A card's LLM figures from its CARD_SPEC_COLUMNS by name (a `values()` row): the memory a
+    model must fit in is the GPU's share of a computer's unified memory (Gpu.llm_memory_gb)."""
+    system = row["form_factor"] == FormFactor.SYSTEM
     return CardSpec(
-        slug=gpu.slug,
-        label=gpu.label,
-        memory_gb=gpu.llm_memory_gb,
-        bandwidth_gbs=gpu.memory_bandwidth_gbs,
-        fp16_tflops=gpu.fp16_tflops,
-        prefill_tflops=gpu.fp16_fp16acc_tflops or gpu.fp16_tflops,
-        memory_family=memory_family(gpu.memory_type),
-        fp32_tflops=gpu.fp32_tflops,
-        devices=gpu.devices,
-        backend=gpu.llama_cpp_backend,
-        manufacturer=gpu.manufacturer,
-        architecture=gpu.architecture,
-        runs_with=gpu.runs_llms_with,
-        gpu_cores=gpu.gpu_cores,
-        system=gpu.is_system,
-        total_memory_gb=gpu.memory_gb if gpu.is_system else None,
+        slug=row["slug"],
+        label=row["label"],
+        memory_gb=row["gpu_memory_gb"] or row["memory_gb"],
+        bandwidth_gbs=row["memory_bandwidth_gbs"],
+        fp16_tflops=row["fp16_tflops"],
+        prefill_tflops=row["fp16_fp16acc_tflops"] or row["fp16_tflops"],
+        memory_family=memory_family(row["memory_type"]),
+        fp32_tflops=row["fp32_tflops"],
+        devices=row["devices"],
+        backend=row["llama_cpp_backend"],
+        manufacturer=row["manufacturer"],
+        architecture=row["architecture"],
+        runs_with=row["runs_llms_with"],
+        gpu_cores=row["gpu_cores"],
+        system=system,
+        total_memory_gb=row["memory_gb"] if system else None,
     )
 
 
@@ -113,67 +123,58 @@ def read_calibration(path: Path | None = None) -> tuple[tuple[Family, ...], tupl
     return families, eras
 
 
-def _model_spec(row) -> ModelSpec:
-    # ModelSpec's fields are LlmModel columns of the same names.
-    return ModelSpec(**_columns(row, [f.name for f in fields(ModelSpec)]))
-
-
-def _columns(row, names) -> dict:
-    return {name: getattr(row, name) for name in names}
-
-
 def load_llm_catalogue(*, with_stored_backtest: bool = True) -> LlmCatalogue:
     """Every LLM, quantisation and measurement, with the decode fit calibrated on them and the
     stored leave-one-out backtest behind each family's expected error."""
-    models = [_model_spec(row) for row in LlmModel.objects.all()]
+    # ModelSpec's fields are LlmModel columns of the same names.
+    models = [ModelSpec(**row) for row in LlmModel.objects.values(*MODEL_SPEC_FIELDS)]
     by_slug = {m.slug: m for m in models}
     quants = [
-        QuantSpec(q.slug, q.name, q.bits_per_weight)
-        for q in Quantization.objects.only("slug", "name", "bits_per_weight")
+        QuantSpec(**row) for row in Quantization.objects.values("slug", "name", "bits_per_weight")
     ]
-    rows = LlmMeasurement.objects.select_related("gpu", "model", "quant").only(
-        "gpu",
-        "model",
-        "quant",
-        *(f"gpu__{column}" for column in CARD_SPEC_COLUMNS),
+    measurements = _measurements(by_slug)
+    stored = _stored_backtests(measurements) if with_stored_backtest else None
+    families, eras = read_calibration()
+    return LlmCatalogue(models, quants, measurements, families, eras, stored)
+
+
+def _measurements(models: dict[str, ModelSpec]) -> list[Measured]:
+    """Every measurement of a catalogued model, with its card's figures (one query)."""
+    rows = LlmMeasurement.objects.values(
+        "pk",
         "model__slug",
         "quant__slug",
         "quant__bits_per_weight",
         "published_on",
         *MEASURED_COLUMNS,
+        *(f"gpu__{column}" for column in CARD_SPEC_COLUMNS),
     )
-    measurements = [
+    return [
         Measured(
-            card=card_spec(row.gpu),
-            model=by_slug[row.model.slug],
-            quant_slug=row.quant.slug,
-            bits_per_weight=row.quant.bits_per_weight,
-            published_on=row.published_on.isoformat(),
-            pk=row.pk,
-            **_columns(row, MEASURED_COLUMNS),
+            card=card_spec_of({column: row[f"gpu__{column}"] for column in CARD_SPEC_COLUMNS}),
+            model=models[row["model__slug"]],
+            quant_slug=row["quant__slug"],
+            bits_per_weight=row["quant__bits_per_weight"],
+            published_on=row["published_on"].isoformat(),
+            pk=row["pk"],
+            **{column: row[column] for column in MEASURED_COLUMNS},
         )
         for row in rows
-        if row.model.slug in by_slug
+        if row["model__slug"] in models
     ]
-    stored = _stored_backtests(measurements) if with_stored_backtest else None
-    families, eras = read_calibration()
-    return LlmCatalogue(models, quants, measurements, families, eras, stored)
 
 
 def _stored_backtests(measurements: list[Measured]) -> list[Backtest] | None:
     """The backtest `record_llm_backtest` stored, on these measurements; None when nothing is
     stored for them (a catalogue not loaded through `load_catalog`): then it is run."""
     by_pk = {m.pk: m for m in measurements}
-    rows = LlmBacktest.objects.filter(measurement_id__in=by_pk).order_by("measurement_id")
+    rows = LlmBacktest.objects.order_by("measurement_id").values_list(
+        "measurement_id", "family_key", "estimate_tokens_per_s", "error_pct", "earlier_build"
+    )
     backtests = [
-        Backtest(
-            by_pk[row.measurement_id],
-            row.family_key,
-            row.estimate_tokens_per_s,
-            row.error_pct,
-            row.earlier_build,
-        )
-        for row in rows
+        Backtest(by_pk[pk], key, estimate, error, earlier)
+        for pk, key, estimate, error, earlier in rows
+        if pk in by_pk
     ]
     return backtests if backtests or not measurements else None
 

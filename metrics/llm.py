@@ -8,13 +8,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import cached_property
 
 from django.http import QueryDict
+from django.template.defaultfilters import floatformat
 
 from catalog import llm
-from catalog.llm_catalogue import CARD_SPEC_COLUMNS, card_spec
-from catalog.models import DESKTOP_FORM_FACTORS, SERVER_MODULES, Gpu, MlSoftware
-from catalog.presentation import typed_number
+from catalog.llm_catalogue import CARD_SPEC_COLUMNS, card_spec, card_spec_of
+from catalog.models import (
+    DESKTOP_FORM_FACTORS,
+    SERVER_MODULES,
+    Cooling,
+    FormFactor,
+    Gpu,
+    MlSoftware,
+)
+from catalog.presentation import money, per_unit, sig, typed_number
 from metrics.models import CardPrice, Scope
 from metrics.ownership import DEFAULT_KWH_USD, LlmEnergy, llm_energy, parse_kwh
 
@@ -54,6 +63,13 @@ class CardNeeds:
     tdp_w: int | None = None  # rated board power
 
     @property
+    def plain(self) -> bool:
+        """An actively cooled single-GPU PCIe card: nothing for includes/card_needs_badges.html
+        to say (without its power connectors), so a long table need not include it."""
+        single = (self.devices or 1) <= 1
+        return self.form_factor == FormFactor.PCIE and self.cooling != Cooling.PASSIVE and single
+
+    @property
     def server_module(self) -> bool:
         return self.form_factor in SERVER_MODULES
 
@@ -88,7 +104,7 @@ class LlmRow:
     from_price: Decimal | None = None  # the cheapest fixed-price listing without a flag
     kwh_usd: Decimal = DEFAULT_KWH_USD  # what electricity costs, for the energy figures
 
-    @property
+    @cached_property
     def energy(self) -> LlmEnergy | None:
         """Tokens per joule and electricity per million tokens at every card's board power."""
         if self.run.cards_needed is None or not self.needs.tdp_w:
@@ -108,20 +124,20 @@ class LlmRow:
         """The host-PC cost this setup adds: the stated one for cards, none for a computer."""
         return None if self.machine or not self.host_usd else self.host_usd
 
-    @property
+    @cached_property
     def cards_price(self) -> Decimal | None:
         if self.price is None or self.run.cards_needed is None:
             return None
         return self.price * self.run.cards_needed
 
-    @property
+    @cached_property
     def setup_price(self) -> Decimal | None:
         """What the setup costs: its cards and the stated host PC, or the whole computer."""
         if self.cards_price is None:
             return None
         return self.cards_price + (self.host_price or 0)
 
-    @property
+    @cached_property
     def tokens_per_s_per_1000_usd(self) -> float | None:
         if not self.setup_price or self.run.decode_tokens_per_s is None:
             return None
@@ -330,9 +346,9 @@ def load_priced_cards(
     """The cards, what they need and their prices: today's headline prices in any condition, or
     the `prices` given by slug (price, listing count, "from" price), such as a past month's (two
     queries, or one with `prices`)."""
-    gpus = list(Gpu.objects.only(*CARD_SPEC_COLUMNS, *NEEDS_COLUMNS).order_by("label"))
-    cards = [card_spec(gpu) for gpu in gpus]
-    needs = {gpu.slug: card_needs(gpu) for gpu in gpus}
+    gpus = list(Gpu.objects.order_by("label").values(*CARD_SPEC_COLUMNS, *NEEDS_COLUMNS))
+    cards = [card_spec_of(gpu) for gpu in gpus]
+    needs = {gpu["slug"]: card_needs(gpu) for gpu in gpus}
     if prices is None:
         prices = {
             slug: (price, count, lowest)
@@ -343,9 +359,10 @@ def load_priced_cards(
     return PricedCards(cards, prices, needs)
 
 
-def card_needs(gpu) -> CardNeeds:
-    """A Gpu's needs as the finder and the badges read them."""
-    values = {name: getattr(gpu, name) for name in NEEDS_COLUMNS}
+def card_needs(row: dict) -> CardNeeds:
+    """A card's needs as the finder and the badges read them, from its NEEDS_COLUMNS by name (a
+    `values()` row)."""
+    values = {name: row[name] for name in NEEDS_COLUMNS}
     values["supported_precisions"] = tuple(values["supported_precisions"] or ())
     return CardNeeds(**values)
 
@@ -405,6 +422,38 @@ def llm_table(
         host_usd=host_usd,
         kwh_usd=kwh_usd,
     )
+
+
+def shown_row(row: LlmRow) -> dict:
+    """What a row of the LLM tables shows, by name: its figures formatted as every page formats
+    them (catalog.presentation), so a table of 150 cards renders without a filter per cell."""
+    run, energy = row.run, row.energy
+    error = run.expected_error_pct
+    return {
+        "run": run,
+        "card": run.card,
+        "needs": row.needs,
+        "ml_software": row.needs.ml_software,
+        "ml_software_note": row.needs.ml_software_note,
+        "plain": row.needs.plain,
+        "machine": row.machine,
+        "cards_needed": run.cards_needed,
+        "memory": sig(run.card.memory_gb, 3),
+        "total_memory": sig(run.card.total_memory_gb, 3),
+        "devices_used": run.devices_used if run.device_split else None,
+        "per_1000_usd": sig(row.tokens_per_s_per_1000_usd, 3),
+        "decode": sig(run.decode_tokens_per_s, 3),
+        # As the floatformat:0 of includes/error_bar.html: halves round up.
+        "error": None if error is None else floatformat(error, 0),
+        "prefill": None if run.prefill_tokens_per_s is None else sig(run.prefill_tokens_per_s, 3),
+        "tokens_per_joule": sig(energy.tokens_per_joule if energy else None, 3),
+        "usd_per_million_tokens": per_unit(energy.usd_per_million_tokens if energy else None),
+        "price": money(row.price),
+        "host_price": money(row.host_price) if row.host_price else "",
+        "setup_price": money(row.setup_price),
+        "measured": run.basis == "measured",
+        "basis": run.basis_label,
+    }
 
 
 def api_rows(rows: list[LlmRow]) -> list[dict]:

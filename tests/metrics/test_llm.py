@@ -1,5 +1,6 @@
 """Local-LLM pages, the data API and the home page finder, on the real catalog with test prices."""
 
+import itertools
 import json
 import re
 
@@ -541,3 +542,21 @@ def test_ranking_rows_and_the_shop_page_carry_the_needs_badges(client, market):
     assert "ML software: unsupported" in badges and "2 GPUs on one board" in badges
     assert "Passive: needs server airflow or a fan shroud" in badges
     assert "Power: 1x 8-pin CPU (EPS-12V)" in badges
+
+
+def test_llm_tables_leave_out_only_needs_badges_that_would_say_nothing():
+    """The LLM tables include the card-needs badges only for a card that is not plain: a plain
+    card must be exactly one the badges say nothing of, or a row loses a badge."""
+    from django.template.loader import get_template
+
+    from catalog.models import FormFactor
+    from metrics.llm import CardNeeds
+
+    badges = get_template("includes/card_needs_badges.html")
+    for form_factor, cooling, devices in itertools.product(
+        FormFactor.values, ["active", "passive", ""], [None, 1, 2]
+    ):
+        needs = CardNeeds(form_factor=form_factor, cooling=cooling, devices=devices)
+        context = {"form_factor": form_factor, "cooling": cooling, "devices": devices}
+        says_nothing = badges.render(context).strip() == ""
+        assert needs.plain == says_nothing, (form_factor, cooling, devices)
