@@ -28,7 +28,7 @@ by default, and only in one machine: it is never "two of them".
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 
 from catalog.llm_calibration import (
@@ -196,9 +196,10 @@ class Measured:
     build: str = ""  # llama.cpp build number or commit, where the source gives one
     pk: int | None = None  # its LlmMeasurement row, when read from the database
 
-    @property
+    @cached_property
     def backend_key(self) -> str:
-        """The llama.cpp backend it ran; the card's own when the text names none."""
+        """The llama.cpp backend it ran; the card's own when the text names none (read by the
+        fit several times a point)."""
         return backend_of(self.backend) or self.card.backend
 
 
@@ -243,10 +244,16 @@ def devices_needed(
     model: ModelSpec, bits_per_weight: float, context: int, device_memory_gb: float | None
 ) -> int | None:
     """How many devices of this memory hold the model split by layers; None when unknown."""
+    need = weights_gib(model, bits_per_weight) + kv_cache_gib(model, context)
+    return devices_for(need, device_memory_gb)
+
+
+def devices_for(need_gib: float, device_memory_gb: float | None) -> int | None:
+    """How many devices of this memory hold `need_gib` of weights and KV cache split by layers,
+    each with its runtime overhead; None when unknown."""
     if not device_memory_gb or device_memory_gb <= RUNTIME_OVERHEAD_GIB:
         return None
-    need = weights_gib(model, bits_per_weight) + kv_cache_gib(model, context)
-    return max(1, math.ceil(need / (device_memory_gb - RUNTIME_OVERHEAD_GIB) - 1e-9))
+    return max(1, math.ceil(need_gib / (device_memory_gb - RUNTIME_OVERHEAD_GIB) - 1e-9))
 
 
 def cards_needed(
@@ -259,10 +266,15 @@ def cards_needed(
     """How many of one card hold the model split by layers over its devices; None when unknown
     or over MAX_CARDS."""
     device_memory = memory_gb / devices if memory_gb else None
-    need = devices_needed(model, bits_per_weight, context, device_memory)
-    if need is None:
+    return cards_for(devices_needed(model, bits_per_weight, context, device_memory), devices)
+
+
+def cards_for(devices: int | None, per_card: int = 1) -> int | None:
+    """How many cards of `per_card` GPUs give that many devices; None when unknown or over
+    MAX_CARDS."""
+    if devices is None:
         return None
-    count = math.ceil(need / devices)
+    count = math.ceil(devices / per_card)
     return count if count <= MAX_CARDS else None
 
 
@@ -573,8 +585,11 @@ class LlmCatalogue:
     ) -> float | None:
         """The estimate of one device's single-stream decode on the card's own backend."""
         fit = self.fit_for(card)
-        if fit is None:
-            return None
+        return None if fit is None else self._decode(model, quant, context, card, fit)
+
+    def _decode(
+        self, model: ModelSpec, quant: QuantSpec, context: int, card: CardSpec, fit: FamilyFit
+    ) -> float | None:
         calibration = self.calibration
         bits, factor = quant.bits_per_weight, calibration.quant_factor(quant.slug)
         floor = calibration.floor_for(fit.key, per_core=per_core_floor(card))
@@ -585,36 +600,37 @@ class LlmCatalogue:
         backend of the same model and quantisation, on one device, stands in for the estimate,
         scaled to the context shown by the card's own decode model; its prompt speed, where it
         has one, stands in for the compute estimate."""
-        bits = quant.bits_per_weight
-        needed = cards_needed(model, bits, context, card.memory_gb, card.devices)
+        weights, kv_cache = weights_gib(model, quant.bits_per_weight), kv_cache_gib(model, context)
+        devices = devices_for(weights + kv_cache, card.device_memory_gb)
+        needed = cards_for(devices, card.devices)
         if card.system and needed != 1:
             needed = None  # a model too big for one machine is not split over several
-        devices = devices_needed(model, bits, context, card.device_memory_gb)
         fit = self.fit_for(card)
-        run = CardRun(
+        decode = prefill = measured = None
+        if fit is not None and needed is not None:
+            decode = self._decode(model, quant, context, card, fit)
+            prefill = estimate_prefill(model, card, fit)
+            measured = self.measured_by_key.get((card.slug, model.slug, quant.slug, card.backend))
+            if measured and needed == 1 and devices == 1 and decode:
+                then = self._decode(model, quant, measured.context, card, fit)
+                decode = measured.decode_tokens_per_s * decode / then if then else None
+                prefill = measured.prefill_tokens_per_s or prefill
+            else:
+                measured = None
+        return CardRun(
             card=card,
-            weights_gib=weights_gib(model, bits),
-            kv_cache_gib=kv_cache_gib(model, context),
+            weights_gib=weights,
+            kv_cache_gib=kv_cache,
             fits=None if not card.memory_gb else needed == 1,
             cards_needed=needed,
             devices_used=devices if needed is not None else None,
-            decode_tokens_per_s=None,
-            prefill_tokens_per_s=None,
-            basis="estimate" if fit else "no llama.cpp",
+            decode_tokens_per_s=decode,
+            prefill_tokens_per_s=prefill,
+            basis="measured" if measured else "estimate" if fit else "no llama.cpp",
             context=context,
+            measurement=measured,
             family=fit,
         )
-        if fit is None or needed is None:
-            return run
-        decode = self.decode(model, quant, context, card)
-        prefill = estimate_prefill(model, card, fit)
-        measured = self.measured_by_key.get((card.slug, model.slug, quant.slug, card.backend))
-        if measured and needed == 1 and devices == 1 and decode:
-            then = self.decode(model, quant, measured.context, card)
-            decode = measured.decode_tokens_per_s * decode / then if then else None
-            prefill = measured.prefill_tokens_per_s or prefill
-            run = replace(run, basis="measured", measurement=measured)
-        return replace(run, decode_tokens_per_s=decode, prefill_tokens_per_s=prefill)
 
 
 @dataclass(frozen=True)

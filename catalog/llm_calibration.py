@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 # Used only when no measurement calibrates a family or anything it borrows from: typical of
 # llama.cpp on recent cards.
@@ -125,10 +126,19 @@ class Calibration:
     earlier_factors: tuple[tuple[str, float], ...] = ()
 
     def fit(self, key: str) -> FamilyFit | None:
-        return next((f for f in self.fits if f.key == key), None)
+        return self._fits_by_key.get(key)
+
+    @cached_property
+    def _fits_by_key(self) -> dict[str, FamilyFit]:
+        # Every card's run looks its family up: by key, not by a walk of the fits.
+        return {f.key: f for f in reversed(self.fits)}
 
     def quant_factor(self, quant: str) -> float:
-        return dict(self.quant_factors).get(quant, 1.0)
+        return self._quant_factors.get(quant, 1.0)
+
+    @cached_property
+    def _quant_factors(self) -> dict[str, float]:
+        return dict(self.quant_factors)
 
     def floor_for(self, key: str, *, per_core: bool = False) -> float:
         """The MoE floor's k on a family: its own where it has enough MoE measurements, else

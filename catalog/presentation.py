@@ -106,6 +106,16 @@ def sig(value, digits: int = 4) -> str:
     return f"{number:,.{decimals}f}"
 
 
+def whole(value) -> str:
+    """A number rounded half up to a whole one (12.5 reads 13), as the floatformat:0 filter
+    shows it without thousands separators; an em dash for no value."""
+    number = finite(value)
+    if number is None:
+        return MISSING
+    rounded = Decimal(repr(number)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return f"{rounded.copy_abs() if rounded.is_zero() else rounded:f}"
+
+
 def per_unit(value, currency: str | None = "USD") -> str:
     """Dollars per unit of a spec: cents from $1 up ($12.34), three figures below ($0.177)."""
     number = finite(value)

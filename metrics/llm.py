@@ -6,12 +6,11 @@ condition, as every ranking uses) and ranks setups by tokens/s per $1,000.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
 from django.http import QueryDict
-from django.template.defaultfilters import floatformat
 
 from catalog import llm
 from catalog.llm_catalogue import CARD_SPEC_COLUMNS, card_spec, card_spec_of
@@ -23,7 +22,7 @@ from catalog.models import (
     Gpu,
     MlSoftware,
 )
-from catalog.presentation import money, per_unit, sig, typed_number
+from catalog.presentation import money, per_unit, sig, typed_number, whole
 from metrics.models import CardPrice, Scope
 from metrics.ownership import DEFAULT_KWH_USD, LlmEnergy, llm_energy, parse_kwh
 
@@ -320,8 +319,10 @@ class PricedCards:
         quant: llm.QuantSpec,
         context: int,
         host_usd: Decimal | None = None,
+        kwh_usd: Decimal = DEFAULT_KWH_USD,
     ) -> list[LlmRow]:
-        """Each card running the model, with its price (card setups with the stated host PC)."""
+        """Each card running the model, with its price (card setups with the stated host PC) and
+        what electricity costs."""
         rows = []
         for card in self.cards:
             run = catalogue.run(model=model, quant=quant, context=context, card=card)
@@ -335,6 +336,7 @@ class PricedCards:
                     needs=needs,
                     host_usd=host_usd,
                     from_price=lowest,
+                    kwh_usd=kwh_usd,
                 )
             )
         return rows
@@ -346,15 +348,16 @@ def load_priced_cards(
     """The cards, what they need and their prices: today's headline prices in any condition, or
     the `prices` given by slug (price, listing count, "from" price), such as a past month's (two
     queries, or one with `prices`)."""
-    gpus = list(Gpu.objects.order_by("label").values(*CARD_SPEC_COLUMNS, *NEEDS_COLUMNS))
+    gpus = list(Gpu.objects.order_by("label").values("pk", *CARD_SPEC_COLUMNS, *NEEDS_COLUMNS))
     cards = [card_spec_of(gpu) for gpu in gpus]
     needs = {gpu["slug"]: card_needs(gpu) for gpu in gpus}
     if prices is None:
+        slugs = {gpu["pk"]: gpu["slug"] for gpu in gpus}
         prices = {
-            slug: (price, count, lowest)
-            for slug, price, count, lowest in CardPrice.objects.filter(scope=Scope.ALL).values_list(
-                "gpu__slug", "headline_price", "listing_count", "lowest_price"
-            )
+            slugs[gpu_id]: (price, count, lowest)
+            for gpu_id, price, count, lowest in CardPrice.objects.filter(
+                scope=Scope.ALL
+            ).values_list("gpu_id", "headline_price", "listing_count", "lowest_price")
         }
     return PricedCards(cards, prices, needs)
 
@@ -388,9 +391,7 @@ def llm_table(
     multi-card setups, unpriced, too small and cards llama.cpp does not run; server modules only
     when asked for, cards whose ML software does not work never (both counted). `host_usd` is
     added to every card setup's price, never to a whole computer's."""
-    every = [
-        replace(r, kwh_usd=kwh_usd) for r in priced.rows(catalogue, model, quant, context, host_usd)
-    ]
+    every = priced.rows(catalogue, model, quant, context, host_usd, kwh_usd)
     rows = [r for r in every if r.needs.recommendable(include_modules=include_modules)]
     runnable = [
         r for r in rows if r.run.cards_needed is not None and r.run.decode_tokens_per_s is not None
@@ -443,8 +444,7 @@ def shown_row(row: LlmRow) -> dict:
         "devices_used": run.devices_used if run.device_split else None,
         "per_1000_usd": sig(row.tokens_per_s_per_1000_usd, 3),
         "decode": sig(run.decode_tokens_per_s, 3),
-        # As the floatformat:0 of includes/error_bar.html: halves round up.
-        "error": None if error is None else floatformat(error, 0),
+        "error": None if error is None else whole(error),  # as includes/error_bar.html shows it
         "prefill": None if run.prefill_tokens_per_s is None else sig(run.prefill_tokens_per_s, 3),
         "tokens_per_joule": sig(energy.tokens_per_joule if energy else None, 3),
         "usd_per_million_tokens": per_unit(energy.usd_per_million_tokens if energy else None),
