@@ -62,11 +62,14 @@ class CardNeeds:
     tdp_w: int | None = None  # rated board power
 
     @property
-    def plain(self) -> bool:
-        """An actively cooled single-GPU PCIe card: nothing for includes/card_needs_badges.html
-        to say (without its power connectors), so a long table need not include it."""
+    def has_needs(self) -> bool:
+        """Whether includes/card_needs_badges.html shows a badge (without power connectors):
+        anything but an actively cooled single-GPU PCIe card. A long table skips the partial
+        when it would show nothing."""
         single = (self.devices or 1) <= 1
-        return self.form_factor == FormFactor.PCIE and self.cooling != Cooling.PASSIVE and single
+        return not (
+            self.form_factor == FormFactor.PCIE and self.cooling != Cooling.PASSIVE and single
+        )
 
     @property
     def server_module(self) -> bool:
@@ -436,7 +439,7 @@ def shown_row(row: LlmRow) -> dict:
         "needs": row.needs,
         "ml_software": row.needs.ml_software,
         "ml_software_note": row.needs.ml_software_note,
-        "plain": row.needs.plain,
+        "has_needs": row.needs.has_needs,
         "machine": row.machine,
         "cards_needed": run.cards_needed,
         "memory": sig(run.card.memory_gb, 3),

@@ -545,8 +545,8 @@ def test_ranking_rows_and_the_shop_page_carry_the_needs_badges(client, market):
 
 
 def test_llm_tables_leave_out_only_needs_badges_that_would_say_nothing():
-    """The LLM tables include the card-needs badges only for a card that is not plain: a plain
-    card must be exactly one the badges say nothing of, or a row loses a badge."""
+    """The LLM tables include the card-needs badges only for a card that has needs: one
+    without must be exactly one the badges say nothing of, or a row loses a badge."""
     from django.template.loader import get_template
 
     from catalog.models import FormFactor
@@ -558,5 +558,5 @@ def test_llm_tables_leave_out_only_needs_badges_that_would_say_nothing():
     ):
         needs = CardNeeds(form_factor=form_factor, cooling=cooling, devices=devices)
         context = {"form_factor": form_factor, "cooling": cooling, "devices": devices}
-        says_nothing = badges.render(context).strip() == ""
-        assert needs.plain == says_nothing, (form_factor, cooling, devices)
+        says_something = badges.render(context).strip() != ""
+        assert needs.has_needs == says_something, (form_factor, cooling, devices)
