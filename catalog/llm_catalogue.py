@@ -123,23 +123,30 @@ def read_calibration(path: Path | None = None) -> tuple[tuple[Family, ...], tupl
     return families, eras
 
 
-def load_llm_catalogue(*, with_stored_backtest: bool = True) -> LlmCatalogue:
+def load_llm_catalogue(
+    *, with_stored_backtest: bool = True, cards: dict[int, CardSpec] | None = None
+) -> LlmCatalogue:
     """Every LLM, quantisation and measurement, with the decode fit calibrated on them and the
-    stored leave-one-out backtest behind each family's expected error."""
+    stored leave-one-out backtest behind each family's expected error. `cards`, every card's
+    figures by its Gpu id where the page has read them already, spares the measurements
+    reading them again."""
     # ModelSpec's fields are LlmModel columns of the same names.
     models = [ModelSpec(**row) for row in LlmModel.objects.values(*MODEL_SPEC_FIELDS)]
     by_slug = {m.slug: m for m in models}
     quants = [
         QuantSpec(**row) for row in Quantization.objects.values("slug", "name", "bits_per_weight")
     ]
-    measurements = _measurements(by_slug)
+    measurements = _measurements(by_slug, cards)
     stored = _stored_backtests(measurements) if with_stored_backtest else None
     families, eras = read_calibration()
     return LlmCatalogue(models, quants, measurements, families, eras, stored)
 
 
-def _measurements(models: dict[str, ModelSpec]) -> list[Measured]:
+def _measurements(
+    models: dict[str, ModelSpec], cards: dict[int, CardSpec] | None
+) -> list[Measured]:
     """Every measurement of a catalogued model, with its card's figures (one query)."""
+    gpu_columns = ("gpu_id",) if cards else tuple(f"gpu__{c}" for c in CARD_SPEC_COLUMNS)
     rows = LlmMeasurement.objects.values(
         "pk",
         "model__slug",
@@ -147,11 +154,13 @@ def _measurements(models: dict[str, ModelSpec]) -> list[Measured]:
         "quant__bits_per_weight",
         "published_on",
         *MEASURED_COLUMNS,
-        *(f"gpu__{column}" for column in CARD_SPEC_COLUMNS),
+        *gpu_columns,
     )
     return [
         Measured(
-            card=card_spec_of({column: row[f"gpu__{column}"] for column in CARD_SPEC_COLUMNS}),
+            card=cards[row["gpu_id"]]
+            if cards
+            else card_spec_of({column: row[f"gpu__{column}"] for column in CARD_SPEC_COLUMNS}),
             model=models[row["model__slug"]],
             quant_slug=row["quant__slug"],
             bits_per_weight=row["quant__bits_per_weight"],

@@ -314,6 +314,7 @@ class PricedCards:
     # slug -> (headline price, listing count, "from" price): CardPrice in any condition
     prices: dict[str, tuple[Decimal | None, int, Decimal | None]]
     needs: dict[str, CardNeeds] = field(default_factory=dict)  # slug -> what the card needs
+    by_id: dict[int, llm.CardSpec] = field(default_factory=dict)  # Gpu id -> its figures
 
     def rows(
         self,
@@ -352,7 +353,7 @@ def load_priced_cards(
     the `prices` given by slug (price, listing count, "from" price), such as a past month's (two
     queries, or one with `prices`)."""
     gpus = list(Gpu.objects.order_by("label").values("pk", *CARD_SPEC_COLUMNS, *NEEDS_COLUMNS))
-    cards = [card_spec_of(gpu) for gpu in gpus]
+    by_id = {gpu["pk"]: card_spec_of(gpu) for gpu in gpus}
     needs = {gpu["slug"]: card_needs(gpu) for gpu in gpus}
     if prices is None:
         slugs = {gpu["pk"]: gpu["slug"] for gpu in gpus}
@@ -362,7 +363,7 @@ def load_priced_cards(
                 scope=Scope.ALL
             ).values_list("gpu_id", "headline_price", "listing_count", "lowest_price")
         }
-    return PricedCards(cards, prices, needs)
+    return PricedCards(list(by_id.values()), prices, needs, by_id)
 
 
 def card_needs(row: dict) -> CardNeeds:

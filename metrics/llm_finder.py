@@ -357,11 +357,12 @@ def find_for_home(query: QueryDict) -> HomeFinder:
     asked = parse_finder(query)
     notes, result = list(asked.notes), None
     if asked.task is not None:
+        priced = load_priced_cards()
         result = find_cards(
             task=asked.task,
             budget=asked.budget,
-            catalogue=load_llm_catalogue(),
-            priced=load_priced_cards(),
+            catalogue=load_llm_catalogue(cards=priced.by_id),
+            priced=priced,
             include_modules=asked.include_modules,
             host_usd=asked.host,
         )

@@ -26,7 +26,13 @@ def _within_model(query, model):
     return replace(query, context=model.max_context, notes=(*query.notes, note))
 
 
-def _table(catalogue, query, model_slug: str):
+def _loaded():
+    """Every card with its price, and the LLM catalogue on the same cards' figures."""
+    priced = llm_metrics.load_priced_cards()
+    return priced, load_llm_catalogue(cards=priced.by_id)
+
+
+def _table(catalogue, priced, query, model_slug: str):
     """The model's table for this quantisation, context, budget and host-PC cost."""
     return llm_metrics.llm_table(
         catalogue=catalogue,
@@ -34,7 +40,7 @@ def _table(catalogue, query, model_slug: str):
         quant=catalogue.quant(query.quant),
         context=query.context,
         budget=query.budget,
-        priced=llm_metrics.load_priced_cards(),
+        priced=priced,
         include_modules=query.include_modules,
         host_usd=query.host,
         kwh_usd=query.kwh_usd,
@@ -64,13 +70,13 @@ def _settled(catalogue, query, model):
 @require_safe
 @cached_page(reads=llm_metrics.PARAMS)
 def llm_index(request):
-    catalogue = load_llm_catalogue()
+    priced, catalogue = _loaded()
     if not catalogue.models or not catalogue.quants:
         raise Http404("No LLM catalogue loaded")
     query = llm_metrics.parse_llm_query(request.GET, catalogue)
     model = catalogue.model(query.model) or catalogue.models[0]
     query = _settled(catalogue, query, model)
-    context = _context(catalogue, query, _table(catalogue, query, model.slug))
+    context = _context(catalogue, query, _table(catalogue, priced, query, model.slug))
     context["crumbs"] = _crumbs(("Local LLMs", request.path))
     return render(request, "metrics/llm_index.html", context)
 
@@ -78,12 +84,12 @@ def llm_index(request):
 @require_safe
 @cached_page(reads=llm_metrics.PARAMS)
 def llm_model(request, slug):
-    catalogue = load_llm_catalogue()
+    priced, catalogue = _loaded()
     model = catalogue.model(slug)
     if model is None or not catalogue.quants:
         raise Http404("No such model")
     query = _settled(catalogue, llm_metrics.parse_llm_query(request.GET, catalogue), model)
-    context = _context(catalogue, query, _table(catalogue, query, slug))
+    context = _context(catalogue, query, _table(catalogue, priced, query, slug))
     context["title"] = site_title(
         f"Best GPU for {model.name}: fit and tokens/s per dollar",
         f"Best GPU for {model.name}",
@@ -106,7 +112,7 @@ def llm_json(request):
 
     The same rules as the HTML pages: a parameter given more than once is refused, and a number
     is ASCII digits with thousands commas only."""
-    catalogue = load_llm_catalogue()
+    priced, catalogue = _loaded()
     repeated: list[str] = []
     given = {
         name: llm_metrics.single_param(request.GET, name, repeated)
@@ -128,7 +134,7 @@ def llm_json(request):
             return _error(400, note)
         if context > model.max_context:
             return _error(400, f"context: {model.name} supports at most {model.max_context} tokens")
-    rows = llm_metrics.load_priced_cards().rows(catalogue, model, quant, context)
+    rows = priced.rows(catalogue, model, quant, context)
     body = {
         "model": model.slug,
         "quant": quant.slug,
@@ -150,11 +156,12 @@ def finder_json(request):
         return _error(400, "; ".join(asked.notes))
     if asked.task is None:
         return _error(400, "Unknown task: pass task=<one of the home page finder's tasks>.")
+    priced, catalogue = _loaded()
     result = find_cards(
         task=asked.task,
         budget=asked.budget,
-        catalogue=load_llm_catalogue(),
-        priced=llm_metrics.load_priced_cards(),
+        catalogue=catalogue,
+        priced=priced,
         include_modules=asked.include_modules,
         host_usd=asked.host,
     )
