@@ -324,14 +324,21 @@ class PricedCards:
         context: int,
         host_usd: Decimal | None = None,
         kwh_usd: Decimal = DEFAULT_KWH_USD,
+        *,
+        recommendable_with_modules: bool | None = None,
     ) -> list[LlmRow]:
         """Each card running the model, with its price (card setups with the stated host PC) and
-        what electricity costs."""
+        what electricity costs; only the cards a buyer can act on (CardNeeds.recommendable)
+        when `recommendable_with_modules` says whether server modules count."""
         rows = []
         for card in self.cards:
+            needs = self.needs.get(card.slug, CardNeeds())
+            if recommendable_with_modules is not None and not needs.recommendable(
+                include_modules=recommendable_with_modules
+            ):
+                continue
             run = catalogue.run(model=model, quant=quant, context=context, card=card)
             price, count, lowest = self.prices.get(card.slug, (None, None, None))
-            needs = self.needs.get(card.slug, CardNeeds())
             rows.append(
                 LlmRow(
                     run=run,
@@ -395,8 +402,16 @@ def llm_table(
     multi-card setups, unpriced, too small and cards llama.cpp does not run; server modules only
     when asked for, cards whose ML software does not work never (both counted). `host_usd` is
     added to every card setup's price, never to a whole computer's."""
-    every = priced.rows(catalogue, model, quant, context, host_usd, kwh_usd)
-    rows = [r for r in every if r.needs.recommendable(include_modules=include_modules)]
+    rows = priced.rows(
+        catalogue,
+        model,
+        quant,
+        context,
+        host_usd,
+        kwh_usd,
+        recommendable_with_modules=include_modules,
+    )
+    every = [priced.needs.get(card.slug, CardNeeds()) for card in priced.cards]
     runnable = [
         r for r in rows if r.run.cards_needed is not None and r.run.decode_tokens_per_s is not None
     ]
@@ -421,8 +436,8 @@ def llm_table(
         other_software=[r for r in rows if not r.run.card.runs_llama_cpp],
         hidden_modules=0
         if include_modules
-        else sum(1 for r in every if r.needs.server_module and r.needs.software_works),
-        hidden_unsupported=sum(1 for r in every if r.needs.desktop and not r.needs.software_works),
+        else sum(1 for needs in every if needs.server_module and needs.software_works),
+        hidden_unsupported=sum(1 for needs in every if needs.desktop and not needs.software_works),
         include_modules=include_modules,
         host_usd=host_usd,
         kwh_usd=kwh_usd,
