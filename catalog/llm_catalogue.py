@@ -176,6 +176,8 @@ def _measurements(
 def _stored_backtests(measurements: list[Measured]) -> list[Backtest] | None:
     """The backtest `record_llm_backtest` stored, on these measurements; None when nothing is
     stored for them (a catalogue not loaded through `load_catalog`): then it is run."""
+    if not measurements:
+        return []
     by_pk = {m.pk: m for m in measurements}
     rows = LlmBacktest.objects.order_by("measurement_id").values_list(
         "measurement_id", "family_key", "estimate_tokens_per_s", "error_pct", "earlier_build"
@@ -185,7 +187,7 @@ def _stored_backtests(measurements: list[Measured]) -> list[Backtest] | None:
         for pk, key, estimate, error, earlier in rows
         if pk in by_pk
     ]
-    return backtests if backtests or not measurements else None
+    return backtests or None
 
 
 def record_llm_backtest() -> int:

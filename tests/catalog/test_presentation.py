@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from catalog.presentation import figure, money, per_thousand, per_unit, sig
+from catalog.presentation import figure, money, per_thousand, per_unit, sig, whole
 
 
 @pytest.mark.parametrize(
@@ -32,6 +32,16 @@ def test_headline_prices_can_be_shown_in_whole_dollars_throughout_a_column():
     assert money(Decimal("527.66"), "whole") == "$528"
     assert money(Decimal("970"), "whole") == "$970"
     assert money(None, "whole") == "—"
+
+
+def test_an_expected_error_reads_as_the_error_bar_partial_shows_it_halves_rounding_up():
+    """The LLM tables format the ±N% error bar in Python; it reads as the error-bar partial's
+    floatformat:0 does on the card pages (a half rounds up, never to even)."""
+    from django.template.defaultfilters import floatformat
+
+    for value, shown in ((12.5, "13"), (2.5, "3"), (0.4, "0"), (-0.4, "0"), (1234.49, "1234")):
+        assert whole(value) == shown == str(floatformat(value, 0))
+    assert whole(None) == "—"
 
 
 def test_small_rates_per_dollar_read_per_thousand_dollars():
