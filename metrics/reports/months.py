@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Q
 from django.urls import reverse
 
 from metrics.history import today_utc
@@ -57,8 +57,6 @@ class Rate:
 
     price: Decimal
     days: int
-    listings: int
-    lowest: Decimal
     previous: Decimal | None = None
     earlier_low: Decimal | None = None
 
@@ -81,6 +79,11 @@ class CardRow:
     label: str
     used: Rate | None
     new: Rate | None
+
+    @property
+    def rates(self) -> tuple[Rate | None, Rate | None]:
+        """Used, then new: the table's two pairs of cells."""
+        return (self.used, self.new)
 
 
 @dataclass(frozen=True)
@@ -159,17 +162,9 @@ def _card_rows(month: date) -> tuple[list[CardRow], dict[str, Decimal]]:
     """Each card with a used or new rate that month, by label; and every card's rate in any
     condition, by slug (the bands' prices)."""
     before = previous_month(month)
-    rows = MonthlyPrice.objects.filter(month__in=(month, before)).values_list(
-        "gpu_id",
-        "gpu__slug",
-        "gpu__label",
-        "scope",
-        "month",
-        "headline_price",
-        "lowest_price",
-        "days",
-        "listing_count",
-    )
+    rows = MonthlyPrice.objects.filter(
+        Q(month=month) | Q(month=before, scope__in=SHOWN_SCOPES)
+    ).values_list("gpu_id", "gpu__slug", "gpu__label", "scope", "month", "headline_price", "days")
     earlier = {
         (row["gpu_id"], row["scope"]): row["low"]
         for row in MonthlyPrice.objects.filter(
@@ -181,7 +176,7 @@ def _card_rows(month: date) -> tuple[list[CardRow], dict[str, Decimal]]:
         if row["months"] >= NEW_LOW_AFTER
     }
     this, last, names, any_prices = {}, {}, {}, {}
-    for gpu_id, slug, label, scope, when, price, lowest, days, listings in rows:
+    for gpu_id, slug, label, scope, when, price, days in rows:
         if when == before:
             last[gpu_id, scope] = price if days >= MIN_DAYS else None
             continue
@@ -189,21 +184,14 @@ def _card_rows(month: date) -> tuple[list[CardRow], dict[str, Decimal]]:
         if scope == Scope.ALL:
             any_prices[slug] = price
         else:
-            this[gpu_id, scope] = (price, days, listings, lowest)
+            this[gpu_id, scope] = (price, days)
     cards = []
     for gpu_id, (slug, label) in sorted(names.items(), key=lambda item: item[1][1].lower()):
         rates = {}
         for scope in SHOWN_SCOPES:
-            if (gpu_id, scope) in this:
-                price, days, listings, lowest = this[gpu_id, scope]
-                rates[scope] = Rate(
-                    price,
-                    days,
-                    listings,
-                    lowest,
-                    last.get((gpu_id, scope)),
-                    earlier.get((gpu_id, scope)),
-                )
+            if (key := (gpu_id, scope)) in this:
+                price, days = this[key]
+                rates[scope] = Rate(price, days, last.get(key), earlier.get(key))
         if rates:
             cards.append(CardRow(slug, label, rates.get(Scope.USED), rates.get(Scope.NEW)))
     return cards, any_prices
