@@ -74,15 +74,20 @@ class _Candidate:
 def _best(
     candidates: Iterable[_Candidate], better: Callable[[_Candidate], float]
 ) -> list[BandPick]:
-    picks = []
-    candidates = list(candidates)
-    for low, high in BANDS:
-        band = Band(low, high)
-        inside = [c for c in candidates if band.holds(c.price)]
-        if inside:
-            best = min(inside, key=lambda c: (better(c), c.label))
-            picks.append(BandPick(band, best.slug, best.label, best.price, best.value, best.basis))
-    return picks
+    """Each band's best candidate, in the bands' order (one pass over the candidates)."""
+    bands = [Band(low, high) for low, high in BANDS]
+    best: dict[int, _Candidate] = {}
+    for candidate in candidates:
+        index = next((i for i, band in enumerate(bands) if band.holds(candidate.price)), None)
+        held = best.get(index)
+        if index is not None and (
+            held is None or (better(candidate), candidate.label) < (better(held), held.label)
+        ):
+            best[index] = candidate
+    return [
+        BandPick(bands[index], c.slug, c.label, c.price, c.value, c.basis)
+        for index, c in sorted(best.items())
+    ]
 
 
 @dataclass(frozen=True)
