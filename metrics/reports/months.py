@@ -206,11 +206,15 @@ class _MonthRates:
     @classmethod
     def read(cls, *, first: date, last: date) -> _MonthRates:
         """Every rate from first to last, and the month before first's used and new ones."""
-        rows = MonthlyPrice.objects.filter(
-            Q(month__gte=first, month__lte=last)
-            | Q(month=previous_month(first), scope__in=SHOWN_SCOPES)
-        ).values_list(
-            "gpu_id", "gpu__slug", "gpu__label", "scope", "month", "headline_price", "days"
+        rows = (
+            MonthlyPrice.objects.filter(
+                Q(month__gte=first, month__lte=last)
+                | Q(month=previous_month(first), scope__in=SHOWN_SCOPES)
+            )
+            .order_by()  # card_rows puts the cards in order
+            .values_list(
+                "gpu_id", "gpu__slug", "gpu__label", "scope", "month", "headline_price", "days"
+            )
         )
         by_month, names = {}, {}
         for gpu_id, slug, label, scope, month, price, days in rows:
