@@ -125,12 +125,7 @@ def load_market() -> Market:
         "llm_reference_run__basis_note",
     )
     cards = [
-        MarketCard(
-            row["slug"],
-            row["label"],
-            row["fp16_tflops"],
-            *_one_card_run(row),
-        )
+        _market_card(row)
         for row in rows
         if CardNeeds(form_factor=row["form_factor"], ml_software=row["ml_software"]).recommendable(
             include_modules=False
@@ -141,12 +136,20 @@ def load_market() -> Market:
     return Market(llm_model=f"{model} at {quant}" if model and quant else "", cards=cards)
 
 
-def _one_card_run(row) -> tuple[float | None, str]:
-    """The stored speed and its basis ("95 tokens/s, estimate ±12%"), when one card runs it."""
+def _market_card(row: dict) -> MarketCard:
+    """A card with its stored run, which counts when one card runs the model."""
     speed = row["llm_reference_run__decode_tokens_per_s"]
-    if row["llm_reference_run__cards_needed"] != 1 or speed is None:
-        return None, ""
-    return speed, f"{speed:.0f} tokens/s, {row['llm_reference_run__basis_note']}"
+    if row["llm_reference_run__cards_needed"] != 1:
+        speed = None
+    # "95 tokens/s, estimate ±12%"
+    basis = "" if speed is None else f"{speed:.0f} tokens/s, {row['llm_reference_run__basis_note']}"
+    return MarketCard(
+        slug=row["slug"],
+        label=row["label"],
+        fp16_tflops=row["fp16_tflops"],
+        llm_tokens_per_s=speed,
+        llm_basis=basis,
+    )
 
 
 def value_bands(prices: dict[str, Decimal], *, market: Market) -> ValueBands:
