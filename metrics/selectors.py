@@ -56,6 +56,12 @@ class CardRef:
     cooling: str = ""
     devices: int = 1
 
+    @property
+    def has_needs(self) -> bool:
+        """Whether includes/card_needs_badges.html shows a badge: anything but an actively cooled
+        single-GPU PCIe card. A row skips that partial when it would show nothing."""
+        return not (self.form_factor == "pcie" and self.cooling != "passive" and self.devices <= 1)
+
 
 # The Gpu columns a CardRef holds, in its fields' order.
 CARD_REF_COLUMNS = (

@@ -12,7 +12,7 @@ from catalog.models import MlSoftware, UseCase
 from catalog.presentation import fit_description, site_title
 from catalog.specs import SPECS, SPECS_BY_SLUG
 from metrics import card_index, filters, llm_finder, selectors
-from metrics.card_index import KINDS, VENDORS, parse_index_query, sort_headers
+from metrics.card_index import KINDS, VENDORS, index_rows, parse_index_query, sort_headers
 from metrics.compare import comparison_sections, pair_candidates, pair_slug
 from metrics.filters import CONDITIONS, parse_filters
 from metrics.llm import COMPARE_MODELS, compare_llm_runs
@@ -125,7 +125,7 @@ def shop_index(request):
     chosen = parse_filters(request.GET)
     index = parse_index_query(request.GET, software=chosen.software or "")
     context = {
-        "cards": selectors.card_index(filters=chosen, index=index),
+        "cards": index_rows(selectors.card_index(filters=chosen, index=index)),
         "index": index,
         "headers": sort_headers(request.GET, index),
         "vendors": VENDORS,
