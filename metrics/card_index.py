@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.http import QueryDict
 
 from catalog.models import Manufacturer, MlSoftware
-from catalog.presentation import MISSING, figure, money, per_unit, price, quoted
+from catalog.presentation import quoted
 
 MAX_SEARCH_LENGTH = 100
 
@@ -151,32 +151,3 @@ def sort_headers(query: QueryDict, index: IndexQuery) -> list[SortHeader]:
             order = "Z to A" if descending else "A to Z"
         headers.append(SortHeader(column, f"?{params.urlencode()}", aria, order))
     return headers
-
-
-def index_rows(cards: list) -> list[dict]:
-    """The all-cards table's rows as they read (metrics.selectors.IndexCard, each figure
-    formatted once by catalog.presentation's rules), so the row partial only places them."""
-    return [
-        {
-            "gpu": card.gpu,
-            "slug": card.gpu.slug,
-            "label": card.gpu.label,
-            "ml_software": card.gpu.ml_software,
-            "ml_software_note": card.gpu.ml_software_note,
-            "has_needs": card.gpu.has_needs,
-            "manufacturer": card.manufacturer,
-            "category": card.category_label,
-            "price": money(card.headline_price, "whole"),
-            "new": money(card.new_headline_price, "whole"),
-            "used": money(card.used_headline_price, "whole"),
-            "listings": card.all_listing_count or 0,
-            "lowest": price(card.all_lowest_price) or MISSING,
-            "memory": figure(card.memory_gb),
-            "gpu_memory": figure(card.gpu_memory_gb) if card.gpu_memory_gb else "",
-            "fp16": figure(card.fp16_tflops),
-            "per_fp16": per_unit(card.per_fp16),
-            "per_gb": per_unit(card.per_gb),
-            "power": f"{figure(card.tdp_w)} W" if card.tdp_w else MISSING,
-        }
-        for card in cards
-    ]

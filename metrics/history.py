@@ -441,6 +441,10 @@ class Trend:
         return abs(self.percent)
 
     @property
+    def direction(self) -> str:
+        return "up" if self.percent > 0 else "down" if self.percent < 0 else "flat"
+
+    @property
     def arrow(self) -> str:
         return "▲" if self.percent > 0 else "▼" if self.percent < 0 else "▶"
 

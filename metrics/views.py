@@ -12,12 +12,13 @@ from catalog.models import MlSoftware, UseCase
 from catalog.presentation import fit_description, site_title
 from catalog.specs import SPECS, SPECS_BY_SLUG
 from metrics import card_index, filters, llm_finder, selectors
-from metrics.card_index import KINDS, VENDORS, index_rows, parse_index_query, sort_headers
+from metrics.card_index import KINDS, VENDORS, parse_index_query, sort_headers
 from metrics.compare import comparison_sections, pair_candidates, pair_slug
 from metrics.filters import CONDITIONS, parse_filters
 from metrics.llm import COMPARE_MODELS, compare_llm_runs
 from metrics.llm_finder import find_for_home
 from metrics.ranking import HEADLINE_K
+from metrics.rows import index_rows, spec_rank_rows
 from shopagent.cache import cached_page
 
 
@@ -71,9 +72,11 @@ def cost_per_spec(request, metric):
     if spec is None:
         raise Http404("No such metric")
     chosen = parse_filters(request.GET)
+    ranking = selectors.spec_ranking(spec=spec, filters=chosen)
     context = {
         "spec": spec,
-        "ranking": selectors.spec_ranking(spec=spec, filters=chosen),
+        "ranking": ranking,
+        "rows": spec_rank_rows(ranking.ranked),
         "title": site_title(
             f"Cheapest GPUs per {spec.noun} right now", f"Cheapest GPUs per {spec.noun}"
         ),
