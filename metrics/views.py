@@ -133,8 +133,6 @@ def shop_index(request):
         "headers": sort_headers(request.GET, index),
         "vendors": VENDORS,
         "kinds": KINDS,
-        "fp16": SPECS_BY_SLUG["fp16-flops"],
-        "memory": SPECS_BY_SLUG["memory-gb"],
         "crumbs": _crumbs(("Shop", request.path)),
         **_filter_context(chosen),
     }
