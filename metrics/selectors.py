@@ -395,7 +395,7 @@ def card_index(*, filters: RankingFilters, index: IndexQuery | None = None) -> l
         system = Q(form_factor=FormFactor.SYSTEM)
         cards = cards.filter(system if index.kind == SYSTEMS else ~system)
     if index.q:
-        found, _ = filter_cards(card_names(), index.q)
+        found, _ = filter_cards(card_names(typed=index.q), index.q)
         cards = cards.filter(slug__in=[card.slug for card in found])
     cards = cards.annotate(
         per_fp16=F("price_row__dollars_per_fp16_tflops"),
