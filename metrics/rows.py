@@ -1,8 +1,12 @@
-"""The rows of the all-cards table and the cost-per-spec rankings as they read: each figure
-formatted once with catalog.presentation's rules (the functions behind the money, price,
-figure and per_unit filters), so a row partial only places values by name."""
+"""The rows of the all-cards table, the cost-per-spec rankings and a card's "runs these models"
+table as they read: each figure formatted once with catalog.presentation's rules (the functions
+behind the money, price, figure, per_unit and sig filters; Django's floatformat where the table
+used it), so a row partial only places values by name."""
 
-from catalog.presentation import MISSING, figure, money, per_unit, price
+from django.template.defaultfilters import floatformat
+from django.urls import reverse
+
+from catalog.presentation import MISSING, figure, money, per_unit, price, sig
 
 
 def _card(gpu) -> dict:
@@ -58,6 +62,37 @@ def spec_rank_rows(cards: list) -> list[dict]:
                 "trend_direction": trend.direction if trend else "",
                 "trend_change": f"{trend.arrow}{trend.abs_percent}%" if trend else "",
                 "trend_text": trend.text if trend else "",
+            }
+        )
+    return rows
+
+
+def model_rows(runs) -> list[dict]:
+    """A card's "runs these models" rows (metrics.ownership.ModelEnergy: a model, its run on the
+    card and the run's energy), with the run itself for the fit and basis partials."""
+    rows = []
+    for row in runs.rows:
+        run, energy = row.run, row.energy
+        decode, error = run.decode_tokens_per_s, run.expected_error_pct
+        rows.append(
+            {
+                "run": run,
+                "url": reverse("metrics:llm-model", args=[row.model.slug]),
+                "name": row.model.name,
+                "memory": floatformat(run.memory_needed_gib, 1),
+                "system": run.card.system,
+                "fits": run.fits,
+                "cards_needed": run.cards_needed,
+                "decode": None if decode is None else floatformat(decode, 0),
+                "error": None if error is None else floatformat(error, 0),
+                "tokens_per_joule": sig(energy.tokens_per_joule if energy else None, 3),
+                "usd_per_million_tokens": per_unit(
+                    energy.usd_per_million_tokens if energy else None
+                ),
+                "measured": run.basis == "measured",
+                "basis": run.basis_label,
+                "devices_used": run.devices_used if run.device_split else None,
+                "no_llama_cpp": run.basis == "no llama.cpp" and bool(run.cards_needed),
             }
         )
     return rows
