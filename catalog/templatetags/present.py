@@ -24,6 +24,8 @@ register.filter("signed_percent", presentation.signed_percent)
 register.filter("percent_size", presentation.percent_size)
 register.filter("absolute", presentation.absolute)
 register.filter("web_url", presentation.web_url)
+# An aware datetime arrives in the current time zone, as it does to |date.
+register.filter("iso_date", presentation.iso_date, expects_localtime=True)
 
 
 @register.simple_tag
