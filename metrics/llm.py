@@ -452,10 +452,12 @@ def shown_row(row: LlmRow) -> dict:
     return {
         "run": run,
         "card": run.card,
-        "needs": row.needs,
         "ml_software": row.needs.ml_software,
         "ml_software_note": row.needs.ml_software_note,
         "has_needs": row.needs.has_needs,
+        "form_factor": row.needs.form_factor,
+        "cooling": row.needs.cooling,
+        "devices": row.needs.devices,
         "machine": row.machine,
         "cards_needed": run.cards_needed,
         "memory": sig(run.card.memory_gb, 3),
