@@ -42,6 +42,23 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.database)
         if _runs_site_workers(item):
             item.add_marker(pytest.mark.workers)
+    items[:] = _catalog_tests_last(items)
+
+
+def _catalog_tests_last(items):
+    """Within each run of one module's tests, the tests that ask for `loaded_catalog` go after the
+    others: the catalog loaded once for them stays until the module's last test (see
+    `_catalog_for_module`), and the module's other tests start from an empty database."""
+    ordered, block = [], []
+    for item in [*items, None]:
+        if block and (item is None or item.path != block[0].path):
+            if not any(_commits(member) for member in block):
+                block.sort(key=lambda member: "loaded_catalog" in member.fixturenames)
+            ordered += block
+            block = []
+        if item is not None:
+            block.append(item)
+    return ordered
 
 
 @pytest.fixture(autouse=True)
@@ -58,12 +75,67 @@ def _fresh_cache():
     forget_tokens()
 
 
-@pytest.fixture
-def loaded_catalog(db):
-    """The real catalog (104 cards, ML models, use cases, MLPerf results) from fixtures/."""
+# What makes pytest-django run a test in a real transaction (TransactionTestCase) instead of
+# a savepoint rolled back after it.
+TRANSACTIONAL_FIXTURES = {
+    "transactional_db",
+    "live_server",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+}
+
+
+def _commits(item) -> bool:
+    """Whether the test runs in real transactions that commit (and so cannot sit inside one)."""
+    marker = item.get_closest_marker("django_db")
+    if marker and any(marker.kwargs.get(k) for k in ("transaction", "reset_sequences")):
+        return True
+    if marker and marker.args and marker.args[0]:
+        return True
+    return bool(TRANSACTIONAL_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
+def _load_catalog():
     from django.core.management import call_command
 
     call_command("load_catalog", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+@pytest.fixture(scope="module")
+def _catalog_for_module(request, django_db_setup, django_db_blocker):
+    """The catalog loaded once for the module, in a transaction rolled back after its last test.
+
+    Each test then runs in a savepoint inside it (pytest-django's `db`), so it starts from the
+    freshly loaded catalog whatever the test before it wrote. A module with a test that commits
+    (`transaction=True`, `live_server`) cannot hold a transaction open around it: there the
+    catalog is loaded for each test, as it always was. Yields whether it loaded the catalog."""
+    from django.db import transaction
+
+    if any(_commits(item) for item in request.session.items if item.path == request.path):
+        yield False
+        return
+    outer = transaction.atomic()
+    with django_db_blocker.unblock():
+        outer.__enter__()
+        try:
+            _load_catalog()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    yield True
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def loaded_catalog(_catalog_for_module, db):
+    """The real catalog (cards, whole computers, ML models, use cases, MLPerf results, LLM
+    measurements and their stored backtest) from fixtures/, loaded once per test module (see
+    `_catalog_for_module`); what a test changes in it is rolled back after the test."""
+    if not _catalog_for_module:
+        _load_catalog()
 
 
 @pytest.fixture
