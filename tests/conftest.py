@@ -1,3 +1,6 @@
+from contextlib import contextmanager
+from pathlib import Path
+
 import pytest
 
 # Test files whose behaviour depends on the cache (page cache and its invalidation, the admin
@@ -42,18 +45,28 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.database)
         if _runs_site_workers(item):
             item.add_marker(pytest.mark.workers)
-    items[:] = _catalog_tests_last(items)
+    items[:] = _module_data_tests_last(items)
 
 
-def _catalog_tests_last(items):
-    """Within each run of one module's tests, the tests that ask for `loaded_catalog` go after the
-    others: the catalog loaded once for them stays until the module's last test (see
-    `_catalog_for_module`), and the module's other tests start from an empty database."""
+def _module_data(item) -> int:
+    """How many module-scoped fixtures the test reads data from (0 if it reads none): see
+    `module_db`."""
+    if "module_db" not in item.fixturenames:
+        return 0
+    definitions = item._fixtureinfo.name2fixturedefs
+    scopes = [found[-1].scope for name in item.fixturenames if (found := definitions.get(name))]
+    return scopes.count("module")
+
+
+def _module_data_tests_last(items):
+    """Within each run of one module's tests, a test that reads data written once for the module
+    (`module_db`) goes after those that read less of it: data stays until the module's last
+    test, and the module's other tests start from an empty database."""
     ordered, block = [], []
     for item in [*items, None]:
         if block and (item is None or item.path != block[0].path):
             if not any(_commits(member) for member in block):
-                block.sort(key=lambda member: "loaded_catalog" in member.fixturenames)
+                block.sort(key=_module_data)
             ordered += block
             block = []
         if item is not None:
@@ -95,6 +108,61 @@ def _commits(item) -> bool:
     return bool(TRANSACTIONAL_FIXTURES & set(getattr(item, "fixturenames", ())))
 
 
+class ModuleData:
+    """The transaction held open around one module's tests (`module_db`)."""
+
+    def __init__(self, blocker):
+        self.blocker = blocker
+        self.written: set[str] = set()
+
+    @contextmanager
+    def writing(self, fixture: str):
+        """Write the data a module-scoped fixture (named) sets up for the module's tests."""
+        with self.blocker.unblock():
+            yield
+        self.written.add(fixture)
+
+
+_OPEN: dict[Path, ModuleData] = {}  # module file: its open transaction
+
+
+@pytest.fixture(scope="module")
+def module_db(request, django_db_setup, django_db_blocker):
+    """A transaction held open around a module's tests and rolled back after the last of them.
+
+    A module-scoped fixture writes in it (`with module_db.writing("its name"):`), so the data it
+    sets up is written once for the module; each test runs in a savepoint inside it
+    (pytest-django's `db`), so it starts from that data whatever the test before it wrote. Tests
+    are ordered so that none sees data it did not ask for (`_module_data_tests_last`), and one
+    that would fails. None in a module with a test that commits (`transaction=True`,
+    `live_server`): no transaction can be held open around those."""
+    from django.db import transaction
+
+    if any(_commits(item) for item in request.session.items if item.path == request.path):
+        yield None
+        return
+    outer = transaction.atomic()
+    with django_db_blocker.unblock():
+        outer.__enter__()
+    _OPEN[request.path] = data = ModuleData(django_db_blocker)
+    try:
+        yield data
+    finally:
+        del _OPEN[request.path]
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture(autouse=True)
+def _no_unasked_module_data(request):
+    """A test that uses the database fails if its module holds data it did not ask for."""
+    data = _OPEN.get(request.path)
+    unasked = data.written - set(request.fixturenames) if data else set()
+    if unasked and request.node.get_closest_marker("database"):
+        pytest.fail(f"the test would see data it did not ask for, from {sorted(unasked)}")
+
+
 def _load_catalog():
     from django.core.management import call_command
 
@@ -102,39 +170,22 @@ def _load_catalog():
 
 
 @pytest.fixture(scope="module")
-def _catalog_for_module(request, django_db_setup, django_db_blocker):
-    """The catalog loaded once for the module, in a transaction rolled back after its last test.
-
-    Each test then runs in a savepoint inside it (pytest-django's `db`), so it starts from the
-    freshly loaded catalog whatever the test before it wrote. A module with a test that commits
-    (`transaction=True`, `live_server`) cannot hold a transaction open around it: there the
-    catalog is loaded for each test, as it always was. Yields whether it loaded the catalog."""
-    from django.db import transaction
-
-    if any(_commits(item) for item in request.session.items if item.path == request.path):
-        yield False
-        return
-    outer = transaction.atomic()
-    with django_db_blocker.unblock():
-        outer.__enter__()
-        try:
-            _load_catalog()
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            raise
-    yield True
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+def catalog_for_module(module_db):
+    """The catalog loaded once for the module (see `module_db`); False where the module has a
+    test that commits, and the catalog is loaded for each test instead."""
+    if module_db is None:
+        return False
+    with module_db.writing("catalog_for_module"):
+        _load_catalog()
+    return True
 
 
 @pytest.fixture
-def loaded_catalog(_catalog_for_module, db):
+def loaded_catalog(catalog_for_module, db):
     """The real catalog (cards, whole computers, ML models, use cases, MLPerf results, LLM
-    measurements and their stored backtest) from fixtures/, loaded once per test module (see
-    `_catalog_for_module`); what a test changes in it is rolled back after the test."""
-    if not _catalog_for_module:
+    measurements and their stored backtest) from fixtures/, loaded once per test module where
+    it can be (`catalog_for_module`); what a test changes in it is rolled back after the test."""
+    if not catalog_for_module:
         _load_catalog()
 
 

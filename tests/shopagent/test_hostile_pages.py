@@ -10,7 +10,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from xml.etree import ElementTree
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
@@ -75,10 +75,21 @@ def texts(*fields: str) -> dict[str, str]:
     return dict.fromkeys(fields, HOSTILE)
 
 
+@pytest.fixture(scope="module")
+def hostile_site(module_db):
+    """Written once for the module's tests (see `module_db`): a catalog whose every shown text
+    is hostile, with MLPerf and LLM figures and listings whose source URLs were written straight
+    to the database (past the validators)."""
+    with module_db.writing("hostile_site"):
+        return _hostile_site()
+
+
 @pytest.fixture
-def hostile(db):
-    """A catalog whose every shown text is hostile, with MLPerf and LLM figures and listings whose
-    source URLs were written straight to the database (past the validators)."""
+def hostile(hostile_site, db):
+    return hostile_site
+
+
+def _hostile_site() -> dict:
     use_case = UseCase.objects.create(
         slug="evil-use", area=HOSTILE[:60], task=name(HOSTILE), summary=HOSTILE
     )
@@ -265,9 +276,19 @@ def _route_names(resolver=None, namespace="") -> set[str]:
     return names
 
 
+@pytest.fixture(scope="module")
+def visited_pages(hostile_site, module_db):
+    """Every page as (route name, path, response), fetched once for the module's tests."""
+    with module_db.writing("visited_pages"):
+        return _visit(Client(), hostile_site)
+
+
 @pytest.fixture
-def pages(client, hostile):
-    """Every page as (route name, path, response)."""
+def pages(visited_pages, db):
+    return visited_pages
+
+
+def _visit(client, hostile) -> list:
     found = []
     for path in dict.fromkeys([*_sitemap_paths(client), *_other_paths(hostile)]):
         with override_settings(INDEXNOW_KEY=INDEXNOW_KEY, EBAY_VERIFICATION_TOKEN="t" * 32):
