@@ -4,8 +4,9 @@ from pathlib import Path
 import pytest
 
 # Test files whose behaviour depends on the cache (page cache and its invalidation, the admin
-# throttle, the eBay token and public keys, the call budget, view counts): `make test` runs them
-# a second time against a real Redis server (.ci/with-redis).
+# throttle, the eBay token and public keys, the call budget, view counts): all use the database
+# too, so `make test` runs them a second time on PostgreSQL and a real Redis server
+# (.ci/with-redis); with SKIP_POSTGRES=1, on SQLite and Redis.
 CACHE_DEPENDENT = {
     "tests/metrics/test_views.py",
     "tests/shopagent/test_seo.py",
@@ -35,9 +36,10 @@ def _runs_site_workers(item) -> bool:
 
 
 def pytest_collection_modifyitems(items):
-    """Mark what each `make test` pass selects: `cache` (the Redis pass), `database` (a test that
-    uses the database: the PostgreSQL pass), `workers` (the site in several processes on one
-    SQLite file: the SQLite pass only)."""
+    """Mark what each `make test` pass selects: `database` (a test that uses the database: the
+    PostgreSQL and Redis pass), `cache` (depends on the shared cache: on Redis and SQLite when
+    SKIP_POSTGRES=1), `workers` (the site in several processes on one SQLite file: the SQLite
+    pass only)."""
     for item in items:
         if item.nodeid.split("::")[0] in CACHE_DEPENDENT:
             item.add_marker(pytest.mark.cache)

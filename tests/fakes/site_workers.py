@@ -71,8 +71,8 @@ class SiteWorkers:
             LOG_LEVEL="ERROR",
         )
         if not self.env.get("CACHE_URL", "").startswith(("redis://", "valkey://", "unix://")):
-            # The default, each worker's own local memory; make test's Redis pass (.ci/with-redis)
-            # runs the same tests again with every process sharing that server.
+            # The default, each worker's own local memory; under .ci/with-redis every process
+            # shares that server instead.
             self.env.pop("CACHE_URL", None)
         self._migrate()
         return self
