@@ -52,6 +52,9 @@ SWA_UBATCH, SWA_PAD = 512, 256
 # CUDA/ROCm context and llama.cpp compute buffers at a 512-token batch, per device.
 RUNTIME_OVERHEAD_GIB = 0.5
 DEFAULT_CONTEXT = 4096
+# The model and quantisation a card's LLM speed is quoted at where one figure stands for it (the
+# picker's default, the market reports' value bands); catalog.LlmReferenceRun stores each card's.
+REFERENCE_MODEL, REFERENCE_QUANT = "llama-3.1-8b", "q4_k_m"
 MIN_CONTEXT, MAX_CONTEXT = 512, 131072
 MAX_CARDS = 8  # Larger setups are servers, not something the shop pages price.
 # Memory kinds a calibration family can name: HBM stacks, LPDDR (unified memory), GDDR (the rest).

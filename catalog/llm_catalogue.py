@@ -11,7 +11,10 @@ from django.utils import timezone
 from catalog.llm import (
     DEFAULT_CONTEXT,
     MAX_CARDS,
+    REFERENCE_MODEL,
+    REFERENCE_QUANT,
     RUNTIME_OVERHEAD_GIB,
+    CardRun,
     CardSpec,
     LlmCatalogue,
     Measured,
@@ -31,7 +34,14 @@ from catalog.llm_calibration import (
     Family,
 )
 from catalog.llm_calibration import FamilyFit as FittedFamily
-from catalog.models import LlmBacktest, LlmMeasurement, LlmModel, Quantization
+from catalog.models import (
+    Gpu,
+    LlmBacktest,
+    LlmMeasurement,
+    LlmModel,
+    LlmReferenceRun,
+    Quantization,
+)
 
 CALIBRATION_FILE = "llm_calibration.json"
 # The Gpu columns card_spec reads.
@@ -161,7 +171,7 @@ def load_llm_catalogue(*, with_stored_backtest: bool = True) -> LlmCatalogue:
 
 
 def _stored_backtests(measurements: list[Measured]) -> list[Backtest] | None:
-    """The backtest `record_llm_backtest` stored, on these measurements; None when nothing is
+    """The backtest `record_llm_figures` stored, on these measurements; None when nothing is
     stored for them (a catalogue not loaded through `load_catalog`): then it is run."""
     by_pk = {m.pk: m for m in measurements}
     rows = LlmBacktest.objects.filter(measurement_id__in=by_pk).order_by("measurement_id")
@@ -178,10 +188,12 @@ def _stored_backtests(measurements: list[Measured]) -> list[Backtest] | None:
     return backtests if backtests or not measurements else None
 
 
-def record_llm_backtest() -> int:
-    """Run the leave-one-out backtest on the catalogue as it is now and store it, replacing the
-    last one; returns how many measurements it estimated."""
-    report = load_llm_catalogue(with_stored_backtest=False).report
+def record_llm_figures() -> int:
+    """Run the leave-one-out backtest on the catalogue as it is now and every card's run of the
+    reference model, and store both, replacing the last; returns how many measurements the
+    backtest estimated."""
+    catalogue = load_llm_catalogue(with_stored_backtest=False)
+    report = catalogue.report
     now = timezone.now()
     with transaction.atomic():
         LlmBacktest.objects.all().delete()
@@ -196,7 +208,33 @@ def record_llm_backtest() -> int:
             )
             for b in report.backtests
         )
+        LlmReferenceRun.objects.all().delete()
+        LlmReferenceRun.objects.bulk_create(
+            LlmReferenceRun(
+                gpu_id=gpu_id,
+                cards_needed=run.cards_needed,
+                decode_tokens_per_s=run.decode_tokens_per_s,
+                basis_note=" ".join(part for part in (run.basis_label, run.error_label) if part),
+                computed_at=now,
+            )
+            for gpu_id, run in _reference_runs(catalogue)
+            if run.cards_needed is not None and run.decode_tokens_per_s is not None
+        )
     return len(report.backtests)
+
+
+def _reference_runs(catalogue: LlmCatalogue) -> list[tuple[int, CardRun]]:
+    """Each card's run of the reference model at the default context, by Gpu id."""
+    model, quant = catalogue.model(REFERENCE_MODEL), catalogue.quant(REFERENCE_QUANT)
+    if model is None or quant is None:
+        return []
+    return [
+        (
+            gpu.pk,
+            catalogue.run(model=model, quant=quant, context=DEFAULT_CONTEXT, card=card_spec(gpu)),
+        )
+        for gpu in Gpu.objects.only(*CARD_SPEC_COLUMNS)
+    ]
 
 
 @dataclass(frozen=True)

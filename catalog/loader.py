@@ -17,7 +17,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from catalog import models as catalog
-from catalog.llm_catalogue import record_llm_backtest
+from catalog.llm_catalogue import record_llm_figures
 from catalog.models import RESERVED_SLUGS, WEB_URL, validate_web_urls
 from catalog.signals import catalog_changed
 
@@ -153,8 +153,8 @@ def load_catalog(
         catalog_changed.send(sender=catalog.Gpu, source="load_catalog")
     elif not dry_run:
         # The rows are as they were, but the calibration families (a fixture no row holds)
-        # may have changed: the stored LLM backtest is rerun on every load.
-        record_llm_backtest()
+        # may have changed: the stored LLM figures are rerun on every load.
+        record_llm_figures()
     return report
 
 

@@ -4,6 +4,7 @@ tags share (catalog/templatetags/present.py registers them as filters and tags).
 import json
 import math
 import re
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
@@ -29,6 +30,12 @@ JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 # groups of three, a decimal point and a leading minus; not other scripts' digits ("٨١٩٢"),
 # underscores ("8_192"), exponents or "nan", which Python's float() and int() would take.
 TYPED_NUMBER = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)?(?:\.[0-9]+)?")
+
+
+def iso_date(value: date | datetime) -> str:
+    """A day as yyyy-mm-dd (a sitemap's lastmod), as |date:"Y-m-d" writes it, without looking the
+    format up among the locale's for each of hundreds of values."""
+    return (value.date() if isinstance(value, datetime) else value).isoformat()
 
 
 def quoted(typed: str) -> str:

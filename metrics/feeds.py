@@ -25,7 +25,7 @@ from metrics.deals import Deal, new_deals
 from metrics.reports.bands import load_market
 from metrics.reports.months import (
     Summary,
-    month_report,
+    month_reports,
     published_at,
     published_months,
     report_path,
@@ -160,9 +160,8 @@ class ReportsFeed(Feed):
 
     def items(self):
         months = published_months()
-        market = load_market()
-        reports = (month_report(m, published=months, market=market) for m in months[:FEED_MONTHS])
-        return [report.summary for report in reports if report is not None]
+        reports = month_reports(months[:FEED_MONTHS], published=months, market=load_market())
+        return [report.summary for report in reports]
 
     def item_title(self, summary: Summary):
         return f"GPU market report, {summary.month:%B %Y}"

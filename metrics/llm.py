@@ -21,7 +21,7 @@ from metrics.ownership import DEFAULT_KWH_USD, LlmEnergy, llm_energy, parse_kwh
 MAX_BUDGET_USD = 10_000_000
 # A stated host-PC cost, added to every card setup (a whole computer needs none).
 MAX_HOST_USD = 100_000
-DEFAULT_MODEL, DEFAULT_QUANT = "llama-3.1-8b", "q4_k_m"
+DEFAULT_MODEL, DEFAULT_QUANT = llm.REFERENCE_MODEL, llm.REFERENCE_QUANT
 # The `include` value that adds server modules (SXM, OAM, superchip) to the recommendations.
 INCLUDE_MODULES = "modules"
 # ML software a buyer can act on: anything but unsupported (and unknown).

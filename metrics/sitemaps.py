@@ -4,13 +4,13 @@ about price alerts."""
 
 from functools import cached_property
 
-from django.db.models import Max, Q
+from django.db.models import Max, OuterRef, Subquery
 from django.urls import reverse
 
 from catalog.models import Gpu, LlmModel, UseCase
 from catalog.sitemaps import SiteUrlSitemap, SlugSitemap, undated
 from catalog.specs import SPECS
-from listings.models import RefreshRun, RefreshStatus
+from listings.models import RefreshRun
 from metrics.compare import sitemap_pairs
 from metrics.models import CardPrice
 from metrics.reports.months import published_at, published_months
@@ -88,10 +88,15 @@ class ShopGpuSitemap(SlugSitemap):
     url_name = "metrics:shop-gpu"
 
     def items(self):
-        ok = Q(refresh_runs__status=RefreshStatus.OK)
-        any_refresh = RefreshRun.objects.succeeded().aggregate(latest=Max("finished_at"))["latest"]
+        succeeded = RefreshRun.objects.succeeded()
+        any_refresh = succeeded.aggregate(latest=Max("finished_at"))["latest"]
+        # One seek a card in refresh_gpu_status, however many runs are kept (a join and a
+        # GROUP BY read them all: 124 ms at 2,000 runs a card on SQLite, 0.5 ms this way).
+        # PostgreSQL sorts NULLs first when descending: an unfinished run is no refresh.
+        own = succeeded.filter(gpu=OuterRef("pk"), finished_at__isnull=False)
+        own = own.order_by("-finished_at").values("finished_at")[:1]
         rows = (
-            Gpu.objects.annotate(last_refresh=Max("refresh_runs__finished_at", filter=ok))
+            Gpu.objects.annotate(last_refresh=Subquery(own))
             .order_by("slug")
             .values_list("slug", "last_refresh", "updated_at")
         )

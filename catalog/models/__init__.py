@@ -32,6 +32,7 @@ from catalog.models.llm import (
     LlmBacktest,
     LlmMeasurement,
     LlmModel,
+    LlmReferenceRun,
     Quantization,
 )
 
@@ -65,4 +66,5 @@ __all__ = [
     "Quantization",
     "LlmMeasurement",
     "LlmBacktest",
+    "LlmReferenceRun",
 ]

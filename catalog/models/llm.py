@@ -213,3 +213,26 @@ class LlmBacktest(models.Model):
 
     def __str__(self):
         return f"{self.measurement}: {self.error_pct:+.1f}%"
+
+
+class LlmReferenceRun(models.Model):
+    """A card running the reference model (catalog.llm.REFERENCE_MODEL at REFERENCE_QUANT, the
+    default context) on one card or several: its decode speed and that figure's basis. Rewritten
+    with the LLM backtest whenever the catalogue changes (`load_catalog`, an admin edit), so a page
+    showing one LLM figure for many cards (the market reports' value bands) reads it instead of
+    loading the catalogue and estimating every card. No row: the card cannot run the model
+    (llama.cpp does not run it, its memory is unknown or it needs more than MAX_CARDS)."""
+
+    gpu = models.OneToOneField(Gpu, on_delete=models.CASCADE, related_name="llm_reference_run")
+    cards_needed = models.PositiveSmallIntegerField()
+    decode_tokens_per_s = models.FloatField()
+    basis_note = models.CharField(
+        max_length=120, help_text='"measured at 4,096 tokens", "estimate ±12%" and the like.'
+    )
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["gpu"]
+
+    def __str__(self):
+        return f"{self.gpu_id}: {self.decode_tokens_per_s:.0f} tokens/s ({self.basis_note})"

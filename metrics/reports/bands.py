@@ -6,21 +6,13 @@ software works, as the finder recommends them (metrics.llm.CardNeeds)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 
-from catalog.llm import DEFAULT_CONTEXT
-from catalog.llm_catalogue import load_llm_catalogue
+from catalog.models import Gpu, LlmModel, Quantization
 from catalog.presentation import money
 from catalog.specs import dollars_per_unit
-from metrics.llm import (
-    DEFAULT_MODEL,
-    DEFAULT_QUANT,
-    LlmRow,
-    PricedCards,
-    llm_table,
-    load_priced_cards,
-)
+from metrics.llm import DEFAULT_MODEL, DEFAULT_QUANT, CardNeeds
 
 # Budget bands for one card, in dollars: (from, up to); None is open-ended.
 BANDS: tuple[tuple[int, int | None], ...] = (
@@ -82,82 +74,108 @@ class _Candidate:
 def _best(
     candidates: Iterable[_Candidate], better: Callable[[_Candidate], float]
 ) -> list[BandPick]:
-    picks = []
-    candidates = list(candidates)
-    for low, high in BANDS:
-        band = Band(low, high)
-        inside = [c for c in candidates if band.holds(c.price)]
-        if inside:
-            best = min(inside, key=lambda c: (better(c), c.label))
-            picks.append(BandPick(band, best.slug, best.label, best.price, best.value, best.basis))
-    return picks
+    """Each band's best candidate, in the bands' order (one pass over the candidates)."""
+    bands = [Band(low, high) for low, high in BANDS]
+    best: dict[int, _Candidate] = {}
+    for candidate in candidates:
+        index = next((i for i, band in enumerate(bands) if band.holds(candidate.price)), None)
+        held = best.get(index)
+        if index is not None and (
+            held is None or (better(candidate), candidate.label) < (better(held), held.label)
+        ):
+            best[index] = candidate
+    return [
+        BandPick(bands[index], c.slug, c.label, c.price, c.value, c.basis)
+        for index, c in sorted(best.items())
+    ]
+
+
+@dataclass(frozen=True)
+class MarketCard:
+    """A card the bands may pick: one a buyer can act on, with its dense FP16 TFLOPS and its
+    stored speed on the reference LLM where it runs it on one card."""
+
+    slug: str
+    label: str
+    fp16_tflops: float | None
+    llm_tokens_per_s: float | None
+    llm_basis: str
 
 
 @dataclass(frozen=True)
 class Market:
-    """What the bands are worked out from besides prices, read once for any number of months:
-    the cards and the LLM rows of the model on one card (speeds do not depend on prices)."""
+    """What the bands are worked out from besides prices, read once for any number of months
+    (speeds do not depend on prices)."""
 
-    cards: PricedCards
     llm_model: str
-    llm_rows: list[LlmRow]
+    cards: list[MarketCard]
 
 
 def load_market() -> Market:
-    cards = load_priced_cards(prices={})
-    catalogue = load_llm_catalogue()
-    model, quant = catalogue.model(DEFAULT_MODEL), catalogue.quant(DEFAULT_QUANT)
-    if model is None or quant is None:
-        return Market(cards=cards, llm_model="", llm_rows=[])
-    table = llm_table(
-        catalogue=catalogue,
-        model=model,
-        quant=quant,
-        context=DEFAULT_CONTEXT,
-        budget=None,
-        priced=cards,
+    """Every recommendable card with its stored reference-model run (catalog.LlmReferenceRun):
+    three queries, no estimate made here."""
+    rows = Gpu.objects.values(
+        "slug",
+        "label",
+        "form_factor",
+        "ml_software",
+        "fp16_tflops",
+        "llm_reference_run__cards_needed",
+        "llm_reference_run__decode_tokens_per_s",
+        "llm_reference_run__basis_note",
     )
-    # Every recommendable card that runs the model on one card is unpriced here.
-    rows = [row for row in table.unpriced if row.run.cards_needed == 1]
-    return Market(cards=cards, llm_model=f"{model.name} at {quant.name}", llm_rows=rows)
+    cards = [
+        _market_card(row)
+        for row in rows
+        if CardNeeds(form_factor=row["form_factor"], ml_software=row["ml_software"]).recommendable(
+            include_modules=False
+        )
+    ]
+    model = LlmModel.objects.filter(slug=DEFAULT_MODEL).values_list("name", flat=True).first()
+    quant = Quantization.objects.filter(slug=DEFAULT_QUANT).values_list("name", flat=True).first()
+    return Market(llm_model=f"{model} at {quant}" if model and quant else "", cards=cards)
+
+
+def _market_card(row: dict) -> MarketCard:
+    """A card with its stored run, which counts when one card runs the model."""
+    speed = row["llm_reference_run__decode_tokens_per_s"]
+    if row["llm_reference_run__cards_needed"] != 1:
+        speed = None
+    # "95 tokens/s, estimate ±12%"
+    basis = "" if speed is None else f"{speed:.0f} tokens/s, {row['llm_reference_run__basis_note']}"
+    return MarketCard(
+        slug=row["slug"],
+        label=row["label"],
+        fp16_tflops=row["fp16_tflops"],
+        llm_tokens_per_s=speed,
+        llm_basis=basis,
+    )
 
 
 def value_bands(prices: dict[str, Decimal], *, market: Market) -> ValueBands:
     """The best LLM and FP16 value per band at these prices (card slug -> price)."""
-    priced_rows = (
-        replace(row, price=prices[row.run.card.slug])
-        for row in market.llm_rows
-        if row.run.card.slug in prices
-    )
+    priced = [card for card in market.cards if card.slug in prices]
     llm = _best(
         (
+            # Tokens/s per $1,000 of one card, as the LLM picker works it out (metrics.llm).
             _Candidate(
-                row.run.card.slug,
-                row.run.card.label,
-                row.price,
-                row.tokens_per_s_per_1000_usd,
-                _llm_basis(row.run),
+                c.slug,
+                c.label,
+                prices[c.slug],
+                c.llm_tokens_per_s / float(prices[c.slug]) * 1000,
+                c.llm_basis,
             )
-            for row in priced_rows
+            for c in priced
+            if c.llm_tokens_per_s is not None
         ),
         better=lambda c: -c.value,
     )
-    cards = market.cards
     fp16 = _best(
         (
-            _Candidate(card.slug, card.label, prices[card.slug], float(per), "")
-            for card in cards.cards
-            if card.slug in prices
-            and cards.needs[card.slug].recommendable(include_modules=False)
-            and (per := dollars_per_unit(prices[card.slug], card.fp16_tflops)) is not None
+            _Candidate(c.slug, c.label, prices[c.slug], float(per), "")
+            for c in priced
+            if (per := dollars_per_unit(prices[c.slug], c.fp16_tflops)) is not None
         ),
         better=lambda c: c.value,
     )
     return ValueBands(llm_model=market.llm_model, llm=llm, fp16=fp16)
-
-
-def _llm_basis(run) -> str:
-    speed = f"{run.decode_tokens_per_s:.0f} tokens/s"
-    if run.basis == "measured":
-        return f"{speed}, {run.basis_label}"
-    return f"{speed}, estimate {run.error_label}".rstrip()

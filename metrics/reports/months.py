@@ -9,8 +9,9 @@ import statistics
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from functools import cached_property
 
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Q
 from django.urls import reverse
 
 from metrics.history import today_utc
@@ -57,12 +58,10 @@ class Rate:
 
     price: Decimal
     days: int
-    listings: int
-    lowest: Decimal
     previous: Decimal | None = None
     earlier_low: Decimal | None = None
 
-    @property
+    @cached_property  # sorting movers reads it a few times per rate
     def change_pct(self) -> float | None:
         if self.previous is None or self.days < MIN_DAYS:
             return None
@@ -81,6 +80,11 @@ class CardRow:
     label: str
     used: Rate | None
     new: Rate | None
+
+    @property
+    def rates(self) -> tuple[Rate | None, Rate | None]:
+        """Used, then new: the table's two pairs of cells."""
+        return (self.used, self.new)
 
 
 @dataclass(frozen=True)
@@ -123,11 +127,43 @@ class MonthReport:
 
 
 def month_report(month: date, *, published: list[date], market: Market) -> MonthReport | None:
-    """The report of a published month (three queries); None for any other month."""
-    if month not in published:
-        return None
+    """The report of a published month (two queries); None for any other month."""
+    reports = month_reports([month], published=published, market=market)
+    return reports[0] if reports else None
+
+
+def month_reports(
+    months: list[date], *, published: list[date], market: Market
+) -> list[MonthReport]:
+    """The reports of those of these months that are published, in their order, from two queries
+    however many: every rate from the month before the first to the last, and each card's lowest
+    rates before the first, carried forward a month at a time."""
+    wanted = [month for month in months if month in published]
+    if not wanted:
+        return []
+    first, last = min(wanted), max(wanted)
+    rates = _MonthRates.read(first=first, last=last)
+    lows = _lows_before(first)
+    reports = {}
+    month = first
+    while month <= last:
+        if month in wanted:
+            cards, any_prices = rates.card_rows(month, lows)
+            reports[month] = _report(month, cards, any_prices, published=published, market=market)
+        _carry_lows(lows, rates.by_month.get(month, {}))
+        month = next_month(month)
+    return [reports[month] for month in wanted]
+
+
+def _report(
+    month: date,
+    cards: list[CardRow],
+    any_prices: dict[str, Decimal],
+    *,
+    published: list[date],
+    market: Market,
+) -> MonthReport:
     position = published.index(month)
-    cards, any_prices = _card_rows(month)
     movers = [
         Mover(row.slug, row.label, condition, rate)
         for row in cards
@@ -155,58 +191,91 @@ def month_report(month: date, *, published: list[date], market: Market) -> Month
     )
 
 
-def _card_rows(month: date) -> tuple[list[CardRow], dict[str, Decimal]]:
-    """Each card with a used or new rate that month, by label; and every card's rate in any
-    condition, by slug (the bands' prices)."""
-    before = previous_month(month)
-    rows = MonthlyPrice.objects.filter(month__in=(month, before)).values_list(
-        "gpu_id",
-        "gpu__slug",
-        "gpu__label",
-        "scope",
-        "month",
-        "headline_price",
-        "lowest_price",
-        "days",
-        "listing_count",
-    )
-    earlier = {
-        (row["gpu_id"], row["scope"]): row["low"]
-        for row in MonthlyPrice.objects.filter(
-            month__lt=month, scope__in=SHOWN_SCOPES, days__gte=MIN_DAYS
+# A card's rate in one scope: (gpu id, scope).
+RateKey = tuple[int, str]
+
+
+@dataclass(frozen=True)
+class _MonthRates:
+    """Stored monthly rates by month, (gpu id, scope) -> (price, days); each card's slug and
+    label by gpu id."""
+
+    by_month: dict[date, dict[RateKey, tuple[Decimal, int]]]
+    names: dict[int, tuple[str, str]]
+
+    @classmethod
+    def read(cls, *, first: date, last: date) -> _MonthRates:
+        """Every rate from first to last, and the month before first's used and new ones."""
+        rows = (
+            MonthlyPrice.objects.filter(
+                Q(month__gte=first, month__lte=last)
+                | Q(month=previous_month(first), scope__in=SHOWN_SCOPES)
+            )
+            .order_by()  # card_rows puts the cards in order
+            .values_list(
+                "gpu_id", "gpu__slug", "gpu__label", "scope", "month", "headline_price", "days"
+            )
         )
+        by_month, names = {}, {}
+        for gpu_id, slug, label, scope, month, price, days in rows:
+            by_month.setdefault(month, {})[gpu_id, scope] = (price, days)
+            names[gpu_id] = (slug, label)
+        return cls(by_month, names)
+
+    def card_rows(
+        self, month: date, lows: dict[RateKey, tuple[Decimal, int]]
+    ) -> tuple[list[CardRow], dict[str, Decimal]]:
+        """Each card with a used or new rate that month, by label; and every card's rate in any
+        condition, by slug (the bands' prices). `lows`: each rate's lowest before the month and
+        the months it is the lowest of."""
+        this = self.by_month.get(month, {})
+        before = self.by_month.get(previous_month(month), {})
+        any_prices = {
+            self.names[gpu_id][0]: price
+            for (gpu_id, scope), (price, _) in this.items()
+            if scope == Scope.ALL
+        }
+        cards = []
+        gpu_ids = sorted({gpu_id for gpu_id, _ in this})
+        for gpu_id in sorted(gpu_ids, key=lambda gpu_id: self.names[gpu_id][1].lower()):
+            rates = {}
+            for scope in SHOWN_SCOPES:
+                if (key := (gpu_id, scope)) in this:
+                    price, days = this[key]
+                    last_price, last_days = before.get(key, (None, 0))
+                    low, low_months = lows.get(key, (None, 0))
+                    rates[scope] = Rate(
+                        price,
+                        days,
+                        previous=last_price if last_days >= MIN_DAYS else None,
+                        earlier_low=low if low_months >= NEW_LOW_AFTER else None,
+                    )
+            if rates:
+                slug, label = self.names[gpu_id]
+                cards.append(CardRow(slug, label, rates.get(Scope.USED), rates.get(Scope.NEW)))
+        return cards, any_prices
+
+
+def _lows_before(month: date) -> dict[RateKey, tuple[Decimal, int]]:
+    """Each used and new rate's lowest in the months before, and how many months count (those
+    with a week of prices)."""
+    rows = (
+        MonthlyPrice.objects.filter(month__lt=month, scope__in=SHOWN_SCOPES, days__gte=MIN_DAYS)
         .values("gpu_id", "scope")
         .annotate(low=Min("headline_price"), months=Count("id"))
         .order_by()
-        if row["months"] >= NEW_LOW_AFTER
-    }
-    this, last, names, any_prices = {}, {}, {}, {}
-    for gpu_id, slug, label, scope, when, price, lowest, days, listings in rows:
-        if when == before:
-            last[gpu_id, scope] = price if days >= MIN_DAYS else None
-            continue
-        names[gpu_id] = (slug, label)
-        if scope == Scope.ALL:
-            any_prices[slug] = price
-        else:
-            this[gpu_id, scope] = (price, days, listings, lowest)
-    cards = []
-    for gpu_id, (slug, label) in sorted(names.items(), key=lambda item: item[1][1].lower()):
-        rates = {}
-        for scope in SHOWN_SCOPES:
-            if (gpu_id, scope) in this:
-                price, days, listings, lowest = this[gpu_id, scope]
-                rates[scope] = Rate(
-                    price,
-                    days,
-                    listings,
-                    lowest,
-                    last.get((gpu_id, scope)),
-                    earlier.get((gpu_id, scope)),
-                )
-        if rates:
-            cards.append(CardRow(slug, label, rates.get(Scope.USED), rates.get(Scope.NEW)))
-    return cards, any_prices
+    )
+    return {(row["gpu_id"], row["scope"]): (row["low"], row["months"]) for row in rows}
+
+
+def _carry_lows(
+    lows: dict[RateKey, tuple[Decimal, int]], month: dict[RateKey, tuple[Decimal, int]]
+) -> None:
+    """Add a month's used and new rates to the lowest before the next one."""
+    for key, (price, days) in month.items():
+        if key[1] in SHOWN_SCOPES and days >= MIN_DAYS:
+            low, months = lows.get(key, (price, 0))
+            lows[key] = (min(low, price), months + 1)
 
 
 def _summary(month, cards, falls, rises, new_lows, bands: ValueBands) -> Summary:

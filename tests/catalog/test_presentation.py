@@ -1,6 +1,8 @@
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from django.template import Context, Template
 
 from catalog.presentation import figure, money, per_thousand, per_unit, sig
 
@@ -39,3 +41,11 @@ def test_small_rates_per_dollar_read_per_thousand_dollars():
     assert per_thousand(0.00226) == "2.26"
     assert per_thousand(2.576) == "2,576"
     assert per_thousand(None) == "—"
+
+
+def test_a_sitemap_lastmod_is_the_day_the_date_filter_writes():
+    late = datetime(2026, 11, 30, 23, 59, tzinfo=UTC)
+    template = Template('{% load present %}{{ when|iso_date }} {{ when|date:"Y-m-d" }}')
+    for when in (late, date(2026, 2, 1)):
+        ours, django = template.render(Context({"when": when})).split()
+        assert ours == django == f"{when:%Y-%m-%d}"

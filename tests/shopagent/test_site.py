@@ -1,7 +1,12 @@
 import json
+from xml.etree import ElementTree
 
 import pytest
 from django.urls import reverse
+
+from shopagent.sitemaps import SITEMAPS
+
+CHANGE_FREQUENCIES = ("always", "hourly", "daily", "weekly", "monthly", "yearly", "never")
 
 
 @pytest.mark.django_db
@@ -80,3 +85,17 @@ def test_no_third_party_scripts_or_styles_without_analytics(client, db):
     html = client.get(reverse("metrics:home")).content.decode()
     assert "posthog" not in html.lower()
     assert "https://cdn" not in html
+
+
+@pytest.mark.django_db
+def test_every_sitemap_entry_says_how_often_it_changes_and_how_much_it_matters(client):
+    # The sitemap template writes both for every URL: each section must give them.
+    for name, section in SITEMAPS.items():
+        assert section.changefreq and section.priority is not None, name
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    sitemap = ElementTree.fromstring(client.get("/sitemap.xml").content)  # noqa: S314 - our own
+    urls = sitemap.findall("s:url", ns)
+    assert urls
+    for url in urls:
+        assert url.find("s:changefreq", ns).text in CHANGE_FREQUENCIES
+        assert 0 < float(url.find("s:priority", ns).text) <= 1

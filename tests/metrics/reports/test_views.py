@@ -131,3 +131,14 @@ def test_the_sitemap_lists_the_index_every_month_and_the_alerts_page(client, mar
         assert f"<loc>https://shopagent.test{_path(months_ago(n))}</loc>" in xml
     assert f"https://shopagent.test{_path(months_ago(0))}" not in xml
     assert "<loc>https://shopagent.test/ml/alerts/</loc>" in xml
+
+
+def test_the_index_and_the_feed_read_a_fixed_number_of_queries(
+    client, market, django_assert_max_num_queries
+):
+    # Two queries read every month the feed shows, however many: not two a month.
+    for n in range(5, 14):
+        make_month(market["a"], months_ago(n), "used", 1200 + n)
+    for path in (reverse("metrics:reports-index"), reverse("metrics:reports-feed")):
+        with django_assert_max_num_queries(9):
+            assert client.get(path).status_code == 200
