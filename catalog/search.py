@@ -16,6 +16,8 @@ MAX_QUERY_LENGTH = 100
 _WORD = re.compile(r"[a-z0-9]+")
 # A word's letter and digit runs: "rtx3090ti" -> rtx, 3090, ti.
 _RUN = re.compile(r"[a-z]+|[0-9]+")
+# The same runs in a whole text, the first group set where a run starts a word.
+_RUN_IN_TEXT = re.compile(r"(?<![a-z0-9])([a-z]+|[0-9]+)|([a-z]+|[0-9]+)")
 _MEMORY = re.compile(r"([0-9]+)(?:gb|gib|g)")
 MEMORY_UNITS = {"gb", "gib", "g"}
 
@@ -33,7 +35,8 @@ def words(text: str) -> list[str]:
 
 
 def runs(text: str) -> tuple[Run, ...]:
-    return tuple((run, n == 0) for word in words(text) for n, run in enumerate(_RUN.findall(word)))
+    found = _RUN_IN_TEXT.findall(text.lower())
+    return tuple((first or inner, bool(first)) for first, inner in found)
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,9 @@ class CardNames:
     ) -> "CardNames":
         names = [slug, label, *_strings(aliases)]
         parts = tuple(normalise(part) for part in _strings(part_numbers))
-        name_keys = tuple(normalise(name) for name in names)
+        typed = [words(name) for name in names]
+        name_keys = tuple("".join(name) for name in typed)
+        name_runs = tuple(runs(name) for name in names)
         return cls(
             slug=slug,
             label=label,
@@ -94,10 +99,10 @@ class CardNames:
             memory_gb=memory_gb,
             keys=frozenset(key for key in (*name_keys, *parts) if key),
             own_keys=frozenset(key for key in (*name_keys[:2], *parts) if key),
-            name_words=frozenset(word for name in names for word in words(name)),
+            name_words=frozenset(word for name in typed for word in name),
             name_keys=name_keys,
-            name_runs=tuple(runs(name) for name in names),
-            label_runs=runs(label),
+            name_runs=name_runs,
+            label_runs=name_runs[1],
             part_keys=parts,
         )
 
@@ -165,12 +170,26 @@ def _strings(value) -> list[str]:
     return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
-def card_names() -> list[CardNames]:
-    """Every card with its names, normalised (one query)."""
+def card_names(*, typed: str = "") -> list[CardNames]:
+    """Every card with its names, normalised (one query); given what was `typed`, only the cards
+    it can match: those whose names and part numbers, run together, hold each letter and digit
+    run of its words (normalising every name of every card is most of a search's time)."""
     rows = Gpu.objects.order_by("label").values(
         "slug", "label", "manufacturer", "category", "aliases", "part_numbers", "memory_gb"
     )
-    return [CardNames.of(**row) for row in rows]
+    needed = {run for run, _ in runs(" ".join(Query.of(typed).name_words))}
+    return [CardNames.of(**row) for row in rows if _may_match(row, needed)]
+
+
+def _may_match(row: dict, needed: set[str]) -> bool:
+    """Whether every `needed` run is in the card's names and part numbers run together: each way
+    a card matches (a name, a word of one, a digit run or its start, a part number's start) puts
+    every run of the typed words there; memory sizes are matched on their own."""
+    if not needed:
+        return True
+    names = (row["slug"], row["label"], *_strings(row["aliases"]), *_strings(row["part_numbers"]))
+    text = normalise(" ".join(names))
+    return all(run in text for run in needed)
 
 
 @dataclass(frozen=True)
@@ -234,7 +253,7 @@ def search_cards(*, raw_query: str) -> SearchResult:
     query, note = clean_query(raw_query)
     if not query:
         return SearchResult(query=query, cards=[], exact=False, note=note)
-    cards, exact = filter_cards(card_names(), query)
+    cards, exact = filter_cards(card_names(typed=query), query)
     return SearchResult(
         query=query, cards=cards, exact=exact, note=note, named=named_card(cards, query)
     )

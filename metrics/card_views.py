@@ -21,6 +21,7 @@ from metrics.models import Scope
 from metrics.ownership import PARAMS as USAGE_PARAMS
 from metrics.ownership import card_ownership, parse_usage, with_energy
 from metrics.rent_views import usage_form
+from metrics.rows import model_rows
 from metrics.views import _crumbs
 from shopagent.cache import cached_page
 
@@ -40,11 +41,13 @@ def running_costs(request, gpu, *, page_params, rates=None) -> dict:
         if name not in USAGE_PARAMS
         for value in request.GET.getlist(name)
     ]
+    runs = with_energy(models_on(gpu), power_w=gpu.tdp_w, kwh_usd=usage.kwh_usd)
     return {
         "own": None if gpu.is_laptop else card_ownership(gpu=gpu, usage=usage, rates=rates),
         "usage_form": usage_form(usage, path=request.path),
         "usage_keep": keep,
-        "llm_runs": with_energy(models_on(gpu), power_w=gpu.tdp_w, kwh_usd=usage.kwh_usd),
+        "llm_runs": runs,
+        "llm_rows": model_rows(runs),
     }
 
 

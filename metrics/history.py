@@ -18,11 +18,11 @@ from typing import NamedTuple
 
 import numpy as np
 from django.db import transaction
-from django.db.models import CharField, FloatField, Max, Min, Q
+from django.db.models import CharField, FloatField, OuterRef, Q, Subquery
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from catalog.models import FormFactor
+from catalog.models import FormFactor, Gpu
 from listings.models import Listing, PriceHistory
 from metrics.depreciation import record_depreciation
 from metrics.models import CardPrice, DailyPrice, Scope
@@ -441,6 +441,10 @@ class Trend:
         return abs(self.percent)
 
     @property
+    def direction(self) -> str:
+        return "up" if self.percent > 0 else "down" if self.percent < 0 else "flat"
+
+    @property
     def arrow(self) -> str:
         return "▲" if self.percent > 0 else "▼" if self.percent < 0 else "▶"
 
@@ -456,25 +460,25 @@ TREND_DAYS = 30
 
 
 def trends(*, scope: str, today: date | None = None) -> dict[str, Trend]:
-    """By card slug: the change from the first recorded day of the last 30 to the latest (two
-    queries, reading two rows per card: each card's first and last day in the window)."""
+    """By card slug: the change from the first recorded day of the last 30 to the latest (one
+    query: each card's first day and its first and last prices in the window, each found by the
+    (card, scope, day) index)."""
     today = today or today_utc()
-    window = DailyPrice.objects.filter(scope=scope, day__gt=today - timedelta(days=TREND_DAYS))
-    bounds = {
-        row["gpu_id"]: (row["first"], row["last"])
-        for row in window.order_by().values("gpu_id").annotate(first=Min("day"), last=Max("day"))
-        if row["first"] < today
-    }
-    days = {day for pair in bounds.values() for day in pair}
-    prices = {
-        (row["gpu_id"], row["day"]): (row["gpu__slug"], row["headline_price"])
-        for row in window.filter(day__in=days, gpu_id__in=bounds).values(
-            "gpu_id", "gpu__slug", "day", "headline_price"
+    window = DailyPrice.objects.filter(
+        gpu=OuterRef("pk"), scope=scope, day__gt=today - timedelta(days=TREND_DAYS)
+    )
+    first, last = window.order_by("day"), window.order_by("-day")
+    rows = (
+        Gpu.objects.order_by()
+        .annotate(
+            first=Subquery(first.values("day")[:1]),
+            start=Subquery(first.values("headline_price")[:1]),
+            end=Subquery(last.values("headline_price")[:1]),
         )
+        .values_list("slug", "first", "start", "end")
+    )
+    return {
+        slug: Trend(percent=round((end - start) / start * 100), since=since)
+        for slug, since, start, end in rows
+        if since is not None and since < today
     }
-    found = {}
-    for gpu_id, (first, last) in bounds.items():
-        slug, start = prices[gpu_id, first]
-        end = prices[gpu_id, last][1]
-        found[slug] = Trend(percent=round((end - start) / start * 100), since=first)
-    return found

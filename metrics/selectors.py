@@ -56,6 +56,12 @@ class CardRef:
     cooling: str = ""
     devices: int = 1
 
+    @property
+    def has_needs(self) -> bool:
+        """Whether includes/card_needs_badges.html shows a badge: anything but an actively cooled
+        single-GPU PCIe card. A row skips that partial when it would show nothing."""
+        return not (self.form_factor == "pcie" and self.cooling != "passive" and self.devices <= 1)
+
 
 # The Gpu columns a CardRef holds, in its fields' order.
 CARD_REF_COLUMNS = (
@@ -121,18 +127,20 @@ class TopList:
     finder_href: str = ""
 
 
-def with_prices(queryset: QuerySet, scopes: dict[str, str]) -> QuerySet:
-    """Annotate each card with the stored price row of each scope under a prefix ("all_")."""
+PRICE_FIELDS = ("headline_price", "lowest_price", "listing_count")
+
+
+def with_prices(
+    queryset: QuerySet, scopes: dict[str, str], fields: dict[str, tuple[str, ...]] | None = None
+) -> QuerySet:
+    """Annotate each card with the stored price row of each scope under a prefix ("all_"): its
+    PRICE_FIELDS, or those `fields` names for that prefix (a page that shows fewer)."""
     for prefix, scope in scopes.items():
         relation = f"{prefix}price_row"
+        shown = (fields or {}).get(prefix, PRICE_FIELDS)
         queryset = queryset.annotate(
-            **{relation: FilteredRelation("card_prices", condition=Q(card_prices__scope=scope))}
-        ).annotate(
-            **{
-                f"{prefix}headline_price": F(f"{relation}__headline_price"),
-                f"{prefix}lowest_price": F(f"{relation}__lowest_price"),
-                f"{prefix}listing_count": F(f"{relation}__listing_count"),
-            }
+            **{relation: FilteredRelation("card_prices", condition=Q(card_prices__scope=scope))},
+            **{f"{prefix}{name}": F(f"{relation}__{name}") for name in shown},
         )
     return queryset
 
@@ -382,14 +390,16 @@ def card_index(*, filters: RankingFilters, index: IndexQuery | None = None) -> l
     searching, whatever the number of cards)."""
     index = index or IndexQuery()
     scopes = {"": filters.scope, "all_": Scope.ALL, "new_": Scope.NEW, "used_": Scope.USED}
-    cards = _apply_filters(with_prices(Gpu.objects.all(), scopes), filters)
+    shown = {"": ("headline_price",), "all_": ("lowest_price", "listing_count")}
+    shown |= {"new_": ("headline_price",), "used_": ("headline_price",)}
+    cards = _apply_filters(with_prices(Gpu.objects.all(), scopes, shown), filters)
     if index.vendor:
         cards = cards.filter(manufacturer=index.vendor)
     if index.kind:
         system = Q(form_factor=FormFactor.SYSTEM)
         cards = cards.filter(system if index.kind == SYSTEMS else ~system)
     if index.q:
-        found, _ = filter_cards(card_names(), index.q)
+        found, _ = filter_cards(card_names(typed=index.q), index.q)
         cards = cards.filter(slug__in=[card.slug for card in found])
     cards = cards.annotate(
         per_fp16=F("price_row__dollars_per_fp16_tflops"),

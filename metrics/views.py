@@ -18,6 +18,7 @@ from metrics.filters import CONDITIONS, parse_filters
 from metrics.llm import COMPARE_MODELS, compare_llm_runs
 from metrics.llm_finder import find_for_home
 from metrics.ranking import HEADLINE_K
+from metrics.rows import index_rows, spec_rank_rows
 from shopagent.cache import cached_page
 
 
@@ -71,9 +72,11 @@ def cost_per_spec(request, metric):
     if spec is None:
         raise Http404("No such metric")
     chosen = parse_filters(request.GET)
+    ranking = selectors.spec_ranking(spec=spec, filters=chosen)
     context = {
         "spec": spec,
-        "ranking": selectors.spec_ranking(spec=spec, filters=chosen),
+        "ranking": ranking,
+        "rows": spec_rank_rows(ranking.ranked),
         "title": site_title(
             f"Cheapest GPUs per {spec.noun} right now", f"Cheapest GPUs per {spec.noun}"
         ),
@@ -125,13 +128,11 @@ def shop_index(request):
     chosen = parse_filters(request.GET)
     index = parse_index_query(request.GET, software=chosen.software or "")
     context = {
-        "cards": selectors.card_index(filters=chosen, index=index),
+        "cards": index_rows(selectors.card_index(filters=chosen, index=index)),
         "index": index,
         "headers": sort_headers(request.GET, index),
         "vendors": VENDORS,
         "kinds": KINDS,
-        "fp16": SPECS_BY_SLUG["fp16-flops"],
-        "memory": SPECS_BY_SLUG["memory-gb"],
         "crumbs": _crumbs(("Shop", request.path)),
         **_filter_context(chosen),
     }

@@ -42,6 +42,70 @@ def card_links(card):
 
 
 @register.simple_tag
+def ml_software_badge(level, note=""):
+    """ML software support as a badge: `level` (catalog.models.MlSoftware value) and `note` (why),
+    which opens by keyboard or tap; nothing when level is blank. A tag, not a partial: table rows
+    show it on every row (includes/ml_software_badge.html is this tag)."""
+    if not level:
+        return ""
+    if note:
+        return format_html(
+            '<details class="ml-software ml-software-{}" data-ml-software="{}"><summary>ML'
+            " software: {}</summary><span>{}</span></details>",
+            level,
+            level,
+            level,
+            note,
+        )
+    return format_html(
+        '<span class="ml-software ml-software-{}" data-ml-software="{}">ML software: {}</span>',
+        level,
+        level,
+        level,
+    )
+
+
+# A card-needs badge: its classes, what it is about and its words.
+NEEDS_BADGE = ' <span class="{}" data-card-needs="{}">{}</span>'
+MODULE = "card-needs card-needs-module"
+# What a card that is not a PCIe card needs, by form factor: the badge's classes and words (our
+# own words, written as they are, as a template would).
+FORM_FACTOR_NEEDS = {
+    form_factor: (css, mark_safe(words))  # noqa: S308 - constant text
+    for form_factor, css, words in (
+        ("sxm", MODULE, "SXM module: needs an SXM server board"),
+        ("oam", MODULE, "OAM module: needs an OAM server board"),
+        ("superchip", MODULE, "Superchip: needs its vendor's server board"),
+        ("mxm", MODULE, "MXM module: needs an MXM slot"),
+        ("laptop", MODULE, "Laptop GPU: sold only inside laptops"),
+        ("system", "card-needs", "Whole computer"),
+    )
+}
+PASSIVE = "Passive: needs server airflow or a fan shroud"
+
+
+@register.simple_tag
+def card_needs_badges(form_factor, cooling, devices, power=""):
+    """What a card needs, as short badges beside the ML software badge: its form factor's, a
+    passive PCIe card's airflow, several GPUs on one board and, where the page has room, `power`
+    (its power connectors); nothing for an actively cooled single-GPU PCIe card. A tag, not a
+    partial: table rows show it (includes/card_needs_badges.html is this tag)."""
+    badges = []
+    if form_factor in FORM_FACTOR_NEEDS:
+        css, words = FORM_FACTOR_NEEDS[form_factor]
+        badges.append(format_html(NEEDS_BADGE, css, form_factor, words))
+    if cooling == "passive" and form_factor == "pcie":
+        badges.append(format_html(NEEDS_BADGE, "card-needs card-needs-passive", "passive", PASSIVE))
+    if devices and devices > 1:
+        badges.append(
+            format_html(NEEDS_BADGE, "card-needs", "devices", f"{devices} GPUs on one board")
+        )
+    if power:
+        badges.append(format_html(NEEDS_BADGE, "card-needs", "power", f"Power: {power}"))
+    return mark_safe("".join(badges))  # noqa: S308 - each part built by format_html
+
+
+@register.simple_tag
 def jsonld(data):
     """A JSON-LD <script> block; the data is escaped so no string can end the element."""
     text = presentation.json_for_script(data)

@@ -30,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -241,11 +242,24 @@ def _wait_ready(url: str, timeout: float = 30) -> None:
     raise RuntimeError(f"server at {url} did not become ready")
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is the page's answer: timed as it is, never followed to another page."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
 def _get(url: str) -> tuple[float, int, int]:
     started = time.perf_counter()
-    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - loopback only
-        body = response.read()
-        status = response.status
+    try:
+        with _OPENER.open(url, timeout=30) as response:
+            body = response.read()
+            status = response.status
+    except urllib.error.HTTPError as error:  # a 3xx not followed, or a 4xx/5xx
+        body, status = error.read(), error.code
     return time.perf_counter() - started, status, len(body)
 
 
@@ -626,7 +640,8 @@ def parse_args() -> argparse.Namespace:
 
 def bench_paths(shop_slug: str, report_month: str) -> dict[str, str]:
     """The pages timed, by name: the busiest card's shop page, the newest market report and every
-    other page type."""
+    other page type. "search" names one card: its answer is the redirect to that card's shop page
+    (timed on its own as "shop"); "search_results" lists several cards."""
     shop = f"/ml/shop/gpu/{shop_slug}/"
     return {
         "healthz": "/healthz",
@@ -649,6 +664,7 @@ def bench_paths(shop_slug: str, report_month: str) -> dict[str, str]:
         "rent_or_buy_json": "/ml/data/rent-or-buy.json?hours_per_day=8&kwh_usd=0.20&months=24",
         "deals_feed": "/ml/shop/deals.atom",
         "search": "/ml/search/?q=3090",
+        "search_results": "/ml/search/?q=tesla",
         "sitemap": "/sitemap.xml",
         # The heaviest section the index lists: a URL per card, each dated by its last refresh.
         "sitemap_section": "/sitemap-shop.xml",

@@ -201,3 +201,18 @@ def test_model_numbers_match_whole_digit_runs_whatever_the_names():
     assert slugs("z1") == ["x1", "x2", "x3", "x4"]  # no whole match: the start of a number
     assert named_card(filter_cards(cards, "z100")[0], "z100").slug == "x2"
     assert named_card(filter_cards(cards, "16gb")[0], "16gb") is None
+
+
+def test_a_search_reads_the_cards_once_whatever_it_finds(
+    client, loaded_catalog, django_assert_num_queries
+):
+    """The header search answers in one query (the cards), two for a results page (and whether
+    demo listings are shown): never a query per card."""
+    with django_assert_num_queries(1):
+        assert client.get(SEARCH, {"q": "3090"}).status_code == 302
+    with django_assert_num_queries(2):
+        response = client.get(SEARCH, {"q": "tesla"})
+    assert (
+        response.status_code == 200
+        and "cards match every word you typed" in response.content.decode()
+    )

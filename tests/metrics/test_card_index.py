@@ -142,3 +142,24 @@ def test_shop_index_links_to_the_compare_page(client, cards):
     html = _html(client)
     assert f'action="{reverse("metrics:compare")}"' in html
     assert f'href="{reverse("metrics:compare")}"' in html
+
+
+def test_rows_leave_out_only_needs_badges_that_would_say_nothing():
+    """The all-cards and cost-per-spec rows include the card-needs badges only for a card that
+    has one (CardRef.has_needs): a card without must be one the badges say nothing of, or a row
+    loses a badge, and such a card's row shows "—" when it has no ML software badge either."""
+    import itertools
+
+    from django.template.loader import get_template
+
+    from catalog.models import FormFactor
+    from metrics.selectors import CardRef
+
+    badges = get_template("includes/card_needs_badges.html")
+    for form_factor, cooling, devices in itertools.product(
+        FormFactor.values, ["active", "passive", ""], [1, 2]
+    ):
+        card = CardRef("x", "X", form_factor=form_factor, cooling=cooling, devices=devices)
+        context = {"form_factor": form_factor, "cooling": cooling, "devices": devices}
+        says_something = badges.render(context).strip() != ""
+        assert card.has_needs == says_something, (form_factor, cooling, devices)

@@ -1,0 +1,98 @@
+"""The rows of the all-cards table, the cost-per-spec rankings and a card's "runs these models"
+table as they read: each figure formatted once with catalog.presentation's rules (the functions
+behind the money, price, figure, per_unit and sig filters; Django's floatformat where the table
+used it), so a row partial only places values by name."""
+
+from django.template.defaultfilters import floatformat
+from django.urls import reverse
+
+from catalog.presentation import MISSING, figure, money, per_unit, price, sig
+
+
+def _card(gpu) -> dict:
+    """What every row shows of its card (a metrics.selectors.CardRef): the card itself for
+    {% card_links %}, and its ML software badge and whether it has a card-needs badge."""
+    return {
+        "gpu": gpu,
+        "slug": gpu.slug,
+        "label": gpu.label,
+        "ml_software": gpu.ml_software,
+        "ml_software_note": gpu.ml_software_note,
+        "has_needs": gpu.has_needs,
+    }
+
+
+def index_rows(cards: list) -> list[dict]:
+    """The all-cards table's rows (metrics.selectors.IndexCard)."""
+    return [
+        {
+            **_card(card.gpu),
+            "manufacturer": card.manufacturer,
+            "category": card.category_label,
+            "price": money(card.headline_price, "whole"),
+            "new": money(card.new_headline_price, "whole"),
+            "used": money(card.used_headline_price, "whole"),
+            "listings": card.all_listing_count or 0,
+            "lowest": price(card.all_lowest_price) or MISSING,
+            "memory": figure(card.memory_gb),
+            "gpu_memory": figure(card.gpu_memory_gb) if card.gpu_memory_gb else "",
+            "fp16": figure(card.fp16_tflops),
+            "per_fp16": per_unit(card.per_fp16),
+            "per_gb": per_unit(card.per_gb),
+            "power": f"{figure(card.tdp_w)} W" if card.tdp_w else MISSING,
+        }
+        for card in cards
+    ]
+
+
+def spec_rank_rows(cards: list) -> list[dict]:
+    """A cost-per-spec ranking's rows (metrics.selectors.RankedCard), with the headline price's
+    30-day trend as it reads (metrics.history.Trend), or none."""
+    rows = []
+    for card in cards:
+        trend = card.trend
+        rows.append(
+            {
+                **_card(card.gpu),
+                "per_unit": per_unit(card.per_unit),
+                "price": money(card.headline_price),
+                "spec_value": figure(card.spec_value),
+                "listings": card.listing_count,
+                "trend": trend is not None,
+                "trend_direction": trend.direction if trend else "",
+                "trend_change": f"{trend.arrow}{trend.abs_percent}%" if trend else "",
+                "trend_text": trend.text if trend else "",
+            }
+        )
+    return rows
+
+
+def model_rows(runs) -> list[dict]:
+    """A card's "runs these models" rows (metrics.ownership.ModelEnergy: a model, its run on the
+    card and the run's energy), with the run itself for the fit and basis partials."""
+    rows = []
+    for row in runs.rows:
+        run, energy = row.run, row.energy
+        decode, error = run.decode_tokens_per_s, run.expected_error_pct
+        rows.append(
+            {
+                "run": run,
+                "url": reverse("metrics:llm-model", args=[row.model.slug]),
+                "name": row.model.name,
+                "memory": floatformat(run.memory_needed_gib, 1),
+                "system": run.card.system,
+                "fits": run.fits,
+                "cards_needed": run.cards_needed,
+                "decode": None if decode is None else floatformat(decode, 0),
+                "error": None if error is None else floatformat(error, 0),
+                "tokens_per_joule": sig(energy.tokens_per_joule if energy else None, 3),
+                "usd_per_million_tokens": per_unit(
+                    energy.usd_per_million_tokens if energy else None
+                ),
+                "measured": run.basis == "measured",
+                "basis": run.basis_label,
+                "devices_used": run.devices_used if run.device_split else None,
+                "no_llama_cpp": run.basis == "no llama.cpp" and bool(run.cards_needed),
+            }
+        )
+    return rows
