@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from metrics.ranking import recompute_rankings
 from tests.metrics.conftest import listing_seen_now
+from tests.sitemap import sitemap_text
 
 pytestmark = pytest.mark.django_db
 
@@ -340,7 +341,7 @@ def test_shop_page_shows_which_models_the_card_runs(client, shop):
 
 
 def test_llm_pages_are_in_the_sitemap(client, shop):
-    xml = _html(client, "/sitemap.xml")
+    xml = sitemap_text(client)
     assert "/ml/shop/llm/</loc>" in xml
     assert "/ml/shop/llm/llama-3.1-70b/</loc>" in xml
 

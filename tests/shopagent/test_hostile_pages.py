@@ -26,7 +26,9 @@ from catalog.models import (
 from metrics.alerts.tokens import make_token
 from metrics.models import PriceAlert
 from metrics.ranking import recompute_rankings
+from shopagent.sitemaps import SITEMAPS
 from tests.factories import make_gpu, make_listing, make_month
+from tests.sitemap import section_paths, sitemap_paths
 
 SCRIPT = "<script>alert(1)</script>"
 INDEXNOW_KEY = "0f3c5d7e9a1b2c4d"
@@ -214,11 +216,6 @@ def _xml(content: bytes) -> ElementTree.Element:
     return ElementTree.fromstring(content)  # noqa: S314 - our own pages
 
 
-def _sitemap_paths(client) -> list[str]:
-    root = _xml(client.get(reverse("sitemap")).content)
-    return [urlsplit(loc.text).path for loc in root.iter() if loc.tag.endswith("}loc")]
-
-
 def _other_paths(hostile) -> list[str]:
     """The pages no sitemap lists: searches, filters, feeds, data files, errors, redirects."""
     slug, other = hostile["gpu"].slug, hostile["other"].slug
@@ -290,7 +287,9 @@ def pages(visited_pages, db):
 
 def _visit(client, hostile) -> list:
     found = []
-    for path in dict.fromkeys([*_sitemap_paths(client), *_other_paths(hostile)]):
+    for path in dict.fromkeys(
+        [*sitemap_paths(client), *section_paths(client), *_other_paths(hostile)]
+    ):
         with override_settings(INDEXNOW_KEY=INDEXNOW_KEY, EBAY_VERIFICATION_TOKEN="t" * 32):
             response = client.get(path)
         if response.status_code == 404:
@@ -364,7 +363,8 @@ def test_xml_pages_parse_and_feed_summaries_hold_no_markup(pages):
         for _, path, response in pages
         if response["Content-Type"].startswith(("application/xml", "application/atom+xml"))
     ]
-    assert len(xml_pages) == 4  # the sitemap, both deals feeds and the reports feed
+    # The sitemap index and its sections, both deals feeds and the reports feed.
+    assert len(xml_pages) == 1 + len(SITEMAPS) + 3
     for path, response in xml_pages:
         root = _xml(response.content)
         for element in root.iter():
