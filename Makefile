@@ -64,11 +64,11 @@ serve: $(STAMP) .env
 	DEBUG=false $(VENV)/bin/gunicorn shopagent.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} \
 		--access-logfile - --max-requests 2000 --max-requests-jitter 200
 
-lint: install
+lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-format: install
+format: $(STAMP)
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
@@ -85,20 +85,20 @@ chromium:
 TEST_WORKERS ?= auto
 PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
-# Three passes (markers set in tests/conftest.py): everything on SQLite, browser and multi-process
-# tests included; again on a real Redis what depends on the shared cache; again on a real
-# PostgreSQL every test that uses the database, but the browser tests and the multi-process
-# tests, which run the site on one SQLite file.
+# Two passes (markers set in tests/conftest.py): everything on SQLite and the local-memory cache
+# (the embedded default), browser and multi-process tests included; then, on production's
+# engines, a real PostgreSQL and a real Redis, every test that uses the database but the browser
+# tests and the multi-process tests, which run the site on one SQLite file. SKIP_POSTGRES=1 runs
+# the second pass's cache-dependent tests on Redis and SQLite instead.
 test: lint chromium
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 	@echo "== pytest on SQLite"
 	$(TEST_ENV) $(PYTEST)
-	@echo "== cache-dependent tests on a real Redis"
-	$(TEST_ENV) .ci/with-redis $(PYTEST) -q -m "cache and not workers"
-	@if [ "$${SKIP_POSTGRES:-}" = "1" ]; then echo "== SKIP_POSTGRES=1: PostgreSQL pass skipped"; \
-	else echo "== pytest on PostgreSQL"; \
-	$(TEST_ENV) .ci/with-postgres $(PYTEST) -q -m "database and not browser and not workers"; fi
+	@if [ "$${SKIP_POSTGRES:-}" = "1" ]; then echo "== SKIP_POSTGRES=1: cache-dependent tests on Redis"; \
+	$(TEST_ENV) .ci/with-redis $(PYTEST) -q -m "cache and not workers"; \
+	else echo "== pytest on PostgreSQL and Redis"; \
+	$(TEST_ENV) .ci/with-redis .ci/with-postgres $(PYTEST) -q -m "database and not browser and not workers"; fi
 
 # BENCH_DB=postgres runs the same bench on a throwaway PostgreSQL; DATABASE_URL=... on your own server.
 bench: install

@@ -26,6 +26,13 @@ class SiteUrlSitemap(Sitemap):
     def get_protocol(self, protocol=None):
         return urlsplit(settings.SITE_URL).scheme or "https"
 
+    def latest_entry(self):
+        """The latest lastmod of the entries (the sitemap index's date of the section), or None
+        when none is dated."""
+        if not callable(getattr(self, "lastmod", None)):
+            return None
+        return max(filter(None, map(self.lastmod, self.items())), default=None)
+
 
 class SlugSitemap(SiteUrlSitemap):
     """Pages of one URL name taking a slug; items are (slug, lastmod) pairs."""

@@ -1,4 +1,5 @@
-"""The sitemap registry: every app's sitemaps under one /sitemap.xml."""
+"""The sitemap registry: each app's sitemaps as sections, /sitemap-<section>.xml, listed by the
+sitemap index at /sitemap.xml."""
 
 from catalog.sitemaps import LearnModelSitemap, LearnPagesSitemap, LearnUseCaseSitemap
 from metrics.sitemaps import (

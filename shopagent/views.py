@@ -1,14 +1,18 @@
-"""Site-wide endpoints that belong to no app: health check, robots.txt and the IndexNow key."""
+"""Site-wide endpoints that belong to no app: health check, robots.txt, the sitemap index and the
+IndexNow key."""
 
 import logging
 
 from django.conf import settings
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from shopagent.cache_backends import cache_health
+from shopagent.sitemaps import SITEMAPS
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +46,21 @@ def robots_txt(request):
         "",
     ]
     return HttpResponse("\n".join(lines), content_type="text/plain")
+
+
+@require_safe
+def sitemap_index(request):
+    """The sitemap index robots.txt names: each section's sitemap on SITE_URL, dated by the
+    latest of its entries (a section none of whose entries is dated has no lastmod)."""
+    sections = [
+        {
+            "location": settings.SITE_URL + reverse("sitemap-section", kwargs={"section": name}),
+            "lastmod": section().latest_entry(),
+        }
+        for name, section in SITEMAPS.items()
+    ]
+    context = {"sections": sections}
+    return render(request, "sitemap_index.xml", context, content_type="application/xml")
 
 
 @require_safe

@@ -5,6 +5,7 @@ software works, as the finder recommends them (metrics.llm.CardNeeds)."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,6 +24,7 @@ BANDS: tuple[tuple[int, int | None], ...] = (
     (4000, 8000),
     (8000, None),
 )
+BAND_FLOORS = [low for low, _ in BANDS]  # each band runs from its floor to the next one's
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ class ValueBands:
     fp16: list[BandPick]
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Candidate:
     slug: str
     label: str
@@ -78,9 +80,9 @@ def _best(
     bands = [Band(low, high) for low, high in BANDS]
     best: dict[int, _Candidate] = {}
     for candidate in candidates:
-        index = next((i for i, band in enumerate(bands) if band.holds(candidate.price)), None)
+        index = bisect_right(BAND_FLOORS, candidate.price) - 1  # the bands run on from 0
         held = best.get(index)
-        if index is not None and (
+        if index >= 0 and (
             held is None or (better(candidate), candidate.label) < (better(held), held.label)
         ):
             best[index] = candidate

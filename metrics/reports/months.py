@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import re
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from functools import cached_property
 
 from django.db.models import Count, Min, Q
 from django.urls import reverse
 
+from catalog.models import Gpu
 from metrics.history import today_utc
 from metrics.models import MonthlyPrice, Scope
 from metrics.monthly import month_start, next_month, previous_month
@@ -51,7 +51,7 @@ def published_months(*, today: date | None = None) -> list[date]:
     return list(months.values_list("month", flat=True).distinct())
 
 
-@dataclass(frozen=True)
+@dataclass
 class Rate:
     """A card's going rate in one condition over the month: the average of its daily going
     rates, with last month's and the lowest of the months before when they count."""
@@ -60,12 +60,13 @@ class Rate:
     days: int
     previous: Decimal | None = None
     earlier_low: Decimal | None = None
+    change_pct: float | None = field(init=False)  # sorting movers reads it a few times
 
-    @cached_property  # sorting movers reads it a few times per rate
-    def change_pct(self) -> float | None:
+    def __post_init__(self):
         if self.previous is None or self.days < MIN_DAYS:
-            return None
-        return float((self.price - self.previous) / self.previous * 100)
+            self.change_pct = None
+        else:
+            self.change_pct = float((self.price - self.previous) / self.previous * 100)
 
     @property
     def new_low(self) -> bool:
@@ -74,7 +75,7 @@ class Rate:
         )
 
 
-@dataclass(frozen=True)
+@dataclass
 class CardRow:
     slug: str
     label: str
@@ -87,7 +88,7 @@ class CardRow:
         return (self.used, self.new)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Mover:
     slug: str
     label: str
@@ -127,7 +128,7 @@ class MonthReport:
 
 
 def month_report(month: date, *, published: list[date], market: Market) -> MonthReport | None:
-    """The report of a published month (two queries); None for any other month."""
+    """The report of a published month (three queries); None for any other month."""
     reports = month_reports([month], published=published, market=market)
     return reports[0] if reports else None
 
@@ -135,9 +136,9 @@ def month_report(month: date, *, published: list[date], market: Market) -> Month
 def month_reports(
     months: list[date], *, published: list[date], market: Market
 ) -> list[MonthReport]:
-    """The reports of those of these months that are published, in their order, from two queries
-    however many: every rate from the month before the first to the last, and each card's lowest
-    rates before the first, carried forward a month at a time."""
+    """The reports of those of these months that are published, in their order, from three
+    queries however many: every rate from the month before the first to the last, the cards'
+    names, and each card's lowest rates before the first, carried forward a month at a time."""
     wanted = [month for month in months if month in published]
     if not wanted:
         return []
@@ -202,25 +203,29 @@ class _MonthRates:
 
     by_month: dict[date, dict[RateKey, tuple[Decimal, int]]]
     names: dict[int, tuple[str, str]]
+    in_order: list[int]  # every gpu id, in the table's order: by label, case aside
 
     @classmethod
     def read(cls, *, first: date, last: date) -> _MonthRates:
-        """Every rate from first to last, and the month before first's used and new ones."""
+        """Every rate from first to last, and the month before first's used and new ones (two
+        queries: the cards' names apart, not joined to each of thousands of rates)."""
         rows = (
             MonthlyPrice.objects.filter(
                 Q(month__gte=first, month__lte=last)
                 | Q(month=previous_month(first), scope__in=SHOWN_SCOPES)
             )
             .order_by()  # card_rows puts the cards in order
-            .values_list(
-                "gpu_id", "gpu__slug", "gpu__label", "scope", "month", "headline_price", "days"
-            )
+            .values_list("gpu_id", "scope", "month", "headline_price", "days")
         )
-        by_month, names = {}, {}
-        for gpu_id, slug, label, scope, month, price, days in rows:
+        by_month = {}
+        for gpu_id, scope, month, price, days in rows:
             by_month.setdefault(month, {})[gpu_id, scope] = (price, days)
-            names[gpu_id] = (slug, label)
-        return cls(by_month, names)
+        names = {
+            gpu_id: (slug, label)
+            for gpu_id, slug, label in Gpu.objects.values_list("id", "slug", "label").order_by()
+        }
+        in_order = sorted(names, key=lambda gpu_id: (names[gpu_id][1].lower(), gpu_id))
+        return cls(by_month, names, in_order)
 
     def card_rows(
         self, month: date, lows: dict[RateKey, tuple[Decimal, int]]
@@ -236,8 +241,7 @@ class _MonthRates:
             if scope == Scope.ALL
         }
         cards = []
-        gpu_ids = sorted({gpu_id for gpu_id, _ in this})
-        for gpu_id in sorted(gpu_ids, key=lambda gpu_id: self.names[gpu_id][1].lower()):
+        for gpu_id in self.in_order:
             rates = {}
             for scope in SHOWN_SCOPES:
                 if (key := (gpu_id, scope)) in this:

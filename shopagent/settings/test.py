@@ -18,7 +18,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-if "CACHE_URL" not in os.environ:  # .ci/with-redis sets it for the shared-cache pass
+if "CACHE_URL" not in os.environ:  # .ci/with-redis sets it for the PostgreSQL and Redis pass
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 elif os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
     # Parallel test processes share one Redis: each gets its own database, since a test empties

@@ -666,6 +666,8 @@ def bench_paths(shop_slug: str, report_month: str) -> dict[str, str]:
         "search": "/ml/search/?q=3090",
         "search_results": "/ml/search/?q=tesla",
         "sitemap": "/sitemap.xml",
+        # The heaviest section the index lists: a URL per card, each dated by its last refresh.
+        "sitemap_section": "/sitemap-shop.xml",
         "history_csv": f"/ml/data/gpu/{shop_slug}/price-history.csv",
         "listings_json": f"/ml/data/gpu/{shop_slug}/listings.json",
         "reports": "/ml/shop/reports/",

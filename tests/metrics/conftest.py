@@ -32,20 +32,21 @@ def make_gpu(db):
     return partial(factories.make_gpu, **ROUND_SPECS)
 
 
+def listing_seen_now(gpu, unit_price, *, condition_kind="used", **fields):
+    """factories.make_listing first seen now: listing_seen_now(gpu, 2400, condition_kind="new")."""
+    now = timezone.now()
+    return factories.make_listing(
+        gpu,
+        price=unit_price,
+        condition_kind=condition_kind,
+        **{"first_seen_at": now, "last_seen_at": now, **fields},
+    )
+
+
 @pytest.fixture
 def make_listing(db):
-    """factories.make_listing first seen now: make_listing(gpu, 2400, condition_kind="new")."""
-
-    def make(gpu, unit_price, *, condition_kind="used", **fields):
-        now = timezone.now()
-        return factories.make_listing(
-            gpu,
-            price=unit_price,
-            condition_kind=condition_kind,
-            **{"first_seen_at": now, "last_seen_at": now, **fields},
-        )
-
-    return make
+    """`listing_seen_now` for a test: make_listing(gpu, 2400, condition_kind="new")."""
+    return listing_seen_now
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from django.urls import resolve, reverse
 from catalog.models import MlModel
 from metrics.compare import pair_candidates, pair_slug, sitemap_pairs
 from metrics.ranking import recompute_rankings
+from tests.sitemap import sitemap_text
 
 pytestmark = pytest.mark.django_db
 
@@ -162,7 +163,7 @@ def test_sitemap_lists_popular_pairs_and_price_neighbours(client, pair, make_gpu
     third = make_gpu("nvidia-tesla-p40", label="NVIDIA Tesla P40")
     make_listing(third, 200)
     recompute_rankings()
-    xml = _html(client.get("/sitemap.xml"))
+    xml = sitemap_text(client)
     assert f"https://shopagent.test{PAIR}" in xml
     p40 = pair_slug("nvidia-tesla-p40", "nvidia-geforce-rtx-3090")
     assert f"https://shopagent.test/ml/shop/gpu/compare/{p40}/" in xml

@@ -8,6 +8,8 @@ import pytest
 from django.urls import reverse
 
 from metrics.ranking import recompute_rankings
+from tests.metrics.conftest import listing_seen_now
+from tests.sitemap import sitemap_text
 
 pytestmark = pytest.mark.django_db
 
@@ -20,15 +22,27 @@ PRICES = {
 }
 
 
-@pytest.fixture
-def shop(loaded_catalog, make_listing):
+def _price(prices):
+    """Three listings of each card at its price, and the rankings they make."""
     from catalog.models import Gpu
 
-    for slug, price in PRICES.items():
+    for slug, price in prices.items():
         gpu = Gpu.objects.get(slug=slug)
         for _ in range(3):
-            make_listing(gpu, price)
+            listing_seen_now(gpu, price)
     recompute_rankings()
+
+
+@pytest.fixture(scope="module")
+def priced_cards(catalog_for_module, module_db):
+    """The cards of PRICES on sale, written once for the module's tests (see `module_db`)."""
+    with module_db.writing("priced_cards"):
+        _price(PRICES)
+
+
+@pytest.fixture
+def shop(priced_cards, loaded_catalog):
+    """The real catalog with the cards of PRICES on sale."""
 
 
 def _html(client, url) -> str:
@@ -328,7 +342,7 @@ def test_shop_page_shows_which_models_the_card_runs(client, shop):
 
 
 def test_llm_pages_are_in_the_sitemap(client, shop):
-    xml = _html(client, "/sitemap.xml")
+    xml = sitemap_text(client)
     assert "/ml/shop/llm/</loc>" in xml
     assert "/ml/shop/llm/llama-3.1-70b/</loc>" in xml
 
@@ -401,15 +415,16 @@ TASKS = [
 ]
 
 
-@pytest.fixture
-def market(shop, make_listing):
-    from catalog.models import Gpu
+@pytest.fixture(scope="module")
+def priced_market(priced_cards, module_db):
+    """Cards a desktop buyer cannot act on, on sale cheaply beside those of PRICES."""
+    with module_db.writing("priced_market"):
+        _price({**MODULES, **NEVER})
 
-    for slug, price in {**MODULES, **NEVER}.items():
-        gpu = Gpu.objects.get(slug=slug)
-        for _ in range(3):
-            make_listing(gpu, price)
-    recompute_rankings()
+
+@pytest.fixture
+def market(priced_market, shop):
+    """The shop with server modules, laptop GPUs and unsupported cards on sale too."""
 
 
 def _finder(client, **params):

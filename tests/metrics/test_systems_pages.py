@@ -7,6 +7,7 @@ from django.urls import reverse
 from catalog.models import Gpu
 from catalog.specs import SPECS_BY_SLUG, ranked_field, system_figure, system_note
 from metrics.ranking import recompute_rankings
+from tests.sitemap import sitemap_text
 
 MACHINES = {
     "apple-mac-studio-m4-max-40c-128gb": 2700,  # GPU may use 96 of 128 GB
@@ -127,7 +128,7 @@ def test_the_models_these_machines_are_bought_for_have_their_own_pages(
     html = _html(client, url)
     assert f"<title>Best GPU for {name}" in html
     assert "config.json" in html
-    sitemap = client.get("/sitemap.xml").content.decode()
+    sitemap = sitemap_text(client)
     assert url in sitemap
 
 

@@ -10,7 +10,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from xml.etree import ElementTree
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
@@ -26,7 +26,9 @@ from catalog.models import (
 from metrics.alerts.tokens import make_token
 from metrics.models import PriceAlert
 from metrics.ranking import recompute_rankings
+from shopagent.sitemaps import SITEMAPS
 from tests.factories import make_gpu, make_listing, make_month
+from tests.sitemap import section_paths, sitemap_paths
 
 SCRIPT = "<script>alert(1)</script>"
 INDEXNOW_KEY = "0f3c5d7e9a1b2c4d"
@@ -75,10 +77,21 @@ def texts(*fields: str) -> dict[str, str]:
     return dict.fromkeys(fields, HOSTILE)
 
 
+@pytest.fixture(scope="module")
+def hostile_site(module_db):
+    """Written once for the module's tests (see `module_db`): a catalog whose every shown text
+    is hostile, with MLPerf and LLM figures and listings whose source URLs were written straight
+    to the database (past the validators)."""
+    with module_db.writing("hostile_site"):
+        return _hostile_site()
+
+
 @pytest.fixture
-def hostile(db):
-    """A catalog whose every shown text is hostile, with MLPerf and LLM figures and listings whose
-    source URLs were written straight to the database (past the validators)."""
+def hostile(hostile_site, db):
+    return hostile_site
+
+
+def _hostile_site() -> dict:
     use_case = UseCase.objects.create(
         slug="evil-use", area=HOSTILE[:60], task=name(HOSTILE), summary=HOSTILE
     )
@@ -203,11 +216,6 @@ def _xml(content: bytes) -> ElementTree.Element:
     return ElementTree.fromstring(content)  # noqa: S314 - our own pages
 
 
-def _sitemap_paths(client) -> list[str]:
-    root = _xml(client.get(reverse("sitemap")).content)
-    return [urlsplit(loc.text).path for loc in root.iter() if loc.tag.endswith("}loc")]
-
-
 def _other_paths(hostile) -> list[str]:
     """The pages no sitemap lists: searches, filters, feeds, data files, errors, redirects."""
     slug, other = hostile["gpu"].slug, hostile["other"].slug
@@ -265,11 +273,23 @@ def _route_names(resolver=None, namespace="") -> set[str]:
     return names
 
 
+@pytest.fixture(scope="module")
+def visited_pages(hostile_site, module_db):
+    """Every page as (route name, path, response), fetched once for the module's tests."""
+    with module_db.writing("visited_pages"):
+        return _visit(Client(), hostile_site)
+
+
 @pytest.fixture
-def pages(client, hostile):
-    """Every page as (route name, path, response)."""
+def pages(visited_pages, db):
+    return visited_pages
+
+
+def _visit(client, hostile) -> list:
     found = []
-    for path in dict.fromkeys([*_sitemap_paths(client), *_other_paths(hostile)]):
+    for path in dict.fromkeys(
+        [*sitemap_paths(client), *section_paths(client), *_other_paths(hostile)]
+    ):
         with override_settings(INDEXNOW_KEY=INDEXNOW_KEY, EBAY_VERIFICATION_TOKEN="t" * 32):
             response = client.get(path)
         if response.status_code == 404:
@@ -343,7 +363,8 @@ def test_xml_pages_parse_and_feed_summaries_hold_no_markup(pages):
         for _, path, response in pages
         if response["Content-Type"].startswith(("application/xml", "application/atom+xml"))
     ]
-    assert len(xml_pages) == 4  # the sitemap, both deals feeds and the reports feed
+    # The sitemap index and its sections, both deals feeds and the reports feed.
+    assert len(xml_pages) == 1 + len(SITEMAPS) + 3
     for path, response in xml_pages:
         root = _xml(response.content)
         for element in root.iter():

@@ -1,10 +1,12 @@
 import json
-from xml.etree import ElementTree
 
 import pytest
 from django.urls import reverse
 
+from metrics.ranking import recompute_rankings
 from shopagent.sitemaps import SITEMAPS
+from tests.factories import make_gpu, make_listing, make_refresh
+from tests.sitemap import SITEMAP_NS, section_paths, sitemap_locations, sitemap_urls
 
 CHANGE_FREQUENCIES = ("always", "hourly", "daily", "weekly", "monthly", "yearly", "never")
 
@@ -29,7 +31,15 @@ def test_healthz_says_only_unavailable_and_logs_why(client, caplog):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "path",
-    ["/healthz", "/robots.txt", "/sitemap.xml", "/", "/ml/shop/gpu/", "/ml/learn/"],
+    [
+        "/healthz",
+        "/robots.txt",
+        "/sitemap.xml",
+        "/sitemap-shop.xml",
+        "/",
+        "/ml/shop/gpu/",
+        "/ml/learn/",
+    ],
 )
 def test_head_works_wherever_get_does(client, path):
     get = client.get(path)
@@ -92,10 +102,44 @@ def test_every_sitemap_entry_says_how_often_it_changes_and_how_much_it_matters(c
     # The sitemap template writes both for every URL: each section must give them.
     for name, section in SITEMAPS.items():
         assert section.changefreq and section.priority is not None, name
-    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
-    sitemap = ElementTree.fromstring(client.get("/sitemap.xml").content)  # noqa: S314 - our own
-    urls = sitemap.findall("s:url", ns)
+    ns = SITEMAP_NS
+    urls = sitemap_urls(client)
     assert urls
     for url in urls:
         assert url.find("s:changefreq", ns).text in CHANGE_FREQUENCIES
         assert 0 < float(url.find("s:priority", ns).text) <= 1
+
+
+@pytest.mark.django_db
+def test_the_sitemap_index_lists_each_section_once_and_they_hold_every_page_once(client, settings):
+    settings.SITE_URL = "https://shopagent.test"
+    for slug, price in (("card-a", 900), ("card-b", 1100)):
+        make_listing(make_gpu(slug), price)
+    make_refresh(make_gpu("card-c"), minutes_ago=60)
+    recompute_rankings()
+    index = client.get("/sitemap.xml").content.decode()
+    assert section_paths(client) == [f"/sitemap-{name}.xml" for name in SITEMAPS]
+    assert "<loc>https://shopagent.test/sitemap-shop.xml</loc>" in index
+    # Every page the sections list is listed once, and they list every page of every section.
+    listed = sitemap_locations(client)
+    expected = [
+        f"https://shopagent.test{section().location(item)}"
+        for section in SITEMAPS.values()
+        for item in section().items()
+    ]
+    assert len(listed) == len(set(listed)) > 0
+    assert sorted(listed) == sorted(expected)
+    assert client.get("/sitemap-no-such-section.xml").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_section_in_the_sitemap_index_is_dated_by_its_latest_page(client):
+    card = make_gpu("card-a")
+    make_refresh(card, minutes_ago=60 * 24 * 3)
+    latest = make_refresh(make_gpu("card-b"), minutes_ago=60 * 24 * 2)
+    make_refresh(card, minutes_ago=60, status="failed")
+    index = client.get("/sitemap.xml").content.decode()
+    day = latest.finished_at.date().isoformat()
+    assert f"/sitemap-shop.xml</loc><lastmod>{day}</lastmod></sitemap>" in index
+    # A section none of whose pages has a date of its own says none.
+    assert "/sitemap-learn.xml</loc></sitemap>" in index

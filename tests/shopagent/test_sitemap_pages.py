@@ -3,8 +3,6 @@ full (at most 70 characters) and a meta description it shows in full (at most 16
 
 import html
 import re
-from urllib.parse import urlsplit
-from xml.etree import ElementTree
 
 import pytest
 from django.db.models.functions import Length
@@ -12,10 +10,10 @@ from django.db.models.functions import Length
 from catalog.models import Gpu
 from metrics.ranking import recompute_rankings
 from tests.factories import make_listing
+from tests.sitemap import sitemap_paths
 
 pytestmark = pytest.mark.django_db
 
-SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 # The longest names make the longest titles and descriptions: price them, one after another
 # (each is the next one's neighbour in price, so their compare pairs are in the sitemap), plus
 # the cards of the popular pairs.
@@ -26,13 +24,6 @@ POPULAR = ("nvidia-geforce-rtx-3090", "nvidia-geforce-rtx-4090", "nvidia-tesla-p
 def head(body: str, pattern: str) -> str:
     match = re.search(pattern, body, re.S)
     return html.unescape(match[1]) if match else ""
-
-
-def sitemap_paths(client) -> list[str]:
-    response = client.get("/sitemap.xml")
-    assert response.status_code == 200
-    root = ElementTree.fromstring(response.content)  # noqa: S314 - our own sitemap
-    return [urlsplit(loc.text).path for loc in root.findall("s:url/s:loc", SITEMAP_NS)]
 
 
 def test_every_sitemap_page_has_a_title_and_description_that_fit_a_search_result(

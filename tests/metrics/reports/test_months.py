@@ -80,5 +80,5 @@ def test_a_yyyy_mm_is_its_first_day():
 def test_a_report_reads_a_fixed_number_of_queries(market, django_assert_max_num_queries):
     market_data = load_market()
     months = published_months()
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(3):
         month_report(months_ago(1), published=months, market=market_data)
