@@ -359,7 +359,9 @@ def load_priced_cards(
     """The cards, what they need and their prices: today's headline prices in any condition, or
     the `prices` given by slug (price, listing count, "from" price), such as a past month's (two
     queries, or one with `prices`)."""
-    gpus = list(Gpu.objects.order_by("label").values("pk", *CARD_SPEC_COLUMNS, *NEEDS_COLUMNS))
+    # By label, and by slug where two cards share one, so every database lists them alike.
+    gpus = Gpu.objects.order_by("label", "slug").values("pk", *CARD_SPEC_COLUMNS, *NEEDS_COLUMNS)
+    gpus = list(gpus)
     by_id = {gpu["pk"]: card_spec_of(gpu) for gpu in gpus}
     needs = {gpu["slug"]: card_needs(gpu) for gpu in gpus}
     if prices is None:
