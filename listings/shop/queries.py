@@ -35,7 +35,7 @@ UNSHOWN_GPU_FIELDS = (
     "admin_edited_fields",
 )
 
-# What a listing card shows (shop/cards.py, templates/listings/includes/listing_card.html); the
+# What a listing card shows (shop/cards.py, templates/listings/includes/listing_cards.html); the
 # stored eBay item and the screen's notes stay unloaded.
 CARD_FIELDS = (
     "gpu_id",
