@@ -142,29 +142,35 @@ def shop_facts(gpu: Gpu) -> ShopFacts:
 
 def summarize_listings(visible) -> tuple[dict, list[str]]:
     """A card's listings summed up, and the countries they ship from, sorted: one query grouped
-    by country. `count` is every listing shown, `auctions` and `flagged` those among them left
-    out of the going rate; `low` ("from") and `high` are over the ones it is made of (fixed
-    price, unflagged), as metrics.ranking counts and prices them."""
-    priced = Q(UNFLAGGED) & ~BID_ONLY
+    by country, sale format and flags. `count` is every listing shown, `auctions` and `flagged`
+    those among them left out of the going rate; `low` ("from") and `high` are over the ones it
+    is made of (fixed price, unflagged), as metrics.ranking counts and prices them."""
+    # Grouped by the fields the going rate's rule reads, the query has four plain aggregates
+    # (a third less ORM work than five filtered ones) and the rule runs on a dozen groups.
+    flags = tuple(FLAG_FIELDS.values())
     groups = list(
         visible.order_by()
-        .values("item_location_country")
+        .values("item_location_country", "is_auction", "is_buy_now", *flags)
         .annotate(
-            low=Min("unit_price", filter=priced),
-            high=Max("unit_price", filter=priced),
+            low=Min("unit_price"),
+            high=Max("unit_price"),
             count=Count("id"),
-            auctions=Count("id", filter=BID_ONLY),
-            flagged=Count("id", filter=~Q(UNFLAGGED)),
             currency=Max("currency"),
         )
     )
+    for group in groups:
+        group["bid_only"] = group["is_auction"] and not group["is_buy_now"]
+        group["flagged"] = any(group[flag] for flag in flags)
+    priced = [g for g in groups if not (g["bid_only"] or g["flagged"])]
     summary = {
-        "low": min((g["low"] for g in groups if g["low"] is not None), default=None),
-        "high": max((g["high"] for g in groups if g["high"] is not None), default=None),
-        **{key: sum(g[key] for g in groups) for key in ("count", "auctions", "flagged")},
+        "low": min((g["low"] for g in priced), default=None),
+        "high": max((g["high"] for g in priced), default=None),
+        "count": sum(g["count"] for g in groups),
+        "auctions": sum(g["count"] for g in groups if g["bid_only"]),
+        "flagged": sum(g["count"] for g in groups if g["flagged"]),
         "currency": max((g["currency"] for g in groups), default=None),
     }
-    countries = sorted(g["item_location_country"] for g in groups if g["item_location_country"])
+    countries = sorted({g["item_location_country"] for g in groups if g["item_location_country"]})
     return summary, countries
 
 
