@@ -8,7 +8,7 @@ def shop_seo(*, gpu: Gpu, summary: dict, page) -> dict:
     """A title of at most 70 characters and a description of 50-160, unique per card and page.
 
     The count is every listing shown and "from" the cheapest fixed-price one the going rate
-    counts (summarize_listings), as on every page."""
+    counts (summarize_groups), as on every page."""
     label, count = gpu.label, summary["count"]
     priced = bool(count) and summary["low"] is not None
     low = money(summary["low"], "whole", summary["currency"]) if priced else ""

@@ -67,8 +67,8 @@ def shop_gpu(request, slug):
         applied=applied,
         rates=rates,
         raw_page=request.GET.get("page", "1"),
-        # Sorting alone keeps every listing, so the summary's count is the paginator's.
-        count=facts.summary["count"] if applied.keys() <= {"sort"} else None,
+        # Sorting keeps every listing, and condition and country are counted with the summary.
+        count=facts.count_matching(applied),
     )
     notes += [listings.note] if listings.note else []
     if applied.get("sort") == "deal" and not rates.known:

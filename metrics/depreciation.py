@@ -165,7 +165,8 @@ def _applied(fitted: float) -> float:
 
 def read_depreciation() -> DepreciationRates:
     """Every card's stored trend, and the fallback for cards without one (one query)."""
-    rows = Depreciation.objects.values_list(
+    # Unordered: the rates are kept by card id, and ordering by card would join catalog_gpu.
+    rows = Depreciation.objects.order_by().values_list(
         "gpu_id", "monthly_rate", "points", "first_day", "last_day"
     )
     by_gpu = {

@@ -1,6 +1,6 @@
 """What a shop page reads: a card's listings filtered, sorted, summarised and paged."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -35,7 +35,7 @@ UNSHOWN_GPU_FIELDS = (
     "admin_edited_fields",
 )
 
-# What a listing card shows (shop/cards.py, templates/listings/includes/listing_card.html); the
+# What a listing card shows (shop/cards.py, templates/listings/includes/listing_cards.html); the
 # stored eBay item and the screen's notes stay unloaded.
 CARD_FIELDS = (
     "gpu_id",
@@ -124,47 +124,89 @@ def shown_listings(gpu: Gpu):
     return Listing.objects.listed().filter(gpu=gpu)
 
 
+# The filters a count by condition and country answers; sorting keeps every listing.
+TALLIED_FILTERS = {"sort", "condition", "country"}
+
+
 @dataclass(frozen=True)
 class ShopFacts:
     """What every shop page of one card shows whatever its filters: price range, countries and
-    when prices were last checked."""
+    when prices were last checked; `tally` counts its listings by (condition, country)."""
 
     summary: dict
     countries: list[str]
     checked_at: datetime | None
+    tally: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def count_matching(self, applied: dict) -> int | None:
+        """How many listings `applied` leaves (as filter_listings filters them) when it filters
+        by condition and country alone; None when another filter needs the database."""
+        if not applied.keys() <= TALLIED_FILTERS:
+            return None
+        conditions, country = applied.get("condition"), applied.get("country")
+        return sum(
+            count
+            for (kind, where), count in self.tally.items()
+            if (not conditions or kind in conditions) and (not country or where == country)
+        )
 
 
 def shop_facts(gpu: Gpu) -> ShopFacts:
     """The card's ShopFacts (two queries)."""
-    summary, countries = summarize_listings(shown_listings(gpu))
-    return ShopFacts(summary=summary, countries=countries, checked_at=last_checked_at(gpu=gpu))
+    groups = summary_groups(shown_listings(gpu))
+    summary, countries = summarize_groups(groups)
+    tally: dict[tuple[str, str], int] = {}
+    for group in groups:
+        key = (group["condition_kind"], group["item_location_country"])
+        tally[key] = tally.get(key, 0) + group["count"]
+    return ShopFacts(
+        summary=summary, countries=countries, checked_at=last_checked_at(gpu=gpu), tally=tally
+    )
 
 
-def summarize_listings(visible) -> tuple[dict, list[str]]:
-    """A card's listings summed up, and the countries they ship from, sorted: one query grouped
-    by country. `count` is every listing shown, `auctions` and `flagged` those among them left
-    out of the going rate; `low` ("from") and `high` are over the ones it is made of (fixed
-    price, unflagged), as metrics.ranking counts and prices them."""
-    priced = Q(UNFLAGGED) & ~BID_ONLY
-    groups = list(
+def summary_groups(visible) -> list[dict]:
+    """A card's listings counted and priced by country, condition, sale format and flags (one
+    query): the fields the going rate's rule and the shop's count-only filters read, so the
+    query has four plain aggregates rather than five filtered ones."""
+    return list(
         visible.order_by()
-        .values("item_location_country")
+        .values(
+            "item_location_country",
+            "condition_kind",
+            "is_auction",
+            "is_buy_now",
+            *FLAG_FIELDS.values(),
+        )
         .annotate(
-            low=Min("unit_price", filter=priced),
-            high=Max("unit_price", filter=priced),
+            low=Min("unit_price"),
+            high=Max("unit_price"),
             count=Count("id"),
-            auctions=Count("id", filter=BID_ONLY),
-            flagged=Count("id", filter=~Q(UNFLAGGED)),
             currency=Max("currency"),
         )
     )
+
+
+def summarize_groups(groups: list[dict]) -> tuple[dict, list[str]]:
+    """A card's listings summed up from summary_groups(), and the countries they ship from,
+    sorted. `count` is every listing shown, `auctions` and `flagged` those among them left out
+    of the going rate; `low` ("from") and `high` are over the ones it is made of (fixed price,
+    unflagged), as metrics.ranking counts and prices them."""
+
+    def left_out(group: dict) -> tuple[bool, bool]:
+        bid = group["is_auction"] and not group["is_buy_now"]
+        return bid, any(group[name] for name in FLAG_FIELDS.values())
+
+    marks = [(group, *left_out(group)) for group in groups]
+    priced = [g for g, bid, flag in marks if not (bid or flag)]
     summary = {
-        "low": min((g["low"] for g in groups if g["low"] is not None), default=None),
-        "high": max((g["high"] for g in groups if g["high"] is not None), default=None),
-        **{key: sum(g[key] for g in groups) for key in ("count", "auctions", "flagged")},
+        "low": min((g["low"] for g in priced), default=None),
+        "high": max((g["high"] for g in priced), default=None),
+        "count": sum(g["count"] for g in groups),
+        "auctions": sum(g["count"] for g, bid, _ in marks if bid),
+        "flagged": sum(g["count"] for g, _, flag in marks if flag),
         "currency": max((g["currency"] for g in groups), default=None),
     }
-    countries = sorted(g["item_location_country"] for g in groups if g["item_location_country"])
+    countries = sorted({g["item_location_country"] for g in groups if g["item_location_country"]})
     return summary, countries
 
 

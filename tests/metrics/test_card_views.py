@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from listings.models import ConditionKind, Verdict
+from listings.models import ConditionKind, Listing, Verdict
 from tests.factories import make_gpu, make_listing, make_refresh, make_shop
 
 pytestmark = pytest.mark.django_db
@@ -218,7 +218,7 @@ def test_query_count_does_not_grow_with_listings(client, django_assert_max_num_q
         # count and page of listings, its price history, the LLM catalogue (three), demo notice,
         # its cloud offers and the depreciation rates.
         with django_assert_max_num_queries(14):
-            response = client.get(shop_url(gpu, sort="fp32", condition="used"))
+            response = client.get(shop_url(gpu, sort="fp32", price_min="100"))
         assert response.status_code == 200
 
 
@@ -291,6 +291,27 @@ def test_an_unfiltered_page_counts_its_listings_without_a_second_count_query(
         html = client.get(shop_url(gpu, sort="-price", page="2")).content.decode()
     assert "Showing 25–31 of 31 listings." in html
     assert "Page 2 of 2" in html
+
+
+def test_a_page_filtered_by_condition_and_country_counts_from_the_summary(
+    client, django_assert_max_num_queries
+):
+    gpu = make_shop(listings=30)
+    shown = Listing.objects.listed().filter(gpu=gpu)
+    for query, lookups in [
+        ({"condition": "used"}, {"condition_kind": "used"}),
+        ({"condition": ["new", "refurbished"]}, {"condition_kind__in": ["new", "refurbished"]}),
+        (
+            {"condition": "new", "country": "DE"},
+            {"condition_kind": "new", "item_location_country": "DE"},
+        ),
+        ({"country": "US", "sort": "deal"}, {"item_location_country": "US"}),
+    ]:
+        expected = shown.filter(**lookups).count()
+        # As test_an_unfiltered_page_counts_its_listings_without_a_second_count_query.
+        with django_assert_max_num_queries(13):
+            html = client.get(shop_url(gpu, **query)).content.decode()
+        assert f"of {expected} listing{'s' if expected != 1 else ''}." in html, query
 
 
 def test_a_filtered_page_counts_only_the_listings_that_match(client):
