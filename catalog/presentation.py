@@ -38,6 +38,13 @@ def iso_date(value: date | datetime) -> str:
     return (value.date() if isinstance(value, datetime) else value).isoformat()
 
 
+def shows_needs(form_factor: str, cooling: str, devices: int | None) -> bool:
+    """Whether a card has a card-needs badge (the card_needs_badges tag, power connectors aside):
+    anything but an actively cooled single-GPU PCIe card. Long tables skip the tag when it would
+    show nothing."""
+    return not (form_factor == "pcie" and cooling != "passive" and (devices or 1) <= 1)
+
+
 def quoted(typed: str) -> str:
     """A typed value quoted for a note or an error, cut at 40 characters."""
     return f"“{typed if len(typed) <= 40 else typed[:40] + '…'}”"

@@ -17,12 +17,10 @@ from catalog.llm_catalogue import CARD_SPEC_COLUMNS, card_spec, card_spec_of
 from catalog.models import (
     DESKTOP_FORM_FACTORS,
     SERVER_MODULES,
-    Cooling,
-    FormFactor,
     Gpu,
     MlSoftware,
 )
-from catalog.presentation import money, per_unit, sig, typed_number, whole
+from catalog.presentation import money, per_unit, shows_needs, sig, typed_number, whole
 from metrics.models import CardPrice, Scope
 from metrics.ownership import DEFAULT_KWH_USD, LlmEnergy, llm_energy, parse_kwh
 
@@ -63,13 +61,8 @@ class CardNeeds:
 
     @property
     def has_needs(self) -> bool:
-        """Whether includes/card_needs_badges.html shows a badge (without power connectors):
-        anything but an actively cooled single-GPU PCIe card. A long table skips the partial
-        when it would show nothing."""
-        single = (self.devices or 1) <= 1
-        return not (
-            self.form_factor == FormFactor.PCIE and self.cooling != Cooling.PASSIVE and single
-        )
+        """Whether the card-needs badges show anything (catalog.presentation.shows_needs)."""
+        return shows_needs(self.form_factor, self.cooling, self.devices)
 
     @property
     def server_module(self) -> bool:

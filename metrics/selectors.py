@@ -16,7 +16,7 @@ from catalog.models import (
     MlSoftware,
     UseCase,
 )
-from catalog.presentation import quoted
+from catalog.presentation import quoted, shows_needs
 from catalog.search import card_names, filter_cards
 from catalog.specs import SPECS, Spec, system_figure, system_note
 from metrics.card_index import SYSTEMS, IndexQuery
@@ -58,9 +58,8 @@ class CardRef:
 
     @property
     def has_needs(self) -> bool:
-        """Whether includes/card_needs_badges.html shows a badge: anything but an actively cooled
-        single-GPU PCIe card. A row skips that partial when it would show nothing."""
-        return not (self.form_factor == "pcie" and self.cooling != "passive" and self.devices <= 1)
+        """Whether the card-needs badges show anything (catalog.presentation.shows_needs)."""
+        return shows_needs(self.form_factor, self.cooling, self.devices)
 
 
 # The Gpu columns a CardRef holds, in its fields' order.
