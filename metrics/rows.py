@@ -27,12 +27,11 @@ def index_rows(cards: list) -> list[dict]:
     return [
         {
             **_card(card.gpu),
-            "manufacturer": card.manufacturer,
-            "category": card.category_label,
+            "maker": f"{card.manufacturer} · {card.category_label}",
             "price": money(card.headline_price, "whole"),
             "new": money(card.new_headline_price, "whole"),
             "used": money(card.used_headline_price, "whole"),
-            "listings": card.all_listing_count or 0,
+            "listings": str(card.all_listing_count or 0),
             "lowest": price(card.all_lowest_price) or MISSING,
             "memory": figure(card.memory_gb),
             "gpu_memory": figure(card.gpu_memory_gb) if card.gpu_memory_gb else "",
@@ -49,15 +48,16 @@ def spec_rank_rows(cards: list) -> list[dict]:
     """A cost-per-spec ranking's rows (metrics.selectors.RankedCard), with the headline price's
     30-day trend as it reads (metrics.history.Trend), or none."""
     rows = []
-    for card in cards:
+    for rank, card in enumerate(cards, start=1):
         trend = card.trend
         rows.append(
             {
                 **_card(card.gpu),
+                "rank": str(rank),
                 "per_unit": per_unit(card.per_unit),
                 "price": money(card.headline_price),
                 "spec_value": figure(card.spec_value),
-                "listings": card.listing_count,
+                "listings": str(card.listing_count),
                 "trend": trend is not None,
                 "trend_direction": trend.direction if trend else "",
                 "trend_change": f"{trend.arrow}{trend.abs_percent}%" if trend else "",
