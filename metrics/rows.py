@@ -11,7 +11,8 @@ from catalog.presentation import MISSING, figure, money, per_unit, price, sig
 
 def _card(gpu) -> dict:
     """What every row shows of its card (a metrics.selectors.CardRef): the card itself for
-    {% card_links %}, and its ML software badge and whether it has a card-needs badge."""
+    {% card_links %}, its ML software badge, and whether it has card-needs badges and what
+    they are made of."""
     return {
         "gpu": gpu,
         "slug": gpu.slug,
@@ -19,6 +20,9 @@ def _card(gpu) -> dict:
         "ml_software": gpu.ml_software,
         "ml_software_note": gpu.ml_software_note,
         "has_needs": gpu.has_needs,
+        "form_factor": gpu.form_factor,
+        "cooling": gpu.cooling,
+        "devices": gpu.devices,
     }
 
 
