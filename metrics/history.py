@@ -22,7 +22,7 @@ from django.db.models import CharField, FloatField, OuterRef, Q, Subquery
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from catalog.models import FormFactor, Gpu
+from catalog.models import FormFactor
 from listings.models import Listing, PriceHistory
 from metrics.depreciation import record_depreciation
 from metrics.models import CardPrice, DailyPrice, Scope
@@ -459,26 +459,26 @@ class Trend:
 TREND_DAYS = 30
 
 
-def trends(*, scope: str, today: date | None = None) -> dict[str, Trend]:
-    """By card slug: the change from the first recorded day of the last 30 to the latest (one
-    query: each card's first day and its first and last prices in the window, each found by the
-    (card, scope, day) index)."""
+def trend_columns(*, scope: str, today: date | None = None) -> dict[str, Subquery]:
+    """The annotations a card's Trend is read from (trend_of), for a Gpu queryset: its first
+    recorded day of the last 30 and its first and last prices in that window, each found by the
+    (card, scope, day) index."""
     today = today or today_utc()
     window = DailyPrice.objects.filter(
         gpu=OuterRef("pk"), scope=scope, day__gt=today - timedelta(days=TREND_DAYS)
     )
     first, last = window.order_by("day"), window.order_by("-day")
-    rows = (
-        Gpu.objects.order_by()
-        .annotate(
-            first=Subquery(first.values("day")[:1]),
-            start=Subquery(first.values("headline_price")[:1]),
-            end=Subquery(last.values("headline_price")[:1]),
-        )
-        .values_list("slug", "first", "start", "end")
-    )
     return {
-        slug: Trend(percent=round((end - start) / start * 100), since=since)
-        for slug, since, start, end in rows
-        if since is not None and since < today
+        "trend_since": Subquery(first.values("day")[:1]),
+        "trend_start": Subquery(first.values("headline_price")[:1]),
+        "trend_end": Subquery(last.values("headline_price")[:1]),
     }
+
+
+def trend_of(row: dict, *, today: date | None = None) -> Trend | None:
+    """The change from a card's first recorded day of the last 30 to its latest, from a row
+    annotated with trend_columns(); None without an earlier day in the window."""
+    since, start, end = row["trend_since"], row["trend_start"], row["trend_end"]
+    if since is None or since >= (today or today_utc()):
+        return None
+    return Trend(percent=round((end - start) / start * 100), since=since)

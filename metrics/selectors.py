@@ -21,7 +21,7 @@ from catalog.search import card_names, filter_cards
 from catalog.specs import SPECS, Spec, system_figure, system_note
 from metrics.card_index import SYSTEMS, IndexQuery
 from metrics.filters import RankingFilters
-from metrics.history import Trend, trends
+from metrics.history import Trend, today_utc, trend_columns, trend_of
 from metrics.models import CardPrice, PageGeneration, Scope, UseCaseScore
 from shopagent.cache import GENERATION_ROW
 
@@ -167,8 +167,9 @@ def _apply_filters(cards: QuerySet, filters: RankingFilters, *, gpu: str = "") -
 
 def spec_ranking(*, spec: Spec, filters: RankingFilters) -> SpecRanking:
     """Cards by dollars per unit of one spec in the filters' condition scope, each with its
-    headline price's trend (two queries). Whole computers only where the spec compares with a
+    headline price's trend (one query). Whole computers only where the spec compares with a
     card's, by their own figure (system_figure)."""
+    today = today_utc()
     cards = _apply_filters(with_prices(Gpu.objects.all(), {"": filters.scope}), filters)
     figure = system_figure(spec)
     if figure is None:
@@ -178,18 +179,19 @@ def spec_ranking(*, spec: Spec, filters: RankingFilters) -> SpecRanking:
         cards = cards.annotate(
             system_value=Case(When(system, then=F(figure)), default=F(spec.field))
         )
+    trend = trend_columns(scope=filters.scope, today=today)
     rows = (
-        cards.annotate(per_unit=F(f"price_row__{spec.column}"))
+        cards.annotate(per_unit=F(f"price_row__{spec.column}"), **trend)
         .order_by(F("per_unit").asc(nulls_last=True), "label")
         .values(
             *CARD_REF_COLUMNS,
             "headline_price",
             "listing_count",
             "per_unit",
+            *trend,
             spec_value=F(spec.field) if figure is None else F("system_value"),
         )
     )
-    trend_of = trends(scope=filters.scope)
     cards = [
         RankedCard(
             gpu=_card_ref(row, prefix=""),
@@ -197,7 +199,7 @@ def spec_ranking(*, spec: Spec, filters: RankingFilters) -> SpecRanking:
             headline_price=row["headline_price"],
             listing_count=row["listing_count"],
             per_unit=row["per_unit"],
-            trend=trend_of.get(row["slug"]),
+            trend=trend_of(row, today=today),
         )
         for row in rows
     ]

@@ -8,9 +8,16 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from catalog.models import Gpu
 from listings.models import PriceHistory
 from listings.signals import listings_changed
-from metrics.history import daily_headlines, price_history, record_price_history, trends
+from metrics.history import (
+    daily_headlines,
+    price_history,
+    record_price_history,
+    trend_columns,
+    trend_of,
+)
 from metrics.models import DailyPrice, Scope
 
 TODAY = date(2026, 11, 30)
@@ -150,5 +157,7 @@ def test_series_and_trend_read_the_stored_days(card_with_history):
     assert used.lowest.price == Decimal("925.00")
     assert used.highest.price == Decimal("950.00")
     assert used.change_percent == 3  # 925 -> 950
-    trend = trends(scope=Scope.USED, today=TODAY)[card_with_history.slug]
+    columns = trend_columns(scope=Scope.USED, today=TODAY)
+    row = Gpu.objects.annotate(**columns).values(*columns).get(pk=card_with_history.pk)
+    trend = trend_of(row, today=TODAY)
     assert trend.text.startswith("up 3% since")

@@ -14,7 +14,7 @@ MAX_QUERIES = {
     "shop-index": 3,
     "rankings-index": 4,
     "use-case-index": 4,
-    "cost-per-spec": 4,  # the ranking, the 30-day trends (one query)
+    "cost-per-spec": 3,  # the ranking with its 30-day trends (one query)
     "use-case": 5,
     "data-gpus-json": 5,  # the cards, their MLPerf rows, the cloud offers, the data's as-of time
     "data-gpus-csv": 5,
