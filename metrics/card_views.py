@@ -80,6 +80,7 @@ def shop_gpu(request, slug):
         "notes": notes,
         "page": listings.page,
         "cards": listings.cards,
+        "tips": listings.tips,
         "rates": rates,
         "summary": facts.summary,
         "checked_at": facts.checked_at,

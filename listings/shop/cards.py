@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.paginator import Page
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.timesince import timeuntil
 
 from catalog.models import Gpu
@@ -39,7 +40,6 @@ class SpecPill:
     value: float
     dollars_per: Decimal
     text: str
-    tip: str = ""  # what the figure means, shown when the listing's $/spec pills are opened
 
 
 @dataclass(frozen=True)
@@ -69,20 +69,14 @@ def card_specs(gpu: Gpu) -> list[Spec]:
     return [s for s in SPECS if (ranked_value(gpu, s) or 0) > 0]
 
 
-def spec_pills(
-    listing: Listing, specs: list[Spec], *, tips: dict[str, str] | None = None
-) -> list[SpecPill]:
-    """$/spec pills, by the rule and in the format the rankings use; `tips` from spec_tips() are
-    worked out once per page."""
-    tips = tips if tips is not None else spec_tips(listing.gpu, specs)
+def spec_pills(listing: Listing, specs: list[Spec]) -> list[SpecPill]:
+    """$/spec pills, by the rule and in the format the rankings use, one per spec in order."""
     pills = []
     for spec in specs:
         value = ranked_value(listing.gpu, spec)
         per = dollars_per_unit(listing.unit_price, value).quantize(THOUSANDTH)
         text = f"{per_unit(per, listing.currency)}/{spec.unit}"
-        pills.append(
-            SpecPill(spec.key, value=float(value), dollars_per=per, text=text, tip=tips[spec.key])
-        )
+        pills.append(SpecPill(spec.key, value=float(value), dollars_per=per, text=text))
     return pills
 
 
@@ -94,25 +88,22 @@ def feedback_percent(value: float) -> str:
     return str(exact.quantize(TENTH, rounding=ROUND_HALF_UP))
 
 
-def spec_tips(gpu: Gpu, specs: list[Spec]) -> dict[str, str]:
-    """What each $/spec figure means for this card, by spec key."""
-    return {
-        spec.key: (
+def spec_tips(gpu: Gpu, specs: list[Spec]) -> list[str]:
+    """What each $/spec figure means for this card, in the pills' order: the same for every
+    listing of the card, so escaped for HTML once here rather than on each listing's card."""
+    return [
+        escape(
             f"{spec.short_name}: a listing's price per card divided by the {gpu.label}'s "
             f"{figure(ranked_value(gpu, spec))} {spec.units}"
             f"{' its GPU may use' if gpu.is_system and spec.field == 'memory_gb' else ''} "
             f"({spec.brief}). Lower is better."
         )
         for spec in specs
-    }
+    ]
 
 
 def listing_card(
-    listing: Listing,
-    specs: list[Spec],
-    *,
-    tips: dict[str, str] | None = None,
-    rates: GoingRates | None = None,
+    listing: Listing, specs: list[Spec], *, rates: GoingRates | None = None
 ) -> ListingCard:
     """A listing's card: price, shipping, detail pills, $/spec pills and seller, formatted once."""
     currency = listing.currency
@@ -157,7 +148,7 @@ def listing_card(
         condition_kind=listing.condition_kind,
         condition=listing.get_condition_kind_display(),
         unit_price=listing.unit_price,
-        pills=tuple(spec_pills(listing, specs, tips=tips)),
+        pills=tuple(spec_pills(listing, specs)),
         go_url=reverse("listings:go", args=[listing.pk]),
         photo=listing.image_url if listing.image_url.startswith(PHOTO_ORIGIN) else "",
         price=price(listing.unit_price, currency),
@@ -188,10 +179,12 @@ def listing_deal(listing: Listing, *, rates: GoingRates) -> tuple[str, str]:
 @dataclass(frozen=True)
 class ListingsPage:
     """One page of a card's listings: Django's Page for the paging links and count, the
-    listings as cards, and why the page asked for was not the one shown."""
+    listings as cards, what each of their $/spec pills means (spec_tips), and why the page asked
+    for was not the one shown."""
 
     page: Page
     cards: list[ListingCard]
+    tips: list[str]
     note: str | None = None
 
 
@@ -208,9 +201,8 @@ def listings_page(
     without `count`, the number of listings the filters leave when the caller knows it)."""
     listings = filter_listings(shown_listings(gpu), gpu=gpu, applied=applied, rates=rates)
     page, note = paginate(listings.only(*CARD_FIELDS), raw_page, count=count)
-    tips = spec_tips(gpu, specs)
     cards = []
     for listing in page.object_list:
         listing.gpu = gpu
-        cards.append(listing_card(listing, specs, tips=tips, rates=rates))
-    return ListingsPage(page=page, cards=cards, note=note)
+        cards.append(listing_card(listing, specs, rates=rates))
+    return ListingsPage(page=page, cards=cards, tips=spec_tips(gpu, specs), note=note)
