@@ -6,7 +6,7 @@ from decimal import Decimal
 from django import template
 from django.conf import settings
 from django.urls import reverse
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from catalog import presentation
@@ -32,13 +32,12 @@ register.filter("iso_date", presentation.iso_date, expects_localtime=True)
 def card_links(card):
     """A card's name linking to its shop page, and a `specs` link to its learn page; `card` has
     .slug and .label. A tag, not a partial: the ranking tables show it on every row."""
-    label = conditional_escape(card.label)  # once for its two places: every row shows it
     return format_html(
         '<a href="{}">{}</a> <a class="muted" href="{}" aria-label="About the {}">specs</a>',
         reverse("metrics:shop-gpu", kwargs={"slug": card.slug}),
-        label,
+        card.label,
         reverse("metrics:learn-gpu", kwargs={"slug": card.slug}),
-        label,
+        card.label,
     )
 
 
@@ -49,7 +48,6 @@ def ml_software_badge(level, note=""):
     show it on every row (includes/ml_software_badge.html is this tag)."""
     if not level:
         return ""
-    level = conditional_escape(level)  # once for its three places
     if note:
         return format_html(
             '<details class="ml-software ml-software-{}" data-ml-software="{}"><summary>ML'
