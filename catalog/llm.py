@@ -543,6 +543,9 @@ class LlmCatalogue:
     eras: tuple[Era, ...] = ()
     # The stored leave-one-out backtest (catalog.LlmBacktest); None: run it here.
     stored_backtests: list[Backtest] | None = None
+    # The stored calibration with each family's expected error (catalog.LlmCalibration); None:
+    # fit it here.
+    stored_calibration: Calibration | None = None
 
     def model(self, slug: str) -> ModelSpec | None:
         return next((m for m in self.models if m.slug == slug), None)
@@ -552,17 +555,23 @@ class LlmCatalogue:
 
     @cached_property
     def report(self) -> CalibrationReport:
-        """The calibration on every measurement with its backtest: the stored one where the
-        catalogue has it (one full fit), else run here (one fit per measurement)."""
+        """The calibration on every measurement with its backtest: the stored ones where the
+        catalogue has them (the stored backtest alone: one full fit), else run here (one fit per
+        measurement)."""
         if self.stored_backtests is None:
             return calibrate(self.measurements, self.families, self.eras)
-        full = fit_points(self.measurements, self.families, self.eras)
-        return CalibrationReport(
-            with_expected_errors(full, self.stored_backtests), self.stored_backtests
-        )
+        calibration = self.stored_calibration
+        if calibration is None:
+            calibration = with_expected_errors(
+                fit_points(self.measurements, self.families, self.eras), self.stored_backtests
+            )
+        return CalibrationReport(calibration, self.stored_backtests)
 
-    @property
+    @cached_property
     def calibration(self) -> Calibration:
+        """The stored calibration, else the report's (read once per card run: cached)."""
+        if self.stored_calibration is not None:
+            return self.stored_calibration
         return self.report.calibration
 
     @cached_property
