@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Func, IntegerField, Subquery
 from django.utils import timezone
 
 from catalog.llm import (
@@ -82,6 +83,13 @@ CALIBRATION_COLUMNS = (
     "earlier_factors",
     "measurements",
     "fixture_sha256",
+)
+# How many measurements there are, as a subquery: a stored calibration is read only while it was
+# fitted on as many (COUNT as a plain function, so the query is not grouped).
+MEASUREMENT_COUNT = (
+    LlmMeasurement.objects.order_by()
+    .annotate(count=Func(F("pk"), function="COUNT", output_field=IntegerField()))
+    .values("count")
 )
 # The LlmMeasurement columns a Measured carries as they are.
 MEASURED_COLUMNS = (
@@ -176,15 +184,10 @@ def load_llm_catalogue(
     pages that only estimate need it only to fit). `stored=False` fits and backtests afresh.
     `cards`, every card's figures by its Gpu id where the page has read them already, spares
     the measurements reading them again."""
-    # ModelSpec's fields are LlmModel columns of the same names.
-    models = [ModelSpec(**row) for row in LlmModel.objects.values(*MODEL_SPEC_FIELDS)]
-    by_slug = {m.slug: m for m in models}
-    quants = [
-        QuantSpec(**row) for row in Quantization.objects.values("slug", "name", "bits_per_weight")
-    ]
-    measurements = _measurements(by_slug, cards)
+    models, quants = _models_and_quants()
+    measurements = _measurements({m.slug: m for m in models}, cards)
     fixture = fixture or read_calibration()
-    calibration = _stored_calibration(fixture, len(measurements)) if stored else None
+    calibration = _stored_calibration(fixture) if stored else None
     kept = None
     if stored and (backtests or calibration is None):
         kept = _stored_backtests(measurements)
@@ -193,12 +196,45 @@ def load_llm_catalogue(
     )
 
 
+def load_card_catalogue(gpu) -> LlmCatalogue:
+    """The catalogue as one card's runs read it (models_on): every LLM and quantisation, the
+    stored calibration and only the card's own measurements, the ones that stand in for its
+    estimates (four queries). While no stored calibration matches every measurement, every
+    measurement and the stored backtest, to fit on as load_llm_catalogue does (five)."""
+    fixture = read_calibration()
+    calibration = _stored_calibration(fixture)
+    models, quants = _models_and_quants()
+    by_slug = {m.slug: m for m in models}
+    families, eras = fixture.families, fixture.eras
+    if calibration is None:
+        measurements = _measurements(by_slug, None)
+        backtests = _stored_backtests(measurements)
+        return LlmCatalogue(models, quants, measurements, families, eras, backtests)
+    measurements = _measurements(by_slug, {gpu.pk: card_spec(gpu)}, gpu_id=gpu.pk)
+    # No backtest ([]): its report is the stored calibration, never a fit on one card's points.
+    return LlmCatalogue(models, quants, measurements, families, eras, [], calibration)
+
+
+def _models_and_quants() -> tuple[list[ModelSpec], list[QuantSpec]]:
+    """Every catalogued LLM and quantisation (two queries)."""
+    # ModelSpec's fields are LlmModel columns of the same names.
+    models = [ModelSpec(**row) for row in LlmModel.objects.values(*MODEL_SPEC_FIELDS)]
+    quants = [
+        QuantSpec(**row) for row in Quantization.objects.values("slug", "name", "bits_per_weight")
+    ]
+    return models, quants
+
+
 def _measurements(
-    models: dict[str, ModelSpec], cards: dict[int, CardSpec] | None
+    models: dict[str, ModelSpec], cards: dict[int, CardSpec] | None, gpu_id: int | None = None
 ) -> list[Measured]:
-    """Every measurement of a catalogued model, with its card's figures (one query)."""
+    """Every measurement of a catalogued model (only the card's, given its `gpu_id`), with its
+    card's figures (one query)."""
     gpu_columns = ("gpu_id",) if cards else tuple(f"gpu__{c}" for c in CARD_SPEC_COLUMNS)
-    rows = LlmMeasurement.objects.values(
+    measured = LlmMeasurement.objects.all()
+    if gpu_id is not None:
+        measured = measured.filter(gpu_id=gpu_id)
+    rows = measured.values(
         "pk",
         "model__slug",
         "quant__slug",
@@ -241,19 +277,25 @@ def _stored_backtests(measurements: list[Measured]) -> list[Backtest] | None:
     return backtests or None
 
 
-def _stored_calibration(fixture: CalibrationFixture, measurements: int) -> Calibration | None:
-    """The fit `record_llm_figures` stored (one query); None when none is stored or it was made
-    on another number of measurements or with another calibration fixture: then it is fitted."""
+def _stored_calibration(fixture: CalibrationFixture) -> Calibration | None:
+    """The fit `record_llm_figures` stored (one query, which counts the measurements too); None
+    when none is stored or it was made on another number of measurements or with another
+    calibration fixture: then it is fitted."""
     rows = list(
-        LlmFamilyFit.objects.order_by("position").values(
-            "family_key", *FAMILY_FIT_COLUMNS, *(f"calibration__{c}" for c in CALIBRATION_COLUMNS)
+        LlmFamilyFit.objects.order_by("position")
+        .annotate(measured_now=Subquery(MEASUREMENT_COUNT))
+        .values(
+            "family_key",
+            "measured_now",
+            *FAMILY_FIT_COLUMNS,
+            *(f"calibration__{c}" for c in CALIBRATION_COLUMNS),
         )
     )
     if not rows:
         return None
     head = {column: rows[0][f"calibration__{column}"] for column in CALIBRATION_COLUMNS}
     if (
-        head.pop("measurements") != measurements
+        head.pop("measurements") != rows[0]["measured_now"]
         or head.pop("fixture_sha256") != fixture.sha256
         or [row["family_key"] for row in rows] != [family.key for family in fixture.families]
     ):
@@ -363,7 +405,7 @@ class CardModels:
 
 def models_on(gpu, *, catalogue: LlmCatalogue | None = None) -> CardModels:
     """Which catalogued LLMs the card holds at Q4_K_M and the default context, and how fast."""
-    catalogue = catalogue or load_llm_catalogue()
+    catalogue = catalogue or load_card_catalogue(gpu)
     quant, rows = models_on_card(catalogue, card_spec(gpu))
     return CardModels(gpu_label=gpu.label, quant=quant, rows=rows, laptop=gpu.is_laptop)
 
