@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TypedDict
 
 from django.core.paginator import Page
 from django.template.defaultfilters import pluralize
@@ -42,9 +43,10 @@ class SpecPill:
     text: str
 
 
-@dataclass(frozen=True)
-class ListingCard:
-    """A listing with every figure already formatted: templates only place the strings."""
+class ListingCard(TypedDict):
+    """A listing with every figure already formatted: templates only place the strings. A dict,
+    not a dataclass: Django's templates look a name up in a dict first, and a page places some
+    700 of them."""
 
     pk: int
     title: str
@@ -59,10 +61,10 @@ class ListingCard:
     shipping: str
     details: tuple[str, ...]
     seller: str
-    deal: str = ""
-    deal_side: str = ""  # "below" or "above" the going rate, for the badge's colour
-    not_in_rate: str = ""  # "Not in going rate: engineering sample"
-    warnings: tuple[str, ...] = ()  # what a buyer should know before buying: its flags
+    deal: str  # the difference from the going rate, or ""
+    deal_side: str  # "below" or "above" the going rate, for the badge's colour
+    not_in_rate: str  # "Not in going rate: engineering sample", or ""
+    warnings: tuple[str, ...]  # what a buyer should know before buying: its flags
 
 
 def card_specs(gpu: Gpu) -> list[Spec]:
