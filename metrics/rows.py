@@ -36,19 +36,21 @@ def index_rows(cards: list) -> list[dict]:
     """The all-cards table's rows (metrics.selectors.IndexCard)."""
     return [
         {
-            **_card(card.gpu),
-            "maker": f"{card.manufacturer} · {card.category_label}",
-            "price": SafeString(money(card.headline_price, "whole")),
-            "new": SafeString(money(card.new_headline_price, "whole")),
-            "used": SafeString(money(card.used_headline_price, "whole")),
-            "listings": SafeString(card.all_listing_count or 0),
-            "lowest": SafeString(price(card.all_lowest_price) or MISSING),
-            "memory": SafeString(figure(card.memory_gb)),
-            "gpu_memory": SafeString(figure(card.gpu_memory_gb)) if card.gpu_memory_gb else "",
-            "fp16": SafeString(figure(card.fp16_tflops)),
-            "per_fp16": SafeString(per_unit(card.per_fp16)),
-            "per_gb": SafeString(per_unit(card.per_gb)),
-            "power": SafeString(f"{figure(card.tdp_w)} W" if card.tdp_w else MISSING),
+            **_card(card["gpu"]),
+            "maker": f"{card['manufacturer']} · {card['category_label']}",
+            "price": SafeString(money(card["headline_price"], "whole")),
+            "new": SafeString(money(card["new_headline_price"], "whole")),
+            "used": SafeString(money(card["used_headline_price"], "whole")),
+            "listings": SafeString(card["all_listing_count"] or 0),
+            "lowest": SafeString(price(card["all_lowest_price"]) or MISSING),
+            "memory": SafeString(figure(card["memory_gb"])),
+            "gpu_memory": SafeString(figure(card["gpu_memory_gb"]))
+            if card["gpu_memory_gb"]
+            else "",
+            "fp16": SafeString(figure(card["fp16_tflops"])),
+            "per_fp16": SafeString(per_unit(card["per_fp16"])),
+            "per_gb": SafeString(per_unit(card["per_gb"])),
+            "power": SafeString(f"{figure(card['tdp_w'])} W" if card["tdp_w"] else MISSING),
         }
         for card in cards
     ]

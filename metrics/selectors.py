@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import TypedDict
 
 from django.db.models import Case, Count, F, FilteredRelation, Q, QuerySet, When
 
@@ -13,7 +14,6 @@ from catalog.models import (
     FormFactor,
     Gpu,
     MlModel,
-    MlSoftware,
     UseCase,
 )
 from catalog.presentation import quoted, shows_needs
@@ -350,14 +350,14 @@ def _use_case_top_lists(*, limit: int) -> list[TopList]:
     return lists
 
 
-@dataclass(frozen=True)
-class IndexCard:
-    """One row of the all-cards table: what it shows of a card and its prices."""
+class IndexCard(TypedDict):
+    """One row of the all-cards table: what it shows of a card and its prices. A dict (the
+    query's values() row by name, with the card and its category's label added), not a
+    dataclass: the table builds one for each of some 150 cards."""
 
     gpu: CardRef
     manufacturer: str
     category_label: str
-    ml_software_label: str
     memory_gb: float | None
     fp16_tflops: float | None
     tdp_w: int | None
@@ -368,7 +368,7 @@ class IndexCard:
     all_lowest_price: Decimal | None  # "from": the cheapest fixed-price listing without a flag
     per_fp16: float | None
     per_gb: float | None  # a whole computer's per GB its GPU may use
-    gpu_memory_gb: float | None = None  # a whole computer's GPU share
+    gpu_memory_gb: float | None  # a whole computer's GPU share
 
 
 # The figures of an IndexCard that are the card's values as they are.
@@ -411,18 +411,12 @@ def card_index(*, filters: RankingFilters, index: IndexQuery | None = None) -> l
     rows = cards.order_by(order, "label").values(
         *CARD_REF_COLUMNS, "manufacturer", "category", "gpu_memory_gb", *INDEX_FIGURES
     )
-    categories, software = dict(Category.choices), dict(MlSoftware.choices)
-    return [
-        IndexCard(
-            gpu=_card_ref(row, prefix=""),
-            manufacturer=row["manufacturer"],
-            category_label=categories.get(row["category"], row["category"]),
-            ml_software_label=software.get(row["ml_software"], ""),
-            **{name: row[name] for name in INDEX_FIGURES},
-            gpu_memory_gb=row["gpu_memory_gb"],
-        )
-        for row in rows
-    ]
+    categories = dict(Category.choices)
+    cards = list(rows)
+    for card in cards:
+        card["gpu"] = _card_ref(card, prefix="")
+        card["category_label"] = categories.get(card["category"], card["category"])
+    return cards
 
 
 @dataclass(frozen=True)
