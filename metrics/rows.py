@@ -61,15 +61,15 @@ def spec_rank_rows(cards: list) -> list[dict]:
     30-day trend as it reads (metrics.history.Trend), or none."""
     rows = []
     for rank, card in enumerate(cards, start=1):
-        trend = card.trend
+        trend = card["trend"]
         rows.append(
             {
-                **_card(card.gpu),
+                **_card(card["gpu"]),
                 "rank": SafeString(rank),
-                "per_unit": SafeString(per_unit(card.per_unit)),
-                "price": SafeString(money(card.headline_price)),
-                "spec_value": SafeString(figure(card.spec_value)),
-                "listings": SafeString(card.listing_count),
+                "per_unit": SafeString(per_unit(card["per_unit"])),
+                "price": SafeString(money(card["headline_price"])),
+                "spec_value": SafeString(figure(card["spec_value"])),
+                "listings": SafeString(card["listing_count"]),
                 "trend": trend is not None,
                 "trend_direction": trend.direction if trend else "",
                 "trend_change": SafeString(f"{trend.arrow}{trend.abs_percent}%" if trend else ""),

@@ -74,17 +74,17 @@ CARD_REF_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class RankedCard:
+class RankedCard(TypedDict):
     """A card on a cost-per-spec page: what its row shows, with its headline price's 30-day
-    trend."""
+    trend. A dict (the query's values() row by name, with the card and its trend added), not a
+    dataclass: a ranking builds one for each of some 150 cards."""
 
     gpu: CardRef
     spec_value: float | None
     headline_price: Decimal | None
     listing_count: int | None
     per_unit: float | None
-    trend: Trend | None = None
+    trend: Trend | None
 
 
 @dataclass(frozen=True)
@@ -192,21 +192,14 @@ def spec_ranking(*, spec: Spec, filters: RankingFilters) -> SpecRanking:
             spec_value=F(spec.field) if figure is None else F("system_value"),
         )
     )
-    cards = [
-        RankedCard(
-            gpu=_card_ref(row, prefix=""),
-            spec_value=row["spec_value"],
-            headline_price=row["headline_price"],
-            listing_count=row["listing_count"],
-            per_unit=row["per_unit"],
-            trend=trend_of(row, today=today),
-        )
-        for row in rows
-    ]
+    cards = list(rows)
+    for card in cards:
+        card["gpu"] = _card_ref(card, prefix="")
+        card["trend"] = trend_of(card, today=today)
     return SpecRanking(
         spec=spec,
-        ranked=[c for c in cards if c.per_unit is not None],
-        no_data=[c for c in cards if c.per_unit is None],
+        ranked=[c for c in cards if c["per_unit"] is not None],
+        no_data=[c for c in cards if c["per_unit"] is None],
         system_note=system_note(spec),
     )
 
