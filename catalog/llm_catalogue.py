@@ -176,52 +176,60 @@ def load_llm_catalogue(
     pages that only estimate need it only to fit). `stored=False` fits and backtests afresh.
     `cards`, every card's figures by its Gpu id where the page has read them already, spares
     the measurements reading them again."""
-    # ModelSpec's fields are LlmModel columns of the same names.
-    models = [ModelSpec(**row) for row in LlmModel.objects.values(*MODEL_SPEC_FIELDS)]
-    by_slug = {m.slug: m for m in models}
-    quants = [
-        QuantSpec(**row) for row in Quantization.objects.values("slug", "name", "bits_per_weight")
-    ]
-    measurements = _measurements(by_slug, cards)
+    # ModelSpec's fields are LlmModel columns of the same names; both by id, in their order.
+    models = {
+        row.pop("pk"): ModelSpec(**row) for row in LlmModel.objects.values("pk", *MODEL_SPEC_FIELDS)
+    }
+    quants = {
+        row.pop("pk"): QuantSpec(**row)
+        for row in Quantization.objects.values("pk", "slug", "name", "bits_per_weight")
+    }
+    measurements = _measurements(models, quants, cards)
     fixture = fixture or read_calibration()
     calibration = _stored_calibration(fixture, len(measurements)) if stored else None
     kept = None
     if stored and (backtests or calibration is None):
         kept = _stored_backtests(measurements)
     return LlmCatalogue(
-        models, quants, measurements, fixture.families, fixture.eras, kept, calibration
+        list(models.values()),
+        list(quants.values()),
+        measurements,
+        fixture.families,
+        fixture.eras,
+        kept,
+        calibration,
     )
 
 
 def _measurements(
-    models: dict[str, ModelSpec], cards: dict[int, CardSpec] | None
+    models: dict[int, ModelSpec], quants: dict[int, QuantSpec], cards: dict[int, CardSpec] | None
 ) -> list[Measured]:
-    """Every measurement of a catalogued model, with its card's figures (one query)."""
+    """Every measurement, with its model, quantisation and card's figures, in the order they
+    were added (one query, joining the cards only where `cards` is not given)."""
     gpu_columns = ("gpu_id",) if cards else tuple(f"gpu__{c}" for c in CARD_SPEC_COLUMNS)
-    rows = LlmMeasurement.objects.values(
-        "pk",
-        "model__slug",
-        "quant__slug",
-        "quant__bits_per_weight",
-        "published_on",
-        *MEASURED_COLUMNS,
-        *gpu_columns,
+    rows = LlmMeasurement.objects.order_by("pk").values(
+        "pk", "model_id", "quant_id", "published_on", *MEASURED_COLUMNS, *gpu_columns
     )
-    return [
-        Measured(
-            card=cards[row["gpu_id"]]
+    measured = []
+    for row in rows:
+        quant = quants[row["quant_id"]]
+        card = (
+            cards[row["gpu_id"]]
             if cards
-            else card_spec_of({column: row[f"gpu__{column}"] for column in CARD_SPEC_COLUMNS}),
-            model=models[row["model__slug"]],
-            quant_slug=row["quant__slug"],
-            bits_per_weight=row["quant__bits_per_weight"],
-            published_on=row["published_on"].isoformat(),
-            pk=row["pk"],
-            **{column: row[column] for column in MEASURED_COLUMNS},
+            else card_spec_of({column: row[f"gpu__{column}"] for column in CARD_SPEC_COLUMNS})
         )
-        for row in rows
-        if row["model__slug"] in models
-    ]
+        measured.append(
+            Measured(
+                card=card,
+                model=models[row["model_id"]],
+                quant_slug=quant.slug,
+                bits_per_weight=quant.bits_per_weight,
+                published_on=row["published_on"].isoformat(),
+                pk=row["pk"],
+                **{column: row[column] for column in MEASURED_COLUMNS},
+            )
+        )
+    return measured
 
 
 def _stored_backtests(measurements: list[Measured]) -> list[Backtest] | None:

@@ -362,9 +362,9 @@ def load_priced_cards(
         slugs = {gpu["pk"]: gpu["slug"] for gpu in gpus}
         prices = {
             slugs[gpu_id]: (price, count, lowest)
-            for gpu_id, price, count, lowest in CardPrice.objects.filter(
-                scope=Scope.ALL
-            ).values_list("gpu_id", "headline_price", "listing_count", "lowest_price")
+            for gpu_id, price, count, lowest in CardPrice.objects.filter(scope=Scope.ALL)
+            .order_by()  # into a dict: no order, and no join for CardPrice's ordering by card
+            .values_list("gpu_id", "headline_price", "listing_count", "lowest_price")
         }
     return PricedCards(list(by_id.values()), prices, needs, by_id)
 
