@@ -455,6 +455,8 @@ def shown_row(row: LlmRow, rank: str = "") -> dict:
     figure = SafeString
     error = run.expected_error_pct
     needs = row.needs
+    # A one-card row shows prompt speed, a multi-card setup its whole price: each formats its own.
+    single = run.cards_needed == 1
     return {
         "rank": rank,
         "run": run,
@@ -468,14 +470,14 @@ def shown_row(row: LlmRow, rank: str = "") -> dict:
         "machine": row.machine,
         "cards_needed": run.cards_needed,
         "memory": figure(sig(run.card.memory_gb, 3)),
-        "total_memory": figure(sig(run.card.total_memory_gb, 3)),
+        "total_memory": figure(sig(run.card.total_memory_gb, 3)) if row.machine else None,
         "devices_used": run.devices_used if run.device_split else None,
         "per_1000_usd": figure(sig(row.tokens_per_s_per_1000_usd, 3)),
         "decode": figure(sig(run.decode_tokens_per_s, 3)),
         # As includes/error_bar.html shows it.
         "error": None if error is None else figure(whole(error)),
         "prefill": None
-        if run.prefill_tokens_per_s is None
+        if run.prefill_tokens_per_s is None or not single
         else figure(sig(run.prefill_tokens_per_s, 3)),
         "tokens_per_joule": figure(sig(energy.tokens_per_joule if energy else None, 3)),
         "usd_per_million_tokens": figure(
@@ -483,7 +485,7 @@ def shown_row(row: LlmRow, rank: str = "") -> dict:
         ),
         "price": figure(money(row.price)),
         "host_price": figure(money(row.host_price)) if row.host_price else "",
-        "setup_price": figure(money(row.setup_price)),
+        "setup_price": None if single else figure(money(row.setup_price)),
         "measured": run.basis == "measured",
         "basis": figure(run.basis_label),
     }
