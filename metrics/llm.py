@@ -468,10 +468,11 @@ def shown_row(row: LlmRow, rank: str = "") -> dict:
         "cooling": needs.cooling,
         "devices": needs.devices,
         "machine": row.machine,
-        "cards_needed": run.cards_needed,
+        # Counts as text: an int in a template is localised per row.
+        "cards_needed": str(run.cards_needed),
         "memory": figure(sig(run.card.memory_gb, 3)),
         "total_memory": figure(sig(run.card.total_memory_gb, 3)) if row.machine else None,
-        "devices_used": run.devices_used if run.device_split else None,
+        "devices_used": str(run.devices_used) if run.device_split else None,
         "per_1000_usd": figure(sig(row.tokens_per_s_per_1000_usd, 3)),
         "decode": figure(sig(run.decode_tokens_per_s, 3)),
         # As includes/error_bar.html shows it.
