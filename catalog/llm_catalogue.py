@@ -186,7 +186,10 @@ def load_llm_catalogue(
     }
     measurements = _measurements(models, quants, cards)
     fixture = fixture or read_calibration()
-    calibration = _stored_calibration(fixture, len(measurements)) if stored else None
+    # Without measurements the fit is the typical figures: nothing stored to read.
+    calibration = (
+        _stored_calibration(fixture, len(measurements)) if stored and measurements else None
+    )
     kept = None
     if stored and (backtests or calibration is None):
         kept = _stored_backtests(measurements)
