@@ -84,8 +84,8 @@ CALIBRATION_COLUMNS = (
     "measurements",
     "fixture_sha256",
 )
-# How many measurements there are, as a subquery: a stored calibration is read only while it was
-# fitted on as many (COUNT as a plain function, so the query is not grouped).
+# How many measurements there are, as a subquery (COUNT as a plain function, so the query is
+# not grouped): a stored calibration is read only while it was fitted on as many.
 MEASUREMENT_COUNT = (
     LlmMeasurement.objects.order_by()
     .annotate(count=Func(F("pk"), function="COUNT", output_field=IntegerField()))
@@ -184,80 +184,111 @@ def load_llm_catalogue(
     pages that only estimate need it only to fit). `stored=False` fits and backtests afresh.
     `cards`, every card's figures by its Gpu id where the page has read them already, spares
     the measurements reading them again."""
-    models, quants = _models_and_quants()
-    measurements = _measurements({m.slug: m for m in models}, cards)
+    models = _model_specs(LlmModel.objects.values("pk", *MODEL_SPEC_FIELDS))
+    quants = _quant_specs()
+    measurements = _measurements(models, quants, cards)
     fixture = fixture or read_calibration()
-    calibration = _stored_calibration(fixture) if stored else None
+    # Without measurements the fit is the typical figures: nothing stored to read.
+    calibration = (
+        _stored_calibration(fixture, len(measurements)) if stored and measurements else None
+    )
     kept = None
     if stored and (backtests or calibration is None):
         kept = _stored_backtests(measurements)
     return LlmCatalogue(
-        models, quants, measurements, fixture.families, fixture.eras, kept, calibration
+        list(models.values()),
+        list(quants.values()),
+        measurements,
+        fixture.families,
+        fixture.eras,
+        kept,
+        calibration,
     )
 
 
 def load_card_catalogue(gpu) -> LlmCatalogue:
     """The catalogue as one card's runs read it (models_on): every LLM and quantisation, the
     stored calibration and only the card's own measurements, the ones that stand in for its
-    estimates (four queries). While no stored calibration matches every measurement, every
-    measurement and the stored backtest, to fit on as load_llm_catalogue does (five)."""
+    estimates (four queries; two without any measurement, whose fit is the typical figures).
+    While no stored calibration matches every measurement, every measurement and the stored
+    backtest, to fit on here as load_llm_catalogue does."""
+    rows = list(
+        LlmModel.objects.annotate(measured=Subquery(MEASUREMENT_COUNT)).values(
+            "pk", "measured", *MODEL_SPEC_FIELDS
+        )
+    )
+    models, quants = _model_specs(rows), _quant_specs()
     fixture = read_calibration()
-    calibration = _stored_calibration(fixture)
-    models, quants = _models_and_quants()
-    by_slug = {m.slug: m for m in models}
-    families, eras = fixture.families, fixture.eras
-    if calibration is None:
-        measurements = _measurements(by_slug, None)
+    # Every measurement is of a catalogued LLM: no LLM, no measurement.
+    measured = rows[0]["measured"] if rows else 0
+    calibration = _stored_calibration(fixture, measured) if measured else None
+    if calibration is not None:
+        measurements = _measurements(models, quants, {gpu.pk: card_spec(gpu)}, gpu_id=gpu.pk)
+        backtests = []  # its report is the stored calibration, never a fit on one card's points
+    else:
+        measurements = _measurements(models, quants, None) if measured else []
         backtests = _stored_backtests(measurements)
-        return LlmCatalogue(models, quants, measurements, families, eras, backtests)
-    measurements = _measurements(by_slug, {gpu.pk: card_spec(gpu)}, gpu_id=gpu.pk)
-    # No backtest ([]): its report is the stored calibration, never a fit on one card's points.
-    return LlmCatalogue(models, quants, measurements, families, eras, [], calibration)
+    return LlmCatalogue(
+        list(models.values()),
+        list(quants.values()),
+        measurements,
+        fixture.families,
+        fixture.eras,
+        backtests,
+        calibration,
+    )
 
 
-def _models_and_quants() -> tuple[list[ModelSpec], list[QuantSpec]]:
-    """Every catalogued LLM and quantisation (two queries)."""
-    # ModelSpec's fields are LlmModel columns of the same names.
-    models = [ModelSpec(**row) for row in LlmModel.objects.values(*MODEL_SPEC_FIELDS)]
-    quants = [
-        QuantSpec(**row) for row in Quantization.objects.values("slug", "name", "bits_per_weight")
-    ]
-    return models, quants
+def _model_specs(rows) -> dict[int, ModelSpec]:
+    """LlmModel values() rows as ModelSpecs (its fields are columns of the same names) by id,
+    in their order."""
+    return {row["pk"]: ModelSpec(**{name: row[name] for name in MODEL_SPEC_FIELDS}) for row in rows}
+
+
+def _quant_specs() -> dict[int, QuantSpec]:
+    """Every quantisation by id, in its order (one query)."""
+    return {
+        row.pop("pk"): QuantSpec(**row)
+        for row in Quantization.objects.values("pk", "slug", "name", "bits_per_weight")
+    }
 
 
 def _measurements(
-    models: dict[str, ModelSpec], cards: dict[int, CardSpec] | None, gpu_id: int | None = None
+    models: dict[int, ModelSpec],
+    quants: dict[int, QuantSpec],
+    cards: dict[int, CardSpec] | None,
+    gpu_id: int | None = None,
 ) -> list[Measured]:
-    """Every measurement of a catalogued model (only the card's, given its `gpu_id`), with its
-    card's figures (one query)."""
+    """Every measurement (only the card's, given its `gpu_id`), with its model, quantisation and
+    card's figures, in the order they were added (one query, joining the cards only where
+    `cards` is not given)."""
     gpu_columns = ("gpu_id",) if cards else tuple(f"gpu__{c}" for c in CARD_SPEC_COLUMNS)
-    measured = LlmMeasurement.objects.all()
+    queryset = LlmMeasurement.objects.order_by("pk")
     if gpu_id is not None:
-        measured = measured.filter(gpu_id=gpu_id)
-    rows = measured.values(
-        "pk",
-        "model__slug",
-        "quant__slug",
-        "quant__bits_per_weight",
-        "published_on",
-        *MEASURED_COLUMNS,
-        *gpu_columns,
+        queryset = queryset.filter(gpu_id=gpu_id)
+    rows = queryset.values(
+        "pk", "model_id", "quant_id", "published_on", *MEASURED_COLUMNS, *gpu_columns
     )
-    return [
-        Measured(
-            card=cards[row["gpu_id"]]
+    measured = []
+    for row in rows:
+        quant = quants[row["quant_id"]]
+        card = (
+            cards[row["gpu_id"]]
             if cards
-            else card_spec_of({column: row[f"gpu__{column}"] for column in CARD_SPEC_COLUMNS}),
-            model=models[row["model__slug"]],
-            quant_slug=row["quant__slug"],
-            bits_per_weight=row["quant__bits_per_weight"],
-            published_on=row["published_on"].isoformat(),
-            pk=row["pk"],
-            **{column: row[column] for column in MEASURED_COLUMNS},
+            else card_spec_of({column: row[f"gpu__{column}"] for column in CARD_SPEC_COLUMNS})
         )
-        for row in rows
-        if row["model__slug"] in models
-    ]
+        measured.append(
+            Measured(
+                card=card,
+                model=models[row["model_id"]],
+                quant_slug=quant.slug,
+                bits_per_weight=quant.bits_per_weight,
+                published_on=row["published_on"].isoformat(),
+                pk=row["pk"],
+                **{column: row[column] for column in MEASURED_COLUMNS},
+            )
+        )
+    return measured
 
 
 def _stored_backtests(measurements: list[Measured]) -> list[Backtest] | None:
@@ -277,25 +308,19 @@ def _stored_backtests(measurements: list[Measured]) -> list[Backtest] | None:
     return backtests or None
 
 
-def _stored_calibration(fixture: CalibrationFixture) -> Calibration | None:
-    """The fit `record_llm_figures` stored (one query, which counts the measurements too); None
-    when none is stored or it was made on another number of measurements or with another
-    calibration fixture: then it is fitted."""
+def _stored_calibration(fixture: CalibrationFixture, measurements: int) -> Calibration | None:
+    """The fit `record_llm_figures` stored (one query); None when none is stored or it was made
+    on another number of measurements or with another calibration fixture: then it is fitted."""
     rows = list(
-        LlmFamilyFit.objects.order_by("position")
-        .annotate(measured_now=Subquery(MEASUREMENT_COUNT))
-        .values(
-            "family_key",
-            "measured_now",
-            *FAMILY_FIT_COLUMNS,
-            *(f"calibration__{c}" for c in CALIBRATION_COLUMNS),
+        LlmFamilyFit.objects.order_by("position").values(
+            "family_key", *FAMILY_FIT_COLUMNS, *(f"calibration__{c}" for c in CALIBRATION_COLUMNS)
         )
     )
     if not rows:
         return None
     head = {column: rows[0][f"calibration__{column}"] for column in CALIBRATION_COLUMNS}
     if (
-        head.pop("measurements") != rows[0]["measured_now"]
+        head.pop("measurements") != measurements
         or head.pop("fixture_sha256") != fixture.sha256
         or [row["family_key"] for row in rows] != [family.key for family in fixture.families]
     ):

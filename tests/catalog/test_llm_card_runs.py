@@ -26,7 +26,8 @@ def test_a_cards_runs_read_its_own_measurements_and_the_stored_calibration(
     loaded_catalog, django_assert_num_queries
 ):
     measured = Gpu.objects.get(slug=CARDS[0])
-    with django_assert_num_queries(4):  # the calibration, LLMs, quantisations, its own
+    # LLMs (with how many measurements there are), quantisations, the calibration, its own.
+    with django_assert_num_queries(4):
         catalogue = load_card_catalogue(measured)
     own = LlmMeasurement.objects.filter(gpu=measured).count()
     assert own > 0 and len(catalogue.measurements) == own
@@ -44,4 +45,17 @@ def test_without_a_stored_calibration_a_cards_runs_are_fitted_on_every_measureme
     catalogue = load_card_catalogue(gpu)
     assert catalogue.stored_calibration is None
     assert len(catalogue.measurements) == LlmMeasurement.objects.count()
+    _same_runs(gpu)
+
+
+@pytest.mark.django_db
+def test_without_any_measurement_a_cards_runs_take_the_typical_fit_in_two_queries(
+    loaded_catalog, django_assert_num_queries
+):
+    LlmMeasurement.objects.all().delete()
+    gpu = Gpu.objects.get(slug=CARDS[0])
+    with django_assert_num_queries(2):  # LLMs with how many measurements there are, quantisations
+        catalogue = load_card_catalogue(gpu)
+    assert catalogue.measurements == [] and catalogue.stored_calibration is None
+    assert all(fit.typical for fit in catalogue.calibration.fits)
     _same_runs(gpu)

@@ -215,10 +215,10 @@ def test_query_count_does_not_grow_with_listings(client, django_assert_max_num_q
     make_refresh(big)
     for gpu in (small, big):
         # The page generation, the card, its price summary and last check, its going rates, the
-        # count and page of listings, its price history, the LLM catalogue (four: the stored
-        # calibration, LLMs, quantisations, the card's own measurements), demo notice, its cloud
-        # offers and the depreciation rates.
-        with django_assert_max_num_queries(15):
+        # count and page of listings, its price history, the LLM catalogue (two without any
+        # measurement: LLMs with their count, quantisations), demo notice, its cloud offers and
+        # the depreciation rates.
+        with django_assert_max_num_queries(13):
             response = client.get(shop_url(gpu, sort="fp32", price_min="100"))
         assert response.status_code == 200
 
@@ -288,7 +288,7 @@ def test_an_unfiltered_page_counts_its_listings_without_a_second_count_query(
 ):
     gpu = make_shop(listings=30)  # 31 listings with the lot
     # As test_query_count_does_not_grow_with_listings, without the COUNT: the summary's is used.
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(12):
         html = client.get(shop_url(gpu, sort="-price", page="2")).content.decode()
     assert "Showing 25–31 of 31 listings." in html
     assert "Page 2 of 2" in html
@@ -310,7 +310,7 @@ def test_a_page_filtered_by_condition_and_country_counts_from_the_summary(
     ]:
         expected = shown.filter(**lookups).count()
         # As test_an_unfiltered_page_counts_its_listings_without_a_second_count_query.
-        with django_assert_max_num_queries(14):
+        with django_assert_max_num_queries(12):
             html = client.get(shop_url(gpu, **query)).content.decode()
         assert f"of {expected} listing{'s' if expected != 1 else ''}." in html, query
 
