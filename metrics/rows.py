@@ -10,6 +10,7 @@ template's escaping."""
 
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 
 from catalog.presentation import MISSING, figure, money, per_unit, price, sig
@@ -37,6 +38,8 @@ def index_rows(cards: list) -> list[dict]:
     return [
         {
             **_card(card["gpu"]),
+            # Escaped once for the three places the row's compare box names it.
+            "slug": conditional_escape(card["gpu"].slug),
             "maker": f"{card['manufacturer']} · {card['category_label']}",
             "price": SafeString(money(card["headline_price"], "whole")),
             "new": SafeString(money(card["new_headline_price"], "whole")),
