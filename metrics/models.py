@@ -244,6 +244,62 @@ class MonthlyPrice(models.Model):
         return f"{self.gpu_id} {self.scope} {self.month:%Y-%m}: ${self.headline_price}"
 
 
+def _summary_card():
+    """A card a month's summary names; deleting the card deletes the summary, which is then
+    worked out where it is read."""
+    return models.ForeignKey(
+        "catalog.Gpu", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+
+
+def _summary_money():
+    return models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+
+
+class MonthlySummary(models.Model):
+    """What a month's market report says in its summary (metrics.reports.months.Summary): the
+    counts, the biggest fall and rise, and the best LLM and FP16 value, so the reports index and
+    feed read one row a month instead of working out every month's report.
+
+    Rewritten for every month with the monthly prices (metrics.monthly.record_monthly_prices,
+    which every price-history run and catalog change goes through); a month without a row is
+    worked out where it is read, so a fresh deploy shows the same reports, only slower."""
+
+    month = models.DateField(unique=True, help_text="The month's first day.")
+    tracked = models.PositiveIntegerField(help_text="Cards with a used or new going rate.")
+    compared = models.PositiveIntegerField(help_text="Used rates compared with the month before.")
+    falling = models.PositiveIntegerField()
+    rising = models.PositiveIntegerField()
+    median_change = models.FloatField(null=True, blank=True)
+    new_lows = models.PositiveIntegerField()
+    # The biggest fall and rise: a card's rate in one condition and the month before's.
+    fall_gpu = _summary_card()
+    fall_condition = models.CharField(max_length=10, blank=True)
+    fall_price = _summary_money()
+    fall_previous = _summary_money()
+    fall_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    rise_gpu = _summary_card()
+    rise_condition = models.CharField(max_length=10, blank=True)
+    rise_price = _summary_money()
+    rise_previous = _summary_money()
+    rise_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The best value of all budget bands: the card, its price and its figure.
+    llm_gpu = _summary_card()
+    llm_price = _summary_money()
+    llm_value = models.FloatField(null=True, blank=True, help_text="Tokens/s per $1,000.")
+    fp16_gpu = _summary_card()
+    fp16_price = _summary_money()
+    fp16_value = models.FloatField(null=True, blank=True, help_text="$ per FP16 TFLOPS.")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-month"]
+        verbose_name_plural = "monthly summaries"
+
+    def __str__(self):
+        return f"summary {self.month:%Y-%m}: {self.tracked} cards"
+
+
 class PriceAlertQuerySet(models.QuerySet):
     def confirmed(self):
         return self.filter(confirmed_at__isnull=False)

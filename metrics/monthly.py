@@ -67,4 +67,9 @@ def record_monthly_prices(
         replaced = replaced.filter(gpu_id__in=sorted(set(only_gpu_ids)))
     replaced.delete()
     MonthlyPrice.objects.bulk_create(rows, batch_size=1000)
+    # The reports' stored summaries read these rates, and the catalog: every price-history run,
+    # so every catalog and listings change, comes through here.
+    from metrics.reports.summaries import record_report_summaries  # it imports this module
+
+    record_report_summaries()
     return len(rows)
