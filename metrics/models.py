@@ -216,7 +216,8 @@ class MonthlyPrice(models.Model):
     daily headline prices that month, with the lowest listing seen and the days recorded.
 
     Written with the daily prices (metrics.monthly, from DailyPrice); the market reports read it,
-    so a report reads a few hundred rows instead of aggregating a year of daily ones."""
+    so a report reads a few hundred rows instead of aggregating a year of daily ones, and each
+    rate's earlier low with it, so a month's new lows read none of the months before."""
 
     gpu = models.ForeignKey("catalog.Gpu", on_delete=models.CASCADE, related_name="monthly_prices")
     scope = models.CharField(max_length=10, choices=Scope.choices)
@@ -225,6 +226,16 @@ class MonthlyPrice(models.Model):
     lowest_price = models.DecimalField(max_digits=12, decimal_places=2)
     days = models.PositiveSmallIntegerField()
     listing_count = models.PositiveIntegerField(help_text="Listings on an average day.")
+    earlier_low = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="The lowest rate of the months before with a week of prices; empty: none.",
+    )
+    earlier_months = models.PositiveSmallIntegerField(
+        default=0, help_text="The months before with a week of prices."
+    )
     computed_at = models.DateTimeField()
 
     class Meta:

@@ -9,18 +9,18 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from typing import NamedTuple
 
-from django.db.models import Count, Min, Q
+from django.db.models import Q
 from django.urls import reverse
 
 from catalog.models import Gpu
 from metrics.history import today_utc
 from metrics.models import MonthlyPrice, Scope
-from metrics.monthly import month_start, next_month, previous_month
+from metrics.monthly import MIN_DAYS, month_start, next_month, previous_month
 from metrics.reports.bands import BandPick, Market, ValueBands, value_bands
 
 SHOWN_SCOPES = (Scope.USED, Scope.NEW)
-MIN_DAYS = 7  # days of prices a month needs before its rate is compared or called a low
 NEW_LOW_AFTER = 2  # earlier months on record before a rate can be a new low
 MOVERS = 5
 
@@ -136,24 +136,18 @@ def month_report(month: date, *, published: list[date], market: Market) -> Month
 def month_reports(
     months: list[date], *, published: list[date], market: Market
 ) -> list[MonthReport]:
-    """The reports of those of these months that are published, in their order, from three
-    queries however many: every rate from the month before the first to the last, the cards'
-    names, and each card's lowest rates before the first, carried forward a month at a time."""
+    """The reports of those of these months that are published, in their order, from two
+    queries however many: every rate from the month before the first to the last, with its
+    stored earlier low, and the cards' names."""
     wanted = [month for month in months if month in published]
     if not wanted:
         return []
-    first, last = min(wanted), max(wanted)
-    rates = _MonthRates.read(first=first, last=last)
-    lows = _lows_before(first)
-    reports = {}
-    month = first
-    while month <= last:
-        if month in wanted:
-            cards, any_prices = rates.card_rows(month, lows)
-            reports[month] = _report(month, cards, any_prices, published=published, market=market)
-        _carry_lows(lows, rates.by_month.get(month, {}))
-        month = next_month(month)
-    return [reports[month] for month in wanted]
+    rates = _MonthRates.read(first=min(wanted), last=max(wanted))
+    reports = []
+    for month in wanted:
+        cards, any_prices = rates.card_rows(month)
+        reports.append(_report(month, cards, any_prices, published=published, market=market))
+    return reports
 
 
 def _report(
@@ -196,12 +190,21 @@ def _report(
 RateKey = tuple[int, str]
 
 
+class _Stored(NamedTuple):
+    """A stored monthly rate (metrics.MonthlyPrice) as a report reads it, by its field names."""
+
+    headline_price: Decimal
+    days: int
+    earlier_low: Decimal | None
+    earlier_months: int
+
+
 @dataclass(frozen=True)
 class _MonthRates:
-    """Stored monthly rates by month, (gpu id, scope) -> (price, days); each card's slug and
-    label by gpu id."""
+    """Stored monthly rates by month, (gpu id, scope) -> _Stored; each card's slug and label by
+    gpu id."""
 
-    by_month: dict[date, dict[RateKey, tuple[Decimal, int]]]
+    by_month: dict[date, dict[RateKey, _Stored]]
     names: dict[int, tuple[str, str]]
     in_order: list[int]  # every gpu id, in the table's order: by label, case aside
 
@@ -215,11 +218,11 @@ class _MonthRates:
                 | Q(month=previous_month(first), scope__in=SHOWN_SCOPES)
             )
             .order_by()  # card_rows puts the cards in order
-            .values_list("gpu_id", "scope", "month", "headline_price", "days")
+            .values_list("gpu_id", "scope", "month", *_Stored._fields)
         )
         by_month = {}
-        for gpu_id, scope, month, price, days in rows:
-            by_month.setdefault(month, {})[gpu_id, scope] = (price, days)
+        for gpu_id, scope, month, *stored in rows:
+            by_month.setdefault(month, {})[gpu_id, scope] = _Stored(*stored)
         names = {
             gpu_id: (slug, label)
             for gpu_id, slug, label in Gpu.objects.values_list("id", "slug", "label").order_by()
@@ -227,59 +230,34 @@ class _MonthRates:
         in_order = sorted(names, key=lambda gpu_id: (names[gpu_id][1].lower(), gpu_id))
         return cls(by_month, names, in_order)
 
-    def card_rows(
-        self, month: date, lows: dict[RateKey, tuple[Decimal, int]]
-    ) -> tuple[list[CardRow], dict[str, Decimal]]:
+    def card_rows(self, month: date) -> tuple[list[CardRow], dict[str, Decimal]]:
         """Each card with a used or new rate that month, by label; and every card's rate in any
-        condition, by slug (the bands' prices). `lows`: each rate's lowest before the month and
-        the months it is the lowest of."""
+        condition, by slug (the bands' prices)."""
         this = self.by_month.get(month, {})
         before = self.by_month.get(previous_month(month), {})
         any_prices = {
-            self.names[gpu_id][0]: price
-            for (gpu_id, scope), (price, _) in this.items()
+            self.names[gpu_id][0]: stored.headline_price
+            for (gpu_id, scope), stored in this.items()
             if scope == Scope.ALL
         }
         cards = []
         for gpu_id in self.in_order:
             rates = {}
             for scope in SHOWN_SCOPES:
-                if (key := (gpu_id, scope)) in this:
-                    price, days = this[key]
-                    last_price, last_days = before.get(key, (None, 0))
-                    low, low_months = lows.get(key, (None, 0))
+                if (stored := this.get((gpu_id, scope))) is not None:
+                    last = before.get((gpu_id, scope))
                     rates[scope] = Rate(
-                        price,
-                        days,
-                        previous=last_price if last_days >= MIN_DAYS else None,
-                        earlier_low=low if low_months >= NEW_LOW_AFTER else None,
+                        stored.headline_price,
+                        stored.days,
+                        previous=last.headline_price if last and last.days >= MIN_DAYS else None,
+                        earlier_low=stored.earlier_low
+                        if stored.earlier_months >= NEW_LOW_AFTER
+                        else None,
                     )
             if rates:
                 slug, label = self.names[gpu_id]
                 cards.append(CardRow(slug, label, rates.get(Scope.USED), rates.get(Scope.NEW)))
         return cards, any_prices
-
-
-def _lows_before(month: date) -> dict[RateKey, tuple[Decimal, int]]:
-    """Each used and new rate's lowest in the months before, and how many months count (those
-    with a week of prices)."""
-    rows = (
-        MonthlyPrice.objects.filter(month__lt=month, scope__in=SHOWN_SCOPES, days__gte=MIN_DAYS)
-        .values("gpu_id", "scope")
-        .annotate(low=Min("headline_price"), months=Count("id"))
-        .order_by()
-    )
-    return {(row["gpu_id"], row["scope"]): (row["low"], row["months"]) for row in rows}
-
-
-def _carry_lows(
-    lows: dict[RateKey, tuple[Decimal, int]], month: dict[RateKey, tuple[Decimal, int]]
-) -> None:
-    """Add a month's used and new rates to the lowest before the next one."""
-    for key, (price, days) in month.items():
-        if key[1] in SHOWN_SCOPES and days >= MIN_DAYS:
-            low, months = lows.get(key, (price, 0))
-            lows[key] = (min(low, price), months + 1)
 
 
 def _summary(month, cards, falls, rises, new_lows, bands: ValueBands) -> Summary:

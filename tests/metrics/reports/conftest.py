@@ -1,11 +1,12 @@
-"""Market-report fixtures: monthly going rates stored straight, months counted back from now."""
+"""Market-report fixtures: monthly going rates stored straight (with their earlier lows), months
+counted back from now."""
 
 from datetime import date
 
 import pytest
 from django.utils import timezone
 
-from metrics.monthly import previous_month
+from metrics.monthly import previous_month, record_earlier_lows
 from tests.factories import make_month
 
 
@@ -38,4 +39,5 @@ def market(make_gpu):
         make_month(b, month, "all", b_used)
         make_month(c, month, "new", c_new, days=3 if n == 1 else 30)
         make_month(c, month, "all", c_new)
+    record_earlier_lows(since=months_ago(4))  # as recording the monthly prices does
     return {"a": a, "b": b, "c": c}
