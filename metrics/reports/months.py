@@ -87,6 +87,10 @@ class CardRow:
         """Used, then new: the table's two pairs of cells."""
         return (self.used, self.new)
 
+    @property
+    def shop_url(self) -> str:
+        return reverse("metrics:shop-gpu", kwargs={"slug": self.slug})
+
 
 @dataclass
 class Mover:
