@@ -270,13 +270,17 @@ def _summary_money():
 class MonthlySummary(models.Model):
     """What a month's market report says in its summary (metrics.reports.months.Summary): the
     counts, the biggest fall and rise, and the best LLM and FP16 value, so the reports index and
-    feed read one row a month instead of working out every month's report.
+    feed read one row a month instead of working out every month's report; with the best card
+    per budget band (MonthlyBandPick), which a month's report reads instead of the catalog's.
 
     Rewritten for every month with the monthly prices (metrics.monthly.record_monthly_prices,
     which every price-history run and catalog change goes through); a month without a row is
     worked out where it is read, so a fresh deploy shows the same reports, only slower."""
 
     month = models.DateField(unique=True, help_text="The month's first day.")
+    llm_model = models.CharField(
+        max_length=120, blank=True, help_text='The bands\' LLM, "Llama 3.1 8B at Q4_K_M".'
+    )
     tracked = models.PositiveIntegerField(help_text="Cards with a used or new going rate.")
     compared = models.PositiveIntegerField(help_text="Used rates compared with the month before.")
     falling = models.PositiveIntegerField()
@@ -309,6 +313,34 @@ class MonthlySummary(models.Model):
 
     def __str__(self):
         return f"summary {self.month:%Y-%m}: {self.tracked} cards"
+
+
+class MonthlyBandPick(models.Model):
+    """The best card of a budget band in a month, for local LLMs or FP16 compute
+    (metrics.reports.bands.BandPick): a month's report reads its bands with its summary."""
+
+    class Figure(models.TextChoices):
+        LLM = "llm", "Tokens/s per $1,000"
+        FP16 = "fp16", "$ per FP16 TFLOPS"
+
+    summary = models.ForeignKey(MonthlySummary, on_delete=models.CASCADE, related_name="picks")
+    figure = models.CharField(max_length=10, choices=Figure.choices)
+    band_low = models.PositiveIntegerField(help_text="The band's floor in dollars.")
+    gpu = models.ForeignKey("catalog.Gpu", on_delete=models.CASCADE, related_name="+")
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+    value = models.FloatField()
+    basis = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["summary", "figure", "band_low"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["summary", "figure", "band_low"], name="monthly_band_pick_one_per_band"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.summary_id} {self.figure} from ${self.band_low}: {self.gpu_id}"
 
 
 class PriceAlertQuerySet(models.QuerySet):

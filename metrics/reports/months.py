@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from catalog.models import Gpu
+from catalog.presentation import money, signed_percent
 from metrics.history import today_utc
 from metrics.models import MonthlyPrice, Scope
 from metrics.monthly import MIN_DAYS, month_start, next_month, previous_month
@@ -74,6 +75,16 @@ class Rate:
             self.earlier_low is not None and self.days >= MIN_DAYS and self.price < self.earlier_low
         )
 
+    # The table's two cells, formatted here: a filter per cell costs a month's table of 300
+    # rates about 1 ms in the template engine alone.
+    @property
+    def price_shown(self) -> str:
+        return money(self.price, "whole")
+
+    @property
+    def change_shown(self) -> str:
+        return signed_percent(self.change_pct)
+
 
 @dataclass
 class CardRow:
@@ -132,7 +143,7 @@ class MonthReport:
 
 
 def month_report(month: date, *, published: list[date], market: Market) -> MonthReport | None:
-    """The report of a published month (three queries); None for any other month."""
+    """The report of a published month, worked out (two queries); None for any other month."""
     reports = month_reports([month], published=published, market=market)
     return reports[0] if reports else None
 
@@ -150,18 +161,27 @@ def month_reports(
     reports = []
     for month in wanted:
         cards, any_prices = rates.card_rows(month)
-        reports.append(_report(month, cards, any_prices, published=published, market=market))
+        bands = value_bands(any_prices, market=market)
+        reports.append(assemble_report(month, cards, published=published, bands=bands))
     return reports
 
 
-def _report(
+def card_rows(month: date) -> list[CardRow]:
+    """Each card with a used or new rate in a month, by label, with its change and earlier low
+    (three queries: the month's used and new rates, the month before's, the cards' names)."""
+    return _MonthRates.read_month(month).card_rows(month)[0]
+
+
+def assemble_report(
     month: date,
     cards: list[CardRow],
-    any_prices: dict[str, Decimal],
     *,
     published: list[date],
-    market: Market,
+    bands: ValueBands,
+    summary: Summary | None = None,
 ) -> MonthReport:
+    """A published month's report from its cards' rates and its bands: the movers and new lows
+    worked out, the summary too unless it is given (stored)."""
     position = published.index(month)
     movers = [
         Mover(row.slug, row.label, condition, rate)
@@ -176,7 +196,6 @@ def _report(
         (m for m in movers if m.rate.new_low),
         key=lambda m: (m.rate.price / m.rate.earlier_low, m.label),
     )
-    bands = value_bands(any_prices, market=market)
     return MonthReport(
         month=month,
         newer=published[position - 1] if position > 0 else None,
@@ -186,7 +205,7 @@ def _report(
         rises=rises,
         new_lows=new_lows,
         bands=bands,
-        summary=_summary(month, cards, falls, rises, new_lows, bands),
+        summary=summary or _summary(month, cards, falls, rises, new_lows, bands),
     )
 
 
@@ -227,12 +246,22 @@ class _MonthRates:
         by_month = {}
         for gpu_id, scope, month, *stored in rows:
             by_month.setdefault(month, {})[gpu_id, scope] = _Stored(*stored)
-        names = {
-            gpu_id: (slug, label)
-            for gpu_id, slug, label in Gpu.objects.values_list("id", "slug", "label").order_by()
+        return cls(by_month, *_names())
+
+    @classmethod
+    def read_month(cls, month: date) -> _MonthRates:
+        """A month's used and new rates and the month before's (three queries: a month apiece,
+        so neither month's date nor the month before's earlier lows are read)."""
+        last = previous_month(month)
+        this = {
+            (gpu_id, scope): _Stored(*stored)
+            for gpu_id, scope, *stored in _shown(month, *_Stored._fields)
         }
-        in_order = sorted(names, key=lambda gpu_id: (names[gpu_id][1].lower(), gpu_id))
-        return cls(by_month, names, in_order)
+        before = {
+            (gpu_id, scope): _Stored(price, days, None, 0)
+            for gpu_id, scope, price, days in _shown(last, "headline_price", "days")
+        }
+        return cls({month: this, last: before}, *_names())
 
     def card_rows(self, month: date) -> tuple[list[CardRow], dict[str, Decimal]]:
         """Each card with a used or new rate that month, by label; and every card's rate in any
@@ -262,6 +291,21 @@ class _MonthRates:
                 slug, label = self.names[gpu_id]
                 cards.append(CardRow(slug, label, rates.get(Scope.USED), rates.get(Scope.NEW)))
         return cards, any_prices
+
+
+def _shown(month: date, *fields: str):
+    """A month's used and new rates: gpu id, scope and these fields."""
+    rates = MonthlyPrice.objects.filter(month=month, scope__in=SHOWN_SCOPES).order_by()
+    return rates.values_list("gpu_id", "scope", *fields)
+
+
+def _names() -> tuple[dict[int, tuple[str, str]], list[int]]:
+    """Each card's slug and label by gpu id, and every gpu id by label, case aside."""
+    names = {
+        gpu_id: (slug, label)
+        for gpu_id, slug, label in Gpu.objects.values_list("id", "slug", "label").order_by()
+    }
+    return names, sorted(names, key=lambda gpu_id: (names[gpu_id][1].lower(), gpu_id))
 
 
 def _summary(month, cards, falls, rises, new_lows, bands: ValueBands) -> Summary:

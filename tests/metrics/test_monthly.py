@@ -125,7 +125,7 @@ def test_the_migration_fills_the_earlier_lows_of_the_rates_already_stored(make_g
 
     from django.apps import apps
 
-    migration = import_module("metrics.migrations.0016_monthly_price_earlier_low")
+    migration = import_module("metrics.migrations.0015_market_report_summaries_and_earlier_lows")
     gpu = make_gpu("card-a")
     for month in (1, 2, 3):
         _days(gpu, date(2026, month, 1), [str(1000 - 100 * month)] * 10)
