@@ -75,16 +75,6 @@ class Rate:
             self.earlier_low is not None and self.days >= MIN_DAYS and self.price < self.earlier_low
         )
 
-    # The table's two cells, formatted here: a filter per cell costs a month's table of 300
-    # rates about 1 ms in the template engine alone.
-    @property
-    def price_shown(self) -> str:
-        return money(self.price, "whole")
-
-    @property
-    def change_shown(self) -> str:
-        return signed_percent(self.change_pct)
-
 
 @dataclass
 class CardRow:
@@ -97,10 +87,6 @@ class CardRow:
     def rates(self) -> tuple[Rate | None, Rate | None]:
         """Used, then new: the table's two pairs of cells."""
         return (self.used, self.new)
-
-    @property
-    def shop_url(self) -> str:
-        return reverse("metrics:shop-gpu", kwargs={"slug": self.slug})
 
 
 @dataclass
@@ -140,6 +126,29 @@ class MonthReport:
     new_lows: list[Mover]
     bands: ValueBands
     summary: Summary
+
+    @property
+    def table(self) -> list[dict]:
+        """Every card's row of the table by name, as dicts, its cells formatted: the template
+        engine reads a dict's keys without the exception each attribute lookup on an object
+        costs it, and without a filter call per cell (about 3 ms less on 150 cards)."""
+        return [
+            {
+                "url": reverse("metrics:shop-gpu", kwargs={"slug": row.slug}),
+                "label": row.label,
+                "rates": [
+                    None
+                    if rate is None
+                    else {
+                        "price": money(rate.price, "whole"),
+                        "new_low": rate.new_low,
+                        "change": signed_percent(rate.change_pct),
+                    }
+                    for rate in row.rates
+                ],
+            }
+            for row in self.cards
+        ]
 
 
 def month_report(month: date, *, published: list[date], market: Market) -> MonthReport | None:
