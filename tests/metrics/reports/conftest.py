@@ -17,6 +17,12 @@ def months_ago(n: int) -> date:
     return month
 
 
+def add_earlier_months(card, count: int) -> None:
+    """`count` more finished months of the card's used rate, before the market's four."""
+    for n in range(5, 5 + count):
+        make_month(card, months_ago(n), "used", 1200 + n)
+
+
 @pytest.fixture
 def market(make_gpu):
     """Three cards over the last four finished months (and this one, unfinished):

@@ -17,8 +17,7 @@ from metrics.monthly import record_monthly_prices
 from metrics.reports.bands import load_market
 from metrics.reports.months import month_reports, published_months
 from metrics.reports.summaries import month_summaries, record_report_summaries
-from tests.factories import make_month
-from tests.metrics.reports.conftest import months_ago
+from tests.metrics.reports.conftest import add_earlier_months, months_ago
 
 pytestmark = pytest.mark.django_db
 
@@ -97,8 +96,7 @@ def test_recording_monthly_prices_rewrites_the_summaries(market):
 def test_the_index_and_feed_read_the_same_queries_however_many_months(
     client, market, more_months, django_assert_num_queries
 ):
-    for n in range(5, 5 + more_months):
-        make_month(market["a"], months_ago(n), "used", 1200 + n)
+    add_earlier_months(market["a"], more_months)
     record_report_summaries()
     # The generation, the months, their summaries; the index asks whether demo listings show.
     with django_assert_num_queries(4):
@@ -111,8 +109,7 @@ def test_the_index_and_feed_read_the_same_queries_however_many_months(
 def test_a_months_page_reads_its_stored_summary_and_two_months_of_rates(
     client, market, more_months, django_assert_num_queries
 ):
-    for n in range(5, 5 + more_months):
-        make_month(market["a"], months_ago(n), "used", 1200 + n)
+    add_earlier_months(market["a"], more_months)
     record_report_summaries()
     newest = _month_pages()[0]
     # The generation, the months, the summary, its band picks, the month's used and new rates,

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import make_month
-from tests.metrics.reports.conftest import months_ago
+from tests.metrics.reports.conftest import add_earlier_months, months_ago
 from tests.sitemap import sitemap_text
 
 pytestmark = pytest.mark.django_db
@@ -95,8 +95,7 @@ def test_a_malformed_month_is_a_404(client, market, month):
 def test_a_months_page_with_no_stored_summary_reads_the_same_queries_however_many_months(
     client, market, more_months, django_assert_num_queries
 ):
-    for n in range(5, 5 + more_months):
-        make_month(market["a"], months_ago(n), "used", 1200 + n)
+    add_earlier_months(market["a"], more_months)
     # The generation, the months, no stored summary, the bands' cards (three), the month's
     # rates with their earlier lows, the cards' names, whether demo listings show.
     with django_assert_num_queries(9):
@@ -144,8 +143,7 @@ def test_the_index_and_the_feed_read_a_fixed_number_of_queries_with_no_stored_su
 ):
     # No summary stored yet (a deploy before the first price-history run): two queries read
     # every month the feed shows, however many, not two a month.
-    for n in range(5, 14):
-        make_month(market["a"], months_ago(n), "used", 1200 + n)
+    add_earlier_months(market["a"], 9)
     for path in (reverse("metrics:reports-index"), reverse("metrics:reports-feed")):
         with django_assert_max_num_queries(10):
             assert client.get(path).status_code == 200
