@@ -9,7 +9,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from typing import NamedTuple
+from typing import NamedTuple, TypedDict
 
 from django.db.models import Q
 from django.urls import reverse
@@ -115,6 +115,23 @@ class Summary:
     best_fp16: BandPick | None
 
 
+class TableRate(TypedDict):
+    """A rate's two cells in the table of every card, formatted."""
+
+    price: str
+    new_low: bool
+    change: str
+
+
+class TableRow(TypedDict):
+    """A card's row in the table of every card: its shop page, its label, its used and new
+    rates (None: no rate)."""
+
+    url: str
+    label: str
+    rates: list[TableRate | None]
+
+
 @dataclass(frozen=True)
 class MonthReport:
     month: date
@@ -128,25 +145,25 @@ class MonthReport:
     summary: Summary
 
     @property
-    def table(self) -> list[dict]:
-        """Every card's row of the table by name, as dicts, its cells formatted: the template
-        engine reads a dict's keys without the exception each attribute lookup on an object
-        costs it, and without a filter call per cell (about 3 ms less on 150 cards)."""
+    def table(self) -> list[TableRow]:
+        """Every card's row of the table, as dicts with its cells formatted: the template engine
+        reads a dict's keys without the exception each attribute lookup on an object costs it,
+        and calls no filter per cell (about 3 ms less on 150 cards)."""
         return [
-            {
-                "url": reverse("metrics:shop-gpu", kwargs={"slug": row.slug}),
-                "label": row.label,
-                "rates": [
+            TableRow(
+                url=reverse("metrics:shop-gpu", kwargs={"slug": row.slug}),
+                label=row.label,
+                rates=[
                     None
                     if rate is None
-                    else {
-                        "price": money(rate.price, "whole"),
-                        "new_low": rate.new_low,
-                        "change": signed_percent(rate.change_pct),
-                    }
+                    else TableRate(
+                        price=money(rate.price, "whole"),
+                        new_low=rate.new_low,
+                        change=signed_percent(rate.change_pct),
+                    )
                     for rate in row.rates
                 ],
-            }
+            )
             for row in self.cards
         ]
 
