@@ -60,7 +60,8 @@ serve: $(STAMP) .env
 	DEBUG=false $(PY) manage.py collectstatic --no-input --verbosity 0
 	@if [ "$${SKIP_MIGRATE:-}" != "1" ]; then \
 		DEBUG=false $(PY) manage.py migrate --no-input; \
-		DEBUG=false $(PY) manage.py load_catalog --verbosity 0 >/dev/null; fi
+		DEBUG=false $(PY) manage.py load_catalog --verbosity 0 >/dev/null; \
+		DEBUG=false $(PY) manage.py record_price_history --verbosity 0 >/dev/null; fi
 	DEBUG=false $(VENV)/bin/gunicorn shopagent.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} \
 		--access-logfile - --max-requests 2000 --max-requests-jitter 200
 

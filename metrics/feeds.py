@@ -22,14 +22,8 @@ from catalog import presentation
 from catalog.models import Gpu
 from catalog.presentation import absolute
 from metrics.deals import Deal, new_deals
-from metrics.reports.bands import load_market
-from metrics.reports.months import (
-    Summary,
-    month_reports,
-    published_at,
-    published_months,
-    report_path,
-)
+from metrics.reports.months import Summary, published_at, published_months, report_path
+from metrics.reports.summaries import month_summaries
 
 FEED_MONTHS = 12  # reports in the feed, newest first
 # Entry ids are tag URIs (RFC 4151) on the site's host: they never change when a price does.
@@ -160,8 +154,7 @@ class ReportsFeed(Feed):
 
     def items(self):
         months = published_months()
-        reports = month_reports(months[:FEED_MONTHS], published=months, market=load_market())
-        return [report.summary for report in reports]
+        return month_summaries(months[:FEED_MONTHS], published=months)
 
     def item_title(self, summary: Summary):
         return f"GPU market report, {summary.month:%B %Y}"

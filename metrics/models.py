@@ -216,7 +216,8 @@ class MonthlyPrice(models.Model):
     daily headline prices that month, with the lowest listing seen and the days recorded.
 
     Written with the daily prices (metrics.monthly, from DailyPrice); the market reports read it,
-    so a report reads a few hundred rows instead of aggregating a year of daily ones."""
+    so a report reads a few hundred rows instead of aggregating a year of daily ones, and each
+    rate's earlier low with it, so a month's new lows read none of the months before."""
 
     gpu = models.ForeignKey("catalog.Gpu", on_delete=models.CASCADE, related_name="monthly_prices")
     scope = models.CharField(max_length=10, choices=Scope.choices)
@@ -225,6 +226,16 @@ class MonthlyPrice(models.Model):
     lowest_price = models.DecimalField(max_digits=12, decimal_places=2)
     days = models.PositiveSmallIntegerField()
     listing_count = models.PositiveIntegerField(help_text="Listings on an average day.")
+    earlier_low = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="The lowest rate of the months before with a week of prices; empty: none.",
+    )
+    earlier_months = models.PositiveSmallIntegerField(
+        default=0, help_text="The months before with a week of prices."
+    )
     computed_at = models.DateTimeField()
 
     class Meta:
@@ -242,6 +253,94 @@ class MonthlyPrice(models.Model):
 
     def __str__(self):
         return f"{self.gpu_id} {self.scope} {self.month:%Y-%m}: ${self.headline_price}"
+
+
+def _summary_card():
+    """A card a month's summary names; deleting the card deletes the summary, which is then
+    worked out where it is read."""
+    return models.ForeignKey(
+        "catalog.Gpu", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+
+
+def _summary_money():
+    return models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+
+
+class MonthlySummary(models.Model):
+    """What a month's market report says in its summary (metrics.reports.months.Summary): the
+    counts, the biggest fall and rise, and the best LLM and FP16 value, so the reports index and
+    feed read one row a month instead of working out every month's report; with the best card
+    per budget band (MonthlyBandPick), which a month's report reads instead of the catalog's.
+
+    Rewritten for every month with the monthly prices (metrics.monthly.record_monthly_prices,
+    which every price-history run and catalog change goes through); a month without a row is
+    worked out where it is read, so a fresh deploy shows the same reports, only slower."""
+
+    month = models.DateField(unique=True, help_text="The month's first day.")
+    llm_model = models.CharField(
+        max_length=120, blank=True, help_text='The bands\' LLM, "Llama 3.1 8B at Q4_K_M".'
+    )
+    tracked = models.PositiveIntegerField(help_text="Cards with a used or new going rate.")
+    compared = models.PositiveIntegerField(help_text="Used rates compared with the month before.")
+    falling = models.PositiveIntegerField()
+    rising = models.PositiveIntegerField()
+    median_change = models.FloatField(null=True, blank=True)
+    new_lows = models.PositiveIntegerField()
+    # The biggest fall and rise: a card's rate in one condition and the month before's.
+    fall_gpu = _summary_card()
+    fall_condition = models.CharField(max_length=10, blank=True)
+    fall_price = _summary_money()
+    fall_previous = _summary_money()
+    fall_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    rise_gpu = _summary_card()
+    rise_condition = models.CharField(max_length=10, blank=True)
+    rise_price = _summary_money()
+    rise_previous = _summary_money()
+    rise_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The best value of all budget bands: the card, its price and its figure.
+    llm_gpu = _summary_card()
+    llm_price = _summary_money()
+    llm_value = models.FloatField(null=True, blank=True, help_text="Tokens/s per $1,000.")
+    fp16_gpu = _summary_card()
+    fp16_price = _summary_money()
+    fp16_value = models.FloatField(null=True, blank=True, help_text="$ per FP16 TFLOPS.")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-month"]
+        verbose_name_plural = "monthly summaries"
+
+    def __str__(self):
+        return f"summary {self.month:%Y-%m}: {self.tracked} cards"
+
+
+class MonthlyBandPick(models.Model):
+    """The best card of a budget band in a month, for local LLMs or FP16 compute
+    (metrics.reports.bands.BandPick): a month's report reads its bands with its summary."""
+
+    class Figure(models.TextChoices):
+        LLM = "llm", "Tokens/s per $1,000"
+        FP16 = "fp16", "$ per FP16 TFLOPS"
+
+    summary = models.ForeignKey(MonthlySummary, on_delete=models.CASCADE, related_name="picks")
+    figure = models.CharField(max_length=10, choices=Figure.choices)
+    band_low = models.PositiveIntegerField(help_text="The band's floor in dollars.")
+    gpu = models.ForeignKey("catalog.Gpu", on_delete=models.CASCADE, related_name="+")
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+    value = models.FloatField()
+    basis = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["summary", "figure", "band_low"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["summary", "figure", "band_low"], name="monthly_band_pick_one_per_band"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.summary_id} {self.figure} from ${self.band_low}: {self.gpu_id}"
 
 
 class PriceAlertQuerySet(models.QuerySet):

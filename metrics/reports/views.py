@@ -8,6 +8,7 @@ from django.views.decorators.http import require_safe
 from catalog.presentation import site_title
 from metrics.reports.bands import load_market
 from metrics.reports.months import month_report, parse_month, published_months
+from metrics.reports.summaries import month_summaries, stored_month_report
 from metrics.views import _crumbs
 from shopagent.cache import cached_page
 
@@ -25,7 +26,7 @@ def _trail(*more):
 def reports_index(request):
     """Every published month, newest first, with the latest report's summary."""
     months = published_months()
-    latest = month_report(months[0], published=months, market=load_market()) if months else None
+    latest = next(iter(month_summaries(months[:1], published=months)), None)
     years: dict[int, list] = {}
     for month in months:
         years.setdefault(month.year, []).append(month)
@@ -39,7 +40,9 @@ def report_month(request, month):
     """One month's report; a malformed, unknown or unfinished month is a 404."""
     chosen = parse_month(month)
     months = published_months() if chosen else []
-    report = month_report(chosen, published=months, market=load_market()) if months else None
+    report = stored_month_report(chosen, published=months) if months else None
+    if report is None and chosen in months:  # no summary stored yet: worked out, the same
+        report = month_report(chosen, published=months, market=load_market())
     if report is None:
         raise Http404("No report for this month.")
     name = f"{chosen:%B %Y}"

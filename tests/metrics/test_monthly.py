@@ -89,3 +89,49 @@ def test_the_migration_fills_the_months_of_the_days_already_stored(make_gpu):
 
     filled = list(MonthlyPrice.objects.order_by("month").values_list("headline_price", "days"))
     assert filled == [(950, 2), (1200, 3)]
+
+
+def _lows(gpu):
+    rates = MonthlyPrice.objects.filter(gpu=gpu).order_by("month")
+    return list(rates.values_list("earlier_low", "earlier_months"))
+
+
+def test_each_rate_stores_the_lowest_of_the_months_before_with_a_week_of_prices(make_gpu):
+    gpu = make_gpu("card-a")
+    _days(gpu, date(2026, 1, 1), ["1000"] * 10)
+    _days(gpu, date(2026, 2, 1), ["700"] * 3)  # too few days to count toward a low
+    _days(gpu, date(2026, 3, 1), ["900"] * 10)
+    _days(gpu, date(2026, 4, 1), ["950"] * 10)
+
+    record_monthly_prices(first=date(2026, 1, 1), last=date(2026, 4, 30))
+
+    assert _lows(gpu) == [(None, 0), (1000, 1), (1000, 1), (900, 2)]
+
+
+def test_rewriting_a_month_moves_the_earlier_lows_of_the_months_after_it(make_gpu):
+    gpu = make_gpu("card-a")
+    for month in (1, 2, 3):
+        _days(gpu, date(2026, month, 1), ["1000"] * 10)
+    record_monthly_prices(first=date(2026, 1, 1), last=date(2026, 3, 31))
+    DailyPrice.objects.filter(day__lt=date(2026, 2, 1)).update(headline_price=800)
+
+    record_monthly_prices(first=date(2026, 1, 1), last=date(2026, 1, 31))
+
+    assert _lows(gpu) == [(None, 0), (800, 1), (800, 2)]
+
+
+def test_the_migration_fills_the_earlier_lows_of_the_rates_already_stored(make_gpu):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("metrics.migrations.0015_market_report_summaries_and_earlier_lows")
+    gpu = make_gpu("card-a")
+    for month in (1, 2, 3):
+        _days(gpu, date(2026, month, 1), [str(1000 - 100 * month)] * 10)
+    record_monthly_prices(first=date(2026, 1, 1), last=date(2026, 3, 31))
+    MonthlyPrice.objects.update(earlier_low=None, earlier_months=0)
+
+    migration.fill_earlier_lows(apps, None)
+
+    assert _lows(gpu) == [(None, 0), (900, 1), (800, 2)]

@@ -1,11 +1,12 @@
-"""Market-report fixtures: monthly going rates stored straight, months counted back from now."""
+"""Market-report fixtures: monthly going rates stored straight (with their earlier lows), months
+counted back from now."""
 
 from datetime import date
 
 import pytest
 from django.utils import timezone
 
-from metrics.monthly import previous_month
+from metrics.monthly import previous_month, record_earlier_lows
 from tests.factories import make_month
 
 
@@ -14,6 +15,12 @@ def months_ago(n: int) -> date:
     for _ in range(n):
         month = previous_month(month)
     return month
+
+
+def add_earlier_months(card, count: int) -> None:
+    """`count` more finished months of the card's used rate, before the market's four."""
+    for n in range(5, 5 + count):
+        make_month(card, months_ago(n), "used", 1200 + n)
 
 
 @pytest.fixture
@@ -38,4 +45,5 @@ def market(make_gpu):
         make_month(b, month, "all", b_used)
         make_month(c, month, "new", c_new, days=3 if n == 1 else 30)
         make_month(c, month, "all", c_new)
+    record_earlier_lows(since=months_ago(4))  # as recording the monthly prices does
     return {"a": a, "b": b, "c": c}

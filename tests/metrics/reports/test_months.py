@@ -77,8 +77,8 @@ def test_a_yyyy_mm_is_its_first_day():
     assert parse_month("2026-02") == timezone.datetime(2026, 2, 1).date()
 
 
-def test_a_report_reads_a_fixed_number_of_queries(market, django_assert_max_num_queries):
+def test_a_report_reads_its_rates_and_the_cards_names(market, django_assert_num_queries):
     market_data = load_market()
     months = published_months()
-    with django_assert_max_num_queries(3):
+    with django_assert_num_queries(2):
         month_report(months_ago(1), published=months, market=market_data)
