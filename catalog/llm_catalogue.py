@@ -195,15 +195,7 @@ def load_llm_catalogue(
     kept = None
     if stored and (backtests or calibration is None):
         kept = _stored_backtests(measurements)
-    return LlmCatalogue(
-        list(models.values()),
-        list(quants.values()),
-        measurements,
-        fixture.families,
-        fixture.eras,
-        kept,
-        calibration,
-    )
+    return _catalogue(models, quants, measurements, fixture, kept, calibration)
 
 
 def load_card_catalogue(gpu) -> LlmCatalogue:
@@ -228,6 +220,18 @@ def load_card_catalogue(gpu) -> LlmCatalogue:
     else:
         measurements = _measurements(models, quants, None) if measured else []
         backtests = _stored_backtests(measurements)
+    return _catalogue(models, quants, measurements, fixture, backtests, calibration)
+
+
+def _catalogue(
+    models: dict[int, ModelSpec],
+    quants: dict[int, QuantSpec],
+    measurements: list[Measured],
+    fixture: CalibrationFixture,
+    backtests: list[Backtest] | None,
+    calibration: Calibration | None,
+) -> LlmCatalogue:
+    """The catalogue from what was read, its LLMs and quantisations in their order."""
     return LlmCatalogue(
         list(models.values()),
         list(quants.values()),
