@@ -1,5 +1,6 @@
 """The LLM catalogue from the database as catalog.llm's dataclasses."""
 
+import hashlib
 import json
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -38,6 +39,8 @@ from catalog.models import (
     FormFactor,
     Gpu,
     LlmBacktest,
+    LlmCalibration,
+    LlmFamilyFit,
     LlmMeasurement,
     LlmModel,
     LlmReferenceRun,
@@ -66,6 +69,20 @@ CARD_SPEC_COLUMNS = (
 )
 # The LlmModel columns a ModelSpec is made of, under the same names.
 MODEL_SPEC_FIELDS = tuple(f.name for f in fields(ModelSpec))
+# The LlmFamilyFit columns a stored family fit is made of, under FamilyFit's names.
+FAMILY_FIT_COLUMNS = tuple(f.name for f in fields(FittedFamily) if f.name != "family")
+# The LlmCalibration columns: Calibration's figures besides its fits, and what it was fitted on.
+CALIBRATION_COLUMNS = (
+    "moe_floor",
+    "moe_points",
+    "core_moe_floor",
+    "unified_moe_floor",
+    "overall_error_pct",
+    "quant_factors",
+    "earlier_factors",
+    "measurements",
+    "fixture_sha256",
+)
 # The LlmMeasurement columns a Measured carries as they are.
 MEASURED_COLUMNS = (
     "context",
@@ -108,12 +125,23 @@ def card_spec_of(row: dict) -> CardSpec:
     )
 
 
-def read_calibration(path: Path | None = None) -> tuple[tuple[Family, ...], tuple[Era, ...]]:
-    """fixtures/llm_calibration.json, read once: its calibration families, in their order, and
-    its backend eras (dated kernel changes after which earlier measurements on that backend no
-    longer show today's speed)."""
+@dataclass(frozen=True)
+class CalibrationFixture:
+    """fixtures/llm_calibration.json: its calibration families, in their order, its backend eras
+    (dated kernel changes after which earlier measurements on that backend no longer show
+    today's speed) and the file's digest, which a stored fit names so that a fit made with other
+    families or eras is never read as this one's."""
+
+    families: tuple[Family, ...]
+    eras: tuple[Era, ...]
+    sha256: str
+
+
+def read_calibration(path: Path | None = None) -> CalibrationFixture:
+    """fixtures/llm_calibration.json, read once."""
     path = path or Path(settings.BASE_DIR) / "fixtures" / CALIBRATION_FILE
-    data = json.loads(path.read_text(encoding="utf-8"))
+    raw = path.read_bytes()
+    data = json.loads(raw)
     families = tuple(
         Family(
             key=row["key"],
@@ -131,57 +159,80 @@ def read_calibration(path: Path | None = None) -> tuple[tuple[Family, ...], tupl
         Era(row["backend"], row["since"], row.get("reason", ""), row.get("source_url", ""))
         for row in data.get("eras", [])
     )
-    return families, eras
+    return CalibrationFixture(families, eras, hashlib.sha256(raw).hexdigest())
 
 
 def load_llm_catalogue(
-    *, with_stored_backtest: bool = True, cards: dict[int, CardSpec] | None = None
+    *,
+    stored: bool = True,
+    backtests: bool = False,
+    cards: dict[int, CardSpec] | None = None,
+    fixture: CalibrationFixture | None = None,
 ) -> LlmCatalogue:
-    """Every LLM, quantisation and measurement, with the decode fit calibrated on them and the
-    stored leave-one-out backtest behind each family's expected error. `cards`, every card's
-    figures by its Gpu id where the page has read them already, spares the measurements
-    reading them again."""
-    # ModelSpec's fields are LlmModel columns of the same names.
-    models = [ModelSpec(**row) for row in LlmModel.objects.values(*MODEL_SPEC_FIELDS)]
-    by_slug = {m.slug: m for m in models}
-    quants = [
-        QuantSpec(**row) for row in Quantization.objects.values("slug", "name", "bits_per_weight")
-    ]
-    measurements = _measurements(by_slug, cards)
-    stored = _stored_backtests(measurements) if with_stored_backtest else None
-    families, eras = read_calibration()
-    return LlmCatalogue(models, quants, measurements, families, eras, stored)
+    """Every LLM, quantisation and measurement, with the decode fit and each family's expected
+    error as `record_llm_figures` stored them while they match these measurements (else fitted
+    here on the stored backtest, or with a backtest run here when none is stored) and, with
+    `backtests`, the stored leave-one-out backtest itself (the methodology page shows it; the
+    pages that only estimate need it only to fit). `stored=False` fits and backtests afresh.
+    `cards`, every card's figures by its Gpu id where the page has read them already, spares
+    the measurements reading them again."""
+    # ModelSpec's fields are LlmModel columns of the same names; both by id, in their order.
+    models = {
+        row.pop("pk"): ModelSpec(**row) for row in LlmModel.objects.values("pk", *MODEL_SPEC_FIELDS)
+    }
+    quants = {
+        row.pop("pk"): QuantSpec(**row)
+        for row in Quantization.objects.values("pk", "slug", "name", "bits_per_weight")
+    }
+    measurements = _measurements(models, quants, cards)
+    fixture = fixture or read_calibration()
+    # Without measurements the fit is the typical figures: nothing stored to read.
+    calibration = (
+        _stored_calibration(fixture, len(measurements)) if stored and measurements else None
+    )
+    kept = None
+    if stored and (backtests or calibration is None):
+        kept = _stored_backtests(measurements)
+    return LlmCatalogue(
+        list(models.values()),
+        list(quants.values()),
+        measurements,
+        fixture.families,
+        fixture.eras,
+        kept,
+        calibration,
+    )
 
 
 def _measurements(
-    models: dict[str, ModelSpec], cards: dict[int, CardSpec] | None
+    models: dict[int, ModelSpec], quants: dict[int, QuantSpec], cards: dict[int, CardSpec] | None
 ) -> list[Measured]:
-    """Every measurement of a catalogued model, with its card's figures (one query)."""
+    """Every measurement, with its model, quantisation and card's figures, in the order they
+    were added (one query, joining the cards only where `cards` is not given)."""
     gpu_columns = ("gpu_id",) if cards else tuple(f"gpu__{c}" for c in CARD_SPEC_COLUMNS)
-    rows = LlmMeasurement.objects.values(
-        "pk",
-        "model__slug",
-        "quant__slug",
-        "quant__bits_per_weight",
-        "published_on",
-        *MEASURED_COLUMNS,
-        *gpu_columns,
+    rows = LlmMeasurement.objects.order_by("pk").values(
+        "pk", "model_id", "quant_id", "published_on", *MEASURED_COLUMNS, *gpu_columns
     )
-    return [
-        Measured(
-            card=cards[row["gpu_id"]]
+    measured = []
+    for row in rows:
+        quant = quants[row["quant_id"]]
+        card = (
+            cards[row["gpu_id"]]
             if cards
-            else card_spec_of({column: row[f"gpu__{column}"] for column in CARD_SPEC_COLUMNS}),
-            model=models[row["model__slug"]],
-            quant_slug=row["quant__slug"],
-            bits_per_weight=row["quant__bits_per_weight"],
-            published_on=row["published_on"].isoformat(),
-            pk=row["pk"],
-            **{column: row[column] for column in MEASURED_COLUMNS},
+            else card_spec_of({column: row[f"gpu__{column}"] for column in CARD_SPEC_COLUMNS})
         )
-        for row in rows
-        if row["model__slug"] in models
-    ]
+        measured.append(
+            Measured(
+                card=card,
+                model=models[row["model_id"]],
+                quant_slug=quant.slug,
+                bits_per_weight=quant.bits_per_weight,
+                published_on=row["published_on"].isoformat(),
+                pk=row["pk"],
+                **{column: row[column] for column in MEASURED_COLUMNS},
+            )
+        )
+    return measured
 
 
 def _stored_backtests(measurements: list[Measured]) -> list[Backtest] | None:
@@ -201,11 +252,39 @@ def _stored_backtests(measurements: list[Measured]) -> list[Backtest] | None:
     return backtests or None
 
 
+def _stored_calibration(fixture: CalibrationFixture, measurements: int) -> Calibration | None:
+    """The fit `record_llm_figures` stored (one query); None when none is stored or it was made
+    on another number of measurements or with another calibration fixture: then it is fitted."""
+    rows = list(
+        LlmFamilyFit.objects.order_by("position").values(
+            "family_key", *FAMILY_FIT_COLUMNS, *(f"calibration__{c}" for c in CALIBRATION_COLUMNS)
+        )
+    )
+    if not rows:
+        return None
+    head = {column: rows[0][f"calibration__{column}"] for column in CALIBRATION_COLUMNS}
+    if (
+        head.pop("measurements") != measurements
+        or head.pop("fixture_sha256") != fixture.sha256
+        or [row["family_key"] for row in rows] != [family.key for family in fixture.families]
+    ):
+        return None
+    fits = tuple(
+        FittedFamily(family, **{column: row[column] for column in FAMILY_FIT_COLUMNS})
+        for family, row in zip(fixture.families, rows, strict=True)
+    )
+    # Stored as JSON objects; the fit keeps them as (key, factor) pairs in key order.
+    head["quant_factors"] = tuple(sorted(head["quant_factors"].items()))
+    head["earlier_factors"] = tuple(sorted(head["earlier_factors"].items()))
+    return Calibration(fits, **head)
+
+
 def record_llm_figures() -> int:
-    """Run the leave-one-out backtest on the catalogue as it is now and every card's run of the
-    reference model, and store both, replacing the last; returns how many measurements the
-    backtest estimated."""
-    catalogue = load_llm_catalogue(with_stored_backtest=False)
+    """Run the leave-one-out backtest on the catalogue as it is now, the calibration with each
+    family's expected error, and every card's run of the reference model, and store them,
+    replacing the last; returns how many measurements the backtest estimated."""
+    fixture = read_calibration()
+    catalogue = load_llm_catalogue(stored=False, fixture=fixture)
     report = catalogue.report
     now = timezone.now()
     with transaction.atomic():
@@ -221,6 +300,7 @@ def record_llm_figures() -> int:
             )
             for b in report.backtests
         )
+        _store_calibration(report.calibration, len(catalogue.measurements), fixture, now)
         LlmReferenceRun.objects.all().delete()
         LlmReferenceRun.objects.bulk_create(
             LlmReferenceRun(
@@ -234,6 +314,35 @@ def record_llm_figures() -> int:
             if run.cards_needed is not None and run.decode_tokens_per_s is not None
         )
     return len(report.backtests)
+
+
+def _store_calibration(
+    calibration: Calibration, measurements: int, fixture: CalibrationFixture, now
+) -> None:
+    """The calibration as one LlmCalibration row and a LlmFamilyFit row per family, replacing
+    the last."""
+    LlmCalibration.objects.all().delete()
+    stored = LlmCalibration.objects.create(
+        moe_floor=calibration.moe_floor,
+        moe_points=calibration.moe_points,
+        core_moe_floor=calibration.core_moe_floor,
+        unified_moe_floor=calibration.unified_moe_floor,
+        overall_error_pct=calibration.overall_error_pct,
+        quant_factors=dict(calibration.quant_factors),
+        earlier_factors=dict(calibration.earlier_factors),
+        measurements=measurements,
+        fixture_sha256=fixture.sha256,
+        computed_at=now,
+    )
+    LlmFamilyFit.objects.bulk_create(
+        LlmFamilyFit(
+            calibration=stored,
+            position=position,
+            family_key=fit.key,
+            **{column: getattr(fit, column) for column in FAMILY_FIT_COLUMNS},
+        )
+        for position, fit in enumerate(calibration.fits)
+    )
 
 
 def _reference_runs(catalogue: LlmCatalogue) -> list[tuple[int, CardRun]]:
@@ -310,7 +419,7 @@ class LlmMethodology:
 
 def llm_methodology(*, catalogue: LlmCatalogue | None = None) -> LlmMethodology:
     """Each backend family's fit, its backtest and what the measurements cover."""
-    catalogue = catalogue or load_llm_catalogue()
+    catalogue = catalogue or load_llm_catalogue(backtests=True)
     report = catalogue.report
     return LlmMethodology(
         calibration=report.calibration,

@@ -11,6 +11,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.http import QueryDict
+from django.utils.safestring import SafeString
 
 from catalog import llm
 from catalog.llm_catalogue import CARD_SPEC_COLUMNS, card_spec, card_spec_of
@@ -324,13 +325,14 @@ class PricedCards:
         what electricity costs; only the cards a buyer can act on (CardNeeds.recommendable)
         when `recommendable_with_modules` says whether server modules count."""
         rows = []
+        work = llm.workload(model, quant.bits_per_weight, context)
         for card in self.cards:
             needs = self.needs.get(card.slug, CardNeeds())
             if recommendable_with_modules is not None and not needs.recommendable(
                 include_modules=recommendable_with_modules
             ):
                 continue
-            run = catalogue.run(model=model, quant=quant, context=context, card=card)
+            run = catalogue.run(model=model, quant=quant, context=context, card=card, work=work)
             price, count, lowest = self.prices.get(card.slug, (None, None, None))
             rows.append(
                 LlmRow(
@@ -361,9 +363,9 @@ def load_priced_cards(
         slugs = {gpu["pk"]: gpu["slug"] for gpu in gpus}
         prices = {
             slugs[gpu_id]: (price, count, lowest)
-            for gpu_id, price, count, lowest in CardPrice.objects.filter(
-                scope=Scope.ALL
-            ).values_list("gpu_id", "headline_price", "listing_count", "lowest_price")
+            for gpu_id, price, count, lowest in CardPrice.objects.filter(scope=Scope.ALL)
+            .order_by()  # into a dict: no order, and no join for CardPrice's ordering by card
+            .values_list("gpu_id", "headline_price", "listing_count", "lowest_price")
         }
     return PricedCards(list(by_id.values()), prices, needs, by_id)
 
@@ -439,36 +441,55 @@ def llm_table(
     )
 
 
-def shown_row(row: LlmRow) -> dict:
+def shown_rows(rows: list[LlmRow]) -> list[dict]:
+    """The rows of an LLM table as shown (`shown_row`), each with its rank as text."""
+    return [shown_row(row, rank=str(rank)) for rank, row in enumerate(rows, 1)]
+
+
+def shown_row(row: LlmRow, rank: str = "") -> dict:
     """What a row of the LLM tables shows, by name: its figures formatted as every page formats
-    them (catalog.presentation), so a table of 150 cards renders without a filter per cell."""
+    them (catalog.presentation), so a table of 150 cards renders without a filter per cell. The
+    figures (digits, separators, "$", a dash) and the basis (our own words) have nothing to
+    escape: SafeString spares a table some 1,300 escapes, as Django's floatformat marks its
+    numbers safe."""
     run, energy = row.run, row.energy
+    figure = SafeString
     error = run.expected_error_pct
+    needs = row.needs
+    # A one-card row shows prompt speed, a multi-card setup its whole price: each formats its own.
+    single = run.cards_needed == 1
     return {
+        "rank": rank,
         "run": run,
         "card": run.card,
-        "ml_software": row.needs.ml_software,
-        "ml_software_note": row.needs.ml_software_note,
-        "has_needs": row.needs.has_needs,
-        "form_factor": row.needs.form_factor,
-        "cooling": row.needs.cooling,
-        "devices": row.needs.devices,
+        "ml_software": needs.ml_software,
+        "ml_software_note": needs.ml_software_note,
+        "has_needs": needs.has_needs,
+        "form_factor": needs.form_factor,
+        "cooling": needs.cooling,
+        "devices": needs.devices,
         "machine": row.machine,
-        "cards_needed": run.cards_needed,
-        "memory": sig(run.card.memory_gb, 3),
-        "total_memory": sig(run.card.total_memory_gb, 3),
-        "devices_used": run.devices_used if run.device_split else None,
-        "per_1000_usd": sig(row.tokens_per_s_per_1000_usd, 3),
-        "decode": sig(run.decode_tokens_per_s, 3),
-        "error": None if error is None else whole(error),  # as includes/error_bar.html shows it
-        "prefill": None if run.prefill_tokens_per_s is None else sig(run.prefill_tokens_per_s, 3),
-        "tokens_per_joule": sig(energy.tokens_per_joule if energy else None, 3),
-        "usd_per_million_tokens": per_unit(energy.usd_per_million_tokens if energy else None),
-        "price": money(row.price),
-        "host_price": money(row.host_price) if row.host_price else "",
-        "setup_price": money(row.setup_price),
+        # Counts as text: an int in a template is localised per row.
+        "cards_needed": str(run.cards_needed),
+        "memory": figure(sig(run.card.memory_gb, 3)),
+        "total_memory": figure(sig(run.card.total_memory_gb, 3)) if row.machine else None,
+        "devices_used": str(run.devices_used) if run.device_split else None,
+        "per_1000_usd": figure(sig(row.tokens_per_s_per_1000_usd, 3)),
+        "decode": figure(sig(run.decode_tokens_per_s, 3)),
+        # As includes/error_bar.html shows it.
+        "error": None if error is None else figure(whole(error)),
+        "prefill": None
+        if run.prefill_tokens_per_s is None or not single
+        else figure(sig(run.prefill_tokens_per_s, 3)),
+        "tokens_per_joule": figure(sig(energy.tokens_per_joule if energy else None, 3)),
+        "usd_per_million_tokens": figure(
+            per_unit(energy.usd_per_million_tokens if energy else None)
+        ),
+        "price": figure(money(row.price)),
+        "host_price": figure(money(row.host_price)) if row.host_price else "",
+        "setup_price": None if single else figure(money(row.setup_price)),
         "measured": run.basis == "measured",
-        "basis": run.basis_label,
+        "basis": figure(run.basis_label),
     }
 
 

@@ -51,8 +51,8 @@ def _context(catalogue, query, table) -> dict:
     return {
         "query": query,
         "table": table,
-        "single_rows": [llm_metrics.shown_row(row) for row in table.single],
-        "multi_rows": [llm_metrics.shown_row(row) for row in table.multi],
+        "single_rows": llm_metrics.shown_rows(table.single),
+        "multi_rows": llm_metrics.shown_rows(table.multi),
         "models": catalogue.models,
         "quants": catalogue.quants,
         "contexts": sorted({2048, 4096, 8192, 16384, 32768, 65536, 131072, query.context}),

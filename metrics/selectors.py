@@ -270,10 +270,11 @@ CARD_REF_FIELDS = tuple(f"gpu__{name}" for name in CARD_REF_COLUMNS)
 
 def _spec_top_lists(*, limit: int) -> list[TopList]:
     """The cheapest cards per unit of each ranked spec (one query)."""
+    # Sorted here per spec: no order from the database, so no join for CardPrice's ordering.
     prices = list(
-        CardPrice.objects.filter(scope=Scope.ALL).values(
-            *CARD_REF_FIELDS, *(spec.column for spec in SPECS)
-        )
+        CardPrice.objects.filter(scope=Scope.ALL)
+        .order_by()
+        .values(*CARD_REF_FIELDS, *(spec.column for spec in SPECS))
     )
     lists = []
     for spec in SPECS:

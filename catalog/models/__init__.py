@@ -30,6 +30,8 @@ from catalog.models.cards import (
 from catalog.models.llm import (
     LLM_SLUG,
     LlmBacktest,
+    LlmCalibration,
+    LlmFamilyFit,
     LlmMeasurement,
     LlmModel,
     LlmReferenceRun,
@@ -67,4 +69,6 @@ __all__ = [
     "LlmMeasurement",
     "LlmBacktest",
     "LlmReferenceRun",
+    "LlmCalibration",
+    "LlmFamilyFit",
 ]

@@ -236,3 +236,60 @@ class LlmReferenceRun(models.Model):
 
     def __str__(self):
         return f"{self.gpu_id}: {self.decode_tokens_per_s:.0f} tokens/s ({self.basis_note})"
+
+
+class LlmCalibration(models.Model):
+    """The decode fit on every measurement (catalog.llm_calibration.Calibration) less its
+    families' fits (LlmFamilyFit): the MoE floors, quantisation and earlier-build factors and the
+    overall expected error. One row, rewritten with the LLM backtest whenever the catalogue
+    changes (`load_catalog`, an admin edit), so a page reads the fit instead of refitting. Pages
+    use it only while it matches what it was fitted on (as many measurements, the same
+    calibration fixture); otherwise they fit again."""
+
+    moe_floor = models.FloatField()
+    moe_points = models.PositiveIntegerField()
+    core_moe_floor = models.FloatField()
+    unified_moe_floor = models.FloatField(null=True)
+    overall_error_pct = models.FloatField(null=True)
+    quant_factors = models.JSONField(help_text="Quantisation slug -> factor on its bytes time.")
+    earlier_factors = models.JSONField(help_text="Backend -> its earlier-build factor.")
+    measurements = models.PositiveIntegerField(help_text="How many measurements it was fitted on.")
+    fixture_sha256 = models.CharField(
+        max_length=64, help_text="The calibration fixture (families and eras) it was fitted with."
+    )
+    computed_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"LLM calibration on {self.measurements} measurements, {self.computed_at:%Y-%m-%d}"
+
+
+class LlmFamilyFit(models.Model):
+    """One backend family's stored fit (catalog.llm_calibration.FamilyFit), in the fixture's
+    order, with its expected error from the stored backtest."""
+
+    calibration = models.ForeignKey(LlmCalibration, on_delete=models.CASCADE, related_name="fits")
+    position = models.PositiveSmallIntegerField()
+    family_key = models.CharField(max_length=60)
+    efficiency = models.FloatField()
+    layer_overhead_us = models.FloatField()
+    prefill_efficiency = models.FloatField()
+    shader_prefill_efficiency = models.FloatField()
+    points = models.PositiveIntegerField()
+    core_prefill_gflops = models.FloatField(null=True)
+    borrowed_from = models.CharField(max_length=60, blank=True)
+    overhead_borrowed = models.BooleanField(default=False)
+    typical = models.BooleanField(default=False)
+    expected_error_pct = models.FloatField(null=True)
+    expected_error_is_own = models.BooleanField(default=False)
+    moe_floor = models.FloatField(null=True)
+
+    class Meta:
+        ordering = ["calibration", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["calibration", "family_key"], name="llm_family_fit_unique_family"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.family_key}: efficiency {self.efficiency:.2f}"

@@ -32,12 +32,12 @@ register.filter("iso_date", presentation.iso_date, expects_localtime=True)
 def card_links(card):
     """A card's name linking to its shop page, and a `specs` link to its learn page; `card` has
     .slug and .label. A tag, not a partial: the ranking tables show it on every row."""
+    # Numbered fields: the label is escaped once for its two places.
     return format_html(
-        '<a href="{}">{}</a> <a class="muted" href="{}" aria-label="About the {}">specs</a>',
+        '<a href="{0}">{1}</a> <a class="muted" href="{2}" aria-label="About the {1}">specs</a>',
         reverse("metrics:shop-gpu", kwargs={"slug": card.slug}),
         card.label,
         reverse("metrics:learn-gpu", kwargs={"slug": card.slug}),
-        card.label,
     )
 
 
@@ -48,19 +48,16 @@ def ml_software_badge(level, note=""):
     show it on every row (includes/ml_software_badge.html is this tag)."""
     if not level:
         return ""
+    # Numbered fields: the level is escaped once for its three places.
     if note:
         return format_html(
-            '<details class="ml-software ml-software-{}" data-ml-software="{}"><summary>ML'
-            " software: {}</summary><span>{}</span></details>",
-            level,
-            level,
+            '<details class="ml-software ml-software-{0}" data-ml-software="{0}"><summary>ML'
+            " software: {0}</summary><span>{1}</span></details>",
             level,
             note,
         )
     return format_html(
-        '<span class="ml-software ml-software-{}" data-ml-software="{}">ML software: {}</span>',
-        level,
-        level,
+        '<span class="ml-software ml-software-{0}" data-ml-software="{0}">ML software: {0}</span>',
         level,
     )
 

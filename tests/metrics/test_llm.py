@@ -359,7 +359,7 @@ def test_llm_pages_are_in_the_sitemap(client, shop):
 def test_llm_pages_query_a_fixed_number_of_times(
     client, shop, django_assert_max_num_queries, url, most
 ):
-    """The LLM catalogue (three queries, and one for its stored backtest), cards and prices, the
+    """The LLM catalogue (three queries, and one for its stored calibration), cards and prices, the
     page generation and, on HTML pages, the demo notice or, on llm.json, the data's as-of time,
     whatever the number of cards."""
     with django_assert_max_num_queries(most):
