@@ -289,12 +289,32 @@ def bytes_per_token_gib(model: ModelSpec, bits_per_weight: float, context: int) 
     return active_weights_gib(model, bits_per_weight) + kv_cache_gib(model, context)
 
 
-def ideal_seconds(model: ModelSpec, bits: float, context: int, card: CardSpec) -> float | None:
-    """Seconds per token at one device's full bandwidth, no overhead."""
+def ideal_seconds(
+    model: ModelSpec, bits: float, context: int, card: CardSpec, read_gib: float | None = None
+) -> float | None:
+    """Seconds per token at one device's full bandwidth, no overhead; `read_gib`, the bytes a
+    token reads, where the caller has them (a table of cards shares them: Workload)."""
     bandwidth = card.device_bandwidth_gbs
     if not bandwidth:
         return None
-    return bytes_per_token_gib(model, bits, context) * GIB / (bandwidth * 1e9)
+    if read_gib is None:
+        read_gib = bytes_per_token_gib(model, bits, context)
+    return read_gib * GIB / (bandwidth * 1e9)
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What every card's run of one model at one quantisation and context shares."""
+
+    weights_gib: float
+    kv_cache_gib: float
+    read_gib: float  # what one generated token reads (bytes_per_token_gib)
+
+
+def workload(model: ModelSpec, bits_per_weight: float, context: int) -> Workload:
+    kv_cache = kv_cache_gib(model, context)
+    read = active_weights_gib(model, bits_per_weight) + kv_cache
+    return Workload(weights_gib(model, bits_per_weight), kv_cache, read)
 
 
 def per_core_floor(card: CardSpec) -> bool:
@@ -330,10 +350,11 @@ def estimate_decode(
     fit: FamilyFit,
     moe_floor: float = 0.0,
     quant_factor: float = 1.0,
+    read_gib: float | None = None,
 ) -> float | None:
     """Single-stream tokens/s of one device; None where bandwidth is unknown. `quant_factor`
     scales the bandwidth time for the weight format's kernels (the calibration's factor)."""
-    ideal = ideal_seconds(model, bits_per_weight, context, card)
+    ideal = ideal_seconds(model, bits_per_weight, context, card, read_gib)
     if ideal is None:
         return None
     seconds = (
@@ -599,20 +620,28 @@ class LlmCatalogue:
         fit = self.fit_for(card)
         return None if fit is None else self._decode(model, quant, context, card, fit)
 
-    def _decode(
-        self, model: ModelSpec, quant: QuantSpec, context: int, card: CardSpec, fit: FamilyFit
-    ) -> float | None:
+    def _decode(self, model, quant, context, card, fit, read_gib=None) -> float | None:
         calibration = self.calibration
         bits, factor = quant.bits_per_weight, calibration.quant_factor(quant.slug)
         floor = calibration.floor_for(fit.key, per_core=per_core_floor(card))
-        return estimate_decode(model, bits, context, card, fit, floor, factor)
+        return estimate_decode(model, bits, context, card, fit, floor, factor, read_gib)
 
-    def run(self, *, model: ModelSpec, quant: QuantSpec, context: int, card: CardSpec) -> CardRun:
+    def run(
+        self,
+        *,
+        model: ModelSpec,
+        quant: QuantSpec,
+        context: int,
+        card: CardSpec,
+        work: Workload | None = None,
+    ) -> CardRun:
         """Fit, cards needed and speeds of one model on one card. A measurement on the card's own
         backend of the same model and quantisation, on one device, stands in for the estimate,
         scaled to the context shown by the card's own decode model; its prompt speed, where it
-        has one, stands in for the compute estimate."""
-        weights, kv_cache = weights_gib(model, quant.bits_per_weight), kv_cache_gib(model, context)
+        has one, stands in for the compute estimate. `work`: the model's figures a table of
+        cards shares (`workload`), worked out once for it."""
+        work = work or workload(model, quant.bits_per_weight, context)
+        weights, kv_cache = work.weights_gib, work.kv_cache_gib
         devices = devices_for(weights + kv_cache, card.device_memory_gb)
         needed = cards_for(devices, card.devices)
         if card.system and needed != 1:
@@ -620,7 +649,7 @@ class LlmCatalogue:
         fit = self.fit_for(card)
         decode = prefill = measured = None
         if fit is not None and needed is not None:
-            decode = self._decode(model, quant, context, card, fit)
+            decode = self._decode(model, quant, context, card, fit, work.read_gib)
             prefill = estimate_prefill(model, card, fit)
             measured = self.measured_by_key.get((card.slug, model.slug, quant.slug, card.backend))
             if measured and needed == 1 and devices == 1 and decode:

@@ -325,13 +325,14 @@ class PricedCards:
         what electricity costs; only the cards a buyer can act on (CardNeeds.recommendable)
         when `recommendable_with_modules` says whether server modules count."""
         rows = []
+        work = llm.workload(model, quant.bits_per_weight, context)
         for card in self.cards:
             needs = self.needs.get(card.slug, CardNeeds())
             if recommendable_with_modules is not None and not needs.recommendable(
                 include_modules=recommendable_with_modules
             ):
                 continue
-            run = catalogue.run(model=model, quant=quant, context=context, card=card)
+            run = catalogue.run(model=model, quant=quant, context=context, card=card, work=work)
             price, count, lowest = self.prices.get(card.slug, (None, None, None))
             rows.append(
                 LlmRow(
