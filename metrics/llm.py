@@ -453,7 +453,7 @@ def shown_row(row: LlmRow, rank: str = "") -> dict:
     escape: SafeString spares a table some 1,300 escapes, as Django's floatformat marks its
     numbers safe."""
     run, energy = row.run, row.energy
-    figure = SafeString
+    safe = SafeString  # our own figures and words: nothing to escape
     error = run.expected_error_pct
     needs = row.needs
     # A one-card row shows prompt speed, a multi-card setup its whole price: each formats its own.
@@ -471,25 +471,23 @@ def shown_row(row: LlmRow, rank: str = "") -> dict:
         "machine": row.machine,
         # Counts as text: an int in a template is localised per row.
         "cards_needed": str(run.cards_needed),
-        "memory": figure(sig(run.card.memory_gb, 3)),
-        "total_memory": figure(sig(run.card.total_memory_gb, 3)) if row.machine else None,
+        "memory": safe(sig(run.card.memory_gb, 3)),
+        "total_memory": safe(sig(run.card.total_memory_gb, 3)) if row.machine else None,
         "devices_used": str(run.devices_used) if run.device_split else None,
-        "per_1000_usd": figure(sig(row.tokens_per_s_per_1000_usd, 3)),
-        "decode": figure(sig(run.decode_tokens_per_s, 3)),
+        "per_1000_usd": safe(sig(row.tokens_per_s_per_1000_usd, 3)),
+        "decode": safe(sig(run.decode_tokens_per_s, 3)),
         # As includes/error_bar.html shows it.
-        "error": None if error is None else figure(whole(error)),
+        "error": None if error is None else safe(whole(error)),
         "prefill": None
         if run.prefill_tokens_per_s is None or not single
-        else figure(sig(run.prefill_tokens_per_s, 3)),
-        "tokens_per_joule": figure(sig(energy.tokens_per_joule if energy else None, 3)),
-        "usd_per_million_tokens": figure(
-            per_unit(energy.usd_per_million_tokens if energy else None)
-        ),
-        "price": figure(money(row.price)),
-        "host_price": figure(money(row.host_price)) if row.host_price else "",
-        "setup_price": None if single else figure(money(row.setup_price)),
+        else safe(sig(run.prefill_tokens_per_s, 3)),
+        "tokens_per_joule": safe(sig(energy.tokens_per_joule if energy else None, 3)),
+        "usd_per_million_tokens": safe(per_unit(energy.usd_per_million_tokens if energy else None)),
+        "price": safe(money(row.price)),
+        "host_price": safe(money(row.host_price)) if row.host_price else "",
+        "setup_price": None if single else safe(money(row.setup_price)),
         "measured": run.basis == "measured",
-        "basis": figure(run.basis_label),
+        "basis": safe(run.basis_label),
     }
 
 
