@@ -8,6 +8,7 @@ import contextlib
 import gzip
 import json
 import socket
+import sys
 import threading
 import time
 import zlib
@@ -206,6 +207,15 @@ class _Handler(BaseHTTPRequestHandler):
                 self.fake.in_flight -= 1
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up (a timed-out or abandoned call, as the fault cases make) is part
+    of the script, not an error to print a traceback for."""
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class FakeEbay:
     """Start with `with FakeEbay() as ebay:`; script with `ebay.script(query, [steps...])`."""
 
@@ -221,7 +231,7 @@ class FakeEbay:
         self.max_in_flight = 0  # the most searches answered at the same time
         self.bytes_dripped = 0
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
