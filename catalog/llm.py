@@ -312,9 +312,8 @@ class Workload:
 
 
 def workload(model: ModelSpec, bits_per_weight: float, context: int) -> Workload:
-    kv_cache = kv_cache_gib(model, context)
-    read = active_weights_gib(model, bits_per_weight) + kv_cache
-    return Workload(weights_gib(model, bits_per_weight), kv_cache, read)
+    read = bytes_per_token_gib(model, bits_per_weight, context)
+    return Workload(weights_gib(model, bits_per_weight), kv_cache_gib(model, context), read)
 
 
 def per_core_floor(card: CardSpec) -> bool:

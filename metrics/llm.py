@@ -15,15 +15,11 @@ from django.utils.safestring import SafeString
 
 from catalog import llm
 from catalog.llm_catalogue import CARD_SPEC_COLUMNS, card_spec, card_spec_of
-from catalog.models import (
-    DESKTOP_FORM_FACTORS,
-    SERVER_MODULES,
-    Gpu,
-    MlSoftware,
-)
-from catalog.presentation import money, per_unit, shows_needs, sig, typed_number, whole
+from catalog.models import DESKTOP_FORM_FACTORS, SERVER_MODULES, Gpu, MlSoftware
+from catalog.presentation import money, shows_needs, sig, typed_number
 from metrics.models import CardPrice, Scope
 from metrics.ownership import DEFAULT_KWH_USD, LlmEnergy, llm_energy, parse_kwh
+from metrics.rows import run_cells
 
 MAX_BUDGET_USD = 10_000_000
 # A stated host-PC cost, added to every card setup (a whole computer needs none).
@@ -454,13 +450,12 @@ def shown_row(row: LlmRow, rank: str = "") -> dict:
     numbers safe."""
     run, energy = row.run, row.energy
     safe = SafeString  # our own figures and words: nothing to escape
-    error = run.expected_error_pct
     needs = row.needs
     # A one-card row shows prompt speed, a multi-card setup its whole price: each formats its own.
     single = run.cards_needed == 1
     return {
+        **run_cells(run, energy),
         "rank": rank,
-        "run": run,
         "card": run.card,
         "ml_software": needs.ml_software,
         "ml_software_note": needs.ml_software_note,
@@ -473,21 +468,14 @@ def shown_row(row: LlmRow, rank: str = "") -> dict:
         "cards_needed": str(run.cards_needed),
         "memory": safe(sig(run.card.memory_gb, 3)),
         "total_memory": safe(sig(run.card.total_memory_gb, 3)) if row.machine else None,
-        "devices_used": str(run.devices_used) if run.device_split else None,
         "per_1000_usd": safe(sig(row.tokens_per_s_per_1000_usd, 3)),
         "decode": safe(sig(run.decode_tokens_per_s, 3)),
-        # As includes/error_bar.html shows it.
-        "error": None if error is None else safe(whole(error)),
         "prefill": None
         if run.prefill_tokens_per_s is None or not single
         else safe(sig(run.prefill_tokens_per_s, 3)),
-        "tokens_per_joule": safe(sig(energy.tokens_per_joule if energy else None, 3)),
-        "usd_per_million_tokens": safe(per_unit(energy.usd_per_million_tokens if energy else None)),
         "price": safe(money(row.price)),
         "host_price": safe(money(row.host_price)) if row.host_price else "",
         "setup_price": None if single else safe(money(row.setup_price)),
-        "measured": run.basis == "measured",
-        "basis": safe(run.basis_label),
     }
 
 

@@ -87,11 +87,10 @@ def model_rows(runs) -> list[dict]:
     card and the run's energy), with the run itself for the fit and basis partials."""
     rows = []
     for row in runs.rows:
-        run, energy = row.run, row.energy
-        decode, error = run.decode_tokens_per_s, run.expected_error_pct
+        run, energy, decode = row.run, row.energy, row.run.decode_tokens_per_s
         rows.append(
             {
-                "run": run,
+                **run_cells(run, energy),
                 "url": reverse("metrics:llm-model", args=[row.model.slug]),
                 "name": row.model.name,
                 "memory": floatformat(run.memory_needed_gib, 1),
@@ -101,15 +100,25 @@ def model_rows(runs) -> list[dict]:
                 "cards_needed": None if run.cards_needed is None else str(run.cards_needed),
                 # whole() reads as floatformat:0 does, at a sixth of its cost.
                 "decode": None if decode is None else SafeString(whole(decode)),
-                "error": None if error is None else SafeString(whole(error)),
-                "tokens_per_joule": SafeString(sig(energy.tokens_per_joule if energy else None, 3)),
-                "usd_per_million_tokens": SafeString(
-                    per_unit(energy.usd_per_million_tokens if energy else None)
-                ),
-                "measured": run.basis == "measured",
-                "basis": SafeString(run.basis_label),
-                "devices_used": str(run.devices_used) if run.device_split else None,
                 "no_llama_cpp": run.basis == "no llama.cpp" and bool(run.cards_needed),
             }
         )
     return rows
+
+
+def run_cells(run, energy) -> dict:
+    """What every LLM table shows alike of a card's run (catalog.llm.CardRun) and its energy
+    (metrics.ownership.LlmEnergy, or None): the run itself for the basis partial, its expected
+    error as the error bar shows it, the energy figures, the basis and a split's GPUs."""
+    error = run.expected_error_pct
+    return {
+        "run": run,
+        "error": None if error is None else SafeString(whole(error)),
+        "tokens_per_joule": SafeString(sig(energy.tokens_per_joule if energy else None, 3)),
+        "usd_per_million_tokens": SafeString(
+            per_unit(energy.usd_per_million_tokens if energy else None)
+        ),
+        "measured": run.basis == "measured",
+        "basis": SafeString(run.basis_label),
+        "devices_used": str(run.devices_used) if run.device_split else None,
+    }
