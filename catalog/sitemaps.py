@@ -26,9 +26,9 @@ class SiteUrlSitemap(Sitemap):
     def get_protocol(self, protocol=None):
         return urlsplit(settings.SITE_URL).scheme or "https"
 
-    def latest_entry(self):
+    def get_latest_lastmod(self):
         """The latest lastmod of the entries (the sitemap index's date of the section), or None
-        when none is dated."""
+        when none is dated. Django's gives up (None) when any entry is undated."""
         if not callable(getattr(self, "lastmod", None)):
             return None
         return max(filter(None, map(self.lastmod, self.items())), default=None)

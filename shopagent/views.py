@@ -55,7 +55,7 @@ def sitemap_index(request):
     sections = [
         {
             "location": settings.SITE_URL + reverse("sitemap-section", kwargs={"section": name}),
-            "lastmod": section().latest_entry(),
+            "lastmod": section().get_latest_lastmod(),
         }
         for name, section in SITEMAPS.items()
     ]
