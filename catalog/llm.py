@@ -512,10 +512,6 @@ class CardRun:
         return self.weights_gib + self.kv_cache_gib + RUNTIME_OVERHEAD_GIB
 
     @property
-    def multi_card(self) -> bool:
-        return self.cards_needed is not None and self.cards_needed > 1
-
-    @property
     def device_split(self) -> bool:
         """One multi-GPU board with the model split over its GPUs."""
         return self.cards_needed == 1 and (self.devices_used or 1) > 1
